@@ -1,0 +1,222 @@
+"""The output contract (``shared/design/schema.md``, contract v1) plus provenance.
+
+``Form`` and ``Indicator`` carry exactly the contract's fields, in its order; ``contract()``
+dumps those and nothing else, so any golden set in the contract's format can score us.
+Provenance (where each cell came from, why each flag was raised, which repair changed what)
+rides alongside in ``source`` fields that ``contract()`` leaves out. A position that could
+not be found is ``None``, never invented.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FormKind = Literal["project", "department"]
+Operator = Literal["≥", "≤", "=", ">", "<"]
+ValueKind = Literal["quantitative", "qualitative"]
+Severity = Literal["error", "warning", "info"]
+
+#: The flag vocabulary of the contract, in its table order (flag lists are written in this order).
+FLAGS: tuple[str, ...] = (
+    "name_truncated",
+    "value_in_name",
+    "unit_invalid",
+    "unit_missing",
+    "value_missing",
+    "value_suspect",
+    "column_shift",
+    "category_in_operator",
+    "ocr_low_confidence",
+)
+
+FORM_FIELDS: tuple[str, ...] = (
+    "form_kind",
+    "title",
+    "year",
+    "project_code",
+    "project_name",
+    "department",
+    "department_code",
+    "implementing_unit",
+    "implementing_unit_code",
+    "compiling_unit",
+    "budget_total",
+    "budget_breakdown",
+    "project_attribute",
+    "period_start",
+    "period_end",
+    "duration",
+    "overview",
+    "basis",
+    "annual_goal",
+    "indicators",
+)
+
+INDICATOR_FIELDS: tuple[str, ...] = (
+    "level1",
+    "level2",
+    "name",
+    "name_alternatives",
+    "name_raw",
+    "operator",
+    "value",
+    "value_kind",
+    "unit",
+    "weight",
+    "flags",
+)
+
+
+class Cell(BaseModel):
+    """One source cell: its text as printed and where it stood (1-based line, 0-based column)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    line: int | None = None
+    col: int | None = None
+
+
+class FlagEvidence(BaseModel):
+    """Why a flag was raised: the cell(s) looked at and a short reason."""
+
+    flag: str
+    reason: str
+    cells: list[Cell] = Field(default_factory=list)
+
+
+class Repair(BaseModel):
+    """A change made to a parsed field by the repair cascade, with who made it and why."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+    by: str  # rule id ("rule:complete_name") or "llm:<model>@<prompt-version>"
+    evidence: str = ""
+    evidence_line: int | None = None
+    confidence: float = 1.0
+
+
+class IndicatorSource(BaseModel):
+    """Provenance of one indicator row: the raw cells by role and the evidence for each flag."""
+
+    line: int | None = None
+    cells: dict[str, Cell] = Field(default_factory=dict)
+    evidence: list[FlagEvidence] = Field(default_factory=list)
+    repairs: list[Repair] = Field(default_factory=list)
+
+
+class Indicator(BaseModel):
+    """One performance indicator (三级指标) in contract form."""
+
+    level1: str | None = None
+    level2: str | None = None
+    name: str | None = None
+    name_alternatives: list[str] = Field(default_factory=list)
+    name_raw: str = ""
+    operator: Operator | None = None
+    value: float | int | str | None = None
+    value_kind: ValueKind | None = None
+    unit: str | None = None
+    weight: float | int | None = None
+    flags: list[str] = Field(default_factory=list)
+    source: IndicatorSource = Field(default_factory=IndicatorSource, exclude=True)
+
+    def add_flag(self, flag: str, reason: str, *cells: Cell) -> None:
+        """Raise ``flag`` once, recording why; flags stay in vocabulary order."""
+        if flag not in self.flags:
+            self.flags.append(flag)
+            self.flags.sort(key=lambda f: FLAGS.index(f) if f in FLAGS else len(FLAGS))
+        self.source.evidence.append(FlagEvidence(flag=flag, reason=reason, cells=list(cells)))
+
+    def drop_flag(self, flag: str) -> None:
+        """Withdraw a flag (and its evidence) that a later check showed to be wrong."""
+        if flag in self.flags:
+            self.flags.remove(flag)
+        self.source.evidence = [e for e in self.source.evidence if e.flag != flag]
+
+
+class FormSource(BaseModel):
+    """Where a form came from."""
+
+    file: str = ""
+    encoding: str | None = None
+    layout: str | None = None
+    form_index: int = 0
+    line_start: int | None = None
+    line_end: int | None = None
+    header_cells: dict[str, Cell] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Form(BaseModel):
+    """One 绩效目标表 in contract form."""
+
+    form_kind: FormKind = "project"
+    title: str = ""
+    year: int | None = None
+    project_code: str | None = None
+    project_name: str | None = None
+    department: str | None = None
+    department_code: str | None = None
+    implementing_unit: str | None = None
+    implementing_unit_code: str | None = None
+    compiling_unit: str | None = None
+    budget_total: float | int | None = None
+    budget_breakdown: dict[str, float | int | None] = Field(default_factory=dict)
+    project_attribute: Literal["新增", "延续"] | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    duration: str | None = None
+    overview: str | None = None
+    basis: str | None = None
+    annual_goal: str | None = None
+    indicators: list[Indicator] = Field(default_factory=list)
+    source: FormSource = Field(default_factory=FormSource, exclude=True)
+
+    def contract(self) -> dict[str, Any]:
+        """The record exactly as the contract lays it out (no provenance)."""
+        return self.model_dump(mode="json")
+
+    def provenance(self) -> dict[str, Any]:
+        """Provenance of the form and of each indicator, aligned by index."""
+        return {
+            "source": self.source.model_dump(mode="json"),
+            "indicators": [i.source.model_dump(mode="json") for i in self.indicators],
+        }
+
+
+class Reject(BaseModel):
+    """Something that could not be turned into a form or an indicator, and why."""
+
+    file: str
+    reason: str
+    form_index: int | None = None
+    line: int | None = None
+    text: str | None = None
+    kind: Literal["file", "form", "row"] = "file"
+
+
+class Finding(BaseModel):
+    """A review finding (see ``shared/design/review-rules.md``)."""
+
+    form: int
+    indicator: int | None = None
+    code: str
+    severity: Severity = "warning"
+    message: str = ""
+    suggestion: str = ""
+    evidence: str = ""
+
+
+class FileResult(BaseModel):
+    """Everything one source file produced: its forms and its rejects."""
+
+    file: str
+    encoding: str | None = None
+    layout: str | None = None
+    forms: list[Form] = Field(default_factory=list)
+    rejects: list[Reject] = Field(default_factory=list)
+    rows_seen: int = 0
