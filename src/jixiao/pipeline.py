@@ -1,17 +1,114 @@
-"""File → forms: ingest, split into rows by layout, parse, normalise, flag (no LLM here)."""
+"""File → forms: ingest, split into rows by layout, parse, normalise, flag (no LLM here).
+
+One direction: bytes → ``SourceText`` → rows (layout) → ``RawForm`` → ``Form`` → flags.
+A bad file becomes a reject with its reason; nothing here raises for bad input.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from jixiao.schema import FileResult
+from jixiao import defects, layouts
+from jixiao.errors import InputError
+from jixiao.ingest import decode
+from jixiao.layouts.base import clean
+from jixiao.normalize import build_form
+from jixiao.parse import split_forms
+from jixiao.schema import FileResult, Reject
+
+#: File suffixes read by the text pipeline (others are skipped when walking a directory).
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""}
 
 
 def normalize_bytes(data: bytes, name: str) -> FileResult:
     """Parse one source file's bytes into forms and rejects; never raises for bad input."""
-    raise NotImplementedError
+    try:
+        source = decode(data, name)
+    except InputError as exc:
+        return FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason)])
+    return normalize_text(source.text, name, source.encoding)
+
+
+def normalize_text(text: str, name: str = "<text>", encoding: str | None = None) -> FileResult:
+    """Parse decoded text: choose the layout, split into forms, build and check each form."""
+    lines = text.split("\n")
+    layout, score = layouts.choose(lines)
+    rows = layout.rows(lines)
+    raw_forms, _preamble = split_forms(rows)
+    result = FileResult(file=name, encoding=encoding, layout=layout.name)
+    result.rows_seen = sum(len(f.indicators) for f in raw_forms)
+    if not raw_forms:
+        reason = (
+            "no 绩效目标表 found: no form title, header label or indicator table heading "
+            f"(read as {layout.name})"
+        )
+        result.rejects.append(Reject(file=name, reason=reason))
+        return result
+    for index, raw in enumerate(raw_forms):
+        if not raw.indicators and not raw.header:
+            result.rejects.append(
+                Reject(
+                    file=name,
+                    kind="form",
+                    form_index=index,
+                    line=raw.line_start,
+                    reason="form title found but no header fields or indicator rows follow",
+                    text=clean(raw.title.text) if raw.title else None,
+                )
+            )
+            continue
+        form = build_form(raw, name, len(result.forms), encoding, layout.name)
+        defects.check_form(form, text)
+        if not raw.columns:
+            result.rejects.append(
+                Reject(
+                    file=name,
+                    kind="form",
+                    form_index=len(result.forms),
+                    line=raw.line_start,
+                    reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
+                )
+            )
+        for cell in raw.unplaced:
+            if _worth_reporting(cell.text):
+                result.rejects.append(
+                    Reject(
+                        file=name,
+                        kind="row",
+                        form_index=len(result.forms),
+                        line=cell.line,
+                        reason="cell not understood (no label or column claims it)",
+                        text=clean(cell.text)[:200],
+                    )
+                )
+        result.forms.append(form)
+    return result
+
+
+def _worth_reporting(text: str) -> bool:
+    """Unit notes and checkbox debris are not content; everything else unplaced is reported."""
+    t = re.sub(r"\s+", "", clean(text))
+    return bool(t) and not re.fullmatch(r"(单位[:：]?(万元|元)|金额单位[:：]?(万元|元)|绩效指标|-+)", t)
 
 
 def normalize_path(path: Path) -> FileResult:
-    """Parse one source file from disk."""
-    return normalize_bytes(path.read_bytes(), str(path))
+    """Parse one source file from disk; an unreadable file becomes a reject."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileResult(file=str(path), rejects=[Reject(file=str(path), reason=f"cannot read: {exc}")])
+    return normalize_bytes(data, str(path))
+
+
+def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and files under directories named (recursive, sorted, hidden ones skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(p.startswith(".") for p in child.parts[len(path.parts):]):
+                    if child.suffix.lower() in TEXT_SUFFIXES:
+                        yield child
+        else:
+            yield path

@@ -1,0 +1,138 @@
+"""Cross-row defect checks: weight copied into the value column, truncated names, missing units.
+
+These need more than one cell to see: a weight copy shows only as a pattern over the form, a
+truncated name only against the rest of the document. Each flag records its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from jixiao.normalize import to_number
+from jixiao.schema import Form, Indicator
+
+#: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
+_FINAL_CHARS = set(
+    "率数量度费额人次个件项天年月日时期场份篇条台套处栋幢户名元值比性况制能力果效益平台"
+    "会训查率标化化网站校院所站点级金资款物品点段线路面积长米里分秒钟周季"
+)
+_DANGLING = re.compile(r"(有所|更|进一步|逐步|不断|的|及|和|与|、|,|，)$")
+
+
+def check_form(form: Form, document: str) -> None:
+    """Run every cross-row check on one form; ``document`` is the whole source text."""
+    _weight_copies(form)
+    for ind in form.indicators:
+        _unit_missing(ind)
+        _truncated(ind, form, document)
+
+
+def _weight_copies(form: Form) -> None:
+    """A value column that repeats the weight column (≥3 rows and ≥75%) holds no targets."""
+    rows = [i for i in form.indicators if i.weight is not None]
+    copies = [
+        i
+        for i in rows
+        if isinstance(i.value, int | float)
+        and i.weight is not None
+        and abs(float(i.value) - float(i.weight)) < 1e-9
+        or _name_target_with_weight_copy(i)
+    ]
+    if len(copies) < 3 or len(copies) < 0.75 * len(rows):
+        return
+    for ind in copies:
+        value_cell = ind.source.cells.get("value")
+        ind.add_flag(
+            "value_suspect",
+            f"value equals the weight in {len(copies)} of {len(rows)} rows: a copy of the weight",
+            *(c for c in [value_cell, ind.source.cells.get("weight")] if c),
+        )
+        target = ind.source.cells.get("name_value")
+        before = ind.value
+        if target is not None:
+            ind.value = to_number(re.match(r"[\d.]+", target.text).group(0)) if re.match(r"[\d.]+", target.text) else None  # type: ignore[union-attr]
+        else:
+            ind.value = None
+            ind.value_kind = "quantitative" if ind.unit else (
+                "qualitative" if ind.value_kind == "qualitative" else None
+            )
+            ind.add_flag("value_missing", "the only value cell is a weight copy")
+        if ind.value != before:
+            from jixiao.schema import Repair
+
+            ind.source.repairs.append(
+                Repair(field="value", before=before, after=ind.value, by="parse:weight_copy",
+                       evidence="value column repeats the weight column")
+            )
+
+
+def _name_target_with_weight_copy(ind: Indicator) -> bool:
+    """A row whose name holds the target and whose value cell holds the weight."""
+    value_cell = ind.source.cells.get("value")
+    if value_cell is None or ind.weight is None or "name_value" not in ind.source.cells:
+        return False
+    number = to_number(value_cell.text)
+    return number is not None and abs(float(number) - float(ind.weight)) < 1e-9
+
+
+def _unit_missing(ind: Indicator) -> None:
+    if (
+        ind.value_kind == "quantitative"
+        and isinstance(ind.value, int | float)
+        and ind.unit is None
+        and "unit_invalid" not in ind.flags
+    ):
+        ind.add_flag("unit_missing", "a quantitative target with no unit", *(
+            c for c in [ind.source.cells.get("unit"), ind.source.cells.get("value")] if c
+        ))
+
+
+# ----------------------------------------------------------------------------- truncation
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> object:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _truncated(ind: Indicator, form: Form, document: str) -> None:
+    """Flag a name that stops mid-word: an unclosed bracket, a dangling word, a cut word."""
+    name = ind.name
+    if not name or "value_in_name" in ind.flags:
+        return
+    reason = truncation_reason(name, document)
+    if reason:
+        ind.add_flag("name_truncated", reason, *(c for c in [ind.source.cells.get("name")] if c))
+
+
+def truncation_reason(name: str, document: str) -> str | None:
+    """Why ``name`` looks cut off, or None when it reads as complete."""
+    if name.count("《") > name.count("》") or name.count("（") > name.count("）") or name.count("(") > name.count(")"):
+        return "unclosed bracket"
+    if _DANGLING.search(name) and len(name) >= 4:
+        return f"ends on a dangling word ({_DANGLING.search(name).group(0)})"  # type: ignore[union-attr]
+    last = name[-1]
+    if not ("\u4e00" <= last <= "\u9fff"):
+        return None
+    jieba = _jieba()
+    tokens = list(jieba.cut(name, HMM=False))  # type: ignore[attr-defined]
+    if tokens and len(tokens[-1]) == 1 and last not in _FINAL_CHARS and len(name) >= 4:
+        if last in _CUT_STARTS:
+            return f"ends on a cut word ({last!r})"
+        # A lone final character that begins a dictionary word the document itself uses.
+        freq = jieba.dt.FREQ  # type: ignore[attr-defined]
+        for m in re.finditer(re.escape(name[-2:]) + r"([\u4e00-\u9fff])", document):
+            if freq.get(last + m.group(1)):
+                return f"ends on a cut word ({last!r}; the document has {m.group(0)!r})"
+    return None
+
+
+#: Characters that in these forms begin a two-character word and rarely end a name.
+_CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综")

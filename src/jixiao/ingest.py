@@ -1,0 +1,114 @@
+"""Bytes → text: detect the encoding (never guess silently), reject what is not text.
+
+The detected encoding is reported with every result. Text is normalised only where the
+bytes carry no meaning: line endings, NULs from UTF-16 mishaps, and converter debris
+(``[bookmark: _GoBack]``) that Word-to-text tools leave.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+from jixiao.errors import InputError
+
+_BOMS: list[tuple[bytes, str]] = [
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+]
+_DEBRIS = re.compile(r"\[bookmark: [^\]]*\]")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A decoded source file: its name, the encoding found, and the normalised text."""
+
+    name: str
+    encoding: str
+    text: str
+
+
+def decode(data: bytes, name: str) -> SourceText:
+    """Decode ``data``; raise ``InputError`` naming the file when it is empty or not text."""
+    if not data.strip():
+        raise InputError(name, "empty file")
+    encoding = _detect(data, name)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError(name, f"cannot decode as {encoding}: {exc}") from exc
+    if _control_share(text) > 0.05:
+        raise InputError(name, f"binary content (decoded as {encoding}, mostly control bytes)")
+    return SourceText(name=name, encoding=_canon(encoding), text=normalise(text))
+
+
+def normalise(text: str) -> str:
+    """Unify line endings and drop converter debris; cell content is otherwise kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.lstrip("\ufeff")
+    return _DEBRIS.sub("", text)
+
+
+def _detect(data: bytes, name: str) -> str:
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return enc
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _looks_utf16(data):
+        return "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
+    try:
+        data.decode("gb18030")
+        # GB18030 decodes almost any byte string; only trust it when the result is mostly CJK text.
+        if _cjk_share(data.decode("gb18030")) > 0.2:
+            return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(name, "binary content (no text encoding fits)")
+    return str(best.encoding)
+
+
+def _looks_utf16(data: bytes) -> bool:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return False
+    zeros_odd = sample[1::2].count(0)
+    zeros_even = sample[0::2].count(0)
+    # ASCII-heavy UTF-16 has a zero in every other byte; CJK-heavy UTF-16 decodes cleanly.
+    if max(zeros_odd, zeros_even) > len(sample) // 8:
+        return True
+    try:
+        text = data.decode("utf-16-le")
+    except UnicodeDecodeError:
+        return False
+    return _cjk_share(text) > 0.5
+
+
+def _cjk_share(text: str) -> float:
+    sample = text[:4000]
+    if not sample:
+        return 0.0
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    visible = sum(1 for ch in sample if not ch.isspace())
+    return cjk / max(visible, 1)
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
+    return bad / len(sample)
+
+
+def _canon(encoding: str) -> str:
+    enc = encoding.lower().replace("_", "-")
+    return {"utf-8-sig": "utf-8-bom", "gb2312": "gb18030", "gbk": "gb18030"}.get(enc, enc)

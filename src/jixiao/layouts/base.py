@@ -1,0 +1,32 @@
+"""The row-of-cells shape every layout produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.schema import Cell
+
+
+@dataclass
+class Row:
+    """One table row (or one label/value group) with its cells in order."""
+
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def line(self) -> int | None:
+        """The source line the row starts on."""
+        return self.cells[0].line if self.cells else None
+
+    def texts(self) -> list[str]:
+        """The cells' texts, stripped of blanks (including U+3000)."""
+        return [clean(c.text) for c in self.cells]
+
+    def nonempty(self) -> list[Cell]:
+        """The cells that hold something."""
+        return [c for c in self.cells if clean(c.text)]
+
+
+def clean(text: str) -> str:
+    """Trim every kind of blank (ASCII, U+3000, NBSP) from both ends."""
+    return text.strip(" \t\u3000\u00a0\u200b\ufeff")

@@ -1,0 +1,30 @@
+"""PDF/OCR text dumps with one table row per line and tab-separated cells."""
+
+from __future__ import annotations
+
+from jixiao.layouts.base import Row, clean
+from jixiao.schema import Cell
+
+NAME = "tab_rows"
+
+
+def detect(lines: list[str]) -> float:
+    """Share of non-blank lines that hold a tab between two cells."""
+    body = [ln for ln in lines if ln.strip()]
+    if not body:
+        return 0.0
+    tabbed = sum(1 for ln in body if "\t" in ln.strip("\t ") or ln.startswith("\t\t"))
+    return tabbed / len(body)
+
+
+def rows(lines: list[str]) -> list[Row]:
+    """One row per non-blank line; separator lines (``-----``) are skipped."""
+    out: list[Row] = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip() or set(line.replace("\t", "").strip()) <= {"-", "—"}:
+            continue
+        cells = [Cell(text=t, line=i, col=j) for j, t in enumerate(line.split("\t"))]
+        while len(cells) > 1 and not clean(cells[-1].text):
+            cells.pop()
+        out.append(Row(cells))
+    return out

@@ -1,0 +1,413 @@
+"""The async LLM client: instructor on top, one guarded HTTP seam below.
+
+Every request instructor makes (the first ask and each re-ask) goes through ``LLMClient._fetch``,
+which is the only place that talks to the endpoint. In order it
+
+1. looks the request up in the response cache (``replay`` stops here on a miss: ``CacheMiss``);
+2. reserves one call of the run budget (``BudgetExceeded`` when spent);
+3. sends it under the concurrency semaphore, retried by tenacity on 429 (honouring
+   ``Retry-After``), 408/409, 5xx, timeouts, connection errors and malformed bodies, with
+   exponential backoff and jitter, a bounded number of times;
+4. records usage per call and stores the response in the cache.
+
+Validation failures are instructor's business (bounded re-asks); when they run out the caller
+gets ``AnswerRejected`` with the last answer's text so it can salvage per-item results.
+
+The API key lives only in the openai client's headers; every error message that leaves this
+module is passed through ``redact`` first, and errors are raised ``from None`` so no chained
+exception carries the request (and its ``Authorization`` header) along.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+import httpx
+import instructor
+import openai
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from jixiao.errors import BudgetExceeded, InternalError, LLMError
+from jixiao.llm.cache import CacheMiss, ResponseCache, cache_key
+from jixiao.llm.config import LLMConfig
+from jixiao.llm.prompts import Prompt
+
+try:  # instructor moved it in later releases
+    from instructor.exceptions import InstructorRetryException
+except ImportError:  # pragma: no cover - instructor 1.3.x
+    from instructor.retry import InstructorRetryException  # type: ignore[attr-defined,no-redef]
+from instructor.exceptions import IncompleteOutputException
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+_MODES: dict[str, instructor.Mode] = {
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+    "tools": instructor.Mode.TOOLS,
+}
+_RETRY_STATUS = frozenset({408, 409, 429})
+
+
+class AnswerRejected(LLMError):
+    """The model's answers kept failing validation after the allowed re-asks."""
+
+    def __init__(
+        self, message: str, attempts: int = 0, tokens: int = 0, last_answer: str | None = None
+    ) -> None:
+        super().__init__(message, attempts=attempts, tokens=tokens)
+        self.last_answer = last_answer
+
+
+class _MalformedResponse(Exception):
+    """A 2xx response whose body is not a chat completion (retried like a transport fault)."""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """Usage of one request: tokens, whether the cache answered, transport attempts, time."""
+
+    prompt: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool
+    attempts: int
+    seconds: float
+    at: str
+
+
+@dataclass
+class LLMStats:
+    """Run totals: budgeted calls, tokens, cache hits and misses, transport retries."""
+
+    calls: int = 0
+    tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    misses: int = 0  # cache lookups that found nothing; in replay these are the reported misses
+    retries: int = 0
+    records: list[CallRecord] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        """Totals only (for the run summary)."""
+        d = asdict(self)
+        d.pop("records")
+        return cast(dict[str, int], d)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` replaced, so a key echoed by a server never leaves us."""
+    if secret and len(secret) >= 4:
+        return text.replace(secret, "***")
+    return text
+
+
+def answer_text(completion: Any) -> str | None:
+    """The raw answer in a completion: tool-call arguments, or the message content."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    calls = getattr(message, "tool_calls", None) or []
+    if calls:
+        return cast(str, calls[0].function.arguments)
+    return cast("str | None", message.content)
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds a 429/503 response asks us to wait (``retry-after-ms`` or ``Retry-After``)."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError | _MalformedResponse):  # incl. APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
+    return False
+
+
+class LLMClient:
+    """One per run: holds the openai client, the cache, the semaphore, the budget and stats.
+
+    ``transport`` replaces httpx's network transport (tests pass ``httpx.MockTransport``);
+    ``cache`` replaces the SQLite file at ``config.cache_path``.
+    """
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        if config.backend == "none":
+            raise LLMError("LLM backend is none: no client to build")
+        self.config = config
+        self.stats = LLMStats()
+        self._owns_cache = cache is None
+        self.cache = cache or ResponseCache(config.cache_path, readonly=config.backend == "replay")
+        self._semaphore = asyncio.Semaphore(config.concurrency)
+        self._openai: openai.AsyncOpenAI | None = None
+        if config.backend == "openai":
+            self._openai = openai.AsyncOpenAI(
+                api_key=config.api_key or "unused",  # local servers (vLLM, Ollama) take any key
+                base_url=config.base_url,
+                max_retries=0,  # tenacity retries, not the SDK
+                timeout=config.timeout,
+                http_client=httpx.AsyncClient(
+                    transport=transport, timeout=httpx.Timeout(config.timeout)
+                ),
+            )
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and, if we opened it, the cache."""
+        if self._openai is not None:
+            await self._openai.close()
+            self._openai = None
+        if self._owns_cache:
+            self.cache.close()
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self.config.api_key)
+
+    async def structured(
+        self,
+        prompt: Prompt,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        *,
+        context: dict[str, Any] | None = None,
+    ) -> T:
+        """Ask for ``response_model``; validation failures are re-asked ``config.reasks`` times.
+
+        Raises ``AnswerRejected`` when the answers never validate, ``CacheMiss`` in replay,
+        ``BudgetExceeded`` when the run budget is spent and ``LLMError`` for transport failures.
+        """
+
+        async def create(*args: Any, **kwargs: Any) -> ChatCompletion:
+            return await self._fetch(prompt, kwargs)
+
+        patched = instructor.patch(create=create, mode=_MODES[self.config.mode])
+        reasks = AsyncRetrying(
+            stop=stop_after_attempt(1 + self.config.reasks),
+            retry=retry_if_exception_type(InstructorRetryException),
+            reraise=True,
+        )
+        try:
+            result = await patched(
+                response_model=response_model,
+                validation_context=context or {},
+                max_retries=reasks,
+                strict=False,
+                model=self.config.model,
+                messages=[dict(m) for m in messages],
+                temperature=self.config.temperature,
+            )
+        except InstructorRetryException as exc:
+            errors = self._redact(str(exc.__cause__ or exc))
+            raise AnswerRejected(
+                f"{prompt.ref}: answer failed validation after {exc.n_attempts} attempt(s): "
+                f"{errors[:2000]}",
+                attempts=int(exc.n_attempts),
+                tokens=int(getattr(exc.total_usage, "total_tokens", 0) or 0),
+                last_answer=answer_text(exc.last_completion),
+            ) from None
+        except IncompleteOutputException as exc:
+            raise AnswerRejected(
+                f"{prompt.ref}: answer cut off at the token limit",
+                attempts=1,
+                last_answer=answer_text(exc.last_completion),
+            ) from None
+        except AssertionError:  # instructor's check for exactly one tool call (tools mode)
+            raise AnswerRejected(
+                f"{prompt.ref}: answer was not a single call of the answer tool", attempts=1
+            ) from None
+        return cast(T, result)
+
+    async def _fetch(self, prompt: Prompt, request: dict[str, Any]) -> ChatCompletion:
+        """One request: cache, budget, retried send, usage, cache store."""
+        payload = {
+            "model": self.config.model,
+            "mode": self.config.mode,
+            "prompt": prompt.name,
+            "prompt_version": prompt.version,
+            "prompt_sha256": prompt.sha256,
+            "request": request,
+        }
+        key = cache_key(payload)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.stats.cache_hits += 1
+            self._record(prompt, hit.prompt_tokens, hit.completion_tokens, True, 0, 0.0)
+            return ChatCompletion.model_validate(hit.response)
+        self.stats.misses += 1
+        if self.config.backend == "replay":
+            raise CacheMiss(f"replay: no cached answer for {prompt.ref} ({key})")
+        self._reserve(prompt)
+        started = time.monotonic()
+        completion, attempts = await self._send(request)
+        usage = completion.usage
+        p_tok = (usage.prompt_tokens or 0) if usage else 0
+        c_tok = (usage.completion_tokens or 0) if usage else 0
+        total = (usage.total_tokens or p_tok + c_tok) if usage else 0
+        self.stats.tokens += total
+        self.stats.prompt_tokens += p_tok
+        self.stats.completion_tokens += c_tok
+        self._record(prompt, p_tok, c_tok, False, attempts, time.monotonic() - started)
+        self.cache.put(
+            key,
+            model=self.config.model,
+            prompt=prompt.name,
+            prompt_version=prompt.version,
+            request=payload,
+            response=completion.model_dump(mode="json"),
+            prompt_tokens=p_tok,
+            completion_tokens=c_tok,
+        )
+        return completion
+
+    def _reserve(self, prompt: Prompt) -> None:
+        """Take one call from the budget before sending, so concurrent tasks cannot overshoot."""
+        cfg, st = self.config, self.stats
+        if cfg.max_calls is not None and st.calls >= cfg.max_calls:
+            raise BudgetExceeded(
+                f"LLM budget spent: {st.calls} of {cfg.max_calls} calls", st.calls, st.tokens
+            )
+        if cfg.max_tokens is not None and st.tokens >= cfg.max_tokens:
+            raise BudgetExceeded(
+                f"LLM budget spent: {st.tokens} of {cfg.max_tokens} tokens", st.calls, st.tokens
+            )
+        st.calls += 1
+
+    def _record(
+        self, prompt: Prompt, p_tok: int, c_tok: int, cached: bool, attempts: int, secs: float
+    ) -> None:
+        rec = CallRecord(
+            prompt=prompt.ref,
+            model=self.config.model,
+            prompt_tokens=p_tok,
+            completion_tokens=c_tok,
+            cached=cached,
+            attempts=attempts,
+            seconds=round(secs, 3),
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        self.stats.records.append(rec)
+        logger.debug(
+            "llm call %s model=%s tokens=%d+%d cached=%s attempts=%d",
+            rec.prompt,
+            rec.model,
+            p_tok,
+            c_tok,
+            cached,
+            attempts,
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Retry-After when the server gives one (capped), else exponential backoff; plus jitter."""
+        b = self.config.backoff
+        exc = state.outcome.exception() if state.outcome else None
+        after = _retry_after(exc)
+        if after is not None:
+            base = min(after, b.max_retry_after)
+        else:
+            base = min(b.maximum, b.initial * 2 ** (state.attempt_number - 1))
+        return base + random.uniform(0, b.jitter)
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "LLM request failed (%s), retry %d in %.2fs",
+            self._redact(_describe(exc)),
+            state.attempt_number,
+            state.upcoming_sleep,
+        )
+
+    async def _send(self, request: dict[str, Any]) -> tuple[ChatCompletion, int]:
+        """POST the request with tenacity retries; return the completion and attempts used."""
+        assert self._openai is not None
+        client = self._openai
+        attempts = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.backoff.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_transient),
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    async with self._semaphore:
+                        try:
+                            completion = await client.chat.completions.create(**request)
+                        except json.JSONDecodeError as exc:
+                            raise _MalformedResponse(f"response body is not JSON: {exc}") from None
+                    if not isinstance(completion, ChatCompletion) or not getattr(
+                        completion, "choices", None
+                    ):
+                        raise _MalformedResponse("response has no choices")
+                    return completion, attempts
+        except (openai.OpenAIError, _MalformedResponse) as exc:
+            raise LLMError(
+                self._redact(f"LLM request failed after {attempts} attempt(s): {_describe(exc)}"),
+                attempts=attempts,
+                tokens=self.stats.tokens,
+            ) from None
+        raise InternalError("retry loop ended without a result")  # pragma: no cover
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}: {str(exc)[:500]}"
+    return f"{type(exc).__name__}: {str(exc)[:500]}"

@@ -1,0 +1,359 @@
+"""Raw forms → typed ``Form``/``Indicator``: numbers, operators, units, categories, clean names.
+
+Reading a cell can itself reveal a defect of the source (a number in the unit cell, a category
+where the operator belongs, a target inside the name, a cell out of its column); those flags
+are raised here, with the cell as evidence. Cross-row checks live in ``defects.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from jixiao import vocab
+from jixiao.layouts.base import clean
+from jixiao.parse import RawForm, RawIndicator
+from jixiao.schema import Cell, Form, FormSource, Indicator
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_WRAP_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])|(?<=[,;:])\s+(?=[{_CJK}])")
+_NUMBERING = re.compile(r"^(指标\s*\d+|\d+)\s*[:：、.．]\s*")
+_WRAPPER = re.compile(
+    r"^(?P<l1>产出|效益|满意度|成本)(指标)?(?:[-－—](?P<l2>[^（(]+?))?[（(](?P<name>.+)[）)]$"
+)
+_NUM = r"[-+]?\d+(?:[.,]\d+)*"
+_VALUE = re.compile(
+    rf"^(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>{_NUM})\s*(?P<unit>[^\d\s].*?)?\s*"
+    rf"(?P<suffix>及以上|以上|及以下|以下|以内)?$"
+)
+_NAME_TARGET = re.compile(
+    rf"^(?P<name>.*?[^\d.≥≤=<>＞＜])\s*(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>\d+(?:\.\d+)?)"
+    rf"\s*(?P<unit>{vocab.UNIT_PATTERN})$"
+)
+_ZERO_TARGET = re.compile(r"^零(?P<name>[\u4e00-\u9fff].+)$")
+#: Real markup only: ``<p>``, ``</p>``, ``<input type="checkbox"/>``; ``<政协…办法>`` is a title mark.
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]{0,200})?/?>")
+_CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—]\s*(?P<name>.+)$")
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def text_nfkc(text: str) -> str:
+    """Full-width digits, letters and operators → ASCII; CJK untouched (OCR noise)."""
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if ch.isdigit() or ch in "％．，＋－" else ch
+        for ch in text
+    )
+
+
+def clean_name(text: str) -> str:
+    """Drop wrap spaces inside Chinese text and trim; keep ASCII spacing between words."""
+    return _WRAP_SPACE.sub("", clean(text)).strip()
+
+
+def clean_long(text: str) -> str:
+    """Long texts: drop HTML tags and checkbox markup, collapse blanks, trim."""
+    text = _HTML_TAG.sub(" ", text)
+    text = re.sub(r"[ \t\u3000\u00a0]+", " ", text)
+    return text.strip()
+
+
+def clean_goal(text: str) -> str:
+    """Goals: as ``clean_long``, with each ``<p>`` / ``目标N:`` item on its own line."""
+    text = re.sub(r"</p>\s*<p>|<br\s*/?>", "\n", text)
+    text = re.sub(r"\s+(?=目标\s*\d+\s*[:：])", "\n", text)
+    lines = [clean_long(part) for part in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def to_number(text: str) -> float | int | None:
+    """``1,200`` / ``160.00`` / ``２０`` → a number (int when integral); None when not a number."""
+    t = text_nfkc(clean(text)).replace(",", "").replace("，", "")
+    if t.endswith("%"):
+        t = t[:-1]
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", t):
+        return None
+    value = float(t)
+    return int(value) if value.is_integer() else value
+
+
+def canon_unit(text: str) -> str | None:
+    """A unit as printed → canonical unit, or None when the text is not a unit."""
+    t = re.sub(r"\s+", "", text_nfkc(text))
+    if not t:
+        return None
+    if t in vocab.UNIT_ALIASES:
+        return vocab.UNIT_ALIASES[t]
+    if t in vocab.UNITS:
+        return t
+    if "/" in t:
+        parts = t.split("/")
+        if all(p in vocab.UNITS or p in vocab.UNIT_ALIASES or p in {"每天", "人·月"} for p in parts):
+            return "/".join(vocab.UNIT_ALIASES.get(p, p) for p in parts)
+        if parts[0] in vocab.UNITS and all(re.fullmatch(r"[\u4e00-\u9fff.·]{1,4}", p) for p in parts[1:]):
+            return t
+    return None
+
+
+def parse_operator(text: str) -> str | None:
+    """An operator cell → canonical operator, or None."""
+    t = re.sub(r"\s+", "", text)
+    return vocab.OPERATOR_WORDS.get(t)
+
+
+def parse_value(text: str) -> dict[str, Any]:
+    """A value cell → operator, value, unit (if embedded) and kind; text values stay text."""
+    t = text_nfkc(clean(text))
+    t = re.sub(r"(?<=\d)\s+(?=\d)", "", t)
+    if not t:
+        return {"operator": None, "value": None, "unit": None, "kind": None, "unit_raw": ""}
+    m = _VALUE.match(re.sub(r"\s+", "", t))
+    if m:
+        num = to_number(m.group("num"))
+        unit_raw = m.group("unit") or ""
+        unit = canon_unit(unit_raw) if unit_raw else None
+        if num is not None and (not unit_raw or unit is not None):
+            op = vocab.OPERATOR_WORDS.get(m.group("op") or "") or (
+                vocab.OPERATOR_SUFFIXES.get(m.group("suffix") or "")
+            )
+            return {"operator": op, "value": num, "unit": unit, "kind": "quantitative", "unit_raw": unit_raw}
+    return {"operator": None, "value": t, "unit": None, "kind": "qualitative", "unit_raw": ""}
+
+
+# ----------------------------------------------------------------------------- header
+
+
+def _header_text(raw: RawForm, key: str) -> str | None:
+    cell = raw.header.get(key)
+    if cell is None:
+        return None
+    return clean(cell.text) or None
+
+
+def _code_split(text: str | None) -> tuple[str | None, str | None]:
+    """``103-重庆市…办公室`` → (``103``, ``重庆市…办公室``)."""
+    if not text:
+        return None, None
+    name = clean_name(text)
+    m = _CODE_NAME.match(name)
+    if m and any(ch.isdigit() for ch in m.group("code")):
+        return m.group("code"), m.group("name")
+    return None, name
+
+
+def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
+    """Typed form from a raw one; cell-local flags are raised with their evidence."""
+    title = re.sub(r"\s+", "", clean(raw.title.text)) if raw.title else ""
+    form = Form(title=title)
+    form.form_kind = "department" if re.search(r"部门整体|整体支出|整体绩效", title) else "project"
+    form.year = _year(raw, title)
+    code, name = _code_split(_header_text(raw, "project_name"))
+    if form.form_kind == "project":
+        form.project_code, form.project_name = code, name
+    form.department_code, form.department = _code_split(_header_text(raw, "department"))
+    form.implementing_unit_code, form.implementing_unit = _code_split(
+        _header_text(raw, "implementing_unit")
+    )
+    compiling = _header_text(raw, "compiling_unit")
+    form.compiling_unit = clean_name(compiling) if compiling else None
+    budget = _header_text(raw, "budget_total")
+    form.budget_total = to_number(budget) if budget else None
+    form.budget_breakdown = {
+        key: (to_number(cell.text) if cell is not None else None) for key, cell in raw.breakdown
+    }
+    attribute = _header_text(raw, "project_attribute") or ""
+    form.project_attribute = (
+        "新增" if attribute.startswith("新增") else "延续" if attribute.startswith("延续") else None
+    )
+    for key in ("period_start", "period_end", "duration"):
+        value = _header_text(raw, key)
+        setattr(form, key, clean_name(value) if value else None)
+    overview = _header_text(raw, "overview")
+    basis = _header_text(raw, "basis")
+    goal = _header_text(raw, "annual_goal")
+    form.overview = clean_long(overview) if overview else None
+    form.basis = clean_long(basis) if basis else None
+    form.annual_goal = clean_goal(goal) if goal else None
+    form.source = FormSource(
+        file=file,
+        encoding=encoding,
+        layout=layout,
+        form_index=index,
+        line_start=raw.line_start,
+        line_end=raw.line_end,
+        header_cells=dict(raw.header),
+        notes=list(raw.notes),
+    )
+    # Level columns are merged cells: an empty one inherits from the row above.
+    inherit = any(role in raw.columns.values() for role in ("level1", "level2"))
+    level1: str | None = None
+    level2: str | None = None
+    for row in raw.indicators:
+        indicator = build_indicator(row, level1, level2)
+        if inherit:
+            level1, level2 = indicator.level1, indicator.level2
+        form.indicators.append(indicator)
+    return form
+
+
+def _year(raw: RawForm, title: str) -> int | None:
+    candidates = [
+        raw.header.get("year").text if raw.header.get("year") else None,  # type: ignore[union-attr]
+        raw.year_cell.text if raw.year_cell else None,
+        title,
+    ]
+    for text in candidates:
+        if text and (m := re.search(r"(19|20)\d{2}", text)):
+            return int(m.group(0))
+    # A department form prints no year label, but its goal may name the budget year.
+    goal = raw.header.get("annual_goal")
+    if goal and (m := re.search(r"((?:19|20)\d{2})年(?:度)?(?:部门)?预算", goal.text)):
+        return int(m.group(1))
+    return None
+
+
+# ----------------------------------------------------------------------------- indicators
+
+
+def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -> Indicator:
+    """One typed indicator; ``level1``/``level2`` are inherited from the row above (merged cells)."""
+    cells = row.cells
+    name_cell = cells["name"]
+    ind = Indicator(name_raw=clean(name_cell.text))
+    ind.source.line = row.line
+    ind.source.cells = dict(cells)
+
+    # ---- levels: own columns (inherited down merged cells), else the name's wrapper
+    own1 = vocab.canon_level1(cells["level1"].text) if "level1" in cells else None
+    own2 = vocab.canon_level2(cells["level2"].text) if "level2" in cells else None
+    if own1:
+        ind.level1 = own1
+        ind.level2 = own2
+    else:
+        ind.level1 = level1
+        ind.level2 = own2 or level2
+
+    name = clean_name(name_cell.text)
+    name = _NUMBERING.sub("", name)
+    wrapped = _WRAPPER.match(name)
+    if wrapped:
+        ind.level1 = vocab.canon_level1(wrapped.group("l1"))
+        l2 = wrapped.group("l2")
+        ind.level2 = vocab.canon_level2(l2) if l2 else None
+        name = wrapped.group("name")
+    ind.name = name or None
+
+    # ---- operator column: an operator, or a category / 定性 that does not belong there
+    kind_hint: str | None = None
+    op_cell = cells.get("operator")
+    operator: str | None = None
+    if op_cell is not None and clean(op_cell.text):
+        op_text = re.sub(r"\s+", "", clean(op_cell.text))
+        operator = parse_operator(op_text)
+        if operator is None:
+            if op_text in vocab.CATEGORY_WORDS:
+                if not ind.level1:
+                    ind.level1 = vocab.CATEGORY_WORDS[op_text]
+                ind.add_flag("category_in_operator", f"指标性质 holds the category {op_text!r}", op_cell)
+            elif op_text in vocab.QUALITATIVE_MARKERS or op_text in vocab.QUANTITATIVE_MARKERS:
+                kind_hint = "qualitative" if op_text in vocab.QUALITATIVE_MARKERS else "quantitative"
+                ind.add_flag("category_in_operator", f"指标性质 holds {op_text!r}, not an operator", op_cell)
+    type_cell = cells.get("value_type")
+    if type_cell is not None:
+        t = re.sub(r"\s+", "", clean(type_cell.text))
+        if t in vocab.QUALITATIVE_MARKERS:
+            kind_hint = "qualitative"
+        elif t in vocab.QUANTITATIVE_MARKERS:
+            kind_hint = "quantitative"
+
+    # ---- value
+    value_cell = cells.get("value")
+    parsed = parse_value(value_cell.text) if value_cell is not None else parse_value("")
+    ind.value = parsed["value"]
+    ind.value_kind = parsed["kind"]
+    ind.operator = operator or parsed["operator"]  # type: ignore[assignment]
+
+    # ---- unit column: a unit, a qualitative marker, or something that is not a unit
+    unit: str | None = parsed["unit"]
+    unit_cell = cells.get("unit")
+    if unit_cell is not None and clean(unit_cell.text):
+        u_text = re.sub(r"\s+", "", clean(unit_cell.text))
+        if u_text in vocab.QUALITATIVE_MARKERS:
+            kind_hint = "qualitative"
+        elif (canon := canon_unit(u_text)) is not None:
+            unit = canon
+        else:
+            ind.add_flag("unit_invalid", f"unit cell {u_text!r} is not a unit", unit_cell)
+    if kind_hint == "qualitative":
+        ind.value_kind = "qualitative"
+        unit = None
+        if isinstance(ind.value, int | float):
+            ind.value = str(clean(value_cell.text)) if value_cell is not None else None
+    elif ind.value_kind is None and (unit is not None or kind_hint == "quantitative"):
+        ind.value_kind = "quantitative"
+    if ind.value_kind == "qualitative":
+        unit = None
+    ind.unit = unit
+
+    # ---- weight
+    weight_cell = cells.get("weight")
+    if weight_cell is not None and clean(weight_cell.text):
+        ind.weight = to_number(clean(weight_cell.text).rstrip("%％分"))
+
+    # ---- a target inside the name
+    _move_target_out_of_name(ind)
+
+    # ---- cells out of their columns
+    if row.shifted:
+        moved = ", ".join(row.shifted)
+        ind.add_flag(
+            "column_shift",
+            f"cells out of their columns: {moved}",
+            *[cells[r] for r in row.shifted if r in cells],
+        )
+    if ind.value is None:
+        ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
+        if ind.value_kind is None and ind.unit is None:
+            ind.value_kind = None
+    return ind
+
+
+def _move_target_out_of_name(ind: Indicator) -> None:
+    """``满意度90%`` → name ``满意度``, target 90 %; ``零进京上访`` → target 0."""
+    if not ind.name:
+        return
+    m = _NAME_TARGET.match(ind.name)
+    zero = _ZERO_TARGET.match(ind.name)
+    if m and not re.search(r"(19|20)\d{2}$", m.group("name") + m.group("num")):
+        unit = canon_unit(m.group("unit"))
+        number = to_number(m.group("num"))
+        if unit is None or number is None or (unit in {"年", "月"} and len(m.group("num")) == 4):
+            return
+        ind.source.cells["name_target"] = Cell(text=ind.name)
+        ind.add_flag("value_in_name", f"name carries the target {m.group('num')}{m.group('unit')}")
+        ind.name = m.group("name").rstrip("：:，, ")
+        ind.source.repairs.append(_note("name", ind.name_raw, ind.name, "target moved out of the name"))
+        if ind.value is None or ind.value_kind != "quantitative":
+            ind.value = number
+            ind.value_kind = "quantitative"
+            ind.unit = ind.unit or unit
+            op = m.group("op")
+            if op and not ind.operator:
+                ind.operator = vocab.OPERATOR_WORDS.get(op)  # type: ignore[assignment]
+        ind.source.cells["name_value"] = Cell(text=f"{m.group('num')}{m.group('unit')}")
+    elif zero:
+        ind.add_flag("value_in_name", "name carries the zero target 零")
+        ind.name_alternatives = [ind.name]
+        ind.name = zero.group("name")
+        if ind.value is None:
+            ind.value = 0
+            ind.value_kind = "quantitative"
+        ind.source.cells["name_value"] = Cell(text="0")
+
+
+def _note(field: str, before: Any, after: Any, evidence: str) -> Any:
+    from jixiao.schema import Repair
+
+    return Repair(field=field, before=before, after=after, by="parse:name_target", evidence=evidence)

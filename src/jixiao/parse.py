@@ -1,0 +1,338 @@
+"""Rows of cells → raw forms, read by the form's own labels and column headings.
+
+A form starts at its title (or, for pages without one, at a project-name label after a
+finished table). Header cells are found by their labels (``vocab.HEADER_LABELS``); the
+indicator table by a row of known column headings; each indicator row is mapped onto those
+columns by position, and by content where the positions do not fit (cells slid sideways,
+cells dropped), which is recorded as a column shift. Nothing here interprets a value: every
+cell stays the string it was, with its position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jixiao import vocab
+from jixiao.layouts.base import Row, clean
+from jixiao.schema import Cell
+
+_NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
+_TABLE_END = re.compile(r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])")
+_YEAR_LINE = re.compile(r"^[（(]\s*(\d{4})\s*年度?\s*[)）]$")
+_QUAL_VALUE = re.compile(
+    r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
+    r"是|否|达标|合格|正常|有效|稳定|逐步提升|持续提升|进一步提升|高|中等|低|增强|逐步完善|较大提升|"
+    r"不断提升|基本完善|已完成|完成|按时完成|全覆盖|零|无|满意|基本满意|符合要求|规范)"
+)
+
+
+@dataclass
+class RawIndicator:
+    """One indicator row: its cells by role (level1, level2, name, value, weight, unit, …)."""
+
+    cells: dict[str, Cell]
+    line: int | None
+    shifted: list[str] = field(default_factory=list)  # roles found outside their column
+    extra: list[Cell] = field(default_factory=list)  # cells that fit no role
+
+
+@dataclass
+class RawForm:
+    """A form as found: title, header cells by field, the table's columns and its rows."""
+
+    title: Cell | None = None
+    year_cell: Cell | None = None
+    header: dict[str, Cell] = field(default_factory=dict)
+    breakdown: list[tuple[str, Cell | None]] = field(default_factory=list)
+    columns: dict[int, str] = field(default_factory=dict)
+    indicators: list[RawIndicator] = field(default_factory=list)
+    line_start: int | None = None
+    line_end: int | None = None
+    unplaced: list[Cell] = field(default_factory=list)  # non-empty cells nothing claimed
+    notes: list[str] = field(default_factory=list)
+
+
+def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
+    """Walk the rows once; return the forms found and the cells before the first form."""
+    forms: list[RawForm] = []
+    preamble: list[Cell] = []
+    form: RawForm | None = None
+    in_table = False
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        texts = row.texts()
+        filled = [t for t in texts if t]
+        if not filled:
+            i += 1
+            continue
+        title = _title_cell(row)
+        starts_new = title is not None or (
+            form is not None and form.indicators and _has_label(row, "project_name")
+        )
+        if starts_new:
+            form = RawForm(title=title, line_start=row.line)
+            forms.append(form)
+            in_table = False
+            if title is not None:
+                i += 1
+                continue
+        if form is None:
+            if _has_label(row, "project_name") or _has_label(row, "department") or _columns(row):
+                form = RawForm(line_start=row.line)
+                forms.append(form)
+            else:
+                preamble.extend(row.nonempty())
+                i += 1
+                continue
+        form.line_end = row.cells[-1].line
+        if len(filled) == 1 and (m := _YEAR_LINE.match(filled[0])):
+            form.year_cell = row.nonempty()[0]
+            i += 1
+            continue
+        columns = _columns(row)
+        if columns:
+            if not form.columns:
+                form.columns = columns
+            in_table = True
+            i += 1
+            continue
+        if in_table and _TABLE_END.match(filled[0]):
+            in_table = False
+            i += 1
+            continue
+        if in_table and not _is_header_row(row):
+            row, used = _merge_continuations(rows, i, len(form.columns))
+            indicator = _read_indicator(row, form.columns)
+            if indicator is not None:
+                form.indicators.append(indicator)
+            else:
+                form.unplaced.extend(row.nonempty())
+            i += used
+            continue
+        in_table = False
+        _read_header(row, form)
+        i += 1
+    return forms, preamble
+
+
+# ----------------------------------------------------------------------------- header
+
+
+def _title_cell(row: Row) -> Cell | None:
+    cells = row.nonempty()
+    if len(cells) != 1:
+        return None
+    text = re.sub(r"\s+", "", clean(cells[0].text))
+    return cells[0] if vocab.TITLE.match(text) and len(text) <= 60 else None
+
+
+def _has_label(row: Row, name: str) -> bool:
+    return any(vocab.header_field(t) == name for t in row.texts() if t)
+
+
+def _is_header_row(row: Row) -> bool:
+    """A row that carries a form header label (so the table before it has ended)."""
+    return any(vocab.header_field(t) is not None for t in row.texts()[:2] if t)
+
+
+def _read_header(row: Row, form: RawForm) -> None:
+    """Pair each label cell with the next non-label, non-empty cell of the same row."""
+    cells = row.cells
+    j = 0
+    claimed = False
+    while j < len(cells):
+        text = clean(cells[j].text)
+        label, inline = _split_inline_label(text)
+        fieldname = vocab.header_field(label) if label else None
+        bkey = vocab.breakdown_key(label) if label else None
+        if fieldname is None and bkey is None:
+            j += 1
+            continue
+        claimed = True
+        label_cell = cells[j]
+        value: Cell | None = None
+        if inline:
+            value = Cell(text=inline, line=cells[j].line, col=cells[j].col)
+            j += 1
+        else:
+            k = j + 1
+            while k < len(cells):
+                nxt = clean(cells[k].text)
+                if nxt:
+                    nlabel, _ = _split_inline_label(nxt)
+                    if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
+                        break
+                    value = cells[k]
+                    break
+                k += 1
+            if value is None:
+                j = k  # stopped on the next label (or the row end): read it next
+            else:
+                j = k + 1
+        if fieldname == "budget_year_total":
+            m = re.match(r"^(\d{4})", re.sub(r"\s+", "", label))
+            if m:
+                form.header.setdefault("year", Cell(text=m.group(1), line=label_cell.line))
+            fieldname = "budget_total"
+        if bkey is not None and fieldname is None:
+            form.breakdown.append((bkey, value))
+        elif fieldname is not None and (fieldname not in form.header or not form.header[fieldname].text):
+            if value is not None:
+                form.header[fieldname] = value
+            elif fieldname not in form.header:
+                form.header[fieldname] = Cell(text="", line=row.line)
+    if not claimed:
+        form.unplaced.extend(row.nonempty())
+
+
+def _split_inline_label(text: str) -> tuple[str, str]:
+    """``编制单位：某单位`` → (``编制单位``, ``某单位``); a bare label → (label, "")."""
+    m = re.match(r"^([^:：]{2,14})[:：]\s*(.*)$", text, re.S)
+    if m and (vocab.header_field(m.group(1)) or vocab.breakdown_key(m.group(1))):
+        return m.group(1), m.group(2).strip()
+    return text, ""
+
+
+# ----------------------------------------------------------------------------- table
+
+
+def _columns(row: Row) -> dict[int, str]:
+    """Column index → role when the row is a table heading row, else {}."""
+    roles: dict[int, str] = {}
+    for cell in row.cells:
+        text = clean(cell.text)
+        if not text:
+            continue
+        role = vocab.column_role(text)
+        if role is None:
+            continue
+        if role in roles.values():
+            if role == "value":  # a second value set (中期/年度, per-town): the last one wins
+                roles = {k: v for k, v in roles.items() if v != "value"}
+            else:
+                continue
+        roles[cell.col if cell.col is not None else len(roles)] = role
+    has_core = "name" in roles.values() and (
+        "value" in roles.values() or "weight" in roles.values() or "level2" in roles.values()
+    )
+    return roles if has_core and len(roles) >= 3 else {}
+
+
+def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]:
+    """Join a row cut by a blank line inside a cell (docx dumps) with the row that finishes it."""
+    row = rows[i]
+    used = 1
+    cells = list(row.cells)
+    while width and len(cells) < width and i + used < len(rows):
+        nxt = rows[i + used]
+        if not nxt.cells or not clean(nxt.cells[0].text) or len(cells) + len(nxt.cells) > width:
+            break
+        if _title_cell(nxt) is not None or _is_header_row(nxt):
+            break
+        for c in nxt.cells:
+            cells.append(Cell(text=c.text, line=c.line, col=len(cells)))
+        used += 1
+    return Row(cells), used
+
+
+def classify(text: str) -> str:
+    """What a cell holds by its content: empty, level1, level2, numbered, value, or text."""
+    t = clean(text)
+    if not t:
+        return "empty"
+    if vocab.canon_level1(t):
+        return "level1"
+    if vocab.looks_like_level2(t):
+        return "level2"
+    if _NUMBERED.match(t):
+        return "numbered"
+    if is_value_like(t):
+        return "value"
+    return "text"
+
+
+def is_value_like(text: str) -> bool:
+    """A target value: a number with optional operator/unit, or a short qualitative word."""
+    t = re.sub(r"\s+", "", text)
+    if re.match(rf"^({vocab.OPERATOR_PATTERN})?[-+]?[\d０-９][\d０-９.,，]*", t):
+        return True
+    return bool(_QUAL_VALUE.match(t)) and len(t) <= 8
+
+
+def fits(role: str, text: str) -> bool:
+    """Whether a cell's content is plausible for the column it stands in."""
+    kind = classify(text)
+    if kind == "empty":
+        return role != "name"
+    if role == "level1":
+        return vocab.canon_level1(text) is not None
+    if role == "level2":
+        return vocab.canon_level2(text) is not None
+    if role == "name":
+        return kind in {"text", "numbered", "value"} or vocab.canon_level1(text) is None
+    if role == "value":
+        return kind in {"value", "text"}
+    if role == "lead":
+        return kind in {"text", "numbered"}
+    return True
+
+
+def _read_indicator(row: Row, columns: dict[int, str]) -> RawIndicator | None:
+    """Map the row's cells onto the table's roles; fall back to content where positions misfit."""
+    by_col = {c.col: c for c in row.cells if c.col is not None}
+    if not any(clean(c.text) for c in row.cells):
+        return None
+    placed: dict[str, Cell] = {}
+    for col, role in columns.items():
+        cell = by_col.get(col)
+        if cell is not None and clean(cell.text):
+            placed[role] = cell
+    misfit = any(not fits(role, by_col[col].text) for col, role in columns.items() if col in by_col)
+    if "lead" in columns.values():
+        lead = next(col for col, r in columns.items() if r == "lead")
+        if lead in by_col and classify(by_col[lead].text) in {"level1", "level2"}:
+            misfit = True
+    if "lead" not in columns.values() and 0 not in columns and 0 in by_col:
+        if classify(by_col[0].text) in {"level1", "level2", "numbered"}:
+            misfit = True
+    if "name" not in placed and any(r in columns.values() for r in ("level1", "level2")):
+        misfit = True
+    extra = [c for c in row.cells if c.col not in columns and clean(c.text)]
+    if not misfit:
+        placed.pop("lead", None)
+        if "name" not in placed:
+            return None
+        return RawIndicator(cells=placed, line=row.line, extra=extra)
+    return _read_by_content(row, columns)
+
+
+def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
+    """Assign level1/level2/name/value by what the cells hold; note every role that moved."""
+    home = {role: col for col, role in columns.items()}
+    placed: dict[str, Cell] = {}
+    rest: list[Cell] = []
+    for cell in row.cells:
+        kind = classify(cell.text)
+        if kind in ("level1", "level2") and kind not in placed and "name" not in placed:
+            placed[kind] = cell
+        elif kind in ("numbered", "text") and "name" not in placed:
+            placed["name"] = cell
+        elif kind in ("value", "text") and "name" in placed and "value" not in placed:
+            placed["value"] = cell
+        elif kind != "empty":
+            rest.append(cell)
+    if "name" not in placed:
+        return None
+    # Roles the content pass does not know keep their columns (unit, weight, operator …).
+    for col, role in columns.items():
+        if role in ("level1", "level2", "name", "value", "lead"):
+            continue
+        cell = next((c for c in row.cells if c.col == col), None)
+        if cell is not None and clean(cell.text) and cell not in placed.values():
+            placed[role] = cell
+            if cell in rest:
+                rest.remove(cell)
+    shifted = [r for r, c in placed.items() if r in home and c.col != home[r]]
+    return RawIndicator(cells=placed, line=row.line, shifted=shifted, extra=rest)

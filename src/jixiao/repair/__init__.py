@@ -1,0 +1,1 @@
+"""Repair cascade: rules, then the LLM, then the review queue."""

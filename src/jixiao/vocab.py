@@ -1,0 +1,279 @@
+"""Vocabularies: units, operators, indicator categories, header labels and column headings.
+
+Everything the parser recognises by *what the form says* lives here as data, so a new
+province's wording is one entry, not a code change.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- operators
+OPERATOR_WORDS: dict[str, str] = {
+    "≥": "≥",
+    ">=": "≥",
+    "＞＝": "≥",
+    "＞=": "≥",
+    ">＝": "≥",
+    "大于等于": "≥",
+    "大于或等于": "≥",
+    "不低于": "≥",
+    "不少于": "≥",
+    "不小于": "≥",
+    "至少": "≥",
+    "≤": "≤",
+    "<=": "≤",
+    "＜＝": "≤",
+    "＜=": "≤",
+    "<＝": "≤",
+    "小于等于": "≤",
+    "小于或等于": "≤",
+    "不高于": "≤",
+    "不超过": "≤",
+    "不多于": "≤",
+    "不大于": "≤",
+    "控制在": "≤",
+    "=": "=",
+    "＝": "=",
+    "等于": "=",
+    ">": ">",
+    "＞": ">",
+    "大于": ">",
+    "高于": ">",
+    "<": "<",
+    "＜": "<",
+    "小于": "<",
+    "低于": "<",
+}
+#: Longest first, so ``>=`` wins over ``>``.
+OPERATOR_PATTERN = "|".join(
+    re.escape(w) for w in sorted(OPERATOR_WORDS, key=len, reverse=True)
+)
+#: Suffix words that turn a bare number into a bound (``90%以上`` → ≥ 90).
+OPERATOR_SUFFIXES: dict[str, str] = {
+    "以上": "≥",
+    "及以上": "≥",
+    "以下": "≤",
+    "及以下": "≤",
+    "以内": "≤",
+}
+
+# ---------------------------------------------------------------- units
+UNIT_ALIASES: dict[str, str] = {
+    "%": "%",
+    "％": "%",
+    "百分比": "%",
+    "百分率": "%",
+    "平方米": "㎡",
+    "m2": "㎡",
+    "m²": "㎡",
+    "平米": "㎡",
+    "人数": "人",
+    "个数": "个",
+    "次数": "次",
+    "天数": "天",
+    "‰": "‰",
+}
+#: Canonical units (after aliasing). Compound units (``次/年``) are built from these.
+UNITS: frozenset[str] = frozenset(
+    {
+        "%", "‰", "㎡", "亩", "公顷", "平方公里", "公里", "千米", "米", "km", "立方米", "m³", "吨",
+        "万吨", "千克", "公斤", "kg", "元", "万元", "亿元", "千元", "次", "人次", "件次", "户次",
+        "场次", "车次", "架次", "次数", "人", "万人", "名", "户", "家", "个", "件", "项", "天",
+        "日", "个工作日", "工作日", "小时", "分钟", "秒", "年", "月", "周", "季度", "期", "场",
+        "条", "份", "篇", "本", "册", "套", "台", "辆", "部", "处", "栋", "幢", "间", "座", "所",
+        "支", "批", "类", "门", "节", "课时", "学时", "张", "根", "块", "株", "棵", "只", "头",
+        "匹", "盏", "宗", "起", "例", "所", "个/套", "万元/年", "元/人", "元/人·月", "元/人.每天",
+        "元/㎡", "分", "星", "级", "倍", "个百分点", "百分点", "Mbps", "M", "G", "兆", "GB",
+        "TB", "路", "点", "站", "村", "镇", "乡", "街道", "社区", "单位", "部门", "所学校",
+        "人/次", "次/年", "次/月", "次/天", "次/周", "次/季度", "万人次", "台套", "台/套",
+        "km²", "万平方米", "延米", "孔", "眼", "口", "宗", "标段",
+    }
+)
+#: Units that may follow a number inside a name or value cell (longest first for regexes).
+UNIT_PATTERN = "|".join(
+    re.escape(u) for u in sorted(set(UNITS) | set(UNIT_ALIASES), key=len, reverse=True)
+)
+
+# ---------------------------------------------------------------- categories
+LEVEL1_CANON: dict[str, str] = {
+    "产出": "产出指标",
+    "产出指标": "产出指标",
+    "预期产出指标": "产出指标",
+    "效益": "效益指标",
+    "效益指标": "效益指标",
+    "效果指标": "效益指标",
+    "预期效果指标": "效益指标",
+    "满意度": "满意度指标",
+    "满意度指标": "满意度指标",
+    "成本": "成本指标",
+    "成本指标": "成本指标",
+}
+LEVEL2_CANON: dict[str, str] = {
+    "数量": "数量指标",
+    "质量": "质量指标",
+    "时效": "时效指标",
+    "成本": "成本指标",
+    "经济效益": "经济效益指标",
+    "社会效益": "社会效益指标",
+    "生态效益": "生态效益指标",
+    "环境效益": "生态效益指标",
+    "可持续影响": "可持续影响指标",
+    "服务对象满意度": "服务对象满意度指标",
+    "满意度": "服务对象满意度指标",
+    "经济成本": "经济成本指标",
+    "社会成本": "社会成本指标",
+    "生态环境成本": "生态环境成本指标",
+}
+#: Words in the 指标性质/operator column that are categories, not operators.
+CATEGORY_WORDS: dict[str, str] = {
+    "产出": "产出指标",
+    "效益": "效益指标",
+    "满意度": "满意度指标",
+    "成本": "成本指标",
+}
+QUALITATIVE_MARKERS: frozenset[str] = frozenset({"定性", "定", "定性指标"})
+QUANTITATIVE_MARKERS: frozenset[str] = frozenset({"定量", "定量指标"})
+
+#: A bracketed annotation on a category label: (必填硬性指标), （或建筑规模指标）, (0-20)分, (工期指标).
+_ANNOTATION = re.compile(
+    r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?$"
+)
+
+
+def strip_annotation(text: str) -> str:
+    """Drop trailing annotations like ``(必填硬性指标)``, ``（或建筑规模指标）``, ``(0-20)分``."""
+    prev = None
+    out = re.sub(r"\s+", "", text)
+    while prev != out:
+        prev = out
+        out = _ANNOTATION.sub("", out).strip()
+    return out
+
+
+def canon_level1(text: str) -> str | None:
+    """``产出`` / ``预期产出指标`` / ``成本指标(0-20)分`` → canonical level1, else None."""
+    key = strip_annotation(text)
+    return LEVEL1_CANON.get(key)
+
+
+def canon_level2(text: str) -> str | None:
+    """``数量指标 (必填硬性指标)`` → ``数量指标``; a stated non-standard ``…指标`` is kept."""
+    key = strip_annotation(text)
+    if not key:
+        return None
+    base = key[:-2] if key.endswith("指标") else key
+    if base in LEVEL2_CANON:
+        return LEVEL2_CANON[base]
+    if key.endswith("指标") and 3 <= len(key) <= 12 and column_role(key) is None:
+        return key
+    return None
+
+
+#: Bare level2 words that are also common indicator names, so a cell holding only them is a name.
+_AMBIGUOUS_LEVEL2 = {"满意度", "服务对象满意度"}
+
+
+def looks_like_level2(text: str) -> bool:
+    """True for a cell that can only be a level2 label (not a level1 label, not a name)."""
+    key = strip_annotation(text)
+    if key in LEVEL1_CANON or key in _AMBIGUOUS_LEVEL2:
+        return False
+    return canon_level2(text) is not None
+
+
+# ---------------------------------------------------------------- column headings
+#: Column heading → role. Matched on the heading with whitespace removed.
+COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(绩效指标|绩效目标|指标名称及内容)(（.*）|\(.*\))?$"), "lead"),
+    (re.compile(r"^一级(指标)?$"), "level1"),
+    (re.compile(r"^二级(指标)?$"), "level2"),
+    (re.compile(r"^(三级(指标)?|指标|指标名称|绩效指标名称|级指标|具体指标|三级指标名称)$"), "name"),
+    (
+        re.compile(
+            r"^(指标值|目标值|计划指标值|指标目标值|年度指标值|预期目标值|计划水平|指标值（或计划水平）|"
+            r"指标值\(或计划水平\)|计划指标值（或计划水平）|计划指标值\(或计划水平\)|预期2\d{3}年实现值|"
+            r"年度目标值|绩效目标值|标准值)$"
+        ),
+        "value",
+    ),
+    (re.compile(r"^(指标权重|权重|权重[（(]?%?[）)]?|分值|指标分值|权重分值)$"), "weight"),
+    (re.compile(r"^(计量单位|度量单位|单位|指标单位)$"), "unit"),
+    (re.compile(r"^(指标性质|计算符号|符号|指标方向|运算符|比较符)$"), "operator"),
+    (re.compile(r"^(指标值类型|指标类型|定量/定性|性质)$"), "value_type"),
+    (re.compile(r"^(指标解释|指标说明|绩效指标描述|指标内容|指标值内容|备注|评\(扣\)分标准|评（扣）分标准|指标标准或依据)$"), "note"),
+]
+
+
+def column_role(heading: str) -> str | None:
+    """The role of a table column from its heading, or None when not a known heading."""
+    key = re.sub(r"\s+", "", heading)
+    for pattern, role in COLUMN_HEADINGS:
+        if pattern.match(key):
+            return role
+    return None
+
+
+# ---------------------------------------------------------------- header labels
+#: Header label → form field. Matched on the label with whitespace removed, whole cell.
+HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(专项资金名称|项目名称|项目\(专项\)名称|项目（专项）名称|专项名称|资金名称)[:：]?$"), "project_name"),
+    (re.compile(r"^(业务主管部门|主管部门|主管部门及代码|项目主管部门|主管单位|部门名称|预算部门|单位名称)[:：]?$"), "department"),
+    (re.compile(r"^(实施单位|项目实施单位|实施单位及代码)[:：]?$"), "implementing_unit"),
+    (re.compile(r"^编制单位[:：]?$"), "compiling_unit"),
+    (re.compile(r"^(\d{4})年(预算|预算数|预算金额)[:：]?$"), "budget_year_total"),
+    (
+        re.compile(
+            r"^(资金总额|年度资金总额|项目资金总额|部门支出预算总量|预算总额|项目总金额|项目预算|"
+            r"预算金额|年度预算|当年预算|资金总额（万）|资金总额\(万\)|资金总额（万元）|资金总额\(万元\)|"
+            r"年度资金总额（万元）|部门支出预算总量（万元）|部门支出预算总量\(万元\)|项目资金)"
+            r"([（(]万元?[）)])?[:：]?$"
+        ),
+        "budget_total",
+    ),
+    (re.compile(r"^(项目属性|项目类型)[:：]?$"), "project_attribute"),
+    (re.compile(r"^(项目起始时间|项目开始时间|起始时间|开始时间|项目起始年度)[:：]?$"), "period_start"),
+    (re.compile(r"^(项目终止时间|项目结束时间|终止时间|结束时间|项目终止年度)[:：]?$"), "period_end"),
+    (re.compile(r"^(项目期|项目周期|实施期限|项目期限|执行期限)[:：]?$"), "duration"),
+    (re.compile(r"^(项目概况|项目简介|项目基本情况|项目内容|项目主要内容)[:：]?$"), "overview"),
+    (re.compile(r"^(立项依据|项目立项依据|设立依据|政策依据)[:：]?$"), "basis"),
+    (
+        re.compile(
+            r"^(当年绩效目标|当年整体绩效目标|项目当年绩效目标?|年度总体目标|年度绩效目标|"
+            r"总体目标|整体目标|当年目标|年度目标|绩效目标|部门整体绩效目标|项目绩效目标|"
+            r"年度整体绩效目标|年度总体绩效目标|项目年度绩效目标)[:：]?$"
+        ),
+        "annual_goal",
+    ),
+]
+#: Labels of budget sub-amounts (budget_breakdown keys); ``其中:`` is dropped.
+BREAKDOWN_LABEL = re.compile(
+    r"^(其中[:：]?)?(财政拨款|其他资金|区级支出|补助街镇|本级财政资金|上级补助|上级资金|"
+    r"自筹资金|其他|中央资金|省级资金|市级资金|县级资金|区级资金|本级资金|财政资金|专项资金|"
+    r"一般公共预算|政府性基金|单位自有资金|中央财政资金|省级财政资金|市级财政资金|县级财政资金|"
+    r"当年财政拨款|上年结转|其中[:：]?当年财政拨款)[:：]?$"
+)
+
+
+def header_field(label: str) -> str | None:
+    """The form field a header label names, or None."""
+    key = re.sub(r"\s+", "", label)
+    for pattern, name in HEADER_LABELS:
+        if pattern.match(key):
+            return name
+    return None
+
+
+def breakdown_key(label: str) -> str | None:
+    """``其中: 财政拨款`` → ``财政拨款``; None when the label is not a budget sub-amount."""
+    key = re.sub(r"\s+", "", label)
+    m = BREAKDOWN_LABEL.match(key)
+    if not m:
+        return None
+    return m.group(2)
+
+
+#: A form's title: a line that names a 绩效目标表 (申报表, 批复表, 审批表 …).
+TITLE = re.compile(
+    r"^[^\t|]{0,60}?(绩效目标(申报|批复|审批|审核)?表|绩效目标表公开)[^\t|]{0,20}$"
+)
