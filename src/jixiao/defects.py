@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from jixiao.normalize import to_number
-from jixiao.schema import Form, Indicator
+from jixiao.schema import Form, Indicator, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
 _FINAL_CHARS = set(
@@ -51,19 +51,24 @@ def _weight_copies(form: Form) -> None:
         target = ind.source.cells.get("name_value")
         before = ind.value
         if target is not None:
-            ind.value = to_number(re.match(r"[\d.]+", target.text).group(0)) if re.match(r"[\d.]+", target.text) else None  # type: ignore[union-attr]
+            ind.value = to_number(target.text)
         else:
             ind.value = None
-            ind.value_kind = "quantitative" if ind.unit else (
-                "qualitative" if ind.value_kind == "qualitative" else None
+            ind.value_kind = (
+                "quantitative"
+                if ind.unit
+                else ("qualitative" if ind.value_kind == "qualitative" else None)
             )
             ind.add_flag("value_missing", "the only value cell is a weight copy")
         if ind.value != before:
-            from jixiao.schema import Repair
-
             ind.source.repairs.append(
-                Repair(field="value", before=before, after=ind.value, by="parse:weight_copy",
-                       evidence="value column repeats the weight column")
+                Repair(
+                    field="value",
+                    before=before,
+                    after=ind.value,
+                    by="parse:weight_copy",
+                    evidence="value column repeats the weight column",
+                )
             )
 
 
@@ -83,9 +88,11 @@ def _unit_missing(ind: Indicator) -> None:
         and ind.unit is None
         and "unit_invalid" not in ind.flags
     ):
-        ind.add_flag("unit_missing", "a quantitative target with no unit", *(
-            c for c in [ind.source.cells.get("unit"), ind.source.cells.get("value")] if c
-        ))
+        ind.add_flag(
+            "unit_missing",
+            "a quantitative target with no unit",
+            *(c for c in [ind.source.cells.get("unit"), ind.source.cells.get("value")] if c),
+        )
 
 
 # ----------------------------------------------------------------------------- truncation
@@ -114,7 +121,11 @@ def _truncated(ind: Indicator, form: Form, document: str) -> None:
 
 def truncation_reason(name: str, document: str) -> str | None:
     """Why ``name`` looks cut off, or None when it reads as complete."""
-    if name.count("《") > name.count("》") or name.count("（") > name.count("）") or name.count("(") > name.count(")"):
+    if (
+        name.count("《") > name.count("》")
+        or name.count("（") > name.count("）")
+        or name.count("(") > name.count(")")
+    ):
         return "unclosed bracket"
     if _DANGLING.search(name) and len(name) >= 4:
         return f"ends on a dangling word ({_DANGLING.search(name).group(0)})"  # type: ignore[union-attr]

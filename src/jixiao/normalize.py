@@ -90,9 +90,13 @@ def canon_unit(text: str) -> str | None:
         return t
     if "/" in t:
         parts = t.split("/")
-        if all(p in vocab.UNITS or p in vocab.UNIT_ALIASES or p in {"每天", "人·月"} for p in parts):
+        if all(
+            p in vocab.UNITS or p in vocab.UNIT_ALIASES or p in {"每天", "人·月"} for p in parts
+        ):
             return "/".join(vocab.UNIT_ALIASES.get(p, p) for p in parts)
-        if parts[0] in vocab.UNITS and all(re.fullmatch(r"[\u4e00-\u9fff.·]{1,4}", p) for p in parts[1:]):
+        if parts[0] in vocab.UNITS and all(
+            re.fullmatch(r"[\u4e00-\u9fff.·]{1,4}", p) for p in parts[1:]
+        ):
             return t
     return None
 
@@ -118,7 +122,13 @@ def parse_value(text: str) -> dict[str, Any]:
             op = vocab.OPERATOR_WORDS.get(m.group("op") or "") or (
                 vocab.OPERATOR_SUFFIXES.get(m.group("suffix") or "")
             )
-            return {"operator": op, "value": num, "unit": unit, "kind": "quantitative", "unit_raw": unit_raw}
+            return {
+                "operator": op,
+                "value": num,
+                "unit": unit,
+                "kind": "quantitative",
+                "unit_raw": unit_raw,
+            }
     return {"operator": None, "value": t, "unit": None, "kind": "qualitative", "unit_raw": ""}
 
 
@@ -256,10 +266,16 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
             if op_text in vocab.CATEGORY_WORDS:
                 if not ind.level1:
                     ind.level1 = vocab.CATEGORY_WORDS[op_text]
-                ind.add_flag("category_in_operator", f"指标性质 holds the category {op_text!r}", op_cell)
+                ind.add_flag(
+                    "category_in_operator", f"指标性质 holds the category {op_text!r}", op_cell
+                )
             elif op_text in vocab.QUALITATIVE_MARKERS or op_text in vocab.QUANTITATIVE_MARKERS:
-                kind_hint = "qualitative" if op_text in vocab.QUALITATIVE_MARKERS else "quantitative"
-                ind.add_flag("category_in_operator", f"指标性质 holds {op_text!r}, not an operator", op_cell)
+                kind_hint = (
+                    "qualitative" if op_text in vocab.QUALITATIVE_MARKERS else "quantitative"
+                )
+                ind.add_flag(
+                    "category_in_operator", f"指标性质 holds {op_text!r}, not an operator", op_cell
+                )
     type_cell = cells.get("value_type")
     if type_cell is not None:
         t = re.sub(r"\s+", "", clean(type_cell.text))
@@ -334,7 +350,9 @@ def _move_target_out_of_name(ind: Indicator) -> None:
         ind.source.cells["name_target"] = Cell(text=ind.name)
         ind.add_flag("value_in_name", f"name carries the target {m.group('num')}{m.group('unit')}")
         ind.name = m.group("name").rstrip("：:，, ")
-        ind.source.repairs.append(_note("name", ind.name_raw, ind.name, "target moved out of the name"))
+        ind.source.repairs.append(
+            _note("name", ind.name_raw, ind.name, "target moved out of the name")
+        )
         if ind.value is None or ind.value_kind != "quantitative":
             ind.value = number
             ind.value_kind = "quantitative"
@@ -342,7 +360,7 @@ def _move_target_out_of_name(ind: Indicator) -> None:
             op = m.group("op")
             if op and not ind.operator:
                 ind.operator = vocab.OPERATOR_WORDS.get(op)  # type: ignore[assignment]
-        ind.source.cells["name_value"] = Cell(text=f"{m.group('num')}{m.group('unit')}")
+        ind.source.cells["name_value"] = Cell(text=m.group("num"))
     elif zero:
         ind.add_flag("value_in_name", "name carries the zero target 零")
         ind.name_alternatives = [ind.name]
@@ -356,4 +374,6 @@ def _move_target_out_of_name(ind: Indicator) -> None:
 def _note(field: str, before: Any, after: Any, evidence: str) -> Any:
     from jixiao.schema import Repair
 
-    return Repair(field=field, before=before, after=after, by="parse:name_target", evidence=evidence)
+    return Repair(
+        field=field, before=before, after=after, by="parse:name_target", evidence=evidence
+    )

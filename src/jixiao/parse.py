@@ -18,7 +18,9 @@ from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
 _NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
-_TABLE_END = re.compile(r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])")
+_TABLE_END = re.compile(
+    r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])"
+)
 _YEAR_LINE = re.compile(r"^[（(]\s*(\d{4})\s*年度?\s*[)）]$")
 _QUAL_VALUE = re.compile(
     r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
@@ -35,6 +37,7 @@ class RawIndicator:
     line: int | None
     shifted: list[str] = field(default_factory=list)  # roles found outside their column
     extra: list[Cell] = field(default_factory=list)  # cells that fit no role
+    short: bool = False  # fewer cells than the table has columns
 
 
 @dataclass
@@ -87,7 +90,7 @@ def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
                 i += 1
                 continue
         form.line_end = row.cells[-1].line
-        if len(filled) == 1 and (m := _YEAR_LINE.match(filled[0])):
+        if len(filled) == 1 and _YEAR_LINE.match(filled[0]):
             form.year_cell = row.nonempty()[0]
             i += 1
             continue
@@ -106,6 +109,7 @@ def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
             row, used = _merge_continuations(rows, i, len(form.columns))
             indicator = _read_indicator(row, form.columns)
             if indicator is not None:
+                indicator.short = len(row.cells) <= max(form.columns, default=0)
                 form.indicators.append(indicator)
             else:
                 form.unplaced.extend(row.nonempty())
@@ -167,10 +171,8 @@ def _read_header(row: Row, form: RawForm) -> None:
                     value = cells[k]
                     break
                 k += 1
-            if value is None:
-                j = k  # stopped on the next label (or the row end): read it next
-            else:
-                j = k + 1
+            # With no value, k stopped on the next label (or the row end): read that next.
+            j = k if value is None else k + 1
         if fieldname == "budget_year_total":
             m = re.match(r"^(\d{4})", re.sub(r"\s+", "", label))
             if m:
@@ -178,7 +180,9 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname = "budget_total"
         if bkey is not None and fieldname is None:
             form.breakdown.append((bkey, value))
-        elif fieldname is not None and (fieldname not in form.header or not form.header[fieldname].text):
+        elif fieldname is not None and (
+            fieldname not in form.header or not form.header[fieldname].text
+        ):
             if value is not None:
                 form.header[fieldname] = value
             elif fieldname not in form.header:
@@ -294,9 +298,13 @@ def _read_indicator(row: Row, columns: dict[int, str]) -> RawIndicator | None:
         lead = next(col for col, r in columns.items() if r == "lead")
         if lead in by_col and classify(by_col[lead].text) in {"level1", "level2"}:
             misfit = True
-    if "lead" not in columns.values() and 0 not in columns and 0 in by_col:
-        if classify(by_col[0].text) in {"level1", "level2", "numbered"}:
-            misfit = True
+    if (
+        "lead" not in columns.values()
+        and 0 not in columns
+        and 0 in by_col
+        and classify(by_col[0].text) in {"level1", "level2", "numbered"}
+    ):
+        misfit = True
     if "name" not in placed and any(r in columns.values() for r in ("level1", "level2")):
         misfit = True
     extra = [c for c in row.cells if c.col not in columns and clean(c.text)]
@@ -329,10 +337,10 @@ def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     for col, role in columns.items():
         if role in ("level1", "level2", "name", "value", "lead"):
             continue
-        cell = next((c for c in row.cells if c.col == col), None)
-        if cell is not None and clean(cell.text) and cell not in placed.values():
-            placed[role] = cell
-            if cell in rest:
-                rest.remove(cell)
+        found = next((c for c in row.cells if c.col == col), None)
+        if found is not None and clean(found.text) and found not in placed.values():
+            placed[role] = found
+            if found in rest:
+                rest.remove(found)
     shifted = [r for r, c in placed.items() if r in home and c.col != home[r]]
     return RawIndicator(cells=placed, line=row.line, shifted=shifted, extra=rest)

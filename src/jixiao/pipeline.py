@@ -84,13 +84,34 @@ def normalize_text(text: str, name: str = "<text>", encoding: str | None = None)
                     )
                 )
         result.forms.append(form)
+    last = raw_forms[-1].indicators[-1] if raw_forms[-1].indicators else None
+    if last is not None and last.short and last.line == _last_line(lines):
+        result.rejects.append(
+            Reject(
+                file=name,
+                kind="row",
+                form_index=len(result.forms) - 1,
+                line=last.line,
+                reason="file ends inside a table row: the text looks truncated; the row is kept, flagged",
+            )
+        )
     return result
+
+
+def _last_line(lines: list[str]) -> int:
+    """1-based number of the last line that holds anything."""
+    for i in range(len(lines), 0, -1):
+        if lines[i - 1].strip():
+            return i
+    return 0
 
 
 def _worth_reporting(text: str) -> bool:
     """Unit notes and checkbox debris are not content; everything else unplaced is reported."""
     t = re.sub(r"\s+", "", clean(text))
-    return bool(t) and not re.fullmatch(r"(单位[:：]?(万元|元)|金额单位[:：]?(万元|元)|绩效指标|-+)", t)
+    return bool(t) and not re.fullmatch(
+        r"(单位[:：]?(万元|元)|金额单位[:：]?(万元|元)|绩效指标|-+)", t
+    )
 
 
 def normalize_path(path: Path) -> FileResult:
@@ -98,7 +119,9 @@ def normalize_path(path: Path) -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return FileResult(file=str(path), rejects=[Reject(file=str(path), reason=f"cannot read: {exc}")])
+        return FileResult(
+            file=str(path), rejects=[Reject(file=str(path), reason=f"cannot read: {exc}")]
+        )
     return normalize_bytes(data, str(path))
 
 
@@ -107,8 +130,8 @@ def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(p.startswith(".") for p in child.parts[len(path.parts):]):
-                    if child.suffix.lower() in TEXT_SUFFIXES:
-                        yield child
+                hidden = any(p.startswith(".") for p in child.parts[len(path.parts) :])
+                if child.is_file() and not hidden and child.suffix.lower() in TEXT_SUFFIXES:
+                    yield child
         else:
             yield path

@@ -46,9 +46,7 @@ OPERATOR_WORDS: dict[str, str] = {
     "低于": "<",
 }
 #: Longest first, so ``>=`` wins over ``>``.
-OPERATOR_PATTERN = "|".join(
-    re.escape(w) for w in sorted(OPERATOR_WORDS, key=len, reverse=True)
-)
+OPERATOR_PATTERN = "|".join(re.escape(w) for w in sorted(OPERATOR_WORDS, key=len, reverse=True))
 #: Suffix words that turn a bare number into a bound (``90%以上`` → ≥ 90).
 OPERATOR_SUFFIXES: dict[str, str] = {
     "以上": "≥",
@@ -77,17 +75,135 @@ UNIT_ALIASES: dict[str, str] = {
 #: Canonical units (after aliasing). Compound units (``次/年``) are built from these.
 UNITS: frozenset[str] = frozenset(
     {
-        "%", "‰", "㎡", "亩", "公顷", "平方公里", "公里", "千米", "米", "km", "立方米", "m³", "吨",
-        "万吨", "千克", "公斤", "kg", "元", "万元", "亿元", "千元", "次", "人次", "件次", "户次",
-        "场次", "车次", "架次", "次数", "人", "万人", "名", "户", "家", "个", "件", "项", "天",
-        "日", "个工作日", "工作日", "小时", "分钟", "秒", "年", "月", "周", "季度", "期", "场",
-        "条", "份", "篇", "本", "册", "套", "台", "辆", "部", "处", "栋", "幢", "间", "座", "所",
-        "支", "批", "类", "门", "节", "课时", "学时", "张", "根", "块", "株", "棵", "只", "头",
-        "匹", "盏", "宗", "起", "例", "所", "个/套", "万元/年", "元/人", "元/人·月", "元/人.每天",
-        "元/㎡", "分", "星", "级", "倍", "个百分点", "百分点", "Mbps", "M", "G", "兆", "GB",
-        "TB", "路", "点", "站", "村", "镇", "乡", "街道", "社区", "单位", "部门", "所学校",
-        "人/次", "次/年", "次/月", "次/天", "次/周", "次/季度", "万人次", "台套", "台/套",
-        "km²", "万平方米", "延米", "孔", "眼", "口", "宗", "标段",
+        "%",
+        "‰",
+        "㎡",
+        "亩",
+        "公顷",
+        "平方公里",
+        "公里",
+        "千米",
+        "米",
+        "km",
+        "立方米",
+        "m³",
+        "吨",
+        "万吨",
+        "千克",
+        "公斤",
+        "kg",
+        "元",
+        "万元",
+        "亿元",
+        "千元",
+        "次",
+        "人次",
+        "件次",
+        "户次",
+        "场次",
+        "车次",
+        "架次",
+        "次数",
+        "人",
+        "万人",
+        "名",
+        "户",
+        "家",
+        "个",
+        "件",
+        "项",
+        "天",
+        "日",
+        "个工作日",
+        "工作日",
+        "小时",
+        "分钟",
+        "秒",
+        "年",
+        "月",
+        "周",
+        "季度",
+        "期",
+        "场",
+        "条",
+        "份",
+        "篇",
+        "本",
+        "册",
+        "套",
+        "台",
+        "辆",
+        "部",
+        "处",
+        "栋",
+        "幢",
+        "间",
+        "座",
+        "所",
+        "支",
+        "批",
+        "类",
+        "门",
+        "节",
+        "课时",
+        "学时",
+        "张",
+        "根",
+        "块",
+        "株",
+        "棵",
+        "只",
+        "头",
+        "匹",
+        "盏",
+        "宗",
+        "起",
+        "例",
+        "个/套",
+        "万元/年",
+        "元/人",
+        "元/人·月",
+        "元/人.每天",
+        "元/㎡",
+        "分",
+        "星",
+        "级",
+        "倍",
+        "个百分点",
+        "百分点",
+        "Mbps",
+        "M",
+        "G",
+        "兆",
+        "GB",
+        "TB",
+        "路",
+        "点",
+        "站",
+        "村",
+        "镇",
+        "乡",
+        "街道",
+        "社区",
+        "单位",
+        "部门",
+        "所学校",
+        "人/次",
+        "次/年",
+        "次/月",
+        "次/天",
+        "次/周",
+        "次/季度",
+        "万人次",
+        "台套",
+        "台/套",
+        "km²",
+        "万平方米",
+        "延米",
+        "孔",
+        "眼",
+        "口",
+        "标段",
     }
 )
 #: Units that may follow a number inside a name or value cell (longest first for regexes).
@@ -136,9 +252,7 @@ QUALITATIVE_MARKERS: frozenset[str] = frozenset({"定性", "定", "定性指标"
 QUANTITATIVE_MARKERS: frozenset[str] = frozenset({"定量", "定量指标"})
 
 #: A bracketed annotation on a category label: (必填硬性指标), （或建筑规模指标）, (0-20)分, (工期指标).
-_ANNOTATION = re.compile(
-    r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?$"
-)
+_ANNOTATION = re.compile(r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?$")
 
 
 def strip_annotation(text: str) -> str:
@@ -188,7 +302,10 @@ COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(绩效指标|绩效目标|指标名称及内容)(（.*）|\(.*\))?$"), "lead"),
     (re.compile(r"^一级(指标)?$"), "level1"),
     (re.compile(r"^二级(指标)?$"), "level2"),
-    (re.compile(r"^(三级(指标)?|指标|指标名称|绩效指标名称|级指标|具体指标|三级指标名称)$"), "name"),
+    (
+        re.compile(r"^(三级(指标)?|指标|指标名称|绩效指标名称|级指标|具体指标|三级指标名称)$"),
+        "name",
+    ),
     (
         re.compile(
             r"^(指标值|目标值|计划指标值|指标目标值|年度指标值|预期目标值|计划水平|指标值（或计划水平）|"
@@ -201,7 +318,12 @@ COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(计量单位|度量单位|单位|指标单位)$"), "unit"),
     (re.compile(r"^(指标性质|计算符号|符号|指标方向|运算符|比较符)$"), "operator"),
     (re.compile(r"^(指标值类型|指标类型|定量/定性|性质)$"), "value_type"),
-    (re.compile(r"^(指标解释|指标说明|绩效指标描述|指标内容|指标值内容|备注|评\(扣\)分标准|评（扣）分标准|指标标准或依据)$"), "note"),
+    (
+        re.compile(
+            r"^(指标解释|指标说明|绩效指标描述|指标内容|指标值内容|备注|评\(扣\)分标准|评（扣）分标准|指标标准或依据)$"
+        ),
+        "note",
+    ),
 ]
 
 
@@ -217,8 +339,18 @@ def column_role(heading: str) -> str | None:
 # ---------------------------------------------------------------- header labels
 #: Header label → form field. Matched on the label with whitespace removed, whole cell.
 HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(专项资金名称|项目名称|项目\(专项\)名称|项目（专项）名称|专项名称|资金名称)[:：]?$"), "project_name"),
-    (re.compile(r"^(业务主管部门|主管部门|主管部门及代码|项目主管部门|主管单位|部门名称|预算部门|单位名称)[:：]?$"), "department"),
+    (
+        re.compile(
+            r"^(专项资金名称|项目名称|项目\(专项\)名称|项目（专项）名称|专项名称|资金名称)[:：]?$"
+        ),
+        "project_name",
+    ),
+    (
+        re.compile(
+            r"^(业务主管部门|主管部门|主管部门及代码|项目主管部门|主管单位|部门名称|预算部门|单位名称)[:：]?$"
+        ),
+        "department",
+    ),
     (re.compile(r"^(实施单位|项目实施单位|实施单位及代码)[:：]?$"), "implementing_unit"),
     (re.compile(r"^编制单位[:：]?$"), "compiling_unit"),
     (re.compile(r"^(\d{4})年(预算|预算数|预算金额)[:：]?$"), "budget_year_total"),
@@ -232,8 +364,14 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
         "budget_total",
     ),
     (re.compile(r"^(项目属性|项目类型)[:：]?$"), "project_attribute"),
-    (re.compile(r"^(项目起始时间|项目开始时间|起始时间|开始时间|项目起始年度)[:：]?$"), "period_start"),
-    (re.compile(r"^(项目终止时间|项目结束时间|终止时间|结束时间|项目终止年度)[:：]?$"), "period_end"),
+    (
+        re.compile(r"^(项目起始时间|项目开始时间|起始时间|开始时间|项目起始年度)[:：]?$"),
+        "period_start",
+    ),
+    (
+        re.compile(r"^(项目终止时间|项目结束时间|终止时间|结束时间|项目终止年度)[:：]?$"),
+        "period_end",
+    ),
     (re.compile(r"^(项目期|项目周期|实施期限|项目期限|执行期限)[:：]?$"), "duration"),
     (re.compile(r"^(项目概况|项目简介|项目基本情况|项目内容|项目主要内容)[:：]?$"), "overview"),
     (re.compile(r"^(立项依据|项目立项依据|设立依据|政策依据)[:：]?$"), "basis"),
@@ -274,6 +412,4 @@ def breakdown_key(label: str) -> str | None:
 
 
 #: A form's title: a line that names a 绩效目标表 (申报表, 批复表, 审批表 …).
-TITLE = re.compile(
-    r"^[^\t|]{0,60}?(绩效目标(申报|批复|审批|审核)?表|绩效目标表公开)[^\t|]{0,20}$"
-)
+TITLE = re.compile(r"^[^\t|]{0,60}?(绩效目标(申报|批复|审批|审核)?表|绩效目标表公开)[^\t|]{0,20}$")

@@ -1,0 +1,183 @@
+"""The ``jixiao`` command line: normalize, inspect, eval, review, synth.
+
+Exit codes: 0 all inputs understood; 1 some inputs (files, forms or cells) rejected, or an
+eval regression; 2 usage errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from jixiao.output import RunWriter
+from jixiao.pipeline import iter_sources, normalize_path
+from jixiao.schema import FileResult
+
+app = typer.Typer(
+    help="jixiao (绩效): parse, repair and review 绩效目标表 (budget performance-target forms).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+@app.command()
+def normalize(
+    paths: Annotated[list[Path], typer.Argument(help="Source files or directories (recursive).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
+    stage: Annotated[
+        str,
+        typer.Option(
+            "--stage", help="Run the cascade up to: parse | rules | llm.", envvar="JIXIAO_STAGE"
+        ),
+    ] = "rules",
+    llm: Annotated[
+        str,
+        typer.Option("--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM"),
+    ] = "none",
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
+
+    Examples:
+
+        jixiao normalize golden/inputs -o out
+
+        jixiao normalize archive/ -o out --stage parse
+
+        JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 jixiao normalize a.txt -o out --stage llm --llm openai
+    """
+    if stage not in ("parse", "rules", "llm"):
+        raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
+    if llm not in ("none", "openai", "replay"):
+        raise typer.BadParameter(f"--llm must be none, openai or replay, not {llm!r}")
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
+    files = list(iter_sources(paths))
+    counts: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    results: list[FileResult] = []
+    with RunWriter(out) as writer, _progress(quiet) as progress:
+        task = progress.add_task("normalize", total=len(files), forms=0, rejects=0)
+        for path in files:
+            result = normalize_path(path)
+            results.append(result)
+            counts["files"] += 1
+            counts["forms"] += len(result.forms)
+            counts["indicators"] += sum(len(f.indicators) for f in result.forms)
+            counts["rejects"] += len(result.rejects)
+            for form in result.forms:
+                for ind in form.indicators:
+                    flags.update(ind.flags)
+            progress.update(task, advance=1, forms=counts["forms"], rejects=counts["rejects"])
+        if stage != "parse":
+            _repair(results, stage, llm, out)
+        for result in results:
+            writer.add(result)
+    _summary(counts, flags, out)
+    if counts["rejects"]:
+        raise typer.Exit(1)
+
+
+def _repair(results: list[FileResult], stage: str, llm: str, out: Path) -> None:
+    """Run the repair cascade on the parsed forms, when the cascade is available."""
+    try:
+        from jixiao.repair.cascade import repair_results
+    except ImportError:
+        return
+    stats = repair_results(
+        results, stage=stage, llm_backend=llm, queue_path=out / "review_queue.jsonl"
+    )
+    console.print(f"[dim]repair: {stats}[/dim]")
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files · {task.fields[forms]} forms · {task.fields[rejects]} rejects"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    )
+
+
+def _summary(counts: Counter[str], flags: Counter[str], out: Path) -> None:
+    console.print(
+        f"files {counts['files']} · forms {counts['forms']} · indicators {counts['indicators']}"
+        f" · rejects {counts['rejects']} → {out}"
+    )
+    if flags:
+        console.print("flagged cells: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
+
+
+@app.command()
+def inspect(
+    file: Annotated[Path, typer.Argument(help="One source file.", exists=True, dir_okay=False)],
+) -> None:
+    """Show how a file is read: encoding, layout, forms, each indicator's raw cells and flags.
+
+    Examples:
+
+        jixiao inspect golden/inputs/003_31a80ca4d7398804.txt
+
+        jixiao inspect new_template.txt | less -R
+    """
+    result = normalize_path(file)
+    out = Console()
+    out.print(f"[bold]{file}[/bold]  encoding={result.encoding}  layout={result.layout}")
+    for reject in result.rejects:
+        where = f" line {reject.line}" if reject.line else ""
+        out.print(f"[red]reject[/red]{where}: {reject.reason} {reject.text or ''}")
+    for k, form in enumerate(result.forms):
+        out.rule(
+            f"form {k}: {form.title} ({form.form_kind}) lines {form.source.line_start}–{form.source.line_end}"
+        )
+        header = form.contract()
+        header.pop("indicators")
+        for key, value in header.items():
+            if value not in (None, {}, ""):
+                text = str(value)
+                out.print(f"  [cyan]{key}[/cyan]: {text[:120]}{'…' if len(text) > 120 else ''}")
+        for i, ind in enumerate(form.indicators):
+            value = "∅" if ind.value is None else f"{ind.operator or ''}{ind.value}{ind.unit or ''}"
+            weight = "" if ind.weight is None else f" w={ind.weight}"
+            flags = f"  [red]{', '.join(ind.flags)}[/red]" if ind.flags else ""
+            out.print(
+                f"  [bold]#{i}[/bold] line {ind.source.line}  {ind.level1 or '-'}/{ind.level2 or '-'}"
+                f"  {ind.name or '∅'}  {value} ({ind.value_kind or '-'}){weight}{flags}"
+            )
+            raw = " | ".join(f"{role}={c.text.strip()}" for role, c in ind.source.cells.items())
+            out.print(f"      [dim]raw: {raw}[/dim]", markup=True)
+
+
+def _register_optional() -> None:
+    """Commands whose modules live in their own stage packages."""
+    try:
+        from jixiao.evaluate.command import eval_command
+
+        app.command("eval")(eval_command)
+    except ImportError:  # pragma: no cover - only while a stage is being built
+        pass
+    try:
+        from jixiao.review.command import review_command
+
+        app.command("review")(review_command)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+_register_optional()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

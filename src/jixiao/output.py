@@ -1,0 +1,120 @@
+"""Writers for a normalize run: forms.jsonl, provenance.jsonl, indicators.csv, rejects.jsonl.
+
+Files are streamed (one record at a time) and each is written to a temporary name and renamed
+into place when the run closes, so a killed run never leaves a half-written output behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from jixiao.schema import FileResult, Form, Reject
+
+CSV_COLUMNS = [
+    "file",
+    "form_index",
+    "form_kind",
+    "project_name",
+    "department",
+    "year",
+    "budget_total",
+    "indicator_index",
+    "line",
+    "level1",
+    "level2",
+    "name",
+    "name_raw",
+    "operator",
+    "value",
+    "value_kind",
+    "unit",
+    "weight",
+    "flags",
+]
+
+
+class RunWriter:
+    """Streams a run's outputs into ``outdir``; use as a context manager."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+        outdir.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, IO[str]] = {}
+        self.forms_index = 0
+        self._csv = csv.writer(self._open("indicators.csv", encoding="utf-8-sig", newline=""))
+        self._csv.writerow(CSV_COLUMNS)
+
+    def _open(self, name: str, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
+        handle = open(self.outdir / f".{name}.part", "w", encoding=encoding, newline=newline)  # noqa: SIM115
+        self._files[name] = handle
+        return handle
+
+    def _jsonl(self, name: str, record: dict[str, Any]) -> None:
+        handle = self._files.get(name) or self._open(name)
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def add(self, result: FileResult) -> None:
+        """Write every form and reject of one file."""
+        for form in result.forms:
+            self.add_form(form)
+        for reject in result.rejects:
+            self.add_reject(reject)
+
+    def add_form(self, form: Form) -> None:
+        """One form: its contract record, its provenance, and one CSV row per indicator."""
+        self._jsonl("forms.jsonl", form.contract())
+        self._jsonl("provenance.jsonl", form.provenance())
+        for k, ind in enumerate(form.indicators):
+            self._csv.writerow(
+                [
+                    form.source.file,
+                    form.source.form_index,
+                    form.form_kind,
+                    form.project_name or "",
+                    form.department or "",
+                    form.year if form.year is not None else "",
+                    form.budget_total if form.budget_total is not None else "",
+                    k,
+                    ind.source.line or "",
+                    ind.level1 or "",
+                    ind.level2 or "",
+                    ind.name or "",
+                    ind.name_raw,
+                    ind.operator or "",
+                    "" if ind.value is None else ind.value,
+                    ind.value_kind or "",
+                    ind.unit or "",
+                    "" if ind.weight is None else ind.weight,
+                    ";".join(ind.flags),
+                ]
+            )
+        self.forms_index += 1
+
+    def add_reject(self, reject: Reject) -> None:
+        """One reject line: file, position and reason."""
+        self._jsonl("rejects.jsonl", reject.model_dump(mode="json", exclude_none=True))
+
+    def close(self) -> None:
+        """Flush, then move every output into place (empty rejects file included)."""
+        for name in ("forms.jsonl", "provenance.jsonl", "rejects.jsonl"):
+            if name not in self._files:
+                self._open(name)
+        for name, handle in self._files.items():
+            handle.close()
+            os.replace(self.outdir / f".{name}.part", self.outdir / name)
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
