@@ -36,13 +36,18 @@ def decode(data: bytes, name: str) -> SourceText:
     if not data.strip():
         raise InputError(name, "empty file")
     encoding = _detect(data, name)
+    errors = "replace" if encoding == "utf-8-damaged" else "strict"
+    codec = "utf-8" if errors == "replace" else encoding
     try:
-        text = data.decode(encoding)
+        text = data.decode(codec, errors=errors)
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputError(name, f"cannot decode as {encoding}: {exc}") from exc
     if _control_share(text) > 0.05:
         raise InputError(name, f"binary content (decoded as {encoding}, mostly control bytes)")
-    return SourceText(name=name, encoding=_canon(encoding), text=normalise(text))
+    label = _canon(encoding)
+    if errors == "replace":
+        label = f"utf-8 ({text.count(chr(0xFFFD))} damaged bytes replaced by U+FFFD)"
+    return SourceText(name=name, encoding=label, text=normalise(text))
 
 
 def normalise(text: str) -> str:
@@ -60,7 +65,10 @@ def _detect(data: bytes, name: str) -> str:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
-        pass
+        # A few damaged bytes in a UTF-8 file: keep the file, mark the damage (U+FFFD).
+        damaged = data.decode("utf-8", errors="replace").count("\ufffd")
+        if damaged <= max(2, len(data) // 2000):
+            return "utf-8-damaged"
     if _looks_utf16(data):
         return "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 from jixiao import defects, layouts
 from jixiao.errors import InputError
 from jixiao.ingest import decode
-from jixiao.layouts.base import clean
+from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
 from jixiao.parse import split_forms
 from jixiao.schema import FileResult, Reject
@@ -34,15 +34,28 @@ def normalize_bytes(data: bytes, name: str) -> FileResult:
 def normalize_text(text: str, name: str = "<text>", encoding: str | None = None) -> FileResult:
     """Parse decoded text: choose the layout, split into forms, build and check each form."""
     lines = text.split("\n")
-    layout, score = layouts.choose(lines)
-    rows = layout.rows(lines)
+    layout, _score = layouts.choose(lines)
+    return normalize_rows(layout.rows(lines), name, encoding, layout.name, text)
+
+
+def normalize_rows(
+    rows: list[Row], name: str, encoding: str | None, layout: str, text: str | None = None
+) -> FileResult:
+    """Parse rows of cells (from a text layout or a document reader) into forms and rejects.
+
+    ``text`` is the document's full text, the evidence base for cross-row checks; it is
+    rebuilt from the cells when a reader gives none.
+    """
+    if text is None:
+        text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
+    lines = text.split("\n")
     raw_forms, _preamble = split_forms(rows)
-    result = FileResult(file=name, encoding=encoding, layout=layout.name)
+    result = FileResult(file=name, encoding=encoding, layout=layout)
     result.rows_seen = sum(len(f.indicators) for f in raw_forms)
     if not raw_forms:
         reason = (
             "no 绩效目标表 found: no form title, header label or indicator table heading "
-            f"(read as {layout.name})"
+            f"(read as {layout})"
         )
         result.rejects.append(Reject(file=name, reason=reason))
         return result
@@ -59,7 +72,7 @@ def normalize_text(text: str, name: str = "<text>", encoding: str | None = None)
                 )
             )
             continue
-        form = build_form(raw, name, len(result.forms), encoding, layout.name)
+        form = build_form(raw, name, len(result.forms), encoding, layout)
         defects.check_form(form, text)
         if not raw.columns:
             result.rejects.append(
