@@ -138,12 +138,12 @@ def _fill_gap(
         if s > 0.0 and math.isclose(score[a][b], score[a - 1][b - 1] + s):
             out.append((i0 + a - 1, j0 + b - 1))
             a, b = a - 1, b - 1
-        elif score[a - 1][b] >= score[a][b - 1]:
-            out.append((i0 + a - 1, None))
-            a -= 1
-        else:
+        elif score[a][b - 1] >= score[a - 1][b]:  # on a tie, misses read before extras
             out.append((None, j0 + b - 1))
             b -= 1
+        else:
+            out.append((i0 + a - 1, None))
+            a -= 1
     out.extend((i0 + k, None) for k in range(a - 1, -1, -1))
     out.extend((None, j0 + k) for k in range(b - 1, -1, -1))
     out.reverse()

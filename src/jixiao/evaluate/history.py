@@ -188,19 +188,16 @@ class History:
 
 @dataclass(frozen=True)
 class Regression:
-    """A metric below its baseline by more than the tolerance (``current`` None: metric gone)."""
+    """A metric below its baseline by more than the tolerance."""
 
     metric: str
     baseline: float
-    current: float | None
+    current: float
 
     def line(self) -> str:
-        if self.current is None:
-            return f"regression: {self.metric} missing from this run (baseline {self.baseline:.4f})"
-        delta = self.current - self.baseline
         return (
             f"regression: {self.metric} {self.current:.4f} < baseline {self.baseline:.4f}"
-            f" ({delta:+.4f})"
+            f" ({self.current - self.baseline:+.4f})"
         )
 
 
@@ -220,9 +217,12 @@ def load_baseline(path: Path) -> dict[str, float]:
 
 
 def write_baseline(path: Path, metrics: Mapping[str, float]) -> None:
-    """Write the metrics as the new baseline (sorted keys, one per line, rounded to 1e-6)."""
+    """Write the metrics as the new baseline (sorted keys, one per line, values unrounded).
+
+    Unrounded so that a run compared with its own baseline never regresses, even at tolerance 0.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {k: round(v, 6) for k, v in sorted(metrics.items())}
+    data = dict(sorted(metrics.items()))
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -231,10 +231,20 @@ def compare_baseline(
     baseline: Mapping[str, float],
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> list[Regression]:
-    """Every baseline metric now lower by more than ``tolerance``, or no longer produced."""
-    out: list[Regression] = []
-    for name, base in sorted(baseline.items()):
-        now = current.get(name)
-        if now is None or now < base - tolerance:
-            out.append(Regression(name, base, now))
-    return out
+    """Every baseline metric that this run puts lower by more than ``tolerance``."""
+    return [
+        Regression(name, base, current[name])
+        for name, base in sorted(baseline.items())
+        if name in current and current[name] < base - tolerance
+    ]
+
+
+def missing_metrics(current: Mapping[str, float], baseline: Mapping[str, float]) -> list[str]:
+    """Baseline metrics this run does not produce: reported, but not a failure.
+
+    A ratio disappears when it becomes undefined, e.g. a flag's precision once the parser stops
+    raising that flag falsely on a case. That is an improvement; a real loss shows up in a
+    defined metric (the recall, the match rate) instead. A case removed from the golden set
+    also lands here.
+    """
+    return sorted(set(baseline) - set(current))

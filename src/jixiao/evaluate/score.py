@@ -402,6 +402,8 @@ def score_case(
                     {
                         "form": ei,
                         "indicator": ek,
+                        "actual_form": ai,
+                        "actual_indicator": ak,
                         "field": "flags",
                         "expected": sorted(e_flags),
                         "actual": sorted(a_flags),

@@ -1,0 +1,218 @@
+"""``jixiao eval``: score the pipeline on a golden directory, keep history, gate on a baseline.
+
+The command is thin: ``make_producer`` builds what turns an input file into records (the seam
+tests replace), ``run_eval`` scores, ``report``/``history`` render and persist.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from jixiao.errors import JixiaoError
+from jixiao.evaluate.history import (
+    DEFAULT_TOLERANCE,
+    HISTORY_ENV,
+    History,
+    compare_baseline,
+    git_commit,
+    history_path,
+    load_baseline,
+    missing_metrics,
+    write_baseline,
+)
+from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
+from jixiao.evaluate.score import LLMUsage, Producer, Record, run_eval
+from jixiao.schema import Form
+
+Stage = Literal["parse", "rules", "llm"]
+LLMBackend = Literal["none", "openai", "replay"]
+
+DEFAULT_BASELINE = Path("eval/baseline.json")
+DEFAULT_OUT = Path("eval/reports")
+
+RepairFn = Callable[[list[Form], str, str], object]
+
+
+class EvalWarning(UserWarning):
+    """Something the run did differently from what was asked (e.g. a stage not available yet)."""
+
+
+class PipelineProducer:
+    """The real producer: ``normalize_path``, then the repair cascade up to ``stage``.
+
+    ``stage`` is the stage it really runs (``parse`` after a fallback) and ``usage`` sums the
+    LLM cost the cascade reports, so ``run_eval`` can put both beside the scores.
+    """
+
+    def __init__(self, stage: str, llm: str, repair: RepairFn | None) -> None:
+        self.stage = stage
+        self.llm = llm
+        self.usage = LLMUsage()
+        self._repair = repair
+
+    def __call__(self, path: Path) -> tuple[list[Record], list[Record]]:
+        from jixiao.pipeline import normalize_path
+
+        forms = normalize_path(path).forms
+        if self._repair is not None:
+            stats = self._repair(forms, self.stage, self.llm)
+            self.usage.add(
+                calls=int(getattr(stats, "calls", 0) or 0),
+                tokens=int(getattr(stats, "tokens", 0) or 0),
+                cache_hits=int(getattr(stats, "cache_hits", 0) or 0),
+            )
+        # Review findings join here once the reviewer exists; until then none are produced.
+        return [f.contract() for f in forms], []
+
+
+def make_producer(stage: str, llm: str) -> Producer:
+    """The producer for ``--stages``/``--llm``; without the repair cascade, parse only (warned)."""
+    if stage == "parse":
+        return PipelineProducer("parse", llm, None)
+    try:
+        from jixiao.repair.cascade import repair_forms
+    except ImportError as exc:
+        warnings.warn(
+            f"--stages {stage}: the repair cascade is not available ({exc}); scoring parse only",
+            EvalWarning,
+            stacklevel=2,
+        )
+        return PipelineProducer("parse", llm, None)
+    return PipelineProducer(stage, llm, repair_forms)
+
+
+def eval_command(
+    golden_dir: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, help="Golden dir: inputs/, expected/, cases.json."
+        ),
+    ],
+    stages: Annotated[
+        Stage, typer.Option("--stages", help="Run the cascade up to this stage.")
+    ] = "rules",
+    llm: Annotated[
+        LLMBackend, typer.Option("--llm", help="LLM backend for --stages llm.")
+    ] = "none",
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Fail (exit 1) when a metric drops below this file's."),
+    ] = None,
+    update_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--update-baseline",
+            help=f"Write this run's metrics to --baseline (default {DEFAULT_BASELINE}).",
+        ),
+    ] = False,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="Allowed drop below the baseline.", min=0.0)
+    ] = DEFAULT_TOLERANCE,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for the dated JSON report.")
+    ] = DEFAULT_OUT,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            envvar=HISTORY_ENV,
+            help="SQLite history store (default eval/history.sqlite).",
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the JSON report instead of Markdown.")
+    ] = False,
+) -> None:
+    """Score the pipeline against a golden directory; exit 1 on a regression.
+
+    Prints a Markdown table (fields, flags, review codes; overall and per layout), writes a
+    dated JSON report, appends the run to the history store and shows the trend.
+
+    Examples:
+
+        jixiao eval golden
+
+        jixiao eval golden --stages llm --llm replay --baseline eval/baseline.json
+
+        jixiao eval golden --stages rules --update-baseline
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EvalWarning)
+        producer = make_producer(stages, llm)
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    try:
+        result = run_eval(golden_dir, producer, stage=stages, llm=llm)
+        base = load_baseline(baseline) if baseline is not None and not update_baseline else None
+    except JixiaoError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for w_text in result.warnings:
+        typer.echo(f"warning: {w_text}", err=True)
+    for case, err in result.errors.items():
+        typer.echo(f"error: case {case}: {err}", err=True)
+
+    metrics = result.metrics()
+    regressions = compare_baseline(metrics, base, tolerance) if base is not None else []
+    missing = missing_metrics(metrics, base) if base is not None else []
+    commit = git_commit()
+    store = history_path(history)
+    stage_run = result.stage_run or result.stage
+    with History.open(store) as h:
+        key = str(golden_dir.resolve())
+        trend = h.recent(key, stage_run)
+        h.append(
+            time=result.time,
+            git_commit=commit,
+            golden_dir=key,
+            stage=stage_run,
+            llm=llm,
+            metrics=metrics,
+            counts=result.overall.counts(),
+            usage=result.usage.to_json() if result.usage else None,
+        )
+    extra: dict[str, Any] = {
+        "commit": commit,
+        "history": str(store),
+        "baseline": str(baseline) if baseline else None,
+        "tolerance": tolerance,
+        "regressions": [r.line() for r in regressions],
+        "missing_metrics": missing,
+        "trend": [
+            {
+                "time": r.time,
+                "git_commit": r.git_commit,
+                "metrics": {m: r.metrics[m] for m in HEADLINE if m in r.metrics},
+            }
+            for r in trend
+        ],
+    }
+    path, data = write_json_report(result, out, extra)
+    if json_output:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(render_markdown(result, commit=commit, trend=trend), nl=False)
+    typer.echo(f"report: {path}", err=True)
+
+    if update_baseline:
+        target = baseline or DEFAULT_BASELINE
+        write_baseline(target, metrics)
+        typer.echo(f"baseline written: {target} ({len(metrics)} metrics)", err=True)
+        return
+    if missing:
+        shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+        typer.echo(f"note: {len(missing)} baseline metric(s) not produced now: {shown}", err=True)
+    if regressions:
+        for r in regressions:
+            typer.echo(r.line(), err=True)
+        typer.echo(
+            f"{len(regressions)} regression(s) against {baseline} (tolerance {tolerance})",
+            err=True,
+        )
+        raise typer.Exit(1)
