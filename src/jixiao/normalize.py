@@ -33,8 +33,13 @@ _NAME_TARGET = re.compile(
 )
 _ZERO_TARGET = re.compile(r"^零(?P<name>[\u4e00-\u9fff].+)$")
 #: Real markup only: ``<p>``, ``</p>``, ``<input type="checkbox"/>``; ``<政协…办法>`` is a title mark.
+_MASKED = re.compile(
+    rf"^(?P<op>{vocab.OPERATOR_PATTERN})?[\d.]*\*+[\d.*]*(?P<unit>[\u4e00-\u9fff%/]{{1,4}})?$"
+)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]{0,200})?/?>")
 _CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—]\s*(?P<name>.+)$")
+_BRACKET_CODE = re.compile(r"^[\[【〔(（]\s*(?P<code>[0-9A-Z]{2,30})\s*[\]】〕)）]\s*(?P<name>.+)$")
+_CHECKED = "■☑√✓✔▇█"
 
 
 # ----------------------------------------------------------------------------- text
@@ -79,6 +84,35 @@ def to_number(text: str) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
+def to_amount(text: str) -> float | int | None:
+    """A money cell in 万元: ``164万元`` → 164, ``1,200,000元`` → 120, ``20.00`` → 20."""
+    t = re.sub(r"\s+", "", text_nfkc(clean(text)))
+    m = re.fullmatch(r"([-+]?[\d,，]+(?:\.\d+)?)(万元|万|元)?", t)
+    if not m:
+        return None
+    number = to_number(m.group(1))
+    if number is None:
+        return None
+    if m.group(2) == "元":
+        scaled = round(float(number) / 10000, 6)
+        return int(scaled) if scaled.is_integer() else scaled
+    return number
+
+
+def _attribute(text: str) -> str | None:
+    """``新增项目`` → 新增; ``延续性项目`` / ``持续性项目■ 新增性项目口`` → 延续 (the ticked box)."""
+    t = re.sub(r"\s+", "", text)
+    options = re.findall(rf"([^{_CHECKED}口□☐]+?)([{_CHECKED}口□☐])", t)
+    if options:
+        ticked = [o for o, box in options if box in _CHECKED]
+        t = ticked[0] if len(ticked) == 1 else ""
+    if t.startswith("新增"):
+        return "新增"
+    if t.startswith(("延续", "持续", "续建")):
+        return "延续"
+    return None
+
+
 def canon_unit(text: str) -> str | None:
     """A unit as printed → canonical unit, or None when the text is not a unit."""
     t = re.sub(r"\s+", "", text_nfkc(text))
@@ -113,11 +147,18 @@ def parse_value(text: str) -> dict[str, Any]:
     t = re.sub(r"(?<=\d)\s+(?=\d)", "", t)
     if not t:
         return {"operator": None, "value": None, "unit": None, "kind": None, "unit_raw": ""}
+    masked = _MASKED.match(re.sub(r"\s+", "", t))
+    if masked:  # ``≤****000元``: digits masked by the publisher; the target is unknown
+        unit = canon_unit(masked.group("unit") or "") or (masked.group("unit") or None)
+        op = vocab.OPERATOR_WORDS.get(masked.group("op") or "")
+        return {"operator": op, "value": None, "unit": unit, "kind": "quantitative", "unit_raw": ""}
     m = _VALUE.match(re.sub(r"\s+", "", t))
     if m:
         num = to_number(m.group("num"))
         unit_raw = m.group("unit") or ""
         unit = canon_unit(unit_raw) if unit_raw else None
+        if unit is None and re.fullmatch(r"[\u4e00-\u9fff]{1,3}(/[\u4e00-\u9fff]{1,3})?", unit_raw):
+            unit = unit_raw  # a short word after a number in a value cell is its unit
         if num is not None and (not unit_raw or unit is not None):
             op = vocab.OPERATOR_WORDS.get(m.group("op") or "") or (
                 vocab.OPERATOR_SUFFIXES.get(m.group("suffix") or "")
@@ -147,7 +188,7 @@ def _code_split(text: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     name = clean_name(text)
-    m = _CODE_NAME.match(name)
+    m = _CODE_NAME.match(name) or _BRACKET_CODE.match(name)
     if m and any(ch.isdigit() for ch in m.group("code")):
         return m.group("code"), m.group("name")
     return None, name
@@ -156,6 +197,7 @@ def _code_split(text: str | None) -> tuple[str | None, str | None]:
 def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
     """Typed form from a raw one; cell-local flags are raised with their evidence."""
     title = re.sub(r"\s+", "", clean(raw.title.text)) if raw.title else ""
+    title = re.sub(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])", "", title)
     form = Form(title=title)
     form.form_kind = "department" if re.search(r"部门整体|整体支出|整体绩效", title) else "project"
     form.year = _year(raw, title)
@@ -169,20 +211,17 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
     compiling = _header_text(raw, "compiling_unit")
     form.compiling_unit = clean_name(compiling) if compiling else None
     budget = _header_text(raw, "budget_total")
-    form.budget_total = to_number(budget) if budget else None
+    form.budget_total = to_amount(budget) if budget else None
     form.budget_breakdown = {
-        key: (to_number(cell.text) if cell is not None else None) for key, cell in raw.breakdown
+        key: (to_amount(cell.text) if cell is not None else None) for key, cell in raw.breakdown
     }
-    attribute = _header_text(raw, "project_attribute") or ""
-    form.project_attribute = (
-        "新增" if attribute.startswith("新增") else "延续" if attribute.startswith("延续") else None
-    )
+    form.project_attribute = _attribute(_header_text(raw, "project_attribute") or "")
     for key in ("period_start", "period_end", "duration"):
         value = _header_text(raw, key)
         setattr(form, key, clean_name(value) if value else None)
     overview = _header_text(raw, "overview")
     basis = _header_text(raw, "basis")
-    goal = _header_text(raw, "annual_goal")
+    goal = _header_text(raw, "annual_goal") or _header_text(raw, "other_goal")
     form.overview = clean_long(overview) if overview else None
     form.basis = clean_long(basis) if basis else None
     form.annual_goal = clean_goal(goal) if goal else None
@@ -205,7 +244,18 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         if inherit:
             level1, level2 = indicator.level1, indicator.level2
         form.indicators.append(indicator)
+    if inherit:
+        _backfill_level1(form.indicators)
     return form
+
+
+def _backfill_level1(indicators: list[Indicator]) -> None:
+    """A merged 一级 cell may print its label mid-block: the rows above it belong to it too."""
+    first = next((k for k, ind in enumerate(indicators) if ind.level1), None)
+    if first is None:
+        return
+    for ind in indicators[:first]:
+        ind.level1 = indicators[first].level1
 
 
 def _year(raw: RawForm, title: str) -> int | None:
@@ -239,8 +289,9 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     own1 = vocab.canon_level1(cells["level1"].text) if "level1" in cells else None
     own2 = vocab.canon_level2(cells["level2"].text) if "level2" in cells else None
     if own1:
+        # A 一级 label printed mid-block (merged cell) keeps the 二级 running above it.
         ind.level1 = own1
-        ind.level2 = own2
+        ind.level2 = own2 or (level2 if level1 in (None, own1) else None)
     else:
         ind.level1 = level1
         ind.level2 = own2 or level2

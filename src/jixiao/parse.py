@@ -19,7 +19,7 @@ from jixiao.schema import Cell
 
 _NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
 _TABLE_END = re.compile(
-    r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])"
+    r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])|盖章|签字|年\s+月\s+日"
 )
 _YEAR_LINE = re.compile(r"^[（(]\s*(\d{4})\s*年度?\s*[)）]$")
 _QUAL_VALUE = re.compile(
@@ -54,10 +54,17 @@ class RawForm:
     line_end: int | None = None
     unplaced: list[Cell] = field(default_factory=list)  # non-empty cells nothing claimed
     notes: list[str] = field(default_factory=list)
+    inherited_title: bool = False  # no title of its own: the page's title was carried over
+    pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
 
 
-def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
-    """Walk the rows once; return the forms found and the cells before the first form."""
+def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
+    """Walk the rows once; return the forms found and the cells before the first form.
+
+    ``positional`` says whether the rendering keeps empty cells, so that a cell's column is
+    its position (tab dumps); otherwise (pipe/space text from web pages, where merged cells
+    vanish) cells are matched to the columns by order and content.
+    """
     forms: list[RawForm] = []
     preamble: list[Cell] = []
     form: RawForm | None = None
@@ -71,11 +78,21 @@ def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
             i += 1
             continue
         title = _title_cell(row)
+        if title is not None and form is not None and _untouched(form):
+            # Several title lines before any content (page heading, then form title): one form.
+            if form.title is None or len(clean(title.text)) < len(clean(form.title.text)):
+                form.title = title
+            i += 1
+            continue
         starts_new = title is not None or (
             form is not None and form.indicators and _has_label(row, "project_name")
         )
         if starts_new:
+            page_title = forms[-1].title if forms else None
             form = RawForm(title=title, line_start=row.line)
+            if title is None:
+                form.title, form.inherited_title = page_title, True
+                form.year_cell = forms[-1].year_cell if forms else None
             forms.append(form)
             in_table = False
             if title is not None:
@@ -95,19 +112,38 @@ def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
             i += 1
             continue
         columns = _columns(row)
+        if not columns and _is_heading_part(row):
+            row, used = _join_heading_lines(rows, i)
+            columns = _columns(row)
+            if columns:
+                i += used - 1
         if columns:
+            form.pending.clear()
             if not form.columns:
                 form.columns = columns
             in_table = True
             i += 1
             continue
-        if in_table and _TABLE_END.match(filled[0]):
+        if in_table and any(_TABLE_END.search(t) for t in filled[:2]):
             in_table = False
             i += 1
             continue
+        if in_table and _is_subheading(row):
+            i += 1
+            continue
+        if in_table and form.indicators and _continues_weight(row, form):
+            form.indicators[-1].cells["weight"] = row.nonempty()[0]
+            i += 1
+            continue
         if in_table and not _is_header_row(row):
-            row, used = _merge_continuations(rows, i, len(form.columns))
-            indicator = _read_indicator(row, form.columns)
+            used = 1
+            if positional:
+                row, used = _merge_continuations(rows, i, len(form.columns))
+            indicator = (
+                _read_indicator(row, form.columns)
+                if positional
+                else _read_by_order(row, form.columns)
+            )
             if indicator is not None:
                 indicator.short = len(row.cells) <= max(form.columns, default=0)
                 form.indicators.append(indicator)
@@ -122,6 +158,11 @@ def split_forms(rows: list[Row]) -> tuple[list[RawForm], list[Cell]]:
 
 
 # ----------------------------------------------------------------------------- header
+
+
+def _untouched(form: RawForm) -> bool:
+    """Nothing but a title (and a year line) read so far."""
+    return not form.header and not form.breakdown and not form.columns and not form.indicators
 
 
 def _title_cell(row: Row) -> Cell | None:
@@ -146,6 +187,16 @@ def _read_header(row: Row, form: RawForm) -> None:
     cells = row.cells
     j = 0
     claimed = False
+    # Cells before the row's first label answer labels left open on the rows above.
+    while j < len(cells) and form.pending:
+        text = clean(cells[j].text)
+        if text and (_is_label(text)):
+            break
+        if text:
+            fieldname, _label = form.pending.pop(0)
+            _store(form, fieldname, cells[j])
+            claimed = True
+        j += 1
     while j < len(cells):
         text = clean(cells[j].text)
         label, inline = _split_inline_label(text)
@@ -154,6 +205,8 @@ def _read_header(row: Row, form: RawForm) -> None:
         if fieldname is None and bkey is None:
             j += 1
             continue
+        if not claimed:
+            form.pending.clear()  # a new row of labels: older unanswered labels were captions
         claimed = True
         label_cell = cells[j]
         value: Cell | None = None
@@ -180,15 +233,29 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname = "budget_total"
         if bkey is not None and fieldname is None:
             form.breakdown.append((bkey, value))
-        elif fieldname is not None and (
-            fieldname not in form.header or not form.header[fieldname].text
-        ):
+        elif fieldname is not None:
             if value is not None:
-                form.header[fieldname] = value
-            elif fieldname not in form.header:
-                form.header[fieldname] = Cell(text="", line=row.line)
+                _store(form, fieldname, value)
+            else:
+                form.pending.append((fieldname, label_cell))
     if not claimed:
-        form.unplaced.extend(row.nonempty())
+        cells = row.nonempty()
+        while cells and form.pending:
+            fieldname, _label = form.pending.pop(0)
+            _store(form, fieldname, cells.pop(0))
+        form.unplaced.extend(cells)
+
+
+def _store(form: RawForm, fieldname: str, value: Cell) -> None:
+    """Keep the first non-empty value a label gets (later repeats do not overwrite it)."""
+    if fieldname not in form.header or not clean(form.header[fieldname].text):
+        form.header[fieldname] = value
+    form.pending = [(f, c) for f, c in form.pending if f != fieldname]
+
+
+def _is_label(text: str) -> bool:
+    label, _ = _split_inline_label(text)
+    return vocab.header_field(label) is not None or vocab.breakdown_key(label) is not None
 
 
 def _split_inline_label(text: str) -> tuple[str, str]:
@@ -344,3 +411,143 @@ def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
                 rest.remove(found)
     shifted = [r for r, c in placed.items() if r in home and c.col != home[r]]
     return RawIndicator(cells=placed, line=row.line, shifted=shifted, extra=rest)
+
+
+def _is_subheading(row: Row) -> bool:
+    """A second heading line inside the table (``2021年实际实现值 | 预期2022年实现值``)."""
+    texts = [t for t in row.texts() if t]
+    return bool(texts) and all(
+        vocab.column_role(t) is not None or _ACTUAL.match(re.sub(r"\s+", "", t)) for t in texts
+    )
+
+
+_ACTUAL = re.compile(
+    r"^(\d{4}年)?(实际(实现|完成)值|上年(实际)?完成值|历史值|中期指标值|年度指标值)$"
+)
+
+
+def _continues_weight(row: Row, form: RawForm) -> bool:
+    """A lone number wrapped onto its own line: the weight of the row above."""
+    cells = row.nonempty()
+    if len(cells) != 1 or "weight" not in form.columns.values():
+        return False
+    last = form.indicators[-1]
+    return "weight" not in last.cells and bool(re.fullmatch(r"\d+(\.\d+)?%?", clean(cells[0].text)))
+
+
+#: How well a cell's content suits a column role (None: it cannot stand there).
+def _suit(role: str, text: str) -> float | None:
+    t = re.sub(r"\s+", "", clean(text))
+    kind = classify(t)
+    if _UNIT_NOTE.match(t):
+        return 0.2 if role == "note" else None
+    if role == "level1":
+        return 4.0 if vocab.canon_level1(t) else None
+    if role == "level2":
+        return 4.0 if vocab.canon_level2(t) else None
+    if role == "name":
+        if kind in ("level1", "level2"):
+            return None
+        # A row without a name is no indicator: naming a cell outweighs any other fit.
+        return 6.0 if kind in ("text", "numbered") else 5.3
+    if role == "value":
+        if kind == "value":
+            return 3.0 if re.search(r"\d", t) else 1.5
+        return 0.3 if kind == "text" and len(t) <= 20 else None
+    if role == "unit":
+        ok = t in vocab.QUALITATIVE_MARKERS or _canon_unit(t) is not None
+        return 3.0 if ok else None
+    if role == "operator":
+        ok = (
+            t in vocab.OPERATOR_WORDS
+            or t in vocab.CATEGORY_WORDS
+            or t in vocab.QUALITATIVE_MARKERS
+            or t in vocab.QUANTITATIVE_MARKERS
+            or t in ("正向", "反向")
+        )
+        return 3.0 if ok else None
+    if role == "weight":
+        return 2.5 if re.fullmatch(r"\d+(\.\d+)?[%％分]?", t) else None
+    if role == "value_type":
+        return 3.0 if t in vocab.QUALITATIVE_MARKERS or t in vocab.QUANTITATIVE_MARKERS else None
+    return 0.2  # note and other free-text columns
+
+
+def _canon_unit(text: str) -> str | None:
+    from jixiao.normalize import canon_unit  # normalise owns the unit grammar
+
+    return canon_unit(text)
+
+
+_EXTRA_COST = -2.0
+_SUBSTANTIVE = {"level1", "level2", "value", "unit", "weight", "operator", "value_type"}
+_UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
+
+
+def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
+    """Match the row's non-empty cells to the table's roles in order, by content.
+
+    Web renderings drop the cells of merged ranges, so positions mean little; the order of
+    cells still follows the headings. A small dynamic programme picks the assignment that
+    suits the contents best, skipping roles whose cells are missing; a cell nothing suits is
+    kept as an extra (reported, never dropped).
+    """
+    cells = row.nonempty()
+    roles: list[str] = []
+    for _, role in sorted(columns.items()):
+        if role != "lead" and role not in roles:
+            roles.append(role)
+    n, m = len(cells), len(roles)
+    neg = float("-inf")
+    best = [[neg] * (m + 1) for _ in range(n + 1)]
+    move: list[list[tuple[int, int, str | None]]] = [[(0, 0, None)] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = best[i][j]
+            if here == neg:
+                continue
+            if j < m and here > best[i][j + 1]:  # role j has no cell in this row
+                best[i][j + 1] = here
+                move[i][j + 1] = (i, j, None)
+            if i < n:
+                if here + _EXTRA_COST > best[i + 1][j]:  # cell i suits nothing here
+                    best[i + 1][j] = here + _EXTRA_COST
+                    move[i + 1][j] = (i, j, "extra")
+                if j < m:
+                    suit = _suit(roles[j], cells[i].text)
+                    if suit is not None and here + suit > best[i + 1][j + 1]:
+                        best[i + 1][j + 1] = here + suit
+                        move[i + 1][j + 1] = (i, j, roles[j])
+    placed: dict[str, Cell] = {}
+    extra: list[Cell] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        pi, pj, role = move[i][j]
+        if role == "extra":
+            extra.append(cells[pi])
+        elif role is not None:
+            placed[role] = cells[pi]
+        i, j = pi, pj
+    if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
+        return None  # a lone text cell in a table is a caption or a note, not an indicator
+    return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
+
+
+def _is_heading_part(row: Row) -> bool:
+    """Two or more cells, all column headings: a heading row the rendering broke over lines."""
+    texts = [t for t in row.texts() if t]
+    return len(texts) >= 2 and all(vocab.column_role(t) for t in texts)
+
+
+def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:
+    """Join the heading pieces that follow row ``i`` into one heading row."""
+    cells = list(rows[i].nonempty())
+    used = 1
+    while i + used < len(rows):
+        texts = [t for t in rows[i + used].texts() if t]
+        if not texts or not all(vocab.column_role(t) for t in texts):
+            break
+        cells.extend(rows[i + used].nonempty())
+        used += 1
+    return Row([Cell(text=c.text, line=c.line, col=k) for k, c in enumerate(cells)]), used

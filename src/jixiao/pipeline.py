@@ -35,11 +35,16 @@ def normalize_text(text: str, name: str = "<text>", encoding: str | None = None)
     """Parse decoded text: choose the layout, split into forms, build and check each form."""
     lines = text.split("\n")
     layout, _score = layouts.choose(lines)
-    return normalize_rows(layout.rows(lines), name, encoding, layout.name, text)
+    return normalize_rows(layout.rows(lines), name, encoding, layout.name, text, layout.positional)
 
 
 def normalize_rows(
-    rows: list[Row], name: str, encoding: str | None, layout: str, text: str | None = None
+    rows: list[Row],
+    name: str,
+    encoding: str | None,
+    layout: str,
+    text: str | None = None,
+    positional: bool = True,
 ) -> FileResult:
     """Parse rows of cells (from a text layout or a document reader) into forms and rejects.
 
@@ -49,7 +54,7 @@ def normalize_rows(
     if text is None:
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
     lines = text.split("\n")
-    raw_forms, _preamble = split_forms(rows)
+    raw_forms, _preamble = split_forms(rows, positional)
     result = FileResult(file=name, encoding=encoding, layout=layout)
     result.rows_seen = sum(len(f.indicators) for f in raw_forms)
     if not raw_forms:
@@ -98,14 +103,23 @@ def normalize_rows(
                 )
         result.forms.append(form)
     last = raw_forms[-1].indicators[-1] if raw_forms[-1].indicators else None
-    if last is not None and last.short and last.line == _last_line(lines):
+    if last is not None and last.short and last.line == _last_line(lines) and result.forms:
+        form = result.forms[-1]
+        cut = form.indicators[-1]
+        reason = "file ends inside a table row: the text looks truncated"
+        if cut.value is None and len(cut.name or "") < 4:
+            form.indicators.pop()  # a fragment ("开展质"): nothing to keep but the reject
+            reason += "; the fragment is not kept as an indicator"
+        else:
+            reason += "; the row is kept, flagged"
         result.rejects.append(
             Reject(
                 file=name,
                 kind="row",
                 form_index=len(result.forms) - 1,
                 line=last.line,
-                reason="file ends inside a table row: the text looks truncated; the row is kept, flagged",
+                reason=reason,
+                text=cut.name_raw,
             )
         )
     return result

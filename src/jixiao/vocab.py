@@ -33,6 +33,7 @@ OPERATOR_WORDS: dict[str, str] = {
     "不多于": "≤",
     "不大于": "≤",
     "控制在": "≤",
+    "±": "≤",
     "=": "=",
     "＝": "=",
     "等于": "=",
@@ -252,7 +253,7 @@ QUALITATIVE_MARKERS: frozenset[str] = frozenset({"定性", "定", "定性指标"
 QUANTITATIVE_MARKERS: frozenset[str] = frozenset({"定量", "定量指标"})
 
 #: A bracketed annotation on a category label: (必填硬性指标), （或建筑规模指标）, (0-20)分, (工期指标).
-_ANNOTATION = re.compile(r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?$")
+_ANNOTATION = re.compile(r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?")
 
 
 def strip_annotation(text: str) -> str:
@@ -271,10 +272,14 @@ def canon_level1(text: str) -> str | None:
     return LEVEL1_CANON.get(key)
 
 
+#: Level1 labels that are never a level2 (成本指标 and 效果指标 can be either).
+_LEVEL1_ONLY = frozenset({"产出", "产出指标", "预期产出指标", "效益", "效益指标", "预期效果指标"})
+
+
 def canon_level2(text: str) -> str | None:
     """``数量指标 (必填硬性指标)`` → ``数量指标``; a stated non-standard ``…指标`` is kept."""
     key = strip_annotation(text)
-    if not key:
+    if not key or key in _LEVEL1_ONLY:
         return None
     base = key[:-2] if key.endswith("指标") else key
     if base in LEVEL2_CANON:
@@ -358,10 +363,15 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"^(资金总额|年度资金总额|项目资金总额|部门支出预算总量|预算总额|项目总金额|项目预算|"
             r"预算金额|年度预算|当年预算|资金总额（万）|资金总额\(万\)|资金总额（万元）|资金总额\(万元\)|"
-            r"年度资金总额（万元）|部门支出预算总量（万元）|部门支出预算总量\(万元\)|项目资金)"
+            r"年度资金总额（万元）|部门支出预算总量（万元）|部门支出预算总量\(万元\)|项目资金|"
+            r"项目金额|预算数|年度预算数|资金情况|年度资金|部门预算总额|年度预算总额)"
             r"([（(]万元?[）)])?[:：]?$"
         ),
         "budget_total",
+    ),
+    (
+        re.compile(r"^(中期资金总额|中期资金|中期预算|中期预算总额|中期市财政预算)$"),
+        "budget_midterm",
     ),
     (re.compile(r"^(项目属性|项目类型)[:：]?$"), "project_attribute"),
     (
@@ -378,37 +388,63 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"^(当年绩效目标|当年整体绩效目标|项目当年绩效目标?|年度总体目标|年度绩效目标|"
-            r"总体目标|整体目标|当年目标|年度目标|绩效目标|部门整体绩效目标|项目绩效目标|"
-            r"年度整体绩效目标|年度总体绩效目标|项目年度绩效目标)[:：]?$"
+            r"整体目标|当年目标|年度目标|绩效目标|部门整体绩效目标|项目绩效目标|"
+            r"年度整体绩效目标|年度总体绩效目标|项目年度绩效目标|项目年度目标|"
+            r"部门年度绩效目标)[:：]?$"
         ),
         "annual_goal",
     ),
 ]
 #: Labels of budget sub-amounts (budget_breakdown keys); ``其中:`` is dropped.
 BREAKDOWN_LABEL = re.compile(
-    r"^(其中[:：]?)?(财政拨款|其他资金|区级支出|补助街镇|本级财政资金|上级补助|上级资金|"
-    r"自筹资金|其他|中央资金|省级资金|市级资金|县级资金|区级资金|本级资金|财政资金|专项资金|"
-    r"一般公共预算|政府性基金|单位自有资金|中央财政资金|省级财政资金|市级财政资金|县级财政资金|"
-    r"当年财政拨款|上年结转|其中[:：]?当年财政拨款)[:：]?$"
+    r"^(财政拨款数?|其他资金|其它资金|区级支出|补助街镇|本级财政资金|上级补助|上级资金|自筹资金|"
+    r"中央资金|省级资金|市级资金|县级资金|区级资金|本级资金|财政资金|专项资金|一般公共预算|"
+    r"政府性基金|单位自有资金|中央财政资金|省级财政资金|市级财政资金|县级财政资金|当年财政拨款|"
+    r"上年结转|基本支出|项目支出)$"
 )
+#: Labels that name a goal other than the annual one (used only when no annual goal is printed).
+OTHER_GOALS = re.compile(r"^(中期目标|项目总体目标|总体目标|长期目标|项目中期目标|中期滚动目标)$")
+#: Budget labels worded freely: ``本年度申请市财政预算资金`` (the year's amount, not 中期).
+BUDGET_PHRASE = re.compile(r"^(本年度|年度|当年|本年)\S{0,12}(预算|资金|金额)(总额|资金|数)?$")
+_LABEL_NOISE = re.compile(r"[（(][^（）()]{0,20}[）)]|^\d+[.、．]|^[一二三四五六七八九十]+[、.．]")
+
+
+def label_key(label: str) -> str:
+    """A label with blanks, trailing colon and bracketed notes removed: ``总 体 目 标`` → ``总体目标``."""
+    key = re.sub(r"\s+", "", label).rstrip(":：")
+    return key
+
+
+def _label_variants(label: str) -> list[str]:
+    key = label_key(label)
+    bare = _LABEL_NOISE.sub("", key).rstrip(":：")
+    return [key, bare] if bare != key else [key]
 
 
 def header_field(label: str) -> str | None:
     """The form field a header label names, or None."""
-    key = re.sub(r"\s+", "", label)
-    for pattern, name in HEADER_LABELS:
-        if pattern.match(key):
-            return name
+    for key in _label_variants(label):
+        for pattern, name in HEADER_LABELS:
+            if pattern.match(key):
+                return name
+        if OTHER_GOALS.match(key):
+            return "other_goal"
+        if BUDGET_PHRASE.match(key):
+            return "budget_total"
     return None
 
 
 def breakdown_key(label: str) -> str | None:
-    """``其中: 财政拨款`` → ``财政拨款``; None when the label is not a budget sub-amount."""
-    key = re.sub(r"\s+", "", label)
-    m = BREAKDOWN_LABEL.match(key)
-    if not m:
-        return None
-    return m.group(2)
+    """``其中: 财政拨款`` → ``财政拨款``; any ``其中：X`` is a sub-amount; None otherwise."""
+    key = label_key(label)
+    m = re.match(r"^其中[:：]?(.+)$", key)
+    if m:
+        inner = _LABEL_NOISE.sub("", m.group(1))
+        return inner if 2 <= len(inner) <= 16 and not re.search(r"\d{2}", inner) else None
+    for variant in _label_variants(label):
+        if BREAKDOWN_LABEL.match(variant):
+            return variant
+    return None
 
 
 #: A form's title: a line that names a 绩效目标表 (申报表, 批复表, 审批表 …).

@@ -22,10 +22,12 @@ class Layout:
     name: str
     detect: Callable[[list[str]], float]
     rows: Callable[[list[str]], list[Row]]
+    positional: bool  # empty cells kept, so a cell's position is its column
 
 
 REGISTRY: list[Layout] = [
-    Layout(m.NAME, m.detect, m.rows) for m in (cell_per_line, tab_rows, pipe_rows, space_rows)
+    Layout(m.NAME, m.detect, m.rows, m.POSITIONAL)
+    for m in (cell_per_line, tab_rows, pipe_rows, space_rows)
 ]
 
 

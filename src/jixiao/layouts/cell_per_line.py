@@ -6,6 +6,7 @@ from jixiao.layouts.base import Row
 from jixiao.schema import Cell
 
 NAME = "cell_per_line"
+POSITIONAL = True
 
 
 def detect(lines: list[str]) -> float:

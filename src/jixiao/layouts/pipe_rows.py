@@ -8,6 +8,7 @@ from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
 NAME = "pipe_rows"
+POSITIONAL = False
 _RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 

@@ -8,6 +8,7 @@ from jixiao.layouts.base import Row
 from jixiao.schema import Cell
 
 NAME = "space_rows"
+POSITIONAL = False
 _SPLIT = re.compile(r"[ \u3000\u00a0]{2,}|(?<=[\u4e00-\u9fff%）)])[ \u3000\u00a0](?=\S)")
 
 

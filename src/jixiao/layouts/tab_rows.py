@@ -6,6 +6,7 @@ from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
 NAME = "tab_rows"
+POSITIONAL = True
 
 
 def detect(lines: list[str]) -> float:
