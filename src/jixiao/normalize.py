@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 from jixiao import vocab
 from jixiao.layouts.base import clean
@@ -99,7 +99,7 @@ def to_amount(text: str) -> float | int | None:
     return number
 
 
-def _attribute(text: str) -> str | None:
+def _attribute(text: str) -> Literal["新增", "延续"] | None:
     """``新增项目`` → 新增; ``延续性项目`` / ``持续性项目■ 新增性项目口`` → 延续 (the ticked box)."""
     t = re.sub(r"\s+", "", text)
     options = re.findall(rf"([^{_CHECKED}口□☐]+?)([{_CHECKED}口□☐])", t)

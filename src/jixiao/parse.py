@@ -193,8 +193,8 @@ def _read_header(row: Row, form: RawForm) -> None:
         if text and (_is_label(text)):
             break
         if text:
-            fieldname, _label = form.pending.pop(0)
-            _store(form, fieldname, cells[j])
+            pending_field, _label = form.pending.pop(0)
+            _store(form, pending_field, cells[j])
             claimed = True
         j += 1
     while j < len(cells):
@@ -523,11 +523,11 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     extra: list[Cell] = []
     i, j = n, m
     while i > 0 or j > 0:
-        pi, pj, role = move[i][j]
-        if role == "extra":
+        pi, pj, taken = move[i][j]
+        if taken == "extra":
             extra.append(cells[pi])
-        elif role is not None:
-            placed[role] = cells[pi]
+        elif taken is not None:
+            placed[taken] = cells[pi]
         i, j = pi, pj
     if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
         return None  # a lone text cell in a table is a caption or a note, not an indicator

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jixiao.llm.cache import CacheMiss, ResponseCache, cache_key
-    from jixiao.llm.client import AnswerRejected, CallRecord, LLMClient, LLMStats
+    from jixiao.llm.client import AnswerRejected, LLMClient
     from jixiao.llm.config import Backoff, LLMConfig, resolve_llm_config
     from jixiao.llm.prompts import Prompt, load_prompt
+    from jixiao.llm.stats import CallRecord, LLMStats
 
 __all__ = [
     "AnswerRejected",
@@ -32,9 +33,9 @@ __all__ = [
 
 _WHERE = {
     "AnswerRejected": "client",
-    "CallRecord": "client",
+    "CallRecord": "stats",
     "LLMClient": "client",
-    "LLMStats": "client",
+    "LLMStats": "stats",
     "Backoff": "config",
     "LLMConfig": "config",
     "resolve_llm_config": "config",

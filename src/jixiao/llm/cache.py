@@ -97,9 +97,7 @@ class ResponseCache:
         self.readonly = readonly
         self._db: sqlite3.Connection | None
         if readonly:
-            self._db = (
-                sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
-            )
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path)

@@ -4,8 +4,9 @@ Every request instructor makes (the first ask and each re-ask) goes through ``LL
 which is the only place that talks to the endpoint. In order it
 
 1. looks the request up in the response cache (``replay`` stops here on a miss: ``CacheMiss``);
-2. reserves one call of the run budget (``BudgetExceeded`` when spent);
-3. sends it under the concurrency semaphore, retried by tenacity on 429 (honouring
+2. takes a slot of the concurrency semaphore and one call of the run budget
+   (``BudgetExceeded`` when spent; the token budget can overshoot by the calls in flight);
+3. sends it, retried by tenacity on 429 (honouring
    ``Retry-After``), 408/409, 5xx, timeouts, connection errors and malformed bodies, with
    exponential backoff and jitter, a bounded number of times;
 4. records usage per call and stores the response in the cache.
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import importlib
+import inspect
 import json
 import logging
 import random
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -34,7 +36,7 @@ import httpx
 import instructor
 import openai
 from openai.types.chat import ChatCompletion
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -47,14 +49,68 @@ from jixiao.errors import BudgetExceeded, InternalError, LLMError
 from jixiao.llm.cache import CacheMiss, ResponseCache, cache_key
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt
+from jixiao.llm.stats import CallRecord, LLMStats
 
-try:  # instructor moved it in later releases
-    from instructor.exceptions import InstructorRetryException
-except ImportError:  # pragma: no cover - instructor 1.3.x
-    from instructor.retry import InstructorRetryException  # type: ignore[attr-defined,no-redef]
-from instructor.exceptions import IncompleteOutputException
+
+def _instructor_error(name: str) -> type[Exception] | None:
+    """An instructor exception class wherever this instructor version keeps it.
+
+    1.3 has ``instructor.retry.InstructorRetryException`` and ``instructor.exceptions``; 1.17
+    moved both to ``instructor.core`` (and deprecates ``instructor.exceptions``).
+    """
+    for module in ("instructor.core", "instructor.exceptions", "instructor.retry"):
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(found, type) and issubclass(found, Exception):
+            return found
+    return None
+
+
+def _required(name: str) -> type[Exception]:
+    found = _instructor_error(name)
+    if found is None:  # pragma: no cover - an instructor we do not support
+        raise ImportError(f"this instructor version has no {name}")
+    return found
+
+
+InstructorRetryException = _required("InstructorRetryException")
+IncompleteOutputException = _required("IncompleteOutputException")
+#: What instructor raises inside an attempt when an answer does not parse or validate: 1.3 wraps
+#: it in InstructorRetryException, 1.17 raises the parse error itself.
+_REASK_ERRORS: tuple[type[BaseException], ...] = tuple(
+    cls
+    for cls in (
+        InstructorRetryException,
+        ValidationError,
+        json.JSONDecodeError,
+        _instructor_error("ResponseParsingError"),
+        _instructor_error("AsyncValidationError"),
+    )
+    if cls is not None
+)
 
 logger = logging.getLogger(__name__)
+
+
+class _StrayArgsFilter(logging.Filter):
+    """Drop the stray args instructor 1.3 passes with already formatted f-string messages.
+
+    Without this, any run with DEBUG logging prints "--- Logging error ---" on each re-ask
+    (and pytest's log capture fails the test).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            try:
+                record.getMessage()
+            except (TypeError, ValueError):
+                record.args = ()
+        return True
+
+
+logging.getLogger("instructor").addFilter(_StrayArgsFilter())
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -78,40 +134,6 @@ class AnswerRejected(LLMError):
 
 class _MalformedResponse(Exception):
     """A 2xx response whose body is not a chat completion (retried like a transport fault)."""
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """Usage of one request: tokens, whether the cache answered, transport attempts, time."""
-
-    prompt: str
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    cached: bool
-    attempts: int
-    seconds: float
-    at: str
-
-
-@dataclass
-class LLMStats:
-    """Run totals: budgeted calls, tokens, cache hits and misses, transport retries."""
-
-    calls: int = 0
-    tokens: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cache_hits: int = 0
-    misses: int = 0  # cache lookups that found nothing; in replay these are the reported misses
-    retries: int = 0
-    records: list[CallRecord] = field(default_factory=list)
-
-    def summary(self) -> dict[str, int]:
-        """Totals only (for the run summary)."""
-        d = asdict(self)
-        d.pop("records")
-        return cast(dict[str, int], d)
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -234,15 +256,17 @@ class LLMClient:
             return await self._fetch(prompt, kwargs)
 
         patched = instructor.patch(create=create, mode=_MODES[self.config.mode])
+        params = inspect.signature(patched, follow_wrapped=False).parameters
+        context_kw = "context" if "context" in params else "validation_context"  # 1.3 vs later
         reasks = AsyncRetrying(
             stop=stop_after_attempt(1 + self.config.reasks),
-            retry=retry_if_exception_type(InstructorRetryException),
+            retry=retry_if_exception_type(_REASK_ERRORS),
             reraise=True,
         )
         try:
             result = await patched(
                 response_model=response_model,
-                validation_context=context or {},
+                **{context_kw: context or {}},
                 max_retries=reasks,
                 strict=False,
                 model=self.config.model,
@@ -250,19 +274,25 @@ class LLMClient:
                 temperature=self.config.temperature,
             )
         except InstructorRetryException as exc:
-            errors = self._redact(str(exc.__cause__ or exc))
+            cause = exc.__cause__
+            if isinstance(cause, LLMError):  # 1.17 wraps what our _fetch raised; unwrap it
+                raise cause from None
+            if cause is not None and not isinstance(cause, _REASK_ERRORS):
+                raise  # not a validation failure: a bug, let it surface
+            errors = self._redact(str(cause or exc))
+            n = int(getattr(exc, "n_attempts", 0) or 0)
+            usage = getattr(exc, "total_usage", None)
             raise AnswerRejected(
-                f"{prompt.ref}: answer failed validation after {exc.n_attempts} attempt(s): "
-                f"{errors[:2000]}",
-                attempts=int(exc.n_attempts),
-                tokens=int(getattr(exc.total_usage, "total_tokens", 0) or 0),
-                last_answer=answer_text(exc.last_completion),
+                f"{prompt.ref}: answer failed validation after {n} attempt(s): {errors[:2000]}",
+                attempts=n,
+                tokens=int(getattr(usage, "total_tokens", 0) or 0),
+                last_answer=answer_text(getattr(exc, "last_completion", None)),
             ) from None
         except IncompleteOutputException as exc:
             raise AnswerRejected(
                 f"{prompt.ref}: answer cut off at the token limit",
                 attempts=1,
-                last_answer=answer_text(exc.last_completion),
+                last_answer=answer_text(getattr(exc, "last_completion", None)),
             ) from None
         except AssertionError:  # instructor's check for exactly one tool call (tools mode)
             raise AnswerRejected(
@@ -289,9 +319,10 @@ class LLMClient:
         self.stats.misses += 1
         if self.config.backend == "replay":
             raise CacheMiss(f"replay: no cached answer for {prompt.ref} ({key})")
-        self._reserve(prompt)
         started = time.monotonic()
-        completion, attempts = await self._send(request)
+        async with self._semaphore:  # held across retries: backoff under 429 should not refill
+            self._reserve()  # inside the slot, so the token budget is checked with fresh totals
+            completion, attempts = await self._send(request)
         usage = completion.usage
         p_tok = (usage.prompt_tokens or 0) if usage else 0
         c_tok = (usage.completion_tokens or 0) if usage else 0
@@ -312,7 +343,7 @@ class LLMClient:
         )
         return completion
 
-    def _reserve(self, prompt: Prompt) -> None:
+    def _reserve(self) -> None:
         """Take one call from the budget before sending, so concurrent tasks cannot overshoot."""
         cfg, st = self.config, self.stats
         if cfg.max_calls is not None and st.calls >= cfg.max_calls:
@@ -386,11 +417,10 @@ class LLMClient:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    async with self._semaphore:
-                        try:
-                            completion = await client.chat.completions.create(**request)
-                        except json.JSONDecodeError as exc:
-                            raise _MalformedResponse(f"response body is not JSON: {exc}") from None
+                    try:
+                        completion = await client.chat.completions.create(**request)
+                    except json.JSONDecodeError as exc:
+                        raise _MalformedResponse(f"response body is not JSON: {exc}") from None
                     if not isinstance(completion, ChatCompletion) or not getattr(
                         completion, "choices", None
                     ):

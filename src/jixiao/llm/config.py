@@ -101,9 +101,7 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str 
     return raw
 
 
-def resolve_llm_config(
-    env: Mapping[str, str] | None = None, **overrides: Any
-) -> LLMConfig:
+def resolve_llm_config(env: Mapping[str, str] | None = None, **overrides: Any) -> LLMConfig:
     """Build the config from env vars (``os.environ`` by default), then explicit overrides.
 
     Overrides win over env (a CLI option beats its env var); ``None`` overrides are ignored so

@@ -96,7 +96,9 @@ def parse_prompt(name: str, text: str) -> Prompt:
     # parts = [preamble, "system", text, "user", text]
     sections = dict(zip(parts[1::2], parts[2::2], strict=True))
     if set(sections) != {"system", "user"} or len(parts) != 5:
-        raise ConfigError(f"prompt {name}: needs exactly one '=== system ===' and one '=== user ==='")
+        raise ConfigError(
+            f"prompt {name}: needs exactly one '=== system ===' and one '=== user ==='"
+        )
     prompt = Prompt(
         name=name,
         version=version,
