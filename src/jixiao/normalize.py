@@ -36,6 +36,7 @@ _ZERO_TARGET = re.compile(r"^零(?P<name>[\u4e00-\u9fff].+)$")
 _MASKED = re.compile(
     rf"^(?P<op>{vocab.OPERATOR_PATTERN})?[\d.]*\*+[\d.*]*(?P<unit>[\u4e00-\u9fff%/]{{1,4}})?$"
 )
+_NAME_UNIT = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]{1,5})[）)]$")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]{0,200})?/?>")
 _CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—]\s*(?P<name>.+)$")
 _BRACKET_CODE = re.compile(r"^[\[【〔(（]\s*(?P<code>[0-9A-Z]{2,30})\s*[\]】〕)）]\s*(?P<name>.+)$")
@@ -368,6 +369,14 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     weight_cell = cells.get("weight")
     if weight_cell is not None and clean(weight_cell.text):
         ind.weight = to_number(clean(weight_cell.text).rstrip("%％分"))
+
+    # ---- a unit printed in the name: ``开展小型水利工程建设(个)``
+    bracket = _NAME_UNIT.match(ind.name or "")
+    if bracket and canon_unit(bracket.group("unit")) and ind.unit in (None, canon_unit(bracket.group("unit"))):
+        ind.name_alternatives = [ind.name or ""]
+        ind.name = bracket.group("name")
+        if ind.value_kind != "qualitative":
+            ind.unit = canon_unit(bracket.group("unit"))
 
     # ---- a target inside the name
     _move_target_out_of_name(ind)

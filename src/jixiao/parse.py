@@ -272,12 +272,14 @@ def _split_inline_label(text: str) -> tuple[str, str]:
 def _columns(row: Row) -> dict[int, str]:
     """Column index → role when the row is a table heading row, else {}."""
     roles: dict[int, str] = {}
+    unknown: list[int] = []
     for cell in row.cells:
         text = clean(cell.text)
         if not text:
             continue
         role = vocab.column_role(text)
         if role is None:
+            unknown.append(cell.col if cell.col is not None else len(roles))
             continue
         if role in roles.values():
             if role == "value":  # a second value set (中期/年度, per-town): the last one wins
@@ -288,7 +290,12 @@ def _columns(row: Row) -> dict[int, str]:
     has_core = "name" in roles.values() and (
         "value" in roles.values() or "weight" in roles.values() or "level2" in roles.values()
     )
-    return roles if has_core and len(roles) >= 3 else {}
+    if not (has_core and len(roles) >= 3):
+        return {}
+    if "value" not in roles.values() and unknown:
+        # Columns headed by something else (a township per column): they hold the values.
+        roles[unknown[-1]] = "value"
+    return roles
 
 
 def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]:
@@ -480,6 +487,7 @@ def _canon_unit(text: str) -> str | None:
 
 
 _EXTRA_COST = -2.0
+_TRAILING_COST = -0.5
 _SUBSTANTIVE = {"level1", "level2", "value", "unit", "weight", "operator", "value_type"}
 _UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
 
@@ -511,8 +519,10 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
                 best[i][j + 1] = here
                 move[i][j + 1] = (i, j, None)
             if i < n:
-                if here + _EXTRA_COST > best[i + 1][j]:  # cell i suits nothing here
-                    best[i + 1][j] = here + _EXTRA_COST
+                # Cell i suits nothing here; past the last role it is likely another value set.
+                cost = _EXTRA_COST if j < m else _TRAILING_COST
+                if here + cost > best[i + 1][j]:
+                    best[i + 1][j] = here + cost
                     move[i + 1][j] = (i, j, "extra")
                 if j < m:
                     suit = _suit(roles[j], cells[i].text)

@@ -77,6 +77,17 @@ def normalize_rows(
                 )
             )
             continue
+        if not raw.columns and (raw.title is None or index < len(raw_forms) - 1):
+            result.rejects.append(
+                Reject(
+                    file=name,
+                    kind="form",
+                    line=raw.line_start,
+                    reason="form labels or a title but no indicator table before the next form: not a form",
+                    text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
+                )
+            )
+            continue
         form = build_form(raw, name, len(result.forms), encoding, layout)
         defects.check_form(form, text)
         if not raw.columns:

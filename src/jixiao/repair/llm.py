@@ -1,0 +1,449 @@
+"""LLM stage of the repair cascade: one call per form for the cells the rules left open.
+
+The model answers through pydantic models whose validators enforce grounding, so nothing
+ungrounded can land:
+
+- every answer quotes the form's text (``document``), whitespace aside, outside the open cells
+  themselves (a damaged cell — or an instruction injected into one — is not evidence), and the
+  quote holds at least two Chinese characters (a bare number is not evidence);
+- ``name``: the completion extends the cut text and appears in the quote;
+- ``unit``: a unit the normaliser accepts (``normalize.canon_unit`` over ``vocab.UNITS``);
+- ``value``: a number, and that number appears in the quote;
+- ``operator``: one of ≥ ≤ = > <;
+- ``value``/``unit``/``operator`` quotes mention the indicator (share two adjacent characters
+  with its name), so evidence about another row does not count.
+
+A failing answer is re-asked by instructor (``LLMConfig.reasks``). When re-asks run out, each
+proposal of the last answer is validated on its own: the valid ones are kept, the others go to
+the review queue with the validator's reason. Abstentions, missing answers, low confidence,
+replay misses, a spent budget and transport failures also send cells to the queue, unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
+
+from jixiao import vocab
+from jixiao.errors import BudgetExceeded, LLMError
+from jixiao.llm.cache import CacheMiss
+from jixiao.llm.config import LLMConfig
+from jixiao.llm.prompts import Prompt, load_prompt
+from jixiao.llm.stats import LLMStats
+from jixiao.normalize import canon_unit, to_number
+from jixiao.repair.queue import QueueEntry
+from jixiao.schema import Form, Repair
+
+if TYPE_CHECKING:  # openai + instructor are imported only when a client is really built
+    import httpx
+
+    from jixiao.llm.client import LLMClient
+
+PROMPT_NAME = "repair_form"
+MAX_DOCUMENT_CHARS = 12_000
+MAX_CONTEXT_CHARS = 1_500
+
+CellField = Literal["name", "unit", "value", "operator"]
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CELL_EDGE = r"(?:^|(?<=[\n\t|]))[ \t\u3000]*{}[ \t\u3000]*(?=$|[\n\t|])"
+_MASK = "\x00"
+
+
+class OpenCell(BaseModel):
+    """A cell the rules left open, as the cascade hands it to the LLM stage."""
+
+    indicator: int  # index in form.indicators
+    field: CellField
+    raw: str  # current raw text of the cell
+    flags: list[str] = Field(default_factory=list)
+    hint: str = ""  # what the rules already tried
+
+
+@dataclass
+class Grounding:
+    """What validators check answers against (passed as instructor's validation context)."""
+
+    document: str  # the form's text, with the open cells masked out
+    cells: dict[tuple[int, str], OpenCell]
+    names: dict[int, str] = field(default_factory=dict)  # indicator index → its name (for ties)
+
+    @classmethod
+    def build(cls, form: Form, cells: list[OpenCell], document: str) -> Grounding:
+        """Mask every open cell where it stands as a whole cell (line, tab or | delimited)."""
+        masked = document
+        for cell in cells:
+            raw = cell.raw.strip()
+            if raw:
+                pattern = re.compile(_CELL_EDGE.format(re.escape(raw)), re.MULTILINE)
+                masked = pattern.sub(_MASK, masked)
+        names = {
+            i: (ind.name or ind.name_raw or "").strip() for i, ind in enumerate(form.indicators)
+        }
+        return cls(
+            document=_squash(masked),
+            cells={(c.indicator, c.field): c for c in cells},
+            names=names,
+        )
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _parse_number(value: str | float | None) -> int | float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError("value must be a number")
+    if isinstance(value, int | float):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    parsed = to_number(value)  # the normaliser's reading: 1,200 / 90% / full-width digits
+    if parsed is None:
+        raise ValueError(f"value must be a bare number (no unit or words), got {value!r}")
+    return parsed
+
+
+def _shares_bigram(quote: str, name: str) -> bool:
+    name = _squash(name)
+    if len(name) < 2:
+        return True
+    return any(name[i : i + 2] in quote for i in range(len(name) - 1))
+
+
+def check_proposal(p: CellProposal, g: Grounding) -> Any:
+    """The normalised value of a grounded proposal; ``ValueError`` says why it is not grounded."""
+    cell = g.cells.get((p.indicator, p.field))
+    if cell is None:
+        raise ValueError(f"indicator {p.indicator} field {p.field!r} was not asked for")
+    if p.abstain:
+        return None
+    quote = _squash(p.quote)
+    if not quote:
+        raise ValueError("quote is empty: copy the supporting text from 原文, or abstain")
+    if _MASK in quote or quote not in g.document:
+        raise ValueError(
+            f"quote {p.quote[:80]!r} does not occur in 原文 (outside the damaged cells); "
+            "copy it exactly, or abstain"
+        )
+    if len(_CJK.findall(quote)) < 2:
+        raise ValueError(f"quote {p.quote[:80]!r} is too short to be evidence; quote words")
+    if p.field == "name":
+        if not isinstance(p.value, str) or not p.value.strip():
+            raise ValueError("name must be a non-empty string")
+        name, raw = _squash(p.value), _squash(cell.raw)
+        if not name.startswith(raw) or len(name) <= len(raw):
+            raise ValueError(f"name {p.value!r} does not extend the cut text {cell.raw!r}")
+        if name not in quote:
+            raise ValueError(f"name {p.value!r} does not appear in its quote")
+        return name
+    name_here = g.names.get(p.indicator, "")
+    if not _shares_bigram(quote, name_here):
+        raise ValueError(f"quote {p.quote[:80]!r} is not about indicator {name_here!r}")
+    if p.field == "unit":
+        unit = canon_unit(str(p.value)) if p.value is not None else None
+        if unit is None:
+            raise ValueError(f"unit {p.value!r} is not in the unit list")
+        return unit
+    if p.field == "value":
+        number = _parse_number(p.value)
+        found = (float(n) for n in _NUMBER.findall(quote.replace(",", "")))
+        if float(number) not in found:
+            raise ValueError(f"value {p.value!r} does not appear in its quote")
+        return number
+    op = vocab.OPERATOR_WORDS.get(_squash(str(p.value))) if p.value is not None else None
+    if op is None:
+        raise ValueError(f"operator {p.value!r} is not one of ≥ ≤ = > <")
+    return op
+
+
+class CellProposal(BaseModel):
+    """The model's answer for one open cell (or its abstention)."""
+
+    indicator: int = Field(description="index of the indicator, as given in the open cell")
+    field: str = Field(description="name | unit | value | operator, as given in the open cell")
+    value: str | float | None = Field(
+        default=None, description="the repaired cell; null when abstaining"
+    )
+    quote: str = Field(default="", description="verbatim supporting text copied from 原文")
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    abstain: bool = False
+    reason: str = Field(default="", description="why abstaining (optional)")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> CellProposal:
+        g = (info.context or {}).get("grounding")
+        if isinstance(g, Grounding):
+            check_proposal(self, g)
+        return self
+
+
+class FormAnswer(BaseModel):
+    """The model's answer for all open cells of one form."""
+
+    proposals: list[CellProposal] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_per_cell(self) -> FormAnswer:
+        seen: set[tuple[int, str]] = set()
+        for p in self.proposals:
+            if (p.indicator, p.field) in seen:
+                raise ValueError(f"indicator {p.indicator} field {p.field!r} answered twice")
+            seen.add((p.indicator, p.field))
+        return self
+
+
+class IndexedRepair(BaseModel):
+    """A repair for ``form.indicators[indicator]`` (``repair.field`` ← ``repair.after``)."""
+
+    indicator: int
+    repair: Repair
+
+
+def _render(
+    prompt: Prompt, form: Form, cells: list[OpenCell], document: str
+) -> list[dict[str, str]]:
+    def clip(text: str | None, limit: int) -> str:
+        text = (text or "").strip()
+        return text if len(text) <= limit else text[:limit] + "……"
+
+    rows = []
+    for c in cells:
+        ind = form.indicators[c.indicator] if 0 <= c.indicator < len(form.indicators) else None
+        row: dict[str, Any] = c.model_dump()
+        if ind is not None:
+            row["row"] = {
+                "level2": ind.level2,
+                "name": ind.name or ind.name_raw,
+                "operator": ind.operator,
+                "value": ind.value,
+                "unit": ind.unit,
+                "weight": ind.weight,
+            }
+        rows.append(json.dumps(row, ensure_ascii=False))
+    siblings = "\n".join(
+        f"{i}: {ind.name or ind.name_raw or '（空）'}" for i, ind in enumerate(form.indicators)
+    )
+    return prompt.render(
+        title=clip(form.title, 200) or "（无）",
+        project_name=clip(form.project_name, 200) or "（无）",
+        overview=clip(form.overview, MAX_CONTEXT_CHARS) or "（无）",
+        goal=clip(form.annual_goal, MAX_CONTEXT_CHARS) or "（无）",
+        siblings=siblings or "（无）",
+        cells="\n".join(rows),
+        document=clip(document, MAX_DOCUMENT_CHARS),
+        units=" ".join(sorted(vocab.UNITS)),
+    )
+
+
+def _salvage(
+    last_answer: str | None, g: Grounding
+) -> tuple[dict[tuple[int, str], Any], dict[tuple[int, str], str]]:
+    """Validate each proposal of a rejected answer on its own: (accepted, refused reasons)."""
+    accepted: dict[tuple[int, str], Any] = {}
+    refused: dict[tuple[int, str], str] = {}
+    text = last_answer or ""
+    try:
+        data = json.loads(text[text.find("{") : text.rfind("}") + 1])
+        items = data.get("proposals", []) if isinstance(data, dict) else []
+    except ValueError:
+        return accepted, refused
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            p = CellProposal.model_validate(item, context={"grounding": g})
+        except ValidationError as exc:
+            where = (item.get("indicator"), item.get("field"))
+            if isinstance(where[0], int) and isinstance(where[1], str):
+                refused.setdefault((where[0], where[1]), _first_error(exc))
+            continue
+        where_ok = (p.indicator, p.field)
+        if where_ok not in accepted and where_ok not in refused:
+            accepted[where_ok] = p
+    return accepted, refused
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    return str(errors[0].get("msg", exc)) if errors else str(exc)
+
+
+async def repair_form_llm(
+    form: Form,
+    cells: list[OpenCell],
+    document: str,
+    client: LLMClient,
+    *,
+    prompt: Prompt | None = None,
+) -> tuple[list[IndexedRepair], list[QueueEntry]]:
+    """Ask once for all open cells of ``form``; return grounded repairs and queue entries.
+
+    The form is not changed (``apply_repairs`` does that), so the cascade decides when to apply.
+    """
+    from jixiao.llm.client import AnswerRejected
+
+    if not cells:
+        return [], []
+    prompt = prompt or load_prompt(PROMPT_NAME)
+    by = f"llm:{client.config.model}@{prompt.ref}"
+    g = Grounding.build(form, cells, document)
+
+    def queue(cell: OpenCell, reason: str, proposal: CellProposal | None = None) -> QueueEntry:
+        tried = [f"rules: {cell.hint}"] if cell.hint else []
+        tried.append(by)
+        return QueueEntry(
+            file=form.source.file,
+            form=form.source.form_index,
+            indicator=cell.indicator,
+            field=cell.field,
+            raw=cell.raw,
+            flags=list(cell.flags),
+            tried=tried,
+            reason=reason,
+            stage="llm",
+            proposal=None if proposal is None or proposal.abstain else proposal.value,
+            confidence=None if proposal is None else proposal.confidence,
+        )
+
+    proposals: dict[tuple[int, str], CellProposal] = {}
+    refused: dict[tuple[int, str], str] = {}
+    try:
+        answer = await client.structured(
+            prompt,
+            _render(prompt, form, cells, document),
+            FormAnswer,
+            context={"grounding": g},
+        )
+        proposals = {(p.indicator, p.field): p for p in answer.proposals}
+    except AnswerRejected as exc:
+        proposals, reasons = _salvage(exc.last_answer, g)
+        prefix = f"answer refused after {exc.attempts} attempt(s)"
+        refused = {key: f"{prefix}: {why}" for key, why in reasons.items()}
+        for c in cells:
+            if (c.indicator, c.field) not in proposals:
+                refused.setdefault((c.indicator, c.field), f"{prefix}: {str(exc)[-300:]}")
+    except BudgetExceeded as exc:
+        return [], [queue(c, f"LLM budget spent: {exc}") for c in cells]
+    except CacheMiss:
+        return [], [queue(c, "replay: no cached answer for this form") for c in cells]
+    except LLMError as exc:
+        return [], [queue(c, str(exc)) for c in cells]
+
+    repairs: list[IndexedRepair] = []
+    entries: list[QueueEntry] = []
+    min_conf = client.config.min_confidence
+    for c in cells:
+        key = (c.indicator, c.field)
+        p = proposals.get(key)
+        if p is None:
+            entries.append(queue(c, refused.get(key, "the model gave no answer for this cell")))
+        elif p.abstain:
+            entries.append(queue(c, f"the model abstained: {p.reason or 'no reason given'}", p))
+        elif p.confidence < min_conf:
+            entries.append(queue(c, f"low confidence {p.confidence:.2f} < {min_conf:.2f}", p))
+        else:
+            after = check_proposal(p, g)
+            ind = form.indicators[c.indicator]
+            repairs.append(
+                IndexedRepair(
+                    indicator=c.indicator,
+                    repair=Repair(
+                        field=c.field,
+                        before=getattr(ind, c.field),
+                        after=after,
+                        by=by,
+                        evidence=p.quote,
+                        confidence=p.confidence,
+                    ),
+                )
+            )
+    return repairs, entries
+
+
+def apply_repairs(form: Form, repairs: list[IndexedRepair]) -> None:
+    """Set each repaired field and append the repair to the indicator's provenance."""
+    for r in repairs:
+        ind = form.indicators[r.indicator]
+        setattr(ind, r.repair.field, r.repair.after)
+        if r.repair.field == "value" and isinstance(r.repair.after, int | float):
+            ind.value_kind = "quantitative"
+        ind.source.repairs.append(r.repair)
+
+
+class LLMStageResult(NamedTuple):
+    """What the LLM stage did: run totals and the cells left for the review queue."""
+
+    stats: LLMStats
+    queue: list[QueueEntry]
+
+
+def _skip_all(
+    forms_with_cells: list[tuple[Form, list[OpenCell], str]], reason: str
+) -> list[QueueEntry]:
+    return [
+        QueueEntry(
+            file=form.source.file,
+            form=form.source.form_index,
+            indicator=c.indicator,
+            field=c.field,
+            raw=c.raw,
+            flags=list(c.flags),
+            tried=[f"rules: {c.hint}"] if c.hint else [],
+            reason=reason,
+            stage="llm",
+        )
+        for form, cells, _ in forms_with_cells
+        for c in cells
+    ]
+
+
+async def arun_llm_stage(
+    forms_with_cells: list[tuple[Form, list[OpenCell], str]],
+    config: LLMConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    prompt: Prompt | None = None,
+) -> LLMStageResult:
+    """Async ``run_llm_stage``, for callers already inside an event loop."""
+    if config.backend == "none":
+        return LLMStageResult(LLMStats(), _skip_all(forms_with_cells, "LLM backend is none"))
+    from jixiao.llm.client import LLMClient
+
+    prompt = prompt or load_prompt(PROMPT_NAME)
+    work = [(f, c, d) for f, c, d in forms_with_cells if c]
+    results: list[tuple[list[IndexedRepair], list[QueueEntry]]] = [([], [])] * len(work)
+    todo = iter(enumerate(work))
+
+    async def worker(client: LLMClient) -> None:
+        for i, (form, cells, document) in todo:  # one shared iterator: each form once
+            results[i] = await repair_form_llm(form, cells, document, client, prompt=prompt)
+
+    async with LLMClient(config, transport=transport) as client:
+        # as many workers as requests may be in flight: bounded tasks however many forms
+        await asyncio.gather(*(worker(client) for _ in range(max(1, config.concurrency))))
+    queue: list[QueueEntry] = []
+    for (form, _, _), (repairs, entries) in zip(work, results, strict=True):
+        apply_repairs(form, repairs)
+        queue.extend(entries)
+    return LLMStageResult(client.stats, queue)
+
+
+def run_llm_stage(
+    forms_with_cells: list[tuple[Form, list[OpenCell], str]],
+    config: LLMConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    prompt: Prompt | None = None,
+) -> LLMStageResult:
+    """Repair the open cells of many forms (mutating them); return stats and the queue.
+
+    Forms are asked concurrently (bounded by ``config.concurrency``); backend ``none`` makes
+    no call and queues every cell.
+    """
+    return asyncio.run(arun_llm_stage(forms_with_cells, config, transport=transport, prompt=prompt))
