@@ -232,18 +232,6 @@ def fake_normalize(path: Path) -> FileResult:
     return FileResult(file=str(path), forms=[Form(title="t", indicators=[Indicator(name="x")])])
 
 
-def test_make_producer_falls_back_to_parse_without_cascade(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setitem(sys.modules, "jixiao.repair.cascade", None)  # import now fails
-    monkeypatch.setattr("jixiao.pipeline.normalize_path", fake_normalize)
-    with pytest.warns(command.EvalWarning, match="parse only"):
-        producer = command.make_producer("rules", "none")
-    assert getattr(producer, "stage", None) == "parse"
-    forms, findings = producer(tmp_path / "x.txt")
-    assert forms[0]["indicators"][0]["name"] == "x" and findings == []
-
-
 def test_make_producer_runs_cascade_and_sums_usage(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -265,14 +253,3 @@ def test_make_producer_runs_cascade_and_sums_usage(
     assert seen == [(1, "llm", "replay")] * 2
     assert isinstance(producer, command.PipelineProducer)
     assert producer.usage.to_json() == {"calls": 4, "tokens": 600, "cache_hits": 2}
-
-
-def test_warning_of_fallback_reaches_stderr(
-    golden: Path, env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "jixiao.repair.cascade", None)
-    monkeypatch.setattr("jixiao.pipeline.normalize_path", fake_normalize)
-    res = invoke([str(golden), "--stages", "rules", "--out", str(env / "r")])
-    assert res.exit_code == 0
-    assert "warning: --stages rules: the repair cascade is not available" in res.stderr
-    assert "stage parse (asked rules)" in res.stdout

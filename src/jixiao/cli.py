@@ -14,8 +14,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from jixiao.evaluate.command import eval_command
 from jixiao.output import RunWriter
 from jixiao.pipeline import iter_sources, normalize_path
+from jixiao.review.command import review_command
 from jixiao.schema import FileResult
 
 app = typer.Typer(
@@ -88,10 +90,8 @@ def normalize(
 
 def _repair(results: list[FileResult], stage: str, llm: str, out: Path) -> None:
     """Run the repair cascade on the parsed forms, when the cascade is available."""
-    try:
-        from jixiao.repair.cascade import repair_results
-    except ImportError:
-        return
+    from jixiao.repair.cascade import repair_results
+
     stats = repair_results(
         results, stage=stage, llm_backend=llm, queue_path=out / "review_queue.jsonl"
     )
@@ -160,23 +160,8 @@ def inspect(
             out.print(f"      [dim]raw: {raw}[/dim]", markup=True)
 
 
-def _register_optional() -> None:
-    """Commands whose modules live in their own stage packages."""
-    try:
-        from jixiao.evaluate.command import eval_command
-
-        app.command("eval")(eval_command)
-    except ImportError:  # pragma: no cover - only while a stage is being built
-        pass
-    try:
-        from jixiao.review.command import review_command
-
-        app.command("review")(review_command)
-    except ImportError:  # pragma: no cover
-        pass
-
-
-_register_optional()
+app.command("eval")(eval_command)
+app.command("review")(review_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

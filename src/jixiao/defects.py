@@ -14,8 +14,8 @@ from jixiao.schema import Form, Indicator, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
 _FINAL_CHARS = set(
-    "率数量度费额人次个件项天年月日时期场份篇条台套处栋幢户名元值比性况制能力果效益平台"
-    "会训查率标化化网站校院所站点级金资款物品点段线路面积长米里分秒钟周季"
+    "率数量度费额次个件项天年月日期场份篇条台套处栋幢户名元值比性况制能力果效益"
+    "会训查标化网站校院所点级金资款物品段线路面积长米里分秒钟周季"
 )
 _DANGLING = re.compile(r"(有所|更|进一步|逐步|不断|的|及|和|与|、|,|，)$")
 
@@ -23,9 +23,14 @@ _DANGLING = re.compile(r"(有所|更|进一步|逐步|不断|的|及|和|与|、
 def check_form(form: Form, document: str) -> None:
     """Run every cross-row check on one form; ``document`` is the whole source text."""
     _weight_copies(form)
+    wraps = bool(_WRAPPED.search(document))
     for ind in form.indicators:
         _unit_missing(ind)
-        _truncated(ind, form, document)
+        _truncated(ind, document, wraps)
+
+
+#: A PDF line wrap left inside a cell: CJK, a blank, CJK (``服务对象满 意度``).
+_WRAPPED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff]")
 
 
 def _weight_copies(form: Form) -> None:
@@ -109,18 +114,21 @@ def _jieba() -> object:
     return jieba
 
 
-def _truncated(ind: Indicator, form: Form, document: str) -> None:
+def _truncated(ind: Indicator, document: str, wraps: bool) -> None:
     """Flag a name that stops mid-word: an unclosed bracket, a dangling word, a cut word."""
     name = ind.name
     if not name or "value_in_name" in ind.flags:
         return
-    reason = truncation_reason(name, document)
+    reason = truncation_reason(name, document, wraps)
     if reason:
         ind.add_flag("name_truncated", reason, *(c for c in [ind.source.cells.get("name")] if c))
 
 
-def truncation_reason(name: str, document: str) -> str | None:
-    """Why ``name`` looks cut off, or None when it reads as complete."""
+def truncation_reason(name: str, document: str, wraps: bool = False) -> str | None:
+    """Why ``name`` looks cut off, or None when it reads as complete.
+
+    ``wraps``: the text shows PDF line wraps, so cells may be cut at a fixed width.
+    """
     if (
         name.count("《") > name.count("》")
         or name.count("（") > name.count("）")
@@ -142,8 +150,25 @@ def truncation_reason(name: str, document: str) -> str | None:
         for m in re.finditer(re.escape(name[-2:]) + r"([\u4e00-\u9fff])", document):
             if freq.get(last + m.group(1)):
                 return f"ends on a cut word ({last!r}; the document has {m.group(0)!r})"
+    if wraps and tokens and len(tokens[-1]) >= 2 and len(name) in _CELL_WIDTHS:
+        # A name that fills the cell exactly, whose last word the document continues into a
+        # longer word (区政府常务 … 常务会): the cell cut it.
+        freq = jieba.dt.FREQ  # type: ignore[attr-defined]
+        word = tokens[-1]
+        # The continuation must close a word (``常务会、``), not start a new one (``会议室内``).
+        for m in re.finditer(
+            re.escape(word) + r"([\u4e00-\u9fff])(?=[、，,。；;\s)）等及和与]|$)", document
+        ):
+            if word + m.group(1) in freq and not _FORM_WORD.match(m.group(1)):
+                return f"fills the cell and the document continues {word!r} as {m.group(0)!r}"
     return None
 
 
+#: Widths (in characters) at which PDF dumps cut a wrapped cell: one or two lines of 5.
+_CELL_WIDTHS = {5, 10}
+#: Continuations that are table vocabulary, not the rest of a name (满意度 → 满意度指标).
+_FORM_WORD = re.compile(r"[指率]")
+
+
 #: Characters that in these forms begin a two-character word and rarely end a name.
-_CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综")
+_CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综人时")

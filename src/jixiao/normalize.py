@@ -372,7 +372,11 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
 
     # ---- a unit printed in the name: ``开展小型水利工程建设(个)``
     bracket = _NAME_UNIT.match(ind.name or "")
-    if bracket and canon_unit(bracket.group("unit")) and ind.unit in (None, canon_unit(bracket.group("unit"))):
+    if (
+        bracket
+        and canon_unit(bracket.group("unit"))
+        and ind.unit in (None, canon_unit(bracket.group("unit")))
+    ):
         ind.name_alternatives = [ind.name or ""]
         ind.name = bracket.group("name")
         if ind.value_kind != "qualitative":

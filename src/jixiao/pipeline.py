@@ -123,6 +123,8 @@ def normalize_rows(
             reason += "; the fragment is not kept as an indicator"
         else:
             reason += "; the row is kept, flagged"
+            if cut.value is None and "value" not in cut.source.cells:
+                cut.add_flag("name_truncated", "the file ends inside this name cell")
         result.rejects.append(
             Reject(
                 file=name,

@@ -290,14 +290,18 @@ def to_docx(records: Iterable[Record]) -> bytes:
                 continue
             table = document.add_table(rows=block.nrows, cols=block.ncols)
             table.style = "Table Grid"
+            # Fetch the cells once (``table.cell`` rescans the table each call), fill, then merge.
+            grid = [list(row.cells) for row in table.rows]
             for s in block.spans:
-                cell = table.cell(s.row, s.col)
-                if s.rowspan > 1 or s.colspan > 1:
-                    cell = cell.merge(table.cell(s.row + s.rowspan - 1, s.col + s.colspan - 1))
                 lines = s.text.split("\n")
+                cell = grid[s.row][s.col]
                 cell.paragraphs[0].text = lines[0]
                 for extra in lines[1:]:
                     cell.add_paragraph(extra)
+            for s in block.spans:
+                if s.rowspan > 1 or s.colspan > 1:
+                    end = grid[s.row + s.rowspan - 1][s.col + s.colspan - 1]
+                    grid[s.row][s.col].merge(end)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
@@ -430,6 +434,7 @@ def to_pdf(records: Iterable[Record], ruled: bool = True) -> bytes:
                 line_height=5,
                 padding=1.2,
                 text_align="LEFT",
+                v_align="TOP",
             ) as table:
                 for r, grid_row in enumerate(block.grid()):
                     row = table.row()

@@ -356,7 +356,10 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
         ),
         "department",
     ),
-    (re.compile(r"^(实施单位|项目实施单位|实施单位及代码|具体实施单位|实施单位名称)[:：]?$"), "implementing_unit"),
+    (
+        re.compile(r"^(实施单位|项目实施单位|实施单位及代码|具体实施单位|实施单位名称)[:：]?$"),
+        "implementing_unit",
+    ),
     (
         re.compile(
             r"^(项目负责人|联系电话|联系人|项目经办人|经办人|项目经办人电话|填报日期|填报人|"
@@ -392,7 +395,9 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^(项目期|项目周期|实施期限|项目期限|执行期限)[:：]?$"), "duration"),
     (
-        re.compile(r"^(项目概况|项目简介|项目基本情况|项目内容|项目主要内容|项目概况及立项依据)[:：]?$"),
+        re.compile(
+            r"^(项目概况|项目简介|项目基本情况|项目内容|项目主要内容|项目概况及立项依据)[:：]?$"
+        ),
         "overview",
     ),
     (re.compile(r"^(立项依据|项目立项依据|设立依据|政策依据)[:：]?$"), "basis"),

@@ -7,7 +7,6 @@ tests replace), ``run_eval`` scores, ``report``/``history`` render and persist.
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -67,23 +66,18 @@ class PipelineProducer:
                 tokens=int(getattr(stats, "tokens", 0) or 0),
                 cache_hits=int(getattr(stats, "cache_hits", 0) or 0),
             )
-        # Review findings join here once the reviewer exists; until then none are produced.
-        return [f.contract() for f in forms], []
+        from jixiao.review import review_records
+
+        # Only the rules the golden sets label are scored (heuristic candidates are not).
+        return [f.contract() for f in forms], [dict(r) for r in review_records(forms)]
 
 
 def make_producer(stage: str, llm: str) -> Producer:
-    """The producer for ``--stages``/``--llm``; without the repair cascade, parse only (warned)."""
+    """The producer for ``--stages``/``--llm``: normalise, then the cascade up to ``stage``."""
     if stage == "parse":
         return PipelineProducer("parse", llm, None)
-    try:
-        from jixiao.repair.cascade import repair_forms
-    except ImportError as exc:
-        warnings.warn(
-            f"--stages {stage}: the repair cascade is not available ({exc}); scoring parse only",
-            EvalWarning,
-            stacklevel=2,
-        )
-        return PipelineProducer("parse", llm, None)
+    from jixiao.repair.cascade import repair_forms
+
     return PipelineProducer(stage, llm, repair_forms)
 
 
@@ -142,11 +136,7 @@ def eval_command(
 
         jixiao eval golden --stages rules --update-baseline
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EvalWarning)
-        producer = make_producer(stages, llm)
-    for w in caught:
-        typer.echo(f"warning: {w.message}", err=True)
+    producer = make_producer(stages, llm)
     try:
         result = run_eval(golden_dir, producer, stage=stages, llm=llm)
         base = load_baseline(baseline) if baseline is not None and not update_baseline else None

@@ -1,0 +1,179 @@
+"""The repair cascade: rules, then the LLM for what the rules leave open, then the review queue.
+
+Only flagged cells enter. Each stage fixes what it can prove and records how; whatever is
+still open at the end goes to the review queue unchanged, and a truncated name nobody could
+complete becomes ``null`` in the record (the cut text stays in ``name_raw``), as the contract
+says.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.repair.queue import QueueEntry, write_queue
+from jixiao.repair.rules import Evidence, apply_rules, form_text
+from jixiao.schema import FileResult, Form, Indicator, Repair
+
+STAGES = ("parse", "rules", "llm")
+
+
+@dataclass
+class CascadeStats:
+    """What a cascade run did (the eval harness reads ``calls``, ``tokens``, ``cache_hits``)."""
+
+    rule_repairs: int = 0
+    llm_repairs: int = 0
+    open_cells: int = 0
+    forms_with_open_cells: int = 0
+    queued: int = 0
+    calls: int = 0
+    tokens: int = 0
+    cache_hits: int = 0
+    queue: list[QueueEntry] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"rules repaired {self.rule_repairs} cells; {self.open_cells} left open in "
+            f"{self.forms_with_open_cells} forms; LLM repaired {self.llm_repairs} "
+            f"({self.calls} calls, {self.tokens} tokens, {self.cache_hits} cache hits); "
+            f"{self.queued} cells to the review queue"
+        )
+
+
+def repair_results(
+    results: list[FileResult], stage: str, llm_backend: str, queue_path: Path | None = None
+) -> CascadeStats:
+    """Repair every form of a batch of files in place."""
+    return repair_forms([f for r in results for f in r.forms], stage, llm_backend, queue_path)
+
+
+def repair_forms(
+    forms: list[Form], stage: str, llm_backend: str = "none", queue_path: Path | None = None
+) -> CascadeStats:
+    """Run the cascade up to ``stage`` (parse | rules | llm) over forms, mutating them."""
+    stats = CascadeStats()
+    if stage == "parse":
+        return stats
+    lexicon: Counter[str] = Counter(
+        ind.name
+        for form in forms
+        for ind in form.indicators
+        if ind.name and "name_truncated" not in ind.flags
+    )
+    documents: dict[str, str] = {}
+    for form in forms:
+        documents[form.source.file] = documents.get(form.source.file, "") + "\n" + form_text(form)
+    work: list[tuple[Form, list[object], str]] = []
+    for form in forms:
+        before = _repair_count(form)
+        tried = apply_rules(form, Evidence(documents[form.source.file], lexicon))
+        stats.rule_repairs += _repair_count(form) - before
+        cells = _open_cells(form, tried)
+        if cells:
+            stats.open_cells += len(cells)
+            stats.forms_with_open_cells += 1
+            work.append((form, cells, form_text(form)))
+    queue: list[QueueEntry] = []
+    if stage == "llm" and work:
+        queue = _llm(work, llm_backend, stats)
+    else:
+        queue = [
+            _entry(form, cell, "rules could not resolve it; the LLM stage was not run")
+            for form, cells, _ in work
+            for cell in cells
+        ]
+    for form in forms:
+        for ind in form.indicators:
+            _finalise(ind)
+    stats.queue = queue
+    stats.queued = len(queue)
+    if queue_path is not None:
+        write_queue(queue, queue_path)
+    return stats
+
+
+def _repair_count(form: Form) -> int:
+    return sum(1 for ind in form.indicators for r in ind.source.repairs if r.by.startswith("rule:"))
+
+
+def _open_cells(form: Form, tried: dict[int, str]) -> list[object]:
+    """The cells still open after the rules, as the LLM stage takes them."""
+    from jixiao.repair.llm import OpenCell
+
+    cells: list[object] = []
+    for k, ind in enumerate(form.indicators):
+        hint = tried.get(k, "")
+        if "name_truncated" in ind.flags and not _repaired(ind, "name"):
+            raw = ind.name_raw
+            cells.append(OpenCell(indicator=k, field="name", raw=raw, flags=ind.flags, hint=hint))
+        if (
+            ind.unit is None
+            and ind.value_kind == "quantitative"
+            and ("unit_missing" in ind.flags or "unit_invalid" in ind.flags)
+        ):
+            raw = ind.source.cells["unit"].text.strip() if "unit" in ind.source.cells else ""
+            cells.append(OpenCell(indicator=k, field="unit", raw=raw, flags=ind.flags, hint=hint))
+        if ind.value is None and ("value_missing" in ind.flags or "value_suspect" in ind.flags):
+            raw = ind.source.cells["value"].text.strip() if "value" in ind.source.cells else ""
+            cells.append(OpenCell(indicator=k, field="value", raw=raw, flags=ind.flags, hint=hint))
+    return cells
+
+
+def _repaired(ind: Indicator, field_name: str) -> bool:
+    return any(r.field == field_name for r in ind.source.repairs if not r.by.startswith("parse:"))
+
+
+def _llm(
+    work: list[tuple[Form, list[object], str]], backend: str, stats: CascadeStats
+) -> list[QueueEntry]:
+    from jixiao.llm.config import resolve_llm_config
+    from jixiao.repair.llm import run_llm_stage
+
+    config = resolve_llm_config(backend=None if backend == "auto" else backend)
+    result = run_llm_stage(work, config)  # type: ignore[arg-type]
+    stats.calls = result.stats.calls
+    stats.tokens = result.stats.tokens
+    stats.cache_hits = result.stats.cache_hits
+    stats.llm_repairs = sum(
+        1
+        for form, _, _ in work
+        for ind in form.indicators
+        for r in ind.source.repairs
+        if r.by.startswith("llm:")
+    )
+    return result.queue
+
+
+def _entry(form: Form, cell: object, reason: str) -> QueueEntry:
+    from jixiao.repair.llm import OpenCell
+
+    assert isinstance(cell, OpenCell)
+    return QueueEntry(
+        file=form.source.file,
+        form=form.source.form_index,
+        indicator=cell.indicator,
+        field=cell.field,
+        raw=cell.raw,
+        flags=list(cell.flags),
+        tried=[f"rules: {cell.hint}"] if cell.hint else ["rules"],
+        reason=reason,
+        stage="rules",
+    )
+
+
+def _finalise(ind: Indicator) -> None:
+    """A truncated name that no stage completed cannot be given with confidence: null."""
+    if "name_truncated" in ind.flags and not _repaired(ind, "name") and ind.name is not None:
+        ind.source.repairs.append(
+            Repair(
+                field="name",
+                before=ind.name,
+                after=None,
+                by="cascade:unresolved",
+                evidence="cut name not completed by any stage; kept in name_raw",
+                confidence=1.0,
+            )
+        )
+        ind.name = None

@@ -1,0 +1,286 @@
+"""``jixiao review``: findings.jsonl, report.html and review.xlsx for forms or source files.
+
+Inputs are contract records (``*.jsonl``, one form per line, e.g. a ``forms.jsonl`` written by
+``jixiao normalize``) or source files, which are parsed first. Findings index forms within their
+input file, as the golden ``*.review.jsonl`` files do, and carry the file's name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from jixiao.errors import ConfigError, InputError, JixiaoError
+from jixiao.review.profile import (
+    AUTO,
+    DEFAULT_PROFILE,
+    Profile,
+    auto_profiles,
+    load_profile,
+    select_profile,
+)
+from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
+from jixiao.review.rewrite import suggest_rewrites
+from jixiao.review.rules import RULES, fmt, review_form
+from jixiao.schema import Form
+
+PROFILE_ENV = "JIXIAO_REVIEW_PROFILE"
+
+
+def load_forms(path: Path) -> list[Form]:
+    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file."""
+    if path.suffix.lower() == ".jsonl":
+        forms: list[Form] = []
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read: {exc}") from exc
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                forms.append(Form.model_validate_json(line))
+            except ValidationError as exc:
+                raise InputError(str(path), f"line {n} is not a form record: {exc}") from exc
+        return forms
+    from jixiao.pipeline import normalize_path
+
+    return normalize_path(path).forms
+
+
+def expand_inputs(paths: Sequence[Path]) -> list[Path]:
+    """Files named, ``*.jsonl`` and source files under directories named."""
+    out: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            raise InputError(str(p), "no such file or directory")
+        if p.is_dir():
+            from jixiao.pipeline import iter_sources
+
+            out += sorted(p.rglob("*.jsonl"))
+            out += [s for s in iter_sources([p]) if s.suffix.lower() != ".jsonl"]
+        else:
+            out.append(p)
+    return out
+
+
+def profile_chooser(name: str) -> Callable[[Form], Profile]:
+    """``auto`` picks a regional profile per form by its ``match`` keywords; else one profile."""
+    if name == AUTO:
+        default, regional = load_profile(DEFAULT_PROFILE), auto_profiles()
+        return lambda form: select_profile(form, regional, default)
+    fixed = load_profile(name)
+    return lambda form: fixed
+
+
+def review_file(name: str, forms: list[Form], choose: Callable[[Form], Profile]) -> ReviewedFile:
+    """Findings and rewrites for the forms of one input file."""
+    rf = ReviewedFile(name=name, forms=forms, findings=[])
+    used: set[str] = set()
+    for i, form in enumerate(forms):
+        profile = choose(form)
+        used.add(profile.name)
+        found = review_form(form, i, profile, forms)
+        rf.findings += found
+        rewrites = suggest_rewrites(form, profile, found)
+        if rewrites:
+            rf.rewrites[i] = rewrites
+    rf.profile = "、".join(sorted(used)) or DEFAULT_PROFILE
+    return rf
+
+
+def run_review(
+    paths: Sequence[Path], out: Path, profile: str = DEFAULT_PROFILE
+) -> list[ReviewedFile]:
+    """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx."""
+    choose = profile_chooser(profile)
+    files = [review_file(str(p), load_forms(p), choose) for p in expand_inputs(paths)]
+    out.mkdir(parents=True, exist_ok=True)
+    write_findings(files, out / "findings.jsonl")
+    write_rewrites(files, out / "rewrites.jsonl")
+    (out / "report.html").write_text(render_html(files), encoding="utf-8")
+    write_xlsx(files, out / "review.xlsx")
+    return files
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def finding_records(rf: ReviewedFile) -> list[dict[str, Any]]:
+    """Findings of one file as JSON records: the golden keys first, then the details."""
+    return [{"file": rf.name, **f.model_dump(mode="json")} for f in rf.findings]
+
+
+def write_findings(files: Sequence[ReviewedFile], path: Path) -> None:
+    """One finding per line (UTF-8, Chinese kept readable)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for rf in files:
+            for rec in finding_records(rf):
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def write_rewrites(files: Sequence[ReviewedFile], path: Path) -> None:
+    """One suggested rewrite per line, keyed like findings."""
+    with path.open("w", encoding="utf-8") as fh:
+        for rf in files:
+            for fi, rows in sorted(rf.rewrites.items()):
+                for ii, rw in sorted(rows.items()):
+                    rec = {"file": rf.name, "form": fi, "indicator": ii, **rw.model_dump()}
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+PROBLEM_HEADINGS = [
+    "文件", "表序号", "项目/表名", "主管部门", "指标序号", "指标名称", "级别", "代码", "规则",
+    "问题", "建议", "依据",
+]  # fmt: skip
+_FILL = {"error": "F5B7B1", "warning": "FAD7A0", "info": "AED6F1"}
+
+
+def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
+    """Sheets 指标 (one row per indicator) and 问题 (one row per finding)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标"
+    head = [
+        "文件", "表序号", "项目/表名", "主管部门", "指标序号", "一级指标", "二级指标", "指标名称",
+        "原始名称", "运算符", "指标值", "单位", "权重", "源数据标记", "问题代码", "建议改写",
+    ]  # fmt: skip
+    ws.append(head)
+    for rf in files:
+        by_row: dict[tuple[int, int], list[str]] = {}
+        for f in rf.findings:
+            if f.indicator is not None:
+                by_row.setdefault((f.form, f.indicator), []).append(f.code)
+        for fi, form in enumerate(rf.forms):
+            for ii, ind in enumerate(form.indicators):
+                rw = rf.rewrites.get(fi, {}).get(ii)
+                ws.append(
+                    [
+                        rf.name,
+                        fi + 1,
+                        form.project_name or form.title,
+                        department_of(form),
+                        ii + 1,
+                        ind.level1,
+                        ind.level2,
+                        ind.name,
+                        ind.name_raw,
+                        ind.operator,
+                        ind.value,
+                        ind.unit,
+                        ind.weight,
+                        "、".join(ind.flags),
+                        "、".join(by_row.get((fi, ii), [])),
+                        rw.display() + (f"（{rw.graded_standard}）" if rw.graded_standard else "")
+                        if rw
+                        else None,
+                    ]
+                )
+    ws2 = wb.create_sheet("问题")
+    ws2.append(PROBLEM_HEADINGS)
+    for rf in files:
+        for f in rf.findings:
+            form = rf.forms[f.form]
+            row = form.indicators[f.indicator] if f.indicator is not None else None
+            ws2.append(
+                [
+                    rf.name,
+                    f.form + 1,
+                    form.project_name or form.title,
+                    department_of(form),
+                    None if f.indicator is None else f.indicator + 1,
+                    None if row is None else (row.name or row.name_raw),
+                    SEVERITY_LABEL[f.severity],
+                    f.code,
+                    RULES[f.code].title if f.code in RULES else f.code,
+                    f.message,
+                    f.suggestion,
+                    f.evidence,
+                ]
+            )
+            ws2.cell(row=ws2.max_row, column=7).fill = PatternFill(
+                "solid", fgColor=_FILL[f.severity]
+            )
+    for sheet in (ws, ws2):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for col in sheet.columns:
+            letter = col[0].column_letter
+            longest = max(len(str(c.value)) if c.value is not None else 0 for c in col)
+            sheet.column_dimensions[letter].width = min(60, max(6, longest * 1.6))
+            for c in col[1:]:
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.save(path)
+
+
+# --------------------------------------------------------------------------- command
+
+
+def summary_lines(files: Sequence[ReviewedFile], out: Path) -> list[str]:
+    """The short summary the command prints."""
+    sev: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    for rf in files:
+        for f in rf.findings:
+            sev[f.severity] += 1
+            codes[f.code] += 1
+    n_forms = sum(len(rf.forms) for rf in files)
+    n_rw = sum(len(r) for rf in files for r in rf.rewrites.values())
+    lines = [
+        f"files {len(files)} · forms {n_forms} · findings {sum(sev.values())} "
+        f"(error {sev['error']}, warning {sev['warning']}, info {sev['info']}) · "
+        f"rewrites {n_rw} → {out}"
+    ]
+    if codes:
+        lines.append("by rule: " + ", ".join(f"{c} {fmt(n)}" for c, n in codes.most_common()))
+    return lines
+
+
+def review_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="forms.jsonl files, source files or directories.")
+    ],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("review"),
+    profile: Annotated[
+        str,
+        typer.Option(
+            "-p",
+            "--profile",
+            envvar=PROFILE_ENV,
+            help="Reviewer profile: default | ningxia | auto (per form by region) | path.toml.",
+        ),
+    ] = DEFAULT_PROFILE,
+) -> None:
+    """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
+
+    Also writes rewrites.jsonl: template rewrites for vague indicators, each re-checked.
+
+    Examples:
+
+        jixiao review out/forms.jsonl -o review
+
+        jixiao review golden/inputs -o review --profile auto
+
+        jixiao review forms.jsonl -o review --profile my_region.toml
+    """
+    try:
+        files = run_review(paths, out, profile)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except JixiaoError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for line in summary_lines(files, out):
+        typer.echo(line)

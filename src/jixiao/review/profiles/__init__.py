@@ -1,0 +1,1 @@
+"""Bundled reviewer profiles (TOML), loaded by name through ``jixiao.review.profile``."""

@@ -1,0 +1,355 @@
+"""Rewrite suggestions for vague indicators, and the re-check every suggestion must pass.
+
+Rules-only mode offers templates from ``review-rules.md`` §5.3: quantify first (a rate, count or
+zero-target with a conventional default value), else keep the row qualitative with a graded
+standard (好/较好/一般/差 with criteria). The LLM path produces the same ``Rewrite`` and calls the
+same ``check_rewrite``: a suggestion is kept only when the rule catalogue finds nothing wrong with
+it, so a template that still fails is dropped rather than shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from jixiao.review import lexicon as lx
+from jixiao.review.profile import Profile, load_profile
+from jixiao.review.rules import (
+    RULES,
+    FormContext,
+    as_number,
+    graded_indicators,
+    review_form,
+    run_rules,
+)
+from jixiao.schema import Finding, Form, Indicator, Operator
+
+#: Findings that make an indicator "vague" and worth a rewrite.
+REWRITE_TRIGGERS: frozenset[str] = frozenset(
+    {"qualitative_vague", "pseudo_quantification", "value_missing", "satisfaction_threshold"}
+)
+
+
+class Rewrite(BaseModel):
+    """A replacement indicator: what to measure, the target, and how to grade it if qualitative."""
+
+    model_config = ConfigDict(frozen=True)
+
+    level1: str
+    level2: str | None
+    name: str
+    operator: Operator | None
+    value: float | int | str
+    unit: str | None
+    graded_standard: str | None = None
+    source: Literal["template", "llm"] = "template"
+    rationale: str = ""
+
+    def to_indicator(self, weight: float | int | None = None) -> Indicator:
+        """The indicator this rewrite stands for, keeping the original row's weight."""
+        quantitative = as_number(self.value) is not None and not isinstance(self.value, str)
+        return Indicator(
+            level1=self.level1,
+            level2=self.level2,
+            name=self.name,
+            name_raw=self.name,
+            operator=self.operator,
+            value=self.value,
+            value_kind="quantitative" if quantitative else "qualitative",
+            unit=self.unit,
+            weight=weight,
+        )
+
+    def display(self) -> str:
+        """One line for reports: ``效益指标/社会效益指标 · 名称 ≥95%``."""
+        target = f"{self.operator or ''}{_fmt(self.value)}{self.unit or ''}"
+        levels = "/".join(x for x in (self.level1, self.level2) if x)
+        return f"{levels} · {self.name} {target}"
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+# --------------------------------------------------------------------------- re-check
+
+
+def check_rewrite(
+    form: Form, index: int, rewrite: Rewrite, profile: Profile | None = None
+) -> list[Finding]:
+    """Warnings and errors the catalogue still raises once ``rewrite`` replaces row ``index``.
+
+    Indicator rules are run on the new row; form rules count only when the rewrite introduces a
+    code the form did not already have (a rewrite must not, say, remove the form's last 效益).
+    """
+    profile = profile or load_profile()
+    old = form.indicators[index]
+    new_ind = rewrite.to_indicator(old.weight)
+    inds = [i.model_copy(deep=True) for i in form.indicators]
+    inds[index] = new_ind
+    new_form = form.model_copy(update={"indicators": inds})
+    graded = graded_indicators(new_form)
+    if rewrite.graded_standard:
+        graded |= {index}
+    ctx = FormContext(form=new_form, index=0, profile=profile, batch=(new_form,), graded=graded)
+    row_rules = [r for r in RULES.values() if r.scope == "indicator"]
+    problems = [
+        f for f in run_rules(ctx, row_rules) if f.indicator == index and f.severity != "info"
+    ]
+    form_rules = [r for r in RULES.values() if r.scope == "form"]
+    before_ctx = FormContext(form=form, index=0, profile=profile, batch=(form,))
+    before = {f.code for f in run_rules(before_ctx, form_rules)}
+    problems += [
+        f
+        for f in run_rules(FormContext(new_form, 0, profile, (new_form,), graded), form_rules)
+        if f.code not in before and f.severity != "info"
+    ]
+    return problems
+
+
+# --------------------------------------------------------------------------- which rows
+
+
+def vague_indicators(
+    form: Form, profile: Profile | None = None, findings: Sequence[Finding] | None = None
+) -> list[int]:
+    """Rows a rewrite should be offered for: vague values, pseudo-quantified effects,
+    qualitative rows without a value, and satisfaction targets without a number."""
+    found = review_form(form, 0, profile) if findings is None else findings
+    out: set[int] = set()
+    for f in found:
+        if f.indicator is None or f.code not in REWRITE_TRIGGERS:
+            continue
+        ind = form.indicators[f.indicator]
+        if f.code == "value_missing" and ind.value_kind != "qualitative":
+            continue
+        if f.code == "satisfaction_threshold" and as_number(ind.value) is not None:
+            continue
+        out.add(f.indicator)
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------- templates
+
+_LEAD_VAGUE = ("有效", "切实", "进一步", "全面", "不断", "持续", "稳步", "逐步", "有所")
+_VERBS = ("增强", "提升", "提高", "改善", "促进", "保障", "加强", "优化", "确保", "保证", "维持")
+_ENDINGS = ("情况", "程度", "水平", "成效", "效果")
+_CLAUSE = re.compile(r"[，,；;。]")
+
+NORMALISED_LEVEL2 = {"可持续发展指标": "可持续影响指标"}
+
+
+def graded_name(name: str) -> str:
+    """``提升X效率`` → ``X效率提升情况``: what is judged, not the wish to improve it."""
+    n = _CLAUSE.split(lx.compact(name))[0] or lx.compact(name)
+    changed = True
+    verb = ""
+    while changed:
+        changed = False
+        for w in _LEAD_VAGUE:
+            if n.startswith(w) and len(n) > len(w) + 1:
+                n, changed = n[len(w) :], True
+        for w in _VERBS:
+            if n.startswith(w) and len(n) > len(w) + 1:
+                n, verb, changed = n[len(w) :], w, True
+    n = n.replace("有所", "")
+    if n.endswith(_ENDINGS):
+        return n
+    if n.endswith(_VERBS):
+        return f"{n}情况"
+    return f"{n}{verb}情况"
+
+
+def graded_standard(name: str) -> str:
+    """Four grades with checkable criteria; 10号 scores 达成/部分达成/未达成 as 100–80/80–60/60–0%."""
+    return (
+        f"好：{name}的年度目标全部实现，有台账、记录或报告等可核验佐证；"
+        "较好：主要目标实现（完成80%及以上），佐证基本齐全；"
+        "一般：部分实现（完成60%–80%），有一定效果；"
+        "差：完成不足60%，或无佐证材料。"
+    )
+
+
+@dataclass(frozen=True)
+class _Theme:
+    words: tuple[str, ...]
+    build: Callable[[Indicator, str, str | None, Profile], Rewrite | None]
+    avoid: tuple[str, ...] = ()
+
+
+def _effect_level2(l1: str, l2: str | None, default: str) -> str:
+    if l1 == lx.EFFECT and l2 in lx.LEVEL2_PARENTS[lx.EFFECT]:
+        return l2
+    return default
+
+
+def _satisfaction(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    name = lx.compact(ind.name or ind.name_raw)
+    target = max(90.0, float(p.satisfaction.minimum))
+    return Rewrite(
+        level1=lx.SATISFACTION,
+        level2="服务对象满意度指标",
+        name=name if "满意度" in name else "服务对象满意度",
+        operator="≥",
+        value=target,
+        unit="%",
+        rationale="满意度以抽样调查考核，目标一般为≥85%–95%，不写100%。",
+    )
+
+
+def _running(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    if l1 not in (lx.OUTPUT, lx.COST):
+        return None
+    base = re.sub(r"(情况|程度)$", "", lx.compact(ind.name or ind.name_raw))
+    base = re.sub(r"(正常运行|正常运转|畅通)$", "", base)
+    return Rewrite(
+        level1=lx.OUTPUT,
+        level2="质量指标",
+        name=f"{base}正常运行率",
+        operator="≥",
+        value=98,
+        unit="%",
+        rationale="运行类目标以正常运行率（可用率）考核，数据取自运维记录；按上年实际核定目标值。",
+    )
+
+
+def _cleanliness(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    return Rewrite(
+        level1=lx.EFFECT,
+        level2=_effect_level2(l1, l2, "社会效益指标"),
+        name="辖区环境卫生问题投诉量下降率",
+        operator="≥",
+        value=10,
+        unit="%",
+        rationale="以投诉量（有12345等平台记录）代替“干净整洁=优”；以上年投诉量为基数核定降幅。",
+    )
+
+
+def _safety(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    return Rewrite(
+        level1=lx.EFFECT,
+        level2=_effect_level2(l1, l2, "社会效益指标"),
+        name="重大安全责任事故发生起数",
+        operator="=",
+        value=0,
+        unit="起",
+        rationale="“保障安全”改为零事故目标，按事故统计考核。",
+    )
+
+
+def _awareness(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    return Rewrite(
+        level1=lx.EFFECT,
+        level2=_effect_level2(l1, l2, "社会效益指标"),
+        name="政策知晓率",
+        operator="≥",
+        value=90,
+        unit="%",
+        rationale="宣传效果以抽样调查的知晓率考核。",
+    )
+
+
+def _mechanism(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    name = graded_name(ind.name or ind.name_raw)
+    return Rewrite(
+        level1=lx.EFFECT,
+        level2=_effect_level2(l1, l2, "可持续影响指标"),
+        name=name,
+        operator="=",
+        value="好",
+        unit=None,
+        graded_standard=(
+            "好：制度文件已印发，全年按制度运行并有运行记录；"
+            "较好：制度已印发，主要环节按制度运行；"
+            "一般：制度在起草或试行中；"
+            "差：未建立制度。"
+        ),
+        rationale="机制类目标保留定性，按“已建立并运行/已建立/未建立”分档判定。",
+    )
+
+
+_THEMES: tuple[_Theme, ...] = (
+    _Theme(("满意",), _satisfaction),
+    _Theme(("正常运行", "正常运转", "畅通"), _running),
+    _Theme(("整洁", "干净", "卫生", "外观", "美好", "市容"), _cleanliness, avoid=("办公", "健康")),
+    _Theme(("生命安全", "安全生产", "事故"), _safety),
+    _Theme(("知晓", "宣传"), _awareness),
+    _Theme(("机制", "制度"), _mechanism),
+)
+
+
+def _graded(ind: Indicator, l1: str, l2: str | None) -> Rewrite:
+    name = graded_name(ind.name or ind.name_raw)
+    return Rewrite(
+        level1=l1,
+        level2=l2,
+        name=name,
+        operator="=",
+        value="好",
+        unit=None,
+        graded_standard=graded_standard(name),
+        rationale=(
+            "无合适的量化替代时保留定性，并写明分级标准；自评按达成（好、较好）、"
+            "部分达成（一般）、未达成（差）三档计分。"
+        ),
+    )
+
+
+def candidate_rewrites(form: Form, index: int, profile: Profile | None = None) -> list[Rewrite]:
+    """Template rewrites for one row, most preferred first (quantified before graded)."""
+    profile = profile or load_profile()
+    ind = form.indicators[index]
+    ctx = FormContext(form=form, index=0, profile=profile, batch=(form,))
+    l1 = ctx.level1(index) or lx.OUTPUT
+    l2 = ctx.level2(index)
+    l2 = NORMALISED_LEVEL2.get(l2 or "", l2)
+    if l2 is not None and l2 not in lx.LEVEL2_PARENTS.get(l1, ()):
+        l2 = None
+    name = lx.compact(ind.name or ind.name_raw)
+    out: list[Rewrite] = []
+    for theme in _THEMES:
+        if any(w in name for w in theme.words) and not any(a in name for a in theme.avoid):
+            rw = theme.build(ind, l1, l2, profile)
+            if rw is not None:
+                out.append(rw)
+    if l1 != lx.SATISFACTION:
+        fallback = _graded(ind, l1, l2)
+        # The row may sit under the wrong level2 (招商引资成效 under 社会效益): offer the
+        # keyword class first, so the suggestion also repairs the classification.
+        guess = lx.keyword_class(fallback.name)
+        if guess and guess != l2 and guess in lx.LEVEL2_PARENTS.get(l1, ()):
+            out.append(fallback.model_copy(update={"level2": guess}))
+        out.append(fallback)
+    return out
+
+
+def suggest_rewrite(
+    form: Form, indicator_index: int, profile: Profile | None = None
+) -> Rewrite | None:
+    """The first template rewrite for row ``indicator_index`` that passes the catalogue.
+
+    None when no template passes (the row is then left without a suggestion, never given a
+    suggestion that the reviewer itself would flag).
+    """
+    for rw in candidate_rewrites(form, indicator_index, profile):
+        if not check_rewrite(form, indicator_index, rw, profile):
+            return rw
+    return None
+
+
+def suggest_rewrites(
+    form: Form, profile: Profile | None = None, findings: Sequence[Finding] | None = None
+) -> dict[int, Rewrite]:
+    """Rewrites for every vague row of a form, keyed by indicator index."""
+    out: dict[int, Rewrite] = {}
+    for i in vague_indicators(form, profile, findings):
+        rw = suggest_rewrite(form, i, profile)
+        if rw is not None:
+            out[i] = rw
+    return out

@@ -1,0 +1,1145 @@
+"""The rule catalogue of ``shared/design/review-rules.md`` §4, one small function per code.
+
+Each rule registers itself with ``@rule(code, severity, …)`` exactly as an extension would, and
+yields ``Hit``s; ``review_form`` turns hits into ``Finding``s, applying the profile (disabled
+rules, severity overrides). Rules read a form *as filed*: where the parser moved a target out of
+the name or found the value cell to be a copy of the weight (``value_suspect``), the filed value
+is what the 指标值 column said, because that is what the reviewer is judging.
+
+``kind`` says how far a rule can be trusted without the LLM: ``code`` rules are deterministic and
+labelled in ``golden/expected/*.review.jsonl``; ``code+llm`` rules yield heuristic candidates that
+the LLM layer is meant to confirm (they run in rules-only mode too, and are not labelled).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Literal
+
+from jixiao.review import lexicon as lx
+from jixiao.review.profile import Profile, load_profile
+from jixiao.schema import Finding, Form, Indicator, Severity
+
+RuleKind = Literal["code", "code+llm"]
+Scope = Literal["form", "indicator"]
+Number = float | int
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a check found; ``severity=None`` means the rule's (or the profile's) severity."""
+
+    message: str
+    suggestion: str = ""
+    evidence: str = ""
+    indicator: int | None = None
+    severity: Severity | None = None
+
+
+@dataclass
+class FormContext:
+    """A form under review plus what rules share: profile, batch, effective levels."""
+
+    form: Form
+    index: int
+    profile: Profile
+    batch: Sequence[Form] = ()
+    graded: frozenset[int] = frozenset()
+    levels: list[tuple[str | None, str | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            self.levels = [effective_levels(i) for i in self.form.indicators]
+
+    def level1(self, i: int) -> str | None:
+        """Stated level1, else inferred from the name (§5.2)."""
+        return self.levels[i][0]
+
+    def level2(self, i: int) -> str | None:
+        """Stated level2, else inferred from the name and unit (§5.2)."""
+        return self.levels[i][1]
+
+
+Check = Callable[[FormContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A catalogue entry: code, default severity, scope, the cell it marks, and its check."""
+
+    code: str
+    severity: Severity
+    title: str
+    check: Check
+    scope: Scope = "indicator"
+    kind: RuleKind = "code"
+    field: str | None = None
+    optional: bool = False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    severity: Severity,
+    title: str,
+    *,
+    scope: Scope = "indicator",
+    kind: RuleKind = "code",
+    field: str | None = None,
+    optional: bool = False,
+) -> Callable[[Check], Check]:
+    """Register a check under ``code``; a second registration of a code is a bug."""
+
+    def deco(fn: Check) -> Check:
+        if code in RULES:
+            raise ValueError(f"review rule {code!r} registered twice")
+        RULES[code] = Rule(code, severity, title, fn, scope, kind, field, optional)
+        return fn
+
+    return deco
+
+
+def labelled_codes() -> frozenset[str]:
+    """Codes whose findings the golden review labels cover (deterministic, on by default)."""
+    return frozenset(c for c, r in RULES.items() if r.kind == "code" and not r.optional)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+_NUM = re.compile(r"-?\d+(?:\.\d+)?")
+_YEAR = re.compile(r"(\d{4})\s*年")
+_PUNCT = re.compile(r"[\s，。、；;,.：:！!？?“”\"'‘’（）()【】\[\]《》<>—\-_]+")
+
+
+def norm(text: str | None) -> str:
+    """Text for equality tests: whitespace and punctuation removed."""
+    return _PUNCT.sub("", text or "")
+
+
+def as_number(v: object) -> float | None:
+    """A number, or a string that is exactly a number; else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, str):
+        m = _NUM.fullmatch(v.strip())
+        return float(m.group()) if m else None
+    return None
+
+
+def fmt(v: object) -> str:
+    """A value for a message: 95.0 → 95."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v)
+
+
+def filed_value(ind: Indicator) -> Number | str | None:
+    """What the 指标值 column said: the weight when the parser found the cell to be its copy."""
+    if "value_suspect" in ind.flags:
+        cell = ind.source.cells.get("value")
+        if cell is not None:
+            m = _NUM.search(cell.text)
+            return float(m.group()) if m else (cell.text.strip() or None)
+        if ind.weight is not None:
+            return ind.weight
+    return ind.value
+
+
+def filed_number(ind: Indicator) -> float | None:
+    """The filed value when it is a number."""
+    return as_number(filed_value(ind))
+
+
+def raw_cell(ind: Indicator, role: str) -> str | None:
+    """The raw text of a source cell by role (unit, operator, value …), when the parser kept it."""
+    cell = ind.source.cells.get(role)
+    return None if cell is None else lx.compact(cell.text)
+
+
+def effective_levels(ind: Indicator) -> tuple[str | None, str | None]:
+    """Stated levels; missing ones inferred from the name (§5.2), consistent with a stated level1."""
+    l1, l2 = ind.level1, ind.level2
+    if l2 is None:
+        guess = lx.infer_level2(ind.name or ind.name_raw, ind.unit)
+        if l1 is None or (guess is not None and guess in lx.LEVEL2_PARENTS.get(l1, ())):
+            l2 = guess
+    if l1 is None:
+        l1 = lx.LEVEL2_TO_LEVEL1.get(l2 or "", lx.OUTPUT)
+    return l1, l2
+
+
+def name_of(ind: Indicator) -> str:
+    """The name to show and to match on: the canonical name, else the raw cell."""
+    return ind.name or ind.name_raw
+
+
+def label(ind: Indicator, i: int) -> str:
+    """``#3「群众满意度」`` for messages."""
+    return f"第{i + 1}项「{name_of(ind)}」"
+
+
+def _has_weights(form: Form) -> bool:
+    return any(i.weight is not None for i in form.indicators)
+
+
+def _expected_total(form: Form, profile: Profile) -> float:
+    if any(any(w in lx.compact(name_of(i)) for w in lx.BUDGET_EXEC_WORDS) for i in form.indicators):
+        return 100.0
+    return float(profile.weights.expected_total)
+
+
+# --------------------------------------------------------------------------- goal numbers
+
+_DOC_REF = re.compile(r"[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d+\s*号")
+_NUMBERING = re.compile(
+    r"(?:目标|指标)\s*\d+\s*[:：]|(?:^|(?<=[\s；;。，,：:]))\d{1,2}\s*[.、．](?!\d)"
+)
+_PAREN_NUMBERING = re.compile(r"[（(]\s*\d{1,2}\s*[)）]")
+_QUOTED_NUMBER = re.compile(r"[“\"「]\s*\d+\s*[”\"」]")
+_YEAR_SPAN = re.compile(r"\d{4}\s*年(?:度)?")
+_GOAL_NUMBER = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(%|％|万元|亿元|元|平方米|㎡|人次|件次|[个次人件座项天场期条篇户栋幢处名家台套所村])?"
+)
+_ZERO_TARGET = re.compile(r"零[\u4e00-\u9fff]+?(?=[^\u4e00-\u9fff]|两个|$)")
+
+
+@dataclass(frozen=True)
+class GoalTarget:
+    """A number (or a 零-target) stated in a goal, with its unit when one follows."""
+
+    text: str
+    value: float
+    unit: str | None
+
+
+def goal_targets(form: Form) -> list[GoalTarget]:
+    """Quantities a goal states, skipping years, the budget, numbering and document numbers."""
+    goal = form.annual_goal or ""
+    text = _DOC_REF.sub(" ", goal)
+    text = _NUMBERING.sub(" ", text)
+    text = _PAREN_NUMBERING.sub(" ", text)
+    text = _QUOTED_NUMBER.sub(" ", text)
+    text = _YEAR_SPAN.sub(" ", text)
+    out: list[GoalTarget] = []
+    for m in _GOAL_NUMBER.finditer(text):
+        value, unit = float(m.group(1)), m.group(2)
+        budget = form.budget_total
+        if budget is not None and abs(value - float(budget)) < 1e-6 and unit in (None, "万元"):
+            continue
+        out.append(GoalTarget(m.group(0).strip(), value, unit))
+    for m in _ZERO_TARGET.finditer(text):
+        out.append(GoalTarget(m.group(0), 0.0, None))
+    return out
+
+
+def _target_matched(t: GoalTarget, values: Sequence[float]) -> bool:
+    for v in values:
+        if abs(v - t.value) < 1e-6:
+            return True
+        if t.unit == "元" and abs(v - t.value / 10000) < 1e-6:
+            return True
+        if t.unit == "万元" and abs(v - t.value * 10000) < 1e-6:
+            return True
+    return False
+
+
+# =========================================================================== form rules: goal
+
+
+@rule("goal_missing", "error", "绩效目标缺失", scope="form")
+def goal_missing(ctx: FormContext) -> Iterator[Hit]:
+    """An empty goal fails 88号 审核·完整性 outright."""
+    if not (ctx.form.annual_goal or "").strip():
+        yield Hit(
+            "未填写当年（年度）绩效目标。",
+            "按财预〔2015〕88号完整性要求，写明本年度预期产出和效果，并尽量量化。",
+        )
+
+
+@rule("vague_target", "warning", "绩效目标表述模糊", scope="form")
+def vague_target(ctx: FormContext) -> Iterator[Hit]:
+    """A goal with vague words and no quantity cannot be checked against results."""
+    goal = ctx.form.annual_goal or ""
+    words = lx.vague_words_in(goal)
+    if not goal.strip() or not words or goal_targets(ctx.form):
+        return
+    yield Hit(
+        f"绩效目标使用「{'、'.join(words[:4])}」等模糊表述，除年份和预算金额外没有任何量化目标。",
+        "按“细化量化”要求，写明可衡量的产出和效果，如完成数量、达到的比率、时限"
+        "（例：“全年完成X项…，覆盖率达到Y%，12月底前完成”）。",
+        evidence=goal[:200],
+    )
+
+
+_BOILERPLATE_QUOTES = re.compile(r"[“”\"'‘’「」]")
+
+
+@rule("goal_boilerplate", "warning", "绩效目标套话或照抄", scope="form")
+def goal_boilerplate(ctx: FormContext) -> Iterator[Hit]:
+    """Goals copied from the overview, shared across projects, or pure compliance boilerplate."""
+    form = ctx.form
+    goal = norm(form.annual_goal)
+    if not goal:
+        return
+    reasons: list[str] = []
+    if form.overview and norm(form.overview) == goal:
+        reasons.append("与项目概况一字不差")
+    if form.form_kind == "project":
+        unit = form.department or form.implementing_unit or form.compiling_unit
+        twins = [
+            j
+            for j, other in enumerate(ctx.batch)
+            if j != ctx.index
+            and other.form_kind == "project"
+            and (other.department or other.implementing_unit or other.compiling_unit) == unit
+            and norm(other.annual_goal) == goal
+        ]
+        if twins:
+            reasons.append(f"与同单位其他项目（第{'、'.join(str(j + 1) for j in twins)}张表）相同")
+    plain = _BOILERPLATE_QUOTES.sub("", form.annual_goal or "")
+    phrases = [p for p in lx.BOILERPLATE_PHRASES if p in lx.compact(plain)]
+    if phrases and not goal_targets(form):
+        reasons.append(f"只有「{'、'.join(phrases)}」等合规套话，未写产出")
+    if reasons:
+        yield Hit(
+            f"绩效目标{'；'.join(reasons)}。",
+            "绩效目标应针对本项目写明预期产出和效果（指向明确），不要照抄概况或通用要求。",
+            evidence=(form.annual_goal or "")[:200],
+        )
+
+
+@rule("goal_indicator_gap", "warning", "目标中的量化值无对应指标", scope="form")
+def goal_indicator_gap(ctx: FormContext) -> Iterator[Hit]:
+    """Each figure a goal promises should be measured by some indicator (审核·相关性)."""
+    targets = goal_targets(ctx.form)
+    if not targets:
+        return
+    values = [v for v in (filed_number(i) for i in ctx.form.indicators) if v is not None]
+    missing = [t for t in targets if not _target_matched(t, values)]
+    if missing:
+        shown = "、".join(t.text for t in missing[:6])
+        yield Hit(
+            f"绩效目标中的「{shown}」在指标值中找不到对应。",
+            "为目标中每个量化承诺设置对应指标（指标值与目标一致），或删去无法考核的数字。",
+            evidence="；".join(t.text for t in missing),
+        )
+
+
+# =========================================================================== form rules: structure
+
+
+@rule("missing_level1", "error", "缺少一级指标", scope="form", field="level1")
+def missing_level1(ctx: FormContext) -> Iterator[Hit]:
+    """产出/效益/满意度 are the 88号 composition; 10号 weights presuppose all three."""
+    have = {ctx.level1(i) for i in range(len(ctx.form.indicators))}
+    if lx.COST in have:
+        have.add(lx.OUTPUT)
+    missing = [c for c in (lx.OUTPUT, lx.EFFECT, lx.SATISFACTION) if c not in have]
+    if not missing:
+        return
+    severity: Severity = "error" if {lx.OUTPUT, lx.EFFECT} & set(missing) else "warning"
+    yield Hit(
+        f"缺少{'、'.join(missing)}（按指标名称推断后仍无）。",
+        "按财预〔2015〕88号，绩效指标应包括产出、效益和满意度指标；"
+        + ("补充反映项目效果的效益指标（如社会效益、可持续影响）。" if lx.EFFECT in missing else "")
+        + ("补充服务对象满意度指标（≥85%–95%）。" if lx.SATISFACTION in missing else ""),
+        evidence="、".join(sorted(c for c in have if c)),
+        severity=severity,
+    )
+
+
+@rule("missing_required_level2", "error", "缺少必填二级指标", scope="form", field="level2")
+def missing_required_level2(ctx: FormContext) -> Iterator[Hit]:
+    """Regional templates mark some level2 categories 必填 (Ningxia); the profile lists them."""
+    have = {ctx.level2(i) for i in range(len(ctx.form.indicators))}
+    req = [c for c in ctx.profile.level2.required if c not in have]
+    rec = [c for c in ctx.profile.level2.recommended if c not in have]
+    if not req and not rec:
+        return
+    parts = []
+    if req:
+        parts.append(f"必填二级指标缺少{'、'.join(req)}")
+    if rec:
+        parts.append(f"建议设置的{'、'.join(rec)}未设置")
+    yield Hit(
+        "；".join(parts) + f"（配置：{ctx.profile.name}）。",
+        "按本地区申报表要求补齐必填二级指标，每类至少一项可量化指标。",
+        evidence="已有：" + "、".join(sorted(c for c in have if c)),
+        severity="error" if req else "info",
+    )
+
+
+@rule("missing_cost_indicator", "info", "未设成本指标", scope="form", field="level2")
+def missing_cost_indicator(ctx: FormContext) -> Iterator[Hit]:
+    """88号 puts 成本 under 产出 and 101号 makes it a level1; a table without it says nothing of cost."""
+    for i in range(len(ctx.form.indicators)):
+        if ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2:
+            return
+    yield Hit(
+        "没有成本指标（一级“成本指标”或二级“成本指标/经济成本指标”）。",
+        "增设成本指标，优先用单位成本（如“人均培训成本≤X元/人”“运维服务费≤X万元/年”），"
+        "金额合计不超过预算。",
+    )
+
+
+# =========================================================================== indicator rules: levels
+
+
+@rule("level_mismatch", "warning", "一二级指标不匹配", field="level2")
+def level_mismatch(ctx: FormContext) -> Iterator[Hit]:
+    """A level2 outside its level1's canonical children, or one no framework defines."""
+    for i, ind in enumerate(ctx.form.indicators):
+        l1, l2 = ind.level1, ind.level2
+        if not l2:
+            continue
+        if l2 in lx.NONSTANDARD_LEVEL2:
+            why = f"二级指标「{l2}」不是规范名称"
+        elif l2 not in lx.LEVEL2_TO_LEVEL1:
+            why = f"二级指标「{l2}」不在规范指标体系中"
+        elif l1 and l1 in lx.LEVEL2_PARENTS and l2 not in lx.LEVEL2_PARENTS[l1]:
+            why = f"「{l2}」不属于一级指标「{l1}」"
+        else:
+            continue
+        allowed = "、".join(lx.LEVEL2_PARENTS.get(l1 or "", ())) or "见规范体系"
+        yield Hit(
+            f"{label(ind, i)}：{why}。",
+            f"改用规范二级指标（{l1 or '该一级指标'}下：{allowed}）。",
+            evidence=f"{l1 or '—'} / {l2}",
+            indicator=i,
+        )
+
+
+#: Classes the catalogue's misfiling examples are about: rates, times and money stated as
+#: counts or effects. Effect-vs-effect guesses (经济 vs 社会) are too weak to raise.
+MISFILED_CLASSES = frozenset({"时效指标", "质量指标", "成本指标"})
+
+
+@rule("misclassified_indicator", "warning", "指标归类可能错误", kind="code+llm", field="level2")
+def misclassified_indicator(ctx: FormContext) -> Iterator[Hit]:
+    """Keyword class (§5.2) differs from the stated level2: a candidate for the LLM to confirm."""
+    for i, ind in enumerate(ctx.form.indicators):
+        stated = ind.level2
+        if not stated or stated not in lx.LEVEL2_TO_LEVEL1:
+            continue
+        guess = lx.infer_level2(name_of(ind), ind.unit)
+        if guess is None or guess == stated or guess not in MISFILED_CLASSES:
+            continue
+        if {guess, stated} <= lx.COST_LEVEL2:
+            continue
+        yield Hit(
+            f"{label(ind, i)}按名称应属「{guess}」，表中填为「{stated}」。",
+            f"核实指标性质；如确属{guess}，调整到对应二级指标下。",
+            evidence=f"{ind.level1 or '—'} / {stated}",
+            indicator=i,
+        )
+
+
+@rule("input_as_output", "warning", "以投入作为产出", kind="code+llm", field="name")
+def input_as_output(ctx: FormContext) -> Iterator[Hit]:
+    """Headcount, premises or money are inputs; targets must be outputs and effects."""
+    for i, ind in enumerate(ctx.form.indicators):
+        n = lx.compact(name_of(ind))
+        l1, l2 = ctx.level1(i), ctx.level2(i)
+        if l1 not in (lx.OUTPUT, None) or n.endswith(("率", "性", "度", "时效", "时间", "时限")):
+            continue
+        cost_row = l2 in lx.COST_LEVEL2 and ind.operator in ("≤", "<", "=", None)
+        money_ge = lx.is_money_unit(ind.unit) and ind.operator in ("≥", ">")
+        words = [w for w in lx.INPUT_WORDS if w in n]
+        if cost_row and not money_ge:
+            continue
+        if not words and not money_ge:
+            continue
+        yield Hit(
+            f"{label(ind, i)}反映的是投入的人员、场地或资金，不是产出。",
+            "改为该投入所形成的产出或效果，如服务人次、办结件数、保障的会议场次、设备完好率。",
+            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}",
+            indicator=i,
+        )
+
+
+@rule("process_indicator", "warning", "以过程指标作为绩效指标", field="name")
+def process_indicator(ctx: FormContext) -> Iterator[Hit]:
+    """预算执行率 is scored on its own (10 points); execution/arrival rates are not results."""
+    for i, ind in enumerate(ctx.form.indicators):
+        n = lx.compact(name_of(ind))
+        hits = [w for w in lx.PROCESS_WORDS if w in n]
+        if hits:
+            yield Hit(
+                f"{label(ind, i)}是资金执行过程指标（{hits[0]}）。",
+                "预算执行率在自评时单独计分（10分），不作为绩效指标；改为资金形成的产出或效果。",
+                evidence=name_of(ind),
+                indicator=i,
+            )
+
+
+# =========================================================================== weights
+
+
+@rule("weight_invalid", "error", "权重无效", field="weight")
+def weight_invalid(ctx: FormContext) -> Iterator[Hit]:
+    """In a weighted template every row needs a positive weight no larger than the total."""
+    form = ctx.form
+    if not _has_weights(form):
+        return
+    total = _expected_total(form, ctx.profile)
+    for i, ind in enumerate(form.indicators):
+        w = ind.weight
+        raw = raw_cell(ind, "weight")
+        if w is None:
+            why = f"权重为空或不是数字（{raw}）" if raw else "权重为空"
+        elif w <= 0:
+            why = f"权重为{fmt(w)}"
+        elif w > total:
+            why = f"权重{fmt(w)}超过合计{fmt(total)}"
+        else:
+            continue
+        yield Hit(
+            f"{label(ind, i)}{why}。",
+            "为每项指标填写大于0的分值，各项合计等于应有总分。",
+            evidence=raw or fmt(w),
+            indicator=i,
+        )
+
+
+@rule("weights_sum", "error", "权重合计不符", scope="form", field="weight")
+def weights_sum(ctx: FormContext) -> Iterator[Hit]:
+    """Rows total 90 (预算执行率 adds 10 at self-evaluation), or 100 with such a row."""
+    form = ctx.form
+    if not _has_weights(form):
+        return
+    total = sum(float(i.weight) for i in form.indicators if i.weight is not None)
+    expected = _expected_total(form, ctx.profile)
+    if abs(total - expected) > ctx.profile.weights.tolerance:
+        yield Hit(
+            f"指标权重合计为{fmt(total)}，应为{fmt(expected)}。",
+            f"调整各项分值使合计为{fmt(expected)}"
+            f"（财预〔2020〕10号：产出、效益、满意度合计90分，预算执行率另计"
+            f"{fmt(ctx.profile.weights.budget_exec_points)}分）。",
+            evidence=" + ".join(fmt(i.weight) for i in form.indicators if i.weight is not None),
+        )
+
+
+@rule("level1_weight_split", "info", "一级指标权重分配偏离", scope="form", field="weight")
+def level1_weight_split(ctx: FormContext) -> Iterator[Hit]:
+    """Compare level1 weight shares with 10号's 50/30/10, in percentage points of the total."""
+    form = ctx.form
+    if not _has_weights(form):
+        return
+    sums: dict[str, float] = {}
+    for i, ind in enumerate(form.indicators):
+        if ind.weight is None:
+            continue
+        l1 = ctx.level1(i) or lx.OUTPUT
+        key = lx.OUTPUT if l1 == lx.COST else l1
+        sums[key] = sums.get(key, 0.0) + float(ind.weight)
+    total = sum(sums.values())
+    split = ctx.profile.weights.split
+    split_total = sum(split.values())
+    if total <= 0 or split_total <= 0:
+        return
+    share = {k: 100 * sums.get(k, 0.0) / total for k in split}
+    target = {k: 100 * v / split_total for k, v in split.items()}
+    off = {k: share[k] - target[k] for k in split}
+    tol = ctx.profile.weights.split_tolerance
+    if all(abs(d) <= tol for d in off.values()):
+        return
+    sat, eff = share.get(lx.SATISFACTION, 0.0), share.get(lx.EFFECT, 0.0)
+    w = ctx.profile.weights
+    severity: Severity = (
+        "warning" if sat > w.satisfaction_share_max or eff < w.effect_share_min else "info"
+    )
+    shown = "/".join(fmt(round(sums.get(k, 0.0), 2)) for k in split)
+    default = "/".join(fmt(v) for v in split.values())
+    yield Hit(
+        f"一级指标权重（{'/'.join(k[:-2] for k in split)}）为{shown}，"
+        f"偏离财预〔2020〕10号默认的{default}。",
+        "产出、效益为主，满意度一般不超过20%，效益不低于10%；如确需偏离，说明理由。",
+        evidence="；".join(f"{k[:-2]} {share[k]:.1f}%（默认{target[k]:.1f}%）" for k in split),
+        severity=severity,
+    )
+
+
+# =========================================================================== operators and values
+
+_CATEGORY_WORDS = ("产出", "效益", "满意度")
+
+
+@rule("operator_invalid", "error", "运算符无效", field="operator")
+def operator_invalid(ctx: FormContext) -> Iterator[Hit]:
+    """指标性质 must hold ≥ ≤ = > <; a category there leaves the target without a direction."""
+    form = ctx.form
+    embedded = not _has_weights(form) and not any(
+        "operator" in i.source.cells for i in form.indicators
+    )
+    for i, ind in enumerate(form.indicators):
+        cell = raw_cell(ind, "operator")
+        if "category_in_operator" in ind.flags and ind.value_kind != "qualitative":
+            if cell is not None and cell not in _CATEGORY_WORDS:
+                continue
+            yield Hit(
+                f"{label(ind, i)}的“指标性质”栏填的是类别（{cell or ind.level1 or '产出/效益/满意度'}），"
+                "不是运算符。",
+                "在指标性质栏填写≥、≤、=、>或<，类别放在一级指标栏。",
+                evidence=cell or "",
+                indicator=i,
+            )
+        elif ind.value_kind == "quantitative" and ind.operator is None and ind.value is not None:
+            if embedded:
+                if ctx.profile.operator.report_missing_embedded:
+                    yield Hit(
+                        f"{label(ind, i)}未写运算符，按“=”理解。",
+                        "在指标值前写明≥、≤或=。",
+                        evidence=fmt(ind.value),
+                        indicator=i,
+                        severity="info",
+                    )
+            else:
+                yield Hit(
+                    f"{label(ind, i)}缺少运算符。",
+                    "在指标性质栏填写≥、≤、=、>或<。",
+                    evidence=fmt(ind.value),
+                    indicator=i,
+                )
+
+
+@rule("operator_direction", "warning", "运算符方向与指标性质相反", field="operator")
+def operator_direction(ctx: FormContext) -> Iterator[Hit]:
+    """A lower-is-better measure with ≥ (or the reverse) rewards the wrong result."""
+    allowed = ctx.profile.operator.money_ge_allowed
+    for i, ind in enumerate(ctx.form.indicators):
+        op = ind.operator
+        if op is None:
+            continue
+        n = name_of(ind)
+        pol = lx.polarity(n, ind.unit)
+        if pol == "down" and op in ("≥", ">"):
+            if any(a in n for a in allowed):
+                continue
+            money = lx.is_money_unit(ind.unit)
+            yield Hit(
+                f"{label(ind, i)}越低越好，却用“{op}”。"
+                + ("金额类成本应设上限。" if money else ""),
+                "成本、费用用“≤”（不超过预算或标准）；事故、故障、投诉等用“=0”或“≤”。",
+                evidence=f"{n} {op}{fmt(ind.value)}{ind.unit or ''}",
+                indicator=i,
+            )
+        elif pol == "up" and op in ("≤", "<"):
+            yield Hit(
+                f"{label(ind, i)}越高越好，却用“{op}”。",
+                "满意度、完成率、合格率、覆盖率等用“≥”。",
+                evidence=f"{n} {op}{fmt(ind.value)}{ind.unit or ''}",
+                indicator=i,
+            )
+
+
+@rule("percent_out_of_range", "error", "百分比超出范围或边界无意义", field="value")
+def percent_out_of_range(ctx: FormContext) -> Iterator[Hit]:
+    """A % outside 0–100 is impossible; ≥100 or ≤0 can only be met exactly at the edge."""
+    for i, ind in enumerate(ctx.form.indicators):
+        v = filed_number(ind)
+        if v is None or not lx.is_percent_unit(ind.unit):
+            continue
+        op = ind.operator
+        shown = f"{op or ''}{fmt(v)}%"
+        if v > 100 or v < 0 or (op == ">" and v >= 100) or (op == "<" and v <= 0):
+            yield Hit(
+                f"{label(ind, i)}的百分比目标{shown}不可能达到。",
+                "百分比应在0–100%之间。",
+                evidence=shown,
+                indicator=i,
+            )
+        elif (op == "≥" and v == 100) or (op in ("≤", "≥") and v == 0):
+            yield Hit(
+                f"{label(ind, i)}写作“{shown}”，只能在边界上达成。",
+                "写成“=100%”或“=0”，或按历史水平设定可实现的目标（如≥95%）。",
+                evidence=shown,
+                indicator=i,
+                severity="warning",
+            )
+
+
+@rule("value_missing", "error", "指标值缺失", field="value")
+def value_missing(ctx: FormContext) -> Iterator[Hit]:
+    """A row with no target cannot be scored (88号 细化量化)."""
+    for i, ind in enumerate(ctx.form.indicators):
+        v = filed_value(ind)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            kind = "定性指标" if ind.value_kind == "qualitative" else "指标"
+            yield Hit(
+                f"{label(ind, i)}（{kind}）未填写指标值。",
+                "填写可考核的目标值；定性指标写明分级标准（好/较好/一般/差）。",
+                indicator=i,
+            )
+
+
+@rule("value_equals_weight", "warning", "指标值照抄权重", scope="form", field="value")
+def value_equals_weight(ctx: FormContext) -> Iterator[Hit]:
+    """Values equal to weights row after row are a copy error, not targets."""
+    rows = [i for i in ctx.form.indicators if i.weight is not None]
+    same = [
+        i
+        for i in rows
+        if (v := filed_number(i)) is not None and abs(v - float(i.weight or 0)) < 1e-9
+    ]
+    if len(same) >= 3 and len(same) >= 0.75 * len(rows):
+        yield Hit(
+            f"{len(same)}/{len(rows)}项指标的指标值与权重相同，指标值栏疑似照抄了权重。",
+            "逐项填写真实目标值（如人次、件数、满意度≥90%），权重只放在权重栏。",
+            evidence="；".join(
+                f"{name_of(i)} 值{fmt(filed_value(i))}=权重{fmt(i.weight)}" for i in same[:5]
+            ),
+        )
+
+
+_NAME_YEAR = re.compile(r"\d{4}\s*年(?:度)?")
+_NAME_NUMBERING = re.compile(r"^\s*指标\s*\d+\s*[:：]\s*")
+_NAME_OPERATOR = re.compile(r"[≥≤＞＜]|大于等于|小于等于|不少于|不低于|不超过")
+_NAME_NUMBER = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(%|％|‰|万元|元|万人|人次|件次|个工作日|小时|分钟|"
+    r"[次人个件天场期条篇项户栋幢处名家台套所起])"
+)
+_NAME_ZERO = re.compile(r"(?:^|[、，,：:（(])零(?=[\u4e00-\u9fff])")
+
+
+def embedded_value(text: str) -> tuple[str, float | None] | None:
+    """The target a name carries (``满意度90%`` → ("90%", 90), ``零进京上访`` → ("零", 0))."""
+    t = _NAME_NUMBERING.sub("", text)
+    t = _NAME_YEAR.sub(" ", t)
+    m = _NAME_NUMBER.search(t)
+    if m:
+        return m.group(0), float(m.group(1))
+    if _NAME_ZERO.search(lx.compact(t)):
+        return "零", 0.0
+    m2 = _NAME_OPERATOR.search(t)
+    if m2:
+        num = _NUM.search(t[m2.end() :])
+        return m2.group(0) + (num.group() if num else ""), float(num.group()) if num else None
+    return None
+
+
+@rule("value_in_name", "warning", "指标值写在名称中", field="name")
+def value_in_name(ctx: FormContext) -> Iterator[Hit]:
+    """A target inside the name is unscorable, and often contradicts the value column."""
+    for i, ind in enumerate(ctx.form.indicators):
+        raw = ind.name_raw or ind.name or ""
+        found = embedded_value(raw)
+        if found is None:
+            continue
+        text, number = found
+        filed = filed_number(ind)
+        conflict = filed is not None and number is not None and abs(filed - number) > 1e-9
+        yield Hit(
+            f"{label(ind, i)}的名称含目标值「{text}」"
+            + (f"，与指标值栏的{fmt(filed)}矛盾。" if conflict else "。"),
+            "名称只写考核什么，目标值移到指标值栏（运算符、数值、单位分开填写）。",
+            evidence=raw,
+            indicator=i,
+            severity="error" if conflict else None,
+        )
+
+
+# =========================================================================== units
+
+_QUAL_MARKERS = ("定性",)
+_COUNT_NAME_ENDINGS = ("次数", "人数", "个数", "天数", "数量", "件数", "场次", "人次")
+_COUNT_UNITS_FOR_RATE = ("次", "件次", "人次")
+
+
+@rule("unit_missing", "warning", "缺少计量单位", field="unit")
+def unit_missing(ctx: FormContext) -> Iterator[Hit]:
+    """A bare number cannot be checked (381 what?) unless the name is a rate."""
+    for i, ind in enumerate(ctx.form.indicators):
+        if ind.unit or "unit_invalid" in ind.flags:
+            continue
+        if ind.value_kind != "quantitative" or filed_number(ind) is None:
+            continue
+        if lx.compact(name_of(ind)).endswith(("率", "度")):
+            continue
+        yield Hit(
+            f"{label(ind, i)}的指标值{fmt(filed_value(ind))}没有计量单位。",
+            "填写计量单位（个、条、次、Mbps、年等）。",
+            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(filed_value(ind))}",
+            indicator=i,
+        )
+
+
+@rule("unit_mismatch", "warning", "计量单位与指标不符", field="unit")
+def unit_mismatch(ctx: FormContext) -> Iterator[Hit]:
+    """A rate needs %, a count no %, and the unit cell must hold a unit, not a marker or number."""
+    for i, ind in enumerate(ctx.form.indicators):
+        n = lx.compact(name_of(ind))
+        cell = raw_cell(ind, "unit")
+        unit = ind.unit
+        why: str | None = None
+        if "unit_invalid" in ind.flags or (cell and as_number(cell) is not None):
+            why = f"计量单位栏填的是「{cell or '非单位内容'}」"
+        elif cell == "定":
+            why = "计量单位栏填的是「定」"
+        elif cell in _QUAL_MARKERS and ind.value_kind == "quantitative":
+            why = "计量单位栏标为定性，指标值却是数值"
+        elif cell and ind.value_kind == "qualitative" and cell not in _QUAL_MARKERS:
+            why = f"定性指标却填了计量单位「{cell}」"
+        elif unit and n.endswith(("率", "满意度")) and not lx.is_percent_unit(unit) and unit != "‰":
+            why = f"比率类指标的单位是「{unit}」"
+        elif unit and n.endswith(_COUNT_NAME_ENDINGS) and lx.is_percent_unit(unit):
+            why = "计数类指标的单位是%"
+        if why:
+            yield Hit(
+                f"{label(ind, i)}：{why}。",
+                "比率、满意度用%；次数、人数用次、人；定性指标不填单位，写明分级标准。",
+                evidence=cell if cell is not None else (unit or ""),
+                indicator=i,
+            )
+
+
+# =========================================================================== qualitative values
+
+
+@rule("qualitative_vague", "warning", "定性指标值模糊", field="value")
+def qualitative_vague(ctx: FormContext) -> Iterator[Hit]:
+    """优/明显/有所提升 without a graded standard cannot be scored in 10号's three bands."""
+    for i, ind in enumerate(ctx.form.indicators):
+        if i in ctx.graded:
+            continue
+        v = filed_value(ind)
+        if isinstance(v, str) and lx.is_vague_value(v):
+            yield Hit(
+                f"{label(ind, i)}的目标值「{v}」是模糊表述，且未给出分级标准。",
+                "优先换成可量化的替代指标（比率、次数、时限）；必须定性的，写明好/较好/一般/差"
+                "各档的判定标准。",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{v}",
+                indicator=i,
+            )
+
+
+@rule("pseudo_quantification", "warning", "伪量化", kind="code+llm", field="value")
+def pseudo_quantification(ctx: FormContext) -> Iterator[Hit]:
+    """形象提升 ≥2% has a number but no baseline or data source: a vague effect in disguise."""
+    for i, ind in enumerate(ctx.form.indicators):
+        n = lx.compact(name_of(ind))
+        v = filed_number(ind)
+        if v is None or not any(w in n for w in lx.PSEUDO_WORDS):
+            continue
+        if v <= 5 and (lx.is_percent_unit(ind.unit) or ind.unit == "项"):
+            yield Hit(
+                f"{label(ind, i)}以「{ind.operator or ''}{fmt(v)}{ind.unit}」量化一个模糊效果，"
+                "没有基数和数据来源。",
+                "改用有统计来源的指标（如投诉量、办理时限、网站访问量），或定性并写明分级标准。",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(v)}{ind.unit}",
+                indicator=i,
+            )
+
+
+@rule("satisfaction_threshold", "warning", "满意度目标不合理", field="value")
+def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
+    """满意度 is a survey result: ≥100 is unverifiable, below the floor is too low, it needs ≥ %."""
+    floor = ctx.profile.satisfaction.minimum
+    for i, ind in enumerate(ctx.form.indicators):
+        if ctx.level1(i) != lx.SATISFACTION and "满意度" not in lx.compact(name_of(ind)):
+            continue
+        v = filed_value(ind)
+        num = as_number(v)
+        problems: list[str] = []
+        if v is None:
+            continue  # value_missing reports it
+        if num is None:
+            problems.append(f"目标「{v}」不是数值")
+        else:
+            if num >= 100:
+                problems.append(f"目标{fmt(num)}%无法通过调查验证")
+            elif num < floor:
+                problems.append(f"目标{fmt(num)}低于{fmt(floor)}%")
+            if ind.unit and not lx.is_percent_unit(ind.unit):
+                problems.append(f"单位为「{ind.unit}」")
+            if ind.operator not in ("≥", ">"):
+                problems.append(f"运算符为「{ind.operator or '空'}」")
+        if problems:
+            yield Hit(
+                f"{label(ind, i)}：{'；'.join(problems)}。",
+                f"满意度写作“≥{fmt(max(floor, 85))}%”到“≥95%”，以抽样调查结果考核。",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(v)}{ind.unit or ''}",
+                indicator=i,
+            )
+
+
+# =========================================================================== money
+
+
+def _to_wan(value: float, unit: str | None) -> float | None:
+    u = lx.compact(unit)
+    if "/" in u and not u.endswith("/年"):
+        return None  # 元/人, 元/㎡: a unit cost, not a total
+    if u.startswith("亿元"):
+        return value * 10000
+    if u.startswith("万元"):
+        return value
+    if u.startswith("元"):
+        return value / 10000
+    return None
+
+
+@rule("cost_exceeds_budget", "error", "成本指标超预算", scope="form", field="value")
+def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
+    """Costs must stay within the approved budget (88号 相应匹配)."""
+    form = ctx.form
+    budget = form.budget_total
+    if budget is None or budget <= 0:
+        return
+    costs: list[tuple[int, float]] = []
+    for i, ind in enumerate(form.indicators):
+        if not (ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2):
+            continue
+        if ind.operator not in ("≤", "<", "=", None):
+            continue
+        v = filed_number(ind)
+        wan = None if v is None else _to_wan(v, ind.unit)
+        if wan is not None:
+            costs.append((i, wan))
+    if not costs:
+        return
+    total = sum(w for _, w in costs)
+    top_i, top = max(costs, key=lambda c: c[1])
+    worst = max(total, top)
+    if worst <= budget + 1e-9:
+        return
+    over = (worst - budget) / budget
+    severity: Severity = "error" if over > ctx.profile.cost.budget_tolerance else "warning"
+    what = "成本指标合计" if total >= top else f"第{top_i + 1}项成本指标"
+    yield Hit(
+        f"{what}{fmt(round(worst, 4))}万元超过预算{fmt(budget)}万元（超{over:.2%}）。",
+        "成本指标之和不应超过批复预算；核对金额或单位（元/万元）。",
+        evidence=" + ".join(f"{fmt(round(w, 4))}" for _, w in costs) + f" vs {fmt(budget)}",
+        severity=severity,
+    )
+
+
+# =========================================================================== duplicates, years
+
+_NUMBERED = re.compile(r"^\s*指标\s*(\d+)\s*[:：]")
+
+
+@rule("duplicate_indicator", "warning", "指标重复", scope="form", field="name")
+def duplicate_indicator(ctx: FormContext) -> Iterator[Hit]:
+    """Identical names in one form double-count; repeated numbering hints at copy-paste rows."""
+    form = ctx.form
+    seen: dict[str, int] = {}
+    dups: list[str] = []
+    for i, ind in enumerate(form.indicators):
+        key = norm(name_of(ind))
+        if not key:
+            continue
+        if key in seen:
+            dups.append(f"第{seen[key] + 1}项与第{i + 1}项「{name_of(ind)}」")
+        else:
+            seen[key] = i
+    repeats: list[str] = []
+    for (l1, l2), group in groupby(form.indicators, key=lambda ind: (ind.level1, ind.level2)):
+        nums = Counter(
+            int(m.group(1)) for ind in group if (m := _NUMBERED.match(ind.name_raw or ""))
+        )
+        repeats += [
+            f"{l2 or l1 or '同组'}下“指标{n}”×{c}" for n, c in sorted(nums.items()) if c > 1
+        ]
+    if dups:
+        yield Hit(
+            f"同一表内指标名称重复：{'；'.join(dups)}。",
+            "合并重复指标，或改名以区分考核内容。",
+            evidence="；".join(dups),
+        )
+    elif repeats:
+        yield Hit(
+            f"指标编号重复：{'；'.join(repeats)}。",
+            "按顺序重新编号，并核对是否有复制后未改的行。",
+            evidence="；".join(repeats),
+            severity="info",
+        )
+
+
+@rule("year_mismatch", "warning", "年份与预算年度不符", field="name")
+def year_mismatch(ctx: FormContext) -> Iterator[Hit]:
+    """A 2021年 target in a 2022 table was copied from last year's form."""
+    year = ctx.form.year
+    if year is None:
+        return
+    for i, ind in enumerate(ctx.form.indicators):
+        texts = [name_of(ind)]
+        if ctx.level2(i) == "时效指标" and isinstance(ind.value, str):
+            texts.append(ind.value)
+        years = {int(y) for t in texts for y in _YEAR.findall(t)}
+        bad = sorted(y for y in years if y != year)
+        if not bad:
+            continue
+        n = lx.compact(name_of(ind))
+        if all(y < year for y in bad) and any(w in n for w in lx.PAST_REFERENCE_WORDS):
+            continue  # a yearbook legitimately records the previous year
+        yield Hit(
+            f"{label(ind, i)}写的是{'、'.join(str(y) for y in bad)}年，本表为{year}年度。",
+            f"改为{year}年度的目标，核对是否沿用了往年的表。",
+            evidence=name_of(ind),
+            indicator=i,
+        )
+
+
+# =========================================================================== optional (off by default)
+
+
+@rule("qualitative_share", "info", "定性指标占比过高", scope="form", optional=True)
+def qualitative_share(ctx: FormContext) -> Iterator[Hit]:
+    """88号 asks for quantitative indicators wherever possible."""
+    inds = ctx.form.indicators
+    if not inds:
+        return
+    qual = [i for i, ind in enumerate(inds) if ind.value_kind == "qualitative"]
+    effects = [i for i in range(len(inds)) if ctx.level1(i) == lx.EFFECT]
+    all_effects_qual = bool(effects) and all(i in qual for i in effects)
+    if len(qual) * 3 > len(inds) or all_effects_qual:
+        yield Hit(
+            f"定性指标{len(qual)}/{len(inds)}项"
+            + ("，效益指标全部为定性" if all_effects_qual else "")
+            + "。",
+            "能量化的尽量量化；定性指标写明分级标准。",
+        )
+
+
+@rule("cost_indicator_weak", "info", "成本指标仅为预算总额", scope="form", optional=True)
+def cost_indicator_weak(ctx: FormContext) -> Iterator[Hit]:
+    """“Spending ≤ the whole budget” says nothing about unit cost or savings."""
+    form = ctx.form
+    cost = [
+        i
+        for i in range(len(form.indicators))
+        if ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2
+    ]
+    if len(cost) != 1 or form.budget_total is None:
+        return
+    ind = form.indicators[cost[0]]
+    v = filed_number(ind)
+    wan = None if v is None else _to_wan(v, ind.unit)
+    if wan is not None and abs(wan - float(form.budget_total)) < 1e-6:
+        yield Hit(
+            f"唯一的成本指标「{name_of(ind)}」等于预算总额。",
+            "改用单位成本或节支率（如人均成本≤X元/人、政府采购节支率≥X%）。",
+            indicator=cost[0],
+        )
+
+
+@rule("indicator_count", "info", "指标过少", scope="form", optional=True)
+def indicator_count(ctx: FormContext) -> Iterator[Hit]:
+    """Fewer than three indicators cannot cover output, effect and satisfaction."""
+    if len(ctx.form.indicators) < 3:
+        yield Hit(f"只有{len(ctx.form.indicators)}项指标。", "至少设置产出、效益、满意度各一项。")
+
+
+@rule("value_plausibility", "info", "指标值不合常理", kind="code+llm", optional=True, field="value")
+def value_plausibility(ctx: FormContext) -> Iterator[Hit]:
+    """Values the calendar rules out (365 days in a leap year, more days than the year has)."""
+    year = ctx.form.year
+    for i, ind in enumerate(ctx.form.indicators):
+        v = filed_number(ind)
+        if v is None or ind.unit != "天" or year is None:
+            continue
+        days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+        if v > days or ("值班" in name_of(ind) and v in (365.0, 366.0) and v != days):
+            yield Hit(
+                f"{label(ind, i)}为{fmt(v)}天，{year}年有{days}天。",
+                "按当年日历核定天数。",
+                indicator=i,
+            )
+
+
+@rule(
+    "satisfaction_internal",
+    "info",
+    "满意度对象为本单位职工",
+    kind="code+llm",
+    optional=True,
+    field="name",
+)
+def satisfaction_internal(ctx: FormContext) -> Iterator[Hit]:
+    """满意度 is of service recipients (88号), not of the unit's own staff."""
+    for i, ind in enumerate(ctx.form.indicators):
+        if any(w in lx.compact(name_of(ind)) for w in lx.INTERNAL_SATISFACTION_WORDS):
+            yield Hit(
+                f"{label(ind, i)}调查的是本单位职工。",
+                "改为服务对象或受益群众的满意度。",
+                indicator=i,
+            )
+
+
+# =========================================================================== engine
+
+_GRADED = re.compile(r"(好|优)\s*[：:].+(差)\s*[：:]", re.S)
+
+
+def graded_indicators(form: Form) -> frozenset[int]:
+    """Rows whose name or value already states a graded standard (好：…差：…)."""
+    out = set()
+    for i, ind in enumerate(form.indicators):
+        text = f"{ind.name_raw} {ind.value if isinstance(ind.value, str) else ''}"
+        if _GRADED.search(text):
+            out.add(i)
+    return frozenset(out)
+
+
+def run_rules(ctx: FormContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
+    """Apply the enabled rules to one form, in catalogue order."""
+    profile = ctx.profile
+    out: list[Finding] = []
+    for r in RULES.values() if rules is None else rules:
+        if not profile.is_enabled(r.code, r.optional):
+            continue
+        for hit in r.check(ctx):
+            severity = hit.severity or profile.severity.get(r.code) or r.severity
+            out.append(
+                Finding(
+                    form=ctx.index,
+                    indicator=hit.indicator,
+                    code=r.code,
+                    severity=severity,
+                    message=hit.message,
+                    suggestion=hit.suggestion,
+                    evidence=hit.evidence,
+                )
+            )
+    return out
+
+
+def review_form(
+    form: Form,
+    index: int = 0,
+    profile: Profile | None = None,
+    batch: Sequence[Form] = (),
+) -> list[Finding]:
+    """All findings for one form; ``batch`` is the file's forms (for cross-project checks)."""
+    ctx = FormContext(
+        form=form,
+        index=index,
+        profile=profile or load_profile(),
+        batch=batch or (form,),
+        graded=graded_indicators(form),
+    )
+    return run_rules(ctx)
+
+
+def review_forms(
+    forms: Sequence[Form],
+    profile: Profile | Callable[[Form], Profile] | None = None,
+) -> list[Finding]:
+    """Findings for every form of one file, in form order; ``profile`` may choose per form."""
+    out: list[Finding] = []
+    for i, form in enumerate(forms):
+        p = profile(form) if callable(profile) else profile
+        out.extend(review_form(form, i, p, forms))
+    return out
