@@ -20,10 +20,16 @@ _FINAL_CHARS = set(
 _DANGLING = re.compile(r"(有所|更|进一步|逐步|不断|的|及|和|与|、|,|，)$")
 
 
-def check_form(form: Form, document: str) -> None:
+def text_wraps(document: str) -> bool:
+    """Whether the text shows PDF line wraps inside cells (so cells may be cut at a width)."""
+    return bool(_WRAPPED.search(document))
+
+
+def check_form(form: Form, document: str, wraps: bool | None = None) -> None:
     """Run every cross-row check on one form; ``document`` is the whole source text."""
     _weight_copies(form)
-    wraps = bool(_WRAPPED.search(document))
+    if wraps is None:
+        wraps = text_wraps(document)
     for ind in form.indicators:
         _unit_missing(ind)
         _truncated(ind, document, wraps)
@@ -140,6 +146,8 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
     last = name[-1]
     if not ("\u4e00" <= last <= "\u9fff"):
         return None
+    if last in _FINAL_CHARS and not (wraps and len(name) in _CELL_WIDTHS):
+        return None  # ends the way names end; only a cut cell could say otherwise
     jieba = _jieba()
     tokens = list(jieba.cut(name, HMM=False))  # type: ignore[attr-defined]
     if tokens and len(tokens[-1]) == 1 and last not in _FINAL_CHARS and len(name) >= 4:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, Literal
 
 from jixiao import vocab
@@ -114,6 +115,7 @@ def _attribute(text: str) -> Literal["新增", "延续"] | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def canon_unit(text: str) -> str | None:
     """A unit as printed → canonical unit, or None when the text is not a unit."""
     t = re.sub(r"\s+", "", text_nfkc(text))

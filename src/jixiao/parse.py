@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from jixiao import vocab
 from jixiao.layouts.base import Row, clean
@@ -315,6 +316,7 @@ def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]
     return Row(cells), used
 
 
+@lru_cache(maxsize=16384)
 def classify(text: str) -> str:
     """What a cell holds by its content: empty, level1, level2, numbered, value, or text."""
     t = clean(text)
@@ -331,6 +333,7 @@ def classify(text: str) -> str:
     return "text"
 
 
+@lru_cache(maxsize=16384)
 def is_value_like(text: str) -> bool:
     """A target value: a number with optional operator/unit, or a short qualitative word."""
     t = re.sub(r"\s+", "", text)
@@ -443,6 +446,7 @@ def _continues_weight(row: Row, form: RawForm) -> bool:
 
 
 #: How well a cell's content suits a column role (None: it cannot stand there).
+@lru_cache(maxsize=16384)
 def _suit(role: str, text: str) -> float | None:
     t = re.sub(r"\s+", "", clean(text))
     kind = classify(t)

@@ -55,6 +55,7 @@ def normalize_rows(
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
     lines = text.split("\n")
     raw_forms, _preamble = split_forms(rows, positional)
+    wraps = defects.text_wraps(text)
     result = FileResult(file=name, encoding=encoding, layout=layout)
     result.rows_seen = sum(len(f.indicators) for f in raw_forms)
     if not raw_forms:
@@ -89,7 +90,7 @@ def normalize_rows(
             )
             continue
         form = build_form(raw, name, len(result.forms), encoding, layout)
-        defects.check_form(form, text)
+        defects.check_form(form, text, wraps)
         if not raw.columns:
             result.rejects.append(
                 Reject(

@@ -454,7 +454,7 @@ def _column_widths(ncols: int) -> tuple[int, ...]:
     return tuple([1] * ncols)
 
 
-def rasterise(pdf: bytes, dpi: int = 150) -> list[Any]:
+def rasterise(pdf: bytes, dpi: int = 200) -> list[Any]:
     """PDF pages → Pillow images (greyscale), as a scanner would see them."""
     import pypdfium2 as pdfium
 
@@ -483,7 +483,7 @@ def degrade(image: Any, seed: int = 0, rotate: float = 0.6, blur: float = 0.6) -
     return Image.open(buf).convert("L")
 
 
-def to_scans(records: Iterable[Record], seed: int = 0, dpi: int = 150) -> list[Any]:
+def to_scans(records: Iterable[Record], seed: int = 0, dpi: int = 200) -> list[Any]:
     """Scanned page images (Pillow) of the rendered PDF, each degraded with its own seed."""
     return [degrade(img, seed + i) for i, img in enumerate(rasterise(to_pdf(records), dpi))]
 
@@ -504,7 +504,7 @@ def _save_images(images: Sequence[Any], fmt: str) -> bytes:
         )
     elif fmt == "pdf_scan":
         images[0].save(
-            buf, format="PDF", save_all=True, append_images=list(images[1:]), resolution=150
+            buf, format="PDF", save_all=True, append_images=list(images[1:]), resolution=200
         )
     else:
         raise ValueError(f"not an image format: {fmt}")

@@ -7,6 +7,7 @@ province's wording is one entry, not a code change.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # ---------------------------------------------------------------- operators
 OPERATOR_WORDS: dict[str, str] = {
@@ -256,6 +257,7 @@ QUANTITATIVE_MARKERS: frozenset[str] = frozenset({"定量", "定量指标"})
 _ANNOTATION = re.compile(r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?")
 
 
+@lru_cache(maxsize=16384)
 def strip_annotation(text: str) -> str:
     """Drop trailing annotations like ``(必填硬性指标)``, ``（或建筑规模指标）``, ``(0-20)分``."""
     prev = None
@@ -266,6 +268,7 @@ def strip_annotation(text: str) -> str:
     return out
 
 
+@lru_cache(maxsize=16384)
 def canon_level1(text: str) -> str | None:
     """``产出`` / ``预期产出指标`` / ``成本指标(0-20)分`` → canonical level1, else None."""
     key = strip_annotation(text)
@@ -276,6 +279,7 @@ def canon_level1(text: str) -> str | None:
 _LEVEL1_ONLY = frozenset({"产出", "产出指标", "预期产出指标", "效益", "效益指标", "预期效果指标"})
 
 
+@lru_cache(maxsize=16384)
 def canon_level2(text: str) -> str | None:
     """``数量指标 (必填硬性指标)`` → ``数量指标``; a stated non-standard ``…指标`` is kept."""
     key = strip_annotation(text)
@@ -293,6 +297,7 @@ def canon_level2(text: str) -> str | None:
 _AMBIGUOUS_LEVEL2 = {"满意度", "服务对象满意度"}
 
 
+@lru_cache(maxsize=16384)
 def looks_like_level2(text: str) -> bool:
     """True for a cell that can only be a level2 label (not a level1 label, not a name)."""
     key = strip_annotation(text)
@@ -332,6 +337,7 @@ COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@lru_cache(maxsize=16384)
 def column_role(heading: str) -> str | None:
     """The role of a table column from its heading, or None when not a known heading."""
     key = re.sub(r"\s+", "", heading)
@@ -437,6 +443,7 @@ def _label_variants(label: str) -> list[str]:
     return [key, bare] if bare != key else [key]
 
 
+@lru_cache(maxsize=16384)
 def header_field(label: str) -> str | None:
     """The form field a header label names, or None."""
     for key in _label_variants(label):
@@ -450,6 +457,7 @@ def header_field(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def breakdown_key(label: str) -> str | None:
     """``其中: 财政拨款`` → ``财政拨款``; any ``其中：X`` is a sub-amount; None otherwise."""
     key = label_key(label)

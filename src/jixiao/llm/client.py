@@ -255,7 +255,7 @@ class LLMClient:
         async def create(*args: Any, **kwargs: Any) -> ChatCompletion:
             return await self._fetch(prompt, kwargs)
 
-        patched = instructor.patch(create=create, mode=_MODES[self.config.mode])
+        patched: Any = instructor.patch(create=create, mode=_MODES[self.config.mode])
         params = inspect.signature(patched, follow_wrapped=False).parameters
         context_kw = "context" if "context" in params else "validation_context"  # 1.3 vs later
         reasks = AsyncRetrying(
