@@ -6,9 +6,10 @@ eval regression; 2 usage errors.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,8 +18,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from jixiao.evaluate.command import eval_command
 from jixiao.output import RunWriter
 from jixiao.pipeline import iter_sources, normalize_path
+from jixiao.repair.cascade import STAGES
 from jixiao.review.command import review_command
-from jixiao.schema import FileResult
+from jixiao.runstore import (
+    STORE_NAME,
+    Job,
+    RunStore,
+    config_key,
+    file_digest,
+    run_jobs,
+    stored_payloads,
+)
 
 app = typer.Typer(
     help="jixiao (绩效): parse, repair and review 绩效目标表 (budget performance-target forms).",
@@ -41,61 +51,83 @@ def normalize(
     ] = "rules",
     llm: Annotated[
         str,
-        typer.Option("--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM"),
+        typer.Option(
+            "--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM_BACKEND"
+        ),
     ] = "none",
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "-j", "--jobs", help="Worker processes (default: all cores).", envvar="JIXIAO_JOBS"
+        ),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
+
+    Results are kept per file in OUT/.jixiao-run.sqlite (keyed by content hash): a rerun, or
+    a run resumed after it was killed, parses only what is new.
 
     Examples:
 
         jixiao normalize golden/inputs -o out
 
-        jixiao normalize archive/ -o out --stage parse
+        jixiao normalize archive/ -o out --jobs 8 --stage parse
 
         JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 jixiao normalize a.txt -o out --stage llm --llm openai
     """
-    if stage not in ("parse", "rules", "llm"):
+    if stage not in STAGES:
         raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
     if llm not in ("none", "openai", "replay"):
         raise typer.BadParameter(f"--llm must be none, openai or replay, not {llm!r}")
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     files = list(iter_sources(paths))
+    all_jobs = [Job(str(p), file_digest(p), stage, llm) for p in files]
+    store = RunStore(out / STORE_NAME)
+    key = config_key(stage, llm)
+    todo = [job for job in all_jobs if not store.has(job.path, job.sha, key)]
     counts: Counter[str] = Counter()
     flags: Counter[str] = Counter()
-    results: list[FileResult] = []
-    with RunWriter(out) as writer, _progress(quiet) as progress:
-        task = progress.add_task("normalize", total=len(files), forms=0, rejects=0)
-        for path in files:
-            result = normalize_path(path)
-            results.append(result)
-            counts["files"] += 1
-            counts["forms"] += len(result.forms)
-            counts["indicators"] += sum(len(f.indicators) for f in result.forms)
-            counts["rejects"] += len(result.rejects)
-            for form in result.forms:
-                for ind in form.indicators:
-                    flags.update(ind.flags)
-            progress.update(task, advance=1, forms=counts["forms"], rejects=counts["rejects"])
-        if stage != "parse":
-            _repair(results, stage, llm, out)
-        for result in results:
-            writer.add(result)
+    try:
+        with _progress(quiet) as progress:
+            task = progress.add_task(
+                "normalize",
+                total=len(all_jobs),
+                completed=len(all_jobs) - len(todo),
+                forms=0,
+                rejects=0,
+            )
+
+            def done(job: Job, payload: dict[str, Any]) -> None:
+                store.put(job.path, job.sha, key, payload)
+                progress.update(
+                    task,
+                    advance=1,
+                    forms=progress.tasks[0].fields["forms"] + len(payload["forms"]),
+                    rejects=progress.tasks[0].fields["rejects"] + len(payload["rejects"]),
+                )
+
+            run_jobs(todo, workers, done)
+        with RunWriter(out) as writer:
+            for payload in stored_payloads(store, all_jobs):
+                writer.add_payload(payload)
+                counts["files"] += 1
+                counts["forms"] += len(payload["forms"])
+                counts["rejects"] += len(payload["rejects"])
+                counts["queued"] += len(payload["queue"])
+                for record in payload["forms"]:
+                    counts["indicators"] += len(record["indicators"])
+                    for ind in record["indicators"]:
+                        flags.update(ind["flags"])
+    finally:
+        store.close()
+    counts["reused"] = len(all_jobs) - len(todo)
     _summary(counts, flags, out)
     if counts["rejects"]:
         raise typer.Exit(1)
-
-
-def _repair(results: list[FileResult], stage: str, llm: str, out: Path) -> None:
-    """Run the repair cascade on the parsed forms, when the cascade is available."""
-    from jixiao.repair.cascade import repair_results
-
-    stats = repair_results(
-        results, stage=stage, llm_backend=llm, queue_path=out / "review_queue.jsonl"
-    )
-    console.print(f"[dim]repair: {stats}[/dim]")
 
 
 def _progress(quiet: bool) -> Progress:
@@ -113,8 +145,9 @@ def _progress(quiet: bool) -> Progress:
 
 def _summary(counts: Counter[str], flags: Counter[str], out: Path) -> None:
     console.print(
-        f"files {counts['files']} · forms {counts['forms']} · indicators {counts['indicators']}"
-        f" · rejects {counts['rejects']} → {out}"
+        f"files {counts['files']} ({counts['reused']} unchanged, not parsed again) · forms "
+        f"{counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
+        f" · review queue {counts['queued']} → {out}"
     )
     if flags:
         console.print("flagged cells: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from jixiao.schema import FileResult, Form, Reject
+from jixiao.schema import FileResult, Reject
 
 CSV_COLUMNS = [
     "file",
@@ -61,36 +61,48 @@ class RunWriter:
     def add(self, result: FileResult) -> None:
         """Write every form and reject of one file."""
         for form in result.forms:
-            self.add_form(form)
+            self.add_form(form.contract(), form.provenance())
         for reject in result.rejects:
             self.add_reject(reject)
 
-    def add_form(self, form: Form) -> None:
+    def add_payload(self, payload: dict[str, Any]) -> None:
+        """Write one file's stored result (see ``runstore.process``)."""
+        for record, provenance in zip(payload["forms"], payload["provenance"], strict=True):
+            self.add_form(record, provenance)
+        for reject in payload["rejects"]:
+            self._jsonl("rejects.jsonl", reject)
+        for entry in payload.get("queue", []):
+            self._jsonl("review_queue.jsonl", entry)
+
+    def add_form(self, record: dict[str, Any], provenance: dict[str, Any]) -> None:
         """One form: its contract record, its provenance, and one CSV row per indicator."""
-        self._jsonl("forms.jsonl", form.contract())
-        self._jsonl("provenance.jsonl", form.provenance())
-        for k, ind in enumerate(form.indicators):
+        self._jsonl("forms.jsonl", record)
+        self._jsonl("provenance.jsonl", provenance)
+        source = provenance.get("source", {})
+        for k, (ind, prov) in enumerate(
+            zip(record["indicators"], provenance.get("indicators", []), strict=False)
+        ):
             self._csv.writerow(
                 [
-                    form.source.file,
-                    form.source.form_index,
-                    form.form_kind,
-                    form.project_name or "",
-                    form.department or "",
-                    form.year if form.year is not None else "",
-                    form.budget_total if form.budget_total is not None else "",
+                    source.get("file", ""),
+                    source.get("form_index", ""),
+                    record["form_kind"],
+                    record["project_name"] or "",
+                    record["department"] or "",
+                    "" if record["year"] is None else record["year"],
+                    "" if record["budget_total"] is None else record["budget_total"],
                     k,
-                    ind.source.line or "",
-                    ind.level1 or "",
-                    ind.level2 or "",
-                    ind.name or "",
-                    ind.name_raw,
-                    ind.operator or "",
-                    "" if ind.value is None else ind.value,
-                    ind.value_kind or "",
-                    ind.unit or "",
-                    "" if ind.weight is None else ind.weight,
-                    ";".join(ind.flags),
+                    prov.get("line") or "",
+                    ind["level1"] or "",
+                    ind["level2"] or "",
+                    ind["name"] or "",
+                    ind["name_raw"],
+                    ind["operator"] or "",
+                    "" if ind["value"] is None else ind["value"],
+                    ind["value_kind"] or "",
+                    ind["unit"] or "",
+                    "" if ind["weight"] is None else ind["weight"],
+                    ";".join(ind["flags"]),
                 ]
             )
         self.forms_index += 1
@@ -101,7 +113,7 @@ class RunWriter:
 
     def close(self) -> None:
         """Flush, then move every output into place (empty rejects file included)."""
-        for name in ("forms.jsonl", "provenance.jsonl", "rejects.jsonl"):
+        for name in ("forms.jsonl", "provenance.jsonl", "rejects.jsonl", "review_queue.jsonl"):
             if name not in self._files:
                 self._open(name)
         for name, handle in self._files.items():
