@@ -208,6 +208,7 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
     if form.form_kind == "project":
         form.project_code, form.project_name = code, name
     form.department_code, form.department = _code_split(_header_text(raw, "department"))
+    form.department_code = form.department_code or _header_text(raw, "department_code")
     form.implementing_unit_code, form.implementing_unit = _code_split(
         _header_text(raw, "implementing_unit")
     )
@@ -312,6 +313,9 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     # ---- operator column: an operator, or a category / 定性 that does not belong there
     kind_hint: str | None = None
     op_cell = cells.get("operator")
+    if "operator2" in cells and (op_cell is None or parse_operator(clean(op_cell.text)) is None):
+        # 指标性质 said 正向/反向; the operator is in 指标方向
+        op_cell = cells["operator2"] if parse_operator(clean(cells["operator2"].text)) else op_cell
     operator: str | None = None
     if op_cell is not None and clean(op_cell.text):
         op_text = re.sub(r"\s+", "", clean(op_cell.text))

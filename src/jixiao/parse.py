@@ -22,7 +22,7 @@ _NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
 _TABLE_END = re.compile(
     r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])|盖章|签字|年\s+月\s+日"
 )
-_YEAR_LINE = re.compile(r"^[（(]\s*(\d{4})\s*年度?\s*[)）]$")
+_YEAR_LINE = re.compile(r"^[（(]?\s*(\d{4})\s*年度?\s*[)）]$")
 _QUAL_VALUE = re.compile(
     r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
     r"是|否|达标|合格|正常|有效|稳定|逐步提升|持续提升|进一步提升|高|中等|低|增强|逐步完善|较大提升|"
@@ -223,6 +223,8 @@ def _read_header(row: Row, form: RawForm) -> None:
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
                     value = cells[k]
+                    if fieldname in _LONG_FIELDS:
+                        value, k = _join_long(cells, k)
                     break
                 k += 1
             # With no value, k stopped on the next label (or the row end): read that next.
@@ -245,6 +247,23 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname, _label = form.pending.pop(0)
             _store(form, fieldname, cells.pop(0))
         form.unplaced.extend(cells)
+
+
+_LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}
+
+
+def _join_long(cells: list[Cell], k: int) -> tuple[Cell, int]:
+    """A long text split over several cells (blank-separated renderings): join up to a label."""
+    parts = [clean(cells[k].text)]
+    end = k
+    for j in range(k + 1, len(cells)):
+        text = clean(cells[j].text)
+        if text and _is_label(text):
+            break
+        if text:
+            parts.append(text)
+            end = j
+    return Cell(text=" ".join(parts), line=cells[k].line, col=cells[k].col), end
 
 
 def _store(form: RawForm, fieldname: str, value: Cell) -> None:
@@ -285,6 +304,8 @@ def _columns(row: Row) -> dict[int, str]:
         if role in roles.values():
             if role == "value":  # a second value set (中期/年度, per-town): the last one wins
                 roles = {k: v for k, v in roles.items() if v != "value"}
+            elif role == "operator" and "operator2" not in roles.values():
+                role = "operator2"  # 指标性质 (正向/反向) beside 指标方向 (=, ≥)
             else:
                 continue
         roles[cell.col if cell.col is not None else len(roles)] = role
@@ -457,7 +478,7 @@ def _suit(role: str, text: str) -> float | None:
     if role == "level2":
         return 4.0 if vocab.canon_level2(t) else None
     if role == "name":
-        if kind in ("level1", "level2"):
+        if kind in ("level1", "level2") or t in _NOT_NAMES or t in vocab.OPERATOR_WORDS:
             return None
         # A row without a name is no indicator: naming a cell outweighs any other fit.
         return 6.0 if kind in ("text", "numbered") else 5.3
@@ -468,7 +489,7 @@ def _suit(role: str, text: str) -> float | None:
     if role == "unit":
         ok = t in vocab.QUALITATIVE_MARKERS or _canon_unit(t) is not None
         return 3.0 if ok else None
-    if role == "operator":
+    if role in ("operator", "operator2"):
         ok = (
             t in vocab.OPERATOR_WORDS
             or t in vocab.CATEGORY_WORDS
@@ -491,6 +512,7 @@ def _canon_unit(text: str) -> str | None:
 
 
 _EXTRA_COST = -2.0
+_NOT_NAMES = frozenset({"正向", "反向", "定性", "定量", "定", "共性", "个性"})
 _TRAILING_COST = -0.5
 _SUBSTANTIVE = {"level1", "level2", "value", "unit", "weight", "operator", "value_type"}
 _UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")

@@ -9,7 +9,7 @@ from jixiao.schema import Cell
 
 NAME = "space_rows"
 POSITIONAL = False
-_SPLIT = re.compile(r"[ \u3000\u00a0]{2,}|(?<=[\u4e00-\u9fff%）)])[ \u3000\u00a0](?=\S)")
+_SPLIT = re.compile(r"[ \u3000\u00a0]+")
 
 
 def detect(lines: list[str]) -> float:
@@ -18,7 +18,10 @@ def detect(lines: list[str]) -> float:
 
 
 def rows(lines: list[str]) -> list[Row]:
-    """Split each line on blank runs (and on single blanks after CJK text)."""
+    """Split each line on blank runs: in these renderings one blank separates two cells.
+
+    Long texts broken this way are joined again by their label (see ``parse._read_header``).
+    """
     out: list[Row] = []
     for i, line in enumerate(lines, 1):
         if not line.strip():
