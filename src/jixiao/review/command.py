@@ -3,6 +3,11 @@
 Inputs are contract records (``*.jsonl``, one form per line, e.g. a ``forms.jsonl`` written by
 ``jixiao normalize``) or source files, which are parsed first. Findings index forms within their
 input file, as the golden ``*.review.jsonl`` files do, and carry the file's name.
+
+Rewrites of vague indicators come from the catalogue's templates (``--llm none``, the default)
+or from the LLM (``--llm openai|replay``, one call per form, see ``llm_rewrite``); either way
+every rewrite passed ``check_rewrite``, and LLM proposals that did not are listed in
+``rewrites_dropped.jsonl``.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from jixiao.errors import ConfigError, InputError, JixiaoError
+from jixiao.llm.config import LLMConfig
+from jixiao.llm.stats import LLMStats
+from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
     AUTO,
     DEFAULT_PROFILE,
@@ -30,7 +38,28 @@ from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
 from jixiao.schema import Form
 
+if TYPE_CHECKING:
+    import httpx
+
 PROFILE_ENV = "JIXIAO_REVIEW_PROFILE"
+LLM_BACKENDS = ("none", "openai", "replay")
+
+
+class ReviewRun(list[ReviewedFile]):
+    """The reviewed files of a run, plus what the LLM rewrite stage did (when it ran)."""
+
+    def __init__(
+        self,
+        files: Sequence[ReviewedFile] = (),
+        *,
+        llm: str = "none",
+        dropped: Sequence[DroppedRewrite] = (),
+        llm_stats: LLMStats | None = None,
+    ) -> None:
+        super().__init__(files)
+        self.llm = llm
+        self.dropped = list(dropped)
+        self.llm_stats = llm_stats
 
 
 def load_forms(path: Path) -> list[Form]:
@@ -95,15 +124,78 @@ def review_file(name: str, forms: list[Form], choose: Callable[[Form], Profile])
     return rf
 
 
+def llm_rewrites(
+    files: Sequence[ReviewedFile],
+    choose: Callable[[Form], Profile],
+    config: LLMConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[list[DroppedRewrite], LLMStats]:
+    """Replace the template rewrites of every vague row by the LLM's, where they pass.
+
+    One call per form with vague rows; a row whose proposal is refused keeps its template.
+    """
+    from jixiao.review.rewrite import vague_indicators
+
+    jobs: list[tuple[ReviewedFile, int, RewriteJob]] = []
+    for rf in files:
+        for fi, form in enumerate(rf.forms):
+            found = [f for f in rf.findings if f.form == fi]
+            profile = choose(form)
+            rows = vague_indicators(form, profile, found)
+            if rows:
+                job = RewriteJob(
+                    form=form,
+                    indicators=rows,
+                    findings=found,
+                    profile=profile,
+                    form_index=fi,
+                    file=rf.name,
+                    templates=dict(rf.rewrites.get(fi, {})),
+                )
+                jobs.append((rf, fi, job))
+    result = run_rewrite_stage([j for _, _, j in jobs], config, transport=transport)
+    dropped: list[DroppedRewrite] = []
+    for (rf, fi, _), outcome in zip(jobs, result.outcomes, strict=True):
+        if outcome.rewrites:
+            rf.rewrites[fi] = outcome.rewrites
+        else:
+            rf.rewrites.pop(fi, None)
+        dropped += outcome.dropped
+    return dropped, result.stats
+
+
 def run_review(
-    paths: Sequence[Path], out: Path, profile: str = DEFAULT_PROFILE
-) -> list[ReviewedFile]:
-    """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx."""
+    paths: Sequence[Path],
+    out: Path,
+    profile: str = DEFAULT_PROFILE,
+    llm: str = "none",
+    *,
+    llm_config: LLMConfig | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ReviewRun:
+    """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx.
+
+    ``llm`` (none | openai | replay) picks where rewrites of vague rows come from; ``llm_config``
+    is the LLM configuration to use instead of the environment's (its backend is set to ``llm``).
+    With an LLM backend, refused proposals go to rewrites_dropped.jsonl.
+    """
+    if llm not in LLM_BACKENDS:
+        raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
-    files = [review_file(str(p), load_forms(p), choose) for p in expand_inputs(paths)]
+    files = ReviewRun(
+        [review_file(str(p), load_forms(p), choose) for p in expand_inputs(paths)], llm=llm
+    )
+    if llm != "none":
+        from jixiao.llm.config import resolve_llm_config
+
+        config = llm_config.with_(backend=llm) if llm_config else resolve_llm_config(backend=llm)
+        files.dropped, files.llm_stats = llm_rewrites(files, choose, config, transport=transport)
     out.mkdir(parents=True, exist_ok=True)
     write_findings(files, out / "findings.jsonl")
     write_rewrites(files, out / "rewrites.jsonl")
+    if llm != "none":
+        write_dropped(files.dropped, out / "rewrites_dropped.jsonl")
     (out / "report.html").write_text(render_html(files), encoding="utf-8")
     write_xlsx(files, out / "review.xlsx")
     return files
@@ -133,6 +225,13 @@ def write_rewrites(files: Sequence[ReviewedFile], path: Path) -> None:
                 for ii, rw in sorted(rows.items()):
                     rec = {"file": rf.name, "form": fi, "indicator": ii, **rw.model_dump()}
                     fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def write_dropped(dropped: Sequence[DroppedRewrite], path: Path) -> None:
+    """One refused LLM proposal (or unanswered row) per line, with the reason and rule codes."""
+    with path.open("w", encoding="utf-8") as fh:
+        for d in dropped:
+            fh.write(json.dumps(d.model_dump(mode="json"), ensure_ascii=False) + "\n")
 
 
 PROBLEM_HEADINGS = [
@@ -244,6 +343,21 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path) -> list[str]:
     ]
     if codes:
         lines.append("by rule: " + ", ".join(f"{c} {fmt(n)}" for c, n in codes.most_common()))
+    if isinstance(files, ReviewRun) and files.llm_stats is not None:
+        st = files.llm_stats
+        n_llm = sum(
+            1
+            for rf in files
+            for rows in rf.rewrites.values()
+            for rw in rows.values()
+            if rw.source.startswith("llm:")
+        )
+        kept = sum(1 for d in files.dropped if d.fallback)
+        lines.append(
+            f"llm rewrites ({files.llm}): accepted {n_llm} · dropped {len(files.dropped)} "
+            f"(template kept for {kept}) · calls {st.calls} · tokens {st.tokens} · "
+            f"cache hits {st.cache_hits}"
+        )
     return lines
 
 
@@ -261,10 +375,20 @@ def review_command(
             help="Reviewer profile: default | ningxia | auto (per form by region) | path.toml.",
         ),
     ] = DEFAULT_PROFILE,
+    llm: Annotated[
+        str,
+        typer.Option(
+            "--llm",
+            help="Rewrites of vague indicators: none (catalogue templates) | openai (the "
+            "JIXIAO_LLM_* endpoint, cached) | replay (cached answers only, no network).",
+        ),
+    ] = "none",
 ) -> None:
     """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
 
-    Also writes rewrites.jsonl: template rewrites for vague indicators, each re-checked.
+    Also writes rewrites.jsonl: rewrites for vague indicators, each re-checked by the catalogue
+    (source "template", or "llm:<model>@rewrite_indicator:<version>" with --llm), and with --llm
+    rewrites_dropped.jsonl: the LLM proposals that still failed the rules, and why.
 
     Examples:
 
@@ -273,9 +397,15 @@ def review_command(
         jixiao review golden/inputs -o review --profile auto
 
         jixiao review forms.jsonl -o review --profile my_region.toml
+
+        JIXIAO_LLM_BASE_URL=... jixiao review forms.jsonl -o review --llm openai
     """
+    if llm not in LLM_BACKENDS:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}", param_hint="--llm"
+        )
     try:
-        files = run_review(paths, out, profile)
+        files = run_review(paths, out, profile, llm)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

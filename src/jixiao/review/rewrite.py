@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,7 +45,8 @@ class Rewrite(BaseModel):
     value: float | int | str
     unit: str | None
     graded_standard: str | None = None
-    source: Literal["template", "llm"] = "template"
+    #: ``template``, or ``llm:<model>@rewrite_indicator:<version>`` for a model's proposal.
+    source: str = "template"
     rationale: str = ""
 
     def to_indicator(self, weight: float | int | None = None) -> Indicator:
