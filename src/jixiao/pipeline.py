@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from jixiao import defects, layouts
+from jixiao import defects, layouts, readers
 from jixiao.errors import InputError
 from jixiao.ingest import decode
 from jixiao.layouts.base import Row, clean
@@ -23,11 +23,24 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""}
 
 
 def normalize_bytes(data: bytes, name: str) -> FileResult:
-    """Parse one source file's bytes into forms and rejects; never raises for bad input."""
+    """Parse one source file's bytes into forms and rejects; never raises for bad input.
+
+    The format comes from the bytes, not the name: Word, Excel, PDF, HTML and images go
+    through their readers (``jixiao.readers``), everything else is decoded as a text dump.
+    """
+    fmt = readers.sniff(data)
     try:
+        if fmt not in ("text", "empty"):
+            rows, fmt, text = readers.read(data, name)
+            result = normalize_rows(rows, name, None, fmt, text)
+            if fmt in ("ocr", "pdf_ocr", "pdf_mixed"):
+                from jixiao.readers.ocr import flag_low_confidence
+
+                flag_low_confidence(result, rows)
+            return result
         source = decode(data, name)
     except InputError as exc:
-        return FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason)])
+        return FileResult(file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason)])
     return normalize_text(source.text, name, source.encoding)
 
 
@@ -172,7 +185,9 @@ def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(p.startswith(".") for p in child.parts[len(path.parts) :])
-                if child.is_file() and not hidden and child.suffix.lower() in TEXT_SUFFIXES:
+                suffix = child.suffix.lower()
+                known = suffix in TEXT_SUFFIXES or suffix in readers.DOCUMENT_SUFFIXES
+                if child.is_file() and not hidden and known:
                     yield child
         else:
             yield path

@@ -1,0 +1,505 @@
+"""Scanned pages → rows through RapidOCR, with each cell's box and confidence kept.
+
+RapidOCR (``rapidocr-onnxruntime``) ships its Chinese PP-OCR models inside the wheel, so
+nothing is downloaded at run time. A page is read in four steps:
+
+1. **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
+   which is undone before anything else, so rows stay rows.
+2. **Cells from the rules**: horizontal and vertical strokes are isolated by morphology; the
+   regions they enclose are the cells, merged cells included (no inner line, one region).
+   The cells become a grid exactly as a PDF's ruled table does (``geometry.grid_cells``).
+3. **Text**: OCR boxes go to the cell holding their centre; boxes outside every table are
+   laid out by geometry (title, 编制单位 …). A cell with ink but no text read (OCR drops
+   lone symbols such as ``≥``) becomes an empty cell with confidence 0: something is
+   printed there that was not read, and no operator is guessed.
+4. **Vocabulary repair**: a cell that is one or two characters away from a known printed
+   label, column heading or category (``主管部内`` → ``主管部门``), or, in the unit column,
+   from a known unit, is replaced by it; the original text is kept on the cell.
+
+Cells are ``OcrCell``: a ``Cell`` with ``confidence`` (lowest box score), ``box`` (pixels on the
+deskewed page), ``page`` and ``read_as`` (the OCR text before a vocabulary repair).
+``flag_low_confidence`` raises ``ocr_low_confidence`` on indicators built from weak cells.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from functools import lru_cache
+from typing import Any
+
+from jixiao import vocab
+from jixiao.errors import InputError
+from jixiao.layouts.base import Row
+from jixiao.readers import geometry
+from jixiao.readers.geometry import Box, Rect
+from jixiao.readers.rows import RowBuilder
+from jixiao.schema import Cell, FileResult
+
+#: Cells read with a lower score than this are reported (``ocr_low_confidence``).
+LOW_CONFIDENCE = 0.80
+#: OCR boxes scoring below this are dropped as noise (RapidOCR's own default is 0.5).
+MIN_SCORE = 0.30
+#: Env var: onnxruntime threads per process (default 1: a process pool gives the parallelism).
+THREADS_ENV = "JIXIAO_OCR_THREADS"
+#: Largest side, in pixels, RapidOCR scales a page to for detection (its default). Geometry
+#: stays at full resolution: shrinking the page first made detection drop whole lines.
+MAX_SIDE = 2000
+
+
+class OcrCell(Cell):
+    """A cell read by OCR: where it was on the page and how sure the reader was."""
+
+    confidence: float | None = None
+    box: tuple[float, float, float, float] | None = None
+    page: int | None = None
+    read_as: str | None = None  # the OCR text when a vocabulary repair replaced it
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@lru_cache(maxsize=1)
+def engine() -> Any:
+    """The RapidOCR engine, loaded once per process (about half a second)."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    threads = int(os.environ.get(THREADS_ENV, "1") or 1)
+    return RapidOCR(
+        intra_op_num_threads=threads,
+        inter_op_num_threads=threads,
+        text_score=MIN_SCORE,
+        max_side_len=MAX_SIDE,
+    )
+
+
+def ocr_boxes(gray: Any) -> list[Box]:
+    """Text boxes of a greyscale page (numpy array), axis-aligned, with their scores."""
+    import numpy as np
+
+    rgb = np.stack([gray] * 3, axis=-1)
+    result, _elapsed = engine()(rgb)
+    boxes: list[Box] = []
+    for quad, text, score in result or []:
+        xs = [float(p[0]) for p in quad]
+        ys = [float(p[1]) for p in quad]
+        text = str(text).strip()
+        if text:
+            boxes.append(Box(min(xs), min(ys), max(xs), max(ys), text, float(score)))
+    return boxes
+
+
+# --------------------------------------------------------------------------- page geometry
+
+
+def deskew(gray: Any) -> tuple[Any, float]:
+    """The page turned level by the angle of its long horizontal strokes, and that angle."""
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape
+    ink = cv2.adaptiveThreshold(
+        255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -10
+    )
+    horiz = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 60, 10), 1))
+    )
+    lines = cv2.HoughLinesP(
+        horiz, 1, np.pi / 1800, threshold=80, minLineLength=w // 6, maxLineGap=8
+    )
+    if lines is None:
+        return gray, 0.0
+    angles = []
+    for x1, y1, x2, y2 in lines.reshape(-1, 4):
+        if x2 != x1:
+            a = float(np.degrees(np.arctan2(y2 - y1, x2 - x1)))
+            if abs(a) < 5:
+                angles.append(a)
+    if not angles:
+        return gray, 0.0
+    angle = float(np.median(angles))
+    if abs(angle) < 0.05:
+        return gray, 0.0
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    level = cv2.warpAffine(
+        gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+    )
+    return level, angle
+
+
+def table_cells(gray: Any) -> list[list[Rect]]:
+    """Cell rectangles of each ruled table on the page (regions enclosed by ruling lines)."""
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape
+    ink = cv2.adaptiveThreshold(
+        255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, -10
+    )
+    horiz = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 40, 15), 1))
+    )
+    vert = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 80, 12)))
+    )
+    rules = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8), iterations=1)
+    _n_tables, table_of = cv2.connectedComponents(rules, connectivity=8)
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(255 - rules, connectivity=4)
+    tables: dict[int, list[Rect]] = {}
+    for i in range(1, n):
+        x, y, cw, ch, area = (int(v) for v in stats[i])
+        if x == 0 or y == 0 or x + cw >= w or y + ch >= h:
+            continue  # the page around the tables
+        if cw < 8 or ch < 8 or area < 0.5 * cw * ch:
+            continue  # specks, or a region that is not a box
+        probe_x = max(x - 2, 0)
+        table = int(table_of[y + ch // 2, probe_x])
+        if table == 0:
+            continue
+        tables.setdefault(table, []).append((float(x), float(y), float(x + cw), float(y + ch)))
+    return [rects for rects in tables.values() if len(rects) >= 2]
+
+
+def has_ink(gray: Any, rect: Rect, margin: int = 3) -> bool:
+    """Whether a cell holds dark marks (a symbol OCR did not read), borders excluded."""
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    inner = gray[y0 + margin : y1 - margin, x0 + margin : x1 - margin]
+    if inner.size == 0:
+        return False
+    dark = int((inner < 110).sum())
+    return dark >= max(12, int(0.004 * inner.size))
+
+
+# --------------------------------------------------------------------------- vocabulary repair
+
+
+def _known_texts() -> list[str]:
+    """Printed words the form's vocabulary proves: labels, headings and categories."""
+    labels = [
+        "项目名称",
+        "专项资金名称",
+        "主管部门",
+        "业务主管部门",
+        "主管部门及代码",
+        "实施单位",
+        "部门名称",
+        "编制单位",
+        "资金总额",
+        "资金总额（万元）",
+        "年度资金总额",
+        "部门支出预算总量",
+        "部门支出预算总量（万元）",
+        "项目属性",
+        "项目期",
+        "项目起始时间",
+        "项目终止时间",
+        "项目概况",
+        "立项依据",
+        "当年绩效目标",
+        "年度绩效目标",
+        "年度整体绩效目标",
+        "年度总体目标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "单位：万元",
+        "财政拨款",
+        "其他资金",
+        "区级支出",
+        "补助街镇",
+        "新增项目",
+        "延续性项目",
+    ]
+    return sorted({*labels, *vocab.LEVEL1_CANON.values(), *vocab.LEVEL2_CANON.values()})
+
+
+KNOWN_TEXTS: tuple[str, ...] = tuple(_known_texts())
+_LABEL_PREFIX = re.compile(r"^(其中[:：])")
+
+
+def repair_text(text: str, choices: tuple[str, ...] = KNOWN_TEXTS) -> str | None:
+    """The known word ``text`` is a misreading of, or None when it is not provably one.
+
+    Proof is closeness to exactly one known word: one edit for words of 3–7 characters, two
+    for longer ones, never for shorter (``人``/``个`` are both units; nothing decides).
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    t = re.sub(r"\s+", "", text)
+    prefix = ""
+    m = _LABEL_PREFIX.match(t)
+    if m:
+        prefix, t = m.group(1), t[m.end() :]
+    if len(t) < 3 or t in choices or _recognised(t):
+        return None
+    limit = 1 if len(t) < 8 else 2
+    best = [c for c in choices if abs(len(c) - len(t)) <= limit]
+    scored = sorted((Levenshtein.distance(t, c), c) for c in best)
+    if not scored or scored[0][0] > limit:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None  # two words equally close: not proven
+    return prefix + scored[0][1]
+
+
+def _recognised(t: str) -> bool:
+    return bool(
+        vocab.header_field(t)
+        or vocab.column_role(t)
+        or vocab.canon_level1(t)
+        or vocab.breakdown_key(t)
+    )
+
+
+def repair_unit(text: str) -> str | None:
+    """A unit cell's text snapped to the unit list when one edit away and unambiguous."""
+    from rapidfuzz.distance import Levenshtein
+
+    t = re.sub(r"\s+", "", text)
+    if len(t) < 2 or t in vocab.UNITS or t in vocab.UNIT_ALIASES:
+        return None
+    units = sorted(set(vocab.UNITS) | set(vocab.UNIT_ALIASES))
+    scored = sorted((Levenshtein.distance(t, u), u) for u in units if abs(len(u) - len(t)) <= 1)
+    if not scored or scored[0][0] > 1 or (len(scored) > 1 and scored[1][0] == 1):
+        return None
+    return scored[0][1]
+
+
+# --------------------------------------------------------------------------- page → rows
+
+
+def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
+    """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
+    import numpy as np
+
+    gray = np.ascontiguousarray(np.asarray(image.convert("L")))
+    gray, _angle = deskew(gray)
+    boxes = ocr_boxes(gray)
+    if not boxes:
+        return False
+    tables = table_cells(gray)
+    blocks: list[tuple[float, int, list[list[OcrCell]]]] = []
+    rest = list(boxes)
+    for rects in tables:
+        grid = _table_rows(gray, rects, rest, page)
+        top = min(r[1] for r in rects)
+        blocks.append((top, len(blocks), grid))
+        bbox = (min(r[0] for r in rects), top, max(r[2] for r in rects), max(r[3] for r in rects))
+        rest = [b for b in rest if not geometry.inside(b, bbox)]
+    lines = geometry.group_lines(rest)
+    rows = geometry.unruled_rows(lines, right=max(b.x1 for b in boxes))
+    width = max((p.col + 1 for row in rows for p in row), default=0)
+    for row in rows:
+        cells: list[OcrCell] = [OcrCell(text="", col=i, page=page) for i in range(width)]
+        for p in row:
+            boxes_in = [b for ln in p.lines for b in ln.boxes]
+            cells[p.col] = _cell(geometry.pieces_text(p), boxes_in, p.col, page)
+        blocks.append((min(p.lines[0].top for p in row), len(blocks), [cells]))
+    for _top, _n, grid_rows in sorted(blocks, key=lambda b: (b[0], b[1])):
+        for cells in grid_rows:
+            line = out.next_line
+            out.add_row([c.model_copy(update={"line": line}) for c in cells])
+    return True
+
+
+def _cell(text: str, boxes: list[Box], col: int, page: int, rect: Rect | None = None) -> OcrCell:
+    """An OcrCell from its text and boxes (confidence: the weakest box)."""
+    box: Rect | None
+    if boxes:
+        box = (
+            min(b.x0 for b in boxes),
+            min(b.top for b in boxes),
+            max(b.x1 for b in boxes),
+            max(b.bottom for b in boxes),
+        )
+        conf: float | None = min(b.conf for b in boxes)
+    else:
+        box, conf = rect, None
+    read_as = None
+    fixed = repair_text(text) if text else None
+    if fixed is not None:
+        read_as, text = text, fixed
+    return OcrCell(text=text, col=col, page=page, box=box, confidence=conf, read_as=read_as)
+
+
+def _table_rows(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> list[list[OcrCell]]:
+    """One ruled table: OCR boxes put into its cells, unread ink marked, units snapped."""
+    nrows, ncols, placed = geometry.grid_cells(rects, tol=max(6.0, gray.shape[1] / 200))
+    grid: list[list[OcrCell]] = [
+        [OcrCell(text="", col=c, page=page) for c in range(ncols)] for _ in range(nrows)
+    ]
+    for row, col, _rs, _cs, rect in placed:
+        inner = [b for b in boxes if geometry.inside(b, rect)]
+        if _missed_lines(gray, rect, inner):
+            inner = _second_look(gray, rect) or inner
+        text = geometry.join_lines(geometry.group_lines(inner), rect[2])
+        cell = _cell(text, inner, col, page, rect)
+        if not inner and has_ink(gray, rect):
+            cell = cell.model_copy(update={"confidence": 0.0, "box": rect})
+        if 0 <= row < nrows and 0 <= col < ncols:
+            grid[row][col] = cell
+    _check_columns(grid)
+    return [r for r in grid if any(c.text.strip() or c.confidence == 0.0 for c in r)]
+
+
+def _ink_bands(gray: Any, rect: Rect, margin: int = 4) -> list[tuple[int, int, int]]:
+    """Text-line bands of ink inside a cell: (top, bottom, ink width) in page pixels."""
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    inner = gray[y0 + margin : y1 - margin, x0 + margin : x1 - margin] < 110
+    if inner.size == 0:
+        return []
+    rows = inner.sum(axis=1) > 1
+    bands: list[tuple[int, int, int]] = []
+    start: int | None = None
+    for i, on in enumerate([*rows.tolist(), False]):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            cols = inner[start:i].any(axis=0).nonzero()[0]
+            width = int(cols[-1] - cols[0]) if len(cols) else 0
+            bands.append((y0 + margin + start, y0 + margin + i, width))
+            start = None
+    return bands
+
+
+def _missed_lines(gray: Any, rect: Rect, boxes: list[Box]) -> bool:
+    """Whether the cell holds a line of text (ink wider than three line heights) no box covers."""
+    for top, bottom, width in _ink_bands(gray, rect):
+        height = bottom - top
+        if height < 6 or width < 3 * height:
+            continue  # a lone mark (``≥``) or a speck: has_ink reports it
+        middle = (top + bottom) / 2
+        if not any(b.top <= middle <= b.bottom for b in boxes):
+            return True
+    return False
+
+
+def _second_look(gray: Any, rect: Rect) -> list[Box]:
+    """OCR the cell alone: page-level detection sometimes drops a line in a dense cell."""
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    crop = gray[y0:y1, x0:x1]
+    return [
+        Box(b.x0 + x0, b.top + y0, b.x1 + x0, b.bottom + y0, b.text, b.conf)
+        for b in ocr_boxes(crop)
+    ]
+
+
+def _check_columns(grid: list[list[OcrCell]]) -> None:
+    """Below the indicator heading: snap near-miss units, and never keep a doubtful operator.
+
+    A unit one edit from exactly one known unit is that unit. An operator cell read with low
+    confidence is emptied (its OCR text kept in ``read_as``, its confidence kept low), so the
+    row is flagged with no operator rather than with a guessed one: OCR turns ``≥`` into
+    ``=``, ``>`` or nothing.
+    """
+    cols: dict[str, int] = {}
+    for r, row in enumerate(grid):
+        roles = {c.col: vocab.column_role(c.text) for c in row if c.text.strip()}
+        if "name" in roles.values() and len([v for v in roles.values() if v]) >= 3:
+            cols = {role: col for col, role in roles.items() if role and col is not None}
+            continue
+        unit_col, op_col = cols.get("unit"), cols.get("operator")
+        if unit_col is not None and unit_col < len(row) and row[unit_col].text.strip():
+            cell = row[unit_col]
+            fixed = repair_unit(cell.text)
+            if fixed is not None:
+                grid[r][unit_col] = cell.model_copy(update={"text": fixed, "read_as": cell.text})
+        if op_col is not None and op_col < len(row) and row[op_col].text.strip():
+            cell = row[op_col]
+            weak = cell.confidence is not None and cell.confidence < LOW_CONFIDENCE
+            if not _operator_word(cell.text):  # "V" for "≥": proven misread, unread in effect
+                update = {"text": "", "read_as": cell.text, "confidence": 0.0}
+                grid[r][op_col] = cell.model_copy(update=update)
+            elif weak:
+                grid[r][op_col] = cell.model_copy(update={"text": "", "read_as": cell.text})
+
+
+def _operator_word(text: str) -> bool:
+    """What an operator column may hold: an operator, a category, 定性/定量."""
+    t = re.sub(r"\s+", "", text)
+    return (
+        t in vocab.OPERATOR_WORDS
+        or t in vocab.CATEGORY_WORDS
+        or t in vocab.QUALITATIVE_MARKERS
+        or t in vocab.QUANTITATIVE_MARKERS
+    )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_images(data: bytes, name: str) -> RowBuilder:
+    """Rows of an image file, every frame of a multi-page TIFF in turn."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise InputError(name, f"corrupt or truncated image ({_why(exc)})") from exc
+    out = RowBuilder()
+    try:
+        for index, frame in enumerate(ImageSequence.Iterator(image)):
+            read_image(frame.copy(), out, page=index + 1)
+    except OSError as exc:
+        raise InputError(name, f"corrupt or truncated image ({_why(exc)})") from exc
+    return out
+
+
+def _why(exc: Exception) -> str:
+    """An image library's message without the in-memory file's repr."""
+    return re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)) or type(exc).__name__
+
+
+def low_confidence_cells(cells: list[Cell], threshold: float = LOW_CONFIDENCE) -> list[OcrCell]:
+    """The OCR cells among ``cells`` read with less than ``threshold`` confidence."""
+    return [
+        c
+        for c in cells
+        if isinstance(c, OcrCell) and c.confidence is not None and c.confidence < threshold
+    ]
+
+
+def flag_low_confidence(
+    result: FileResult, rows: list[Row], threshold: float = LOW_CONFIDENCE
+) -> int:
+    """Raise ``ocr_low_confidence`` on indicators whose row holds a weakly read OCR cell.
+
+    The whole source row counts, not only the cells the parser placed: an empty cell with
+    confidence 0 had ink that OCR did not read (a dropped ``≥``), and the parser never places
+    an empty cell. Weak header cells are noted on the form. Returns the indicators flagged;
+    a no-op for results not read by OCR.
+    """
+    by_line = {row.line: row for row in rows if row.line is not None}
+    flagged = 0
+    for form in result.forms:
+        for field, cell in form.source.header_cells.items():
+            if low_confidence_cells([cell], threshold):
+                form.source.notes.append(
+                    f"ocr_low_confidence: {field} read with confidence {_conf(cell):.2f}"
+                )
+        for ind in form.indicators:
+            row = by_line.get(ind.source.line) if ind.source.line is not None else None
+            cells = [*ind.source.cells.values(), *(row.cells if row else [])]
+            weak = list(dict.fromkeys(low_confidence_cells(cells, threshold)))
+            if not weak:
+                continue
+            roles = {id(c): r for r, c in ind.source.cells.items()}
+            parts = [
+                f"{roles.get(id(c), f'col {c.col}')}={_conf(c):.2f}"
+                + (" (ink, no text read)" if not c.text.strip() else "")
+                for c in weak
+            ]
+            ind.add_flag("ocr_low_confidence", "OCR read weakly: " + ", ".join(parts), *weak)
+            flagged += 1
+    return flagged
+
+
+def _conf(cell: Cell) -> float:
+    value = getattr(cell, "confidence", None)
+    return float(value) if value is not None else 1.0
