@@ -95,7 +95,26 @@ def test_unit_inferred_only_when_unambiguous(
     assert infer_unit(ind) == expected
 
 
-def test_inferred_unit_never_overrides_a_stated_one() -> None:
+def test_inferred_unit_is_proposed_not_applied(tmp_path: Path) -> None:
+    """The contract keeps a missing unit null; the inferred one goes to the queue as a proposal."""
+    text = (
+        SEEDS[3]
+        .read_text(encoding="utf-8")
+        .replace("\t服务对象满意度\t95\t≥\t%\t10", "\t服务对象满意度\t95\t≥\t\t10", 1)
+    )
+    source = tmp_path / "x.txt"
+    source.write_text(text, encoding="utf-8")
+    forms = normalize_path(source).forms
+    stats = repair_forms(forms, "rules")
+    ind = next(
+        i for f in forms for i in f.indicators if i.name == "服务对象满意度" and i.unit is None
+    )
+    assert "unit_missing" in ind.flags
+    entry = next(q for q in stats.queue if q.field == "unit" and q.proposal == "%")
+    assert entry.confidence == 0.9 and "proposed, not applied" in entry.tried[0]
+
+
+def test_stated_units_untouched_by_the_rules() -> None:
     forms = normalize_path(SEEDS[0]).forms
     repair_forms(forms, "rules")
     units = [i.unit for f in forms for i in f.indicators]

@@ -29,6 +29,7 @@ from jixiao.runstore import (
     run_jobs,
     stored_payloads,
 )
+from jixiao.synth_command import synth_command
 
 app = typer.Typer(
     help="jixiao (绩效): parse, repair and review 绩效目标表 (budget performance-target forms).",
@@ -195,6 +196,7 @@ def inspect(
 
 app.command("eval")(eval_command)
 app.command("review")(review_command)
+app.command("synth")(synth_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

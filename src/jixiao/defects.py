@@ -42,14 +42,7 @@ _WRAPPED = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff]")
 def _weight_copies(form: Form) -> None:
     """A value column that repeats the weight column (≥3 rows and ≥75%) holds no targets."""
     rows = [i for i in form.indicators if i.weight is not None]
-    copies = [
-        i
-        for i in rows
-        if isinstance(i.value, int | float)
-        and i.weight is not None
-        and abs(float(i.value) - float(i.weight)) < 1e-9
-        or _name_target_with_weight_copy(i)
-    ]
+    copies = [i for i in rows if _value_cell_is_weight(i)]
     if len(copies) < 3 or len(copies) < 0.75 * len(rows):
         return
     for ind in copies:
@@ -83,12 +76,13 @@ def _weight_copies(form: Form) -> None:
             )
 
 
-def _name_target_with_weight_copy(ind: Indicator) -> bool:
-    """A row whose name holds the target and whose value cell holds the weight."""
+def _value_cell_is_weight(ind: Indicator) -> bool:
+    """The value cell holds the row's weight: read from the cell itself, so a 定性 row (whose
+    value is kept as text) or a row whose target sits in the name is judged the same way."""
     value_cell = ind.source.cells.get("value")
-    if value_cell is None or ind.weight is None or "name_value" not in ind.source.cells:
+    if value_cell is None or ind.weight is None:
         return False
-    number = to_number(value_cell.text)
+    number = to_number(value_cell.text.strip().rstrip("%％"))
     return number is not None and abs(float(number) - float(ind.weight)) < 1e-9
 
 
@@ -146,6 +140,11 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
     last = name[-1]
     if not ("\u4e00" <= last <= "\u9fff"):
         return None
+    if wraps and len(name) in _CELL_WIDTHS:
+        # A name that fills a wrapped cell exactly while the document prints it longer.
+        m = re.search(re.escape(name) + r"([\u4e00-\u9fff]{1,4})", document)
+        if m and not _FORM_WORD.match(m.group(1)):
+            return f"fills the cell and the document prints it longer ({m.group(0)!r})"
     if last in _FINAL_CHARS and not (wraps and len(name) in _CELL_WIDTHS):
         return None  # ends the way names end; only a cut cell could say otherwise
     jieba = _jieba()

@@ -65,9 +65,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jixiao.schema import FORM_FIELDS, INDICATOR_FIELDS
+from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
+
+if TYPE_CHECKING:
+    from jixiao.evaluate.score import EvalResult
 
 #: The seed layouts the generator renders, with their ``cases.json`` tags.
 LAYOUTS: tuple[str, ...] = ("cell_per_line", "pdf_tab7", "ocr_4col")
@@ -109,16 +112,6 @@ KIND_FLAGS: dict[str, tuple[str, ...]] = {
     "wrap": (),
 }
 
-_FLAG_ORDER = (
-    "name_truncated",
-    "value_in_name",
-    "unit_invalid",
-    "unit_missing",
-    "value_missing",
-    "value_suspect",
-    "column_shift",
-    "category_in_operator",
-)
 _LEVEL1_ORDER = {"产出指标": 0, "成本指标": 1, "效益指标": 2, "满意度指标": 3}
 _LEVEL1_SHORT = {"产出指标": "产出", "效益指标": "效益", "满意度指标": "满意度", "成本指标": "成本"}
 _WEIGHTS = (5, 10, 15, 20, 25, 30)
@@ -304,7 +297,7 @@ def _truth(item: Item) -> dict[str, Any]:
 
 def _add_flags(truth: dict[str, Any], *flags: str) -> None:
     merged = set(truth["flags"]) | set(flags)
-    truth["flags"] = [f for f in _FLAG_ORDER if f in merged]
+    truth["flags"] = [f for f in FLAGS if f in merged]  # the contract's order
 
 
 def _pad(rng: random.Random, text: str) -> str:
@@ -467,6 +460,8 @@ class _Builder:
     # ---------------------------------------------------------------- rows
 
     def _items(self, n: int) -> list[Item]:
+        """``n`` items with distinct names, in level order (merged level cells need blocks)."""
+        n = min(n, len({i.name for i in self.pool.items}))
         seen: set[str] = set()
         out: list[Item] = []
         while len(out) < n:
@@ -487,7 +482,7 @@ class _Builder:
         rng = self.rng
         t = _truth(item)
         cells: dict[str, str] = {}
-        value = fmt_number(item.value) if item.quantitative else str(item.value)
+        value = str(item.value) if isinstance(item.value, str) else fmt_number(item.value)
         if self.layout == "cell_per_line":
             weight = self._weight(item)
             t["weight"] = weight
@@ -544,18 +539,19 @@ class _Builder:
             cells["value"] = value
         return SynthRow(item=item, cells=cells, truth=t)
 
-    def _applicable(self, row: SynthRow, kind: str, form: SynthForm) -> bool:
+    def _applicable(self, row: SynthRow, kind: str) -> bool:
+        """Whether ``kind`` can be applied to this row with an unambiguous truth."""
         t = row.truth
-        quantitative = t["value_kind"] == "quantitative"
+        quantitative = row.item.quantitative
         if kind == "truncate":
             return bool(cut_widths(str(t["name"])))
         if kind == "value_in_name":
             unit = t["unit"]
-            return (
+            return bool(
                 quantitative
                 and isinstance(unit, str)
                 and _unit_in_name_ok(unit)
-                and bool(_CJK.match(str(t["name"])[-1]))
+                and _CJK.match(str(t["name"])[-1])
                 and not (unit in ("年", "月") and len(fmt_number(t["value"])) == 4)
             )
         if kind in ("unit_invalid", "unit_blank"):
@@ -638,7 +634,8 @@ class _Builder:
                 t["value_kind"] = "quantitative" if t["unit"] else None
             _add_flags(t, "value_missing")
 
-    def form(self, index: int) -> SynthForm:
+    def form(self) -> SynthForm:
+        """One form: header, 4–10 rows in level order, then its perturbations."""
         rng = self.rng
         kind = "department" if self.layout == "cell_per_line" and rng.random() < 0.1 else "project"
         header, style = self.header(kind)
@@ -658,7 +655,7 @@ class _Builder:
         for row in form.rows:
             if rng.random() >= self.rate:
                 continue
-            kinds = [k for k in self.kinds if k in allowed and self._applicable(row, k, form)]
+            kinds = [k for k in self.kinds if k in allowed and self._applicable(row, k)]
             if kinds:
                 weights = [self.kinds[k] for k in kinds]
                 self.perturb(row, rng.choices(kinds, weights)[0], form)
@@ -783,21 +780,22 @@ def render_cell_per_line(forms: Sequence[SynthForm]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _coded(code: Any, name: Any, wrap: bool) -> str:
+    """``103-重庆市綦江区人民政府 办公室``: code, dash, name, wrapped like 003's header cells."""
+    text = f"{code}-{name}" if code else str(name)
+    return wrap_text(text, 13) if wrap and len(text) > 13 else text
+
+
 def render_pdf_tab7(forms: Sequence[SynthForm]) -> str:
     """The PDF dump of 003: a row per line, tab-separated, 8 positions per table row."""
     out: list[str] = []
     for f in forms:
         h, s = f.header, f.style
         wrap = bool(s.get("wrap"))
-
-        def coded(code: Any, name: Any) -> str:
-            text = f"{code}-{name}" if code else str(name)
-            return wrap_text(text, 13) if wrap and len(text) > 13 else text
-
         out += ["", f"{h['title']}", "", "单位：万元", ""]
         out.append(f"项目名称\t{h['project_code']}-{h['project_name']}" + "\t" * 6)
-        dept = coded(h["department_code"], h["department"])
-        impl = coded(h["implementing_unit_code"], h["implementing_unit"])
+        dept = _coded(h["department_code"], h["department"], wrap)
+        impl = _coded(h["implementing_unit_code"], h["implementing_unit"], wrap)
         out.append(f"主管部门\t{dept}\t实施单位\t\t{impl}\t\t\t")
         attribute = "新增" if h["project_attribute"] == "新增" else "延续"
         out.append(
@@ -902,7 +900,7 @@ def iter_cases(
         count = min(per_file, n - done)
         rng = random.Random(f"jixiao-synth:{seed}:{index}")
         builder = _Builder(pool, rng, layout, rate)
-        forms = [builder.form(k) for k in range(count)]
+        forms = [builder.form() for _ in range(count)]
         resolve_truncations(forms)
         yield SynthCase(f"synth_{index:05d}_{layout}", layout, forms)
         done += count
@@ -974,3 +972,84 @@ def generate(
 def _write_jsonl(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
     lines = (json.dumps(r, ensure_ascii=False) for r in records)
     path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- scoring by kind
+
+#: Kinds that must leave every field right and raise no flag.
+NOISE_KINDS = frozenset({"ocr_noise", "wrap"})
+
+
+@dataclass
+class KindScore:
+    """Indicator rows of one perturbation key: fields right, and rows whose flags are exact."""
+
+    rows: int = 0
+    fields: int = 0
+    wrong: int = 0
+    flags_exact: int = 0
+
+    @property
+    def accuracy(self) -> float | None:
+        return (self.fields - self.wrong) / self.fields if self.fields else None
+
+    @property
+    def flag_rate(self) -> float | None:
+        return self.flags_exact / self.rows if self.rows else None
+
+
+def kind_key(form_kinds: Sequence[str], row_kinds: Sequence[str]) -> str:
+    """``clean``, ``truncate``, ``wrap+truncate``, ``weight_copy+value_in_name`` …"""
+    return "+".join([*form_kinds, *row_kinds]) or "clean"
+
+
+def score_by_kind(result: EvalResult, golden_dir: Path) -> dict[str, KindScore]:
+    """Split a run's indicator-field accuracy by what was done to each row.
+
+    Besides one entry per perturbation key there are ``unflagged`` (rows whose truth has no
+    flag: clean, OCR noise, wrap), ``perturbed`` (the rest) and ``header`` (form fields).
+    Reads ``perturbations/<case>.jsonl``; needs every mismatch of a case in the report, which
+    holds for files of a few dozen forms.
+    """
+    from jixiao.evaluate.score import SCORED_FORM_FIELDS, SCORED_INDICATOR_FIELDS
+
+    width = len(SCORED_INDICATOR_FIELDS)
+    out: dict[str, KindScore] = {}
+    for name, case in result.cases.items():
+        if case.mismatches_total > len(case.mismatches):
+            raise ValueError(f"case {name}: mismatches were capped; use smaller files")
+        sidecar = golden_dir / "perturbations" / f"{name}.jsonl"
+        plans = [json.loads(ln) for ln in sidecar.read_text(encoding="utf-8").splitlines() if ln]
+        wrong: Counter[tuple[int, int]] = Counter()
+        bad_flags: set[tuple[int, int]] = set()
+        missing_forms: set[int] = set()
+        header = out.setdefault("header", KindScore())
+        header.rows += len(plans)
+        header.fields += len(plans) * len(SCORED_FORM_FIELDS)
+        for m in case.mismatches:
+            if m.get("kind") == "missing_form":
+                missing_forms.add(int(m["form"]))
+                header.wrong += len(SCORED_FORM_FIELDS)
+            elif m.get("kind") == "missing_row":
+                wrong[(m["form"], m["indicator"])] += width
+                bad_flags.add((m["form"], m["indicator"]))
+            elif "indicator" in m and m.get("field") == "flags":
+                bad_flags.add((m["form"], m["indicator"]))
+            elif "indicator" in m and m.get("field"):
+                wrong[(m["form"], m["indicator"])] += 1
+            elif m.get("field"):
+                header.wrong += 1
+        for plan in plans:
+            f = int(plan["form"])
+            for k, row_kinds in enumerate(plan["rows"]):
+                key = kind_key(plan["form_kinds"], row_kinds)
+                clean = set(plan["form_kinds"]) | set(row_kinds) <= NOISE_KINDS
+                n_wrong = width if f in missing_forms else wrong[(f, k)]
+                exact = f not in missing_forms and (f, k) not in bad_flags
+                for bucket in (key, "unflagged" if clean else "perturbed"):
+                    s = out.setdefault(bucket, KindScore())
+                    s.rows += 1
+                    s.fields += width
+                    s.wrong += n_wrong
+                    s.flags_exact += exact
+    return dict(sorted(out.items()))

@@ -254,7 +254,9 @@ QUALITATIVE_MARKERS: frozenset[str] = frozenset({"定性", "定", "定性指标"
 QUANTITATIVE_MARKERS: frozenset[str] = frozenset({"定量", "定量指标"})
 
 #: A bracketed annotation on a category label: (必填硬性指标), （或建筑规模指标）, (0-20)分, (工期指标).
-_ANNOTATION = re.compile(r"[（(][^（）()]*(必填|选填|硬性|或|\d|指标)[^（）()]*[）)]\s*分?")
+_ANNOTATION = re.compile(
+    r"[（(][^（）()%％]*(必填|选填|硬性|或|\d+\s*[-－~]\s*\d+|\d+分|指标)[^（）()%％]*[）)]\s*分?"
+)
 
 
 @lru_cache(maxsize=16384)

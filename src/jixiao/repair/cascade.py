@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.repair.queue import QueueEntry, write_queue
-from jixiao.repair.rules import Evidence, apply_rules, form_text
+from jixiao.repair.rules import Evidence, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
 STAGES = ("parse", "rules", "llm")
@@ -150,6 +150,7 @@ def _entry(form: Form, cell: object, reason: str) -> QueueEntry:
     from jixiao.repair.llm import OpenCell
 
     assert isinstance(cell, OpenCell)
+    proposal = infer_unit(form.indicators[cell.indicator]) if cell.field == "unit" else None
     return QueueEntry(
         file=form.source.file,
         form=form.source.form_index,
@@ -160,6 +161,8 @@ def _entry(form: Form, cell: object, reason: str) -> QueueEntry:
         tried=[f"rules: {cell.hint}"] if cell.hint else ["rules"],
         reason=reason,
         stage="rules",
+        proposal=proposal,
+        confidence=0.9 if proposal else None,
     )
 
 

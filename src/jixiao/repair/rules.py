@@ -149,7 +149,10 @@ _UNIT_FROM_NAME: list[tuple[re.Pattern[str], str]] = [
 
 
 def infer_unit(ind: Indicator) -> str | None:
-    """The unit a name makes unambiguous (``满意度`` → %, ``培训人数`` → 人), else None."""
+    """The unit a name makes unambiguous (``满意度`` → %, ``培训人数`` → 人), else None.
+
+    Never over a stated unit: callers ask only for rows whose unit is missing or invalid.
+    """
     name = ind.name or ""
     if _PERCENT_NAME.search(name) and isinstance(ind.value, int | float) and 0 <= ind.value <= 100:
         return "%"
@@ -194,17 +197,9 @@ def apply_rules(form: Form, evidence: Evidence) -> dict[int, str]:
             and ind.value_kind == "quantitative"
             and ("unit_missing" in ind.flags or "unit_invalid" in ind.flags)
         ):
+            # The contract keeps a unit the source does not state null, so an inferred unit
+            # is offered, not applied: it reaches the review queue as a proposal.
             unit = infer_unit(ind)
-            if unit:
-                ind.source.repairs.append(
-                    Repair(
-                        field="unit",
-                        before=None,
-                        after=unit,
-                        by="rule:unit_from_name",
-                        evidence=ind.name or "",
-                        confidence=0.9,
-                    )
-                )
-                ind.unit = unit
+            note = f"unit {unit!r} follows from the name {ind.name!r} (proposed, not applied)"
+            tried[k] = note if unit else "no unit follows from the name"
     return tried
