@@ -7,6 +7,7 @@ truncated name only against the rest of the document. Each flag records its evid
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from jixiao.normalize import to_number
@@ -142,9 +143,9 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
         return None
     if wraps and len(name) in _CELL_WIDTHS:
         # A name that fills a wrapped cell exactly while the document prints it longer.
-        m = re.search(re.escape(name) + r"([\u4e00-\u9fff]{1,4})", document)
-        if m and not _FORM_WORD.match(m.group(1)):
-            return f"fills the cell and the document prints it longer ({m.group(0)!r})"
+        for rest in continuations(document, name, 4):
+            if not _FORM_WORD.match(rest):
+                return f"fills the cell and the document prints it longer ({name + rest!r})"
     if last in _FINAL_CHARS and not (wraps and len(name) in _CELL_WIDTHS):
         return None  # ends the way names end; only a cut cell could say otherwise
     jieba = _jieba()
@@ -154,23 +155,49 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
             return f"ends on a cut word ({last!r})"
         # A lone final character that begins a dictionary word the document itself uses.
         freq = jieba.dt.FREQ  # type: ignore[attr-defined]
-        for m in re.finditer(re.escape(name[-2:]) + r"([\u4e00-\u9fff])", document):
-            if freq.get(last + m.group(1)):
-                return f"ends on a cut word ({last!r}; the document has {m.group(0)!r})"
+        for rest in continuations(document, name[-2:], 1):
+            if freq.get(last + rest):
+                return f"ends on a cut word ({last!r}; the document has {name[-2:] + rest!r})"
     if wraps and tokens and len(tokens[-1]) >= 2 and len(name) in _CELL_WIDTHS:
         # A name that fills the cell exactly, whose last word the document continues into a
         # longer word (区政府常务 … 常务会): the cell cut it.
         freq = jieba.dt.FREQ  # type: ignore[attr-defined]
         word = tokens[-1]
         # The continuation must close a word (``常务会、``), not start a new one (``会议室内``).
-        for m in re.finditer(
-            re.escape(word) + r"([\u4e00-\u9fff])(?=[、，,。；;\s)）等及和与]|$)", document
-        ):
-            if word + m.group(1) in freq and not _FORM_WORD.match(m.group(1)):
-                return f"fills the cell and the document continues {word!r} as {m.group(0)!r}"
+        for rest in continuations(document, word, 1, closing=True):
+            if word + rest in freq and not _FORM_WORD.match(rest):
+                return f"fills the cell and the document continues {word!r} as {word + rest!r}"
     return None
 
 
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def continuations(document: str, prefix: str, most: int, closing: bool = False) -> Iterator[str]:
+    """The CJK runs (up to ``most`` characters) that follow ``prefix`` in the document.
+
+    With ``closing``, only runs of exactly ``most`` characters that end at a list delimiter
+    (``常务会、``). Plain string search: these prefixes change per name, and compiling a
+    regex per name was the parser's hottest spot.
+    """
+    start = document.find(prefix)
+    while start != -1:
+        at = start + len(prefix)
+        end = at
+        while end < len(document) and end - at < most and _cjk(document[end]):
+            end += 1
+        if end > at and (
+            not closing
+            or end == len(document)
+            or document[end] in _DELIMITERS
+            or document[end].isspace()
+        ):
+            yield document[at:end]
+        start = document.find(prefix, start + 1)
+
+
+_DELIMITERS = set("、，,。；;)）等及和与")
 #: Widths (in characters) at which PDF dumps cut a wrapped cell: one or two lines of 5.
 _CELL_WIDTHS = {5, 10}
 #: Continuations that are table vocabulary, not the rest of a name (满意度 → 满意度指标).

@@ -17,6 +17,8 @@ from jixiao.layouts.base import clean
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.schema import Cell, Form, FormSource, Indicator
 
+_WS = re.compile(r"\s+")
+
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _WRAP_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])|(?<=[,;:])\s+(?=[{_CJK}])")
 _NUMBERING = re.compile(r"^(指标\s*\d+|\d+)\s*[:：、.．]\s*")
@@ -88,7 +90,7 @@ def to_number(text: str) -> float | int | None:
 
 def to_amount(text: str) -> float | int | None:
     """A money cell in 万元: ``164万元`` → 164, ``1,200,000元`` → 120, ``20.00`` → 20."""
-    t = re.sub(r"\s+", "", text_nfkc(clean(text)))
+    t = _WS.sub("", text_nfkc(clean(text)))
     m = re.fullmatch(r"([-+]?[\d,，]+(?:\.\d+)?)(万元|万|元)?", t)
     if not m:
         return None
@@ -103,7 +105,7 @@ def to_amount(text: str) -> float | int | None:
 
 def _attribute(text: str) -> Literal["新增", "延续"] | None:
     """``新增项目`` → 新增; ``延续性项目`` / ``持续性项目■ 新增性项目口`` → 延续 (the ticked box)."""
-    t = re.sub(r"\s+", "", text)
+    t = _WS.sub("", text)
     options = re.findall(rf"([^{_CHECKED}口□☐]+?)([{_CHECKED}口□☐])", t)
     if options:
         ticked = [o for o, box in options if box in _CHECKED]
@@ -118,7 +120,7 @@ def _attribute(text: str) -> Literal["新增", "延续"] | None:
 @lru_cache(maxsize=16384)
 def canon_unit(text: str) -> str | None:
     """A unit as printed → canonical unit, or None when the text is not a unit."""
-    t = re.sub(r"\s+", "", text_nfkc(text))
+    t = _WS.sub("", text_nfkc(text))
     if not t:
         return None
     if t in vocab.UNIT_ALIASES:
@@ -140,7 +142,7 @@ def canon_unit(text: str) -> str | None:
 
 def parse_operator(text: str) -> str | None:
     """An operator cell → canonical operator, or None."""
-    t = re.sub(r"\s+", "", text)
+    t = _WS.sub("", text)
     return vocab.OPERATOR_WORDS.get(t)
 
 
@@ -150,12 +152,12 @@ def parse_value(text: str) -> dict[str, Any]:
     t = re.sub(r"(?<=\d)\s+(?=\d)", "", t)
     if not t:
         return {"operator": None, "value": None, "unit": None, "kind": None, "unit_raw": ""}
-    masked = _MASKED.match(re.sub(r"\s+", "", t))
+    masked = _MASKED.match(_WS.sub("", t))
     if masked:  # ``≤****000元``: digits masked by the publisher; the target is unknown
         unit = canon_unit(masked.group("unit") or "") or (masked.group("unit") or None)
         op = vocab.OPERATOR_WORDS.get(masked.group("op") or "")
         return {"operator": op, "value": None, "unit": unit, "kind": "quantitative", "unit_raw": ""}
-    m = _VALUE.match(re.sub(r"\s+", "", t))
+    m = _VALUE.match(_WS.sub("", t))
     if m:
         num = to_number(m.group("num"))
         unit_raw = m.group("unit") or ""
@@ -199,7 +201,7 @@ def _code_split(text: str | None) -> tuple[str | None, str | None]:
 
 def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
     """Typed form from a raw one; cell-local flags are raised with their evidence."""
-    title = re.sub(r"\s+", "", clean(raw.title.text)) if raw.title else ""
+    title = _WS.sub("", clean(raw.title.text)) if raw.title else ""
     title = re.sub(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])", "", title)
     form = Form(title=title)
     form.form_kind = "department" if re.search(r"部门整体|整体支出|整体绩效", title) else "project"
@@ -318,7 +320,7 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         op_cell = cells["operator2"] if parse_operator(clean(cells["operator2"].text)) else op_cell
     operator: str | None = None
     if op_cell is not None and clean(op_cell.text):
-        op_text = re.sub(r"\s+", "", clean(op_cell.text))
+        op_text = _WS.sub("", clean(op_cell.text))
         operator = parse_operator(op_text)
         if operator is None:
             if op_text in vocab.CATEGORY_WORDS:
@@ -336,7 +338,7 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
                 )
     type_cell = cells.get("value_type")
     if type_cell is not None:
-        t = re.sub(r"\s+", "", clean(type_cell.text))
+        t = _WS.sub("", clean(type_cell.text))
         if t in vocab.QUALITATIVE_MARKERS:
             kind_hint = "qualitative"
         elif t in vocab.QUANTITATIVE_MARKERS:
@@ -353,7 +355,7 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     unit: str | None = parsed["unit"]
     unit_cell = cells.get("unit")
     if unit_cell is not None and clean(unit_cell.text):
-        u_text = re.sub(r"\s+", "", clean(unit_cell.text))
+        u_text = _WS.sub("", clean(unit_cell.text))
         if u_text in vocab.QUALITATIVE_MARKERS:
             kind_hint = "qualitative"
         elif (canon := canon_unit(u_text)) is not None:

@@ -18,6 +18,8 @@ from jixiao import vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
+_WS = re.compile(r"\s+")
+
 _NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
 _TABLE_END = re.compile(
     r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])|盖章|签字|年\s+月\s+日"
@@ -170,7 +172,7 @@ def _title_cell(row: Row) -> Cell | None:
     cells = row.nonempty()
     if len(cells) != 1:
         return None
-    text = re.sub(r"\s+", "", clean(cells[0].text))
+    text = _WS.sub("", clean(cells[0].text))
     return cells[0] if vocab.TITLE.match(text) and len(text) <= 60 else None
 
 
@@ -230,7 +232,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             # With no value, k stopped on the next label (or the row end): read that next.
             j = k if value is None else k + 1
         if fieldname == "budget_year_total":
-            m = re.match(r"^(\d{4})", re.sub(r"\s+", "", label))
+            m = re.match(r"^(\d{4})", _WS.sub("", label))
             if m:
                 form.header.setdefault("year", Cell(text=m.group(1), line=label_cell.line))
             fieldname = "budget_total"
@@ -357,7 +359,7 @@ def classify(text: str) -> str:
 @lru_cache(maxsize=16384)
 def is_value_like(text: str) -> bool:
     """A target value: a number with optional operator/unit, or a short qualitative word."""
-    t = re.sub(r"\s+", "", text)
+    t = _WS.sub("", text)
     if re.match(rf"^({vocab.OPERATOR_PATTERN})?[-+]?[\d０-９][\d０-９.,，]*", t):
         return True
     return bool(_QUAL_VALUE.match(t)) and len(t) <= 8
@@ -448,7 +450,7 @@ def _is_subheading(row: Row) -> bool:
     """A second heading line inside the table (``2021年实际实现值 | 预期2022年实现值``)."""
     texts = [t for t in row.texts() if t]
     return bool(texts) and all(
-        vocab.column_role(t) is not None or _ACTUAL.match(re.sub(r"\s+", "", t)) for t in texts
+        vocab.column_role(t) is not None or _ACTUAL.match(_WS.sub("", t)) for t in texts
     )
 
 
@@ -469,7 +471,7 @@ def _continues_weight(row: Row, form: RawForm) -> bool:
 #: How well a cell's content suits a column role (None: it cannot stand there).
 @lru_cache(maxsize=16384)
 def _suit(role: str, text: str) -> float | None:
-    t = re.sub(r"\s+", "", clean(text))
+    t = _WS.sub("", clean(text))
     kind = classify(t)
     if _UNIT_NOTE.match(t):
         return 0.2 if role == "note" else None

@@ -9,9 +9,10 @@ not be found is ``None``, never invented.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 FormKind = Literal["project", "department"]
 Operator = Literal["≥", "≤", "=", ">", "<"]
@@ -69,10 +70,13 @@ INDICATOR_FIELDS: tuple[str, ...] = (
 )
 
 
-class Cell(BaseModel):
-    """One source cell: its text as printed and where it stood (1-based line, 0-based column)."""
+@dataclass(frozen=True)
+class Cell:
+    """One source cell: its text as printed and where it stood (1-based line, 0-based column).
 
-    model_config = ConfigDict(frozen=True)
+    A plain frozen dataclass rather than a model: the parser makes one per cell of every row,
+    and pydantic validates it anyway wherever it is part of a model.
+    """
 
     text: str
     line: int | None = None

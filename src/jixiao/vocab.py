@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+_WS = re.compile(r"\s+")
+
 # ---------------------------------------------------------------- operators
 OPERATOR_WORDS: dict[str, str] = {
     "≥": "≥",
@@ -263,7 +265,7 @@ _ANNOTATION = re.compile(
 def strip_annotation(text: str) -> str:
     """Drop trailing annotations like ``(必填硬性指标)``, ``（或建筑规模指标）``, ``(0-20)分``."""
     prev = None
-    out = re.sub(r"\s+", "", text)
+    out = _WS.sub("", text)
     while prev != out:
         prev = out
         out = _ANNOTATION.sub("", out).strip()
@@ -342,7 +344,7 @@ COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
 @lru_cache(maxsize=16384)
 def column_role(heading: str) -> str | None:
     """The role of a table column from its heading, or None when not a known heading."""
-    key = re.sub(r"\s+", "", heading)
+    key = _WS.sub("", heading)
     for pattern, role in COLUMN_HEADINGS:
         if pattern.match(key):
             return role
@@ -439,7 +441,7 @@ _LABEL_NOISE = re.compile(r"[（(][^（）()]{0,20}[）)]|^\d+[.、．]|^[一二
 
 def label_key(label: str) -> str:
     """A label with blanks, trailing colon and bracketed notes removed: ``总 体 目 标`` → ``总体目标``."""
-    key = re.sub(r"\s+", "", label).rstrip(":：")
+    key = _WS.sub("", label).rstrip(":：")
     return key
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -48,6 +49,7 @@ THREADS_ENV = "JIXIAO_OCR_THREADS"
 MAX_SIDE = 2000
 
 
+@dataclass(frozen=True)
 class OcrCell(Cell):
     """A cell read by OCR: where it was on the page and how sure the reader was."""
 
@@ -303,7 +305,7 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     for _top, _n, grid_rows in sorted(blocks, key=lambda b: (b[0], b[1])):
         for cells in grid_rows:
             line = out.next_line
-            out.add_row([c.model_copy(update={"line": line}) for c in cells])
+            out.add_row([replace(c, line=line) for c in cells])
     return True
 
 
@@ -340,7 +342,7 @@ def _table_rows(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> li
         text = geometry.join_lines(geometry.group_lines(inner), rect[2])
         cell = _cell(text, inner, col, page, rect)
         if not inner and has_ink(gray, rect):
-            cell = cell.model_copy(update={"confidence": 0.0, "box": rect})
+            cell = replace(cell, confidence=0.0, box=rect)
         if 0 <= row < nrows and 0 <= col < ncols:
             grid[row][col] = cell
     _check_columns(grid)
@@ -408,15 +410,14 @@ def _check_columns(grid: list[list[OcrCell]]) -> None:
             cell = row[unit_col]
             fixed = repair_unit(cell.text)
             if fixed is not None:
-                grid[r][unit_col] = cell.model_copy(update={"text": fixed, "read_as": cell.text})
+                grid[r][unit_col] = replace(cell, text=fixed, read_as=cell.text)
         if op_col is not None and op_col < len(row) and row[op_col].text.strip():
             cell = row[op_col]
             weak = cell.confidence is not None and cell.confidence < LOW_CONFIDENCE
             if not _operator_word(cell.text):  # "V" for "≥": proven misread, unread in effect
-                update = {"text": "", "read_as": cell.text, "confidence": 0.0}
-                grid[r][op_col] = cell.model_copy(update=update)
+                grid[r][op_col] = replace(cell, text="", read_as=cell.text, confidence=0.0)
             elif weak:
-                grid[r][op_col] = cell.model_copy(update={"text": "", "read_as": cell.text})
+                grid[r][op_col] = replace(cell, text="", read_as=cell.text)
 
 
 def _operator_word(text: str) -> bool:

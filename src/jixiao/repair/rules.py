@@ -81,6 +81,21 @@ def _word_at_boundary(cut: str, continuation: str) -> str:
     return ""
 
 
+def _following(document: str, prefix: str, most: int) -> list[tuple[str, int]]:
+    """Each CJK run (≤ ``most`` chars) right after ``prefix``, with where it starts."""
+    out: list[tuple[str, int]] = []
+    start = document.find(prefix)
+    while start != -1:
+        at = start + len(prefix)
+        end = at
+        while end < len(document) and end - at < most and "\u4e00" <= document[end] <= "\u9fff":
+            end += 1
+        if end > at:
+            out.append((document[at:end], at))
+        start = document.find(prefix, start + 1)
+    return out
+
+
 def complete_name(cut: str, evidence: Evidence) -> Completion | None:
     """Complete a truncated name from the document, or return None when nothing supports it."""
     if not cut:
@@ -100,14 +115,14 @@ def complete_name(cut: str, evidence: Evidence) -> Completion | None:
         tail = cut[-k:]
         found: Counter[str] = Counter()
         quotes: dict[str, str] = {}
-        for m in re.finditer(re.escape(tail) + r"([\u4e00-\u9fff]{1,6})", evidence.document):
-            rest = _word_at_boundary(cut, m.group(1))
-            if not rest and (closing := _CLOSING.match(m.group(1))):
+        for following, pos in _following(evidence.document, tail, 6):
+            rest = _word_at_boundary(cut, following)
+            if not rest and (closing := _CLOSING.match(evidence.document[pos : pos + 3])):
                 rest = closing.group(1)  # 常务 → 常务会 in a list (常务会、党组会): the item closes
             if rest:
                 found[cut + rest] += 1
-                start = max(0, m.start() - 4)  # a little context before the tail
-                quotes.setdefault(cut + rest, evidence.document[start : m.end()])
+                start = max(0, pos - len(tail) - 4)  # a little context before the tail
+                quotes.setdefault(cut + rest, evidence.document[start : pos + len(following)])
         if found:
             ranked = [n for n, _ in found.most_common()]
             confidence = 0.8 if len(ranked) == 1 else 0.65
