@@ -358,3 +358,50 @@ def test_pdf_text_pdfminer_cannot_decode_is_read_through_pdfium(
     assert stats["pdfium"] >= 1 and stats["ocr"] == 0
     form, ind = _acc(_score(records, builder.rows, "pdf", builder.text()))
     assert form >= 0.99 and ind >= 0.97
+
+
+# --------------------------------------------------------------------------- through the CLI
+
+
+def test_bad_documents_rejected_through_the_cli_and_good_forms_kept(tmp_path: Path) -> None:
+    """Corrupt .docx, encrypted PDF, zero-byte and form-less images: one reject line each
+    naming the file and the reason, exit 1, and every good form still written."""
+    import json
+
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    good = golden_records("real_gz23_food")
+    (src / "good.docx").write_bytes(render.to_docx(good))
+    whole = render.to_docx(good)
+    (src / "corrupt.docx").write_bytes(whole[: len(whole) // 2])
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="secret")
+    pdf.set_encryption("owner", user_password="user", encryption_method=EncryptionMethod.AES_128)
+    (src / "locked.pdf").write_bytes(bytes(pdf.output()))
+    (src / "zero.png").write_bytes(b"")
+    blank = io.BytesIO()
+    Image.new("L", (800, 1100), 255).save(blank, format="PNG")
+    (src / "blank.png").write_bytes(blank.getvalue())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["normalize", str(src), "-o", str(out), "-j", "1", "-q"])
+    assert result.exit_code == 1
+    rejects = [
+        json.loads(x) for x in (out / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    reasons = {Path(r["file"]).name: r["reason"] for r in rejects if r.get("kind") == "file"}
+    assert "corrupt .docx" in reasons["corrupt.docx"]
+    assert "encrypted PDF" in reasons["locked.pdf"]
+    assert "empty file" in reasons["zero.png"]
+    assert "no text found" in reasons["blank.png"]
+    assert sum(1 for r in rejects if Path(r["file"]).name in reasons) == 4  # one line each
+    forms = (out / "forms.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(forms) == len(good)
