@@ -143,7 +143,7 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
         return None
     if wraps and len(name) in _CELL_WIDTHS:
         # A name that fills a wrapped cell exactly while the document prints it longer.
-        for rest in continuations(document, name, 4):
+        for rest, _ in continuations(document, name, 4):
             if not _FORM_WORD.match(rest):
                 return f"fills the cell and the document prints it longer ({name + rest!r})"
     if last in _FINAL_CHARS and not (wraps and len(name) in _CELL_WIDTHS):
@@ -155,7 +155,7 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
             return f"ends on a cut word ({last!r})"
         # A lone final character that begins a dictionary word the document itself uses.
         freq = jieba.dt.FREQ  # type: ignore[attr-defined]
-        for rest in continuations(document, name[-2:], 1):
+        for rest, _ in continuations(document, name[-2:], 1):
             if freq.get(last + rest):
                 return f"ends on a cut word ({last!r}; the document has {name[-2:] + rest!r})"
     if wraps and tokens and len(tokens[-1]) >= 2 and len(name) in _CELL_WIDTHS:
@@ -164,7 +164,7 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
         freq = jieba.dt.FREQ  # type: ignore[attr-defined]
         word = tokens[-1]
         # The continuation must close a word (``常务会、``), not start a new one (``会议室内``).
-        for rest in continuations(document, word, 1, closing=True):
+        for rest, _ in continuations(document, word, 1, closing=True):
             if word + rest in freq and not _FORM_WORD.match(rest):
                 return f"fills the cell and the document continues {word!r} as {word + rest!r}"
     return None
@@ -174,8 +174,10 @@ def _cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def continuations(document: str, prefix: str, most: int, closing: bool = False) -> Iterator[str]:
-    """The CJK runs (up to ``most`` characters) that follow ``prefix`` in the document.
+def continuations(
+    document: str, prefix: str, most: int, closing: bool = False
+) -> Iterator[tuple[str, int]]:
+    """The CJK runs (up to ``most`` characters) that follow ``prefix``, with where each starts.
 
     With ``closing``, only runs of exactly ``most`` characters that end at a list delimiter
     (``常务会、``). Plain string search: these prefixes change per name, and compiling a
@@ -193,7 +195,7 @@ def continuations(document: str, prefix: str, most: int, closing: bool = False) 
             or document[end] in _DELIMITERS
             or document[end].isspace()
         ):
-            yield document[at:end]
+            yield document[at:end], at
         start = document.find(prefix, start + 1)
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from jixiao.defects import continuations
 from jixiao.normalize import clean_name
 from jixiao.schema import Form, Indicator, Repair
 
@@ -81,21 +82,6 @@ def _word_at_boundary(cut: str, continuation: str) -> str:
     return ""
 
 
-def _following(document: str, prefix: str, most: int) -> list[tuple[str, int]]:
-    """Each CJK run (≤ ``most`` chars) right after ``prefix``, with where it starts."""
-    out: list[tuple[str, int]] = []
-    start = document.find(prefix)
-    while start != -1:
-        at = start + len(prefix)
-        end = at
-        while end < len(document) and end - at < most and "\u4e00" <= document[end] <= "\u9fff":
-            end += 1
-        if end > at:
-            out.append((document[at:end], at))
-        start = document.find(prefix, start + 1)
-    return out
-
-
 def complete_name(cut: str, evidence: Evidence) -> Completion | None:
     """Complete a truncated name from the document, or return None when nothing supports it."""
     if not cut:
@@ -115,7 +101,7 @@ def complete_name(cut: str, evidence: Evidence) -> Completion | None:
         tail = cut[-k:]
         found: Counter[str] = Counter()
         quotes: dict[str, str] = {}
-        for following, pos in _following(evidence.document, tail, 6):
+        for following, pos in continuations(evidence.document, tail, 6):
             rest = _word_at_boundary(cut, following)
             if not rest and (closing := _CLOSING.match(evidence.document[pos : pos + 3])):
                 rest = closing.group(1)  # 常务 → 常务会 in a list (常务会、党组会): the item closes
