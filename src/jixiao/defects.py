@@ -105,7 +105,8 @@ def _unit_missing(ind: Indicator) -> None:
 
 
 @lru_cache(maxsize=1)
-def _jieba() -> object:
+def jieba_tokenizer() -> object:
+    """jieba, loaded once (its dictionary takes ~0.7 s), quiet."""
     import logging
 
     import jieba
@@ -148,7 +149,7 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
                 return f"fills the cell and the document prints it longer ({name + rest!r})"
     if last in _FINAL_CHARS and not (wraps and len(name) in _CELL_WIDTHS):
         return None  # ends the way names end; only a cut cell could say otherwise
-    jieba = _jieba()
+    jieba = jieba_tokenizer()
     tokens = list(jieba.cut(name, HMM=False))  # type: ignore[attr-defined]
     if tokens and len(tokens[-1]) == 1 and last not in _FINAL_CHARS and len(name) >= 4:
         if last in _CUT_STARTS:

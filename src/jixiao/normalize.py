@@ -15,7 +15,7 @@ from typing import Any, Literal
 from jixiao import vocab
 from jixiao.layouts.base import clean
 from jixiao.parse import RawForm, RawIndicator
-from jixiao.schema import Cell, Form, FormSource, Indicator
+from jixiao.schema import Cell, Form, FormSource, Indicator, Repair
 
 _WS = re.compile(r"\s+")
 
@@ -423,7 +423,13 @@ def _move_target_out_of_name(ind: Indicator) -> None:
         ind.add_flag("value_in_name", f"name carries the target {m.group('num')}{m.group('unit')}")
         ind.name = m.group("name").rstrip("：:，, ")
         ind.source.repairs.append(
-            _note("name", ind.name_raw, ind.name, "target moved out of the name")
+            Repair(
+                field="name",
+                before=ind.name_raw,
+                after=ind.name,
+                by="parse:name_target",
+                evidence="target moved out of the name",
+            )
         )
         if ind.value is None or ind.value_kind != "quantitative":
             ind.value = number
@@ -441,11 +447,3 @@ def _move_target_out_of_name(ind: Indicator) -> None:
             ind.value = 0
             ind.value_kind = "quantitative"
         ind.source.cells["name_value"] = Cell(text="0")
-
-
-def _note(field: str, before: Any, after: Any, evidence: str) -> Any:
-    from jixiao.schema import Repair
-
-    return Repair(
-        field=field, before=before, after=after, by="parse:name_target", evidence=evidence
-    )

@@ -45,7 +45,6 @@ class RunWriter:
         self.outdir = outdir
         outdir.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, IO[str]] = {}
-        self.forms_index = 0
         self._csv = csv.writer(self._open("indicators.csv", encoding="utf-8-sig", newline=""))
         self._csv.writerow(CSV_COLUMNS)
 
@@ -105,7 +104,6 @@ class RunWriter:
                     ";".join(ind["flags"]),
                 ]
             )
-        self.forms_index += 1
 
     def add_reject(self, reject: Reject) -> None:
         """One reject line: file, position and reason."""

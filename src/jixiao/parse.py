@@ -57,7 +57,6 @@ class RawForm:
     line_end: int | None = None
     unplaced: list[Cell] = field(default_factory=list)  # non-empty cells nothing claimed
     notes: list[str] = field(default_factory=list)
-    inherited_title: bool = False  # no title of its own: the page's title was carried over
     pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
 
 
@@ -94,7 +93,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             page_title = forms[-1].title if forms else None
             form = RawForm(title=title, line_start=row.line)
             if title is None:
-                form.title, form.inherited_title = page_title, True
+                form.title = page_title  # no title of its own: the page's carries over
                 form.year_cell = forms[-1].year_cell if forms else None
             forms.append(form)
             in_table = False

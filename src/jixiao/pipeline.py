@@ -70,7 +70,6 @@ def normalize_rows(
     raw_forms, _preamble = split_forms(rows, positional)
     wraps = defects.text_wraps(text)
     result = FileResult(file=name, encoding=encoding, layout=layout)
-    result.rows_seen = sum(len(f.indicators) for f in raw_forms)
     if not raw_forms:
         reason = (
             "no 绩效目标表 found: no form title, header label or indicator table heading "

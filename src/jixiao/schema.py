@@ -135,12 +135,6 @@ class Indicator(BaseModel):
             self.flags.sort(key=lambda f: FLAGS.index(f) if f in FLAGS else len(FLAGS))
         self.source.evidence.append(FlagEvidence(flag=flag, reason=reason, cells=list(cells)))
 
-    def drop_flag(self, flag: str) -> None:
-        """Withdraw a flag (and its evidence) that a later check showed to be wrong."""
-        if flag in self.flags:
-            self.flags.remove(flag)
-        self.source.evidence = [e for e in self.source.evidence if e.flag != flag]
-
 
 class FormSource(BaseModel):
     """Where a form came from."""
@@ -223,4 +217,3 @@ class FileResult(BaseModel):
     layout: str | None = None
     forms: list[Form] = Field(default_factory=list)
     rejects: list[Reject] = Field(default_factory=list)
-    rows_seen: int = 0

@@ -38,10 +38,6 @@ DEFAULT_OUT = Path("eval/reports")
 RepairFn = Callable[[list[Form], str, str], object]
 
 
-class EvalWarning(UserWarning):
-    """Something the run did differently from what was asked (e.g. a stage not available yet)."""
-
-
 class PipelineProducer:
     """The real producer: ``normalize_path``, then the repair cascade up to ``stage``.
 

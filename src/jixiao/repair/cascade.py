@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.llm.config import resolve_llm_config
+from jixiao.repair.llm import OpenCell, run_llm_stage
 from jixiao.repair.queue import QueueEntry, write_queue
 from jixiao.repair.rules import Evidence, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
@@ -65,7 +67,7 @@ def repair_forms(
     documents: dict[str, str] = {}
     for form in forms:
         documents[form.source.file] = documents.get(form.source.file, "") + "\n" + form_text(form)
-    work: list[tuple[Form, list[object], str]] = []
+    work: list[tuple[Form, list[OpenCell], str]] = []
     for form in forms:
         before = _repair_count(form)
         tried = apply_rules(form, Evidence(documents[form.source.file], lexicon))
@@ -98,11 +100,9 @@ def _repair_count(form: Form) -> int:
     return sum(1 for ind in form.indicators for r in ind.source.repairs if r.by.startswith("rule:"))
 
 
-def _open_cells(form: Form, tried: dict[int, str]) -> list[object]:
+def _open_cells(form: Form, tried: dict[int, str]) -> list[OpenCell]:
     """The cells still open after the rules, as the LLM stage takes them."""
-    from jixiao.repair.llm import OpenCell
-
-    cells: list[object] = []
+    cells: list[OpenCell] = []
     for k, ind in enumerate(form.indicators):
         hint = tried.get(k, "")
         if "name_truncated" in ind.flags and not _repaired(ind, "name"):
@@ -126,13 +126,10 @@ def _repaired(ind: Indicator, field_name: str) -> bool:
 
 
 def _llm(
-    work: list[tuple[Form, list[object], str]], backend: str, stats: CascadeStats
+    work: list[tuple[Form, list[OpenCell], str]], backend: str, stats: CascadeStats
 ) -> list[QueueEntry]:
-    from jixiao.llm.config import resolve_llm_config
-    from jixiao.repair.llm import run_llm_stage
-
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
-    result = run_llm_stage(work, config)  # type: ignore[arg-type]
+    result = run_llm_stage(work, config)
     stats.calls = result.stats.calls
     stats.tokens = result.stats.tokens
     stats.cache_hits = result.stats.cache_hits
@@ -146,21 +143,13 @@ def _llm(
     return result.queue
 
 
-def _entry(form: Form, cell: object, reason: str) -> QueueEntry:
-    from jixiao.repair.llm import OpenCell
-
-    assert isinstance(cell, OpenCell)
+def _entry(form: Form, cell: OpenCell, reason: str) -> QueueEntry:
     proposal = infer_unit(form.indicators[cell.indicator]) if cell.field == "unit" else None
-    return QueueEntry(
-        file=form.source.file,
-        form=form.source.form_index,
-        indicator=cell.indicator,
-        field=cell.field,
-        raw=cell.raw,
-        flags=list(cell.flags),
-        tried=[f"rules: {cell.hint}"] if cell.hint else ["rules"],
-        reason=reason,
-        stage="rules",
+    return cell.queue_entry(
+        form,
+        reason,
+        "rules",
+        tried=[] if cell.hint else ["rules"],
         proposal=proposal,
         confidence=0.9 if proposal else None,
     )

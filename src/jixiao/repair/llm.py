@@ -65,6 +65,30 @@ class OpenCell(BaseModel):
     flags: list[str] = Field(default_factory=list)
     hint: str = ""  # what the rules already tried
 
+    def queue_entry(
+        self,
+        form: Form,
+        reason: str,
+        stage: str,
+        tried: list[str] | None = None,
+        proposal: Any = None,
+        confidence: float | None = None,
+    ) -> QueueEntry:
+        """This cell as a review-queue entry: what was tried on it and why it is still open."""
+        return QueueEntry(
+            file=form.source.file,
+            form=form.source.form_index,
+            indicator=self.indicator,
+            field=self.field,
+            raw=self.raw,
+            flags=list(self.flags),
+            tried=([f"rules: {self.hint}"] if self.hint else []) + (tried or []),
+            reason=reason,
+            stage=stage,
+            proposal=proposal,
+            confidence=confidence,
+        )
+
 
 @dataclass
 class Grounding:
@@ -295,18 +319,11 @@ async def repair_form_llm(
     g = Grounding.build(form, cells, document)
 
     def queue(cell: OpenCell, reason: str, proposal: CellProposal | None = None) -> QueueEntry:
-        tried = [f"rules: {cell.hint}"] if cell.hint else []
-        tried.append(by)
-        return QueueEntry(
-            file=form.source.file,
-            form=form.source.form_index,
-            indicator=cell.indicator,
-            field=cell.field,
-            raw=cell.raw,
-            flags=list(cell.flags),
-            tried=tried,
-            reason=reason,
-            stage="llm",
+        return cell.queue_entry(
+            form,
+            reason,
+            "llm",
+            tried=[by],
             proposal=None if proposal is None or proposal.abstain else proposal.value,
             confidence=None if proposal is None else proposal.confidence,
         )
@@ -387,19 +404,7 @@ def _skip_all(
     forms_with_cells: list[tuple[Form, list[OpenCell], str]], reason: str
 ) -> list[QueueEntry]:
     return [
-        QueueEntry(
-            file=form.source.file,
-            form=form.source.form_index,
-            indicator=c.indicator,
-            field=c.field,
-            raw=c.raw,
-            flags=list(c.flags),
-            tried=[f"rules: {c.hint}"] if c.hint else [],
-            reason=reason,
-            stage="llm",
-        )
-        for form, cells, _ in forms_with_cells
-        for c in cells
+        c.queue_entry(form, reason, "llm") for form, cells, _ in forms_with_cells for c in cells
     ]
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from jixiao.defects import continuations
+from jixiao.defects import continuations, jieba_tokenizer
 from jixiao.normalize import clean_name
 from jixiao.schema import Form, Indicator, Repair
 
@@ -57,19 +56,9 @@ def form_text(form: Form) -> str:
     return "\n".join(p for p in parts if p)
 
 
-@lru_cache(maxsize=1)
-def _jieba() -> object:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 def _word_at_boundary(cut: str, continuation: str) -> str:
     """The characters that finish the word ``cut`` stops inside, read from ``continuation``."""
-    jieba = _jieba()
+    jieba = jieba_tokenizer()
     text = cut + continuation
     pos = 0
     for token in jieba.cut(text, HMM=False):  # type: ignore[attr-defined]
@@ -121,7 +110,7 @@ def complete_name(cut: str, evidence: Evidence) -> Completion | None:
             )
     # 3. A word of the document that starts with the cut's last character.
     words: Counter[str] = Counter()
-    jieba = _jieba()
+    jieba = jieba_tokenizer()
     last = cut[-1]
     for run in _CJK_RUN.findall(evidence.document):
         if last not in run:
