@@ -80,8 +80,8 @@ def test_structured_formats_give_exactly_the_ideal_rows(fmt: str) -> None:
 def test_merged_cells_text_once_continuation_empty() -> None:
     records = golden_records("004_5de54c583fead5ac")[:1]
     rows, _, _ = readers.read(render.to_docx(records), "t")
-    heading = next(i for i, r in enumerate(rows) if r.texts()[:2] == ["一级指标", "二级指标"])
-    level1 = [r.texts()[0] for r in rows[heading + 1 :]]
+    heading = next(i for i, r in enumerate(rows) if r.texts[:2] == ["一级指标", "二级指标"])
+    level1 = [r.texts[0] for r in rows[heading + 1 :]]
     assert level1[0] == "产出指标"
     assert level1[1:4] == ["", "", ""]  # the merged cell's text once, then empty cells
     assert all(len(r.cells) == 7 for r in rows[heading:])
@@ -239,7 +239,7 @@ def test_html_chrome_dropped_spans_resolved_layout_table_walked() -> None:
       </table>
     </td></tr></table></body></html>"""
     rows = read_html(page.encode("utf-8"), "p.html").rows
-    assert [r.texts() for r in rows] == [
+    assert [r.texts for r in rows] == [
         ["部门专项绩效目标申报表"],
         ["一级指标", "三级指标", "指标值"],
         ["产出指标", "次数\n（年度）", "12"],
@@ -250,7 +250,7 @@ def test_html_chrome_dropped_spans_resolved_layout_table_walked() -> None:
 def test_html_gbk_page_with_meta_charset() -> None:
     page = '<html><head><meta charset="gb2312"></head><body><p>部门整体绩效目标表</p></body></html>'
     rows = read_html(page.encode("gb18030"), "g.html").rows
-    assert rows[0].texts() == ["部门整体绩效目标表"]
+    assert rows[0].texts == ["部门整体绩效目标表"]
 
 
 # --------------------------------------------------------------------------- xlsx details
@@ -275,7 +275,7 @@ def test_xlsx_percent_format_reads_as_printed() -> None:
     ws["B1"] = 20.0
     buf = io.BytesIO()
     wb.save(buf)
-    assert read_xlsx(buf.getvalue(), "p.xlsx").rows[0].texts() == ["90%", "20"]
+    assert read_xlsx(buf.getvalue(), "p.xlsx").rows[0].texts == ["90%", "20"]
 
 
 def test_xlsx_several_forms_on_one_sheet() -> None:

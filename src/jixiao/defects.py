@@ -21,13 +21,26 @@ _FINAL_CHARS = set(
 _DANGLING = re.compile(r"(有所|更|进一步|逐步|不断|的|及|和|与|、|,|，)$")
 
 
+#: Characters of text on each side of a form that count as its evidence. A file of a few dozen
+#: forms is read whole; a whole archive dumped into one file stays linear, not quadratic.
+EVIDENCE_MARGIN = 50_000
+
+
+def evidence_window(text: str, start: int, end: int, margin: int = EVIDENCE_MARGIN) -> str:
+    """What a form printed at ``text[start:end]`` may cite: itself and ``margin`` around it."""
+    if len(text) <= end - start + 2 * margin:
+        return text
+    return text[max(0, start - margin) : end + margin]
+
+
 def text_wraps(document: str) -> bool:
     """Whether the text shows PDF line wraps inside cells (so cells may be cut at a width)."""
     return bool(_WRAPPED.search(document))
 
 
 def check_form(form: Form, document: str, wraps: bool | None = None) -> None:
-    """Run every cross-row check on one form; ``document`` is the whole source text."""
+    """Run every cross-row check on one form; ``document`` is the text it may cite as evidence
+    (the file, or a window of it around the form: see ``evidence_window``)."""
     _weight_copies(form)
     if wraps is None:
         wraps = text_wraps(document)

@@ -49,12 +49,22 @@ _CHECKED = "■☑√✓✔▇█"
 # ----------------------------------------------------------------------------- text
 
 
+class _DigitFolds(dict[int, str]):
+    """``str.translate`` table: each character's replacement, worked out on first sight."""
+
+    def __missing__(self, codepoint: int) -> str:
+        ch = chr(codepoint)
+        folded = unicodedata.normalize("NFKC", ch) if ch.isdigit() or ch in "％．，＋－" else ch
+        self[codepoint] = folded
+        return folded
+
+
+_DIGIT_FOLDS = _DigitFolds()
+
+
 def text_nfkc(text: str) -> str:
-    """Full-width digits, letters and operators → ASCII; CJK untouched (OCR noise)."""
-    return "".join(
-        unicodedata.normalize("NFKC", ch) if ch.isdigit() or ch in "％．，＋－" else ch
-        for ch in text
-    )
+    """Full-width and other digits, ``％．，＋－`` → ASCII; CJK untouched (OCR noise)."""
+    return text if text.isascii() else text.translate(_DIGIT_FOLDS)
 
 
 def clean_name(text: str) -> str:

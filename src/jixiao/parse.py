@@ -74,7 +74,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     i = 0
     while i < len(rows):
         row = rows[i]
-        texts = row.texts()
+        texts = row.texts
         filled = [t for t in texts if t]
         if not filled:
             i += 1
@@ -168,30 +168,30 @@ def _untouched(form: RawForm) -> bool:
 
 
 def _title_cell(row: Row) -> Cell | None:
-    cells = row.nonempty()
-    if len(cells) != 1:
+    filled = [k for k, t in enumerate(row.texts) if t]
+    if len(filled) != 1:
         return None
-    text = _WS.sub("", clean(cells[0].text))
-    return cells[0] if vocab.TITLE.match(text) and len(text) <= 60 else None
+    text = _WS.sub("", row.texts[filled[0]])
+    return row.cells[filled[0]] if vocab.TITLE.match(text) and len(text) <= 60 else None
 
 
 def _has_label(row: Row, name: str) -> bool:
-    return any(vocab.header_field(t) == name for t in row.texts() if t)
+    return any(vocab.header_field(t) == name for t in row.texts if t)
 
 
 def _is_header_row(row: Row) -> bool:
     """A row that carries a form header label (so the table before it has ended)."""
-    return any(vocab.header_field(t) is not None for t in row.texts()[:2] if t)
+    return any(vocab.header_field(t) is not None for t in row.texts[:2] if t)
 
 
 def _read_header(row: Row, form: RawForm) -> None:
     """Pair each label cell with the next non-label, non-empty cell of the same row."""
-    cells = row.cells
+    cells, texts = row.cells, row.texts
     j = 0
     claimed = False
     # Cells before the row's first label answer labels left open on the rows above.
     while j < len(cells) and form.pending:
-        text = clean(cells[j].text)
+        text = texts[j]
         if text and (_is_label(text)):
             break
         if text:
@@ -200,8 +200,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             claimed = True
         j += 1
     while j < len(cells):
-        text = clean(cells[j].text)
-        label, inline = _split_inline_label(text)
+        label, inline = _split_inline_label(texts[j])
         fieldname = vocab.header_field(label) if label else None
         bkey = vocab.breakdown_key(label) if label else None
         if fieldname is None and bkey is None:
@@ -218,14 +217,14 @@ def _read_header(row: Row, form: RawForm) -> None:
         else:
             k = j + 1
             while k < len(cells):
-                nxt = clean(cells[k].text)
+                nxt = texts[k]
                 if nxt:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
                     value = cells[k]
                     if fieldname in _LONG_FIELDS:
-                        value, k = _join_long(cells, k)
+                        value, k = _join_long(row, k)
                     break
                 k += 1
             # With no value, k stopped on the next label (or the row end): read that next.
@@ -253,12 +252,13 @@ def _read_header(row: Row, form: RawForm) -> None:
 _LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}
 
 
-def _join_long(cells: list[Cell], k: int) -> tuple[Cell, int]:
+def _join_long(row: Row, k: int) -> tuple[Cell, int]:
     """A long text split over several cells (blank-separated renderings): join up to a label."""
-    parts = [clean(cells[k].text)]
+    cells, texts = row.cells, row.texts
+    parts = [texts[k]]
     end = k
     for j in range(k + 1, len(cells)):
-        text = clean(cells[j].text)
+        text = texts[j]
         if text and _is_label(text):
             break
         if text:
@@ -294,8 +294,7 @@ def _columns(row: Row) -> dict[int, str]:
     """Column index → role when the row is a table heading row, else {}."""
     roles: dict[int, str] = {}
     unknown: list[int] = []
-    for cell in row.cells:
-        text = clean(cell.text)
+    for cell, text in zip(row.cells, row.texts, strict=True):
         if not text:
             continue
         role = vocab.column_role(text)
@@ -328,7 +327,7 @@ def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]
     cells = list(row.cells)
     while width and len(cells) < width and i + used < len(rows):
         nxt = rows[i + used]
-        if not nxt.cells or not clean(nxt.cells[0].text) or len(cells) + len(nxt.cells) > width:
+        if not nxt.cells or not nxt.texts[0] or len(cells) + len(nxt.cells) > width:
             break
         if _title_cell(nxt) is not None or _is_header_row(nxt):
             break
@@ -384,14 +383,11 @@ def fits(role: str, text: str) -> bool:
 
 def _read_indicator(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     """Map the row's cells onto the table's roles; fall back to content where positions misfit."""
-    by_col = {c.col: c for c in row.cells if c.col is not None}
-    if not any(clean(c.text) for c in row.cells):
+    if not any(row.texts):
         return None
-    placed: dict[str, Cell] = {}
-    for col, role in columns.items():
-        cell = by_col.get(col)
-        if cell is not None and clean(cell.text):
-            placed[role] = cell
+    by_col = {c.col: c for c in row.cells if c.col is not None}
+    text_at = {c.col: t for c, t in zip(row.cells, row.texts, strict=True) if c.col is not None}
+    placed = {role: by_col[col] for col, role in columns.items() if text_at.get(col)}
     misfit = any(not fits(role, by_col[col].text) for col, role in columns.items() if col in by_col)
     if "lead" in columns.values():
         lead = next(col for col, r in columns.items() if r == "lead")
@@ -406,7 +402,7 @@ def _read_indicator(row: Row, columns: dict[int, str]) -> RawIndicator | None:
         misfit = True
     if "name" not in placed and any(r in columns.values() for r in ("level1", "level2")):
         misfit = True
-    extra = [c for c in row.cells if c.col not in columns and clean(c.text)]
+    extra = [c for c, t in zip(row.cells, row.texts, strict=True) if t and c.col not in columns]
     if not misfit:
         placed.pop("lead", None)
         if "name" not in placed:
@@ -447,7 +443,7 @@ def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
 
 def _is_subheading(row: Row) -> bool:
     """A second heading line inside the table (``2021年实际实现值 | 预期2022年实现值``)."""
-    texts = [t for t in row.texts() if t]
+    texts = [t for t in row.texts if t]
     return bool(texts) and all(
         vocab.column_role(t) is not None or _ACTUAL.match(_WS.sub("", t)) for t in texts
     )
@@ -573,7 +569,7 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
 
 def _is_heading_part(row: Row) -> bool:
     """Two or more cells, all column headings: a heading row the rendering broke over lines."""
-    texts = [t for t in row.texts() if t]
+    texts = [t for t in row.texts if t]
     return len(texts) >= 2 and all(vocab.column_role(t) for t in texts)
 
 
@@ -582,7 +578,7 @@ def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:
     cells = list(rows[i].nonempty())
     used = 1
     while i + used < len(rows):
-        texts = [t for t in rows[i + used].texts() if t]
+        texts = [t for t in rows[i + used].texts if t]
         if not texts or not all(vocab.column_role(t) for t in texts):
             break
         cells.extend(rows[i + used].nonempty())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 
 from jixiao import defects, layouts, readers
@@ -15,7 +16,7 @@ from jixiao.errors import InputError
 from jixiao.ingest import decode
 from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
-from jixiao.parse import split_forms
+from jixiao.parse import RawForm, split_forms
 from jixiao.schema import FileResult, Reject
 
 #: File suffixes read by the text pipeline (others are skipped when walking a directory).
@@ -69,6 +70,7 @@ def normalize_rows(
     lines = text.split("\n")
     raw_forms, _preamble = split_forms(rows, positional)
     wraps = defects.text_wraps(text)
+    line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0))
     result = FileResult(file=name, encoding=encoding, layout=layout)
     if not raw_forms:
         reason = (
@@ -102,7 +104,8 @@ def normalize_rows(
             )
             continue
         form = build_form(raw, name, len(result.forms), encoding, layout)
-        defects.check_form(form, text, wraps)
+        start, end = _span(raw, line_offsets)
+        defects.check_form(form, defects.evidence_window(text, start, end), wraps)
         if not raw.columns:
             result.rejects.append(
                 Reject(
@@ -149,6 +152,17 @@ def normalize_rows(
             )
         )
     return result
+
+
+def _span(raw: RawForm, line_offsets: list[int]) -> tuple[int, int]:
+    """Character offsets where a form's first line starts and its last line ends."""
+    last = len(line_offsets) - 1
+    first_line = raw.line_start or 1
+    last_line = raw.line_end or first_line
+    return (
+        line_offsets[min(max(first_line - 1, 0), last)],
+        line_offsets[min(max(last_line, 0), last)],
+    )
 
 
 def _last_line(lines: list[str]) -> int:

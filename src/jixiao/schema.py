@@ -70,12 +70,13 @@ INDICATOR_FIELDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     """One source cell: its text as printed and where it stood (1-based line, 0-based column).
 
-    A plain frozen dataclass rather than a model: the parser makes one per cell of every row,
-    and pydantic validates it anyway wherever it is part of a model.
+    A plain slotted dataclass rather than a model: the parser makes one per cell of every row
+    (the hottest allocation of a run), and pydantic validates it anyway wherever it is part of
+    a model. Treat it as read-only: cells are evidence.
     """
 
     text: str

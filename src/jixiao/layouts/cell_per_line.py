@@ -29,7 +29,7 @@ def rows(lines: list[str]) -> list[Row]:
                 current = []
             continue
         text = line[1:] if line.startswith("\t") else line
-        current.append(Cell(text=text, line=i, col=len(current)))
+        current.append(Cell(text, i, len(current)))
     if current:
         out.append(Row(current))
     return out

@@ -18,8 +18,9 @@ def detect(lines: list[str]) -> float:
     body = [ln for ln in lines if ln.strip()]
     if not body:
         return 0.0
-    cells = sum(1 for ln in body if _CELL.match(ln) or _BARE.match(ln))
-    bare = sum(1 for ln in body if _BARE.match(ln))
+    piped = [ln for ln in body if "|" in ln]  # no pipe, no match: skip the regexes
+    cells = sum(1 for ln in piped if _CELL.match(ln) or _BARE.match(ln))
+    bare = sum(1 for ln in piped if _BARE.match(ln))
     return cells / len(body) if bare >= 2 else 0.0
 
 

@@ -22,9 +22,9 @@ def rows(lines: list[str]) -> list[Row]:
     """One row per non-blank line; separator lines (``-----``) are skipped."""
     out: list[Row] = []
     for i, line in enumerate(lines, 1):
-        if not line.strip() or set(line.replace("\t", "").strip()) <= {"-", "—"}:
-            continue
-        cells = [Cell(text=t, line=i, col=j) for j, t in enumerate(line.split("\t"))]
+        if not line.replace("\t", "").strip().strip("-—"):
+            continue  # blank, or a rule line (``-----``)
+        cells = [Cell(t, i, j) for j, t in enumerate(line.split("\t"))]
         while len(cells) > 1 and not clean(cells[-1].text):
             cells.pop()
         out.append(Row(cells))

@@ -180,7 +180,7 @@ def has_form(rows: list[Row]) -> bool:
     """Whether a row holds a form title, a header label, or three indicator column headings."""
     for row in rows:
         headings = 0
-        for text in row.texts():
+        for text in row.texts:
             if not text:
                 continue
             squashed = re.sub(r"\s+", "", text)

@@ -49,7 +49,7 @@ THREADS_ENV = "JIXIAO_OCR_THREADS"
 MAX_SIDE = 2000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OcrCell(Cell):
     """A cell read by OCR: where it was on the page and how sure the reader was."""
 
@@ -487,7 +487,10 @@ def flag_low_confidence(
         for ind in form.indicators:
             row = by_line.get(ind.source.line) if ind.source.line is not None else None
             cells = [*ind.source.cells.values(), *(row.cells if row else [])]
-            weak = list(dict.fromkeys(low_confidence_cells(cells, threshold)))
+            weak: list[Cell] = []
+            for cell in low_confidence_cells(cells, threshold):
+                if cell not in weak:  # a placed cell is also in its row: report it once
+                    weak.append(cell)
             if not weak:
                 continue
             roles = {id(c): r for r, c in ind.source.cells.items()}

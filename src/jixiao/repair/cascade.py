@@ -8,14 +8,14 @@ says.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.defects import evidence_window
 from jixiao.llm.config import resolve_llm_config
 from jixiao.repair.llm import OpenCell, run_llm_stage
 from jixiao.repair.queue import QueueEntry, write_queue
-from jixiao.repair.rules import Evidence, apply_rules, form_text, infer_unit
+from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
 STAGES = ("parse", "rules", "llm")
@@ -58,19 +58,16 @@ def repair_forms(
     stats = CascadeStats()
     if stage == "parse":
         return stats
-    lexicon: Counter[str] = Counter(
+    lexicon = Lexicon(
         ind.name
         for form in forms
         for ind in form.indicators
         if ind.name and "name_truncated" not in ind.flags
     )
-    documents: dict[str, str] = {}
-    for form in forms:
-        documents[form.source.file] = documents.get(form.source.file, "") + "\n" + form_text(form)
     work: list[tuple[Form, list[OpenCell], str]] = []
-    for form in forms:
+    for form, document in zip(forms, _documents(forms), strict=True):
         before = _repair_count(form)
-        tried = apply_rules(form, Evidence(documents[form.source.file], lexicon))
+        tried = apply_rules(form, Evidence(document, lexicon))
         stats.rule_repairs += _repair_count(form) - before
         cells = _open_cells(form, tried)
         if cells:
@@ -94,6 +91,23 @@ def repair_forms(
     if queue_path is not None:
         write_queue(queue, queue_path)
     return stats
+
+
+def _documents(forms: list[Form]) -> list[str]:
+    """Each form's evidence text: its file's forms, joined once, windowed around the form."""
+    texts = [form_text(form) for form in forms]
+    by_file: dict[str, list[int]] = {}
+    for k, form in enumerate(forms):
+        by_file.setdefault(form.source.file, []).append(k)
+    documents = [""] * len(forms)
+    for members in by_file.values():
+        document = "\n".join(texts[k] for k in members)
+        start = 0
+        for k in members:
+            end = start + len(texts[k])
+            documents[k] = evidence_window(document, start, end)
+            start = end + 1
+    return documents
 
 
 def _repair_count(form: Form) -> int:

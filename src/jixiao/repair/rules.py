@@ -9,7 +9,9 @@ leaves it open for the LLM stage. A completion always extends the cut text; noth
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jixiao.defects import continuations, jieba_tokenizer
@@ -23,12 +25,31 @@ _CLOSING = re.compile(r"^([\u4e00-\u9fff]{1,2})(?=[、，,。；;)）等及和�
 ACCEPT = 0.6
 
 
+class Lexicon:
+    """The batch's complete names with their counts, searched by prefix (sorted, bisected:
+    a batch of a million names answers each cut name in log time)."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.counts: Counter[str] = Counter(names)
+        self._sorted = sorted(self.counts)
+
+    def extending(self, cut: str) -> list[str]:
+        """Names that start with ``cut`` and go on, most frequent first (then shortest)."""
+        found: list[str] = []
+        for name in self._sorted[bisect_left(self._sorted, cut) :]:
+            if not name.startswith(cut):
+                break
+            if len(name) > len(cut):
+                found.append(name)
+        return sorted(found, key=lambda n: (-self.counts[n], len(n)))
+
+
 @dataclass
 class Evidence:
-    """What the rules may cite: one file's text and the batch's complete names."""
+    """What the rules may cite: the text around a form in its file, the batch's complete names."""
 
     document: str
-    lexicon: Counter[str] = field(default_factory=Counter)
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
 
 @dataclass(frozen=True)
@@ -79,9 +100,8 @@ def complete_name(cut: str, evidence: Evidence) -> Completion | None:
     if opener and cut.count(opener) > cut.count(_CLOSERS[opener]):
         return Completion(cut + _CLOSERS[opener], (), cut, 0.9, "rule:close_bracket")
     # 1. A complete name in the batch that extends the cut text.
-    longer = [n for n in evidence.lexicon if n.startswith(cut) and len(n) > len(cut)]
-    if longer:
-        ranked = sorted(longer, key=lambda n: (-evidence.lexicon[n], len(n)))
+    ranked = evidence.lexicon.extending(cut)
+    if ranked:
         return Completion(ranked[0], tuple(ranked[1:4]), ranked[0], 0.85, "rule:batch_lexicon")
     # 2. The cut's tail continued elsewhere in the document: finish the word it stops inside.
     for k in (4, 3, 2):
