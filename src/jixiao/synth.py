@@ -67,6 +67,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jixiao.defects import words
 from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
 
 if TYPE_CHECKING:
@@ -311,16 +312,6 @@ def _pad(rng: random.Random, text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _tokens(name: str) -> tuple[str, ...]:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return tuple(jieba.cut(name, HMM=False))
-
-
-@lru_cache(maxsize=65536)
 def cut_widths(name: str) -> tuple[int, ...]:
     """Cell widths at which ``name`` would be cut strictly inside a CJK word (evidently cut)."""
     out: list[int] = []
@@ -328,7 +319,7 @@ def cut_widths(name: str) -> tuple[int, ...]:
         if len(name) <= width:
             continue
         pos = 0
-        for token in _tokens(name):
+        for token in words(name):
             end = pos + len(token)
             if pos < width < end and len(token) >= 2 and _CJK.match(token[width - pos - 1]):
                 out.append(width)

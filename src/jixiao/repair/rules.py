@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from jixiao.defects import continuations, jieba_tokenizer
+from jixiao.defects import continuations, words
 from jixiao.normalize import clean_name
 from jixiao.schema import Form, Indicator, Repair
 
@@ -79,10 +79,9 @@ def form_text(form: Form) -> str:
 
 def _word_at_boundary(cut: str, continuation: str) -> str:
     """The characters that finish the word ``cut`` stops inside, read from ``continuation``."""
-    jieba = jieba_tokenizer()
     text = cut + continuation
     pos = 0
-    for token in jieba.cut(text, HMM=False):  # type: ignore[attr-defined]
+    for token in words(text):
         end = pos + len(token)
         if pos < len(cut) < end:
             return text[len(cut) : end]
@@ -129,20 +128,19 @@ def complete_name(cut: str, evidence: Evidence) -> Completion | None:
                 f"rule:document_tail{k}",
             )
     # 3. A word of the document that starts with the cut's last character.
-    words: Counter[str] = Counter()
-    jieba = jieba_tokenizer()
+    found_words: Counter[str] = Counter()
     last = cut[-1]
     for run in _CJK_RUN.findall(evidence.document):
         if last not in run:
             continue
-        for token in jieba.cut(run, HMM=False):  # type: ignore[attr-defined]
+        for token in words(run):
             if len(token) >= 2 and token[0] == last:
-                words[token] += 1
-    if words:
-        ranked = [cut + w[1:] for w, _ in words.most_common()]
+                found_words[token] += 1
+    if found_words:
+        ranked = [cut + w[1:] for w, _ in found_words.most_common()]
         # One word only: the document's single continuation. Several: a guess for the LLM.
         confidence = 0.6 if len(ranked) == 1 else 0.5
-        quote = words.most_common(1)[0][0]
+        quote = found_words.most_common(1)[0][0]
         return Completion(ranked[0], tuple(ranked[1:4]), quote, confidence, "rule:document_word")
     return None
 
