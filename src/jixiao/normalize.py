@@ -44,6 +44,11 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]{0,200})?/?>")
 _CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—]\s*(?P<name>.+)$")
 _BRACKET_CODE = re.compile(r"^[\[【〔(（]\s*(?P<code>[0-9A-Z]{2,30})\s*[\]】〕)）]\s*(?P<name>.+)$")
 _CHECKED = "■☑√✓✔▇█"
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+_AMOUNT = re.compile(r"([-+]?[\d,，]+(?:\.\d+)?)(万元|万|元)?")
+_TITLE_PREFIX = re.compile(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])")
+_DEPARTMENT_TITLE = re.compile(r"部门整体|整体支出|整体绩效")
+_YEAR = re.compile(r"(19|20)\d{2}")
 
 
 # ----------------------------------------------------------------------------- text
@@ -92,7 +97,7 @@ def to_number(text: str) -> float | int | None:
     t = text_nfkc(clean(text)).replace(",", "").replace("，", "")
     if t.endswith("%"):
         t = t[:-1]
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", t):
+    if not _PLAIN_NUMBER.fullmatch(t):
         return None
     value = float(t)
     return int(value) if value.is_integer() else value
@@ -101,7 +106,7 @@ def to_number(text: str) -> float | int | None:
 def to_amount(text: str) -> float | int | None:
     """A money cell in 万元: ``164万元`` → 164, ``1,200,000元`` → 120, ``20.00`` → 20."""
     t = _WS.sub("", text_nfkc(clean(text)))
-    m = re.fullmatch(r"([-+]?[\d,，]+(?:\.\d+)?)(万元|万|元)?", t)
+    m = _AMOUNT.fullmatch(t)
     if not m:
         return None
     number = to_number(m.group(1))
@@ -222,9 +227,9 @@ def _code_split(text: str | None) -> tuple[str | None, str | None]:
 def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
     """Typed form from a raw one; cell-local flags are raised with their evidence."""
     title = _WS.sub("", clean(raw.title.text)) if raw.title else ""
-    title = re.sub(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])", "", title)
+    title = _TITLE_PREFIX.sub("", title)
     form = Form(title=title)
-    form.form_kind = "department" if re.search(r"部门整体|整体支出|整体绩效", title) else "project"
+    form.form_kind = "department" if _DEPARTMENT_TITLE.search(title) else "project"
     form.year = _year(raw, title)
     code, name = _code_split(_header_text(raw, "project_name"))
     if form.form_kind == "project":
@@ -291,7 +296,7 @@ def _year(raw: RawForm, title: str) -> int | None:
         title,
     ]
     for text in candidates:
-        if text and (m := re.search(r"(19|20)\d{2}", text)):
+        if text and (m := _YEAR.search(text)):
             return int(m.group(0))
     # A department form prints no year label, but its goal may name the budget year.
     goal = raw.header.get("annual_goal")

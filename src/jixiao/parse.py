@@ -24,6 +24,8 @@ _NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
 _TABLE_END = re.compile(
     r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])|盖章|签字|年\s+月\s+日"
 )
+_INLINE_LABEL = re.compile(r"^([^:：]{2,14})[:：]\s*(.*)$", re.S)
+_WEIGHT = re.compile(r"\d+(\.\d+)?%?")
 _YEAR_LINE = re.compile(r"^[（(]?\s*(\d{4})\s*年度?\s*[)）]$")
 _QUAL_VALUE = re.compile(
     r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
@@ -79,7 +81,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         if not filled:
             i += 1
             continue
-        title = _title_cell(row)
+        title = _title_cell(row) if len(filled) == 1 else None
         if title is not None and form is not None and _untouched(form):
             # Several title lines before any content (page heading, then form title): one form.
             if form.title is None or len(clean(title.text)) < len(clean(form.title.text)):
@@ -113,10 +115,12 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form.year_cell = row.nonempty()[0]
             i += 1
             continue
-        columns = _columns(row)
-        if not columns and _is_heading_part(row):
+        roles = [vocab.column_role(t) if t else None for t in texts]
+        columns = _columns(row, roles)
+        if not columns and _is_heading_part(roles, len(filled)):
             row, used = _join_heading_lines(rows, i)
-            columns = _columns(row)
+            roles = [vocab.column_role(t) if t else None for t in row.texts]
+            columns = _columns(row, roles)
             if columns:
                 i += used - 1
         if columns:
@@ -130,7 +134,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             in_table = False
             i += 1
             continue
-        if in_table and _is_subheading(row):
+        if in_table and _is_subheading(row, roles):
             i += 1
             continue
         if in_table and form.indicators and _continues_weight(row, form):
@@ -281,7 +285,9 @@ def _is_label(text: str) -> bool:
 
 def _split_inline_label(text: str) -> tuple[str, str]:
     """``编制单位：某单位`` → (``编制单位``, ``某单位``); a bare label → (label, "")."""
-    m = re.match(r"^([^:：]{2,14})[:：]\s*(.*)$", text, re.S)
+    if ":" not in text and "：" not in text:
+        return text, ""
+    m = _INLINE_LABEL.match(text)
     if m and (vocab.header_field(m.group(1)) or vocab.breakdown_key(m.group(1))):
         return m.group(1), m.group(2).strip()
     return text, ""
@@ -290,14 +296,20 @@ def _split_inline_label(text: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------------- table
 
 
-def _columns(row: Row) -> dict[int, str]:
-    """Column index → role when the row is a table heading row, else {}."""
+def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, str]:
+    """Column index → role when the row is a table heading row, else {}.
+
+    ``cell_roles``: each cell's ``vocab.column_role``, when the caller has them already.
+    """
+    if cell_roles is None:
+        cell_roles = [vocab.column_role(t) if t else None for t in row.texts]
+    if "name" not in cell_roles:
+        return {}  # no 指标名称 heading: not a heading row (the common case, settled at once)
     roles: dict[int, str] = {}
     unknown: list[int] = []
-    for cell, text in zip(row.cells, row.texts, strict=True):
+    for cell, text, role in zip(row.cells, row.texts, cell_roles, strict=True):
         if not text:
             continue
-        role = vocab.column_role(text)
         if role is None:
             unknown.append(cell.col if cell.col is not None else len(roles))
             continue
@@ -441,12 +453,10 @@ def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     return RawIndicator(cells=placed, line=row.line, shifted=shifted, extra=rest)
 
 
-def _is_subheading(row: Row) -> bool:
+def _is_subheading(row: Row, cell_roles: list[str | None]) -> bool:
     """A second heading line inside the table (``2021年实际实现值 | 预期2022年实现值``)."""
-    texts = [t for t in row.texts if t]
-    return bool(texts) and all(
-        vocab.column_role(t) is not None or _ACTUAL.match(_WS.sub("", t)) for t in texts
-    )
+    filled = [(t, r) for t, r in zip(row.texts, cell_roles, strict=True) if t]
+    return bool(filled) and all(r is not None or _ACTUAL.match(_WS.sub("", t)) for t, r in filled)
 
 
 _ACTUAL = re.compile(
@@ -460,7 +470,7 @@ def _continues_weight(row: Row, form: RawForm) -> bool:
     if len(cells) != 1 or "weight" not in form.columns.values():
         return False
     last = form.indicators[-1]
-    return "weight" not in last.cells and bool(re.fullmatch(r"\d+(\.\d+)?%?", clean(cells[0].text)))
+    return "weight" not in last.cells and bool(_WEIGHT.fullmatch(clean(cells[0].text)))
 
 
 #: How well a cell's content suits a column role (None: it cannot stand there).
@@ -567,10 +577,10 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
 
 
-def _is_heading_part(row: Row) -> bool:
+def _is_heading_part(cell_roles: list[str | None], filled: int) -> bool:
     """Two or more cells, all column headings: a heading row the rendering broke over lines."""
-    texts = [t for t in row.texts if t]
-    return len(texts) >= 2 and all(vocab.column_role(t) for t in texts)
+    known = sum(1 for r in cell_roles if r)
+    return known >= 2 and known == filled
 
 
 def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:

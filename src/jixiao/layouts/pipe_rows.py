@@ -17,7 +17,7 @@ def detect(lines: list[str]) -> float:
     body = [ln for ln in lines if ln.strip()]
     if not body:
         return 0.0
-    piped = sum(1 for ln in body if ln.count("|") >= 2 or _RULE.match(ln))
+    piped = sum(1 for ln in body if ln.count("|") >= 2 or ("--" in ln and _RULE.match(ln)))
     return 0.95 * piped / len(body)
 
 
