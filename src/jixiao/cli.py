@@ -29,6 +29,7 @@ from jixiao.runstore import (
     run_jobs,
     stored_payloads,
 )
+from jixiao.runtime import tune_for_batch
 from jixiao.synth_command import synth_command
 
 app = typer.Typer(
@@ -38,6 +39,12 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+@app.callback()
+def _main() -> None:
+    """Every command is a batch run: tune the process for it."""
+    tune_for_batch()
 
 
 @app.command()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao import __version__
+from jixiao.runtime import tune_for_batch
 
 STORE_NAME = ".jixiao-run.sqlite"
 
@@ -153,7 +154,7 @@ def run_jobs(jobs: list[Job], workers: int, on_done: Callable[[Job, dict[str, An
         for job in jobs:
             on_done(*process(job))
         return
-    with get_context("spawn").Pool(workers) as pool:
+    with get_context("spawn").Pool(workers, initializer=tune_for_batch) as pool:
         for job, payload in pool.imap_unordered(process, jobs, chunksize=4):
             on_done(job, payload)
 
