@@ -38,15 +38,23 @@ def text_wraps(document: str) -> bool:
     return bool(_WRAPPED.search(document))
 
 
-def check_form(form: Form, document: str, wraps: bool | None = None) -> None:
+def check_form(
+    form: Form, document: str, wraps: bool | None = None, seen: dict[str, str | None] | None = None
+) -> None:
     """Run every cross-row check on one form; ``document`` is the text it may cite as evidence
-    (the file, or a window of it around the form: see ``evidence_window``)."""
+    (the file, or a window of it around the form: see ``evidence_window``).
+
+    ``seen``: truncation verdicts by name against this same ``document``, shared by the forms
+    that cite it (a file prints the same names in form after form).
+    """
     _weight_copies(form)
     if wraps is None:
         wraps = text_wraps(document)
+    if seen is None:
+        seen = {}
     for ind in form.indicators:
         _unit_missing(ind)
-        _truncated(ind, document, wraps)
+        _truncated(ind, document, wraps, seen)
 
 
 #: A PDF line wrap left inside a cell: CJK, a blank, CJK (``服务对象满 意度``).
@@ -143,12 +151,14 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(jieba_tokenizer().cut(text, HMM=False))  # type: ignore[attr-defined]
 
 
-def _truncated(ind: Indicator, document: str, wraps: bool) -> None:
+def _truncated(ind: Indicator, document: str, wraps: bool, seen: dict[str, str | None]) -> None:
     """Flag a name that stops mid-word: an unclosed bracket, a dangling word, a cut word."""
     name = ind.name
     if not name or "value_in_name" in ind.flags:
         return
-    reason = truncation_reason(name, document, wraps)
+    if name not in seen:
+        seen[name] = truncation_reason(name, document, wraps)
+    reason = seen[name]
     if reason:
         ind.add_flag("name_truncated", reason, *(c for c in [ind.source.cells.get("name")] if c))
 

@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 from jixiao import vocab
 from jixiao.layouts.base import clean
 from jixiao.parse import RawForm, RawIndicator
-from jixiao.schema import Cell, Form, FormSource, Indicator, Repair
+from jixiao.schema import Cell, Form, FormSource, Indicator, IndicatorSource, Repair
 
 _WS = re.compile(r"\s+")
 
@@ -309,33 +309,33 @@ def _year(raw: RawForm, title: str) -> int | None:
 
 
 def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -> Indicator:
-    """One typed indicator; ``level1``/``level2`` are inherited from the row above (merged cells)."""
+    """One typed indicator; ``level1``/``level2`` are inherited from the row above (merged cells).
+
+    Fields are worked out first and the record is built once (a model's attribute writes are
+    slow enough to matter at a hundred thousand forms); flags follow in the order found.
+    """
     cells = row.cells
     name_cell = cells["name"]
-    ind = Indicator(name_raw=clean(name_cell.text))
-    ind.source.line = row.line
-    ind.source.cells = dict(cells)
+    flags: list[tuple[str, str, tuple[Cell, ...]]] = []
 
     # ---- levels: own columns (inherited down merged cells), else the name's wrapper
     own1 = vocab.canon_level1(cells["level1"].text) if "level1" in cells else None
     own2 = vocab.canon_level2(cells["level2"].text) if "level2" in cells else None
     if own1:
         # A 一级 label printed mid-block (merged cell) keeps the 二级 running above it.
-        ind.level1 = own1
-        ind.level2 = own2 or (level2 if level1 in (None, own1) else None)
+        level2 = own2 or (level2 if level1 in (None, own1) else None)
+        level1 = own1
     else:
-        ind.level1 = level1
-        ind.level2 = own2 or level2
+        level2 = own2 or level2
 
     name = clean_name(name_cell.text)
     name = _NUMBERING.sub("", name)
     wrapped = _WRAPPER.match(name)
     if wrapped:
-        ind.level1 = vocab.canon_level1(wrapped.group("l1"))
+        level1 = vocab.canon_level1(wrapped.group("l1"))
         l2 = wrapped.group("l2")
-        ind.level2 = vocab.canon_level2(l2) if l2 else None
+        level2 = vocab.canon_level2(l2) if l2 else None
         name = wrapped.group("name")
-    ind.name = name or None
 
     # ---- operator column: an operator, or a category / 定性 that does not belong there
     kind_hint: str | None = None
@@ -349,18 +349,15 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         operator = parse_operator(op_text)
         if operator is None:
             if op_text in vocab.CATEGORY_WORDS:
-                if not ind.level1:
-                    ind.level1 = vocab.CATEGORY_WORDS[op_text]
-                ind.add_flag(
-                    "category_in_operator", f"指标性质 holds the category {op_text!r}", op_cell
-                )
+                level1 = level1 or vocab.CATEGORY_WORDS[op_text]
+                reason = f"指标性质 holds the category {op_text!r}"
+                flags.append(("category_in_operator", reason, (op_cell,)))
             elif op_text in vocab.QUALITATIVE_MARKERS or op_text in vocab.QUANTITATIVE_MARKERS:
                 kind_hint = (
                     "qualitative" if op_text in vocab.QUALITATIVE_MARKERS else "quantitative"
                 )
-                ind.add_flag(
-                    "category_in_operator", f"指标性质 holds {op_text!r}, not an operator", op_cell
-                )
+                reason = f"指标性质 holds {op_text!r}, not an operator"
+                flags.append(("category_in_operator", reason, (op_cell,)))
     type_cell = cells.get("value_type")
     if type_cell is not None:
         t = _WS.sub("", clean(type_cell.text))
@@ -372,9 +369,9 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     # ---- value
     value_cell = cells.get("value")
     parsed = parse_value(value_cell.text) if value_cell is not None else _NO_VALUE
-    ind.value = parsed.value
-    ind.value_kind = parsed.kind
-    ind.operator = operator or parsed.operator  # type: ignore[assignment]
+    value = parsed.value
+    value_kind = parsed.kind
+    operator = operator or parsed.operator
 
     # ---- unit column: a unit, a qualitative marker, or something that is not a unit
     unit: str | None = parsed.unit
@@ -386,34 +383,51 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         elif (canon := canon_unit(u_text)) is not None:
             unit = canon
         else:
-            ind.add_flag("unit_invalid", f"unit cell {u_text!r} is not a unit", unit_cell)
+            flags.append(("unit_invalid", f"unit cell {u_text!r} is not a unit", (unit_cell,)))
     if kind_hint == "qualitative":
-        ind.value_kind = "qualitative"
+        value_kind = "qualitative"
         unit = None
-        if isinstance(ind.value, int | float):
-            ind.value = str(clean(value_cell.text)) if value_cell is not None else None
-    elif ind.value_kind is None and (unit is not None or kind_hint == "quantitative"):
-        ind.value_kind = "quantitative"
-    if ind.value_kind == "qualitative":
+        if isinstance(value, int | float):
+            value = str(clean(value_cell.text)) if value_cell is not None else None
+    elif value_kind is None and (unit is not None or kind_hint == "quantitative"):
+        value_kind = "quantitative"
+    if value_kind == "qualitative":
         unit = None
-    ind.unit = unit
 
     # ---- weight
     weight_cell = cells.get("weight")
+    weight = None
     if weight_cell is not None and clean(weight_cell.text):
-        ind.weight = to_number(clean(weight_cell.text).rstrip("%％分"))
+        weight = to_number(clean(weight_cell.text).rstrip("%％分"))
 
     # ---- a unit printed in the name: ``开展小型水利工程建设(个)``
-    bracket = _NAME_UNIT.match(ind.name or "")
+    alternatives: list[str] = []
+    bracket = _NAME_UNIT.match(name)
     if (
         bracket
-        and canon_unit(bracket.group("unit"))
-        and ind.unit in (None, canon_unit(bracket.group("unit")))
+        and (bracket_unit := canon_unit(bracket.group("unit")))
+        and unit in (None, bracket_unit)
     ):
-        ind.name_alternatives = [ind.name or ""]
-        ind.name = bracket.group("name")
-        if ind.value_kind != "qualitative":
-            ind.unit = canon_unit(bracket.group("unit"))
+        alternatives = [name]
+        name = bracket.group("name")
+        if value_kind != "qualitative":
+            unit = bracket_unit
+
+    ind = Indicator(
+        level1=level1,
+        level2=level2,
+        name=name or None,
+        name_alternatives=alternatives,
+        name_raw=clean(name_cell.text),
+        operator=operator,  # type: ignore[arg-type]  # OPERATOR_WORDS maps onto the Literal
+        value=value,
+        value_kind=value_kind,
+        unit=unit,
+        weight=weight,
+        source=IndicatorSource(line=row.line, cells=dict(cells)),
+    )
+    for flag, reason, evidence in flags:
+        ind.add_flag(flag, reason, *evidence)
 
     # ---- a target inside the name
     _move_target_out_of_name(ind)
@@ -428,8 +442,6 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         )
     if ind.value is None:
         ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
-        if ind.value_kind is None and ind.unit is None:
-            ind.value_kind = None
     return ind
 
 

@@ -455,8 +455,14 @@ def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
 
 def _is_subheading(row: Row, cell_roles: list[str | None]) -> bool:
     """A second heading line inside the table (``2021年实际实现值 | 预期2022年实现值``)."""
-    filled = [(t, r) for t, r in zip(row.texts, cell_roles, strict=True) if t]
-    return bool(filled) and all(r is not None or _ACTUAL.match(_WS.sub("", t)) for t, r in filled)
+    seen = False
+    for text, role in zip(row.texts, cell_roles, strict=True):
+        if not text:
+            continue
+        if role is None and not _ACTUAL.match(_WS.sub("", text)):
+            return False  # an indicator row fails on its first cell
+        seen = True
+    return seen
 
 
 _ACTUAL = re.compile(

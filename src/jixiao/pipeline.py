@@ -71,6 +71,7 @@ def normalize_rows(
     raw_forms, _preamble = split_forms(rows, positional)
     wraps = defects.text_wraps(text)
     line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0))
+    seen: dict[str, str | None] = {}  # truncation verdicts against the whole text
     result = FileResult(file=name, encoding=encoding, layout=layout)
     if not raw_forms:
         reason = (
@@ -104,8 +105,8 @@ def normalize_rows(
             )
             continue
         form = build_form(raw, name, len(result.forms), encoding, layout)
-        start, end = _span(raw, line_offsets)
-        defects.check_form(form, defects.evidence_window(text, start, end), wraps)
+        evidence = defects.evidence_window(text, *_span(raw, line_offsets))
+        defects.check_form(form, evidence, wraps, seen if evidence is text else None)
         if not raw.columns:
             result.rejects.append(
                 Reject(

@@ -24,8 +24,8 @@ def rows(lines: list[str]) -> list[Row]:
     for i, line in enumerate(lines, 1):
         if not line.replace("\t", "").strip().strip("-—"):
             continue  # blank, or a rule line (``-----``)
-        cells = [Cell(t, i, j) for j, t in enumerate(line.split("\t"))]
-        while len(cells) > 1 and not clean(cells[-1].text):
-            cells.pop()
-        out.append(Row(cells))
+        parts = line.split("\t")
+        while len(parts) > 1 and not clean(parts[-1]):
+            parts.pop()
+        out.append(Row([Cell(t, i, j) for j, t in enumerate(parts)]))
     return out
