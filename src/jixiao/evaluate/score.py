@@ -17,7 +17,7 @@ one of them is a ratio in 0..1 where higher is better, so "below baseline" alway
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -469,28 +469,44 @@ def _score_review(
 
 @dataclass(frozen=True)
 class GoldenCase:
-    """One case of a golden directory: its input file and expected records."""
+    """One case of a golden directory: its input file and where its expected records are.
+
+    The records are read when the case is scored, not when the directory is loaded, so a
+    golden set of any size is held in memory one case at a time.
+    """
 
     name: str
     input: Path
-    expected: list[Record]
-    review: list[Record] | None
+    expected_path: Path
+    review_path: Path | None
     layout: str
 
+    def expected(self) -> list[Record]:
+        """The expected forms, in the contract's format."""
+        return list(_iter_jsonl(self.expected_path))
 
-def _read_jsonl(path: Path) -> list[Record]:
-    out: list[Record] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(str(path), f"line {n}: not JSON ({exc.msg})") from exc
-        if not isinstance(rec, dict):
-            raise InputError(str(path), f"line {n}: expected a JSON object")
-        out.append(rec)
-    return out
+    def review(self) -> list[Record] | None:
+        """The expected review findings, or None when the case has no review labels."""
+        return list(_iter_jsonl(self.review_path)) if self.review_path else None
+
+
+def _iter_jsonl(path: Path) -> Iterator[Record]:
+    """The objects of a JSONL file, read line by line; a bad line names the file and line."""
+    with path.open(encoding="utf-8") as lines:
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(str(path), f"line {n}: not JSON ({exc.msg})") from exc
+            if not isinstance(rec, dict):
+                raise InputError(str(path), f"line {n}: expected a JSON object")
+            if path.name.endswith(".review.jsonl") and not (
+                isinstance(rec.get("form"), int) and isinstance(rec.get("code"), str)
+            ):
+                raise InputError(str(path), f"finding {n}: needs an integer form and a code")
+            yield rec
 
 
 def _layouts(golden_dir: Path) -> dict[str, str]:
@@ -532,19 +548,12 @@ def load_golden(golden_dir: Path) -> tuple[list[GoldenCase], list[str]]:
             warnings.append(f"{path}: no expected/{name}.jsonl, case skipped")
             continue
         rev = expected_dir / f"{name}.review.jsonl"
-        review = _read_jsonl(rev) if rev.exists() else None
-        for n, f in enumerate(review or [], 1):
-            if not isinstance(f.get("form"), int) or not isinstance(f.get("code"), str):
-                raise InputError(str(rev), f"finding {n}: needs an integer form and a code")
-        cases.append(
-            GoldenCase(
-                name=name,
-                input=path,
-                expected=_read_jsonl(exp),
-                review=review,
-                layout=layouts.get(name, "unknown"),
-            )
-        )
+        review = rev if rev.exists() else None
+        for labels in (exp, review):
+            if labels is not None:
+                for _ in _iter_jsonl(labels):  # fail before a long run, not in the middle
+                    pass
+        cases.append(GoldenCase(name, path, exp, review, layouts.get(name, "unknown")))
     for exp in sorted(expected_dir.glob("*.jsonl")):
         stem = exp.name.removesuffix(".jsonl")
         if not stem.endswith(".review") and stem not in inputs:
@@ -688,7 +697,7 @@ def run_eval(
             forms, findings = producer(case.input)
         except Exception as exc:  # any crash is a result to report, not a reason to stop
             forms, findings, error = [], [], f"{type(exc).__name__}: {exc}"
-        cs = score_case(case.expected, forms, case.review, findings)
+        cs = score_case(case.expected(), forms, case.review(), findings)
         results[case.name] = CaseResult(
             name=case.name,
             layout=case.layout,
