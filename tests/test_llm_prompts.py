@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +81,30 @@ def test_editing_a_prompt_changes_its_hash(tmp_path):
     before = load_prompt("t", tmp_path).sha256
     (tmp_path / "t.md").write_text(GOOD + "\n", encoding="utf-8")
     assert load_prompt("t", tmp_path).sha256 != before
+
+
+def test_prompts_ship_in_the_wheel(tmp_path):
+    """A built wheel carries ``prompts/`` as ``jixiao/prompts`` (where the package reads them).
+
+    Built offline from a copy of the tree (``--no-build-isolation``), so the checkout is
+    left untouched and no index is needed.
+    """
+    pytest.importorskip("wheel")
+    root = Path(__file__).resolve().parents[1]
+    tree = tmp_path / "tree"
+    for part in ("src", "prompts"):
+        # No *.egg-info: its stale file list would smuggle the prompts in whatever the config.
+        ignore = shutil.ignore_patterns("*.egg-info", "__pycache__")
+        shutil.copytree(root / part, tree / part, symlinks=True, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, tree / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(tmp_path / "dist"), str(tree)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("jixiao-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        for prompt in sorted((root / "prompts").glob("*.md")):
+            assert z.read(f"jixiao/prompts/{prompt.name}") == prompt.read_bytes()

@@ -26,8 +26,9 @@ from string import Template
 
 from jixiao.errors import ConfigError
 
-#: ``prompts/`` at the repository root (src/jixiao/llm/prompts.py → ../../../prompts).
-PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
+#: ``jixiao/prompts/``: in a checkout a link to ``prompts/`` at the repository root (where
+#: prompts are edited and reviewed), in a built wheel a copy of it (package data).
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 
 _SECTION = re.compile(r"^=== (system|user) ===[ \t]*$", re.MULTILINE)
 _NAME = re.compile(r"^[a-z0-9_]+$")
