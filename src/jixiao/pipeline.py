@@ -117,7 +117,15 @@ def normalize_rows(
                     reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
                 )
             )
-        for cell in raw.unplaced:
+        leftovers = [
+            (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
+        ]
+        leftovers += [
+            (cell, "cell in an indicator row that no column of the table claims")
+            for row in raw.indicators
+            for cell in row.extra
+        ]
+        for cell, why in leftovers:
             if _worth_reporting(cell.text):
                 result.rejects.append(
                     Reject(
@@ -125,7 +133,7 @@ def normalize_rows(
                         kind="row",
                         form_index=len(result.forms),
                         line=cell.line,
-                        reason="cell not understood (no label or column claims it)",
+                        reason=why,
                         text=clean(cell.text)[:200],
                     )
                 )
