@@ -177,7 +177,7 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
     if _DANGLING.search(name) and len(name) >= 4:
         return f"ends on a dangling word ({_DANGLING.search(name).group(0)})"  # type: ignore[union-attr]
     last = name[-1]
-    if not ("\u4e00" <= last <= "\u9fff"):
+    if not ("\u4e00" <= last <= "\u9fff") or name.endswith(_FINAL_WORDS):
         return None
     if wraps and len(name) in _CELL_WIDTHS:
         # A name that fills a wrapped cell exactly while the document prints it longer.
@@ -243,6 +243,10 @@ _CELL_WIDTHS = {5, 10}
 #: Continuations that are table vocabulary, not the rest of a name (满意度 → 满意度指标).
 _FORM_WORD = re.compile(r"[指率]")
 
+
+#: Two-character words that end a name although their last character usually starts a word
+#: (用时 is complete; 信息传播时 is cut from 时效).
+_FINAL_WORDS = ("用时", "工时", "学时", "课时", "小时", "及时", "准时", "按时", "实时", "历时")
 
 #: Characters that in these forms begin a two-character word and rarely end a name.
 _CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综人时")

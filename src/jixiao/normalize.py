@@ -319,12 +319,17 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     flags: list[tuple[str, str, tuple[Cell, ...]]] = []
 
     # ---- levels: own columns (inherited down merged cells), else the name's wrapper
-    own1 = vocab.canon_level1(cells["level1"].text) if "level1" in cells else None
+    stated1 = clean(cells["level1"].text) if "level1" in cells else ""
+    own1 = vocab.canon_level1(stated1) if stated1 else None
     own2 = vocab.canon_level2(cells["level2"].text) if "level2" in cells else None
     if own1:
         # A 一级 label printed mid-block (merged cell) keeps the 二级 running above it.
         level2 = own2 or (level2 if level1 in (None, own1) else None)
         level1 = own1
+    elif stated1 and vocab.canon_level2(stated1):
+        # A 一级 label that is none of the four (过程管理指标): a new block with no canonical
+        # level1, so nothing is inherited from the block above.
+        level1, level2 = None, own2
     else:
         level2 = own2 or level2
 

@@ -60,6 +60,8 @@ class RawForm:
     unplaced: list[Cell] = field(default_factory=list)  # non-empty cells nothing claimed
     notes: list[str] = field(default_factory=list)
     pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
+    cell_stream: bool = False  # one cell per row, no row delimiter: rows are rebuilt by content
+    stream: list[Cell] = field(default_factory=list)  # cells of the stream row being rebuilt
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -92,6 +94,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form is not None and form.indicators and _has_label(row, "project_name")
         )
         if starts_new:
+            if form is not None:
+                _flush_stream(form)
             page_title = forms[-1].title if forms else None
             form = RawForm(title=title, line_start=row.line)
             if title is None:
@@ -117,20 +121,28 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             continue
         roles = [vocab.column_role(t) if t else None for t in texts]
         columns = _columns(row, roles)
-        if not columns and _is_heading_part(roles, len(filled)):
+        stream_heading = False
+        if not columns and (
+            _is_heading_part(roles, len(filled))
+            or (not positional and len(filled) == 1 and any(roles))
+        ):
             row, used = _join_heading_lines(rows, i)
             roles = [vocab.column_role(t) if t else None for t in row.texts]
             columns = _columns(row, roles)
             if columns:
+                stream_heading = len(filled) == 1 and used == len(row.cells)
                 i += used - 1
         if columns:
+            _flush_stream(form)
             form.pending.clear()
             if not form.columns:
                 form.columns = columns
+                form.cell_stream = stream_heading
             in_table = True
             i += 1
             continue
         if in_table and any(_TABLE_END.search(t) for t in filled[:2]):
+            _flush_stream(form)
             in_table = False
             i += 1
             continue
@@ -139,6 +151,10 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             continue
         if in_table and form.indicators and _continues_weight(row, form):
             form.indicators[-1].cells["weight"] = row.nonempty()[0]
+            i += 1
+            continue
+        if in_table and form.cell_stream and len(filled) == 1 and not _is_header_row(row):
+            _stream_cell(form, row.nonempty()[0])
             i += 1
             continue
         if in_table and not _is_header_row(row):
@@ -157,9 +173,12 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
                 form.unplaced.extend(row.nonempty())
             i += used
             continue
+        _flush_stream(form)
         in_table = False
         _read_header(row, form)
         i += 1
+    if form is not None:
+        _flush_stream(form)
     return forms, preamble
 
 
@@ -307,9 +326,11 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         return {}  # no 指标名称 heading: not a heading row (the common case, settled at once)
     roles: dict[int, str] = {}
     unknown: list[int] = []
-    for cell, text, role in zip(row.cells, row.texts, cell_roles, strict=True):
+    for k, (cell, text, role) in enumerate(zip(row.cells, row.texts, cell_roles, strict=True)):
         if not text:
             continue
+        if role == "name" and _WS.sub("", text) == "级指标" and "level2" in cell_roles[k + 1 :]:
+            role = "level1"  # 一级指标 with its first character lost: it stands before 二级指标
         if role is None:
             unknown.append(cell.col if cell.col is not None else len(roles))
             continue
@@ -451,6 +472,63 @@ def _read_by_content(row: Row, columns: dict[int, str]) -> RawIndicator | None:
                 rest.remove(found)
     shifted = [r for r, c in placed.items() if r in home and c.col != home[r]]
     return RawIndicator(cells=placed, line=row.line, shifted=shifted, extra=rest)
+
+
+def _stream_cell(form: RawForm, cell: Cell) -> None:
+    """Take the next cell of a cell stream; a row is complete at its value, or when a level
+    label follows a named row (a qualitative value, or none)."""
+    kind = classify(cell.text)
+    named = any(classify(c.text) not in _LEVEL_KINDS for c in form.stream)
+    if kind in _LEVEL_KINDS and named:
+        _flush_stream(form)
+    form.stream.append(cell)
+    if kind == "value" and sum(1 for c in form.stream if classify(c.text) not in _LEVEL_KINDS) >= 2:
+        _flush_stream(form)
+
+
+_LEVEL_KINDS = ("level1", "level2")
+
+
+def _flush_stream(form: RawForm) -> None:
+    """Turn the buffered stream cells into an indicator: leading level labels, name, value.
+
+    Of several level labels, a canonical 一级 label (产出指标) is the level1 and the label
+    after it the level2; labels before it (a grouping above the 一级 column, 实施效果指标)
+    stay with the row as extras, reported. Without a canonical one, two labels are the 一级
+    and the 二级, and a lone label is a 二级 under the merged 一级 cell above. A buffer with
+    no name, or text with no level and no value, is not an indicator: its cells are reported
+    as unplaced.
+    """
+    cells, form.stream = form.stream, []
+    if not cells:
+        return
+    n = 0
+    while n < len(cells) and classify(cells[n].text) in _LEVEL_KINDS:
+        n += 1
+    levels, rest = cells[:n], cells[n:]
+    if not rest or (not levels and (len(rest) < 2 or classify(rest[1].text) != "value")):
+        form.unplaced.extend(cells)  # no name, or loose text after the table: not a row
+        return
+    canonical = [k for k, c in enumerate(levels) if classify(c.text) == "level1"]
+    first = canonical[-1] if canonical else 0
+    level1 = levels[first] if len(levels) > 1 or canonical else None
+    level2 = levels[first + 1] if len(levels) > first + 1 else None
+    if levels and not canonical and len(levels) == 1:
+        level2 = levels[0]  # a lone 二级 label: the 一级 cell above is merged over this row
+    extra = levels[:first] + levels[first + 2 :] + rest[2:]
+    placed = {
+        "level1": level1,
+        "level2": level2,
+        "name": rest[0],
+        "value": rest[1] if len(rest) > 1 else None,
+    }
+    form.indicators.append(
+        RawIndicator(
+            cells={role: c for role, c in placed.items() if c is not None},
+            line=rest[0].line,
+            extra=extra,
+        )
+    )
 
 
 def _is_subheading(row: Row, cell_roles: list[str | None]) -> bool:

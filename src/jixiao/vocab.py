@@ -435,7 +435,9 @@ BREAKDOWN_LABEL = re.compile(
 #: Labels that name a goal other than the annual one (used only when no annual goal is printed).
 OTHER_GOALS = re.compile(r"^(中期目标|项目总体目标|总体目标|长期目标|项目中期目标|中期滚动目标)$")
 #: Budget labels worded freely: ``本年度申请市财政预算资金`` (the year's amount, not 中期).
-BUDGET_PHRASE = re.compile(r"^(本年度|年度|当年|本年)\S{0,12}(预算|资金|金额)(总额|资金|数)?$")
+BUDGET_PHRASE = re.compile(
+    r"^(本年度|年度|当年|本年|本次下达|下达)\S{0,12}(预算|资金|金额|投资)(总额|资金|数)?$"
+)
 _LABEL_NOISE = re.compile(r"[（(][^（）()]{0,20}[）)]|^\d+[.、．]|^[一二三四五六七八九十]+[、.．]")
 
 
