@@ -7,13 +7,18 @@ into place when the run closes, so a killed run never leaves a half-written outp
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+import orjson
+
 from jixiao.schema import FileResult, Reject
+
+#: One JSON object per line; orjson (several times faster than ``json``): a bulk run spent a
+#: quarter of its time encoding records.
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
 
 CSV_COLUMNS = [
     "file",
@@ -55,7 +60,7 @@ class RunWriter:
 
     def _jsonl(self, name: str, record: dict[str, Any]) -> None:
         handle = self._files.get(name) or self._open(name)
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.write(orjson.dumps(record, option=_JSON_OPTIONS).decode())
 
     def add(self, result: FileResult) -> None:
         """Write every form and reject of one file."""

@@ -10,13 +10,14 @@ the number of workers, and flat in memory however many files there are.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from jixiao import __version__
 from jixiao.runtime import tune_for_batch
@@ -78,7 +79,7 @@ class RunStore:
         row = self.db.execute(
             "SELECT payload FROM files WHERE path=? AND sha256=? AND config=?", (path, sha, config)
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return orjson.loads(row[0]) if row else None
 
     def has(self, path: str, sha: str, config: str) -> bool:
         """Whether this file content is already done under this configuration."""
@@ -95,7 +96,7 @@ class RunStore:
             "INSERT INTO files (path, sha256, config, payload) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(path, sha256, config) DO UPDATE SET payload=excluded.payload, "
             "parses=files.parses + 1",
-            (path, sha, config, json.dumps(payload, ensure_ascii=False)),
+            (path, sha, config, orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)),
         )
         self.db.commit()
 
