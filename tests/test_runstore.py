@@ -128,5 +128,5 @@ def test_store_schema_is_pinned(tmp_path: Path) -> None:
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(files)")]
     finally:
         store.close()
-    assert applied == [name for name, _ in MIGRATIONS] == ["m001_files"]
+    assert applied == [name for name, _ in MIGRATIONS] == ["m001_files", "m002_parts"]
     assert columns == ["path", "sha256", "config", "payload", "parses", "done_at"]

@@ -7,12 +7,21 @@ window of the file around it. These tests pin that the window changes nothing a 
 
 from __future__ import annotations
 
-from conftest import SEEDS
+from pathlib import Path
 
+import pytest
+from conftest import SEEDS
+from typer.testing import CliRunner
+
+from jixiao import pipeline
+from jixiao.cli import app
 from jixiao.defects import EVIDENCE_MARGIN, evidence_window
-from jixiao.pipeline import normalize_text
+from jixiao.pipeline import iter_text, merge_parts, normalize_text
 from jixiao.repair.cascade import repair_forms
 from jixiao.repair.rules import Lexicon
+from jixiao.runstore import STORE_NAME, RunStore
+
+runner = CliRunner()
 
 
 def test_window_is_the_whole_text_when_small_and_bounded_when_large() -> None:
@@ -47,3 +56,44 @@ def test_lexicon_offers_names_that_extend_the_cut_most_frequent_first() -> None:
     assert lexicon.extending("网站升级改") == ["网站升级改造", "网站升级改版上线"]
     assert lexicon.extending("网站升级改造") == []
     assert lexicon.extending("无关名称") == []
+
+
+def archive_of(seed: int, copies: int) -> str:
+    return "\n".join([SEEDS[seed].read_text(encoding="utf-8")] * copies)
+
+
+def test_a_long_dump_is_parsed_in_parts_with_the_same_result() -> None:
+    text = archive_of(3, 60)
+    whole = merge_parts(iter_text(text, "a.txt", part_chars=10 * len(text)))
+    parts = list(iter_text(text, "a.txt", part_chars=150_000))
+    assert len(parts) >= 3
+    joined = merge_parts(iter(parts))
+    assert [f.contract() for f in joined.forms] == [f.contract() for f in whole.forms]
+    assert [f.provenance() for f in joined.forms] == [f.provenance() for f in whole.forms]
+    assert joined.rejects == whole.rejects
+    # Each part starts at a form title, and line numbers stay the file's own.
+    lines = text.split("\n")
+    for part in parts[1:]:
+        first = part.forms[0].source.line_start
+        assert first is not None and "绩效目标表" in lines[first - 1]
+
+
+def test_normalize_writes_every_part_of_a_long_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive.txt"
+    archive.write_text(archive_of(0, 12), encoding="utf-8")
+    whole, parted = tmp_path / "whole", tmp_path / "parted"
+    for out in (whole, parted):
+        if out is parted:
+            monkeypatch.setattr(pipeline, "PART_CHARS", 10_000)
+        run = runner.invoke(app, ["normalize", str(archive), "-o", str(out), "-j", "1", "-q"])
+        assert run.exit_code == 0, run.output
+    store = RunStore(parted / STORE_NAME)
+    try:
+        (n_parts,) = store.db.execute("SELECT count(*) FROM parts").fetchone()
+    finally:
+        store.close()
+    assert n_parts >= 3
+    for name in ("forms.jsonl", "indicators.csv", "rejects.jsonl"):
+        assert (parted / name).read_bytes() == (whole / name).read_bytes(), name

@@ -4,4 +4,4 @@ from jixiao.pipeline import normalize_bytes, normalize_path
 from jixiao.schema import FileResult, Form, Indicator
 
 __all__ = ["FileResult", "Form", "Indicator", "normalize_bytes", "normalize_path"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -109,20 +109,20 @@ def normalize(
                 rejects=0,
             )
 
-            def done(job: Job, payload: dict[str, Any]) -> None:
-                store.put(job.path, job.sha, key, payload)
+            def done(job: Job, totals: dict[str, int]) -> None:
+                store.done(job.path, job.sha, key, totals)
                 progress.update(
                     task,
                     advance=1,
-                    forms=progress.tasks[0].fields["forms"] + len(payload["forms"]),
-                    rejects=progress.tasks[0].fields["rejects"] + len(payload["rejects"]),
+                    forms=progress.tasks[0].fields["forms"] + totals["forms"],
+                    rejects=progress.tasks[0].fields["rejects"] + totals["rejects"],
                 )
 
-            run_jobs(todo, workers, done)
+            run_jobs(todo, workers, out / STORE_NAME, done)
         with RunWriter(out) as writer:
+            counts["files"] = len(all_jobs)
             for payload in stored_payloads(store, all_jobs):
                 writer.add_payload(payload)
-                counts["files"] += 1
                 counts["forms"] += len(payload["forms"])
                 counts["rejects"] += len(payload["rejects"])
                 counts["queued"] += len(payload["queue"])

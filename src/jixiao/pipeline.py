@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
 
-from jixiao import defects, layouts, readers
+from jixiao import defects, layouts, readers, vocab
 from jixiao.errors import InputError
 from jixiao.ingest import decode
 from jixiao.layouts.base import Row, clean
@@ -19,12 +19,24 @@ from jixiao.normalize import build_form
 from jixiao.parse import RawForm, split_forms
 from jixiao.schema import FileResult, Reject
 
+_WS = re.compile(r"\s+")
+
 #: File suffixes read by the text pipeline (others are skipped when walking a directory).
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""}
 
 
+#: Text dumps longer than this (characters) are parsed in parts, each cut just before a form
+#: title, so memory follows the part, not the file (a whole archive dumped into one file).
+PART_CHARS = 150_000
+
+
 def normalize_bytes(data: bytes, name: str) -> FileResult:
-    """Parse one source file's bytes into forms and rejects; never raises for bad input.
+    """Parse one source file's bytes into forms and rejects; never raises for bad input."""
+    return merge_parts(iter_bytes(data, name))
+
+
+def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterator[FileResult]:
+    """One file's results, part by part (one part unless it is a long text dump).
 
     The format comes from the bytes, not the name: Word, Excel, PDF, HTML and images go
     through their readers (``jixiao.readers``), everything else is decoded as a text dump.
@@ -38,18 +50,102 @@ def normalize_bytes(data: bytes, name: str) -> FileResult:
                 from jixiao.readers.ocr import flag_low_confidence
 
                 flag_low_confidence(result, rows)
-            return result
+            yield result
+            return
         source = decode(data, name)
     except InputError as exc:
-        return FileResult(file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason)])
-    return normalize_text(source.text, name, source.encoding)
+        yield FileResult(file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason)])
+        return
+    del data  # the decoded text is all the parts need: a long dump is not held twice
+    yield from iter_text(source.text, name, source.encoding, part_chars)
 
 
 def normalize_text(text: str, name: str = "<text>", encoding: str | None = None) -> FileResult:
     """Parse decoded text: choose the layout, split into forms, build and check each form."""
-    lines = text.split("\n")
-    layout, _score = layouts.choose(lines)
-    return normalize_rows(layout.rows(lines), name, encoding, layout.name, text, layout.positional)
+    return merge_parts(iter_text(text, name, encoding))
+
+
+def iter_text(
+    text: str, name: str = "<text>", encoding: str | None = None, part_chars: int | None = None
+) -> Iterator[FileResult]:
+    """Decoded text's results part by part (parts of about ``part_chars`` characters, by
+    default ``PART_CHARS``); line numbers and form indices stay the file's."""
+    forms = 0
+    parts = list(_part_starts(text, part_chars or PART_CHARS))
+    wraps = defects.text_wraps(text)  # a property of the whole dump, not of one part
+    for k, (start, first_line) in enumerate(parts):
+        end = parts[k + 1][0] if k + 1 < len(parts) else len(text)
+        piece = text[start:end]
+        lines = piece.split("\n")
+        layout, _score = layouts.choose(lines)
+        # The evidence around the part's edge forms is what the whole text would give them.
+        around = max(0, start - defects.EVIDENCE_MARGIN)
+        result = normalize_rows(
+            layout.rows(lines, first_line),
+            name,
+            encoding,
+            layout.name,
+            piece,
+            layout.positional,
+            first_line=first_line,
+            first_form=forms,
+            last_part=k + 1 == len(parts),
+            wraps=wraps,
+            evidence=(text[around : end + defects.EVIDENCE_MARGIN], start - around)
+            if len(parts) > 1
+            else None,
+        )
+        forms += len(result.forms)
+        yield result
+
+
+def merge_parts(parts: Iterable[FileResult]) -> FileResult:
+    """The parts of one file as one result (the first part names the layout)."""
+    merged: FileResult | None = None
+    for part in parts:
+        if merged is None:
+            merged = part
+        else:
+            merged.forms.extend(part.forms)
+            merged.rejects.extend(part.rejects)
+    if merged is None:
+        raise ValueError("no parts to merge")
+    return merged
+
+
+def _part_starts(text: str, part_chars: int) -> Iterator[tuple[int, int]]:
+    """(offset, line number) where each part begins: the text's start, then the first form
+    title (a title line after a blank line, not after another title) past each
+    ``part_chars`` characters. Without such a title the part simply runs on."""
+    yield 0, 1
+    start, line = 0, 1
+    pos = text.find("绩效目标", part_chars)
+    while pos != -1:
+        begin = text.rfind("\n", 0, pos) + 1
+        stop = text.find("\n", pos)
+        stop = len(text) if stop == -1 else stop
+        if begin > start and _is_title_line(text[begin:stop]) and _opens_form(text, begin):
+            line += text.count("\n", start, begin)
+            start = begin
+            yield start, line
+            pos = text.find("绩效目标", start + part_chars)
+        else:
+            pos = text.find("绩效目标", stop)
+
+
+def _is_title_line(line: str) -> bool:
+    cells = [c for c in re.split(r"[\t|]", line) if clean(c)]
+    return len(cells) == 1 and bool(vocab.TITLE.match(_WS.sub("", clean(cells[0]))))
+
+
+def _opens_form(text: str, begin: int) -> bool:
+    """The title line at ``begin`` follows a blank line, and the line before that blank run
+    is not a title too (a page heading and its form title stay together)."""
+    before = text[max(0, begin - 2000) : begin].split("\n")[:-1]
+    if not before or clean(before[-1]):
+        return False
+    previous = next((ln for ln in reversed(before) if clean(ln)), "")
+    return not _is_title_line(previous)
 
 
 def normalize_rows(
@@ -59,19 +155,31 @@ def normalize_rows(
     layout: str,
     text: str | None = None,
     positional: bool = True,
+    *,
+    first_line: int = 1,
+    first_form: int = 0,
+    last_part: bool = True,
+    wraps: bool | None = None,
+    evidence: tuple[str, int] | None = None,
 ) -> FileResult:
     """Parse rows of cells (from a text layout or a document reader) into forms and rejects.
 
     ``text`` is the document's full text, the evidence base for cross-row checks; it is
-    rebuilt from the cells when a reader gives none.
+    rebuilt from the cells when a reader gives none. For one part of a long file, ``text``
+    is the part, starting at source line ``first_line``, its forms numbered from
+    ``first_form``; only the ``last_part`` can end inside a cut row; ``wraps`` is the whole
+    file's (see ``defects.text_wraps``), and ``evidence`` the file's text around the part with
+    the offset where the part starts in it.
     """
     if text is None:
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
     lines = text.split("\n")
     raw_forms, _preamble = split_forms(rows, positional)
-    wraps = defects.text_wraps(text)
+    if wraps is None:
+        wraps = defects.text_wraps(text)
     line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0))
-    seen: dict[str, str | None] = {}  # truncation verdicts against the whole text
+    context, shift = evidence or (text, 0)
+    seen: dict[str, str | None] = {}  # truncation verdicts against the whole context
     result = FileResult(file=name, encoding=encoding, layout=layout)
     if not raw_forms:
         reason = (
@@ -86,7 +194,7 @@ def normalize_rows(
                 Reject(
                     file=name,
                     kind="form",
-                    form_index=index,
+                    form_index=first_form + index,
                     line=raw.line_start,
                     reason="form title found but no header fields or indicator rows follow",
                     text=clean(raw.title.text) if raw.title else None,
@@ -104,15 +212,16 @@ def normalize_rows(
                 )
             )
             continue
-        form = build_form(raw, name, len(result.forms), encoding, layout)
-        evidence = defects.evidence_window(text, *_span(raw, line_offsets))
-        defects.check_form(form, evidence, wraps, seen if evidence is text else None)
+        form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
+        start, end = _span(raw, line_offsets, first_line)
+        cited = defects.evidence_window(context, shift + start, shift + end)
+        defects.check_form(form, cited, wraps, seen if cited is context else None)
         if not raw.columns:
             result.rejects.append(
                 Reject(
                     file=name,
                     kind="form",
-                    form_index=len(result.forms),
+                    form_index=first_form + len(result.forms),
                     line=raw.line_start,
                     reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
                 )
@@ -131,7 +240,7 @@ def normalize_rows(
                     Reject(
                         file=name,
                         kind="row",
-                        form_index=len(result.forms),
+                        form_index=first_form + len(result.forms),
                         line=cell.line,
                         reason=why,
                         text=clean(cell.text)[:200],
@@ -139,7 +248,8 @@ def normalize_rows(
                 )
         result.forms.append(form)
     last = raw_forms[-1].indicators[-1] if raw_forms[-1].indicators else None
-    if last is not None and last.short and last.line == _last_line(lines) and result.forms:
+    at_end = last_part and last is not None and last.line == first_line - 1 + _last_line(lines)
+    if last is not None and last.short and at_end and result.forms:
         form = result.forms[-1]
         cut = form.indicators[-1]
         reason = "file ends inside a table row: the text looks truncated"
@@ -154,7 +264,7 @@ def normalize_rows(
             Reject(
                 file=name,
                 kind="row",
-                form_index=len(result.forms) - 1,
+                form_index=first_form + len(result.forms) - 1,
                 line=last.line,
                 reason=reason,
                 text=cut.name_raw,
@@ -163,15 +273,13 @@ def normalize_rows(
     return result
 
 
-def _span(raw: RawForm, line_offsets: list[int]) -> tuple[int, int]:
-    """Character offsets where a form's first line starts and its last line ends."""
+def _span(raw: RawForm, line_offsets: list[int], first_line: int) -> tuple[int, int]:
+    """Character offsets where a form's first line starts and its last line ends, in a text
+    whose first line is source line ``first_line``."""
     last = len(line_offsets) - 1
-    first_line = raw.line_start or 1
-    last_line = raw.line_end or first_line
-    return (
-        line_offsets[min(max(first_line - 1, 0), last)],
-        line_offsets[min(max(last_line, 0), last)],
-    )
+    start = (raw.line_start or first_line) - first_line  # 0-based line within the text
+    end = (raw.line_end or raw.line_start or first_line) - first_line + 1
+    return line_offsets[min(max(start, 0), last)], line_offsets[min(max(end, 0), last)]
 
 
 def _last_line(lines: list[str]) -> int:
@@ -192,13 +300,21 @@ def _worth_reporting(text: str) -> bool:
 
 def normalize_path(path: Path) -> FileResult:
     """Parse one source file from disk; an unreadable file becomes a reject."""
+    return merge_parts(iter_path(path))
+
+
+def iter_path(path: Path) -> Iterator[FileResult]:
+    """One file from disk, part by part (see ``iter_bytes``); unreadable: one reject."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return FileResult(
+        yield FileResult(
             file=str(path), rejects=[Reject(file=str(path), reason=f"cannot read: {exc}")]
         )
-    return normalize_bytes(data, str(path))
+        return
+    parts = iter_bytes(data, str(path))
+    del data  # held by the parts until they are decoded, then let go
+    yield from parts
 
 
 def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:

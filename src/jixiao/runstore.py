@@ -1,8 +1,10 @@
 """Bulk runs: a process pool over files and a SQLite run store keyed by content hash.
 
-Each file is parsed (and repaired) once per content: its results go into the store the moment
-they arrive, so a run killed at any point (even ``kill -9``) resumes where it stopped, and an
-unchanged file is never parsed again. Outputs are written only at the end, streamed from the
+Each file is parsed (and repaired) once per content: the worker writes its results into the
+store part by part as they are made (a long dump is parsed in parts, so memory follows the
+part, not the file), and the file is marked done when its last part is in. A run killed at
+any point (even ``kill -9``) resumes where it stopped, and an unchanged file is never parsed
+again. Outputs are written only at the end, streamed from the
 store in input order, each to a temporary name renamed into place — deterministic whatever
 the number of workers, and flat in memory however many files there are.
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,10 @@ import orjson
 
 from jixiao import __version__
 from jixiao.runtime import tune_for_batch
+from jixiao.schema import FileResult
 
 STORE_NAME = ".jixiao-run.sqlite"
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 #: Numbered schema migrations, applied once each and recorded in ``migrations``.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -37,6 +42,21 @@ MIGRATIONS: list[tuple[str, str]] = [
             parses INTEGER NOT NULL DEFAULT 1,
             done_at TEXT NOT NULL DEFAULT (datetime('now')),
             PRIMARY KEY (path, sha256, config)
+        )
+        """,
+    ),
+    (
+        # A file's results in parts (a long dump is parsed part by part); ``files`` keeps a
+        # file's summary and marks it done once every part is in.
+        "m002_parts",
+        """
+        CREATE TABLE parts (
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            config TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            PRIMARY KEY (path, sha256, config, part)
         )
         """,
     ),
@@ -58,7 +78,7 @@ class RunStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path)
+        self.db = sqlite3.connect(path, timeout=60)  # workers write parts concurrently
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
@@ -74,12 +94,14 @@ class RunStore:
                 self.db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
         self.db.commit()
 
-    def get(self, path: str, sha: str, config: str) -> dict[str, Any] | None:
-        """The stored result of this file content under this configuration, if any."""
-        row = self.db.execute(
-            "SELECT payload FROM files WHERE path=? AND sha256=? AND config=?", (path, sha, config)
-        ).fetchone()
-        return orjson.loads(row[0]) if row else None
+    def parts(self, path: str, sha: str, config: str) -> Iterator[dict[str, Any]]:
+        """The stored parts of this file content under this configuration, in order."""
+        rows = self.db.execute(
+            "SELECT payload FROM parts WHERE path=? AND sha256=? AND config=? ORDER BY part",
+            (path, sha, config),
+        )
+        for (payload,) in rows:
+            yield orjson.loads(payload)
 
     def has(self, path: str, sha: str, config: str) -> bool:
         """Whether this file content is already done under this configuration."""
@@ -90,13 +112,33 @@ class RunStore:
             is not None
         )
 
-    def put(self, path: str, sha: str, config: str, payload: dict[str, Any]) -> None:
-        """Record one file's result, durably, before the next file is taken."""
+    def put_parts(
+        self, path: str, sha: str, config: str, payloads: Iterable[dict[str, Any]]
+    ) -> dict[str, int]:
+        """Store a file's parts as they come (a killed run's leftovers are replaced); returns
+        the file's totals. The file counts as done only once ``done`` records it."""
+        self.db.execute(
+            "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (path, sha, config)
+        )
+        totals = {"parts": 0, "forms": 0, "rejects": 0}
+        for payload in payloads:
+            self.db.execute(
+                "INSERT INTO parts (path, sha256, config, part, payload) VALUES (?, ?, ?, ?, ?)",
+                (path, sha, config, totals["parts"], orjson.dumps(payload, option=_OPTIONS)),
+            )
+            self.db.commit()
+            totals["parts"] += 1
+            totals["forms"] += len(payload["forms"])
+            totals["rejects"] += len(payload["rejects"])
+        return totals
+
+    def done(self, path: str, sha: str, config: str, totals: dict[str, int]) -> None:
+        """Mark one file done (its parts are all in), durably, before the next is taken."""
         self.db.execute(
             "INSERT INTO files (path, sha256, config, payload) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(path, sha256, config) DO UPDATE SET payload=excluded.payload, "
             "parses=files.parses + 1",
-            (path, sha, config, orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)),
+            (path, sha, config, orjson.dumps(totals)),
         )
         self.db.commit()
 
@@ -124,19 +166,33 @@ def config_key(stage: str, llm: str) -> str:
     return f"{stage}|{llm}|{__version__}"
 
 
-def process(job: Job) -> tuple[Job, dict[str, Any]]:
-    """Parse (and repair) one file into a JSON-ready payload; runs in a worker process."""
-    from jixiao.pipeline import normalize_path
+def process(job: Job, store_path: str) -> tuple[Job, dict[str, int]]:
+    """Parse (and repair) one file part by part into the store; runs in a worker process.
+
+    Parts go to the store as they are made, so a worker holds one part at a time however
+    long the file; the parent only hears the totals.
+    """
+    from jixiao.pipeline import iter_path
+
+    store = RunStore(Path(store_path))
+    try:
+        payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
+        return job, store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), payloads)
+    finally:
+        store.close()
+
+
+def _payload(result: FileResult, job: Job) -> dict[str, Any]:
+    """One part's JSON-ready result: records, provenance, rejects, review queue."""
     from jixiao.repair.cascade import repair_results
 
-    result = normalize_path(Path(job.path))
     queue: list[dict[str, Any]] = []
     cascade = ""
     if job.stage != "parse" and result.forms:
         stats = repair_results([result], job.stage, job.llm)
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)
-    payload = {
+    return {
         "file": result.file,
         "encoding": result.encoding,
         "layout": result.layout,
@@ -146,23 +202,26 @@ def process(job: Job) -> tuple[Job, dict[str, Any]]:
         "queue": queue,
         "cascade": cascade,
     }
-    return job, payload
 
 
-def run_jobs(jobs: list[Job], workers: int, on_done: Callable[[Job, dict[str, Any]], None]) -> None:
+def run_jobs(
+    jobs: list[Job],
+    workers: int,
+    store_path: Path,
+    on_done: Callable[[Job, dict[str, int]], None],
+) -> None:
     """Process jobs with ``workers`` processes (1: in this process), calling back per file."""
+    work = partial(process, store_path=str(store_path))
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
-            on_done(*process(job))
+            on_done(*work(job))
         return
     with get_context("spawn").Pool(workers, initializer=tune_for_batch) as pool:
-        for job, payload in pool.imap_unordered(process, jobs, chunksize=4):
-            on_done(job, payload)
+        for job, totals in pool.imap_unordered(work, jobs, chunksize=4):
+            on_done(job, totals)
 
 
 def stored_payloads(store: RunStore, jobs: list[Job]) -> Iterator[dict[str, Any]]:
-    """The stored results in input order (deterministic output whatever finished first)."""
+    """The stored parts in input order (deterministic output whatever finished first)."""
     for job in jobs:
-        payload = store.get(job.path, job.sha, config_key(job.stage, job.llm))
-        if payload is not None:
-            yield payload
+        yield from store.parts(job.path, job.sha, config_key(job.stage, job.llm))

@@ -1,8 +1,8 @@
 """Layouts: how a text rendering lays a table out as lines, turned into rows of cells.
 
 Each layout module defines ``NAME``, ``detect(lines) -> float`` (0..1, how well the text fits)
-and ``rows(lines) -> list[Row]``. Everything after this point (forms, labels, columns) is
-read from what the form itself says, so a new rendering is one new module here and one
+and ``rows(lines, first=1) -> list[Row]`` (``first``: the source line number of ``lines[0]``).
+Everything after this point (forms, labels, columns) is read from what the form itself says, so a new rendering is one new module here and one
 entry in ``REGISTRY``, touching no other layout.
 """
 
@@ -21,7 +21,7 @@ class Layout:
 
     name: str
     detect: Callable[[list[str]], float]
-    rows: Callable[[list[str]], list[Row]]
+    rows: Callable[[list[str], int], list[Row]]
     positional: bool  # empty cells kept, so a cell's position is its column
 
 

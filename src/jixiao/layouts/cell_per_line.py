@@ -18,11 +18,11 @@ def detect(lines: list[str]) -> float:
     return single / len(body)
 
 
-def rows(lines: list[str]) -> list[Row]:
+def rows(lines: list[str], first: int = 1) -> list[Row]:
     """Each run of non-empty lines is a row; each line in it is a cell."""
     out: list[Row] = []
     current: list[Cell] = []
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(lines, first):
         if line == "":
             if current:
                 out.append(Row(current))

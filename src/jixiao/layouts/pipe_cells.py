@@ -24,7 +24,7 @@ def detect(lines: list[str]) -> float:
     return cells / len(body) if bare >= 2 else 0.0
 
 
-def rows(lines: list[str]) -> list[Row]:
+def rows(lines: list[str], first: int = 1) -> list[Row]:
     """Each run of cell lines between bare ``|`` lines is a row; other lines are rows of one."""
     out: list[Row] = []
     current: list[Cell] = []
@@ -34,7 +34,7 @@ def rows(lines: list[str]) -> list[Row]:
             out.append(Row(list(current)))
             current.clear()
 
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(lines, first):
         if not line.strip():
             continue
         if _BARE.match(line):

@@ -21,10 +21,10 @@ def detect(lines: list[str]) -> float:
     return 0.95 * piped / len(body)
 
 
-def rows(lines: list[str]) -> list[Row]:
+def rows(lines: list[str], first: int = 1) -> list[Row]:
     """Split each line on ``|``; drop the empty edge cells markdown adds and rule lines."""
     out: list[Row] = []
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(lines, first):
         if not line.strip() or _RULE.match(line):
             continue
         parts = line.split("|")

@@ -17,13 +17,13 @@ def detect(lines: list[str]) -> float:
     return 0.2 if any(ln.strip() for ln in lines) else 0.0
 
 
-def rows(lines: list[str]) -> list[Row]:
+def rows(lines: list[str], first: int = 1) -> list[Row]:
     """Split each line on blank runs: in these renderings one blank separates two cells.
 
     Long texts broken this way are joined again by their label (see ``parse._read_header``).
     """
     out: list[Row] = []
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(lines, first):
         if not line.strip():
             continue
         parts = [p for p in _SPLIT.split(line.strip()) if p]

@@ -18,10 +18,10 @@ def detect(lines: list[str]) -> float:
     return tabbed / len(body)
 
 
-def rows(lines: list[str]) -> list[Row]:
+def rows(lines: list[str], first: int = 1) -> list[Row]:
     """One row per non-blank line; separator lines (``-----``) are skipped."""
     out: list[Row] = []
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(lines, first):
         if not line.replace("\t", "").strip().strip("-—"):
             continue  # blank, or a rule line (``-----``)
         parts = line.split("\t")
