@@ -15,7 +15,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,7 @@ class RunStore:
         self.db.execute(
             "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (path, sha, config)
         )
+        self.db.commit()  # before the first part is parsed: no lock is held while parsing
         totals = {"parts": 0, "forms": 0, "rejects": 0}
         for payload in payloads:
             self.db.execute(
@@ -174,12 +175,15 @@ def process(job: Job, store_path: str) -> tuple[Job, dict[str, int]]:
     """
     from jixiao.pipeline import iter_path
 
-    store = RunStore(Path(store_path))
-    try:
-        payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
-        return job, store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), payloads)
-    finally:
-        store.close()
+    store = _worker_store(store_path)
+    payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
+    return job, store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), payloads)
+
+
+@lru_cache(maxsize=1)
+def _worker_store(store_path: str) -> RunStore:
+    """This process's connection to the run store, opened once (closed at process exit)."""
+    return RunStore(Path(store_path))
 
 
 def _payload(result: FileResult, job: Job) -> dict[str, Any]:
