@@ -6,6 +6,7 @@ A bad file becomes a reject with its reason; nothing here raises for bad input.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
@@ -45,6 +46,9 @@ def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterato
     try:
         if fmt not in ("text", "empty"):
             rows, fmt, text = readers.read(data, name)
+            # Document readers (lxml, pdfminer) leave cyclic garbage; collected now, it does not
+            # pile up under a batch run's raised GC threshold (runtime.tune_for_batch).
+            gc.collect()
             result = normalize_rows(rows, name, None, fmt, text)
             if fmt in ("ocr", "pdf_ocr", "pdf_mixed"):
                 from jixiao.readers.ocr import flag_low_confidence
