@@ -246,7 +246,7 @@ _FORM_WORD = re.compile(r"[指率]")
 
 #: Two-character words that end a name although their last character usually starts a word
 #: (用时 is complete; 信息传播时 is cut from 时效).
-_FINAL_WORDS = ("用时", "工时", "学时", "课时", "小时", "及时", "准时", "按时", "实时", "历时")
+_FINAL_WORDS = ("用时", "工时", "学时", "课时", "小时", "历时")
 
 #: Characters that in these forms begin a two-character word and rarely end a name.
 _CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综人时")
