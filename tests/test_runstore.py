@@ -16,7 +16,9 @@ from conftest import SEEDS
 from typer.testing import CliRunner
 
 from jixiao.cli import app
+from jixiao.output import RunWriter
 from jixiao.runstore import MIGRATIONS, STORE_NAME, RunStore
+from jixiao.schema import Reject
 
 runner = CliRunner()
 
@@ -130,3 +132,15 @@ def test_store_schema_is_pinned(tmp_path: Path) -> None:
         store.close()
     assert applied == [name for name, _ in MIGRATIONS] == ["m001_files", "m002_parts"]
     assert columns == ["path", "sha256", "config", "payload", "parses", "done_at"]
+
+
+def test_a_failed_run_leaves_the_previous_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "forms.jsonl").write_text("previous run\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), RunWriter(out) as writer:
+        writer.add_reject(Reject(file="a.txt", reason="unreadable"))
+        raise RuntimeError("interrupted mid-run")
+    assert (out / "forms.jsonl").read_text(encoding="utf-8") == "previous run\n"
+    assert not (out / "rejects.jsonl").exists()
+    assert not list(out.glob(".*.part"))

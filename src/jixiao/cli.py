@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -97,10 +97,12 @@ def normalize(
     store = RunStore(out / STORE_NAME)
     key = config_key(stage, llm)
     todo = [job for job in all_jobs if not store.has(job.path, job.sha, key)]
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter({"files": len(all_jobs)})
     flags: Counter[str] = Counter()
+    pending = set(todo)
+    written = 0
     try:
-        with _progress(quiet) as progress:
+        with _progress(quiet) as progress, RunWriter(out) as writer:
             task = progress.add_task(
                 "normalize",
                 total=len(all_jobs),
@@ -109,33 +111,47 @@ def normalize(
                 rejects=0,
             )
 
+            def write_ready() -> None:
+                """Write, in input order, every file whose turn has come and whose parts are in
+                (outputs grow while workers parse; they are renamed into place at the end)."""
+                nonlocal written
+                while written < len(all_jobs) and all_jobs[written] not in pending:
+                    for payload in stored_payloads(store, [all_jobs[written]]):
+                        writer.add_payload(payload)
+                        _tally(payload, counts, flags)
+                    written += 1
+
             def done(job: Job, totals: dict[str, int]) -> None:
                 store.done(job.path, job.sha, key, totals)
+                pending.discard(job)
                 progress.update(
                     task,
                     advance=1,
                     forms=progress.tasks[0].fields["forms"] + totals["forms"],
                     rejects=progress.tasks[0].fields["rejects"] + totals["rejects"],
                 )
+                write_ready()
 
+            write_ready()
             run_jobs(todo, workers, out / STORE_NAME, done)
-        with RunWriter(out) as writer:
-            counts["files"] = len(all_jobs)
-            for payload in stored_payloads(store, all_jobs):
-                writer.add_payload(payload)
-                counts["forms"] += len(payload["forms"])
-                counts["rejects"] += len(payload["rejects"])
-                counts["queued"] += len(payload["queue"])
-                for record in payload["forms"]:
-                    counts["indicators"] += len(record["indicators"])
-                    for ind in record["indicators"]:
-                        flags.update(ind["flags"])
+            write_ready()
     finally:
         store.close()
     counts["reused"] = len(all_jobs) - len(todo)
     _summary(counts, flags, out)
     if counts["rejects"]:
         raise typer.Exit(1)
+
+
+def _tally(payload: dict[str, Any], counts: Counter[str], flags: Counter[str]) -> None:
+    """Add one stored part to the run's totals."""
+    counts["forms"] += len(payload["forms"])
+    counts["rejects"] += len(payload["rejects"])
+    counts["queued"] += len(payload["queue"])
+    for record in payload["forms"]:
+        counts["indicators"] += len(record["indicators"])
+        for ind in record["indicators"]:
+            flags.update(ind["flags"])
 
 
 def _progress(quiet: bool) -> Progress:

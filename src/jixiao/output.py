@@ -114,6 +114,13 @@ class RunWriter:
         """One reject line: file, position and reason."""
         self._jsonl("rejects.jsonl", reject.model_dump(mode="json", exclude_none=True))
 
+    def discard(self) -> None:
+        """Drop what was written: a run that failed leaves its previous outputs as they were."""
+        for name, handle in self._files.items():
+            handle.close()
+            (self.outdir / f".{name}.part").unlink(missing_ok=True)
+        self._files.clear()
+
     def close(self) -> None:
         """Flush, then move every output into place (empty rejects file included)."""
         for name in ("forms.jsonl", "provenance.jsonl", "rejects.jsonl", "review_queue.jsonl"):
@@ -132,4 +139,7 @@ class RunWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()
