@@ -4,9 +4,9 @@ Each file is parsed (and repaired) once per content: the worker writes its resul
 store part by part as they are made (a long dump is parsed in parts, so memory follows the
 part, not the file), and the file is marked done when its last part is in. A run killed at
 any point (even ``kill -9``) resumes where it stopped, and an unchanged file is never parsed
-again. Outputs are written only at the end, streamed from the store in input order, each to
-a temporary name renamed into place: deterministic whatever the number of workers, and flat
-in memory however many files there are and however long each is.
+again. Outputs are streamed from the store in input order as files finish, each to a
+temporary name renamed into place when the run completes: deterministic whatever the number
+of workers, and flat in memory however many files there are and however long each is.
 """
 
 from __future__ import annotations
