@@ -225,46 +225,55 @@ def _code_split(text: str | None) -> tuple[str | None, str | None]:
 
 
 def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
-    """Typed form from a raw one; cell-local flags are raised with their evidence."""
+    """Typed form from a raw one; cell-local flags are raised with their evidence.
+
+    Fields are worked out first and the record is built once (see ``build_indicator``).
+    """
     title = _WS.sub("", clean(raw.title.text)) if raw.title else ""
     title = _TITLE_PREFIX.sub("", title)
-    form = Form(title=title)
-    form.form_kind = "department" if _DEPARTMENT_TITLE.search(title) else "project"
-    form.year = _year(raw, title)
-    code, name = _code_split(_header_text(raw, "project_name"))
-    if form.form_kind == "project":
-        form.project_code, form.project_name = code, name
-    form.department_code, form.department = _code_split(_header_text(raw, "department"))
-    form.department_code = form.department_code or _header_text(raw, "department_code")
-    form.implementing_unit_code, form.implementing_unit = _code_split(
-        _header_text(raw, "implementing_unit")
+    form_kind: Literal["project", "department"] = (
+        "department" if _DEPARTMENT_TITLE.search(title) else "project"
     )
+    project_code, project_name = _code_split(_header_text(raw, "project_name"))
+    department_code, department = _code_split(_header_text(raw, "department"))
+    unit_code, unit = _code_split(_header_text(raw, "implementing_unit"))
     compiling = _header_text(raw, "compiling_unit")
-    form.compiling_unit = clean_name(compiling) if compiling else None
     budget = _header_text(raw, "budget_total")
-    form.budget_total = to_amount(budget) if budget else None
-    form.budget_breakdown = {
-        key: (to_amount(cell.text) if cell is not None else None) for key, cell in raw.breakdown
-    }
-    form.project_attribute = _attribute(_header_text(raw, "project_attribute") or "")
-    for key in ("period_start", "period_end", "duration"):
-        value = _header_text(raw, key)
-        setattr(form, key, clean_name(value) if value else None)
     overview = _header_text(raw, "overview")
     basis = _header_text(raw, "basis")
     goal = _header_text(raw, "annual_goal") or _header_text(raw, "other_goal")
-    form.overview = clean_long(overview) if overview else None
-    form.basis = clean_long(basis) if basis else None
-    form.annual_goal = clean_goal(goal) if goal else None
-    form.source = FormSource(
-        file=file,
-        encoding=encoding,
-        layout=layout,
-        form_index=index,
-        line_start=raw.line_start,
-        line_end=raw.line_end,
-        header_cells=dict(raw.header),
-        notes=list(raw.notes),
+    form = Form(
+        form_kind=form_kind,
+        title=title,
+        year=_year(raw, title),
+        project_code=project_code if form_kind == "project" else None,
+        project_name=project_name if form_kind == "project" else None,
+        department=department,
+        department_code=department_code or _header_text(raw, "department_code"),
+        implementing_unit=unit,
+        implementing_unit_code=unit_code,
+        compiling_unit=clean_name(compiling) if compiling else None,
+        budget_total=to_amount(budget) if budget else None,
+        budget_breakdown={
+            key: (to_amount(cell.text) if cell is not None else None) for key, cell in raw.breakdown
+        },
+        project_attribute=_attribute(_header_text(raw, "project_attribute") or ""),
+        period_start=_clean_name_of(raw, "period_start"),
+        period_end=_clean_name_of(raw, "period_end"),
+        duration=_clean_name_of(raw, "duration"),
+        overview=clean_long(overview) if overview else None,
+        basis=clean_long(basis) if basis else None,
+        annual_goal=clean_goal(goal) if goal else None,
+        source=FormSource(
+            file=file,
+            encoding=encoding,
+            layout=layout,
+            form_index=index,
+            line_start=raw.line_start,
+            line_end=raw.line_end,
+            header_cells=dict(raw.header),
+            notes=list(raw.notes),
+        ),
     )
     # Level columns are merged cells: an empty one inherits from the row above.
     inherit = any(role in raw.columns.values() for role in ("level1", "level2"))
@@ -278,6 +287,11 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
     if inherit:
         _backfill_level1(form.indicators)
     return form
+
+
+def _clean_name_of(raw: RawForm, key: str) -> str | None:
+    value = _header_text(raw, key)
+    return clean_name(value) if value else None
 
 
 def _backfill_level1(indicators: list[Indicator]) -> None:

@@ -98,6 +98,7 @@ def iter_text(
             evidence=(text[around : end + defects.EVIDENCE_MARGIN], start - around)
             if len(parts) > 1
             else None,
+            lines=lines,
         )
         forms += len(result.forms)
         yield result
@@ -165,6 +166,7 @@ def normalize_rows(
     last_part: bool = True,
     wraps: bool | None = None,
     evidence: tuple[str, int] | None = None,
+    lines: list[str] | None = None,
 ) -> FileResult:
     """Parse rows of cells (from a text layout or a document reader) into forms and rejects.
 
@@ -173,16 +175,17 @@ def normalize_rows(
     is the part, starting at source line ``first_line``, its forms numbered from
     ``first_form``; only the ``last_part`` can end inside a cut row; ``wraps`` is the whole
     file's (see ``defects.text_wraps``), and ``evidence`` the file's text around the part with
-    the offset where the part starts in it.
+    the offset where the part starts in it; ``lines`` is ``text`` split, when the caller has it.
     """
     if text is None:
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
-    lines = text.split("\n")
+    lines = lines if lines is not None else text.split("\n")
     raw_forms, _preamble = split_forms(rows, positional)
     if wraps is None:
         wraps = defects.text_wraps(text)
-    line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0))
     context, shift = evidence or (text, 0)
+    windowed = len(context) > 2 * defects.EVIDENCE_MARGIN  # else every form cites it whole
+    line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0)) if windowed else []
     seen: dict[str, str | None] = {}  # truncation verdicts against the whole context
     result = FileResult(file=name, encoding=encoding, layout=layout)
     if not raw_forms:
@@ -217,8 +220,10 @@ def normalize_rows(
             )
             continue
         form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
-        start, end = _span(raw, line_offsets, first_line)
-        cited = defects.evidence_window(context, shift + start, shift + end)
+        cited = context
+        if windowed:
+            start, end = _span(raw, line_offsets, first_line)
+            cited = defects.evidence_window(context, shift + start, shift + end)
         defects.check_form(form, cited, wraps, seen if cited is context else None)
         if not raw.columns:
             result.rejects.append(
