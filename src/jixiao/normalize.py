@@ -49,6 +49,8 @@ _AMOUNT = re.compile(r"([-+]?[\d,，]+(?:\.\d+)?)(万元|万|元)?")
 _TITLE_PREFIX = re.compile(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])")
 _DEPARTMENT_TITLE = re.compile(r"部门整体|整体支出|整体绩效")
 _YEAR = re.compile(r"(19|20)\d{2}")
+_DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s")
 
 
 # ----------------------------------------------------------------------------- text
@@ -74,7 +76,8 @@ def text_nfkc(text: str) -> str:
 
 def clean_name(text: str) -> str:
     """Drop wrap spaces inside Chinese text and trim; keep ASCII spacing between words."""
-    return _WRAP_SPACE.sub("", clean(text)).strip()
+    text = clean(text)
+    return _WRAP_SPACE.sub("", text).strip() if _SPACE.search(text) else text
 
 
 def clean_long(text: str) -> str:
@@ -92,6 +95,7 @@ def clean_goal(text: str) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
+@lru_cache(maxsize=65536)
 def to_number(text: str) -> float | int | None:
     """``1,200`` / ``160.00`` / ``２０`` → a number (int when integral); None when not a number."""
     t = text_nfkc(clean(text)).replace(",", "").replace("，", "")
@@ -468,8 +472,9 @@ def _move_target_out_of_name(ind: Indicator) -> None:
     """``满意度90%`` → name ``满意度``, target 90 %; ``零进京上访`` → target 0."""
     if not ind.name:
         return
-    m = _NAME_TARGET.match(ind.name)
-    zero = _ZERO_TARGET.match(ind.name)
+    # Both patterns need a digit or a leading 零: most names have neither (skips the backtracking).
+    m = _NAME_TARGET.match(ind.name) if _DIGIT.search(ind.name) else None
+    zero = _ZERO_TARGET.match(ind.name) if ind.name.startswith("零") else None
     if m and not re.search(r"(19|20)\d{2}$", m.group("name") + m.group("num")):
         unit = canon_unit(m.group("unit"))
         number = to_number(m.group("num"))

@@ -396,6 +396,7 @@ def is_value_like(text: str) -> bool:
     return bool(_QUAL_VALUE.match(t)) and len(t) <= 8
 
 
+@lru_cache(maxsize=16384)
 def fits(role: str, text: str) -> bool:
     """Whether a cell's content is plausible for the column it stands in."""
     kind = classify(text)
