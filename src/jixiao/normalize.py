@@ -50,6 +50,10 @@ _TITLE_PREFIX = re.compile(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])")
 _DEPARTMENT_TITLE = re.compile(r"部门整体|整体支出|整体绩效")
 _YEAR = re.compile(r"(19|20)\d{2}")
 _DIGIT = re.compile(r"\d")
+_BLANK_RUN = re.compile(r"[ \t\u3000\u00a0]+")
+_PARAGRAPH_BREAK = re.compile(r"</p>\s*<p>|<br\s*/?>")
+_GOAL_ITEM = re.compile(r"\s+(?=目标\s*\d+\s*[:：])")
+_TICK_OPTIONS = re.compile(rf"([^{_CHECKED}口□☐]+?)([{_CHECKED}口□☐])")
 _SPACE = re.compile(r"\s")
 
 
@@ -83,14 +87,14 @@ def clean_name(text: str) -> str:
 def clean_long(text: str) -> str:
     """Long texts: drop HTML tags and checkbox markup, collapse blanks, trim."""
     text = _HTML_TAG.sub(" ", text)
-    text = re.sub(r"[ \t\u3000\u00a0]+", " ", text)
+    text = _BLANK_RUN.sub(" ", text)
     return text.strip()
 
 
 def clean_goal(text: str) -> str:
     """Goals: as ``clean_long``, with each ``<p>`` / ``目标N:`` item on its own line."""
-    text = re.sub(r"</p>\s*<p>|<br\s*/?>", "\n", text)
-    text = re.sub(r"\s+(?=目标\s*\d+\s*[:：])", "\n", text)
+    text = _PARAGRAPH_BREAK.sub("\n", text)
+    text = _GOAL_ITEM.sub("\n", text)
     lines = [clean_long(part) for part in text.split("\n")]
     return "\n".join(ln for ln in lines if ln)
 
@@ -125,7 +129,7 @@ def to_amount(text: str) -> float | int | None:
 def _attribute(text: str) -> Literal["新增", "延续"] | None:
     """``新增项目`` → 新增; ``延续性项目`` / ``持续性项目■ 新增性项目口`` → 延续 (the ticked box)."""
     t = _WS.sub("", text)
-    options = re.findall(rf"([^{_CHECKED}口□☐]+?)([{_CHECKED}口□☐])", t)
+    options = _TICK_OPTIONS.findall(t)
     if options:
         ticked = [o for o, box in options if box in _CHECKED]
         t = ticked[0] if len(ticked) == 1 else ""
