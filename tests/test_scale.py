@@ -97,3 +97,17 @@ def test_normalize_writes_every_part_of_a_long_dump(
     assert n_parts >= 3
     for name in ("forms.jsonl", "indicators.csv", "rejects.jsonl"):
         assert (parted / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_parts_are_cut_only_before_a_form_title_that_opens_a_form() -> None:
+    form = "项目名称\t某项目\n一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t培训人数\t100人\n"
+    title = "某单位2024年项目支出绩效目标表"
+    heading = "某县财政局关于公开绩效目标表"  # a page heading right above the form title
+    tail = form + title + "\n" + form  # a title straight after a table row, no blank line
+    text = "\n".join([title, "", form, "", heading, "", title, "", tail])
+    starts = [offset for offset, _line in pipeline._part_starts(text, 10)]
+    lines_at = [text[offset:].split("\n", 1)[0] for offset in starts]
+    # The start, then before the page heading (not between it and its title); the last title
+    # follows a table row with no blank line, so it is not a cut point.
+    assert lines_at == [title, heading]
+    assert list(pipeline._part_starts(form * 3, 10)) == [(0, 1)]  # no title: one part
