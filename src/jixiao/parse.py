@@ -119,7 +119,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form.year_cell = row.nonempty()[0]
             i += 1
             continue
-        roles = [vocab.column_role(t) if t else None for t in texts]
+        roles = _cell_roles(row)
         columns = _columns(row, roles)
         stream_heading = False
         if not columns and (
@@ -127,7 +127,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             or (not positional and len(filled) == 1 and any(roles))
         ):
             row, used = _join_heading_lines(rows, i)
-            roles = [vocab.column_role(t) if t else None for t in row.texts]
+            roles = _cell_roles(row)
             columns = _columns(row, roles)
             if columns:
                 stream_heading = len(filled) == 1 and used == len(row.cells)
@@ -315,13 +315,18 @@ def _split_inline_label(text: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------------- table
 
 
+def _cell_roles(row: Row) -> list[str | None]:
+    """Each cell's column role (``vocab.column_role``), None for empty and unknown cells."""
+    return [vocab.column_role(t) if t else None for t in row.texts]
+
+
 def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, str]:
     """Column index → role when the row is a table heading row, else {}.
 
     ``cell_roles``: each cell's ``vocab.column_role``, when the caller has them already.
     """
     if cell_roles is None:
-        cell_roles = [vocab.column_role(t) if t else None for t in row.texts]
+        cell_roles = _cell_roles(row)
     if "name" not in cell_roles:
         return {}  # no 指标名称 heading: not a heading row (the common case, settled at once)
     roles: dict[int, str] = {}

@@ -167,22 +167,26 @@ def config_key(stage: str, llm: str) -> str:
     return f"{stage}|{llm}|{__version__}"
 
 
-def process(job: Job, store_path: str) -> tuple[Job, dict[str, int]]:
-    """Parse (and repair) one file part by part into the store; runs in a worker process.
+def process(job: Job, store: RunStore) -> tuple[Job, dict[str, int]]:
+    """Parse (and repair) one file part by part into the store.
 
     Parts go to the store as they are made, so a worker holds one part at a time however
-    long the file; the parent only hears the totals.
+    long the file; the caller only hears the totals.
     """
     from jixiao.pipeline import iter_path
 
-    store = _worker_store(store_path)
     payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
     return job, store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), payloads)
 
 
+def _process_in_worker(job: Job, store_path: str) -> tuple[Job, dict[str, int]]:
+    """``process`` in a pool worker, with the worker's own store connection."""
+    return process(job, _worker_store(store_path))
+
+
 @lru_cache(maxsize=1)
 def _worker_store(store_path: str) -> RunStore:
-    """This process's connection to the run store, opened once (closed at process exit)."""
+    """A worker process's connection to the run store, opened once (closed at its exit)."""
     return RunStore(Path(store_path))
 
 
@@ -215,11 +219,15 @@ def run_jobs(
     on_done: Callable[[Job, dict[str, int]], None],
 ) -> None:
     """Process jobs with ``workers`` processes (1: in this process), calling back per file."""
-    work = partial(process, store_path=str(store_path))
     if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            on_done(*work(job))
+        store = RunStore(store_path)
+        try:
+            for job in jobs:
+                on_done(*process(job, store))
+        finally:
+            store.close()
         return
+    work = partial(_process_in_worker, store_path=str(store_path))
     with get_context("spawn").Pool(workers, initializer=tune_for_batch) as pool:
         for job, totals in pool.imap_unordered(work, jobs, chunksize=4):
             on_done(job, totals)
