@@ -8,6 +8,7 @@ bytes carry no meaning: line endings, NULs from UTF-16 mishaps, and converter de
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -51,10 +52,36 @@ def decode(data: bytes, name: str) -> SourceText:
 
 
 def normalise(text: str) -> str:
-    """Unify line endings and drop converter debris; cell content is otherwise kept."""
+    """Unify line endings, fold look-alike radicals and drop converter debris; cell content is
+    otherwise kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.lstrip("\ufeff")
-    return _DEBRIS.sub("", text)
+    return fold_radicals(_DEBRIS.sub("", text))
+
+
+def _radical_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in [*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6)]:
+        folded = unicodedata.normalize("NFKC", chr(cp))
+        if folded != chr(cp):
+            table[cp] = folded
+    table[0x2E9F] = "母"  # ⺟ has no compatibility mapping but prints 母
+    table[0x2EC5] = "见"  # ⻅
+    table[0x2ED8] = "青"  # ⻘
+    return table
+
+
+_RADICALS = _radical_table()
+_HAS_RADICAL = re.compile("[\u2e80-\u2fd5]")
+
+
+def fold_radicals(text: str) -> str:
+    """Kangxi and supplementary radicals (``⽬``, ``⼀``, as PDFs printed from browsers carry
+    them) → the ideographs they stand for; NFKC for those code points only, so full-width
+    punctuation and the rest of the text stay as printed."""
+    if not _HAS_RADICAL.search(text):
+        return text
+    return text.translate(_RADICALS)
 
 
 def _detect(data: bytes, name: str) -> str:

@@ -41,7 +41,7 @@ _MASKED = re.compile(
 )
 _NAME_UNIT = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]{1,5})[）)]$")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]{0,200})?/?>")
-_CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—]\s*(?P<name>.+)$")
+_CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—_]\s*(?P<name>.+)$")
 _BRACKET_CODE = re.compile(r"^[\[【〔(（]\s*(?P<code>[0-9A-Z]{2,30})\s*[\]】〕)）]\s*(?P<name>.+)$")
 _CHECKED = "■☑√✓✔▇█"
 _PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")

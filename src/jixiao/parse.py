@@ -62,6 +62,7 @@ class RawForm:
     pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
     cell_stream: bool = False  # one cell per row, no row delimiter: rows are rebuilt by content
     stream: list[Cell] = field(default_factory=list)  # cells of the stream row being rebuilt
+    held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -157,6 +158,12 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             _stream_cell(form, row.nonempty()[0])
             i += 1
             continue
+        if in_table and not _is_header_row(row) and _level_only(row):
+            # A placeholder row (a 二级 with no indicator, a merged 一级 printed alone): not an
+            # indicator, but its labels run down onto the rows below it.
+            _hold_levels(form, row)
+            i += 1
+            continue
         if in_table and not _is_header_row(row):
             used = 1
             if positional:
@@ -168,6 +175,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             )
             if indicator is not None:
                 indicator.short = len(row.cells) <= max(form.columns, default=0)
+                _take_levels(form, indicator)
                 form.indicators.append(indicator)
             else:
                 form.unplaced.extend(row.nonempty())
@@ -535,6 +543,36 @@ def _flush_stream(form: RawForm) -> None:
             extra=extra,
         )
     )
+
+
+def _level_only(row: Row) -> bool:
+    """A row holding level labels and nothing an indicator needs (no name, no value)."""
+    kinds = [classify(t) for t in row.texts if t and not _VALUE_TYPE.match(t)]
+    return bool(kinds) and all(k in _LEVEL_KINDS for k in kinds)
+
+
+_VALUE_TYPE = re.compile(r"^-?(定量|定性)(指标)?$")
+
+
+def _hold_levels(form: RawForm, row: Row) -> None:
+    for cell, text in zip(row.cells, row.texts, strict=True):
+        kind = classify(text) if text else "empty"
+        if kind == "level1":
+            form.held = {"level1": cell}
+        elif kind == "level2":
+            form.held["level2"] = cell
+
+
+def _take_levels(form: RawForm, indicator: RawIndicator) -> None:
+    """Give a row without its own level cells the labels of the placeholder row above it."""
+    if not form.held:
+        return
+    if "level1" in indicator.cells:
+        form.held = {}
+        return
+    for role, cell in form.held.items():
+        indicator.cells.setdefault(role, cell)
+    form.held = {}
 
 
 def _is_subheading(row: Row, cell_roles: list[str | None]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jixiao.layouts import cell_per_line, pipe_cells, pipe_rows, space_rows, tab_rows
+from jixiao.layouts import cell_per_line, glued, pipe_cells, pipe_rows, space_rows, tab_rows
 from jixiao.layouts.base import Row
 
 
@@ -27,7 +27,7 @@ class Layout:
 
 REGISTRY: list[Layout] = [
     Layout(m.NAME, m.detect, m.rows, m.POSITIONAL)
-    for m in (cell_per_line, tab_rows, pipe_cells, pipe_rows, space_rows)
+    for m in (cell_per_line, tab_rows, pipe_cells, pipe_rows, space_rows, glued)
 ]
 
 

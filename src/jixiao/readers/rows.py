@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jixiao.ingest import fold_radicals
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -26,7 +27,8 @@ class RowBuilder:
 
     def para(self, text: str) -> None:
         """A paragraph: one row; tab-separated parts (``编制单位：X\\t单位：万元``) become cells."""
-        self.add_cells([p.strip() for p in text.replace("\r", "").split("\t") if clean(p)])
+        text = fold_radicals(text.replace("\r", ""))
+        self.add_cells([p.strip() for p in text.split("\t") if clean(p)])
 
     def table(self, grid: Sequence[Sequence[str]]) -> None:
         """A table's rows, full width; a merged cell's text stands once, the cells it covers are empty.
@@ -38,12 +40,12 @@ class RowBuilder:
             if not any(clean(t) for t in grid_row):
                 continue
             line = self.next_line
-            texts = [*grid_row, *[""] * (width - len(grid_row))]
+            texts = [*map(fold_radicals, grid_row), *[""] * (width - len(grid_row))]
             self.rows.append(Row([Cell(text=t, line=line, col=i) for i, t in enumerate(texts)]))
 
     def add_cells(self, texts: Sequence[str], cls: type[Cell] = Cell, **extra: object) -> None:
         """One row of cells in column order, trailing empty cells dropped."""
-        texts = list(texts)
+        texts = [fold_radicals(t) for t in texts]
         while texts and not clean(texts[-1]):
             texts.pop()
         if not texts:

@@ -1,0 +1,287 @@
+"""Glued text: a table flattened with no separators at all (OCR text layers, document-sharing
+previews, text copied out of a spreadsheet), a row per line or a whole page on one line.
+
+With nothing to split on, cells are cut where the form's own vocabulary stands: header labels
+(``项目名称``, ``主管部门``, ``资金总额`` …), column headings (``一级指标`` … ``备注``), level-1 and level-2
+names, form titles; and inside an indicator row at its target value (``≥90%``, ``168``,
+``2023年12月31日``, ``有所提升``) and at the words that open an explanation (``反映…``). A row
+starts at a label or at a level name, so a page glued onto one line falls apart into the same
+rows as a page with a row per line. Cells are matched to the columns by order and content
+downstream (``POSITIONAL = False``): nothing here knows which column a cell belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from jixiao import vocab
+from jixiao.layouts.base import BLANKS, Row
+from jixiao.schema import Cell
+
+NAME = "glued"
+POSITIONAL = False
+
+_HEADER_WORDS = [
+    "专项资金名称",
+    "项目(专项)名称",
+    "项目（专项）名称",
+    "单位(专项)名称",
+    "项目名称",
+    "主管部门(单位)名称",
+    "主管部门（单位）名称",
+    "主管部门及代码",
+    "业务主管部门",
+    "项目主管部门",
+    "主管部门",
+    "主管单位",
+    "预算部门",
+    "预算单位",
+    "项目实施单位",
+    "项目执行单位",
+    "实施单位",
+    "编制单位",
+    "资金情况(万元)",
+    "资金情况（万元）",
+    "年度资金总额",
+    "项目资金总额",
+    "资金总额",
+    "部门支出预算总量",
+    "项目属性",
+    "项目期",
+    "实施期限",
+    "项目概况",
+    "立项依据",
+    "年度总体目标",
+    "年度绩效目标",
+    "当年绩效目标",
+    "总体目标",
+    "年度目标",
+    "中期目标",
+    "项目负责人",
+    "联系电话",
+    "金额单位",
+    "部门",
+]
+_BREAKDOWN_WORDS = ["财政拨款", "其他资金", "其它资金", "自筹资金", "上级补助", "本级财政资金"]
+_HEADINGS = [
+    "绩效指标",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值内容",
+    "指标值类型",
+    "指标解释",
+    "指标方向",
+    "指标性质",
+    "绩效指标描述",
+    "计量单位",
+    "度量单位",
+    "评(扣分标准)",
+    "评(扣)分标准",
+    "评（扣）分标准",
+    "指标权重",
+    "权重",
+    "分值",
+    "备注",
+    "目标值",
+    "指标值",
+]
+_LEVEL1 = ["预期产出指标", "产出指标", "效益指标", "满意度指标", "成本指标", "效果指标"]
+_LEVEL2 = [
+    "数量指标",
+    "质量指标",
+    "时效指标",
+    "经济成本指标",
+    "社会成本指标",
+    "生态环境成本指标",
+    "经济效益指标",
+    "社会效益指标",
+    "生态效益指标",
+    "环境效益指标",
+    "可持续影响指标",
+    "服务对象满意度指标",
+    "社会公众满意度指标",
+]
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_ANCHOR = re.compile(
+    rf"(?P<title>[^:：。;；,，]{{0,60}}?绩效目标(?:申报|批复|审批|审核)?表(?:公开)?(?:[(（]\d{{4}}年度?[)）])?)"
+    rf"|(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
+    rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})[:：]?)"
+    rf"|(?P<heading>{_alternation(_HEADINGS)})"
+    rf"|(?P<level2>{_alternation(_LEVEL2)})"
+    rf"|(?P<level1>{_alternation(_LEVEL1)})"
+)
+_OP = vocab.OPERATOR_PATTERN
+_NUM = r"\d+(?:\.\d+)?"
+_DATE = r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?(?:前|底|之前)?)?"
+_QUAL = (
+    r"有所(?:提升|提高|改善|减轻|增加|增强|下降|降低)|明显(?:提升|提高|改善)?|显著(?:提升|提高)?|"
+    r"稳步(?:提升|提高)|逐步(?:提升|提高|完善)|持续(?:提升|提高|改善)|进一步(?:提升|提高)|"
+    r"按时完成|按期完成|全覆盖|是/否|优良|良好|较好|健全|完善|达标|合格"
+)
+#: A target value inside a glued row: operator, number and unit; a date; a qualitative word.
+_VALUE = re.compile(
+    rf"(?P<date>{_DATE})"
+    rf"|(?P<num>(?:{_OP})?\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?(?:以上|以下|以内)?)"
+    rf"|(?P<qual>{_QUAL})"
+)
+#: Where an explanation column starts inside glued text.
+_OP_START = re.compile(rf"^(?:{_OP})")
+_NOTE_START = re.compile(r"反映|用于|考核|指标解释")
+_TYPE_END = re.compile(r"-?(定量|定性)$")
+_LABELISH = re.compile(r"[:：]\s*$")
+
+
+def detect(lines: list[str]) -> float:
+    """Share of the text in lines with no separator that hold two anchors glued to their text."""
+    total = 0
+    glued = 0
+    for line in lines:
+        text = line.strip(BLANKS)
+        if not text:
+            continue
+        total += len(text)
+        if "\t" in text or "|" in text or "  " in text:
+            continue
+        anchors = [m for m in _ANCHOR.finditer(text) if m.lastgroup != "title"]
+        if len(anchors) >= 2 and any(
+            m.end() < len(text) and text[m.end()] not in BLANKS for m in anchors
+        ):
+            glued += len(text)
+    if not total:
+        return 0.0
+    return 0.9 * glued / total
+
+
+def rows(lines: list[str], first: int = 1) -> list[Row]:
+    """Each line is cut into cells at its anchors; a row starts at a label or a level name."""
+    out: list[Row] = []
+    table = False
+    for number, line in enumerate(lines, first):
+        current: list[Cell] = []
+        for kind, text in cut(line.strip(BLANKS), table):
+            if kind in {"heading"}:
+                table = True
+            starts_row = kind in {"title", "label", "breakdown", "level1"} or (
+                kind == "level2" and not (current and _is_level1(current[-1].text))
+            )
+            if kind == "heading" and current and not _is_heading(current[-1].text):
+                starts_row = True
+            if starts_row and current:
+                out.append(Row(current))
+                current = []
+            current.append(Cell(text, number, len(current)))
+        if current:
+            out.append(Row(current))
+    return out
+
+
+def _is_level1(text: str) -> bool:
+    return vocab.canon_level1(text) is not None
+
+
+def _is_heading(text: str) -> bool:
+    return vocab.column_role(text) is not None or text in _HEADINGS
+
+
+def cut(text: str, table: bool = True) -> list[tuple[str, str]]:
+    """A glued line as ``(kind, text)`` cells: anchors as they stand, the text between them
+    cut at a target value when it stands in an indicator row."""
+    return list(_cut(text, table))
+
+
+@lru_cache(maxsize=4096)
+def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    after_label = False
+    for m in _ANCHOR.finditer(text):
+        kind = m.lastgroup or "text"
+        if kind == "title" and not _title_ok(m.group()):
+            continue
+        gap = text[pos : m.start()].strip(BLANKS)
+        if gap:
+            out.extend(_free(gap, row=table and not after_label))
+        out.append((kind, m.group().strip(BLANKS)))
+        after_label = kind in {"label", "breakdown", "title"}
+        if kind in {"heading", "level1", "level2"}:
+            table = True
+        pos = m.end()
+    rest = text[pos:].strip(BLANKS)
+    if rest:
+        out.extend(_free(rest, row=table and not after_label))
+    return tuple(out)
+
+
+def _title_ok(text: str) -> bool:
+    return bool(vocab.TITLE.match(text.strip(BLANKS)))
+
+
+def _free(text: str, row: bool) -> list[tuple[str, str]]:
+    """Text between anchors: one cell after a label; name, value and notes in a table row."""
+    if not row:
+        return [("text", text)]
+    out: list[tuple[str, str]] = []
+    kind_end = _TYPE_END.search(text)
+    tail: list[tuple[str, str]] = []
+    if kind_end:
+        tail = [("value_type", kind_end.group(1))]
+        text = text[: kind_end.start()].rstrip(BLANKS + "-")
+    if not text:
+        return tail
+    value = _first_value(text)
+    if value is None:
+        note = _NOTE_START.search(text, 2)
+        if note:
+            return [("name", text[: note.start()]), ("note", text[note.start() :]), *tail]
+        return [("name", text), *tail]
+    start, end = value
+    name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
+    if name:
+        note = _NOTE_START.search(name, 2)
+        if note:
+            out += [("name", name[: note.start()]), ("note", name[note.start() :])]
+        else:
+            out.append(("name", name))
+    out.append(("value", val))
+    rest = rest.strip(BLANKS)
+    if rest:
+        out.append(("note", rest))
+    return out + tail
+
+
+def _first_value(text: str) -> tuple[int, int] | None:
+    """Where the target value stands: the first value after at least two characters of name
+    that is not part of the name (a year, a number inside brackets, a number glued to more
+    name text)."""
+    matches = list(_VALUE.finditer(text))
+    for k, m in enumerate(matches):
+        if m.start() < 2:
+            continue
+        if _in_brackets(text, m.start()):
+            continue
+        if m.lastgroup == "date" and any(_OP_START.match(n.group()) for n in matches[k + 1 :]):
+            continue  # a date inside the name (截至2026年12月底,…率 ≥100%)
+        if m.lastgroup == "num":
+            token = m.group()
+            after = text[m.end() : m.end() + 1]
+            if re.fullmatch(r"\d{4}", token) and after in {"年", "-", "—"}:
+                continue  # a year inside the name: 截至2026年12月底
+            if after in {"年", "月", "日", "号", "个", "项", "批", "名"} and not re.search(
+                r"\D$", token
+            ):
+                continue
+        return m.start(), m.end()
+    return None
+
+
+def _in_brackets(text: str, at: int) -> bool:
+    opened = max(text.rfind("(", 0, at), text.rfind("（", 0, at))
+    closed = max(text.rfind(")", 0, at), text.rfind("）", 0, at))
+    return opened > closed

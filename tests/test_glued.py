@@ -1,0 +1,102 @@
+"""Glued text: tables flattened with no separator at all (OCR text layers, sharing previews).
+
+The pages below are written by hand in the shape of real glued pages (a row per line; a whole
+page on one line); every expected field is read off these strings, not off the parser.
+"""
+
+from __future__ import annotations
+
+from jixiao.ingest import fold_radicals
+from jixiao.layouts import choose, glued
+from jixiao.pipeline import normalize_bytes, normalize_text
+
+ROWS_PAGE = "\n".join(
+    [
+        "某县2024年项目支出绩效目标表",
+        "项目名称农村学生营养餐补助主管部门某县教育局资金总额45.5",
+        "一级指标二级指标三级指标指标值指标解释度量单位指标值类型",
+        "产出指标数量指标受助学生人数1200人反映受助学生人数-定量",
+        "质量指标补助资金发放率≥98%反映发放情况-定量",
+        "时效指标资金发放时间2024年12月31日前反映发放时间-定量",
+        "生态效益指标",
+        "-定性",
+        "效益指标社会效益指标学生营养状况有所改善反映营养状况-定性",
+        "满意度指标服务对象满意度指标家长满意度90%以上反映家长满意程度-定量",
+    ]
+)
+
+
+def _only_form(text: str):
+    result = normalize_text(text, "glued.txt")
+    assert len(result.forms) == 1, result.rejects
+    return result.forms[0]
+
+
+def test_glued_rows_are_detected_and_read() -> None:
+    layout, _ = choose(ROWS_PAGE.split("\n"))
+    assert layout.name == "glued"
+    form = _only_form(ROWS_PAGE)
+    assert form.project_name == "农村学生营养餐补助"
+    assert form.department == "某县教育局"
+    assert form.budget_total == 45.5
+    got = [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.value_kind)
+        for i in form.indicators
+    ]
+    assert got == [
+        ("产出指标", "数量指标", "受助学生人数", None, 1200, "人", "quantitative"),
+        ("产出指标", "质量指标", "补助资金发放率", "≥", 98, "%", "quantitative"),
+        ("产出指标", "时效指标", "资金发放时间", None, "2024年12月31日前", None, "qualitative"),
+        ("效益指标", "社会效益指标", "学生营养状况", None, "有所改善", None, "qualitative"),
+        ("满意度指标", "服务对象满意度指标", "家长满意度", "≥", 90, "%", "quantitative"),
+    ]
+
+
+def test_a_placeholder_row_gives_no_indicator_but_its_level_runs_down() -> None:
+    page = "\n".join(
+        [
+            "某区2023年项目支出绩效目标表",
+            "项目名称道路保洁",
+            "一级指标二级指标三级指标指标值",
+            "效益指标经济效益指标",
+            "社会效益指标道路整洁程度明显提升",
+        ]
+    )
+    form = _only_form(page)
+    assert [(i.level1, i.level2, i.name) for i in form.indicators] == [
+        ("效益指标", "社会效益指标", "道路整洁程度")
+    ]
+
+
+def test_a_whole_page_on_one_line_falls_apart_into_the_same_rows() -> None:
+    one_line = "".join(ROWS_PAGE.split("\n"))
+    form = _only_form("关于下达资金的通知。附件:" + one_line)
+    assert form.project_name == "农村学生营养餐补助"
+    names = [i.name for i in form.indicators]
+    assert names[:3] == ["受助学生人数", "补助资金发放率", "资金发放时间"]
+    assert form.indicators[1].operator == "≥" and form.indicators[1].value == 98
+
+
+def test_cut_keeps_bracketed_units_and_years_in_the_name() -> None:
+    cells = glued.cut("数量指标开展修复工程(个)反映开展情况≥2个")
+    assert cells == [
+        ("level2", "数量指标"),
+        ("name", "开展修复工程(个)"),
+        ("note", "反映开展情况"),
+        ("value", "≥2个"),
+    ]
+    cells = glued.cut("时效指标截至2026年12月底,项目开展率(%)≥100%")
+    assert ("name", "截至2026年12月底,项目开展率(%)") in cells
+    assert ("value", "≥100%") in cells
+
+
+def test_tables_with_separators_are_not_read_as_glued() -> None:
+    lines = ["一级指标\t二级指标\t三级指标\t指标值", "产出指标\t数量指标\t培训人次\t≥500人次"]
+    assert choose(lines)[0].name != "glued"
+
+
+def test_kangxi_radicals_are_folded_and_nothing_else_changes() -> None:
+    assert fold_radicals("项⽬名称：⼀级指标（％）") == "项目名称：一级指标（％）"
+    page = ROWS_PAGE.replace("项目名称", "项⽬名称").replace("一级指标", "⼀级指标")
+    result = normalize_bytes(page.encode("utf-8"), "kangxi.txt")  # the path files take
+    assert [f.project_name for f in result.forms] == ["农村学生营养餐补助"]
