@@ -100,3 +100,85 @@ def test_kangxi_radicals_are_folded_and_nothing_else_changes() -> None:
     page = ROWS_PAGE.replace("项目名称", "项⽬名称").replace("一级指标", "⼀级指标")
     result = normalize_bytes(page.encode("utf-8"), "kangxi.txt")  # the path files take
     assert [f.project_name for f in result.forms] == ["农村学生营养餐补助"]
+
+
+BRACKETED = "\n".join(
+    [
+        "某市2024年项目支出绩效目标表",
+        "项目名称：城市绿化养护",
+        "主管部门：某市园林局",
+        "年度资金总额：120；其中：财政拨款120",
+        "【产出指标-数量指标】",
+        "指标1:新增绿化面积(≥20000平方米)",
+        "指标2:补植苗木(≥5000株)",
+        "【产出指标-质量指标】",
+        "指标1:苗木成活率(≥95%)",
+        "【效益指标-社会效益指标】",
+        "指标1:市民休闲环境(明显改善)",
+        "【满意度指标-服务对象满意度指标】",
+        "指标1:市民满意度(≥90%)",
+    ]
+)
+
+PROSE = "\n".join(
+    [
+        "某县2023年项目支出绩效目标表",
+        "项目名称：农村饮水安全维修",
+        "主管部门：某县水利局",
+        "资金总额（元）：1250000",
+        "产出指标：数量指标:维修供水工程>=12处;质量指标:工程验收合格率=100%;"
+        "时效指标:完工时间2023年11月底前。",
+        "效益指标：社会效益指标:受益人口>=3000人。",
+        "满意度指标：服务对象满意度指标:群众满意度>=90%。",
+    ]
+)
+
+
+def test_bracketed_category_blocks_with_numbered_lines() -> None:
+    result = normalize_text(BRACKETED, "blocks.txt")
+    assert result.rejects == []
+    form = result.forms[0]
+    assert form.budget_total == 120 and form.budget_breakdown == {"财政拨款": 120}
+    got = [(i.level1, i.level2, i.name, i.operator, i.value, i.unit) for i in form.indicators]
+    assert got == [
+        ("产出指标", "数量指标", "新增绿化面积", "≥", 20000, "㎡"),
+        ("产出指标", "数量指标", "补植苗木", "≥", 5000, "株"),
+        ("产出指标", "质量指标", "苗木成活率", "≥", 95, "%"),
+        ("效益指标", "社会效益指标", "市民休闲环境", None, "明显改善", None),
+        ("满意度指标", "服务对象满意度指标", "市民满意度", "≥", 90, "%"),
+    ]
+
+
+def test_prose_rendering_and_a_budget_in_yuan() -> None:
+    result = normalize_text(PROSE, "prose.txt")
+    assert result.rejects == []
+    form = result.forms[0]
+    assert form.budget_total == 125  # 1,250,000 元 under a label that says (元)
+    got = [(i.level2, i.name, i.operator, i.value, i.unit) for i in form.indicators]
+    assert got == [
+        ("数量指标", "维修供水工程", "≥", 12, "处"),
+        ("质量指标", "工程验收合格率", "=", 100, "%"),
+        ("时效指标", "完工时间", None, "2023年11月底前", None),
+        ("社会效益指标", "受益人口", "≥", 3000, "人"),
+        ("服务对象满意度指标", "群众满意度", "≥", 90, "%"),
+    ]
+
+
+def test_template_placeholders_give_a_bare_value_its_operator_and_unit() -> None:
+    page = "\n".join(
+        [
+            "某区2022年项目支出绩效目标表",
+            "项目名称\t社区养老服务补贴",
+            "一级指标\t二级指标\t三级指标\t指标值",
+            "产出指标\t数量指标\t★服务老人人数（≥**人）\t≥500",
+            "\t质量指标\t服务合格率（≥**%）\t98",
+            "满意度指标\t服务对象满意度指标\t*老人满意度(≥**%)\t95",
+        ]
+    )
+    form = normalize_text(page, "placeholders.txt").forms[0]
+    got = [(i.name, i.name_raw, i.operator, i.value, i.unit, i.flags) for i in form.indicators]
+    assert got == [
+        ("服务老人人数", "★服务老人人数（≥**人）", "≥", 500, "人", []),
+        ("服务合格率", "服务合格率（≥**%）", "≥", 98, "%", []),
+        ("老人满意度", "*老人满意度(≥**%)", "≥", 95, "%", []),
+    ]

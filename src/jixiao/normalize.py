@@ -221,6 +221,43 @@ def _header_text(raw: RawForm, key: str) -> str | None:
     return clean(cell.text) or None
 
 
+_TOTAL_END = re.compile(r"[;；,，]|其中")
+_BREAKDOWN_ITEM = re.compile(
+    r"(?:其中[:：]?)?(?P<label>[^\d:：;；,，、]{2,16}?)[:：]?(?P<amount>\d[\d,，]*(?:\.\d+)?(?:万元|元|万)?)"
+)
+
+
+def _budget(
+    raw: RawForm, text: str | None
+) -> tuple[float | int | None, dict[str, float | int | None]]:
+    """The budget total and its breakdown, in 万元. A total cell may carry its breakdown
+    (``120；其中：财政拨款120``), and a label may say its amounts are in 元."""
+    in_yuan = raw.budget_in_yuan
+
+    def amount(cell_text: str) -> float | int | None:
+        value = to_amount(cell_text)
+        if in_yuan and value is not None and not re.search(r"元|万", cell_text):
+            scaled = round(float(value) / 10000, 6)
+            return int(scaled) if scaled.is_integer() else scaled
+        return value
+
+    breakdown = {
+        key: (amount(cell.text) if cell is not None else None) for key, cell in raw.breakdown
+    }
+    if not text:
+        return None, breakdown
+    total = amount(text)
+    if total is None:
+        cut = _TOTAL_END.search(text)
+        head, rest = (text[: cut.start()], text[cut.start() :]) if cut else (text, "")
+        total = amount(head)
+        if total is not None:
+            for m in _BREAKDOWN_ITEM.finditer(rest):
+                key = vocab.breakdown_key(m.group("label")) or m.group("label")
+                breakdown.setdefault(key, amount(m.group("amount")))
+    return total, breakdown
+
+
 def _code_split(text: str | None) -> tuple[str | None, str | None]:
     """``103-重庆市…办公室`` → (``103``, ``重庆市…办公室``)."""
     if not text:
@@ -250,6 +287,7 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
     overview = _header_text(raw, "overview")
     basis = _header_text(raw, "basis")
     goal = _header_text(raw, "annual_goal") or _header_text(raw, "other_goal")
+    total, breakdown = _budget(raw, budget)
     form = Form(
         form_kind=form_kind,
         title=title,
@@ -261,10 +299,8 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         implementing_unit=unit,
         implementing_unit_code=unit_code,
         compiling_unit=clean_name(compiling) if compiling else None,
-        budget_total=to_amount(budget) if budget else None,
-        budget_breakdown={
-            key: (to_amount(cell.text) if cell is not None else None) for key, cell in raw.breakdown
-        },
+        budget_total=total,
+        budget_breakdown=breakdown,
         project_attribute=_attribute(_header_text(raw, "project_attribute") or ""),
         period_start=_clean_name_of(raw, "period_start"),
         period_end=_clean_name_of(raw, "period_end"),
@@ -329,6 +365,30 @@ def _year(raw: RawForm, title: str) -> int | None:
 
 # ----------------------------------------------------------------------------- indicators
 
+#: A template placeholder left in a name: ``（≥**%）``, ``≥**人``, ``( ≥**% )``.
+_PLACEHOLDER = re.compile(
+    r"\s*[（(]?\s*(?P<op>≥|≤|>=|<=|＞|＜|>|<|=|＝)?\s*[*＊]{1,}\s*(?P<unit>[^\s*＊()（）\d]{1,4})?\s*[)）]?\s*$"
+)
+_MARKER = re.compile(r"^[★☆*＊※]+|[★☆*＊※]+$")
+
+
+def strip_placeholder(name: str) -> tuple[str, str | None, str | None]:
+    """A name with its template placeholder and markers removed, and what the placeholder
+    said: the operator and unit the blank value was meant to carry."""
+    m = _PLACEHOLDER.search(name)
+    op = unit = None
+    if m and m.start() > 0 and ("*" in m.group() or "＊" in m.group()):
+        op = parse_operator(m.group("op")) if m.group("op") else None
+        unit = m.group("unit")
+        name = name[: m.start()]
+    return _MARKER.sub("", name).strip(), op, unit
+
+
+def _with_unit(parsed: ParsedValue, unit: str | None) -> ParsedValue:
+    if unit is None:
+        return parsed
+    return parsed._replace(unit=unit, kind=parsed.kind or "quantitative")
+
 
 def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -> Indicator:
     """One typed indicator; ``level1``/``level2`` are inherited from the row above (merged cells).
@@ -363,6 +423,9 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         l2 = wrapped.group("l2")
         level2 = vocab.canon_level2(l2) if l2 else None
         name = wrapped.group("name")
+
+    # ---- template placeholders (``服务合格率（≥**%）``) and ``★``/``*`` markers
+    name, hint_op, hint_unit = strip_placeholder(name)
 
     # ---- operator column: an operator, or a category / 定性 that does not belong there
     kind_hint: str | None = None
@@ -399,6 +462,11 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     value = parsed.value
     value_kind = parsed.kind
     operator = operator or parsed.operator
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # The template printed what the blank value means: ``（≥**%）`` then ``98``.
+        operator = operator or hint_op
+        unit_hint = parsed.unit or (canon_unit(hint_unit) if hint_unit else None)
+        parsed = parsed if parsed.unit else _with_unit(parsed, unit_hint)
 
     # ---- unit column: a unit, a qualitative marker, or something that is not a unit
     unit: str | None = parsed.unit

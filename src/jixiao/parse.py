@@ -63,6 +63,8 @@ class RawForm:
     cell_stream: bool = False  # one cell per row, no row delimiter: rows are rebuilt by content
     stream: list[Cell] = field(default_factory=list)  # cells of the stream row being rebuilt
     held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
+    inferred: bool = False  # columns inferred from the rows (no heading row printed)
+    budget_in_yuan: bool = False  # the budget label says its amounts are in 元, not 万元
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -136,12 +138,27 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         if columns:
             _flush_stream(form)
             form.pending.clear()
-            if not form.columns:
+            if not form.columns or form.inferred:
                 form.columns = columns
                 form.cell_stream = stream_heading
+                form.inferred = False
             in_table = True
             i += 1
             continue
+        if (
+            not in_table
+            and not form.columns
+            and not positional
+            and (_opens_headless_table(row) or (_level_only(row) and _next_is_row(rows, i)))
+        ):
+            # No heading row (bracketed blocks, prose): the rows themselves say they are
+            # indicators, level labels first; the columns are the grammar's default order.
+            form.columns = dict(enumerate(_DEFAULT_COLUMNS))
+            form.inferred = True
+            form.notes.append(
+                "no table heading: columns inferred from the rows (一级 二级 三级 指标值)"
+            )
+            in_table = True
         if in_table and any(_TABLE_END.search(t) for t in filled[:2]):
             _flush_stream(form)
             in_table = False
@@ -174,7 +191,9 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
                 else _read_by_order(row, form.columns)
             )
             if indicator is not None:
-                indicator.short = len(row.cells) <= max(form.columns, default=0)
+                indicator.short = not form.inferred and len(row.cells) <= max(
+                    form.columns, default=0
+                )
                 _take_levels(form, indicator)
                 form.indicators.append(indicator)
             else:
@@ -265,6 +284,8 @@ def _read_header(row: Row, form: RawForm) -> None:
             if m:
                 form.header.setdefault("year", Cell(text=m.group(1), line=label_cell.line))
             fieldname = "budget_total"
+        if fieldname == "budget_total" and _IN_YUAN.search(_WS.sub("", label)):
+            form.budget_in_yuan = True
         if bkey is not None and fieldname is None:
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
@@ -280,6 +301,7 @@ def _read_header(row: Row, form: RawForm) -> None:
         form.unplaced.extend(cells)
 
 
+_IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
 _LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}
 
 
@@ -543,6 +565,28 @@ def _flush_stream(form: RawForm) -> None:
             extra=extra,
         )
     )
+
+
+_DEFAULT_COLUMNS = ("level1", "level2", "name", "value", "unit", "weight")
+
+
+def _opens_headless_table(row: Row) -> bool:
+    """A level label followed by a name and a value in one row: an indicator row."""
+    kinds = [classify(t) for t in row.texts if t]
+    if not kinds or kinds[0] not in _LEVEL_KINDS:
+        return False
+    rest = [k for k in kinds if k not in _LEVEL_KINDS]
+    return len(rest) >= 2 and "value" in rest[1:]
+
+
+def _next_is_row(rows: list[Row], i: int) -> bool:
+    """The next non-empty row holds a name and a value: the level row above opens a table."""
+    for row in rows[i + 1 : i + 3]:
+        kinds = [classify(t) for t in row.texts if t]
+        if kinds:
+            rest = [k for k in kinds if k not in _LEVEL_KINDS]
+            return len(rest) >= 2 and "value" in rest[1:]
+    return False
 
 
 def _level_only(row: Row) -> bool:

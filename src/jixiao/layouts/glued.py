@@ -112,14 +112,14 @@ def _alternation(words: list[str]) -> str:
 _ANCHOR = re.compile(
     rf"(?P<title>[^:：。;；,，]{{0,60}}?绩效目标(?:申报|批复|审批|审核)?表(?:公开)?(?:[(（]\d{{4}}年度?[)）])?)"
     rf"|(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
-    rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})[:：]?)"
+    rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})(?:[（(][^（）()]{{1,6}}[）)])?[:：]?)"
     rf"|(?P<heading>{_alternation(_HEADINGS)})"
     rf"|(?P<level2>{_alternation(_LEVEL2)})"
     rf"|(?P<level1>{_alternation(_LEVEL1)})"
 )
 _OP = vocab.OPERATOR_PATTERN
 _NUM = r"\d+(?:\.\d+)?"
-_DATE = r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?(?:前|底|之前)?)?"
+_DATE = r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?(?:底|末)?(?:前|之前|以前)?)?"
 _QUAL = (
     r"有所(?:提升|提高|改善|减轻|增加|增强|下降|降低)|明显(?:提升|提高|改善)?|显著(?:提升|提高)?|"
     r"稳步(?:提升|提高)|逐步(?:提升|提高|完善)|持续(?:提升|提高|改善)|进一步(?:提升|提高)|"
@@ -132,6 +132,9 @@ _VALUE = re.compile(
     rf"|(?P<qual>{_QUAL})"
 )
 #: Where an explanation column starts inside glued text.
+#: Punctuation between anchors that belongs to no cell: 【产出指标-数量指标】, 数量指标:, ;
+_FILLER = BLANKS + "【】[]〔〕-—－:：;；,，。、"
+_BRACKETED_VALUE = re.compile(r"^(?P<name>.{2,}?)[（(](?P<value>[^（）()]+)[）)]$")
 _OP_START = re.compile(rf"^(?:{_OP})")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
@@ -166,7 +169,7 @@ def rows(lines: list[str], first: int = 1) -> list[Row]:
     for number, line in enumerate(lines, first):
         current: list[Cell] = []
         for kind, text in cut(line.strip(BLANKS), table):
-            if kind in {"heading"}:
+            if kind in {"heading", "level1", "level2"}:
                 table = True
             starts_row = kind in {"title", "label", "breakdown", "level1"} or (
                 kind == "level2" and not (current and _is_level1(current[-1].text))
@@ -205,7 +208,7 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
         kind = m.lastgroup or "text"
         if kind == "title" and not _title_ok(m.group()):
             continue
-        gap = text[pos : m.start()].strip(BLANKS)
+        gap = text[pos : m.start()].strip(_FILLER)
         if gap:
             out.extend(_free(gap, row=table and not after_label))
         out.append((kind, m.group().strip(BLANKS)))
@@ -213,7 +216,7 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
         if kind in {"heading", "level1", "level2"}:
             table = True
         pos = m.end()
-    rest = text[pos:].strip(BLANKS)
+    rest = text[pos:].strip(_FILLER)
     if rest:
         out.extend(_free(rest, row=table and not after_label))
     return tuple(out)
@@ -235,6 +238,10 @@ def _free(text: str, row: bool) -> list[tuple[str, str]]:
         text = text[: kind_end.start()].rstrip(BLANKS + "-")
     if not text:
         return tail
+    bracketed = _BRACKETED_VALUE.match(text)
+    if bracketed and _VALUE.fullmatch(bracketed.group("value")):
+        # ``新增绿化面积(≥20000平方米)``: the target printed in brackets after the name
+        return [("name", bracketed.group("name")), ("value", bracketed.group("value")), *tail]
     value = _first_value(text)
     if value is None:
         note = _NOTE_START.search(text, 2)
@@ -266,8 +273,10 @@ def _first_value(text: str) -> tuple[int, int] | None:
             continue
         if _in_brackets(text, m.start()):
             continue
-        if m.lastgroup == "date" and any(_OP_START.match(n.group()) for n in matches[k + 1 :]):
-            continue  # a date inside the name (截至2026年12月底,…率 ≥100%)
+        if m.lastgroup in {"date", "qual"} and any(
+            _OP_START.match(n.group()) for n in matches[k + 1 :]
+        ):
+            continue  # a date or word inside the name (截至2026年12月底,…率 ≥100%; 合格率=100%)
         if m.lastgroup == "num":
             token = m.group()
             after = text[m.end() : m.end() + 1]
