@@ -182,3 +182,48 @@ def test_template_placeholders_give_a_bare_value_its_operator_and_unit() -> None
         ("服务合格率", "服务合格率（≥**%）", "≥", 98, "%", []),
         ("老人满意度", "*老人满意度(≥**%)", "≥", 95, "%", []),
     ]
+
+
+def test_deadlines_are_text_targets_so_no_unit_is_missing() -> None:
+    from jixiao.normalize import parse_value
+
+    for text in ("2023.12", "2024年6月底前", "12月31日前", "2023-12-31"):
+        parsed = parse_value(text)
+        assert (parsed.value, parsed.kind, parsed.unit) == (text, "qualitative", None)
+    assert parse_value("≥95%").value == 95 and parse_value("1次/年").unit == "次/年"
+
+
+def test_a_form_cut_off_before_its_table_keeps_its_header() -> None:
+    page = "\n".join(
+        [
+            "某县2024年项目支出绩效目标表",
+            "项目名称\t乡村道路维护",
+            "主管部门\t某县交通局",
+            "资金总额\t88",
+            "某县2024年项目支出绩效目标表",
+            "项目名称\t河道清淤",
+            "一级指标\t二级指标\t三级指标\t指标值",
+            "产出指标\t数量指标\t清淤长度\t≥12公里",
+        ]
+    )
+    result = normalize_text(page, "cut.txt")
+    assert [(f.project_name, f.budget_total, len(f.indicators)) for f in result.forms] == [
+        ("乡村道路维护", 88, 0),
+        ("河道清淤", None, 1),
+    ]
+    assert [(r.form_index, r.kind) for r in result.rejects] == [(0, "form")]
+
+
+def test_an_impossible_rate_is_flagged_not_guessed() -> None:
+    page = "\n".join(
+        [
+            "某县2024年项目支出绩效目标表",
+            "项目名称\t河道清淤",
+            "一级指标\t二级指标\t三级指标\t指标值",
+            "产出指标\t质量指标\t验收合格率\t295%",  # OCR read ≥95% as 295%
+            "\t\t产值增长率\t150%",  # a growth rate may exceed 100 %
+        ]
+    )
+    first, second = normalize_text(page, "ocr.txt").forms[0].indicators
+    assert (first.value, first.operator, first.flags) == (295, None, ["value_suspect"])
+    assert second.flags == []

@@ -30,6 +30,12 @@ _VALUE = re.compile(
     rf"^(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>{_NUM})\s*(?P<unit>[^\d\s].*?)?\s*"
     rf"(?P<suffix>及以上|以上|及以下|以下|以内)?$"
 )
+#: A date or deadline as a target: ``2023.12``, ``2024年6月底前``, ``12月31日前``, ``2023-12-31``.
+_DATE_VALUE = re.compile(
+    r"^(?:[≤<]|不晚于|不迟于)?(?:(?:19|20)\d{2}\s*[.年/\-]\s*\d{1,2}(?:\s*[.月/\-]\s*\d{1,2}日?|月)?"
+    r"|\d{1,2}月(?:\d{1,2}日|份)?|\d{1,2}月\d{1,2}号)"
+    r"(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|内|完成)?$"
+)
 _NAME_TARGET = re.compile(
     rf"^(?P<name>.*?[^\d.≥≤=<>＞＜])\s*(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>\d+(?:\.\d+)?)"
     rf"\s*(?P<unit>{vocab.UNIT_PATTERN})$"
@@ -196,6 +202,8 @@ def parse_value(text: str) -> ParsedValue:
         unit = canon_unit(masked.group("unit") or "") or (masked.group("unit") or None)
         op = vocab.OPERATOR_WORDS.get(masked.group("op") or "")
         return ParsedValue(op, None, unit, "quantitative")
+    if _DATE_VALUE.match(_WS.sub("", t)):
+        return ParsedValue(None, t, None, "qualitative")  # a deadline, not a quantity
     m = _VALUE.match(_WS.sub("", t))
     if m:
         num = to_number(m.group("num"))
@@ -537,7 +545,30 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         )
     if ind.value is None:
         ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
+    elif _impossible_share(ind):
+        # OCR reads ``≥95%`` as ``295%``: the digit cannot be told from the symbol, so the
+        # value stays as printed and is flagged, never guessed.
+        ind.add_flag(
+            "value_suspect",
+            f"{ind.value}% is impossible for a rate or a satisfaction (OCR may have read ≥ as 2)",
+            *(c for c in [value_cell] if c),
+        )
     return ind
+
+
+_SHARE_NAME = re.compile(r"(率|满意度|占比|比例|覆盖面)[)）]?$")
+
+
+def _impossible_share(ind: Indicator) -> bool:
+    """A rate or satisfaction above 100 % (growth rates excepted: they may exceed it)."""
+    return (
+        ind.unit == "%"
+        and isinstance(ind.value, int | float)
+        and not isinstance(ind.value, bool)
+        and ind.value > 100
+        and bool(ind.name and _SHARE_NAME.search(ind.name))
+        and not re.search(r"增长|增加|提高|提升|上升|变化", ind.name or "")
+    )
 
 
 def _move_target_out_of_name(ind: Indicator) -> None:

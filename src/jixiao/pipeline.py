@@ -208,7 +208,11 @@ def normalize_rows(
                 )
             )
             continue
-        if not raw.columns and (raw.title is None or index < len(raw_forms) - 1):
+        if (
+            not raw.columns
+            and (raw.title is None or index < len(raw_forms) - 1)
+            and not _cut_form(raw)
+        ):
             result.rejects.append(
                 Reject(
                     file=name,
@@ -280,6 +284,17 @@ def normalize_rows(
             )
         )
     return result
+
+
+_HEADER_CORE = ("project_name", "department", "implementing_unit", "budget_total")
+
+
+def _cut_form(raw: RawForm) -> bool:
+    """A form of its own cut off before its indicators (a page break, a truncated copy): its
+    own title and at least two of the core header fields. It is kept, with a reject saying
+    the table is missing, rather than lost."""
+    own_title = raw.title is not None and raw.title.line == raw.line_start
+    return own_title and sum(1 for k in _HEADER_CORE if k in raw.header) >= 2
 
 
 def _span(raw: RawForm, line_offsets: list[int], first_line: int) -> tuple[int, int]:
