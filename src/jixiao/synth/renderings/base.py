@@ -79,11 +79,12 @@ def glue_ok(ind_name: str, value: Any, quantitative: bool) -> bool:
 
 def order_fields(rec: Record) -> dict[str, Any]:
     """The record with fields in schema order (what ``expected/*.jsonl`` holds)."""
-    out = {k: rec.get(k) for k in HEADER_FIELDS}
+    out: dict[str, Any] = {k: rec.get(k) for k in HEADER_FIELDS}
     out["budget_breakdown"] = dict(rec.get("budget_breakdown") or {})
-    out["indicators"] = [{k: i[k] for k in INDICATOR_FIELDS} for i in rec["indicators"]]
-    for ind in out["indicators"]:
+    inds: list[dict[str, Any]] = [{k: i[k] for k in INDICATOR_FIELDS} for i in rec["indicators"]]
+    for ind in inds:
         ind["flags"] = [f for f in FLAGS if f in set(ind["flags"])]
+    out["indicators"] = inds
     return out
 
 
