@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 #: The seed layouts the generator renders, with their ``cases.json`` tags.
 LAYOUTS: tuple[str, ...] = ("cell_per_line", "pdf_tab7", "ocr_4col")
 #: The golden directory the pool is read from (the repository's ``golden/``).
-DEFAULT_GOLDEN = Path(__file__).resolve().parents[2] / "golden"
+DEFAULT_GOLDEN = Path(__file__).resolve().parents[3] / "golden"
 FORMS_PER_FILE = 50
 
 #: Row perturbations per layout with their relative weights.
@@ -254,9 +254,18 @@ class SynthCase:
     name: str
     layout: str
     forms: list[SynthForm]
+    rendered: tuple[str, list[dict[str, Any]]] | None = None  # unseen renderings: text, truth
 
     def text(self) -> str:
+        if self.rendered is not None:
+            return self.rendered[0]
         return RENDERERS[self.layout](self.forms)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The truth, one contract record per form."""
+        if self.rendered is not None:
+            return self.rendered[1]
+        return [f.record() for f in self.forms]
 
     def counts(self) -> Counter[str]:
         """Perturbations applied (row kinds once per row, form kinds once per form)."""
@@ -855,16 +864,27 @@ RENDERERS = {
 # --------------------------------------------------------------------------- generation
 
 
+def rendering_names() -> tuple[str, ...]:
+    """The unseen renderings of issue 13 (``jixiao.synth.renderings``)."""
+    from jixiao.synth.renderings import RENDERINGS
+
+    return tuple(RENDERINGS)
+
+
 def parse_layouts(spec: str) -> tuple[str, ...]:
-    """``all`` or a comma list of layout tags → the layouts, validated."""
-    if spec.strip() in ("", "all"):
+    """``all`` (seed layouts), ``renderings``, ``everything`` or a comma list → validated."""
+    spec = spec.strip()
+    if spec in ("", "all"):
         return LAYOUTS
+    if spec == "renderings":
+        return rendering_names()
+    if spec == "everything":
+        return LAYOUTS + rendering_names()
+    known = LAYOUTS + rendering_names()
     chosen = tuple(dict.fromkeys(s.strip() for s in spec.split(",") if s.strip()))
-    unknown = [s for s in chosen if s not in LAYOUTS]
+    unknown = [s for s in chosen if s not in known]
     if unknown:
-        raise ValueError(
-            f"unknown layout(s) {', '.join(unknown)}; choose from {', '.join(LAYOUTS)}"
-        )
+        raise ValueError(f"unknown layout(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     return chosen
 
 
@@ -890,6 +910,14 @@ def iter_cases(
         layout = layouts[index % len(layouts)]
         count = min(per_file, n - done)
         rng = random.Random(f"jixiao-synth:{seed}:{index}")
+        if layout not in ROW_KINDS:  # an unseen rendering: its own module, its own truth
+            from jixiao.synth.renderings import build
+
+            rendered = build(layout, pool, rng, count)
+            yield SynthCase(f"synth_{index:05d}_{layout}", layout, [], rendered)
+            done += count
+            index += 1
+            continue
         builder = _Builder(pool, rng, layout, rate)
         forms = [builder.form() for _ in range(count)]
         resolve_truncations(forms)
@@ -928,15 +956,16 @@ def generate(
     for case in iter_cases(n, seed, layouts, rate, forms_per_file, pool):
         text = case.text()
         (out / "inputs" / f"{case.name}.txt").write_text(text, encoding="utf-8")
-        records = [f.record() for f in case.forms]
+        records = case.records()
         _write_jsonl(out / "expected" / f"{case.name}.jsonl", records)
-        _write_jsonl(
-            out / "perturbations" / f"{case.name}.jsonl",
-            [
-                {"form": k, "form_kinds": f.kinds, "rows": [r.kinds for r in f.rows]}
-                for k, f in enumerate(case.forms)
-            ],
-        )
+        plans = [
+            {"form": k, "form_kinds": f.kinds, "rows": [r.kinds for r in f.rows]}
+            for k, f in enumerate(case.forms)
+        ] or [
+            {"form": k, "form_kinds": [], "rows": [[] for _ in rec["indicators"]]}
+            for k, rec in enumerate(records)
+        ]
+        _write_jsonl(out / "perturbations" / f"{case.name}.jsonl", plans)
         counts = case.counts()
         flags: Counter[str] = Counter(
             fl for rec in records for ind in rec["indicators"] for fl in ind["flags"]
@@ -945,13 +974,13 @@ def generate(
             "layout": case.layout,
             "source": "synth",
             "seed": seed,
-            "forms": len(case.forms),
+            "forms": len(records),
             "perturbations": dict(sorted(counts.items())),
         }
         summary.cases += 1
-        summary.forms += len(case.forms)
-        summary.indicators += sum(len(f.rows) for f in case.forms)
-        summary.layouts[case.layout] += len(case.forms)
+        summary.forms += len(records)
+        summary.indicators += sum(len(rec["indicators"]) for rec in records)
+        summary.layouts[case.layout] += len(records)
         summary.perturbations.update(counts)
         summary.flags.update(flags)
     (out / "cases.json").write_text(

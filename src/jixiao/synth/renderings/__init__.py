@@ -1,0 +1,116 @@
+"""Renderings nobody has shown the parser (issue 13), each with exact truth.
+
+One module per rendering, as ``jixiao.layouts`` has one per seed layout. Every module prints
+the same base forms (the seed pool and header generator of ``jixiao.synth``) its own way and
+edits the truth to what a careful reader can recover from that print:
+
+================== ==========================================================================
+rendering          what the text looks like
+================== ==========================================================================
+glued_text         no separators: ``项目名称…实施单位…`` on one line, rows
+                   ``产出指标数量指标培训覆盖人次≥500人次``, sometimes the whole form one line
+ocr_noise          tab rows from an OCR text layer: ``≥`` as ``>``/``2``, ``=`` as ``二``,
+                   stray ``.``/Latin letters in names, ``%`` glued to a name, ``百分比``
+wrapped_labels     tab rows whose cells wrap onto continuation lines: ``绩\\n效\\n指\\n标``,
+                   ``年度\\n目标``, ``经济效益\\n指标``, a title over two lines
+merged_cells       level1/level2 printed on a block's first row only; satisfaction rows
+                   inside the 效益指标 merge (old MOF template)
+two_value_sets     中期/年度 (长期/年度, 年度/实施周期) value columns side by side
+non_indicator_rows pipe rows with empty level-2 placeholder rows, 小计/合计 rows, captions
+multi_project      one export table, one row per indicator, project on its block's first row,
+                   amounts in 元, codes ``[012003]``; one form per project
+bracketed          ``【产出指标-数量指标】`` blocks of ``指标1:名称(≥20台)``, or prose
+                   ``数量指标:名称>=5000株;…``
+pdf_text_layer     a column of labels printed apart from its values, a number broken over
+                   two lines (``1256.3`` / ``8``), rows as blank-separated words
+placeholders       ``(≥**%)``/``≥**人`` template text, ``★``/``*`` markers, ``指标1:``
+header_variants    预算部门/预算单位/项目执行单位, codes before/after/in brackets, budgets in
+                   元 or ``年度资金总额：120；其中：财政拨款120``, ``202101-202112``, ``项目期 3年``,
+                   ``(2023年度`` missing its bracket
+folding            Kangxi radicals (``⽬``, ``⼀``) and traditional characters
+================== ==========================================================================
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from types import ModuleType
+from typing import Any
+
+from jixiao.synth.renderings import (
+    bracketed,
+    folding,
+    glued_text,
+    header_variants,
+    merged_cells,
+    multi_project,
+    non_indicator_rows,
+    ocr_noise,
+    pdf_text_layer,
+    placeholders,
+    two_value_sets,
+    wrapped_labels,
+)
+from jixiao.synth.renderings.base import Record, order_fields
+
+MODULES: tuple[ModuleType, ...] = (
+    glued_text,
+    ocr_noise,
+    wrapped_labels,
+    merged_cells,
+    two_value_sets,
+    non_indicator_rows,
+    multi_project,
+    bracketed,
+    pdf_text_layer,
+    placeholders,
+    header_variants,
+    folding,
+)
+RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
+
+_LEVEL1_ORDER = {"产出指标": 0, "成本指标": 1, "效益指标": 2, "满意度指标": 3}
+
+
+def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) -> list[Record]:
+    """``count`` clean contract records from the pool, rows the module can print exactly."""
+    from jixiao.synth import _Builder, _truth
+
+    builder = _Builder(pool, rng, "pdf_tab7", 0.0)
+    items = [i for i in pool.items if module.item_ok(i)]
+    names = sorted({i.name for i in items})
+    forms: list[Record] = []
+    for _ in range(count):
+        header, _style = builder.header("project")
+        rec: dict[str, Any] = dict(header)
+        rec["overview"] = rec["basis"] = None
+        rec["annual_goal"] = re.sub(r"\s+", "", str(rec.get("annual_goal") or "")) or None
+        n = min(rng.randint(4, 10), len(names))
+        seen: set[str] = set()
+        chosen: list[Any] = []
+        while len(chosen) < n:
+            item = rng.choice(items)
+            if item.name not in seen:
+                seen.add(item.name)
+                chosen.append(item)
+        order = {l2: k for k, l2 in enumerate(dict.fromkeys(i.level2 for i in chosen))}
+        chosen.sort(key=lambda i: (_LEVEL1_ORDER.get(i.level1, 9), order[i.level2]))
+        inds = []
+        for item in chosen:
+            t = _truth(item)
+            t["weight"] = builder._weight(item)
+            if not item.quantitative:
+                t["operator"] = None  # no rendering here prints an operator for text targets
+            inds.append(t)
+        rec["indicators"] = inds
+        forms.append(rec)
+    return forms
+
+
+def build(name: str, pool: Any, rng: random.Random, count: int) -> tuple[str, list[dict[str, Any]]]:
+    """Render ``count`` forms in rendering ``name``: the text and its truth records."""
+    module = RENDERINGS[name]
+    forms = base_forms(pool, rng, count, module)
+    text: str = module.render(forms, rng)
+    return text, [order_fields(f) for f in forms]
