@@ -33,10 +33,10 @@ from typing import Any
 from jixiao import vocab
 from jixiao.errors import InputError
 from jixiao.layouts.base import Row
-from jixiao.readers import geometry
+from jixiao.readers import geometry, glyphs, paper
 from jixiao.readers.geometry import Box, Rect
 from jixiao.readers.rows import RowBuilder
-from jixiao.schema import Cell, FileResult
+from jixiao.schema import Cell, FileResult, Indicator, Repair
 
 #: Cells read with a lower score than this are reported (``ocr_low_confidence``).
 LOW_CONFIDENCE = 0.80
@@ -57,6 +57,8 @@ class OcrCell(Cell):
     box: tuple[float, float, float, float] | None = None
     page: int | None = None
     read_as: str | None = None  # the OCR text when a vocabulary repair replaced it
+    rect: tuple[float, float, float, float] | None = None  # the ruled cell around it
+    glyph: str | None = None  # classifier id when a symbol was read from the cell's ink
 
 
 # --------------------------------------------------------------------------- engine
@@ -81,7 +83,8 @@ def ocr_boxes(gray: Any) -> list[Box]:
     import numpy as np
 
     rgb = np.stack([gray] * 3, axis=-1)
-    result, _elapsed = engine()(rgb)
+    # The page is upright (paper.upright): no per-line 0°/180° classifier pass is needed.
+    result, _elapsed = engine()(rgb, use_cls=False)
     boxes: list[Box] = []
     for quad, text, score in result or []:
         xs = [float(p[0]) for p in quad]
@@ -116,7 +119,7 @@ def deskew(gray: Any) -> tuple[Any, float]:
     for x1, y1, x2, y2 in lines.reshape(-1, 4):
         if x2 != x1:
             a = float(np.degrees(np.arctan2(y2 - y1, x2 - x1)))
-            if abs(a) < 5:
+            if abs(a) <= 6:
                 angles.append(a)
     if not angles:
         return gray, 0.0
@@ -277,9 +280,8 @@ def repair_unit(text: str) -> str | None:
 
 def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
-    import numpy as np
-
-    gray = np.ascontiguousarray(np.asarray(image.convert("L")))
+    gray = paper.gray_without_seals(image)
+    gray, _turns = paper.upright(engine(), gray)
     gray, _angle = deskew(gray)
     boxes = ocr_boxes(gray)
     if not boxes:
@@ -340,12 +342,12 @@ def _table_rows(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> li
         if _missed_lines(gray, rect, inner):
             inner = _second_look(gray, rect) or inner
         text = geometry.join_lines(geometry.group_lines(inner), rect[2])
-        cell = _cell(text, inner, col, page, rect)
+        cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
-            cell = replace(cell, confidence=0.0, box=rect)
+            cell = _read_symbol(gray, replace(cell, confidence=0.0, box=rect), rect)
         if 0 <= row < nrows and 0 <= col < ncols:
             grid[row][col] = cell
-    _check_columns(grid)
+    _check_columns(grid, gray)
     return [r for r in grid if any(c.text.strip() or c.confidence == 0.0 for c in r)]
 
 
@@ -391,13 +393,14 @@ def _second_look(gray: Any, rect: Rect) -> list[Box]:
     ]
 
 
-def _check_columns(grid: list[list[OcrCell]]) -> None:
-    """Below the indicator heading: snap near-miss units, and never keep a doubtful operator.
+def _check_columns(grid: list[list[OcrCell]], gray: Any = None) -> None:
+    """Below the indicator heading: snap near-miss units, read dropped symbols, never guess.
 
-    A unit one edit from exactly one known unit is that unit. An operator cell read with low
-    confidence is emptied (its OCR text kept in ``read_as``, its confidence kept low), so the
-    row is flagged with no operator rather than with a guessed one: OCR turns ``≥`` into
-    ``=``, ``>`` or nothing.
+    A unit one edit from exactly one known unit is that unit. An operator cell whose text is
+    no operator (``V`` for ``≥``) is read again from its ink by the glyph classifier; if that
+    is not sure either, it is emptied with confidence 0 (its OCR text kept in ``read_as``), so
+    the row is flagged with no operator rather than a guessed one. A value cell with ink left
+    of the number OCR read gets that symbol in front of its text, or confidence 0.
     """
     cols: dict[str, int] = {}
     for r, row in enumerate(grid):
@@ -405,19 +408,76 @@ def _check_columns(grid: list[list[OcrCell]]) -> None:
         if "name" in roles.values() and len([v for v in roles.values() if v]) >= 3:
             cols = {role: col for col, role in roles.items() if role and col is not None}
             continue
-        unit_col, op_col = cols.get("unit"), cols.get("operator")
+        unit_col, op_col, value_col = cols.get("unit"), cols.get("operator"), cols.get("value")
         if unit_col is not None and unit_col < len(row) and row[unit_col].text.strip():
             cell = row[unit_col]
             fixed = repair_unit(cell.text)
             if fixed is not None:
                 grid[r][unit_col] = replace(cell, text=fixed, read_as=cell.text)
+            elif _weak(cell) and cell.text.strip() in glyphs.SYMBOLS and gray is not None:
+                # OCR scores a lone "%" low even when right: the glyph classifier may confirm it
+                seen = _read_symbol(gray, cell, cell.rect) if cell.rect else cell
+                if seen.text == cell.text.strip():
+                    grid[r][unit_col] = seen
         if op_col is not None and op_col < len(row) and row[op_col].text.strip():
             cell = row[op_col]
-            weak = cell.confidence is not None and cell.confidence < LOW_CONFIDENCE
-            if not _operator_word(cell.text):  # "V" for "≥": proven misread, unread in effect
-                grid[r][op_col] = replace(cell, text="", read_as=cell.text, confidence=0.0)
-            elif weak:
-                grid[r][op_col] = replace(cell, text="", read_as=cell.text)
+            if not _operator_word(cell.text) or _weak(cell):  # "V" for "≥": proven misread
+                unread = replace(cell, text="", read_as=cell.text, confidence=0.0)
+                if gray is not None and cell.rect is not None:
+                    unread = _read_symbol(gray, unread, cell.rect)
+                if unread.text and unread.text not in OPERATORS:  # "%" or "±": no operator
+                    unread = replace(unread, text="", confidence=0.0, glyph=None)
+                grid[r][op_col] = unread
+        if (
+            gray is not None
+            and value_col is not None
+            and value_col < len(row)
+            and value_col != op_col
+            and row[value_col].text.strip()
+        ):
+            grid[r][value_col] = _symbol_left(gray, row[value_col])
+
+
+def _weak(cell: OcrCell) -> bool:
+    return cell.confidence is not None and cell.confidence < LOW_CONFIDENCE
+
+
+def _read_symbol(gray: Any, cell: OcrCell, rect: Rect) -> OcrCell:
+    """A cell with ink but no text: the symbol the glyph classifier is sure of, else unread."""
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    m = 5
+    glyph = glyphs.classify(glyphs.ink_mask(gray, x0 + m, y0 + m, x1 - m, y1 - m))
+    if glyph is None or not glyph.sure:
+        return replace(cell, text="", confidence=0.0)
+    return replace(cell, text=glyph.symbol, confidence=glyph.score, glyph=glyphs.CLASSIFIER)
+
+
+#: The schema's operators: what a symbol read in an operator or value cell may be.
+OPERATORS = ("≥", "≤", "=", "<", ">")
+_LEADING_NUMBER = re.compile(r"^\s*[0-9０-９.．]")
+
+
+def _symbol_left(gray: Any, cell: OcrCell) -> OcrCell:
+    """A value cell whose text starts with a digit but has ink left of it OCR did not read."""
+    if cell.rect is None or cell.box is None or not _LEADING_NUMBER.match(cell.text):
+        return cell
+    left = int(cell.rect[0]) + 5
+    right = int(cell.box[0]) - 2
+    top, bottom = int(cell.box[1]), int(cell.box[3])
+    if right - left < 4:
+        return cell
+    ink = glyphs.ink_mask(gray, left, top, right, bottom)
+    if int(ink.sum()) < 12:
+        return cell
+    glyph = glyphs.classify(ink)
+    if glyph is None or not glyph.sure or glyph.symbol not in OPERATORS:
+        return replace(cell, confidence=0.0)
+    return replace(
+        cell,
+        text=glyph.symbol + cell.text,
+        read_as=cell.read_as or cell.text,
+        glyph=glyphs.CLASSIFIER,
+    )
 
 
 def _operator_word(text: str) -> bool:
@@ -462,7 +522,11 @@ def low_confidence_cells(cells: list[Cell], threshold: float = LOW_CONFIDENCE) -
     return [
         c
         for c in cells
-        if isinstance(c, OcrCell) and c.confidence is not None and c.confidence < threshold
+        if isinstance(c, OcrCell)
+        # a lone symbol the glyph classifier was sure of passed its own threshold
+        and not (c.glyph is not None and c.text.strip() in glyphs.SYMBOLS)
+        and c.confidence is not None
+        and c.confidence < threshold
     ]
 
 
@@ -485,6 +549,7 @@ def flag_low_confidence(
                     f"ocr_low_confidence: {field} read with confidence {_conf(cell):.2f}"
                 )
         for ind in form.indicators:
+            _record_glyphs(ind)
             row = by_line.get(ind.source.line) if ind.source.line is not None else None
             cells = [*ind.source.cells.values(), *(row.cells if row else [])]
             weak: list[Cell] = []
@@ -502,6 +567,24 @@ def flag_low_confidence(
             ind.add_flag("ocr_low_confidence", "OCR read weakly: " + ", ".join(parts), *weak)
             flagged += 1
     return flagged
+
+
+def _record_glyphs(ind: Indicator) -> None:
+    """Provenance: a symbol read by the glyph classifier, not by OCR, is listed as a repair."""
+    for role, cell in ind.source.cells.items():
+        if not isinstance(cell, OcrCell) or cell.glyph is None:
+            continue
+        ind.source.repairs.append(
+            Repair(
+                field="operator",
+                before=cell.read_as if role == "operator" else None,
+                after=ind.operator,
+                by=cell.glyph,
+                evidence=f"{role} 单元格中 OCR 未识别的符号由字形模板识别为 {cell.text.strip()[:1]}",
+                evidence_line=cell.line,
+                confidence=round(float(cell.confidence or 0.0), 3),
+            )
+        )
 
 
 def _conf(cell: Cell) -> float:
