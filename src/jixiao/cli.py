@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from jixiao.engines import ENGINES
+from jixiao.engines import ray as ray_engine
 from jixiao.evaluate.command import eval_command
 from jixiao.output import RunWriter
 from jixiao.pipeline import iter_sources, normalize_path
@@ -70,6 +72,23 @@ def normalize(
         ),
     ] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Run on: local (a process pool) | ray (Ray Data; pip install 'jixiao[ray]').",
+            envvar="JIXIAO_ENGINE",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="Ray cluster for --engine ray: auto | ray://HOST:10001 (default: a local Ray "
+            "with --jobs CPUs).",
+            envvar="RAY_ADDRESS",
+        ),
+    ] = None,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
 
@@ -82,12 +101,18 @@ def normalize(
 
         jixiao normalize archive/ -o out --jobs 8 --stage parse
 
+        jixiao normalize /mnt/archive -o out --engine ray --ray-address auto
+
         JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 jixiao normalize a.txt -o out --stage llm --llm openai
     """
     if stage not in STAGES:
         raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
     if llm not in ("none", "openai", "replay"):
         raise typer.BadParameter(f"--llm must be none, openai or replay, not {llm!r}")
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
+    if engine == "ray" and not ray_engine.available():
+        raise typer.BadParameter("--engine ray needs Ray: pip install 'jixiao[ray]'")
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
@@ -122,7 +147,8 @@ def normalize(
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
-                store.done(job.path, job.sha, key, totals)
+                if not totals.get("failed"):  # a failed task's reject is retried next run
+                    store.done(job.path, job.sha, key, totals)
                 pending.discard(job)
                 progress.update(
                     task,
@@ -133,7 +159,12 @@ def normalize(
                 write_ready()
 
             write_ready()
-            run_jobs(todo, workers, out / STORE_NAME, done)
+            if engine == "ray":
+                ray_engine.run_jobs(
+                    todo, out / STORE_NAME, done, address=ray_address, num_cpus=jobs or None
+                )
+            else:
+                run_jobs(todo, workers, out / STORE_NAME, done)
             write_ready()
     finally:
         store.close()

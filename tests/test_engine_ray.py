@@ -1,0 +1,185 @@
+"""``--engine ray``: the same outputs as the local pool, the same store, the same resumption.
+
+One local Ray (2 CPUs, no dashboard) serves the whole module; the CLI joins it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import GOLDEN, SEEDS
+from typer.testing import CliRunner
+
+from jixiao.cli import app
+from jixiao.engines import ray as ray_engine
+from jixiao.runstore import STORE_NAME, RunStore
+
+if not ray_engine.available():
+    pytest.skip(
+        "ray is not installed (pip install -e '.[ray]'): --engine ray not tested",
+        allow_module_level=True,
+    )
+
+import ray  # noqa: E402
+
+runner = CliRunner()
+OUTPUTS = (
+    "forms.jsonl",
+    "provenance.jsonl",
+    "indicators.csv",
+    "rejects.jsonl",
+    "review_queue.jsonl",
+)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> object:
+    """A local Ray for this module; its GCS address lets a subprocess driver join it."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The bundled golden inputs plus a small synthetic set (150 forms in 3 files)."""
+    synth = tmp_path_factory.mktemp("synth")
+    made = runner.invoke(app, ["synth", "-n", "150", "--seed", "5", "-o", str(synth)])
+    assert made.exit_code == 0, made.output
+    return [GOLDEN / "inputs", synth / "inputs"]
+
+
+def normalize(paths: list[Path], out: Path, *extra: str) -> str:
+    result = runner.invoke(app, ["normalize", *map(str, paths), "-o", str(out), "-q", *extra])
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def same_outputs(a: Path, b: Path) -> None:
+    for name in OUTPUTS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def stored_keys(out: Path) -> set[tuple[str, str, str]]:
+    with sqlite3.connect(out / STORE_NAME) as con:
+        return set(con.execute("SELECT path, sha256, config FROM files").fetchall())
+
+
+def parses(out: Path) -> dict[str, int]:
+    store = RunStore(out / STORE_NAME)
+    try:
+        return store.parses()
+    finally:
+        store.close()
+
+
+def copies(root: Path, n: int) -> Path:
+    """``n`` renamed copies of each seed document (distinct paths, the same few contents)."""
+    archive = root / "archive"
+    for k in range(n):
+        for seed in SEEDS:
+            target = archive / f"b{k % 5}" / f"{k:04d}_{seed.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(seed.read_bytes())
+    return archive
+
+
+def test_ray_outputs_and_store_keys_are_the_local_ones(
+    cluster: str, inputs: list[Path], tmp_path: Path
+) -> None:
+    local, distributed = tmp_path / "local", tmp_path / "ray"
+    normalize(inputs, local, "-j", "1")
+    said = normalize(inputs, distributed, "--engine", "ray")
+    assert "(0 unchanged" in said
+    same_outputs(local, distributed)
+    assert stored_keys(local) == stored_keys(distributed)
+    assert len(stored_keys(distributed)) == 19 + 3  # every input file, each once
+    assert set(parses(distributed).values()) == {1}
+    again = normalize(inputs, distributed, "--engine", "ray")  # nothing left to parse
+    assert "(22 unchanged" in again
+    same_outputs(local, distributed)
+
+
+def test_a_failing_task_rejects_only_its_file_and_local_finishes_the_run(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = copies(tmp_path, 4)  # 20 files
+    clean = tmp_path / "clean"
+    normalize([archive], clean, "-j", "1")
+    raising, crashing = "0001_" + SEEDS[2].name, "0002_" + SEEDS[3].name
+
+    def flaky(job: ray_engine.Job, real: ray_engine.Task = ray_engine.parse_file) -> list:
+        if job.path.endswith(raising):
+            raise RuntimeError("injected failure")
+        if job.path.endswith(crashing):
+            os._exit(1)  # the worker process dies: Ray retries, then gives the file up
+        return real(job)
+
+    monkeypatch.setattr(ray_engine, "parse_file", flaky)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["normalize", str(archive), "-o", str(out), "-q", "--engine", "ray"]
+    )
+    assert result.exit_code == 1, result.output
+    rejects = (out / "rejects.jsonl").read_text(encoding="utf-8")
+    failed = [line for line in rejects.splitlines() if "处理失败" in line]
+    assert len(failed) == 2
+    assert raising in failed[0] and "RuntimeError: injected failure" in failed[0]
+    assert crashing in failed[1] and "worker running it was lost" in failed[1]
+    assert len(stored_keys(out)) == 18  # the two failed files are not done
+    monkeypatch.undo()
+
+    resumed = normalize([archive], out, "--engine", "local", "-j", "1")  # the other engine
+    assert "(18 unchanged, not parsed again)" in resumed
+    same_outputs(clean, out)
+    assert set(parses(out).values()) == {1} and len(parses(out)) == 20
+
+
+def test_a_sigkilled_ray_driver_resumes_with_identical_outputs(
+    cluster: str, tmp_path: Path
+) -> None:
+    archive = copies(tmp_path, 60)  # 300 files
+    clean = tmp_path / "clean"
+    normalize([archive], clean, "-j", "1")
+
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "jixiao.cli", "normalize", str(archive), "-o", str(out), "-q"]
+    cmd += ["--engine", "ray", "--ray-address", cluster]
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 90
+    while stored(out) < 20 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if proc.poll() is not None:
+        pytest.skip("the run finished before it could be killed")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = stored(out)
+    assert 0 < partial < 300
+    assert not (out / "forms.jsonl").exists()  # outputs appear only when a run completes
+
+    resumed = normalize([archive], out, "--engine", "ray")
+    assert f"({partial} unchanged, not parsed again)" in resumed
+    same_outputs(clean, out)
+    assert set(parses(out).values()) == {1} and len(parses(out)) == 300
+
+
+def stored(out: Path) -> int:
+    db = out / STORE_NAME
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=0.1) as con:
+            return int(con.execute("SELECT count(*) FROM files").fetchone()[0])
+    except sqlite3.Error:
+        return 0
