@@ -110,7 +110,8 @@ class _StrayArgsFilter(logging.Filter):
                 record.getMessage()
             except (TypeError, ValueError):
                 record.args = ()
-        return True
+        # an unreachable endpoint is reported once, by the stage; not twice more per form
+        return "endpoint unreachable" not in str(record.msg)
 
 
 logging.getLogger("instructor").addFilter(_StrayArgsFilter())
@@ -385,6 +386,14 @@ class LLMClient:
         if self.config.deadline_at is None:
             return None
         return self.config.deadline_at - time.time()
+
+    def unavailable(self) -> str | None:
+        """Why no call can be made now (endpoint down, deadline passed), or None."""
+        try:
+            self._check_endpoint()
+        except LLMError as exc:
+            return str(exc)
+        return None
 
     def _check_endpoint(self) -> None:
         """Stop before sending when the endpoint is known down or the deadline has passed."""

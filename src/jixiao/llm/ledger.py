@@ -71,3 +71,61 @@ class RunLedger:
         """Why the endpoint was found unreachable this run, or None."""
         row = self._db.execute("SELECT text FROM ledger WHERE key = 'down'").fetchone()
         return str(row[0]) if row else None
+
+
+#: ``jixiao normalize`` exit code when the LLM endpoint was unreachable (forms kept at rules).
+EXIT_LLM_DOWN = 3
+LEDGER_NAME = ".jixiao-llm-ledger.sqlite"
+
+
+def llm_run_env(
+    out: Path,
+    stage: str,
+    llm: str,
+    budget_calls: int | None = None,
+    budget_tokens: int | None = None,
+    deadline: float | None = None,
+    timeout: float | None = None,
+) -> RunLedger | None:
+    """Set up one run's LLM stage for every worker (env vars they inherit); None if no LLM.
+
+    The configuration is checked here, once, so a bad one is one line before any file is read
+    (``ConfigError``); a fresh ledger is made in ``out`` so budgets count this run only.
+    """
+    import math
+    import os
+    import time
+
+    from jixiao.errors import ConfigError
+    from jixiao.llm.config import resolve_llm_config
+
+    if stage != "llm" or llm == "none":
+        return None
+    for name, value in (("--llm-deadline", deadline), ("--llm-timeout", timeout)):
+        if value is not None and (not math.isfinite(value) or value <= 0):
+            raise ConfigError(f"{name} must be a finite number of seconds > 0, got {value}")
+    env = {
+        "JIXIAO_LLM_MAX_CALLS": budget_calls,
+        "JIXIAO_LLM_MAX_TOKENS": budget_tokens,
+        "JIXIAO_LLM_TIMEOUT": timeout,
+        "JIXIAO_LLM_DEADLINE_AT": None if deadline is None else time.time() + deadline,
+    }
+    for name, value in env.items():
+        if value is not None:
+            os.environ[name] = str(value)
+    resolve_llm_config(backend=llm)  # raises ConfigError for a missing or bad setting
+    path = out / LEDGER_NAME
+    for stale in (path, path.with_name(path.name + "-journal")):
+        stale.unlink(missing_ok=True)
+    os.environ["JIXIAO_LLM_LEDGER"] = str(path)
+    return RunLedger(path)
+
+
+def endpoint_note(llm: str) -> str | None:
+    """One line when an endpoint is configured in the environment but the run does not use it."""
+    import os
+
+    url = os.environ.get("JIXIAO_LLM_BASE_URL", "").strip()
+    if llm == "none" and url:
+        return f"JIXIAO_LLM_BASE_URL is set ({url}) but --llm is none: no LLM call is made"
+    return None

@@ -412,6 +412,10 @@ async def repair_form_llm(
             confidence=None if proposal is None else proposal.confidence,
         )
 
+    if client.config.backend == "openai":
+        stop = client.unavailable()  # known before asking: no call, no log line per form
+        if stop:
+            return [], [queue(c, stop) for c in cells]
     proposals: dict[tuple[int, str], CellProposal] = {}
     refused: dict[tuple[int, str], str] = {}
     try:
