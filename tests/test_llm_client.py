@@ -26,7 +26,7 @@ from fakellm import (
 from pydantic import BaseModel
 
 from jixiao.errors import BudgetExceeded, LLMError
-from jixiao.llm.client import AnswerRejected, LLMClient, _retry_after
+from jixiao.llm.client import AnswerRejected, EndpointDown, LLMClient, _retry_after
 from jixiao.llm.config import Backoff
 from jixiao.llm.prompts import parse_prompt
 from jixiao.repair.llm import run_llm_stage
@@ -138,6 +138,7 @@ def test_usage_is_recorded_per_call(server, tmp_path):
         "cache_hits": 1,
         "misses": 2,
         "retries": 0,
+        "refused": 0,
     }
     assert stats.records[0].prompt == "echo:1" and stats.records[0].model == "fake-model"
 
@@ -191,14 +192,15 @@ def test_mock_transport_seam(tmp_path):
     assert seen[0].url.path == "/v1/chat/completions"
 
 
-def test_connection_error_is_retried_then_reported(tmp_path):
+def test_connection_refused_is_retried_once_then_the_endpoint_is_down(tmp_path):
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
     cfg = config_for(None, tmp_path, base_url="http://llm.invalid/v1")
     result, stats = ask(cfg, transport=httpx.MockTransport(handler))
-    assert isinstance(result, LLMError) and "APIConnectionError" in str(result)
-    assert stats.retries == 3  # 4 attempts
+    assert isinstance(result, EndpointDown) and "APIConnectionError" in str(result)
+    assert str(result).startswith("endpoint unreachable: http://llm.invalid/v1")
+    assert stats.retries == 1  # connect_attempts = 2, not the 5 transport attempts
 
 
 def _status_error(headers: dict[str, str]) -> openai.APIStatusError:

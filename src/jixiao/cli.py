@@ -17,7 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jixiao.engines import ENGINES
 from jixiao.engines import ray as ray_engine
+from jixiao.errors import ConfigError
 from jixiao.evaluate.command import eval_command
+from jixiao.llm.ledger import EXIT_LLM_DOWN, endpoint_note, llm_run_env
 from jixiao.output import RunWriter
 from jixiao.pipeline import iter_sources, normalize_path
 from jixiao.repair.cascade import STAGES
@@ -54,11 +56,14 @@ def normalize(
     paths: Annotated[list[Path], typer.Argument(help="Source files or directories (recursive).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
     stage: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--stage", help="Run the cascade up to: parse | rules | llm.", envvar="JIXIAO_STAGE"
+            "--stage",
+            help="Run the cascade up to: parse | rules | llm (default: llm when --llm is set, "
+            "else rules).",
+            envvar="JIXIAO_STAGE",
         ),
-    ] = "rules",
+    ] = None,
     llm: Annotated[
         str,
         typer.Option(
@@ -89,6 +94,22 @@ def normalize(
             envvar="RAY_ADDRESS",
         ),
     ] = None,
+    budget_calls: Annotated[
+        int | None,
+        typer.Option("--budget-calls", min=1, help="LLM calls allowed in this whole run."),
+    ] = None,
+    budget_tokens: Annotated[
+        int | None,
+        typer.Option("--budget-tokens", min=1, help="LLM tokens allowed in this whole run."),
+    ] = None,
+    llm_deadline: Annotated[
+        float | None,
+        typer.Option("--llm-deadline", help="Seconds after which the LLM stage starts no call."),
+    ] = None,
+    llm_timeout: Annotated[
+        float | None,
+        typer.Option("--llm-timeout", help="Seconds per LLM request (default 60)."),
+    ] = None,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
 
@@ -105,14 +126,29 @@ def normalize(
 
         JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 jixiao normalize a.txt -o out --stage llm --llm openai
     """
-    if stage not in STAGES:
-        raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
     if llm not in ("none", "openai", "replay"):
         raise typer.BadParameter(f"--llm must be none, openai or replay, not {llm!r}")
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
     if engine == "ray" and not ray_engine.available():
         raise typer.BadParameter("--engine ray needs Ray: pip install 'jixiao[ray]'")
+    stage = stage or ("llm" if llm != "none" else "rules")
+    if stage not in STAGES:
+        raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
+    if llm != "none" and stage != "llm":
+        raise typer.BadParameter(
+            f"--llm {llm} only acts in the llm stage: use --stage llm (or drop --stage), "
+            f"not --stage {stage}"
+        )
+    try:
+        ledger = llm_run_env(
+            out, stage, llm, budget_calls, budget_tokens, llm_deadline, llm_timeout
+        )
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    note = endpoint_note(llm)
+    if note:
+        console.print(note, soft_wrap=True)
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
@@ -147,7 +183,7 @@ def normalize(
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
-                if not totals.get("failed"):  # a failed task's reject is retried next run
+                if not totals.get("failed") and (ledger is None or ledger.down() is None):
                     store.done(job.path, job.sha, key, totals)
                 pending.discard(job)
                 progress.update(
@@ -170,6 +206,19 @@ def normalize(
         store.close()
     counts["reused"] = len(all_jobs) - len(todo)
     _summary(counts, flags, out)
+    if ledger is not None:
+        down = ledger.down()
+        calls, tokens = ledger.totals()
+        ledger.close()
+        console.print(f"LLM: {calls} calls, {tokens} tokens this run")
+        if down:
+            console.print(
+                f"endpoint unreachable: {down}; forms kept at the rules stage; rerun to retry",
+                style="red",
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_LLM_DOWN)
     if counts["rejects"]:
         raise typer.Exit(1)
 

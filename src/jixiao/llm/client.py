@@ -28,6 +28,7 @@ import inspect
 import json
 import logging
 import random
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -43,11 +44,13 @@ from tenacity import (
     retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_any,
 )
 
 from jixiao.errors import BudgetExceeded, InternalError, LLMError
 from jixiao.llm.cache import CacheMiss, ResponseCache, cache_key
 from jixiao.llm.config import LLMConfig
+from jixiao.llm.ledger import RunLedger
 from jixiao.llm.prompts import Prompt
 from jixiao.llm.stats import CallRecord, LLMStats
 
@@ -107,7 +110,8 @@ class _StrayArgsFilter(logging.Filter):
                 record.getMessage()
             except (TypeError, ValueError):
                 record.args = ()
-        return True
+        # an unreachable endpoint is reported once, by the stage; not twice more per form
+        return "endpoint unreachable" not in str(record.msg)
 
 
 logging.getLogger("instructor").addFilter(_StrayArgsFilter())
@@ -132,15 +136,33 @@ class AnswerRejected(LLMError):
         self.last_answer = last_answer
 
 
+class EndpointDown(LLMError):
+    """The endpoint refused connections: the stage stops for the run instead of retrying."""
+
+
 class _MalformedResponse(Exception):
     """A 2xx response whose body is not a chat completion (retried like a transport fault)."""
 
 
+_BEARER = re.compile(r"(?i)(bearer\s+|api[_-]?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._\-]{8,}")
+
+
 def redact(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` replaced, so a key echoed by a server never leaves us."""
+    """``text`` with ``secret`` (and any bearer token) replaced: an echoed key never leaves us."""
     if secret and len(secret) >= 4:
-        return text.replace(secret, "***")
-    return text
+        text = text.replace(secret, "***")
+    return _BEARER.sub(r"\1***", text)
+
+
+def _redact_tree(value: Any, secret: str | None) -> Any:
+    """Every string inside a JSON-like value, redacted (a response can echo our headers)."""
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, list):
+        return [_redact_tree(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_tree(v, secret) for k, v in value.items()}
+    return value
 
 
 def answer_text(completion: Any) -> str | None:
@@ -209,6 +231,12 @@ class LLMClient:
         self._owns_cache = cache is None
         self.cache = cache or ResponseCache(config.cache_path, readonly=config.backend == "replay")
         self._semaphore = asyncio.Semaphore(config.concurrency)
+        self.ledger = (
+            RunLedger(config.ledger_path)
+            if config.ledger_path is not None and config.backend == "openai"
+            else None
+        )
+        self._down: str | None = None
         self._openai: openai.AsyncOpenAI | None = None
         if config.backend == "openai":
             self._openai = openai.AsyncOpenAI(
@@ -234,6 +262,9 @@ class LLMClient:
             self._openai = None
         if self._owns_cache:
             self.cache.close()
+        if self.ledger is not None:
+            self.ledger.close()
+            self.ledger = None
 
     def _redact(self, text: str) -> str:
         return redact(text, self.config.api_key)
@@ -321,13 +352,20 @@ class LLMClient:
             raise CacheMiss(f"replay: no cached answer for {prompt.ref} ({key})")
         started = time.monotonic()
         async with self._semaphore:  # held across retries: backoff under 429 should not refill
+            self._check_endpoint()
             self._reserve()  # inside the slot, so the token budget is checked with fresh totals
             completion, attempts = await self._send(request)
+        # a response may echo what we sent (headers included): nothing of the key is kept
+        completion = ChatCompletion.model_validate(
+            _redact_tree(completion.model_dump(mode="json"), self.config.api_key)
+        )
         usage = completion.usage
         p_tok = (usage.prompt_tokens or 0) if usage else 0
         c_tok = (usage.completion_tokens or 0) if usage else 0
         total = (usage.total_tokens or p_tok + c_tok) if usage else 0
         self.stats.tokens += total
+        if self.ledger is not None:
+            self.ledger.add_tokens(total)
         self.stats.prompt_tokens += p_tok
         self.stats.completion_tokens += c_tok
         self._record(prompt, p_tok, c_tok, False, attempts, time.monotonic() - started)
@@ -343,9 +381,39 @@ class LLMClient:
         )
         return completion
 
+    def _remaining(self) -> float | None:
+        """Seconds left before the stage deadline (None: no deadline)."""
+        if self.config.deadline_at is None:
+            return None
+        return self.config.deadline_at - time.time()
+
+    def unavailable(self) -> str | None:
+        """Why no call can be made now (endpoint down, deadline passed), or None."""
+        try:
+            self._check_endpoint()
+        except LLMError as exc:
+            return str(exc)
+        return None
+
+    def _check_endpoint(self) -> None:
+        """Stop before sending when the endpoint is known down or the deadline has passed."""
+        down = self._down or (self.ledger.down() if self.ledger is not None else None)
+        if down:
+            self._down = down
+            raise EndpointDown(f"endpoint unreachable: {down}")
+        left = self._remaining()
+        if left is not None and left <= 0:
+            raise BudgetExceeded("LLM stage deadline passed", self.stats.calls, self.stats.tokens)
+
     def _reserve(self) -> None:
         """Take one call from the budget before sending, so concurrent tasks cannot overshoot."""
         cfg, st = self.config, self.stats
+        if self.ledger is not None:  # the run's budget, shared with every worker
+            spent = self.ledger.take_call(cfg.max_calls, cfg.max_tokens)
+            if spent:
+                raise BudgetExceeded(spent, st.calls, st.tokens)
+            st.calls += 1
+            return
         if cfg.max_calls is not None and st.calls >= cfg.max_calls:
             raise BudgetExceeded(
                 f"LLM budget spent: {st.calls} of {cfg.max_calls} calls", st.calls, st.tokens
@@ -389,6 +457,9 @@ class LLMClient:
             base = min(after, b.max_retry_after)
         else:
             base = min(b.maximum, b.initial * 2 ** (state.attempt_number - 1))
+        left = self._remaining()
+        if left is not None:
+            base = max(0.0, min(base, left))
         return base + random.uniform(0, b.jitter)
 
     def _before_sleep(self, state: RetryCallState) -> None:
@@ -406,8 +477,22 @@ class LLMClient:
         assert self._openai is not None
         client = self._openai
         attempts = 0
+        connect_attempts = max(1, self.config.connect_attempts)
+
+        def refused_enough(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            return _refused(exc) and state.attempt_number >= connect_attempts
+
+        def past_deadline(state: RetryCallState) -> bool:
+            left = self._remaining()
+            return left is not None and left <= 0
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.backoff.attempts),
+            stop=stop_any(
+                stop_after_attempt(self.config.backoff.attempts),
+                cast(Any, refused_enough),
+                cast(Any, past_deadline),
+            ),
             wait=self._wait,
             retry=retry_if_exception(_transient),
             before_sleep=self._before_sleep,
@@ -417,8 +502,16 @@ class LLMClient:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
+                    left = self._remaining()
+                    if left is not None and left <= 0:
+                        raise BudgetExceeded("LLM stage deadline passed", 0, self.stats.tokens)
+                    timeout = (
+                        self.config.timeout if left is None else min(self.config.timeout, left)
+                    )
                     try:
-                        completion = await client.chat.completions.create(**request)
+                        completion = await client.chat.completions.create(
+                            **request, timeout=timeout
+                        )
                     except json.JSONDecodeError as exc:
                         raise _MalformedResponse(f"response body is not JSON: {exc}") from None
                     if not isinstance(completion, ChatCompletion) or not getattr(
@@ -427,12 +520,25 @@ class LLMClient:
                         raise _MalformedResponse("response has no choices")
                     return completion, attempts
         except (openai.OpenAIError, _MalformedResponse) as exc:
+            if _refused(exc):
+                reason = self._redact(f"{self.config.base_url}: {_describe(exc)}")
+                self._down = reason
+                if self.ledger is not None:
+                    self.ledger.mark_down(reason)
+                raise EndpointDown(f"endpoint unreachable: {reason}") from None
             raise LLMError(
                 self._redact(f"LLM request failed after {attempts} attempt(s): {_describe(exc)}"),
                 attempts=attempts,
                 tokens=self.stats.tokens,
             ) from None
         raise InternalError("retry loop ended without a result")  # pragma: no cover
+
+
+def _refused(exc: BaseException | None) -> bool:
+    """A connection that could not be made at all (not a timeout of one that was)."""
+    return isinstance(exc, openai.APIConnectionError) and not isinstance(
+        exc, openai.APITimeoutError
+    )
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -10,7 +10,9 @@ Env vars (each also settable as a keyword override, e.g. from a CLI option):
     JIXIAO_LLM_CONCURRENCY  requests in flight at once (default 4)
     JIXIAO_LLM_MAX_CALLS    run budget: HTTP calls (default unlimited)
     JIXIAO_LLM_MAX_TOKENS   run budget: total tokens (default unlimited)
-    JIXIAO_LLM_TIMEOUT      seconds per request (default 60)
+    JIXIAO_LLM_TIMEOUT      seconds per request (default 60; finite and > 0)
+    JIXIAO_LLM_LEDGER       the run ledger file: budgets and endpoint state shared by workers
+    JIXIAO_LLM_DEADLINE_AT  the LLM stage stops at this Unix time (the CLI sets it per run)
     JIXIAO_HOME             all state, incl. the response cache (default ~/.jixiao)
 
 The key is kept out of ``repr`` so a logged or printed config never shows it.
@@ -19,6 +21,7 @@ The key is kept out of ``repr`` so a logged or printed config never shows it.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -65,6 +68,9 @@ class LLMConfig:
     min_confidence: float = 0.5  # accepted proposals below this go to the review queue
     temperature: float = 0.0
     backoff: Backoff = field(default_factory=Backoff)
+    ledger_path: Path | None = None  # shared run budget (``jixiao.llm.ledger``); None: per client
+    deadline_at: float | None = None  # Unix time after which no call is started
+    connect_attempts: int = 2  # connection refused this many times in a row: endpoint is down
 
     @property
     def cache_path(self) -> Path:
@@ -138,7 +144,21 @@ def resolve_llm_config(env: Mapping[str, str] | None = None, **overrides: Any) -
             values["timeout"] = float(timeout_raw)
         except ValueError:
             raise ConfigError(f"JIXIAO_LLM_TIMEOUT must be a number, got {timeout_raw!r}") from None
+    ledger = env.get("JIXIAO_LLM_LEDGER", "").strip()
+    if ledger:
+        values["ledger_path"] = Path(ledger)
+    deadline = env.get("JIXIAO_LLM_DEADLINE_AT", "").strip()
+    if deadline:
+        try:
+            values["deadline_at"] = float(deadline)
+        except ValueError:
+            raise ConfigError(
+                f"JIXIAO_LLM_DEADLINE_AT must be a number, got {deadline!r}"
+            ) from None
     values.update(ov)
+    timeout = values.get("timeout", 60.0)
+    if not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
+        raise ConfigError(f"LLM timeout must be a finite number of seconds > 0, got {timeout!r}")
 
     backend = cast(
         "Backend | None",

@@ -47,7 +47,7 @@ class Prompt:
 
     @property
     def ref(self) -> str:
-        """``name:version``, the form used in provenance (``llm:<model>@repair_form:1``)."""
+        """``name:version``, the form used in provenance (``llm:<model>@repair_form:2``)."""
         return f"{self.name}:{self.version}"
 
     @property

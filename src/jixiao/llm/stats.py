@@ -35,6 +35,7 @@ class LLMStats:
     cache_hits: int = 0
     misses: int = 0  # cache lookups that found nothing; in replay these are the reported misses
     retries: int = 0
+    refused: int = 0  # cells whose answer was dropped by a grounding check (each counted once)
     records: list[CallRecord] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:

@@ -33,13 +33,16 @@ class CascadeStats:
     calls: int = 0
     tokens: int = 0
     cache_hits: int = 0
+    dropped: int = 0  # LLM answers refused by a grounding check
+    endpoint_down: str = ""  # why the LLM stage stopped for the run, if it did
     queue: list[QueueEntry] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
             f"rules repaired {self.rule_repairs} cells; {self.open_cells} left open in "
             f"{self.forms_with_open_cells} forms; LLM repaired {self.llm_repairs} "
-            f"({self.calls} calls, {self.tokens} tokens, {self.cache_hits} cache hits); "
+            f"({self.calls} calls, {self.tokens} tokens, {self.cache_hits} cache hits, "
+            f"{self.dropped} ungrounded answers dropped); "
             f"{self.queued} cells to the review queue"
         )
 
@@ -147,6 +150,7 @@ def _llm(
     stats.calls = result.stats.calls
     stats.tokens = result.stats.tokens
     stats.cache_hits = result.stats.cache_hits
+    stats.dropped = result.stats.refused
     stats.llm_repairs = sum(
         1
         for form, _, _ in work
