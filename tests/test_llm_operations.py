@@ -15,7 +15,8 @@ from fakellm import KEY, FakeLLMServer, answer
 from typer.testing import CliRunner
 
 from jixiao.cli import app
-from jixiao.llm.ledger import EXIT_LLM_DOWN, RunLedger
+from jixiao.errors import EXIT_LLM_DOWN
+from jixiao.llm.ledger import RunLedger
 
 runner = CliRunner()
 

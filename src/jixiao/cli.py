@@ -1,25 +1,39 @@
 """The ``jixiao`` command line: normalize, inspect, eval, review, synth.
 
-Exit codes: 0 all inputs understood; 1 some inputs (files, forms or cells) rejected, or an
-eval regression; 2 usage errors.
+Exit codes (``jixiao.errors``): 0 all inputs understood; 1 some inputs (files, forms or cells)
+rejected, or an eval regression; 2 usage errors; 3 a file hit an internal error (its reject
+says 内部错误; the batch went on); 4 another run holds the output directory; 5 an operational
+error (output not writable, disk full, bad JIXIAO_HOME).
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from jixiao import limits
 from jixiao.engines import ENGINES
 from jixiao.engines import ray as ray_engine
-from jixiao.errors import ConfigError
+from jixiao.errors import (
+    EXIT_INTERNAL,
+    EXIT_LLM_DOWN,
+    EXIT_LOCKED,
+    EXIT_OPERATIONAL,
+    EXIT_REJECTS,
+    INTERNAL_PREFIX,
+    ConfigError,
+    JixiaoError,
+)
 from jixiao.evaluate.command import eval_command
-from jixiao.llm.ledger import EXIT_LLM_DOWN, endpoint_note, llm_run_env
+from jixiao.llm.ledger import RunLedger, endpoint_note, llm_run_env
 from jixiao.output import RunWriter
 from jixiao.pipeline import iter_sources, normalize_path
 from jixiao.repair.cascade import STAGES
@@ -27,6 +41,8 @@ from jixiao.review.command import review_command
 from jixiao.runstore import (
     STORE_NAME,
     Job,
+    LockHeld,
+    OutputLock,
     RunStore,
     config_key,
     file_digest,
@@ -34,6 +50,7 @@ from jixiao.runstore import (
     stored_payloads,
 )
 from jixiao.runtime import tune_for_batch
+from jixiao.safetext import terminal
 from jixiao.synth_command import synth_command
 
 app = typer.Typer(
@@ -110,8 +127,30 @@ def normalize(
         float | None,
         typer.Option("--llm-timeout", help="Seconds per LLM request (default 60)."),
     ] = None,
+    max_file_bytes: Annotated[
+        int, typer.Option(min=1, help="Limit: bytes per input file.")
+    ] = limits.Limits.file_bytes,
+    max_member_bytes: Annotated[
+        int,
+        typer.Option(min=1, help="Limit: bytes a .docx/.xlsx package member inflates to."),
+    ] = limits.Limits.member_bytes,
+    max_pages: Annotated[
+        int, typer.Option(min=1, help="Limit: pages (PDF) or frames (images) per document.")
+    ] = limits.Limits.pages,
+    max_sheet_cells: Annotated[
+        int, typer.Option(min=1, help="Limit: rows × columns per sheet or table.")
+    ] = limits.Limits.sheet_cells,
+    max_span: Annotated[
+        int, typer.Option(min=1, help="Limit: rowspan/colspan/gridSpan of one merged cell.")
+    ] = limits.Limits.span,
+    max_cell_chars: Annotated[
+        int, typer.Option(min=1, help="Limit: characters per cell (or text-dump cell).")
+    ] = limits.Limits.cell_chars,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
+
+    A file past a limit (--max-*) is rejected with the limit named; a file that hits a bug is
+    rejected as 内部错误 and the batch goes on (exit code 3). One run at a time per OUT.
 
     Results are kept per file in OUT/.jixiao-run.sqlite (keyed by content hash): a rerun, or
     a run resumed after it was killed, parses only what is new.
@@ -152,12 +191,52 @@ def normalize(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    lims = limits.Limits(
+        file_bytes=max_file_bytes,
+        member_bytes=max_member_bytes,
+        pages=max_pages,
+        sheet_cells=max_sheet_cells,
+        span=max_span,
+        cell_chars=max_cell_chars,
+    )
+    try:
+        with OutputLock(out):
+            _normalize(paths, out, stage, llm, jobs, quiet, lims, engine, ray_address, ledger)
+    except LockHeld as exc:
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+    except (OSError, sqlite3.Error, JixiaoError) as exc:
+        console.print(_one_line(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_OPERATIONAL) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An operational error as one line a person can act on (no traceback)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"运行失败 / run failed: {exc.strerror}{where}"
+    return f"运行失败 / run failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def _normalize(
+    paths: list[Path],
+    out: Path,
+    stage: str,
+    llm: str,
+    jobs: int,
+    quiet: bool,
+    lims: limits.Limits,
+    engine: str,
+    ray_address: str | None,
+    ledger: RunLedger | None,
+) -> None:
+    """The run behind ``normalize`` (holding the output directory's lock)."""
     files = list(iter_sources(paths))
-    all_jobs = [Job(str(p), file_digest(p), stage, llm) for p in files]
+    all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]
     store = RunStore(out / STORE_NAME)
-    key = config_key(stage, llm)
-    todo = [job for job in all_jobs if not store.has(job.path, job.sha, key)]
+    key = config_key(stage, llm, lims)
+    todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
+    workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs)})
     flags: Counter[str] = Counter()
     pending = set(todo)
@@ -184,7 +263,7 @@ def normalize(
 
             def done(job: Job, totals: dict[str, int]) -> None:
                 if not totals.get("failed") and (ledger is None or ledger.down() is None):
-                    store.done(job.path, job.sha, key, totals)
+                    store.done(job.name, job.sha, key, totals)
                 pending.discard(job)
                 progress.update(
                     task,
@@ -206,6 +285,8 @@ def normalize(
         store.close()
     counts["reused"] = len(all_jobs) - len(todo)
     _summary(counts, flags, out)
+    if counts["internal"]:
+        raise typer.Exit(EXIT_INTERNAL)
     if ledger is not None:
         down = ledger.down()
         calls, tokens = ledger.totals()
@@ -220,13 +301,16 @@ def normalize(
             )
             raise typer.Exit(EXIT_LLM_DOWN)
     if counts["rejects"]:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_REJECTS)
 
 
 def _tally(payload: dict[str, Any], counts: Counter[str], flags: Counter[str]) -> None:
     """Add one stored part to the run's totals."""
     counts["forms"] += len(payload["forms"])
     counts["rejects"] += len(payload["rejects"])
+    counts["internal"] += sum(
+        str(r["reason"]).startswith(INTERNAL_PREFIX) for r in payload["rejects"]
+    )
     counts["queued"] += len(payload["queue"])
     for record in payload["forms"]:
         counts["indicators"] += len(record["indicators"])
@@ -253,6 +337,10 @@ def _summary(counts: Counter[str], flags: Counter[str], out: Path) -> None:
         f"{counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
         f" · review queue {counts['queued']} → {out}"
     )
+    if counts["internal"]:
+        console.print(
+            f"内部错误 {counts['internal']} 个文件 (internal errors: see rejects.jsonl, 内部错误)"
+        )
     if flags:
         console.print("flagged cells: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
 
@@ -270,31 +358,39 @@ def inspect(
         jixiao inspect new_template.txt | less -R
     """
     result = normalize_path(file)
-    out = Console()
-    out.print(f"[bold]{file}[/bold]  encoding={result.encoding}  layout={result.layout}")
+    out = Console(highlight=False)
+    out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
     for reject in result.rejects:
         where = f" line {reject.line}" if reject.line else ""
-        out.print(f"[red]reject[/red]{where}: {reject.reason} {reject.text or ''}")
+        out.print(f"[red]reject[/red]{where}: {_shown(reject.reason)} {_shown(reject.text or '')}")
     for k, form in enumerate(result.forms):
         out.rule(
-            f"form {k}: {form.title} ({form.form_kind}) lines {form.source.line_start}–{form.source.line_end}"
+            f"form {k}: {_shown(form.title)} ({form.form_kind}) "
+            f"lines {form.source.line_start}–{form.source.line_end}"
         )
         header = form.contract()
         header.pop("indicators")
         for key, value in header.items():
             if value not in (None, {}, ""):
                 text = str(value)
-                out.print(f"  [cyan]{key}[/cyan]: {text[:120]}{'…' if len(text) > 120 else ''}")
+                cut = "…" if len(text) > 120 else ""
+                out.print(f"  [cyan]{key}[/cyan]: {_shown(text[:120])}{cut}")
         for i, ind in enumerate(form.indicators):
             value = "∅" if ind.value is None else f"{ind.operator or ''}{ind.value}{ind.unit or ''}"
             weight = "" if ind.weight is None else f" w={ind.weight}"
             flags = f"  [red]{', '.join(ind.flags)}[/red]" if ind.flags else ""
+            levels = f"{ind.level1 or '-'}/{ind.level2 or '-'}"
             out.print(
-                f"  [bold]#{i}[/bold] line {ind.source.line}  {ind.level1 or '-'}/{ind.level2 or '-'}"
-                f"  {ind.name or '∅'}  {value} ({ind.value_kind or '-'}){weight}{flags}"
+                f"  [bold]#{i}[/bold] line {ind.source.line}  {_shown(levels)}"
+                f"  {_shown(ind.name or '∅')}  {_shown(value)} ({ind.value_kind or '-'}){weight}{flags}"
             )
             raw = " | ".join(f"{role}={c.text.strip()}" for role, c in ind.source.cells.items())
-            out.print(f"      [dim]raw: {raw}[/dim]", markup=True)
+            out.print(f"      [dim]raw: {_shown(raw)}[/dim]", markup=True)
+
+
+def _shown(text: object) -> str:
+    """Document text as printed: terminal escape codes shown, not obeyed; rich markup inert."""
+    return escape(terminal(str(text)))
 
 
 app.command("eval")(eval_command)

@@ -72,3 +72,23 @@ class BudgetExceeded(LLMError):
 
 class InternalError(JixiaoError):
     """An invariant broke: this is a bug in jixiao."""
+
+
+#: Reject reasons for our own failures begin with this (Chinese first; see ``runstore``).
+INTERNAL_PREFIX = "内部错误"
+
+# Exit codes of ``jixiao normalize`` (documented in the CLI help and README).
+#: every input understood
+EXIT_OK = 0
+#: some inputs (files, forms or cells) rejected, or an eval regression
+EXIT_REJECTS = 1
+#: usage error (bad option or argument)
+EXIT_USAGE = 2
+#: at least one file hit an internal error (a bug, or a worker that died): its reject says 内部错误
+EXIT_INTERNAL = 3
+#: another run holds the output directory's lock
+EXIT_LOCKED = 4
+#: an operational error stopped the run (output not writable, bad JIXIAO_HOME, disk full)
+EXIT_OPERATIONAL = 5
+#: the LLM endpoint was unreachable: forms kept at the rules stage, a rerun asks again
+EXIT_LLM_DOWN = 6

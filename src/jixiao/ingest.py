@@ -7,6 +7,7 @@ bytes carry no meaning: line endings, NULs from UTF-16 mishaps, and converter de
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -149,3 +150,19 @@ def _control_share(text: str) -> float:
 def _canon(encoding: str) -> str:
     enc = encoding.lower().replace("_", "-")
     return {"utf-8-sig": "utf-8-bom", "gb2312": "gb18030", "gbk": "gb18030"}.get(enc, enc)
+
+
+def display_name(path: str) -> str:
+    """A file name every output can hold: a name that is not valid UTF-8 on disk (GBK bytes,
+    as unzipping a Windows-made Chinese archive gives) is read as GB18030, else its stray
+    bytes are written as ``\\xNN``; a valid name is unchanged."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    raw = os.fsencode(path)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="backslashreplace")

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import orjson
 
+from jixiao.safetext import escape_json_line, sheet_cell
 from jixiao.schema import FileResult, Reject
 
 #: One JSON object per line; orjson (several times faster than ``json``): a bulk run spent a
@@ -60,7 +61,7 @@ class RunWriter:
 
     def _jsonl(self, name: str, record: dict[str, Any]) -> None:
         handle = self._files.get(name) or self._open(name)
-        handle.write(orjson.dumps(record, option=_JSON_OPTIONS).decode())
+        handle.write(escape_json_line(orjson.dumps(record, option=_JSON_OPTIONS).decode()))
 
     def add(self, result: FileResult) -> None:
         """Write every form and reject of one file."""
@@ -87,7 +88,8 @@ class RunWriter:
             zip(record["indicators"], provenance.get("indicators", []), strict=False)
         ):
             self._csv.writerow(
-                [
+                sheet_cell(v)
+                for v in [
                     source.get("file", ""),
                     source.get("form_index", ""),
                     record["form_kind"],

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
 
-from jixiao import defects, layouts, readers, vocab
+from jixiao import defects, layouts, limits, readers, vocab
 from jixiao.errors import InputError
-from jixiao.ingest import decode
+from jixiao.ingest import decode, display_name
 from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
 from jixiao.parse import RawForm, split_forms
@@ -81,6 +81,7 @@ def iter_text(
         end = parts[k + 1][0] if k + 1 < len(parts) else len(text)
         piece = text[start:end]
         lines = piece.split("\n")
+        _check_cells(lines, name)
         layout, _score = layouts.choose(lines)
         # The evidence around the part's edge forms is what the whole text would give them.
         around = max(0, start - defects.EVIDENCE_MARGIN)
@@ -102,6 +103,14 @@ def iter_text(
         )
         forms += len(result.forms)
         yield result
+
+
+def _check_cells(lines: list[str], name: str) -> None:
+    """No cell of a text dump longer than the ``cell_chars`` limit (only long lines are split)."""
+    limit = limits.current().cell_chars
+    for line in lines:
+        if len(line) > limit:
+            limits.check(name, "cell_chars", max(len(c) for c in re.split(r"[\t|]", line)))
 
 
 def merge_parts(parts: Iterable[FileResult]) -> FileResult:
@@ -328,15 +337,20 @@ def normalize_path(path: Path) -> FileResult:
 
 
 def iter_path(path: Path) -> Iterator[FileResult]:
-    """One file from disk, part by part (see ``iter_bytes``); unreadable: one reject."""
+    """One file from disk, part by part (see ``iter_bytes``); unreadable or over the
+    ``file_bytes`` limit: one reject."""
+    name = display_name(str(path))
     try:
+        limits.check(name, "file_bytes", path.stat().st_size)
         data = path.read_bytes()
-    except OSError as exc:
-        yield FileResult(
-            file=str(path), rejects=[Reject(file=str(path), reason=f"cannot read: {exc}")]
-        )
+    except InputError as exc:
+        yield FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason)])
         return
-    parts = iter_bytes(data, str(path))
+    except OSError as exc:
+        reason = f"无法读取 / cannot read: {exc.strerror or type(exc).__name__}"
+        yield FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+        return
+    parts = iter_bytes(data, name)
     del data  # held by the parts until they are decoded, then let go
     yield from parts
 

@@ -12,19 +12,25 @@ of workers, and flat in memory however many files there are and however long eac
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache, partial
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from jixiao import __version__
+from jixiao import __version__, limits
+from jixiao.errors import INTERNAL_PREFIX, InputError
+from jixiao.ingest import display_name
 from jixiao.runtime import tune_for_batch
-from jixiao.schema import FileResult
+from jixiao.schema import FileResult, Reject
 
 STORE_NAME = ".jixiao-run.sqlite"
 _OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -160,23 +166,72 @@ class Job:
     sha: str
     stage: str
     llm: str
+    limits: limits.Limits = field(default_factory=limits.Limits)
+
+    @property
+    def name(self) -> str:
+        """The file's name as outputs and the store hold it (see ``ingest.display_name``)."""
+        return display_name(self.path)
+
+    @property
+    def key(self) -> str:
+        return config_key(self.stage, self.llm, self.limits)
 
 
-def config_key(stage: str, llm: str) -> str:
-    """What a stored result depends on besides the bytes: the stage, the LLM, our version."""
-    return f"{stage}|{llm}|{__version__}"
+def config_key(stage: str, llm: str, lims: limits.Limits | None = None) -> str:
+    """What a stored result depends on besides the bytes: the stage, the LLM, our version,
+    and the limits when they are not the defaults (a file rejected at a limit is read again
+    once the limit is raised)."""
+    key = f"{stage}|{llm}|{__version__}"
+    if lims is not None and lims != limits.Limits():
+        key += "|" + ",".join(f"{v}" for v in vars(lims).values())
+    return key
 
 
 def process(job: Job, store: RunStore) -> tuple[Job, dict[str, int]]:
-    """Parse (and repair) one file part by part into the store.
+    """Parse (and repair) one file part by part into the store, behind a boundary.
 
     Parts go to the store as they are made, so a worker holds one part at a time however
-    long the file; the caller only hears the totals.
+    long the file; the caller only hears the totals. Whatever goes wrong inside (a limit hit
+    late, a bug, memory exhausted) replaces the file's parts with one reject, and the batch
+    goes on: one file never takes the run down.
     """
     from jixiao.pipeline import iter_path
 
-    payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
-    return job, store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), payloads)
+    try:
+        with limits.use(job.limits):
+            payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
+            return job, store.put_parts(job.name, job.sha, job.key, payloads)
+    except InputError as exc:
+        return job, store.put_parts(job.name, job.sha, job.key, [reject_payload(job, exc.reason)])
+    except Exception as exc:  # the isolation boundary: any bug becomes this file's reject
+        return job, store.put_parts(job.name, job.sha, job.key, [internal_payload(job, exc)])
+
+
+def internal_reason(what: str) -> str:
+    """A reject reason for our own failure, Chinese first, with the exception named."""
+    return f"{INTERNAL_PREFIX}: {what} / internal error in jixiao; the rest of the batch went on"
+
+
+def internal_payload(job: Job, exc: BaseException) -> dict[str, Any]:
+    """The payload of a file whose processing raised ``exc``."""
+    message = " ".join(str(exc).split())[:300]
+    return reject_payload(job, internal_reason(f"{type(exc).__name__}: {message}"))
+
+
+def reject_payload(job: Job, reason: str) -> dict[str, Any]:
+    """A stored part holding only one file-level reject."""
+    reject = Reject(file=job.name, reason=reason).model_dump(mode="json", exclude_none=True)
+    return {
+        "file": job.name,
+        "encoding": None,
+        "layout": None,
+        "forms": [],
+        "provenance": [],
+        "rejects": [reject],
+        "queue": [],
+        "cascade": "",
+    }
 
 
 def _process_in_worker(job: Job, store_path: str) -> tuple[Job, dict[str, int]]:
@@ -200,16 +255,66 @@ def _payload(result: FileResult, job: Job) -> dict[str, Any]:
         stats = repair_results([result], job.stage, job.llm)
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)
-    return {
+    payload = {
         "file": result.file,
         "encoding": result.encoding,
         "layout": result.layout,
-        "forms": [f.contract() for f in result.forms],
+        "forms": [exact_numbers(f.contract(), f.provenance()) for f in result.forms],
         "provenance": [f.provenance() for f in result.forms],
         "rejects": [r.model_dump(mode="json", exclude_none=True) for r in result.rejects],
         "queue": queue,
         "cascade": cascade,
     }
+    safe: dict[str, Any] = json_safe(payload)
+    return safe
+
+
+#: Integers beyond this are not held exactly by readers that parse JSON numbers as doubles
+#: (JavaScript, Excel, pandas); orjson cannot write those past 64 bits at all.
+EXACT_INT = 2**53
+
+
+def _inexact(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > EXACT_INT
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+_DIGITS = re.compile(r"[-+]?\d[\d,，]*(?:\.\d+)?")
+
+
+def exact_numbers(record: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    """A form record whose numbers every reader holds exactly: an indicator value that cannot
+    be is kept as the source cell's digits (text) and flagged ``value_suspect``; a weight that
+    cannot be is dropped and flagged; a header number is kept as text. Nothing is rounded
+    silently (the parser's number may already be a rounded double: the cell is the truth)."""
+    cells = [p.get("cells", {}) for p in provenance.get("indicators", [])]
+    for k, ind in enumerate(record.get("indicators", [])):
+        suspect = False
+        if _inexact(ind.get("value")):
+            raw = cells[k].get("value", {}).get("text", "") if k < len(cells) else ""
+            digits = _DIGITS.search(raw)
+            text = re.sub("[,，]", "", digits.group()) if digits else str(ind["value"])
+            ind["value"], suspect = text, True
+        if _inexact(ind.get("weight")):
+            ind["weight"], suspect = None, True
+        if suspect and "value_suspect" not in ind["flags"]:
+            ind["flags"].append("value_suspect")
+    for key, value in record.items():
+        if key != "indicators" and _inexact(value):
+            record[key] = str(value)
+    return record
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with numbers no reader holds exactly turned into their text (see ``EXACT_INT``)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [json_safe(v) for v in obj]
+    return str(obj) if _inexact(obj) else obj
 
 
 def run_jobs(
@@ -218,8 +323,14 @@ def run_jobs(
     store_path: Path,
     on_done: Callable[[Job, dict[str, int]], None],
 ) -> None:
-    """Process jobs with ``workers`` processes (1: in this process), calling back per file."""
-    if workers <= 1 or len(jobs) <= 1:
+    """Process jobs with ``workers`` processes (1: in this process), calling back per file.
+
+    A worker that dies (killed for memory, a crash in a native reader) breaks the pool: the
+    files that were in flight are tried again one at a time in a fresh process, so the one
+    that kills its worker is found and rejected; the others go on in a new pool.
+    """
+    workers = min(workers, len(jobs))
+    if workers <= 1:
         store = RunStore(store_path)
         try:
             for job in jobs:
@@ -227,13 +338,117 @@ def run_jobs(
         finally:
             store.close()
         return
-    work = partial(_process_in_worker, store_path=str(store_path))
-    with get_context("spawn").Pool(workers, initializer=tune_for_batch) as pool:
-        for job, totals in pool.imap_unordered(work, jobs, chunksize=4):
-            on_done(job, totals)
+    todo = list(reversed(jobs))  # popped from the end: input order
+    suspects: list[Job] = []
+    while todo:
+        suspects += _run_pool(todo, workers, store_path, on_done)
+    for job in suspects:
+        if not _run_pool([job], 1, store_path, on_done):
+            continue  # it went through alone: the crash was another file's or transient
+        store = RunStore(store_path)
+        try:
+            why = internal_reason(
+                "处理进程意外退出 (worker process died: memory or a native crash)"
+            )
+            totals = store.put_parts(job.name, job.sha, job.key, [reject_payload(job, why)])
+        finally:
+            store.close()
+        on_done(job, totals)
+
+
+def _run_pool(
+    todo: list[Job],
+    workers: int,
+    store_path: Path,
+    on_done: Callable[[Job, dict[str, int]], None],
+) -> list[Job]:
+    """Run jobs popped from ``todo`` with at most ``workers`` in flight; when the pool breaks,
+    return the jobs that were in flight (``todo`` keeps the ones not started)."""
+    running: dict[Future[tuple[Job, dict[str, int]]], Job] = {}
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=tune_for_batch) as pool:
+        while todo or running:
+            while todo and len(running) < workers:
+                job = todo.pop()
+                running[pool.submit(_process_in_worker, job, str(store_path))] = job
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                del running[future]
+                on_done(*result)
+            if broken:
+                return list(running.values())
+    return []
+
+
+LOCK_NAME = ".jixiao-run.lock"
+
+
+class OutputLock:
+    """One writer per output directory: an exclusive ``flock`` on ``OUT/.jixiao-run.lock``.
+
+    Two runs on one directory destroyed each other's outputs. The lock file says who holds
+    it (pid, host, start time); the kernel releases the lock when the holder dies, even by
+    ``kill -9``, so a stale file never blocks the next run.
+    """
+
+    def __init__(self, outdir: Path) -> None:
+        self.path = outdir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise ``LockHeld`` naming the holder."""
+        import datetime as dt
+        import fcntl
+        import os
+        import socket
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "?"
+            os.close(fd)
+            raise LockHeld(self.path, holder) from None
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {now}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let the lock go (the file stays; it is harmless once unlocked)."""
+        import os
+
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class LockHeld(Exception):
+    """Another run holds the output directory."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(
+            f"输出目录正被另一个运行占用 / output directory in use by another run: "
+            f"{path.parent} ({holder}); wait for it to finish or use another -o"
+        )
+        self.holder = holder
 
 
 def stored_payloads(store: RunStore, jobs: list[Job]) -> Iterator[dict[str, Any]]:
     """The stored parts in input order (deterministic output whatever finished first)."""
     for job in jobs:
-        yield from store.parts(job.path, job.sha, config_key(job.stage, job.llm))
+        yield from store.parts(job.name, job.sha, job.key)

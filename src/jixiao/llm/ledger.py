@@ -74,7 +74,7 @@ class RunLedger:
 
 
 #: ``jixiao normalize`` exit code when the LLM endpoint was unreachable (forms kept at rules).
-EXIT_LLM_DOWN = 3
+
 LEDGER_NAME = ".jixiao-llm-ledger.sqlite"
 
 

@@ -21,7 +21,7 @@ import re
 import zipfile
 from io import BytesIO
 
-from jixiao import vocab
+from jixiao import limits, vocab
 from jixiao.errors import InputError
 from jixiao.layouts.base import Row, clean
 from jixiao.readers.rows import RowBuilder
@@ -126,6 +126,8 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
     if fmt == "zip":
         raise InputError(name, "zip archive that is neither a .docx nor a .xlsx package")
     detail = ""
+    if fmt in ("docx", "xlsx"):
+        limits.check_zip(data, name)
     if fmt == "docx":
         from jixiao.readers.docx import read_docx
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from jixiao import limits
 from jixiao.errors import InputError
 from jixiao.readers.rows import RowBuilder
 
@@ -95,14 +96,17 @@ def _table_grid(tbl: Any) -> list[list[str]]:
         row: list[str] = []
         tr_pr = tr.find(f"{W}trPr")
         before = _int_attr(tr_pr.find(f"{W}gridBefore") if tr_pr is not None else None, 0)
+        limits.check("", "span", before)
         row.extend([""] * before)
         for tc in _row_cells(tr):
             tc_pr = tc.find(f"{W}tcPr")
             span = _int_attr(tc_pr.find(f"{W}gridSpan") if tc_pr is not None else None, 1)
             vmerge = tc_pr.find(f"{W}vMerge") if tc_pr is not None else None
+            limits.check("", "span", span)
             continued = vmerge is not None and vmerge.get(f"{W}val") in (None, "continue")
             row.append("" if continued else _cell_text(tc))
             row.extend([""] * (max(span, 1) - 1))
+        limits.check_grid("", len(grid) + 1, len(row))
         grid.append(row)
     return grid
 

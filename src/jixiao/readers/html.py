@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jixiao import limits
 from jixiao.errors import InputError
 from jixiao.readers.rows import RowBuilder
 
@@ -193,9 +194,11 @@ def cell_text(cell: Any) -> str:
 
 def _span(cell: Any, attr: str) -> int:
     try:
-        return max(1, min(int(str(cell.get(attr, "1")).strip() or 1), 500))
+        span = max(1, int(str(cell.get(attr, "1")).strip() or 1))
     except ValueError:
         return 1
+    limits.check("", "span", span)
+    return span
 
 
 def table_grid(table: Any) -> list[list[str]]:
@@ -209,6 +212,7 @@ def table_grid(table: Any) -> list[list[str]]:
             while (r, c) in taken:
                 c += 1
             rs, cs = _span(cell, "rowspan"), _span(cell, "colspan")
+            limits.check_grid("", r + rs, max(ncols, c + cs))
             text = cell_text(cell)
             for dr in range(rs):
                 for dc in range(cs):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from jixiao import vocab
+from jixiao import limits, vocab
 from jixiao.errors import InputError
 from jixiao.layouts.base import Row
 from jixiao.readers import geometry, glyphs, paper
@@ -500,7 +500,13 @@ def read_images(data: bytes, name: str) -> RowBuilder:
 
     try:
         image = Image.open(io.BytesIO(data))
+        limits.check("", "pages", getattr(image, "n_frames", 1))
         image.load()
+    except Image.DecompressionBombError as exc:
+        raise InputError(
+            name,
+            f"图像像素过多，疑似解压炸弹 / image claims too many pixels ({_why(exc)})",
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})") from exc
     out = RowBuilder()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jixiao import limits
 from jixiao.ingest import fold_radicals
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
@@ -36,7 +37,9 @@ class RowBuilder:
         Trailing empty cells are kept: in a grid they are empty cells, not a cut-off row.
         """
         width = max((len(r) for r in grid), default=0)
+        limits.check_grid("", len(grid), width)
         for grid_row in grid:
+            _check_cells(grid_row)
             if not any(clean(t) for t in grid_row):
                 continue
             line = self.next_line
@@ -46,6 +49,7 @@ class RowBuilder:
     def add_cells(self, texts: Sequence[str], cls: type[Cell] = Cell, **extra: object) -> None:
         """One row of cells in column order, trailing empty cells dropped."""
         texts = [fold_radicals(t) for t in texts]
+        _check_cells(texts)
         while texts and not clean(texts[-1]):
             texts.pop()
         if not texts:
@@ -63,6 +67,12 @@ class RowBuilder:
         return "\n".join(
             "\t".join(c.text.replace("\n", " ") for c in row.cells) for row in self.rows
         )
+
+
+def _check_cells(texts: Sequence[str]) -> None:
+    """No cell longer than the ``cell_chars`` limit (the rules are not linear in a cell)."""
+    longest = max((len(t) for t in texts), default=0)
+    limits.check("", "cell_chars", longest)
 
 
 def resolve_spans(

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from jixiao import limits
 from jixiao.errors import InputError
 from jixiao.readers.rows import RowBuilder
 
@@ -30,9 +31,16 @@ def read_xlsx(data: bytes, name: str) -> RowBuilder:
         for ws in wb.worksheets:
             if getattr(ws, "max_row", None) is None:
                 ws.reset_dimensions()  # a sheet with no dimension tag: scan all rows
-            grid = [[cell_text(c) for c in row] for row in ws.iter_rows()]
+            grid: list[list[str]] = []
+            width = 0
+            for row in ws.iter_rows():
+                grid.append([cell_text(c) for c in row])
+                width = max(width, len(grid[-1]))
+                limits.check_grid("", len(grid), width)
             width = max((_last_filled(r) + 1 for r in grid), default=0)
             out.table([r[:width] for r in grid])
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(name, f"corrupt .xlsx (a sheet cannot be read: {exc})") from exc
     finally:

@@ -13,6 +13,7 @@ every rewrite passed ``check_rewrite``, and LLM proposals that did not are liste
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +37,7 @@ from jixiao.review.profile import (
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
+from jixiao.safetext import escape_json_line, jsonl_lines, sheet_cell
 from jixiao.schema import Form
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ def load_forms(path: Path) -> list[Form]:
     if path.suffix.lower() == ".jsonl":
         forms: list[Form] = []
         try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
+            lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
         except OSError as exc:
             raise InputError(str(path), f"cannot read: {exc}") from exc
         for n, line in enumerate(lines, 1):
@@ -192,12 +194,27 @@ def run_review(
         config = llm_config.with_(backend=llm) if llm_config else resolve_llm_config(backend=llm)
         files.dropped, files.llm_stats = llm_rewrites(files, choose, config, transport=transport)
     out.mkdir(parents=True, exist_ok=True)
-    write_findings(files, out / "findings.jsonl")
-    write_rewrites(files, out / "rewrites.jsonl")
-    if llm != "none":
-        write_dropped(files.dropped, out / "rewrites_dropped.jsonl")
-    (out / "report.html").write_text(render_html(files), encoding="utf-8")
-    write_xlsx(files, out / "review.xlsx")
+    # Every output goes to a temporary name first and all are renamed into place at the end:
+    # a review that fails half-way leaves the previous outputs as they were, none half-written.
+    staged: list[tuple[Path, Path]] = []
+
+    def part(name: str) -> Path:
+        staged.append((out / f".{name}.part", out / name))
+        return staged[-1][0]
+
+    try:
+        write_findings(files, part("findings.jsonl"))
+        write_rewrites(files, part("rewrites.jsonl"))
+        if llm != "none":
+            write_dropped(files.dropped, part("rewrites_dropped.jsonl"))
+        part("report.html").write_text(render_html(files), encoding="utf-8")
+        write_xlsx(files, part("review.xlsx"))
+    except BaseException:
+        for tmp, _final in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
     return files
 
 
@@ -214,7 +231,7 @@ def write_findings(files: Sequence[ReviewedFile], path: Path) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for rf in files:
             for rec in finding_records(rf):
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                fh.write(escape_json_line(json.dumps(rec, ensure_ascii=False)) + "\n")
 
 
 def write_rewrites(files: Sequence[ReviewedFile], path: Path) -> None:
@@ -224,14 +241,16 @@ def write_rewrites(files: Sequence[ReviewedFile], path: Path) -> None:
             for fi, rows in sorted(rf.rewrites.items()):
                 for ii, rw in sorted(rows.items()):
                     rec = {"file": rf.name, "form": fi, "indicator": ii, **rw.model_dump()}
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    fh.write(escape_json_line(json.dumps(rec, ensure_ascii=False)) + "\n")
 
 
 def write_dropped(dropped: Sequence[DroppedRewrite], path: Path) -> None:
     """One refused LLM proposal (or unanswered row) per line, with the reason and rule codes."""
     with path.open("w", encoding="utf-8") as fh:
         for d in dropped:
-            fh.write(json.dumps(d.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            fh.write(
+                escape_json_line(json.dumps(d.model_dump(mode="json"), ensure_ascii=False)) + "\n"
+            )
 
 
 PROBLEM_HEADINGS = [
@@ -239,6 +258,11 @@ PROBLEM_HEADINGS = [
     "问题", "建议", "依据",
 ]  # fmt: skip
 _FILL = {"error": "F5B7B1", "warning": "FAD7A0", "info": "AED6F1"}
+
+
+def _append(ws: Any, row: Sequence[object]) -> None:
+    """One sheet row; text never becomes a formula, characters Excel refuses are replaced."""
+    ws.append([sheet_cell(v) for v in row])
 
 
 def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
@@ -253,7 +277,7 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
         "文件", "表序号", "项目/表名", "主管部门", "指标序号", "一级指标", "二级指标", "指标名称",
         "原始名称", "运算符", "指标值", "单位", "权重", "源数据标记", "问题代码", "建议改写",
     ]  # fmt: skip
-    ws.append(head)
+    _append(ws, head)
     for rf in files:
         by_row: dict[tuple[int, int], list[str]] = {}
         for f in rf.findings:
@@ -262,7 +286,8 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
         for fi, form in enumerate(rf.forms):
             for ii, ind in enumerate(form.indicators):
                 rw = rf.rewrites.get(fi, {}).get(ii)
-                ws.append(
+                _append(
+                    ws,
                     [
                         rf.name,
                         fi + 1,
@@ -282,15 +307,16 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
                         rw.display() + (f"（{rw.graded_standard}）" if rw.graded_standard else "")
                         if rw
                         else None,
-                    ]
+                    ],
                 )
     ws2 = wb.create_sheet("问题")
-    ws2.append(PROBLEM_HEADINGS)
+    _append(ws2, PROBLEM_HEADINGS)
     for rf in files:
         for f in rf.findings:
             form = rf.forms[f.form]
             row = form.indicators[f.indicator] if f.indicator is not None else None
-            ws2.append(
+            _append(
+                ws2,
                 [
                     rf.name,
                     f.form + 1,
@@ -304,7 +330,7 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
                     f.message,
                     f.suggestion,
                     f.evidence,
-                ]
+                ],
             )
             ws2.cell(row=ws2.max_row, column=7).fill = PatternFill(
                 "solid", fgColor=_FILL[f.severity]
