@@ -227,6 +227,13 @@ VAGUE_VALUES: frozenset[str] = frozenset(
         "增强",
         "有所提升",
         "有所提高",
+        "较高",
+        "程度较高",
+        "及时支出",
+        "高中低",
+        "持续影响",
+        "有所减轻",
+        "持续改善",
         "有所改善",
         "有所增强",
         "逐步提高",
@@ -237,7 +244,6 @@ VAGUE_VALUES: frozenset[str] = frozenset(
         "进一步完善",
         "不断提高",
         "稳步提升",
-        "持续改善",
         "干净整洁",
         "美好",
         "达标",
@@ -330,6 +336,8 @@ def keyword_class(name: str | None) -> str | None:
                 continue
             if level2 == "成本指标" and n.endswith(("率", "性")):
                 continue  # 经费使用率, 经费支出合规性: a rate about money is not a cost
+            if level2 == "成本指标" and "成本" not in n and not n.endswith(COST_TAILS):
+                continue  # 物业费收缴户数: the money word is the object of a count, not a cost
             if level2 == "成本指标" and any(w in n for w in SAVING_WORDS):
                 return "经济效益指标"  # 节约办公成本 is a saving, an economic effect
             return level2
@@ -403,3 +411,179 @@ def vague_words_in(text: str | None) -> list[str]:
         if w in t and not any(w in f for f in found):
             found.append(w)
     return found
+
+
+# --------------------------------------------------------------------------- template, not content
+
+#: Template placeholders left in a cell: ``(≥**%)``, ``≥**人``, ``****000元``, ``××``.
+_PLACEHOLDER = re.compile(
+    r"[（(]\s*[≥≤＞＜><=]?\s*[*＊×xX]{2,}\s*[%％‰]?[\u4e00-\u9fff]{0,2}\s*[)）]"
+    r"|[≥≤＞＜><=]\s*[*＊×]{2,}\s*[%％‰]?[\u4e00-\u9fff]{0,2}"
+    r"|[*＊]{2,}"
+)
+#: Markers and numbering a template prints before a name: ``★``, a leading ``*``, ``指标3:``.
+_MARKERS = re.compile(r"[★☆※]|^\s*[*＊]+|^\s*指标\s*\d+\s*[:：]\s*")
+
+
+def strip_template(text: str | None) -> str:
+    """A cell with template placeholders, ★/* markers and ``指标N:`` prefixes removed."""
+    t = _PLACEHOLDER.sub("", text or "")
+    return compact(_MARKERS.sub("", t))
+
+
+def has_placeholder(text: str | None) -> bool:
+    """True when a cell still carries a template placeholder (``**``, ``≥**%``)."""
+    return bool(_PLACEHOLDER.search(text or ""))
+
+
+# --------------------------------------------------------------------------- money words
+
+#: Money nouns a cost indicator's name ends with. Inside a name (物业费收缴户数, 补助资金发放人数)
+#: they are the object of a count or rate, not a cost.
+COST_TAILS: tuple[str, ...] = (
+    "费",
+    "费用",
+    "经费",
+    "资金",
+    "金额",
+    "单价",
+    "标准",
+    "支出",
+    "总额",
+    "投入",
+    "开支",
+    "控制数",
+)
+
+# --------------------------------------------------------------------------- units with 万
+
+#: Scale prefixes of a unit: 万亩 = 10000 亩, 亿元 = 10000 万元.
+UNIT_SCALE: tuple[tuple[str, float], ...] = (("亿", 1e8), ("万", 1e4), ("千", 1e3))
+
+
+def base_quantity(value: float, unit: str | None) -> tuple[float, str]:
+    """``(1.2, 万亩)`` → ``(12000, 亩)``; money goes to 万元 (``27132元`` → ``2.7132 万元``)."""
+    u = compact(unit)
+    if u in ("元", "亿元", "万元"):
+        return {"元": value / 1e4, "亿元": value * 1e4, "万元": value}[u], "万元"
+    for prefix, scale in UNIT_SCALE:
+        if len(u) > 1 and u.startswith(prefix):
+            return value * scale, u[len(prefix) :]
+    return value, u
+
+
+# --------------------------------------------------------------------------- judgement rules
+
+#: name_is_activity: an output named by what the unit does, not what results.
+ACTIVITY_PREFIXES: tuple[str, ...] = (
+    "开展",
+    "召开",
+    "举办",
+    "组织",
+    "推进",
+    "加强",
+    "做好",
+    "落实",
+    "深入",
+    "积极",
+    "认真",
+    "全力",
+    "负责",
+    "承办",
+    "协调",
+    "推动",
+)
+#: An activity name ending in one of these is an action even with a count unit: 开展…建设(个)
+#: says works were started, not delivered (完成…数量).
+ACTIVITY_SUFFIXES: tuple[str, ...] = ("工作", "任务", "建设", "工程")
+#: With one of these the name already measures something (开展培训次数, 组织培训人次).
+ACTIVITY_MEASURES: tuple[str, ...] = (
+    "次数",
+    "场次",
+    "人次",
+    "人数",
+    "数量",
+    "个数",
+    "天数",
+    "面积",
+    "率",
+    "时限",
+    "时间",
+    "成本",
+    "满意度",
+    "期数",
+    "项数",
+    "户数",
+)
+
+#: relevance_attribution: outcomes of a whole economy or region no single project moves.
+MACRO_OUTCOMES: tuple[str, ...] = (
+    "GDP",
+    "地区生产总值",
+    "生产总值",
+    "经济增长",
+    "经济发展速度",
+    "财政收入增长",
+    "全区经济",
+    "全县经济",
+    "全市经济",
+    "区域经济",
+    "社会经济发展",
+    "经济社会发展",
+    "国民经济",
+)
+
+#: filler_effect: a verb-only effect on an abstract object (促进X发展, 提升…水平).
+FILLER_VERBS: tuple[str, ...] = (
+    "促进",
+    "推动",
+    "推进",
+    "提升",
+    "提高",
+    "增强",
+    "改善",
+    "助力",
+    "带动",
+    "保障",
+    "维护",
+    "加快",
+    "优化",
+)
+FILLER_OBJECTS: tuple[str, ...] = (
+    "发展",
+    "水平",
+    "能力",
+    "形象",
+    "质量",
+    "效率",
+    "效能",
+    "建设",
+    "环境",
+    "稳定",
+    "作用",
+    "意识",
+    "氛围",
+    "科学化",
+    "规范化",
+    "公信力",
+    "满意度",
+    "幸福感",
+    "获得感",
+    "安全感",
+)
+
+#: cost_indicator_weak: a cost row that only restates the budget.
+WEAK_COST_NAMES: tuple[str, ...] = (
+    "项目总成本",
+    "总成本",
+    "预算内",
+    "预算范围",
+    "不超预算",
+    "资金总额",
+    "项目成本",
+    "成本控制",
+    "总投入",
+    "项目资金",
+    "公用经费",
+    "建设成本",
+)

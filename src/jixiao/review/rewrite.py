@@ -1,10 +1,14 @@
 """Rewrite suggestions for vague indicators, and the re-check every suggestion must pass.
 
-Rules-only mode offers templates from ``review-rules.md`` §5.3: quantify first (a rate, count or
-zero-target with a conventional default value), else keep the row qualitative with a graded
-standard (好/较好/一般/差 with criteria). The LLM path produces the same ``Rewrite`` and calls the
-same ``check_rewrite``: a suggestion is kept only when the rule catalogue finds nothing wrong with
-it, so a template that still fails is dropped rather than shown.
+Rules-only mode offers one rewrite family per defect (``review-rules.md`` §5.3): satisfaction,
+running/quality, compliance, timeliness, activity → result, cleanliness, safety, awareness and
+mechanisms; a row that fits none stays qualitative with a graded standard written for its level2.
+A target the form does not give is the placeholder ``__`` with where to get it (the rationale
+says 按上年实际值核定 …), never a number presented as fact. An effect the project cannot
+influence, or a filler effect with nothing to count, is not polished: the suggestion is
+``action="drop"`` (删除或替换) with the reason. The LLM path produces the same ``Rewrite`` and
+calls the same ``check_rewrite``: a suggestion is kept only when the rule catalogue finds nothing
+wrong with it, so a template that still fails is dropped rather than shown.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,8 +34,18 @@ from jixiao.schema import Finding, Form, Indicator, Operator
 
 #: Findings that make an indicator "vague" and worth a rewrite.
 REWRITE_TRIGGERS: frozenset[str] = frozenset(
-    {"qualitative_vague", "pseudo_quantification", "value_missing", "satisfaction_threshold"}
+    {
+        "qualitative_vague",
+        "pseudo_quantification",
+        "value_missing",
+        "satisfaction_threshold",
+    }
 )
+#: Findings after which the row is not rewritten but proposed for removal.
+DROP_TRIGGERS: frozenset[str] = frozenset({"relevance_attribution"})
+
+#: The target a rewrite leaves for the unit to fill in (with the source in the rationale).
+PLACEHOLDER = "__"
 
 
 class Rewrite(BaseModel):
@@ -48,6 +63,8 @@ class Rewrite(BaseModel):
     #: ``template``, or ``llm:<model>@rewrite_indicator:<version>`` for a model's proposal.
     source: str = "template"
     rationale: str = ""
+    #: ``drop``: the row should be removed or replaced, not reworded (the rationale says why).
+    action: Literal["replace", "drop"] = "replace"
 
     def to_indicator(self, weight: float | int | None = None) -> Indicator:
         """The indicator this rewrite stands for, keeping the original row's weight."""
@@ -66,6 +83,8 @@ class Rewrite(BaseModel):
 
     def display(self) -> str:
         """One line for reports: ``效益指标/社会效益指标 · 名称 ≥95%``."""
+        if self.action == "drop":
+            return f"建议删除或替换「{self.name}」：{self.rationale}"
         target = f"{self.operator or ''}{_fmt(self.value)}{self.unit or ''}"
         levels = "/".join(x for x in (self.level1, self.level2) if x)
         return f"{levels} · {self.name} {target}"
@@ -89,8 +108,10 @@ def check_rewrite(
     code the form did not already have (a rewrite must not, say, remove the form's last 效益).
     """
     profile = profile or load_profile()
+    if rewrite.action == "drop":
+        return []  # nothing new is proposed, so there is nothing to re-check
     old = form.indicators[index]
-    new_ind = rewrite.to_indicator(old.weight)
+    new_ind = _probe(rewrite).to_indicator(old.weight)
     inds = [i.model_copy(deep=True) for i in form.indicators]
     inds[index] = new_ind
     new_form = form.model_copy(update={"indicators": inds})
@@ -111,6 +132,19 @@ def check_rewrite(
         if f.code not in before and f.severity != "info"
     ]
     return problems
+
+
+def _probe(rewrite: Rewrite) -> Rewrite:
+    """The rewrite with a typical number in place of ``__``, so the rules can check the rest."""
+    if rewrite.value != PLACEHOLDER:
+        return rewrite
+    if rewrite.operator in ("≤", "<"):
+        value: float = 1.0 if not lx.is_percent_unit(rewrite.unit) else 5.0
+    elif lx.is_percent_unit(rewrite.unit):
+        value = 90.0
+    else:
+        value = 1.0
+    return rewrite.model_copy(update={"value": value})
 
 
 # --------------------------------------------------------------------------- which rows
@@ -166,20 +200,33 @@ def graded_name(name: str) -> str:
     return f"{n}{verb}情况"
 
 
-def graded_standard(name: str) -> str:
-    """Four grades with checkable criteria; 10号 scores 达成/部分达成/未达成 as 100–80/80–60/60–0%."""
+#: Graded criteria per level2: what 好 means differs for a quality, an effect, a mechanism.
+_GRADE_EVIDENCE: dict[str, tuple[str, str]] = {
+    "质量指标": ("全部符合验收标准或规范要求", "验收报告、检查记录"),
+    "时效指标": ("全部在计划时间节点内完成", "进度台账、办结记录"),
+    "数量指标": ("全部完成计划数量", "台账、名册"),
+    "社会效益指标": ("目标人群全部受益、相关问题明显减少并有统计数据", "统计报表、抽样调查"),
+    "经济效益指标": ("预期的节约或增收全部实现并可计算金额", "财务数据、统计报表"),
+    "生态效益指标": ("环境监测指标全部达到目标", "监测数据"),
+    "可持续影响指标": ("形成的设施、机制或成果在项目期后持续运行", "制度文件、运行记录"),
+}
+
+
+def graded_standard(name: str, level2: str | None = None) -> str:
+    """Four grades for ``name``; 10号 scores 达成/部分达成/未达成 as 100–80/80–60/60–0%."""
+    what, proof = _GRADE_EVIDENCE.get(level2 or "", ("年度目标全部实现", "台账、记录或报告"))
     return (
-        f"好：{name}的年度目标全部实现，有台账、记录或报告等可核验佐证；"
-        "较好：主要目标实现（完成80%及以上），佐证基本齐全；"
-        "一般：部分实现（完成60%–80%），有一定效果；"
-        "差：完成不足60%，或无佐证材料。"
+        f"好：{name}{what}，有{proof}佐证；"
+        f"较好：{name}主要目标实现（完成80%及以上），{proof}基本齐全；"
+        f"一般：{name}部分实现（完成60%–80%）；"
+        f"差：完成不足60%，或无{proof}。"
     )
 
 
 @dataclass(frozen=True)
 class _Theme:
     words: tuple[str, ...]
-    build: Callable[[Indicator, str, str | None, Profile], Rewrite | None]
+    build: Callable[[Form, Indicator, str, str | None, Profile], Rewrite | None]
     avoid: tuple[str, ...] = ()
 
 
@@ -189,49 +236,125 @@ def _effect_level2(l1: str, l2: str | None, default: str) -> str:
     return default
 
 
-def _satisfaction(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
-    name = lx.compact(ind.name or ind.name_raw)
-    target = max(90.0, float(p.satisfaction.minimum))
+def _base(ind: Indicator) -> str:
+    return lx.strip_template(ind.name or ind.name_raw)
+
+
+def _satisfaction(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    name = _base(ind)
     return Rewrite(
         level1=lx.SATISFACTION,
         level2="服务对象满意度指标",
         name=name if "满意度" in name else "服务对象满意度",
         operator="≥",
-        value=target,
+        value=PLACEHOLDER,
         unit="%",
-        rationale="满意度以抽样调查考核，目标一般为≥85%–95%，不写100%。",
+        rationale=f"满意度以服务对象抽样调查考核；目标值按上年调查结果核定"
+        f"（一般不低于{p.satisfaction.minimum:g}%，不写100%）。",
     )
 
 
-def _running(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+def _running(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
     if l1 not in (lx.OUTPUT, lx.COST):
         return None
-    base = re.sub(r"(情况|程度)$", "", lx.compact(ind.name or ind.name_raw))
+    base = re.sub(r"(情况|程度)$", "", _base(ind))
     base = re.sub(r"(正常运行|正常运转|畅通)$", "", base)
     return Rewrite(
         level1=lx.OUTPUT,
         level2="质量指标",
         name=f"{base}正常运行率",
         operator="≥",
-        value=98,
+        value=PLACEHOLDER,
         unit="%",
-        rationale="运行类目标以正常运行率（可用率）考核，数据取自运维记录；按上年实际核定目标值。",
+        rationale="运行类目标以正常运行率（可用率）考核，数据取自运维记录；目标值按上年实际值核定。",
     )
 
 
-def _cleanliness(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+_COMPLIANCE_TAIL = re.compile(r"(合规性|规范性|合规|规范|情况|程度)+$")
+
+
+def _compliance(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    if l1 != lx.OUTPUT:
+        return None
+    base = _COMPLIANCE_TAIL.sub("", _base(ind)) or "资金使用"
+    return Rewrite(
+        level1=lx.OUTPUT,
+        level2="质量指标",
+        name=f"{base}合规率",
+        operator="=",
+        value=100,
+        unit="%",
+        rationale="合规是底线要求（§5.1：合规率=100%），以审计、检查发现的违规支出笔数考核。",
+    )
+
+
+_TIME_TAIL = re.compile(r"(及时性|及时率|时效性|及时|时效|进度|情况|程度)+$")
+
+
+def _deadline(form: Form) -> str:
+    if form.period_end:
+        return str(form.period_end).replace("-", "年", 1).replace("-", "月", 1) + (
+            "日" if str(form.period_end).count("-") == 2 else ""
+        )
+    if form.year:
+        return f"{form.year}年12月31日"
+    return PLACEHOLDER
+
+
+def _timeliness(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    if l1 != lx.OUTPUT:
+        return None
+    base = re.sub(r"完成$", "", _TIME_TAIL.sub("", _base(ind))) or "项目"
+    deadline = _deadline(f)
+    return Rewrite(
+        level1=lx.OUTPUT,
+        level2="时效指标",
+        name=f"{base}完成时间",
+        operator="≤",
+        value=deadline,
+        unit=None,
+        rationale="“及时”改为时间节点；"
+        + ("节点取自表中的项目期限。" if deadline != PLACEHOLDER else "节点按项目实施计划填写。"),
+    )
+
+
+_ACTIVITY_HEAD = re.compile(r"^(" + "|".join(lx.ACTIVITY_PREFIXES) + r")+")
+_ACTIVITY_TAIL = re.compile(r"(工作|任务)$")
+
+
+def _activity(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    from jixiao.review.rules import activity_name
+
+    if l1 != lx.OUTPUT or not activity_name(_base(ind)):
+        return None
+    core = _ACTIVITY_TAIL.sub("", _ACTIVITY_HEAD.sub("", _base(ind))) or _base(ind)
+    v = as_number(ind.value)
+    value: float | int | str = PLACEHOLDER if v is None else (int(v) if v.is_integer() else v)
+    return Rewrite(
+        level1=lx.OUTPUT,
+        level2="数量指标",
+        name=f"{core}次数",
+        operator="≥",
+        value=value,
+        unit="次",
+        rationale="把“开展/组织…”的工作写成可核验的结果（次数，以通知、记录为证）"
+        + ("；次数沿用表中指标值。" if v is not None else "；次数按年度工作计划填写。"),
+    )
+
+
+def _cleanliness(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
     return Rewrite(
         level1=lx.EFFECT,
         level2=_effect_level2(l1, l2, "社会效益指标"),
         name="辖区环境卫生问题投诉量下降率",
         operator="≥",
-        value=10,
+        value=PLACEHOLDER,
         unit="%",
-        rationale="以投诉量（有12345等平台记录）代替“干净整洁=优”；以上年投诉量为基数核定降幅。",
+        rationale="以投诉量（12345等平台有记录）代替“干净整洁=优”；以上年投诉量为基数核定降幅。",
     )
 
 
-def _safety(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+def _safety(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
     return Rewrite(
         level1=lx.EFFECT,
         level2=_effect_level2(l1, l2, "社会效益指标"),
@@ -239,23 +362,23 @@ def _safety(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | No
         operator="=",
         value=0,
         unit="起",
-        rationale="“保障安全”改为零事故目标，按事故统计考核。",
+        rationale="“保障安全”改为零事故目标（零容忍，不需估计），按事故统计考核。",
     )
 
 
-def _awareness(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+def _awareness(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
     return Rewrite(
         level1=lx.EFFECT,
         level2=_effect_level2(l1, l2, "社会效益指标"),
         name="政策知晓率",
         operator="≥",
-        value=90,
+        value=PLACEHOLDER,
         unit="%",
-        rationale="宣传效果以抽样调查的知晓率考核。",
+        rationale="宣传效果以抽样调查的知晓率考核；目标值按上年调查结果核定。",
     )
 
 
-def _mechanism(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+def _mechanism(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
     name = graded_name(ind.name or ind.name_raw)
     return Rewrite(
         level1=lx.EFFECT,
@@ -277,9 +400,12 @@ def _mechanism(ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite |
 _THEMES: tuple[_Theme, ...] = (
     _Theme(("满意",), _satisfaction),
     _Theme(("正常运行", "正常运转", "畅通"), _running),
+    _Theme(("合规", "规范性"), _compliance),
+    _Theme(("及时", "时效", "进度"), _timeliness, avoid=("满意",)),
+    _Theme(lx.ACTIVITY_PREFIXES + ("工作",), _activity),
     _Theme(("整洁", "干净", "卫生", "外观", "美好", "市容"), _cleanliness, avoid=("办公", "健康")),
     _Theme(("生命安全", "安全生产", "事故"), _safety),
-    _Theme(("知晓", "宣传"), _awareness),
+    _Theme(("知晓", "宣传"), _awareness, avoid=("次数", "场次", "开展", "组织")),
     _Theme(("机制", "制度"), _mechanism),
 )
 
@@ -293,12 +419,47 @@ def _graded(ind: Indicator, l1: str, l2: str | None) -> Rewrite:
         operator="=",
         value="好",
         unit=None,
-        graded_standard=graded_standard(name),
+        graded_standard=graded_standard(name, l2),
         rationale=(
             "无合适的量化替代时保留定性，并写明分级标准；自评按达成（好、较好）、"
             "部分达成（一般）、未达成（差）三档计分。"
         ),
     )
+
+
+def drop_rewrite(ind: Indicator, l1: str, l2: str | None, why: str) -> Rewrite:
+    """删除或替换: the row is not worth rewording (the project cannot move it, nothing to count)."""
+    return Rewrite(
+        level1=l1,
+        level2=l2,
+        name=_base(ind),
+        operator=None,
+        value="—",
+        unit=None,
+        action="drop",
+        rationale=why,
+    )
+
+
+def _drop_reason(form: Form, index: int, profile: Profile) -> str | None:
+    """Why row ``index`` should be dropped rather than rewritten, or None."""
+    from jixiao.review.rules import filler_phrase
+
+    ind = form.indicators[index]
+    n = _base(ind)
+    macro = [w for w in lx.MACRO_OUTCOMES if w in n]
+    if macro:
+        return (
+            f"「{macro[0]}」不是本项目能影响的结果（88号 相关性）；删除，"
+            "或换成本项目直接带来的效益（受益人数、服务覆盖率、办理时限等）。"
+        )
+    found = filler_phrase(n)
+    if found and not any(any(w in n for w in t.words) for t in _THEMES):
+        return (
+            f"“{found[0]}…{found[1]}”是空泛效果，没有可统计的分子分母；删除，"
+            "或换成本项目能统计的效果（受益人数、覆盖率、投诉下降等），数据来源写明。"
+        )
+    return None
 
 
 def candidate_rewrites(form: Form, index: int, profile: Profile | None = None) -> list[Rewrite]:
@@ -311,11 +472,14 @@ def candidate_rewrites(form: Form, index: int, profile: Profile | None = None) -
     l2 = NORMALISED_LEVEL2.get(l2 or "", l2)
     if l2 is not None and l2 not in lx.LEVEL2_PARENTS.get(l1, ()):
         l2 = None
-    name = lx.compact(ind.name or ind.name_raw)
+    why = _drop_reason(form, index, profile) if l1 == lx.EFFECT else None
+    if why:
+        return [drop_rewrite(ind, l1, l2, why)]
+    name = _base(ind)
     out: list[Rewrite] = []
     for theme in _THEMES:
         if any(w in name for w in theme.words) and not any(a in name for a in theme.avoid):
-            rw = theme.build(ind, l1, l2, profile)
+            rw = theme.build(form, ind, l1, l2, profile)
             if rw is not None:
                 out.append(rw)
     if l1 != lx.SATISFACTION:
@@ -324,7 +488,14 @@ def candidate_rewrites(form: Form, index: int, profile: Profile | None = None) -
         # keyword class first, so the suggestion also repairs the classification.
         guess = lx.keyword_class(fallback.name)
         if guess and guess != l2 and guess in lx.LEVEL2_PARENTS.get(l1, ()):
-            out.append(fallback.model_copy(update={"level2": guess}))
+            out.append(
+                fallback.model_copy(
+                    update={
+                        "level2": guess,
+                        "graded_standard": graded_standard(fallback.name, guess),
+                    }
+                )
+            )
         out.append(fallback)
     return out
 

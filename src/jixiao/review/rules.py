@@ -14,10 +14,8 @@ the LLM layer is meant to confirm (they run in rules-only mode too, and are not 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Literal
 
 from jixiao.review import lexicon as lx
@@ -54,6 +52,8 @@ class FormContext:
     batch: Sequence[Form] = ()
     graded: frozenset[int] = frozenset()
     levels: list[tuple[str | None, str | None]] = field(default_factory=list)
+    #: Level2 (or level1) blocks of the template that hold only blank padding rows.
+    empty_blocks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -181,8 +181,17 @@ def effective_levels(ind: Indicator) -> tuple[str | None, str | None]:
 
 
 def name_of(ind: Indicator) -> str:
-    """The name to show and to match on: the canonical name, else the raw cell."""
-    return ind.name or ind.name_raw
+    """The name to show and to match on, without template markers (★, ``指标N:``, ``(≥**%)``)."""
+    shown = ind.name or ind.name_raw
+    return lx.strip_template(shown) or shown
+
+
+def is_padding_row(ind: Indicator) -> bool:
+    """A blank row of the template: no name and no value once placeholders are removed."""
+    if lx.strip_template(ind.name or ind.name_raw):
+        return False
+    v = ind.value
+    return v is None or (isinstance(v, str) and not lx.strip_template(v))
 
 
 def label(ind: Indicator, i: int) -> str:
@@ -209,8 +218,14 @@ _NUMBERING = re.compile(
 _PAREN_NUMBERING = re.compile(r"[（(]\s*\d{1,2}\s*[)）]")
 _QUOTED_NUMBER = re.compile(r"[“\"「]\s*\d+\s*[”\"」]")
 _YEAR_SPAN = re.compile(r"\d{4}\s*年(?:度)?")
+#: Dates and bare years: ``2023—2025``, ``2024.12``, ``12月底``, ``6月30日`` are never targets.
+_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}(?:\s*[.．/-]\s*\d{1,2}){0,2}(?![\d.%％万亿元个次人件项])"
+    r"|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?(?:底|初|末|中旬|上旬|下旬)?|\d{1,2}\s*[日号](?=前|之前|以前)"
+)
 _GOAL_NUMBER = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(%|％|万元|亿元|元|平方米|㎡|人次|件次|[个次人件座项天场期条篇户栋幢处名家台套所村])?"
+    r"(\d+(?:\.\d+)?)\s*(%|％|万元|亿元|元|万亩|亩|万平方米|平方米|㎡|万人次|万人|人次|件次|公里|千米|"
+    r"[个次人件座项天场期条篇户栋幢处名家台套所村吨])?"
 )
 _ZERO_TARGET = re.compile(r"零[\u4e00-\u9fff]+?(?=[^\u4e00-\u9fff]|两个|$)")
 
@@ -232,6 +247,7 @@ def goal_targets(form: Form) -> list[GoalTarget]:
     text = _PAREN_NUMBERING.sub(" ", text)
     text = _QUOTED_NUMBER.sub(" ", text)
     text = _YEAR_SPAN.sub(" ", text)
+    text = _DATE.sub(" ", text)
     out: list[GoalTarget] = []
     for m in _GOAL_NUMBER.finditer(text):
         value, unit = float(m.group(1)), m.group(2)
@@ -244,13 +260,20 @@ def goal_targets(form: Form) -> list[GoalTarget]:
     return out
 
 
-def _target_matched(t: GoalTarget, values: Sequence[float]) -> bool:
-    for v in values:
-        if abs(v - t.value) < 1e-6:
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _target_matched(t: GoalTarget, values: Sequence[tuple[float, str | None]]) -> bool:
+    """Same number, or the same quantity once 万/亿 and 元/万元 are converted (1.2万亩 = 12000亩)."""
+    base, base_unit = lx.base_quantity(t.value, t.unit)
+    for v, unit in values:
+        if _close(v, t.value):
             return True
-        if t.unit == "元" and abs(v - t.value / 10000) < 1e-6:
+        vb, vu = lx.base_quantity(v, unit)
+        if _close(vb, base) and (not t.unit or not unit or vu == base_unit or t.unit == "元"):
             return True
-        if t.unit == "万元" and abs(v - t.value * 10000) < 1e-6:
+        if t.unit and t.unit.startswith(("万", "亿")) and not unit and _close(v, base):
             return True
     return False
 
@@ -326,7 +349,7 @@ def goal_indicator_gap(ctx: FormContext) -> Iterator[Hit]:
     targets = goal_targets(ctx.form)
     if not targets:
         return
-    values = [v for v in (filed_number(i) for i in ctx.form.indicators) if v is not None]
+    values = [(v, i.unit) for i in ctx.form.indicators if (v := filed_number(i)) is not None]
     missing = [t for t in targets if not _target_matched(t, values)]
     if missing:
         shown = "、".join(t.text for t in missing[:6])
@@ -387,8 +410,10 @@ def missing_cost_indicator(ctx: FormContext) -> Iterator[Hit]:
     for i in range(len(ctx.form.indicators)):
         if ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2:
             return
+    empty = [b for b in ctx.empty_blocks if b in lx.COST_LEVEL2 or b == lx.COST]
     yield Hit(
-        "没有成本指标（一级“成本指标”或二级“成本指标/经济成本指标”）。",
+        (f"成本指标栏目（{'、'.join(empty)}）只有空行，未填写任何指标。" if empty else "")
+        + "没有成本指标（一级“成本指标”或二级“成本指标/经济成本指标”）。",
         "增设成本指标，优先用单位成本（如“人均培训成本≤X元/人”“运维服务费≤X万元/年”），"
         "金额合计不超过预算。",
     )
@@ -734,7 +759,7 @@ def value_in_name(ctx: FormContext) -> Iterator[Hit]:
     """A target inside the name is unscorable, and often contradicts the value column."""
     for i, ind in enumerate(ctx.form.indicators):
         raw = ind.name_raw or ind.name or ""
-        found = embedded_value(raw)
+        found = embedded_value(lx.strip_template(raw))
         if found is None:
             continue
         text, number = found
@@ -877,8 +902,35 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
 # =========================================================================== money
 
 
+_MONTHS = re.compile(r"(\d{1,2})\s*个\s*月")
+_MONTHLY_NAME = ("每月", "月均", "按月", "月度", "/月")
+
+
+def period_months(form: Form) -> int:
+    """Months the budget covers: the form's period, else ``N个月`` in its text, else 12."""
+    start, end = form.period_start, form.period_end
+    if start and end:
+        a, b = (re.findall(r"\d+", str(x)) for x in (start, end))
+        if len(a) >= 2 and len(b) >= 2:
+            months = (int(b[0]) - int(a[0])) * 12 + int(b[1]) - int(a[1]) + 1
+            if 1 <= months <= 12:
+                return months
+    for text in (form.annual_goal, form.overview):
+        m = _MONTHS.search(text or "")
+        if m and 1 <= int(m.group(1)) <= 12:
+            return int(m.group(1))
+    return 12
+
+
+def _is_monthly(name: str, unit: str | None) -> bool:
+    u = lx.compact(unit)
+    return u.endswith("/月") or any(w in name for w in _MONTHLY_NAME)
+
+
 def _to_wan(value: float, unit: str | None) -> float | None:
     u = lx.compact(unit)
+    if u.endswith("/月"):
+        u = u[:-2]  # the caller scales a monthly amount to the period
     if "/" in u and not u.endswith("/年"):
         return None  # 元/人, 元/㎡: a unit cost, not a total
     if u.startswith("亿元"):
@@ -898,6 +950,8 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
     if budget is None or budget <= 0:
         return
     costs: list[tuple[int, float]] = []
+    scaled: list[str] = []
+    months = period_months(form)
     for i, ind in enumerate(form.indicators):
         if not (ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2):
             continue
@@ -905,10 +959,16 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
             continue
         v = filed_number(ind)
         wan = None if v is None else _to_wan(v, ind.unit)
+        if wan is not None and _is_monthly(lx.compact(name_of(ind)), ind.unit):
+            scaled.append(f"{name_of(ind)} {fmt(v)}{ind.unit or ''}×{months}个月")
+            wan *= months
         if wan is not None:
             costs.append((i, wan))
     if not costs:
         return
+    # A 合计/总成本 row that equals the sum of the item rows is not a further cost.
+    items = sum(w for _, w in costs)
+    costs = [(i, w) for i, w in costs if len(costs) < 3 or not _close(2 * w, items)]
     total = sum(w for _, w in costs)
     top_i, top = max(costs, key=lambda c: c[1])
     worst = max(total, top)
@@ -920,14 +980,14 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
     yield Hit(
         f"{what}{fmt(round(worst, 4))}万元超过预算{fmt(budget)}万元（超{over:.2%}）。",
         "成本指标之和不应超过批复预算；核对金额或单位（元/万元）。",
-        evidence=" + ".join(f"{fmt(round(w, 4))}" for _, w in costs) + f" vs {fmt(budget)}",
+        evidence=" + ".join(f"{fmt(round(w, 4))}" for _, w in costs)
+        + f" vs {fmt(budget)}"
+        + (f"（{'；'.join(scaled)}）" if scaled else ""),
         severity=severity,
     )
 
 
 # =========================================================================== duplicates, years
-
-_NUMBERED = re.compile(r"^\s*指标\s*(\d+)\s*[:：]")
 
 
 @rule("duplicate_indicator", "warning", "指标重复", scope="form", field="name")
@@ -944,26 +1004,12 @@ def duplicate_indicator(ctx: FormContext) -> Iterator[Hit]:
             dups.append(f"第{seen[key] + 1}项与第{i + 1}项「{name_of(ind)}」")
         else:
             seen[key] = i
-    repeats: list[str] = []
-    for (l1, l2), group in groupby(form.indicators, key=lambda ind: (ind.level1, ind.level2)):
-        nums = Counter(
-            int(m.group(1)) for ind in group if (m := _NUMBERED.match(ind.name_raw or ""))
-        )
-        repeats += [
-            f"{l2 or l1 or '同组'}下“指标{n}”×{c}" for n, c in sorted(nums.items()) if c > 1
-        ]
+    # ``指标N:`` numbering is the template's, not content: repeated numbers give no finding.
     if dups:
         yield Hit(
             f"同一表内指标名称重复：{'；'.join(dups)}。",
             "合并重复指标，或改名以区分考核内容。",
             evidence="；".join(dups),
-        )
-    elif repeats:
-        yield Hit(
-            f"指标编号重复：{'；'.join(repeats)}。",
-            "按顺序重新编号，并核对是否有复制后未改的行。",
-            evidence="；".join(repeats),
-            severity="info",
         )
 
 
@@ -992,6 +1038,148 @@ def year_mismatch(ctx: FormContext) -> Iterator[Hit]:
         )
 
 
+# =========================================================================== judgement rules
+# Deterministic where the lexicon and the form's structure decide; kind ``code+llm`` because a
+# reviewer (or the model, with ``--llm``) confirms them. Each quotes the text it judged.
+
+
+def _target_text(ind: Indicator) -> str:
+    return f"{ind.operator or ''}{fmt(filed_value(ind))}{ind.unit or ''}"
+
+
+def activity_name(name: str, unit: str | None = None) -> bool:
+    """``开展食品安全专项整治 2``, ``完成…工作 100%``: an action, not a counted or rated result.
+
+    ``开展宣传 ≥12场`` counts what was delivered (the unit says so) and passes; ``开展…建设(个)``
+    and ``…工作`` name works started, whatever the unit.
+    """
+    n = lx.strip_template(name)
+    if not n or any(w in n for w in lx.ACTIVITY_MEASURES):
+        return False
+    if n.endswith(("工作", "任务")) and len(n) > 4:
+        return True
+    if not n.startswith(lx.ACTIVITY_PREFIXES):
+        return False
+    counted = lx.compact(unit) in lx.COUNT_UNITS or lx.compact(unit) in ("场", "期", "批次", "组")
+    return not counted or n.endswith(lx.ACTIVITY_SUFFIXES)
+
+
+@rule("name_is_activity", "warning", "指标名称是工作而非结果", field="name")
+def name_is_activity(ctx: FormContext) -> Iterator[Hit]:
+    """An output must be a result (次数, 人次, 合格率), not the action the unit performs."""
+    for i, ind in enumerate(ctx.form.indicators):
+        if ctx.level1(i) not in (lx.OUTPUT, None) or ctx.level2(i) in lx.COST_LEVEL2:
+            continue
+        n = name_of(ind)
+        if not activity_name(n, ind.unit):
+            continue
+        yield Hit(
+            f"{label(ind, i)}写的是要开展的工作，不是可考核的产出。",
+            "改写成这项工作形成的结果：数量（开展X次/覆盖X户）、质量（整改完成率）或时效"
+            "（X月底前完成），指标值写明目标。",
+            evidence=f"{n} {_target_text(ind)}".strip(),
+            indicator=i,
+        )
+
+
+@rule("relevance_attribution", "warning", "效益与项目缺乏关联", field="name")
+def relevance_attribution(ctx: FormContext) -> Iterator[Hit]:
+    """A project cannot claim regional GDP or whole-economy growth (88号 审核·相关性)."""
+    for i, ind in enumerate(ctx.form.indicators):
+        if ctx.level1(i) != lx.EFFECT:
+            continue
+        n = name_of(ind)
+        words = [w for w in lx.MACRO_OUTCOMES if w in lx.compact(n)]
+        if not words:
+            continue
+        yield Hit(
+            f"{label(ind, i)}衡量的是「{words[0]}」，本项目无法对其产生可归因的影响。",
+            "删去或改为本项目直接带来的效益（如受益人数、服务覆盖率、办理时限缩短），"
+            "不要用全区经济总量指标。",
+            evidence=f"{n} {_target_text(ind)}".strip(),
+            indicator=i,
+        )
+
+
+def filler_phrase(name: str) -> tuple[str, str] | None:
+    """``促进食品安全事业发展`` → (促进, 发展): a verb-only effect on an abstract object."""
+    n = lx.compact(name)
+    verb = next((v for v in lx.FILLER_VERBS if v in n), None)
+    if verb is None:
+        return None
+    rest = n[n.index(verb) + len(verb) :]
+    obj = next((o for o in lx.FILLER_OBJECTS if o in rest), None)
+    if obj is None or any(w in n for w in ("率", "人数", "次数", "数量", "户数", "时限", "天数")):
+        return None
+    return verb, obj
+
+
+@rule("filler_effect", "warning", "效益指标空泛", field="name")
+def filler_effect(ctx: FormContext) -> Iterator[Hit]:
+    """``促进X发展 ≥95%``: a vague effect with a high percentage nobody can measure."""
+    for i, ind in enumerate(ctx.form.indicators):
+        if ctx.level1(i) != lx.EFFECT:
+            continue
+        n = name_of(ind)
+        found = filler_phrase(n)
+        if found is None:
+            continue
+        v = filed_number(ind)
+        if v is None or v < 80 or not lx.is_percent_unit(ind.unit):
+            continue
+        yield Hit(
+            f"{label(ind, i)}是空泛效果（“{found[0]}…{found[1]}”），{_target_text(ind)}"
+            "没有可计算的分子分母。",
+            "改为能统计的效果指标（受益人数、覆盖率、投诉下降、办理时限），并写明数据来源；"
+            "无法归因于本项目的效果应删去。",
+            evidence=f"{n} {_target_text(ind)}",
+            indicator=i,
+        )
+
+
+@rule("cost_indicator_weak", "info", "成本指标薄弱", scope="form", field="value")
+def cost_indicator_weak(ctx: FormContext) -> Iterator[Hit]:
+    """“Spending ≤ the whole budget” (or a cost with no amount) says nothing about unit cost."""
+    form = ctx.form
+    cost = [
+        i
+        for i in range(len(form.indicators))
+        if ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2
+    ]
+    if not cost:
+        return
+    reasons: list[str] = []
+    for i in cost:
+        ind = form.indicators[i]
+        n = lx.compact(name_of(ind))
+        v = filed_number(ind)
+        wan = None if v is None else _to_wan(v, ind.unit)
+        raw = ind.name_raw + " " + (raw_cell(ind, "value") or fmt(ind.value))
+        total_like = any(w in n for w in lx.WEAK_COST_NAMES) or (
+            n.startswith("项目") and n.endswith("成本")
+        )
+        if lx.has_placeholder(raw) and total_like:
+            reasons.append(f"「{name_of(ind)}」只写总成本，金额是占位符")
+        elif (
+            total_like
+            and form.budget_total is not None
+            and wan is not None
+            and _close(wan, form.budget_total)
+        ):
+            reasons.append(f"「{name_of(ind)}」{_target_text(ind)}只是预算总额")
+        elif any(w in n for w in lx.WEAK_COST_NAMES) and (v is None or wan is None):
+            reasons.append(f"「{name_of(ind)}」{_target_text(ind) or '无金额'}没有可考核的成本")
+        else:
+            return  # at least one real unit or item cost
+    if reasons:
+        yield Hit(
+            f"成本指标只是{'；'.join(reasons)}。",
+            "改用单位成本或分项成本（如人均培训成本≤X元/人、车辆单次维修费≤X元、"
+            "政府采购节支率≥X%），标准按定额或上年实际核定。",
+            evidence="；".join(reasons),
+        )
+
+
 # =========================================================================== optional (off by default)
 
 
@@ -1010,28 +1198,6 @@ def qualitative_share(ctx: FormContext) -> Iterator[Hit]:
             + ("，效益指标全部为定性" if all_effects_qual else "")
             + "。",
             "能量化的尽量量化；定性指标写明分级标准。",
-        )
-
-
-@rule("cost_indicator_weak", "info", "成本指标仅为预算总额", scope="form", optional=True)
-def cost_indicator_weak(ctx: FormContext) -> Iterator[Hit]:
-    """“Spending ≤ the whole budget” says nothing about unit cost or savings."""
-    form = ctx.form
-    cost = [
-        i
-        for i in range(len(form.indicators))
-        if ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2
-    ]
-    if len(cost) != 1 or form.budget_total is None:
-        return
-    ind = form.indicators[cost[0]]
-    v = filed_number(ind)
-    wan = None if v is None else _to_wan(v, ind.unit)
-    if wan is not None and abs(wan - float(form.budget_total)) < 1e-6:
-        yield Hit(
-            f"唯一的成本指标「{name_of(ind)}」等于预算总额。",
-            "改用单位成本或节支率（如人均成本≤X元/人、政府采购节支率≥X%）。",
-            indicator=cost[0],
         )
 
 
@@ -1122,15 +1288,38 @@ def review_form(
     profile: Profile | None = None,
     batch: Sequence[Form] = (),
 ) -> list[Finding]:
-    """All findings for one form; ``batch`` is the file's forms (for cross-project checks)."""
+    """All findings for one form; ``batch`` is the file's forms (for cross-project checks).
+
+    Blank padding rows of the template are not content: the rules see the form without them,
+    and an indicator index in a finding is mapped back to the row's place in the form as filed.
+    """
+    kept = [i for i, ind in enumerate(form.indicators) if not is_padding_row(ind)]
+    judged = form
+    empty: tuple[str, ...] = ()
+    if len(kept) < len(form.indicators):
+        judged = form.model_copy(update={"indicators": [form.indicators[i] for i in kept]})
+        filled = {ind.level2 or ind.level1 for ind in judged.indicators}
+        blanks = [
+            ind.level2 or ind.level1
+            for i, ind in enumerate(form.indicators)
+            if i not in set(kept) and (ind.level2 or ind.level1)
+        ]
+        empty = tuple(dict.fromkeys(b for b in blanks if b and b not in filled))
     ctx = FormContext(
-        form=form,
+        form=judged,
         index=index,
         profile=profile or load_profile(),
         batch=batch or (form,),
-        graded=graded_indicators(form),
+        graded=graded_indicators(judged),
+        empty_blocks=empty,
     )
-    return run_rules(ctx)
+    found = run_rules(ctx)
+    if judged is form:
+        return found
+    return [
+        f if f.indicator is None else f.model_copy(update={"indicator": kept[f.indicator]})
+        for f in found
+    ]
 
 
 def review_forms(
