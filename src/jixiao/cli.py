@@ -51,6 +51,7 @@ from jixiao.runstore import (
 )
 from jixiao.runtime import tune_for_batch
 from jixiao.safetext import terminal
+from jixiao.schema import FileResult
 from jixiao.synth_command import synth_command
 
 app = typer.Typer(
@@ -348,6 +349,14 @@ def _summary(counts: Counter[str], flags: Counter[str], out: Path) -> None:
 @app.command()
 def inspect(
     file: Annotated[Path, typer.Argument(help="One source file.", exists=True, dir_okay=False)],
+    cells: Annotated[
+        bool,
+        typer.Option(
+            "--cells",
+            help="逐行列出切出的单元格：类型（按内容判断）与解析结果赋予的角色 / "
+            "the typed cell stream and the role the reading gave each cell.",
+        ),
+    ] = False,
 ) -> None:
     """Show how a file is read: encoding, layout, forms, each indicator's raw cells and flags.
 
@@ -356,9 +365,14 @@ def inspect(
         jixiao inspect golden/inputs/003_31a80ca4d7398804.txt
 
         jixiao inspect new_template.txt | less -R
+
+        jixiao inspect --cells new_template.txt   # why each row was read the way it was
     """
     result = normalize_path(file)
     out = Console(highlight=False)
+    if cells:
+        _print_cells(out, file, result)
+        return
     out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
     for reject in result.rejects:
         where = f" line {reject.line}" if reject.line else ""
@@ -386,6 +400,20 @@ def inspect(
             )
             raw = " | ".join(f"{role}={c.text.strip()}" for role, c in ind.source.cells.items())
             out.print(f"      [dim]raw: {_shown(raw)}[/dim]", markup=True)
+
+
+def _print_cells(out: Console, file: Path, result: FileResult) -> None:
+    """One line per row of cells: ``行 N  文本[类型]→角色 | …`` (— where nothing claimed it)."""
+    from jixiao.cellview import TYPE_LABELS, readings
+
+    cut, rows = readings(file, result)
+    out.print(f"[bold]{_shown(file)}[/bold]  切分/cut={cut}  表/forms={len(result.forms)}")
+    for row in rows:
+        parts = []
+        for c in row:
+            role = f"[green]→{_shown(c.role)}[/green]" if c.role else "[dim]→—[/dim]"
+            parts.append(f"{_shown(c.text)}[dim][{TYPE_LABELS[c.type]}][/dim]{role}")
+        out.print(f"[bold]行{row[0].line}[/bold]  " + " [dim]|[/dim] ".join(parts))
 
 
 def _shown(text: object) -> str:
