@@ -111,6 +111,8 @@ class IndicatorSource(BaseModel):
     cells: dict[str, Cell] = Field(default_factory=dict)
     evidence: list[FlagEvidence] = Field(default_factory=list)
     repairs: list[Repair] = Field(default_factory=list)
+    #: The page (1-based) the row was printed on, where the reader knows pages (scans).
+    page: int | None = None
 
 
 class Indicator(BaseModel):

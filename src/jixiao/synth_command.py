@@ -33,6 +33,14 @@ def synth_command(
         float,
         typer.Option("--rate", min=0.0, max=1.0, help="Share of indicator rows perturbed."),
     ] = 0.3,
+    scans: Annotated[
+        str | None,
+        typer.Option(
+            "--scans",
+            help="扫描件：all 或逗号分隔的缺陷 / scanned pages instead of text, N forms per "
+            "defect: all, or a comma list of plain, upside_down, sideways, skew, seal, two_pages.",
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic golden set: seed-recombined forms, known defects, exact truth.
 
@@ -45,6 +53,8 @@ def synth_command(
         jixiao synth -n 2000 --seed 1 -o /tmp/synth && jixiao eval /tmp/synth --out /tmp/r
 
         jixiao synth -n 100000 --seed 7 -o /data/synth --layouts pdf_tab7 --rate 0.5
+
+        jixiao synth -n 5 --seed 1 -o /tmp/scans --scans seal,two_pages
     """
     try:
         chosen = parse_layouts(layouts)
@@ -54,6 +64,16 @@ def synth_command(
     if inputs.is_dir() and any(inputs.iterdir()):
         typer.echo(f"error: {inputs} is not empty; choose a new directory or remove it", err=True)
         raise typer.Exit(2)
+    if scans is not None:
+        from jixiao.synth.scans import parse_defects, write_scan_set
+
+        try:
+            defects = parse_defects(scans)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--scans") from exc
+        cases = write_scan_set(out, n, seed, defects)
+        typer.echo(f"wrote {cases} scanned forms ({n} per defect: {', '.join(defects)}) to {out}")
+        return
     summary = generate(n, seed, out, chosen, rate)
     by_layout = ", ".join(f"{k} {v}" for k, v in sorted(summary.layouts.items()))
     typer.echo(

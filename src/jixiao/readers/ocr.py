@@ -290,7 +290,7 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     blocks: list[tuple[float, int, list[list[OcrCell]]]] = []
     rest = list(boxes)
     for rects in tables:
-        grid = _table_rows(gray, rects, rest, page)
+        grid = _table_rows(gray, rects, rest, page, out.carry)
         top = min(r[1] for r in rects)
         blocks.append((top, len(blocks), grid))
         bbox = (min(r[0] for r in rects), top, max(r[2] for r in rects), max(r[3] for r in rects))
@@ -331,8 +331,14 @@ def _cell(text: str, boxes: list[Box], col: int, page: int, rect: Rect | None = 
     return OcrCell(text=text, col=col, page=page, box=box, confidence=conf, read_as=read_as)
 
 
-def _table_rows(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> list[list[OcrCell]]:
-    """One ruled table: OCR boxes put into its cells, unread ink marked, units snapped."""
+def _table_rows(
+    gray: Any, rects: list[Rect], boxes: list[Box], page: int, carry: dict[str, object]
+) -> list[list[OcrCell]]:
+    """One ruled table: OCR boxes put into its cells, unread ink marked, units snapped.
+
+    ``carry`` holds the column roles of the last heading row seen in this file, so a table
+    that continues on the next page without repeating its heading is checked the same way.
+    """
     nrows, ncols, placed = geometry.grid_cells(rects, tol=max(6.0, gray.shape[1] / 200))
     grid: list[list[OcrCell]] = [
         [OcrCell(text="", col=c, page=page) for c in range(ncols)] for _ in range(nrows)
@@ -347,7 +353,11 @@ def _table_rows(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> li
             cell = _read_symbol(gray, replace(cell, confidence=0.0, box=rect), rect)
         if 0 <= row < nrows and 0 <= col < ncols:
             grid[row][col] = cell
-    _check_columns(grid, gray)
+    carried = carry.get("columns")
+    inherited = dict(carried[1]) if isinstance(carried, tuple) and carried[0] == ncols else None
+    cols = _check_columns(grid, gray, inherited)
+    if cols:
+        carry["columns"] = (ncols, cols)
     return [r for r in grid if any(c.text.strip() or c.confidence == 0.0 for c in r)]
 
 
@@ -393,7 +403,9 @@ def _second_look(gray: Any, rect: Rect) -> list[Box]:
     ]
 
 
-def _check_columns(grid: list[list[OcrCell]], gray: Any = None) -> None:
+def _check_columns(
+    grid: list[list[OcrCell]], gray: Any = None, cols: dict[str, int] | None = None
+) -> dict[str, int]:
     """Below the indicator heading: snap near-miss units, read dropped symbols, never guess.
 
     A unit one edit from exactly one known unit is that unit. An operator cell whose text is
@@ -401,8 +413,10 @@ def _check_columns(grid: list[list[OcrCell]], gray: Any = None) -> None:
     is not sure either, it is emptied with confidence 0 (its OCR text kept in ``read_as``), so
     the row is flagged with no operator rather than a guessed one. A value cell with ink left
     of the number OCR read gets that symbol in front of its text, or confidence 0.
+    ``cols`` are the roles inherited from a heading on an earlier page; the roles in force
+    at the end are returned.
     """
-    cols: dict[str, int] = {}
+    cols = dict(cols or {})
     for r, row in enumerate(grid):
         roles = {c.col: vocab.column_role(c.text) for c in row if c.text.strip()}
         if "name" in roles.values() and len([v for v in roles.values() if v]) >= 3:
@@ -436,6 +450,7 @@ def _check_columns(grid: list[list[OcrCell]], gray: Any = None) -> None:
             and row[value_col].text.strip()
         ):
             grid[r][value_col] = _symbol_left(gray, row[value_col])
+    return cols
 
 
 def _weak(cell: OcrCell) -> bool:
@@ -543,8 +558,9 @@ def flag_low_confidence(
 
     The whole source row counts, not only the cells the parser placed: an empty cell with
     confidence 0 had ink that OCR did not read (a dropped ``≥``), and the parser never places
-    an empty cell. Weak header cells are noted on the form. Returns the indicators flagged;
-    a no-op for results not read by OCR.
+    an empty cell. Weak header cells are noted on the form. Each indicator's provenance gets
+    the page its row was printed on. Returns the indicators flagged; a no-op for results not
+    read by OCR.
     """
     by_line = {row.line: row for row in rows if row.line is not None}
     flagged = 0
@@ -557,6 +573,8 @@ def flag_low_confidence(
         for ind in form.indicators:
             _record_glyphs(ind)
             row = by_line.get(ind.source.line) if ind.source.line is not None else None
+            pages = [c.page for c in (row.cells if row else []) if isinstance(c, OcrCell)]
+            ind.source.page = pages[0] if pages else None
             cells = [*ind.source.cells.values(), *(row.cells if row else [])]
             weak: list[Cell] = []
             for cell in low_confidence_cells(cells, threshold):

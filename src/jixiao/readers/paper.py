@@ -1,8 +1,9 @@
 """Paper as it is scanned: red seals taken out by colour, pages turned upright.
 
-* **Seals**: a 公章 is printed in red over the text. In the red channel red ink is as light
-  as the paper while black ink stays dark, so reddish pixels take their red-channel value:
-  the seal disappears and the text under it is kept.
+* **Seals**: a 公章 is printed in red over the text. Red ink (red well above green and blue)
+  becomes paper; black print under the seal is dark in every channel, so it is not red and
+  is kept. (Taking the red channel's value instead leaves the seal as light grey text that
+  OCR still reads: 财政局 rows under the table.)
 * **Orientation**: a page fed sideways or upside down is found from its text lines on a
   small copy of the page (PP-OCR detection, about a tenth of a full pass): lines taller than
   wide mean the page lies on its side (turned a quarter); PP-OCR's own 0°/180° line
@@ -30,7 +31,15 @@ def gray_without_seals(image: Any) -> Any:
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     gray = np.asarray(image.convert("L")).astype(np.int16)
     red = (r - np.maximum(g, b) > 50) & (r > 120)
-    out = np.where(red, np.maximum(gray, r), gray)
+    if red.any():
+        import cv2
+
+        # Fringes of the stamp's strokes (anti-aliased, JPEG-smeared) are pinkish, not red:
+        # grow the mask by a pixel, but only over pixels lighter than black print.
+        grown = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        red = red | (grown & (gray > 120) & (r > g + 15))
+    # Stamp ink becomes paper; black print under it is not red (multiplied ink stays dark).
+    out = np.where(red, 255, gray)
     return np.ascontiguousarray(out.astype(np.uint8))
 
 

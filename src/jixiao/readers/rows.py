@@ -21,6 +21,9 @@ class RowBuilder:
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
+        #: What a reader carries from one page to the next: a scanned table continued on a
+        #: new page without its heading row keeps the column roles read on the first page.
+        self.carry: dict[str, object] = {}
 
     @property
     def next_line(self) -> int:
