@@ -1,0 +1,174 @@
+"""A header printed as a column of labels, then a column of values (PDF text layers).
+
+Text taken out of a PDF (a viewer's copy, ``pdftotext``, a document-sharing preview) gives
+each text block in turn: the header's label column comes out whole, one label per line,
+and the value column after it in the same order::
+
+    项目名称
+    主管部门
+    资金总额
+    年度绩效目标
+    政务新媒体常态化检测服务
+    重庆市某区人民政府办公室
+    1256.3
+    8
+    保证区政府正常运转。
+
+A narrow cell also breaks a number at its width (``1256.38`` as ``1256.3`` and ``8``). This
+pass runs on the rows of any layout, before the parser: a run of two or more rows that each
+hold a lone header label, followed by the rows up to the next label, title, heading or
+indicator row, is rewritten into one ``label | value`` row per label, in order. The pairing
+is made only when the counts say how: as many values as labels; more values only when the
+surplus is explained, first by numbers broken over two lines (a line of digits after a line
+ending in a number: joined), then by a long text (年度绩效目标, 项目概况 …) wrapped over
+several lines. With fewer values than labels (empty cells vanish) nothing is guessed and the
+rows pass on unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jixiao import vocab
+from jixiao.layouts.base import Row, clean
+from jixiao.schema import Cell
+
+_WS = re.compile(r"\s+")
+_INLINE = re.compile(r"^([^:：]{2,14})[:：]\s*(\S.*)$", re.S)
+#: A line that ends in a number (``1256.3``, ``1,256``): the first half of a broken number.
+_NUMBER_HEAD = re.compile(r"(^|[^\d])\d[\d,，]*(\.\d*)?$")
+#: A line of digits only: the rest of a number broken at the cell's width.
+_NUMBER_TAIL = re.compile(r"^\d{1,4}$")
+_YEAR_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]$")
+_UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
+#: Fields whose value is a sentence that a PDF wraps over several lines.
+_LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
+
+
+def pair(rows: list[Row]) -> list[Row]:
+    """The rows with every label column followed by its value column paired row by row."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        j, labels = i, list[Row]()
+        while j < len(rows) and (_lone_label(rows[j]) or (labels and _blank(rows[j]))):
+            if not _blank(rows[j]):
+                labels.append(rows[j])
+            j += 1
+        if len(labels) < 2:
+            out.append(rows[i])
+            i += 1
+            continue
+        k, values = j, list[Row]()
+        while k < len(rows) and (_value_row(rows[k]) or _blank(rows[k])):
+            if not _blank(rows[k]):
+                values.append(rows[k])
+            k += 1
+        paired = _pair(labels, values)
+        if paired is None:
+            out.extend(rows[i:j])
+            i = j
+            continue
+        out.extend(paired)
+        i = k
+    return out
+
+
+def _blank(row: Row) -> bool:
+    return not any(row.texts)
+
+
+def _filled(row: Row) -> list[str]:
+    return [t for t in row.texts if t]
+
+
+def _is_label(text: str) -> bool:
+    return vocab.header_field(text) is not None or vocab.breakdown_key(text) is not None
+
+
+def _lone_label(row: Row) -> bool:
+    """One cell, a header label with no value of its own (``项目名称``, not ``项目名称：X``)."""
+    filled = _filled(row)
+    if len(filled) != 1:
+        return False
+    m = _INLINE.match(filled[0])
+    if m and _is_label(m.group(1)):
+        return False
+    return _is_label(filled[0])
+
+
+def _value_row(row: Row) -> bool:
+    """A row that can be a header value: no label, title, heading, level name or unit note."""
+    filled = _filled(row)
+    if not filled:
+        return False
+    first = _WS.sub("", filled[0])
+    if vocab.TITLE.match(first) or _YEAR_LINE.match(first) or _UNIT_NOTE.match(first):
+        return False
+    if vocab.canon_level1(first) or vocab.looks_like_level2(first):
+        return False
+    for text in filled:
+        label = _INLINE.match(text)
+        if _is_label(text) or (label and _is_label(label.group(1))):
+            return False
+        if vocab.column_role(text) is not None and len(filled) > 1:
+            return False  # a heading row (一级指标 二级指标 …)
+    return True
+
+
+def _pair(labels: list[Row], values: list[Row]) -> list[Row] | None:
+    """One ``label | value`` row per label, or None when the counts do not say how."""
+    if len(values) < len(labels):
+        return None
+    groups: list[list[Row]] = [[v] for v in values]
+    surplus = len(groups) - len(labels)
+    k = 1
+    while surplus and k < len(groups):
+        if _broken_number(groups[k - 1], groups[k]):
+            groups[k - 1] = [*groups[k - 1], *groups[k]]
+            del groups[k]
+            surplus -= 1
+            continue
+        k += 1
+    fields = [vocab.header_field(_filled(r)[0]) for r in labels]
+    if surplus:
+        long = [n for n, f in enumerate(fields) if f in _LONG_FIELDS]
+        if not long:
+            return None
+        at = long[-1]  # the last long text takes the wrapped lines after its first one
+        groups[at : at + surplus + 1] = [[r for g in groups[at : at + surplus + 1] for r in g]]
+    out: list[Row] = []
+    for label, group in zip(labels, groups, strict=True):
+        cells = [label.nonempty()[0], *_value_cells(group)]
+        out.append(Row([Cell(c.text, c.line, col) for col, c in enumerate(cells)]))
+    return out
+
+
+def _broken_number(head: list[Row], tail: list[Row]) -> bool:
+    """``1256.3`` then ``8``: a number the cell's width broke before its last digits."""
+    if len(tail) != 1 or len(_filled(tail[0])) != 1:
+        return False
+    if not _NUMBER_TAIL.match(_filled(tail[0])[0]):
+        return False
+    last = _filled(head[-1])[-1]
+    return bool(_NUMBER_HEAD.search(last))
+
+
+def _value_cells(group: list[Row]) -> list[Cell]:
+    """The value's cells, each line after the first continuing the one before it: the halves
+    of a broken number joined as one number, a wrapped text joined (a blank only between two
+    Latin letters: Chinese text wraps anywhere, with no blank to restore)."""
+    cells: list[Cell] = []
+    for row in group:
+        own = row.nonempty()
+        if cells and own:
+            last, head = clean(cells[-1].text), clean(own[0].text)
+            glue = " " if _latin(last[-1]) and _latin(head[0]) else ""
+            cells[-1] = Cell(last + glue + head, cells[-1].line, cells[-1].col)
+            own = own[1:]
+        cells.extend(own)
+    return cells
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()

@@ -1,0 +1,86 @@
+"""PDF text layers: the header's labels printed as one column, their values as the next.
+
+The pages are written by hand in the shape text comes out of a PDF (a viewer's copy, a
+text export): the label column whole, then the value column, a budget broken at its last
+digit, a goal wrapped over two lines. Every expected field is read off these strings.
+"""
+
+from __future__ import annotations
+
+from jixiao import label_columns
+from jixiao.layouts import space_rows
+from jixiao.pipeline import normalize_text
+
+PAGE = "\n".join(
+    [
+        "2024年某县项目支出绩效目标表",
+        "单位：万元",
+        "项目名称",
+        "主管部门",
+        "资金总额",
+        "年度绩效目标",
+        "乡村道路养护",
+        "某县交通运输局",
+        "1256.3",
+        "8",
+        "完成全县农村公路日常养护，",
+        "保障道路安全畅通。",
+        "一级指标 二级指标 三级指标 指标值 计量单位 权重",
+        "产出指标 数量指标 养护里程 ≥320 公里 20",
+        "产出指标 质量指标 路面完好率 ≥90 % 20",
+        "效益指标 社会效益指标 群众出行条件 有所改善 20",
+        "满意度指标 服务对象满意度指标 群众满意度 ≥95 % 10",
+    ]
+)
+
+
+def _only_form(text: str):
+    result = normalize_text(text, "layer.txt")
+    assert len(result.forms) == 1, result.rejects
+    return result.forms[0]
+
+
+def test_label_column_pairs_with_value_column_and_broken_number_is_joined() -> None:
+    form = _only_form(PAGE)
+    assert form.title == "2024年某县项目支出绩效目标表"
+    assert form.year == 2024
+    assert form.project_name == "乡村道路养护"
+    assert form.department == "某县交通运输局"
+    assert form.budget_total == 1256.38
+    assert form.annual_goal == "完成全县农村公路日常养护，保障道路安全畅通。"
+    got = [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in form.indicators
+    ]
+    assert got == [
+        ("产出指标", "数量指标", "养护里程", "≥", 320, "公里", 20),
+        ("产出指标", "质量指标", "路面完好率", "≥", 90, "%", 20),
+        ("效益指标", "社会效益指标", "群众出行条件", None, "有所改善", None, 20),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥", 95, "%", 10),
+    ]
+
+
+def _pair(lines: list[str]) -> list[list[str]]:
+    return [r.texts for r in label_columns.pair(space_rows.rows(lines))]
+
+
+def test_as_many_values_as_labels_are_paired_in_order_and_no_number_is_joined() -> None:
+    # 80 and 20 are numbers of their own (one per label): nothing is broken here.
+    lines = ["年度资金总额", "其中：财政拨款", "其他资金", "100", "80", "20"]
+    assert _pair(lines) == [["年度资金总额", "100"], ["其中：财政拨款", "80"], ["其他资金", "20"]]
+
+
+def test_fewer_values_than_labels_are_not_guessed() -> None:
+    # An empty cell vanished from the text layer: which label lost its value is unknown.
+    lines = ["项目名称", "主管部门", "资金总额", "乡村道路养护", "35"]
+    assert _pair(lines) == [[t] for t in lines]
+
+
+def test_a_surplus_no_rule_explains_leaves_the_rows_alone() -> None:
+    # Three values for two short labels, no broken number and no long text to wrap.
+    lines = ["项目名称", "主管部门", "乡村道路养护", "某县交通运输局", "某县财政局"]
+    assert _pair(lines) == [[t] for t in lines]
+
+
+def test_label_value_pairs_on_their_own_lines_are_untouched() -> None:
+    lines = ["项目名称", "乡村道路养护", "主管部门", "某县交通运输局"]
+    assert _pair(lines) == [[t] for t in lines]
