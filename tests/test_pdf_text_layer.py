@@ -84,3 +84,32 @@ def test_a_surplus_no_rule_explains_leaves_the_rows_alone() -> None:
 def test_label_value_pairs_on_their_own_lines_are_untouched() -> None:
     lines = ["项目名称", "乡村道路养护", "主管部门", "某县交通运输局"]
     assert _pair(lines) == [[t] for t in lines]
+
+
+def test_two_label_columns_interleaved_with_their_value_columns() -> None:
+    # A 2x2 header grid read column by column: left labels, left values, right labels, right
+    # values; the right-hand goal wraps over two lines.
+    page = "\n".join(
+        [
+            "2023年项目支出绩效目标表",
+            "项目名称",
+            "资金总额",
+            "校园安防改造",
+            "88.5",
+            "主管部门",
+            "年度绩效目标",
+            "某区教育委员会",
+            "完成全区中小学校园视频",
+            "监控改造。",
+            "一级指标 二级指标 三级指标 指标值 计量单位 权重",
+            "产出指标 数量指标 改造学校数 ≥12 所 30",
+        ]
+    )
+    form = _only_form(page)
+    assert form.project_name == "校园安防改造"
+    assert form.budget_total == 88.5
+    assert form.department == "某区教育委员会"
+    assert form.annual_goal == "完成全区中小学校园视频监控改造。"
+    assert [(i.name, i.operator, i.value, i.unit) for i in form.indicators] == [
+        ("改造学校数", "≥", 12, "所")
+    ]
