@@ -113,3 +113,41 @@ def test_two_label_columns_interleaved_with_their_value_columns() -> None:
     assert [(i.name, i.operator, i.value, i.unit) for i in form.indicators] == [
         ("改造学校数", "≥", 12, "所")
     ]
+
+
+def test_each_label_before_its_value_the_values_still_broken_over_lines() -> None:
+    # Content-stream order: label, value, label, value; the budget and the goal still wrap.
+    page = "\n".join(
+        [
+            "2022年项目支出绩效目标表",
+            "项目名称",
+            "河道保洁",
+            "资金总额",
+            "42.0",
+            "5",
+            "年度绩效目标",
+            "保持辖区河道水面整洁，",
+            "汛期无垃圾堵塞。",
+            "一级指标 二级指标 三级指标 指标值 计量单位 权重",
+            "产出指标 质量指标 水面保洁合格率 ≥95 % 40",
+        ]
+    )
+    form = _only_form(page)
+    assert form.project_name == "河道保洁"
+    assert form.budget_total == 42.05
+    assert form.annual_goal == "保持辖区河道水面整洁，汛期无垃圾堵塞。"
+    assert [(i.name, i.value, i.unit) for i in form.indicators] == [("水面保洁合格率", 95, "%")]
+
+
+def test_a_short_label_does_not_take_lines_its_value_cannot_explain() -> None:
+    # 项目名称 has one value; the next line is loose text, not a continuation of a number.
+    lines = ["项目名称", "河道保洁", "某县水利局"]
+    assert _pair(lines) == [[t] for t in lines]
+
+
+def test_a_latin_word_wrapped_at_its_blank_gets_the_blank_back() -> None:
+    lines = ["项目名称", "年度绩效目标", "数据中心运维", "完成 Data", "Center 巡检。"]
+    assert _pair(lines) == [
+        ["项目名称", "数据中心运维"],
+        ["年度绩效目标", "完成", "Data Center", "巡检。"],
+    ]

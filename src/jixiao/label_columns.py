@@ -15,9 +15,10 @@ and the value column after it in the same order::
     保证区政府正常运转。
 
 A narrow cell also breaks a number at its width (``1256.38`` as ``1256.3`` and ``8``). This
-pass runs on the rows of any layout, before the parser: a run of two or more rows that each
-hold a lone header label, followed by the rows up to the next label, title, heading or
-indicator row, is rewritten into one ``label | value`` row per label, in order. The pairing
+pass runs on the rows of any layout, before the parser: a run of rows that each hold a lone
+header label, followed by the rows up to the next label, title, heading or indicator row, is
+rewritten into one ``label | value`` row per label, in order (a single label only when its
+value is broken over several lines). The pairing
 is made only when the counts say how: as many values as labels; more values only when the
 surplus is explained, first by numbers broken over two lines (a line of digits after a line
 ending in a number: joined), then by a long text (年度绩效目标, 项目概况 …) wrapped over
@@ -55,7 +56,7 @@ def pair(rows: list[Row]) -> list[Row]:
             if not _blank(rows[j]):
                 labels.append(rows[j])
             j += 1
-        if len(labels) < 2:
+        if not labels:
             out.append(rows[i])
             i += 1
             continue
@@ -64,7 +65,7 @@ def pair(rows: list[Row]) -> list[Row]:
             if not _blank(rows[k]):
                 values.append(rows[k])
             k += 1
-        paired = _pair(labels, values)
+        paired = _pair(labels, values) if len(labels) > 1 or len(values) > 1 else None
         if paired is None:
             out.extend(rows[i:j])
             i = j
@@ -105,14 +106,16 @@ def _value_row(row: Row) -> bool:
     first = _WS.sub("", filled[0])
     if vocab.TITLE.match(first) or _YEAR_LINE.match(first) or _UNIT_NOTE.match(first):
         return False
+    if first.endswith((":", "：")):
+        return False  # a label the vocabulary does not know (``(6)年度预算安排:``)
     if vocab.canon_level1(first) or vocab.looks_like_level2(first):
         return False
     for text in filled:
         label = _INLINE.match(text)
         if _is_label(text) or (label and _is_label(label.group(1))):
             return False
-        if vocab.column_role(text) is not None and len(filled) > 1:
-            return False  # a heading row (一级指标 二级指标 …)
+        if vocab.column_role(text) is not None:
+            return False  # a table heading (一级指标 二级指标 …, or one heading per line)
     return True
 
 

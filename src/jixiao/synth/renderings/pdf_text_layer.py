@@ -1,14 +1,15 @@
 """A PDF text layer: the header's label column printed apart from its value column.
 
 Text taken out of a PDF gives each text block in turn, so the header's labels come out as one
-column (one per line) and their values after them in the same order. Two variants: the whole
-header as one label column then one value column; or a two-column header grid (项目名称 · 主管部门
-on one row, 资金总额 · 年度绩效目标 on the next) whose four columns come out one after the other
-(labels of the left pair, their values, labels of the right pair, their values), so label and
-value columns interleave. A budget with decimals is broken over two lines at its last digit
-(``1256.3`` / ``8``), and a long goal is wrapped over lines at a cell's width with no blank
-added. Rows are words separated by blanks (``产出指标 数量指标 名称 ≥500 人次 10``); names hold
-no blank.
+column (one per line) and their values after them in the same order. Three variants: the
+whole header as one label column then one value column; each label followed by its value
+(content-stream order), the value still broken over lines; or a two-column header grid
+(项目名称 · 主管部门 on one row, 资金总额 · 年度绩效目标 on the next) whose four columns come out
+one after the other (labels of the left pair, their values, labels of the right pair, their
+values), so label and value columns interleave. A budget with decimals is broken over two
+lines at its last digit (``1256.3`` / ``8``), and a long goal is wrapped over lines at a
+cell's width with no blank added. Rows are words separated by blanks
+(``产出指标 数量指标 名称 ≥500 人次 10``); names hold no blank.
 """
 
 from __future__ import annotations
@@ -59,9 +60,13 @@ def render(forms: list[Record], rng: random.Random) -> str:
         out += ["", rec["title"], "单位：万元"]
         budget = _budget_lines(fmt(rec["budget_total"]), rng)
         goal = _wrap(str(rec["annual_goal"]), rng)
-        if rng.random() < 0.5:
+        variant = rng.random()
+        if variant < 0.4:
             out += ["项目名称", "主管部门", "资金总额", "年度绩效目标"]
             out += [str(rec["project_name"]), str(rec["department"]), *budget, *goal]
+        elif variant < 0.7:
+            out += ["项目名称", str(rec["project_name"]), "主管部门", str(rec["department"])]
+            out += ["资金总额", *budget, "年度绩效目标", *goal]
         else:
             out += ["项目名称", "资金总额", str(rec["project_name"]), *budget]
             out += ["主管部门", "年度绩效目标", str(rec["department"]), *goal]
