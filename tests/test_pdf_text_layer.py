@@ -151,3 +151,33 @@ def test_a_latin_word_wrapped_at_its_blank_gets_the_blank_back() -> None:
         ["项目名称", "数据中心运维"],
         ["年度绩效目标", "完成", "Data Center", "巡检。"],
     ]
+
+
+def test_a_label_broken_inside_its_bracket_is_joined() -> None:
+    # pdftotext gives the label cell's second line after the value beside it.
+    assert _pair(["资金总额（万 177.69", "元）"]) == [["资金总额（万元）", "177.69"]]
+    # a text layer that gives the value after both lines of the label
+    assert _pair(["资金总额(万", "元)", "177.69"]) == [["资金总额(万元)"], ["177.69"]]
+    # a bracket inside a value is not a label: left alone
+    assert _pair(["完成改造(一", "期)"]) == [["完成改造(一"], ["期)"]]
+
+
+def test_pdftotext_header_with_an_empty_cell_and_a_broken_label() -> None:
+    page = "\n".join(
+        [
+            "2021年项目支出绩效目标表",
+            "项目名称 政务新媒体检测服务",
+            "主管部门 某区人民政府办公室 实施单位",
+            "资金总额（万",
+            "元）",
+            "177.69",
+            "当年绩效目标 保证区政府正常运转。",
+            "一级指标 二级指标 三级指标 指标性质 指标值 计量单位 指标权重",
+            "产出指标 数量指标 召开政府全体会议次数 1 次/年 20",
+        ]
+    )
+    form = _only_form(page)
+    assert form.department == "某区人民政府办公室"
+    assert form.implementing_unit is None
+    assert form.budget_total == 177.69
+    assert form.annual_goal == "保证区政府正常运转。"

@@ -48,6 +48,7 @@ _LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
 
 def pair(rows: list[Row]) -> list[Row]:
     """The rows with every label column followed by its value column paired row by row."""
+    rows = join_broken_labels(rows)
     out: list[Row] = []
     i = 0
     while i < len(rows):
@@ -175,3 +176,39 @@ def _value_cells(group: list[Row]) -> list[Cell]:
 
 def _latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
+
+
+#: A cell left with an open bracket (``资金总额（万``) and the piece that closes it (``元）``).
+_OPEN = re.compile(r"[（(][^（）()]{0,6}$")
+_CLOSE = re.compile(r"^[^（）()]{0,6}[）)]$")
+
+
+def join_broken_labels(rows: list[Row]) -> list[Row]:
+    """Labels a narrow cell broke inside their bracket (``资金总额（万`` … ``元）``), joined.
+
+    The closing piece stands alone on the next line, or on the line after the label's value
+    (a text layer that gives the label cell's lines around the value beside it). The join is
+    made only when the whole is a header label, so no other text is touched.
+    """
+    out = list(rows)
+    i = 0
+    while i < len(out):
+        row = out[i]
+        at = next((n for n, t in enumerate(row.texts) if t and _OPEN.search(t)), None)
+        if at is not None and not _is_label(row.texts[at]):
+            for gap in (1, 2):
+                if i + gap >= len(out):
+                    break
+                piece = _filled(out[i + gap])
+                if len(piece) == 1 and _CLOSE.match(piece[0]):
+                    joined = row.texts[at] + piece[0]
+                    if _is_label(joined):
+                        cells = list(row.cells)
+                        cells[at] = Cell(joined, cells[at].line, cells[at].col)
+                        out[i] = Row(cells)
+                        del out[i + gap]
+                    break
+                if gap == 1 and len(piece) != 1:
+                    break  # only a lone value may stand between a label and its closing piece
+        i += 1
+    return out
