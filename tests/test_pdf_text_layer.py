@@ -181,3 +181,71 @@ def test_pdftotext_header_with_an_empty_cell_and_a_broken_label() -> None:
     assert form.implementing_unit is None
     assert form.budget_total == 177.69
     assert form.annual_goal == "保证区政府正常运转。"
+
+
+def test_rows_a_wrapped_cell_broke_over_lines_are_joined() -> None:
+    # pdftotext -raw: a long goal runs on after its label; a name wraps inside its row and
+    # the rest of the row follows on a line of its own; a level-2 name wraps.
+    page = "\n".join(
+        [
+            "2021年项目支出绩效目标表",
+            "项目名称 遗属生活补助",
+            "当年绩效目标 区政府办公室现有遗属人员3人，共计月发金额2261元。年总计27",
+            "132元。保障遗属基本生活。",
+            "一级指标 二级指标 三级指标 指标性质 指标值 计量单位 权重",
+            "产出指标 数量指标 各类文件、信息的起草、审核工作的次",
+            "数",
+            "≥ 1 次/天 10",
+            "质量指标 发放准确率 ≥ 100 % 20",
+            "满意度指标 服务对象满意度",
+            "指标",
+            "遗属满意度 ≥ 90 % 10",
+        ]
+    )
+    form = _only_form(page)
+    assert form.annual_goal == (
+        "区政府办公室现有遗属人员3人，共计月发金额2261元。年总计27132元。保障遗属基本生活。"
+    )
+    got = [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in form.indicators
+    ]
+    assert got == [
+        ("产出指标", "数量指标", "各类文件、信息的起草、审核工作的次数", "≥", 1, "次/天", 10),
+        ("产出指标", "质量指标", "发放准确率", "≥", 100, "%", 20),
+        ("满意度指标", "服务对象满意度指标", "遗属满意度", "≥", 90, "%", 10),
+    ]
+
+
+def test_a_caption_or_note_after_a_goal_is_not_part_of_it() -> None:
+    rows = label_columns.join_wrapped_rows(
+        space_rows.rows(
+            [
+                "年度绩效目标 保障机关正常运转。",
+                "（以下为项目绩效指标）",
+                "说明：定性指标按优良评定。",
+            ]
+        )
+    )
+    assert [r.texts for r in rows] == [
+        ["年度绩效目标", "保障机关正常运转。"],
+        ["（以下为项目绩效指标）"],
+        ["说明：定性指标按优良评定。"],
+    ]
+
+
+def test_a_stream_of_one_cell_per_line_is_not_joined() -> None:
+    # One cell per line (a cell stream): a name, then its operator and value on lines of
+    # their own: the rows are left for the parser's stream reader.
+    lines = [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "产出指标",
+        "数量指标",
+        "培训人次",
+        "≥",
+        "500",
+    ]
+    rows = space_rows.rows(lines)
+    assert [r.texts for r in label_columns.join_wrapped_rows(rows)] == [[t] for t in lines]

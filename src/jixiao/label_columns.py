@@ -42,13 +42,16 @@ _NUMBER_HEAD = re.compile(r"(^|[^\d])\d[\d,，]*(\.\d*)?$")
 _NUMBER_TAIL = re.compile(r"^\d{1,4}$")
 _YEAR_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]$")
 _UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
+#: A note or caption line: ``说明：…``, ``注:…``, ``（以下为项目绩效指标）``.
+_NOTE = re.compile(r"^(?!目标\s*\d)[^:：，,。；;]{1,6}[:：]")
+_CAPTION = re.compile(r"^[（(][^（）()]*[）)]$")
 #: Fields whose value is a sentence that a PDF wraps over several lines.
 _LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
 
 
 def pair(rows: list[Row]) -> list[Row]:
     """The rows with every label column followed by its value column paired row by row."""
-    rows = join_broken_labels(rows)
+    rows = join_wrapped_rows(join_broken_labels(rows))
     out: list[Row] = []
     i = 0
     while i < len(rows):
@@ -107,8 +110,8 @@ def _value_row(row: Row) -> bool:
     first = _WS.sub("", filled[0])
     if vocab.TITLE.match(first) or _YEAR_LINE.match(first) or _UNIT_NOTE.match(first):
         return False
-    if first.endswith((":", "：")):
-        return False  # a label the vocabulary does not know (``(6)年度预算安排:``)
+    if first.endswith((":", "：")) or _NOTE.match(first) or _CAPTION.match(first):
+        return False  # a label the vocabulary does not know (``(6)年度预算安排:``), a note
     if vocab.canon_level1(first) or vocab.looks_like_level2(first):
         return False
     for text in filled:
@@ -212,3 +215,116 @@ def join_broken_labels(rows: list[Row]) -> list[Row]:
                     break  # only a lone value may stand between a label and its closing piece
         i += 1
     return out
+
+
+def join_wrapped_rows(rows: list[Row]) -> list[Row]:
+    """Rows a wrapped cell broke over lines, joined again (a text layer's row-wise lines).
+
+    Outside a table, a long text after its label (``当年绩效目标 区政府办公室现有…``) runs on
+    over the next lines: each following line of one cell that could be a value continues
+    it. Inside a table (after a heading row), an indicator row whose name wrapped comes out
+    as the row up to the name's first line, the name's other lines, then the rest of the row::
+
+        产出指标 数量指标 各类文件、信息的起草、审核工作的次
+        数
+        ≥ 1 次/天 10
+
+    The lines are joined when the last one starts with an operator or a value and holds more
+    than one cell (so a stream of one cell per line is never touched), or when the wrapped
+    piece completes a level-2 name (``服务对象满意度`` / ``指标``).
+    """
+    out: list[Row] = []
+    in_table = False
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        filled = _filled(row)
+        if not filled:
+            out.append(row)
+            i += 1
+            continue
+        if _heading(row):
+            in_table = True
+        elif _is_label(filled[0]) or _inline_label(filled[0]) or vocab.TITLE.match(filled[0]):
+            in_table = False
+        if in_table:
+            joined, used = _wrapped_indicator(rows, i)
+        elif _long_value(row):
+            joined, used = _wrapped_text(rows, i)
+        else:
+            joined, used = row, 1
+        out.append(joined)
+        i += used
+    return out
+
+
+def _heading(row: Row) -> bool:
+    roles = [vocab.column_role(t) for t in row.texts if t]
+    return sum(1 for r in roles if r) >= 2 or (len(roles) == 1 and roles[0] is not None)
+
+
+def _inline_label(text: str) -> bool:
+    m = _INLINE.match(text)
+    return bool(m and _is_label(m.group(1)))
+
+
+def _long_value(row: Row) -> bool:
+    """A long text's label with its value on the same row."""
+    filled = _filled(row)
+    if any(_is_label(t) or _inline_label(t) for t in filled[1:]):
+        return False  # several labels in one row: which one a next line continues is unknown
+    m = _INLINE.match(filled[0])
+    if m and vocab.header_field(m.group(1)) in _LONG_FIELDS:
+        return True
+    return len(filled) >= 2 and vocab.header_field(filled[0]) in _LONG_FIELDS
+
+
+def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
+    cells = list(rows[i].cells)
+    used = 1
+    while i + used < len(rows):
+        nxt = rows[i + used]
+        if len(_filled(nxt)) != 1 or not _value_row(nxt):
+            break
+        used += 1
+    if used == 1:
+        return rows[i], 1
+    last = max(n for n, t in enumerate(rows[i].texts) if t)
+    text = _value_cells([Row([cells[last]]), *rows[i + 1 : i + used]])[0].text
+    cells[last] = Cell(text, cells[last].line, cells[last].col)
+    return Row(cells), used
+
+
+def _kind(text: str) -> str:
+    from jixiao.parse import classify  # the parser's cell kinds (it imports this module)
+
+    t = clean(text)
+    return "operator" if t in vocab.OPERATOR_WORDS else classify(t)
+
+
+def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
+    head = rows[i]
+    if _heading(head):
+        return head, 1
+    kinds = [_kind(t) for t in _filled(head)]
+    if kinds[-1] != "text" or any(k in ("value", "operator") for k in kinds):
+        return head, 1  # the row has its value already, or ends in no name
+    pieces: list[Row] = []
+    k = i + 1
+    while k < len(rows) and len(pieces) < 3:
+        filled = _filled(rows[k])
+        if len(filled) != 1 or _kind(filled[0]) != "text" or len(clean(filled[0])) > 12:
+            break
+        pieces.append(rows[k])
+        k += 1
+    last = max(n for n, t in enumerate(head.texts) if t)
+    name = _value_cells([Row([head.cells[last]]), *pieces])[0] if pieces else head.cells[last]
+    cells = [*head.cells[:last], name]
+    tail = rows[k] if k < len(rows) else None
+    tail_kinds = [_kind(t) for t in _filled(tail)] if tail is not None else []
+    if len(tail_kinds) >= 2 and tail_kinds[0] in ("value", "operator") and tail is not None:
+        cells += [Cell(c.text, c.line, len(cells) + n) for n, c in enumerate(tail.nonempty())]
+        return Row(cells), k + 1 - i
+    if pieces and vocab.canon_level2(clean(name.text)) and _kind(name.text) == "level2":
+        return Row(cells), k - i
+    return head, 1
