@@ -1,0 +1,330 @@
+"""A header printed as a column of labels, then a column of values (PDF text layers).
+
+Text taken out of a PDF (a viewer's copy, ``pdftotext``, a document-sharing preview) gives
+each text block in turn: the header's label column comes out whole, one label per line,
+and the value column after it in the same order::
+
+    项目名称
+    主管部门
+    资金总额
+    年度绩效目标
+    政务新媒体常态化检测服务
+    重庆市某区人民政府办公室
+    1256.3
+    8
+    保证区政府正常运转。
+
+A narrow cell also breaks a number at its width (``1256.38`` as ``1256.3`` and ``8``). This
+pass runs on the rows of any layout, before the parser: a run of rows that each hold a lone
+header label, followed by the rows up to the next label, title, heading or indicator row, is
+rewritten into one ``label | value`` row per label, in order (a single label only when its
+value is broken over several lines). The pairing
+is made only when the counts say how: as many values as labels; more values only when the
+surplus is explained, first by numbers broken over two lines (a line of digits after a line
+ending in a number: joined), then by a long text (年度绩效目标, 项目概况 …) wrapped over
+several lines. With fewer values than labels (empty cells vanish) nothing is guessed and the
+rows pass on unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jixiao import vocab
+from jixiao.layouts.base import Row, clean
+from jixiao.schema import Cell
+
+_WS = re.compile(r"\s+")
+_INLINE = re.compile(r"^([^:：]{2,14})[:：]\s*(\S.*)$", re.S)
+#: A line that ends in a number (``1256.3``, ``1,256``): the first half of a broken number.
+_NUMBER_HEAD = re.compile(r"(^|[^\d])\d[\d,，]*(\.\d*)?$")
+#: A line of digits only: the rest of a number broken at the cell's width.
+_NUMBER_TAIL = re.compile(r"^\d{1,4}$")
+_YEAR_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]$")
+_UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
+#: A note or caption line: ``说明：…``, ``注:…``, ``（以下为项目绩效指标）``.
+_NOTE = re.compile(r"^(?!目标\s*\d)[^:：，,。；;]{1,6}[:：]")
+_CAPTION = re.compile(r"^[（(][^（）()]*[）)]$")
+#: Fields whose value is a sentence that a PDF wraps over several lines.
+_LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
+
+
+def pair(rows: list[Row]) -> list[Row]:
+    """The rows with every label column followed by its value column paired row by row."""
+    rows = join_wrapped_rows(join_broken_labels(rows))
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        j, labels = i, list[Row]()
+        while j < len(rows) and (_lone_label(rows[j]) or (labels and _blank(rows[j]))):
+            if not _blank(rows[j]):
+                labels.append(rows[j])
+            j += 1
+        if not labels:
+            out.append(rows[i])
+            i += 1
+            continue
+        k, values = j, list[Row]()
+        while k < len(rows) and (_value_row(rows[k]) or _blank(rows[k])):
+            if not _blank(rows[k]):
+                values.append(rows[k])
+            k += 1
+        paired = _pair(labels, values) if len(labels) > 1 or len(values) > 1 else None
+        if paired is None:
+            out.extend(rows[i:j])
+            i = j
+            continue
+        out.extend(paired)
+        i = k
+    return out
+
+
+def _blank(row: Row) -> bool:
+    return not any(row.texts)
+
+
+def _filled(row: Row) -> list[str]:
+    return [t for t in row.texts if t]
+
+
+def _is_label(text: str) -> bool:
+    return vocab.header_field(text) is not None or vocab.breakdown_key(text) is not None
+
+
+def _lone_label(row: Row) -> bool:
+    """One cell, a header label with no value of its own (``项目名称``, not ``项目名称：X``)."""
+    filled = _filled(row)
+    if len(filled) != 1:
+        return False
+    m = _INLINE.match(filled[0])
+    if m and _is_label(m.group(1)):
+        return False
+    return _is_label(filled[0])
+
+
+def _value_row(row: Row) -> bool:
+    """A row that can be a header value: no label, title, heading, level name or unit note."""
+    filled = _filled(row)
+    if not filled:
+        return False
+    first = _WS.sub("", filled[0])
+    if vocab.TITLE.match(first) or _YEAR_LINE.match(first) or _UNIT_NOTE.match(first):
+        return False
+    if first.endswith((":", "：")) or _NOTE.match(first) or _CAPTION.match(first):
+        return False  # a label the vocabulary does not know (``(6)年度预算安排:``), a note
+    if vocab.canon_level1(first) or vocab.looks_like_level2(first):
+        return False
+    for text in filled:
+        label = _INLINE.match(text)
+        if _is_label(text) or (label and _is_label(label.group(1))):
+            return False
+        if vocab.column_role(text) is not None:
+            return False  # a table heading (一级指标 二级指标 …, or one heading per line)
+    return True
+
+
+def _pair(labels: list[Row], values: list[Row]) -> list[Row] | None:
+    """One ``label | value`` row per label, or None when the counts do not say how."""
+    if len(values) < len(labels):
+        return None
+    groups: list[list[Row]] = [[v] for v in values]
+    surplus = len(groups) - len(labels)
+    k = 1
+    while surplus and k < len(groups):
+        if _broken_number(groups[k - 1], groups[k]):
+            groups[k - 1] = [*groups[k - 1], *groups[k]]
+            del groups[k]
+            surplus -= 1
+            continue
+        k += 1
+    fields = [vocab.header_field(_filled(r)[0]) for r in labels]
+    if surplus:
+        long = [n for n, f in enumerate(fields) if f in _LONG_FIELDS]
+        if not long:
+            return None
+        at = long[-1]  # the last long text takes the wrapped lines after its first one
+        groups[at : at + surplus + 1] = [[r for g in groups[at : at + surplus + 1] for r in g]]
+    out: list[Row] = []
+    for label, group in zip(labels, groups, strict=True):
+        cells = [label.nonempty()[0], *_value_cells(group)]
+        out.append(Row([Cell(c.text, c.line, col) for col, c in enumerate(cells)]))
+    return out
+
+
+def _broken_number(head: list[Row], tail: list[Row]) -> bool:
+    """``1256.3`` then ``8``: a number the cell's width broke before its last digits."""
+    if len(tail) != 1 or len(_filled(tail[0])) != 1:
+        return False
+    if not _NUMBER_TAIL.match(_filled(tail[0])[0]):
+        return False
+    last = _filled(head[-1])[-1]
+    return bool(_NUMBER_HEAD.search(last))
+
+
+def _value_cells(group: list[Row]) -> list[Cell]:
+    """The value's cells, each line after the first continuing the one before it: the halves
+    of a broken number joined as one number, a wrapped text joined (a blank only between two
+    Latin letters: Chinese text wraps anywhere, with no blank to restore)."""
+    cells: list[Cell] = []
+    for row in group:
+        own = row.nonempty()
+        if cells and own:
+            last, head = clean(cells[-1].text), clean(own[0].text)
+            glue = " " if _latin(last[-1]) and _latin(head[0]) else ""
+            cells[-1] = Cell(last + glue + head, cells[-1].line, cells[-1].col)
+            own = own[1:]
+        cells.extend(own)
+    return cells
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+#: A cell left with an open bracket (``资金总额（万``) and the piece that closes it (``元）``).
+_OPEN = re.compile(r"[（(][^（）()]{0,6}$")
+_CLOSE = re.compile(r"^[^（）()]{0,6}[）)]$")
+
+
+def join_broken_labels(rows: list[Row]) -> list[Row]:
+    """Labels a narrow cell broke inside their bracket (``资金总额（万`` … ``元）``), joined.
+
+    The closing piece stands alone on the next line, or on the line after the label's value
+    (a text layer that gives the label cell's lines around the value beside it). The join is
+    made only when the whole is a header label, so no other text is touched.
+    """
+    out = list(rows)
+    i = 0
+    while i < len(out):
+        row = out[i]
+        at = next((n for n, t in enumerate(row.texts) if t and _OPEN.search(t)), None)
+        if at is not None and not _is_label(row.texts[at]):
+            for gap in (1, 2):
+                if i + gap >= len(out):
+                    break
+                piece = _filled(out[i + gap])
+                if len(piece) == 1 and _CLOSE.match(piece[0]):
+                    joined = row.texts[at] + piece[0]
+                    if _is_label(joined):
+                        cells = list(row.cells)
+                        cells[at] = Cell(joined, cells[at].line, cells[at].col)
+                        out[i] = Row(cells)
+                        del out[i + gap]
+                    break
+                if gap == 1 and len(piece) != 1:
+                    break  # only a lone value may stand between a label and its closing piece
+        i += 1
+    return out
+
+
+def join_wrapped_rows(rows: list[Row]) -> list[Row]:
+    """Rows a wrapped cell broke over lines, joined again (a text layer's row-wise lines).
+
+    Outside a table, a long text after its label (``当年绩效目标 区政府办公室现有…``) runs on
+    over the next lines: each following line of one cell that could be a value continues
+    it. Inside a table (after a heading row), an indicator row whose name wrapped comes out
+    as the row up to the name's first line, the name's other lines, then the rest of the row::
+
+        产出指标 数量指标 各类文件、信息的起草、审核工作的次
+        数
+        ≥ 1 次/天 10
+
+    The lines are joined when the last one starts with an operator or a value and holds more
+    than one cell (so a stream of one cell per line is never touched), or when the wrapped
+    piece completes a level-2 name (``服务对象满意度`` / ``指标``).
+    """
+    out: list[Row] = []
+    in_table = False
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        filled = _filled(row)
+        if not filled:
+            out.append(row)
+            i += 1
+            continue
+        if _heading(row):
+            in_table = True
+        elif _is_label(filled[0]) or _inline_label(filled[0]) or vocab.TITLE.match(filled[0]):
+            in_table = False
+        if in_table:
+            joined, used = _wrapped_indicator(rows, i)
+        elif _long_value(row):
+            joined, used = _wrapped_text(rows, i)
+        else:
+            joined, used = row, 1
+        out.append(joined)
+        i += used
+    return out
+
+
+def _heading(row: Row) -> bool:
+    roles = [vocab.column_role(t) for t in row.texts if t]
+    return sum(1 for r in roles if r) >= 2 or (len(roles) == 1 and roles[0] is not None)
+
+
+def _inline_label(text: str) -> bool:
+    m = _INLINE.match(text)
+    return bool(m and _is_label(m.group(1)))
+
+
+def _long_value(row: Row) -> bool:
+    """A long text's label with its value on the same row."""
+    filled = _filled(row)
+    if any(_is_label(t) or _inline_label(t) for t in filled[1:]):
+        return False  # several labels in one row: which one a next line continues is unknown
+    m = _INLINE.match(filled[0])
+    if m and vocab.header_field(m.group(1)) in _LONG_FIELDS:
+        return True
+    return len(filled) >= 2 and vocab.header_field(filled[0]) in _LONG_FIELDS
+
+
+def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
+    cells = list(rows[i].cells)
+    used = 1
+    while i + used < len(rows):
+        nxt = rows[i + used]
+        if len(_filled(nxt)) != 1 or not _value_row(nxt):
+            break
+        used += 1
+    if used == 1:
+        return rows[i], 1
+    last = max(n for n, t in enumerate(rows[i].texts) if t)
+    text = _value_cells([Row([cells[last]]), *rows[i + 1 : i + used]])[0].text
+    cells[last] = Cell(text, cells[last].line, cells[last].col)
+    return Row(cells), used
+
+
+def _kind(text: str) -> str:
+    from jixiao.parse import classify  # the parser's cell kinds (it imports this module)
+
+    t = clean(text)
+    return "operator" if t in vocab.OPERATOR_WORDS else classify(t)
+
+
+def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
+    head = rows[i]
+    if _heading(head):
+        return head, 1
+    kinds = [_kind(t) for t in _filled(head)]
+    if kinds[-1] != "text" or any(k in ("value", "operator") for k in kinds):
+        return head, 1  # the row has its value already, or ends in no name
+    pieces: list[Row] = []
+    k = i + 1
+    while k < len(rows) and len(pieces) < 3:
+        filled = _filled(rows[k])
+        if len(filled) != 1 or _kind(filled[0]) != "text" or len(clean(filled[0])) > 12:
+            break
+        pieces.append(rows[k])
+        k += 1
+    last = max(n for n, t in enumerate(head.texts) if t)
+    name = _value_cells([Row([head.cells[last]]), *pieces])[0] if pieces else head.cells[last]
+    cells = [*head.cells[:last], name]
+    tail = rows[k] if k < len(rows) else None
+    tail_kinds = [_kind(t) for t in _filled(tail)] if tail is not None else []
+    if len(tail_kinds) >= 2 and tail_kinds[0] in ("value", "operator") and tail is not None:
+        cells += [Cell(c.text, c.line, len(cells) + n) for n, c in enumerate(tail.nonempty())]
+        return Row(cells), k + 1 - i
+    if pieces and vocab.canon_level2(clean(name.text)) and _kind(name.text) == "level2":
+        return Row(cells), k - i
+    return head, 1
