@@ -1,0 +1,291 @@
+"""Several projects in one table: split a department's export into one form per project.
+
+Spreadsheet exports list a department's projects in one table, one row per indicator::
+
+    预算单位 | 项目名称 | 项目金额（元） | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标值
+    310-某局 | 项目甲   | 1200000       | 目标…   | 产出指标 | 数量指标 | …       | ≥5次
+             |          |               |         | 效益指标 | …
+
+The project's own cells (unit, name, amount, goal, codes) stand in columns beside the indicator
+columns and are printed once, on the first row of the project's block (a merged cell), or on a
+row of their own above it (``505006 | 学生伙食费 | 30.00``). This module is the parser's hook for
+such tables:
+
+- ``columns_of(heading, columns)``: the heading cells that name a per-project field
+  (``项目名称``, ``预算单位``, ``项目金额(元)``, ``单位代码`` …), when one of them is the project name;
+- ``take(form, row, positional)``: while reading the table, lifts a row's project cells out
+  before the indicator grammar reads the rest, and records where a project block opens;
+- ``split(forms)``: cuts each such form into one form per project block, the header fields
+  from the block's project cells (unit fields carried down from the block above when their
+  merged cell is empty), amounts in 元 (said by the heading or a ``单位：元`` caption) marked
+  for conversion to 万元.
+
+Rows that print project cells and are followed by another such row before any indicator are
+group rows (a unit's subtotal above its projects): only their unit fields carry down; their
+other cells are reported as unplaced, never dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+from jixiao.layouts.base import Row, clean
+from jixiao.schema import Cell
+
+if TYPE_CHECKING:
+    from jixiao.parse import RawForm
+
+_WS = re.compile(r"\s+")
+_BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
+#: Heading of a per-project column (blanks and a bracketed unit note removed) → header field.
+_FIELD_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^(项目名称|项目\(专项\)名称|项目（专项）名称|单位\(专项\)名称|单位（专项）名称|"
+            r"专项名称|专项资金名称|资金名称|项目)$"
+        ),
+        "project_name",
+    ),
+    (
+        re.compile(
+            r"^(单位|预算单位|单位名称|预算单位名称|预算部门|部门|部门名称|主管部门|主管单位|"
+            r"业务主管部门|项目主管部门|部门\(单位\)名称|部门（单位）名称)$"
+        ),
+        "department",
+    ),
+    (
+        re.compile(r"^(实施单位|项目实施单位|执行单位|项目执行单位|具体实施单位)$"),
+        "implementing_unit",
+    ),
+    (
+        re.compile(
+            r"^(项目金额|预算金额|资金总额|金额|项目资金|预算数|年度预算|项目预算|年度资金总额|"
+            r"项目总金额|预算总额|合计|项目预算数|当年预算)$"
+        ),
+        "budget_total",
+    ),
+    (
+        re.compile(
+            r"^(年度目标|年度绩效目标|项目年度目标|项目年度绩效目标|当年绩效目标|项目绩效目标|"
+            r"实施期绩效目标|年度总体目标|绩效目标|整体目标|总体目标|项目目标)$"
+        ),
+        "annual_goal",
+    ),
+    (re.compile(r"^(单位代码|单位编码|预算单位编码|预算单位代码|部门编码|部门代码)$"), "unit_code"),
+    (re.compile(r"^(项目编码|项目代码|项目编号|项目ID)$"), "project_code"),
+)
+#: Fields of the unit a project belongs to: a merged (empty) cell carries them down.
+_UNIT_FIELDS = ("department", "implementing_unit", "unit_code")
+_YUAN = re.compile(r"[（(]\s*(单位[:：])?\s*元\s*[）)]")
+_CAPTION = re.compile(r"^(金额)?单位[:：]\s*(元|万元)$")
+_CODE = re.compile(r"^[0-9A-Z]{3,30}$")
+_CODE_LEAD = re.compile(r"^(?P<code>\d{3,30})\s*(?P<rest>[\u3400-\u9fff].*)$", re.S)
+_AMOUNT = re.compile(r"^\d[\d,，]*(\.\d+)?(万?元)?$")
+_YUAN_KEY = "yuan"  # marker field of a heading that says its amounts are in 元
+
+
+def heading_field(text: str) -> tuple[str | None, bool]:
+    """The header field a per-project column heading names, and whether it says 元."""
+    key = _WS.sub("", clean(text)).rstrip(":：")
+    yuan = bool(_YUAN.search(key))
+    bare = _BRACKETED.sub("", key)
+    for pattern, name in _FIELD_HEADINGS:
+        if pattern.match(bare):
+            return name, yuan and name == "budget_total"
+    return None, False
+
+
+def columns_of(heading: Row, columns: dict[int, str]) -> dict[int, str]:
+    """Column → header field for the heading cells outside the indicator columns that name a
+    per-project field; {} unless one of them is the project name (an ordinary table)."""
+    found: dict[int, str] = {}
+    for k, (cell, text) in enumerate(zip(heading.cells, heading.texts, strict=True)):
+        col = cell.col if cell.col is not None else k
+        if not text or col in columns:
+            continue
+        name, yuan = heading_field(text)
+        if name is None or name in found.values():
+            continue
+        found[col] = name
+        if yuan:
+            found[-1] = _YUAN_KEY
+    if "project_name" not in found.values():
+        return {}
+    return found
+
+
+def take(form: RawForm, row: Row, positional: bool) -> Row | None:
+    """Lift the row's project cells out (recording a block opener); the rest of the row for
+    the indicator grammar, or None when the row held nothing else."""
+    if positional:
+        mine = {
+            form.project_columns[c.col]: c
+            for c, t in zip(row.cells, row.texts, strict=True)
+            if t and c.col in form.project_columns
+        }
+        if not mine:
+            return row
+        rest = [c for c in row.cells if c.col not in form.project_columns]
+    else:
+        mine, rest = _take_by_order(form, row)
+        if not mine:
+            return row
+    form.project_rows.append((len(form.indicators), mine))
+    if not any(clean(c.text) for c in rest):
+        return None
+    return Row(rest)
+
+
+def _fields_in_order(form: RawForm) -> list[str]:
+    return [f for c, f in sorted(form.project_columns.items()) if c >= 0]
+
+
+def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]]:
+    """Renderings that drop empty cells: the project cells are the ones before the row's
+    first 一级 label (a new project opens a new 一级 merge), or the whole row when it holds no
+    level label, starts with a code and has no more cells than there are project columns."""
+    from jixiao.parse import classify
+
+    cells = row.nonempty()
+    kinds = [classify(c.text) for c in cells]
+    fields = _fields_in_order(form)
+    if "level1" in kinds:
+        k = kinds.index("level1")
+        if k == 0 or any(kd in ("level2", "numbered") for kd in kinds[:k]):
+            return {}, cells
+        lead, rest = cells[:k], cells[k:]
+    elif (
+        "level2" not in kinds
+        and len(cells) <= len(fields)
+        and (_CODE.match(clean(cells[0].text)) or _CODE_LEAD.match(clean(cells[0].text)))
+    ):
+        lead, rest = cells, []
+    else:
+        return {}, cells
+    return _assign(lead, fields), rest
+
+
+def _assign(cells: list[Cell], fields: list[str]) -> dict[str, Cell]:
+    """Give cells to the project fields in heading order by content: codes to code columns
+    (a code glued to a name is split off), amounts to the amount column, text to the rest."""
+    out: dict[str, Cell] = {}
+    queue = list(cells)
+    j = 0
+    while queue and j < len(fields):
+        cell = queue[0]
+        text = clean(cell.text)
+        field = fields[j]
+        if field in ("unit_code", "project_code"):
+            m = _CODE_LEAD.match(text)
+            if _CODE.match(text):
+                out[field] = queue.pop(0)
+            elif m:
+                out[field] = Cell(text=m.group("code"), line=cell.line, col=cell.col)
+                queue[0] = Cell(text=m.group("rest"), line=cell.line, col=cell.col)
+            j += 1
+        elif field == "budget_total":
+            if _AMOUNT.match(_WS.sub("", text)):
+                out[field] = queue.pop(0)
+            j += 1
+        else:
+            if _AMOUNT.match(_WS.sub("", text)) and "budget_total" in fields[j:]:
+                j += 1  # an amount: this text column is empty in the row
+                continue
+            out[field] = queue.pop(0)
+            j += 1
+    return out
+
+
+def split(forms: list[RawForm]) -> list[RawForm]:
+    """Each multi-project form cut into one form per project block; other forms unchanged."""
+    out: list[RawForm] = []
+    for form in forms:
+        if form.project_rows:
+            out.extend(_split_one(form))
+        else:
+            out.append(form)
+    return out
+
+
+def _in_yuan(form: RawForm) -> bool:
+    """The table's amounts are in 元: its amount heading says so, or a caption does."""
+    if form.project_columns.get(-1) == _YUAN_KEY:
+        return True
+    texts = [_WS.sub("", clean(c.text)) for c in form.unplaced]
+    for k, text in enumerate(texts):
+        m = _CAPTION.match(text)
+        if m is None and k + 1 < len(texts) and re.fullmatch(r"(金额)?单位[:：]", text):
+            m = _CAPTION.match(text + texts[k + 1])
+        if m is not None:
+            return m.group(2) == "元"
+    return form.budget_in_yuan
+
+
+def _explained(form: RawForm) -> list[Cell]:
+    """The form's unplaced cells without the amount caption (the split has read it)."""
+    keep: list[Cell] = []
+    skip_next = False
+    for cell in form.unplaced:
+        text = _WS.sub("", clean(cell.text))
+        if skip_next and text in ("元", "万元"):
+            skip_next = False
+            continue
+        skip_next = bool(re.fullmatch(r"(金额)?单位[:：]", text))
+        if _CAPTION.match(text) or skip_next:
+            continue
+        keep.append(cell)
+    return keep
+
+
+def _split_one(form: RawForm) -> list[RawForm]:
+    openers: list[tuple[int, dict[str, Cell]]] = []
+    groups: list[Cell] = []
+    carried: dict[str, Cell] = {}
+    for index, cells in form.project_rows:
+        if openers and openers[-1][0] == index:
+            # Two openers before the same indicator: the first was a group (unit) row.
+            group = openers.pop()[1]
+            carried.update({f: c for f, c in group.items() if f in _UNIT_FIELDS})
+            groups.extend(c for f, c in group.items() if f not in _UNIT_FIELDS)
+        merged = {f: c for f, c in carried.items() if f not in cells}
+        merged.update(cells)
+        openers.append((index, merged))
+        carried = {f: c for f, c in merged.items() if f in _UNIT_FIELDS}
+    yuan = _in_yuan(form)
+    unplaced = _explained(form) + groups
+    out: list[RawForm] = []
+    if openers and openers[0][0] > 0:
+        openers.insert(0, (0, {}))  # rows before the first project: a block of their own
+    for k, (start, cells) in enumerate(openers):
+        end = openers[k + 1][0] if k + 1 < len(openers) else len(form.indicators)
+        inds = form.indicators[start:end]
+        header = dict(form.header)
+        for field, cell in cells.items():
+            if field == "unit_code":
+                if "department" in cells:
+                    header["department_code"] = cell
+                else:
+                    header["unit_code"] = cell  # the unit's own code: kept, not mapped
+            else:
+                header[field] = cell
+        lines = [c.line for c in cells.values() if c.line is not None]
+        lines += [i.line for i in inds if i.line is not None]
+        part = dataclasses.replace(
+            form,
+            header=header,
+            breakdown=list(form.breakdown) if k == 0 else [],
+            indicators=inds,
+            line_start=min(lines) if lines else form.line_start,
+            line_end=max(lines) if lines else form.line_end,
+            unplaced=unplaced if k == 0 else [],
+            notes=[*form.notes, f"project {k + 1} of {len(openers)} in one multi-project table"],
+            pending=[],
+            held={},
+            stream=[],
+            budget_in_yuan=yuan,
+            project_rows=[],
+        )
+        out.append(part)
+    return out
