@@ -83,6 +83,7 @@ _CAPTION = re.compile(r"^(金额)?单位[:：]\s*(元|万元)$")
 _CODE = re.compile(r"^[0-9A-Z]{3,30}$")
 _CODE_LEAD = re.compile(r"^(?P<code>\d{3,30})\s*(?P<rest>[\u3400-\u9fff].*)$", re.S)
 _AMOUNT = re.compile(r"^\d[\d,，]*(\.\d+)?(万?元)?$")
+_TARGET = re.compile(r"^(≥|≤|>=|<=|>|<|=|＝)?[\d.]+\s*\S{0,3}$")  # ``≥95%``, ``100``, ``3次``
 _YUAN_KEY = "yuan"  # marker field of a heading that says its amounts are in 元
 
 
@@ -145,7 +146,7 @@ def _fields_in_order(form: RawForm) -> list[str]:
 def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]]:
     """Renderings that drop empty cells: the project cells are the ones before the row's
     first 一级 label (a new project opens a new 一级 merge), or the whole row when it holds no
-    level label, starts with a code and has no more cells than there are project columns."""
+    level label and reads as code, name and amount (a project's own row above its block)."""
     from jixiao.parse import classify
 
     cells = row.nonempty()
@@ -155,46 +156,85 @@ def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]
         k = kinds.index("level1")
         if k == 0 or any(kd in ("level2", "numbered") for kd in kinds[:k]):
             return {}, cells
-        lead, rest = cells[:k], cells[k:]
-    elif (
-        "level2" not in kinds
-        and len(cells) <= len(fields)
-        and (_CODE.match(clean(cells[0].text)) or _CODE_LEAD.match(clean(cells[0].text)))
-    ):
-        lead, rest = cells, []
-    else:
+        mine = _assign(cells[:k], fields)
+        return (mine, cells[k:]) if mine else ({}, cells)
+    if "level2" in kinds or len(cells) > len(fields):
         return {}, cells
-    return _assign(lead, fields), rest
+    mine = _assign(cells, fields)
+    own_row = (
+        "project_name" in mine
+        and "budget_total" in mine
+        and any(f in mine for f in ("unit_code", "project_code"))
+    )
+    return (mine, []) if own_row else ({}, cells)
+
+
+#: What leaving a project field without a cell costs: a unit's merged cell is expected
+#: (it carries down), a missing project name is not.
+_SKIP = {"department": -0.5, "implementing_unit": -0.5, "unit_code": -0.5, "project_name": -3.0}
+
+
+def _suit(field: str, text: str) -> float | None:
+    bare = _WS.sub("", text)
+    if field in ("unit_code", "project_code"):
+        return 2.0 if _CODE.match(bare) else None
+    if field == "budget_total":
+        return 2.0 if _AMOUNT.match(bare) else None
+    if _AMOUNT.match(bare) or _CODE.match(bare):
+        return None
+    if field in ("project_name", "department", "implementing_unit") and _TARGET.match(bare):
+        return None
+    return 1.0
+
+
+def _split_codes(cells: list[Cell], fields: list[str]) -> list[Cell]:
+    """A code glued to the name after it (``505006州民族特殊教育学校``) as two cells, when the
+    table has a code column."""
+    if not any(f in ("unit_code", "project_code") for f in fields):
+        return cells
+    out: list[Cell] = []
+    for cell in cells:
+        m = _CODE_LEAD.match(clean(cell.text))
+        if m and not m.group("rest").startswith(("年", "月")):
+            out.append(Cell(text=m.group("code"), line=cell.line, col=cell.col))
+            out.append(Cell(text=m.group("rest"), line=cell.line, col=cell.col))
+        else:
+            out.append(cell)
+    return out
 
 
 def _assign(cells: list[Cell], fields: list[str]) -> dict[str, Cell]:
-    """Give cells to the project fields in heading order by content: codes to code columns
-    (a code glued to a name is split off), amounts to the amount column, text to the rest."""
-    out: dict[str, Cell] = {}
-    queue = list(cells)
-    j = 0
-    while queue and j < len(fields):
-        cell = queue[0]
-        text = clean(cell.text)
-        field = fields[j]
-        if field in ("unit_code", "project_code"):
-            m = _CODE_LEAD.match(text)
-            if _CODE.match(text):
-                out[field] = queue.pop(0)
-            elif m:
-                out[field] = Cell(text=m.group("code"), line=cell.line, col=cell.col)
-                queue[0] = Cell(text=m.group("rest"), line=cell.line, col=cell.col)
-            j += 1
-        elif field == "budget_total":
-            if _AMOUNT.match(_WS.sub("", text)):
-                out[field] = queue.pop(0)
-            j += 1
-        else:
-            if _AMOUNT.match(_WS.sub("", text)) and "budget_total" in fields[j:]:
-                j += 1  # an amount: this text column is empty in the row
+    """Give every cell a project field, in heading order, by content (codes to code columns,
+    amounts to the amount column, text to the others), skipping the fields whose cells are
+    missing at least cost; {} when the cells cannot all be placed."""
+    cells = _split_codes(cells, fields)
+    n, m = len(cells), len(fields)
+    neg = float("-inf")
+    best = [[neg] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m):
+            here = best[i][j]
+            if here == neg:
                 continue
-            out[field] = queue.pop(0)
-            j += 1
+            skip = here + _SKIP.get(fields[j], -1.0)
+            if skip > best[i][j + 1]:
+                best[i][j + 1], back[i][j + 1] = skip, (i, j)
+            if i < n:
+                suit = _suit(fields[j], clean(cells[i].text))
+                if suit is not None and here + suit > best[i + 1][j + 1]:
+                    best[i + 1][j + 1], back[i + 1][j + 1] = here + suit, (i, j)
+    if best[n][m] == neg:
+        return {}
+    out: dict[str, Cell] = {}
+    i, j = n, m
+    while i or j:
+        step = back[i][j]
+        assert step is not None
+        if step[0] != i:
+            out[fields[step[1]]] = cells[step[0]]
+        i, j = step
     return out
 
 

@@ -3,7 +3,8 @@
 ``预算单位 | 项目名称 | 项目金额(元) | 年度目标 | 一级 | 二级 | 三级 | 指标值`` with the unit,
 project, amount and goal only on each project's first row (as a spreadsheet export prints
 merged cells); with some chance the unit only on the first project of its run, and 一级/二级
-only where they change. Amounts are in 元 — said by the heading (``项目金额（元）``) or by a
+only where they change. Printed as tab rows (a spreadsheet's text, empty cells kept) or as
+pipe rows of a web page, where a merged cell's continuation vanishes. Amounts are in 元 — said by the heading (``项目金额（元）``) or by a
 caption (``单位：元``, ``金额单位：元``) — and the truth is in 万元. Unit codes are three digits
 (``310-名称``) or six with leading zeros (``[012003]名称``). Every project is one form, titled by
 the table's title; the unit column is read as the department (issue 13 item 11 counts
@@ -41,9 +42,15 @@ def render(forms: list[Record], rng: random.Random) -> str:
         amount_label += rng.choice(("（元）", "(元)"))
     out.append("")
     unit_label = rng.choice(("预算单位", "单位名称"))
-    out.append(
-        f"{unit_label}\t项目名称\t{amount_label}\t年度目标\t一级指标\t二级指标\t三级指标\t指标值"
-    )
+    web = rng.random() < 0.35
+
+    def line(cells: list[str]) -> str:
+        if web:
+            return "| " + " | ".join(c for c in cells if c) + " |"
+        return "\t".join(cells)
+
+    heading = [unit_label, "项目名称", amount_label, "年度目标", "一级指标", "二级指标", "三级指标"]
+    out.append(line([*heading, "指标值"]))
     codes: dict[str, str] = {}
     bracket = rng.random() < 0.5
     merge_unit = rng.random() < 0.5
@@ -71,7 +78,7 @@ def render(forms: list[Record], rng: random.Random) -> str:
                 if not new2:
                     level2 = ""
             cells = [*lead, level1, level2, ind["name"], target(ind)]
-            out.append("\t".join(cells))
+            out.append(line(cells))
         for ind in rec["indicators"]:
             ind["weight"] = None
         keep_header(
