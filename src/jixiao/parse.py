@@ -144,7 +144,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form.pending.clear()
             if not form.columns or form.inferred:
                 form.columns = columns
-                form.project_columns = projects.columns_of(row, columns)
+                projects.read_heading(form, row, columns, rows[max(0, i - 8) : i], positional)
                 form.cell_stream = stream_heading
                 form.inferred = False
             in_table = True

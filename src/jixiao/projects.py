@@ -11,8 +11,9 @@ columns and are printed once, on the first row of the project's block (a merged 
 row of their own above it (``505006 | 学生伙食费 | 30.00``). This module is the parser's hook for
 such tables:
 
-- ``columns_of(heading, columns)``: the heading cells that name a per-project field
-  (``项目名称``, ``预算单位``, ``项目金额(元)``, ``单位代码`` …), when one of them is the project name;
+- ``read_heading(form, heading, columns, before, positional)``: the heading cells that name a
+  per-project field (``项目名称``, ``预算单位``, ``项目金额(元)``, ``单位代码`` …), in the heading row or
+  the heading lines above it, when one of them is the project name;
 - ``take(form, row, positional)``: while reading the table, lifts a row's project cells out
   before the indicator grammar reads the rest, and records where a project block opens;
 - ``split(forms)``: cuts each such form into one form per project block, the header fields
@@ -84,37 +85,70 @@ _CODE = re.compile(r"^[0-9A-Z]{3,30}$")
 _CODE_LEAD = re.compile(r"^(?P<code>\d{3,30})\s*(?P<rest>[\u3400-\u9fff].*)$", re.S)
 _AMOUNT = re.compile(r"^\d[\d,，]*(\.\d+)?(万?元)?$")
 _TARGET = re.compile(r"^(≥|≤|>=|<=|>|<|=|＝)?[\d.]+\s*\S{0,3}$")  # ``≥95%``, ``100``, ``3次``
-_YUAN_KEY = "yuan"  # marker field of a heading that says its amounts are in 元
 
 
 def heading_field(text: str) -> tuple[str | None, bool]:
     """The header field a per-project column heading names, and whether it says 元."""
     key = _WS.sub("", clean(text)).rstrip(":：")
     yuan = bool(_YUAN.search(key))
-    bare = _BRACKETED.sub("", key)
-    for pattern, name in _FIELD_HEADINGS:
-        if pattern.match(bare):
-            return name, yuan and name == "budget_total"
+    for variant in (key, _BRACKETED.sub("", key)):
+        for pattern, name in _FIELD_HEADINGS:
+            if pattern.match(variant):
+                return name, yuan and name == "budget_total"
     return None, False
 
 
-def columns_of(heading: Row, columns: dict[int, str]) -> dict[int, str]:
-    """Column → header field for the heading cells outside the indicator columns that name a
-    per-project field; {} unless one of them is the project name (an ordinary table)."""
+def read_heading(
+    form: RawForm, heading: Row, columns: dict[int, str], before: list[Row], positional: bool
+) -> None:
+    """Find the table's per-project columns: heading cells outside the indicator columns that
+    name a project field, in the heading row itself or in the heading lines just above it (a
+    two-level heading: ``单位代码 | 单位(专项)名称 | 资金总额 | … | 绩效指标`` over ``一级指标 …``).
+
+    Sets ``form.project_columns`` (column → field; for renderings that drop empty cells only
+    the order of the keys matters) when the project name is among them — with the amount too
+    when they stand in the lines above — and marks a heading that says 元; leaves an ordinary
+    table alone.
+    """
+    from jixiao.vocab import column_role
+
+    upper: list[Row] = []
+    for prev in reversed(before[-8:]):
+        texts = [t for t in prev.texts if t]
+        if not texts or not all(heading_field(t)[0] or column_role(t) == "lead" for t in texts):
+            break
+        upper.insert(0, prev)
     found: dict[int, str] = {}
-    for k, (cell, text) in enumerate(zip(heading.cells, heading.texts, strict=True)):
-        col = cell.col if cell.col is not None else k
-        if not text or col in columns:
-            continue
-        name, yuan = heading_field(text)
-        if name is None or name in found.values():
-            continue
-        found[col] = name
-        if yuan:
-            found[-1] = _YUAN_KEY
+    yuan = False
+    used: list[Cell] = []
+    order = 0
+    for row, same in [*((r, False) for r in upper), (heading, True)]:
+        for k, (cell, text) in enumerate(zip(row.cells, row.texts, strict=True)):
+            col = cell.col if cell.col is not None else k
+            if not text or (same and col in columns):
+                continue
+            name, in_yuan = heading_field(text)
+            if name is None or name in found.values():
+                continue
+            key = col if positional else order
+            order += 1
+            if positional and (key in found or (not same and key in columns)):
+                continue
+            found[key] = name
+            yuan = yuan or in_yuan
+            if not same:
+                used.append(cell)
     if "project_name" not in found.values():
-        return {}
-    return found
+        return
+    if used and "budget_total" not in found.values():
+        return  # a label row above the table (项目名称 left blank), not a project list
+    if not positional:
+        # Keys only give the order; the upper line's cells stand before the table's own.
+        found = {k: f for k, (_, f) in enumerate(sorted(found.items()))}
+    form.project_columns = found
+    form.budget_in_yuan = form.budget_in_yuan or yuan
+    taken = {(c.line, c.col, c.text) for c in used}
+    form.unplaced = [c for c in form.unplaced if (c.line, c.col, c.text) not in taken]
 
 
 def take(form: RawForm, row: Row, positional: bool) -> Row | None:
@@ -140,7 +174,7 @@ def take(form: RawForm, row: Row, positional: bool) -> Row | None:
 
 
 def _fields_in_order(form: RawForm) -> list[str]:
-    return [f for c, f in sorted(form.project_columns.items()) if c >= 0]
+    return [f for _, f in sorted(form.project_columns.items())]
 
 
 def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]]:
@@ -251,7 +285,7 @@ def split(forms: list[RawForm]) -> list[RawForm]:
 
 def _in_yuan(form: RawForm) -> bool:
     """The table's amounts are in 元: its amount heading says so, or a caption does."""
-    if form.project_columns.get(-1) == _YUAN_KEY:
+    if form.budget_in_yuan:
         return True
     texts = [_WS.sub("", clean(c.text)) for c in form.unplaced]
     for k, text in enumerate(texts):
@@ -260,7 +294,7 @@ def _in_yuan(form: RawForm) -> bool:
             m = _CAPTION.match(text + texts[k + 1])
         if m is not None:
             return m.group(2) == "元"
-    return form.budget_in_yuan
+    return False
 
 
 def _explained(form: RawForm) -> list[Cell]:
@@ -317,7 +351,7 @@ def _split_one(form: RawForm) -> list[RawForm]:
             header=header,
             breakdown=list(form.breakdown) if k == 0 else [],
             indicators=inds,
-            line_start=min(lines) if lines else form.line_start,
+            line_start=form.line_start if k == 0 or not lines else min(lines),
             line_end=max(lines) if lines else form.line_end,
             unplaced=unplaced if k == 0 else [],
             notes=[*form.notes, f"project {k + 1} of {len(openers)} in one multi-project table"],
