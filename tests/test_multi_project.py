@@ -155,3 +155,42 @@ def test_synth_rendering_read_back_exactly() -> None:
             for key in ("project_name", "department", "department_code", "budget_total"):
                 assert got[key] == rec[key], (seed, key)
             assert [i["name"] for i in got["indicators"]] == [i["name"] for i in rec["indicators"]]
+
+
+def test_xlsx_export_with_merged_ranges_codes_and_breakdown() -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from jixiao import readers
+    from jixiao.pipeline import normalize_rows
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年项目支出绩效目标表"])
+    ws.append(["金额单位：元"])
+    ws.append(["序号", "项目编码", "项目名称", "项目金额", "其中：财政拨款", "项目属性",
+               "一级指标", "二级指标", "三级指标", "指标值"])  # fmt: skip
+    ws.append([1, "50011021T000000048438", "城市绿化", 2000000, 2000000, "延续",
+               "产出指标", "数量指标", "新增绿地面积", "≥5000平方米"])  # fmt: skip
+    ws.append([None] * 7 + ["质量指标", "苗木成活率", "≥95%"])
+    ws.append([2, "50011021T000000048500", "道路保洁", 500000, 450000, "新增",
+               "效益指标", "社会效益指标", "道路清洁度", "明显提升"])  # fmt: skip
+    for col in "ABCDEFG":
+        ws.merge_cells(f"{col}4:{col}5")
+    buf = io.BytesIO()
+    wb.save(buf)
+    rows, layout, text = readers.read(buf.getvalue(), "export.xlsx")
+    greening, cleaning = normalize_rows(rows, "export.xlsx", None, layout, text).forms
+    assert (greening.project_code, greening.project_name) == ("50011021T000000048438", "城市绿化")
+    assert (greening.budget_total, greening.budget_breakdown) == (200, {"财政拨款": 200})
+    assert greening.project_attribute == "延续"
+    assert [(i.level1, i.level2, i.name) for i in greening.indicators] == [
+        ("产出指标", "数量指标", "新增绿地面积"),
+        ("产出指标", "质量指标", "苗木成活率"),  # 一级 merged over both rows
+    ]
+    assert (cleaning.project_code, cleaning.project_name) == ("50011021T000000048500", "道路保洁")
+    assert (cleaning.budget_total, cleaning.budget_breakdown) == (50, {"财政拨款": 45})
+    assert cleaning.project_attribute == "新增"
+    (clean_ind,) = cleaning.indicators
+    assert (clean_ind.value, clean_ind.value_kind) == ("明显提升", "qualitative")

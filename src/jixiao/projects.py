@@ -32,6 +32,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING
 
+from jixiao import vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -77,6 +78,13 @@ _FIELD_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(单位代码|单位编码|预算单位编码|预算单位代码|部门编码|部门代码)$"), "unit_code"),
     (re.compile(r"^(项目编码|项目代码|项目编号|项目ID)$"), "project_code"),
 )
+#: Other header fields a project column may hold (by the header's own labels).
+_OTHER_FIELDS = frozenset(
+    {"project_attribute", "duration", "period_start", "period_end", "overview", "basis",
+     "compiling_unit"}
+)  # fmt: skip
+_SERIAL_HEADING = re.compile(r"^(序号|编号|行次|序)$")
+_BREAKDOWN = "breakdown:"  # field prefix of a sub-amount column (其中：财政拨款 …)
 #: Fields of the unit a project belongs to: a merged (empty) cell carries them down.
 _UNIT_FIELDS = ("department", "implementing_unit", "unit_code")
 _YUAN = re.compile(r"[（(]\s*(单位[:：])?\s*元\s*[）)]")
@@ -95,7 +103,13 @@ def heading_field(text: str) -> tuple[str | None, bool]:
         for pattern, name in _FIELD_HEADINGS:
             if pattern.match(variant):
                 return name, yuan and name == "budget_total"
-    return None, False
+    if _SERIAL_HEADING.match(key):
+        return "serial", False
+    part = vocab.breakdown_key(key)
+    if part is not None:
+        return _BREAKDOWN + part, yuan
+    other = vocab.header_field(key)
+    return (other, False) if other in _OTHER_FIELDS else (None, False)
 
 
 def read_heading(
@@ -167,7 +181,8 @@ def take(form: RawForm, row: Row, positional: bool) -> Row | None:
         mine, rest = _take_by_order(form, row)
         if not mine:
             return row
-    form.project_rows.append((len(form.indicators), mine))
+    if set(mine) != {"serial"}:  # a row number alone opens no project
+        form.project_rows.append((len(form.indicators), mine))
     if not any(clean(c.text) for c in rest):
         return None
     return Row(rest)
@@ -205,15 +220,23 @@ def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]
 
 #: What leaving a project field without a cell costs: a unit's merged cell is expected
 #: (it carries down), a missing project name is not.
-_SKIP = {"department": -0.5, "implementing_unit": -0.5, "unit_code": -0.5, "project_name": -3.0}
+_SKIP = {
+    "department": -0.5,
+    "implementing_unit": -0.5,
+    "unit_code": -0.5,
+    "serial": -0.5,
+    "project_name": -3.0,
+}
 
 
 def _suit(field: str, text: str) -> float | None:
     bare = _WS.sub("", text)
     if field in ("unit_code", "project_code"):
         return 2.0 if _CODE.match(bare) else None
-    if field == "budget_total":
+    if field == "budget_total" or field.startswith(_BREAKDOWN):
         return 2.0 if _AMOUNT.match(bare) else None
+    if field == "serial":
+        return 2.0 if re.fullmatch(r"\d{1,4}", bare) else None
     if _AMOUNT.match(bare) or _CODE.match(bare):
         return None
     if field in ("project_name", "department", "implementing_unit") and _TARGET.match(bare):
@@ -336,8 +359,11 @@ def _split_one(form: RawForm) -> list[RawForm]:
         end = openers[k + 1][0] if k + 1 < len(openers) else len(form.indicators)
         inds = form.indicators[start:end]
         header = dict(form.header)
+        breakdown = list(form.breakdown) if k == 0 else []
         for field, cell in cells.items():
-            if field == "unit_code":
+            if field.startswith(_BREAKDOWN):
+                breakdown.append((field[len(_BREAKDOWN) :], cell))
+            elif field == "unit_code":
                 if "department" in cells:
                     header["department_code"] = cell
                 else:
@@ -349,7 +375,7 @@ def _split_one(form: RawForm) -> list[RawForm]:
         part = dataclasses.replace(
             form,
             header=header,
-            breakdown=list(form.breakdown) if k == 0 else [],
+            breakdown=breakdown,
             indicators=inds,
             line_start=form.line_start if k == 0 or not lines else min(lines),
             line_end=max(lines) if lines else form.line_end,
