@@ -671,6 +671,8 @@ def _suit(role: str, text: str) -> float | None:
         if kind in ("level1", "level2") or t in _NOT_NAMES or t in vocab.OPERATOR_WORDS:
             return None
         # A row without a name is no indicator: naming a cell outweighs any other fit.
+        if kind == "value" and re.match(rf"^({vocab.OPERATOR_PATTERN})\s*[\d０-９]", t):
+            return 3.5  # ``≥95%`` is a target, not a name (a lone level2-like cell before it is the name)
         return 6.0 if kind in ("text", "numbered") else 5.3
     if role == "value":
         if kind == "value":
