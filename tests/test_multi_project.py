@@ -194,3 +194,33 @@ def test_xlsx_export_with_merged_ranges_codes_and_breakdown() -> None:
     assert cleaning.project_attribute == "新增"
     (clean_ind,) = cleaning.indicators
     assert (clean_ind.value, clean_ind.value_kind) == ("明显提升", "qualitative")
+
+
+def test_total_row_opens_no_project() -> None:
+    text = "2024年部门项目支出绩效目标表\n单位：元\n\n" + _rows(
+        ["预算单位", "项目名称", "项目金额", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["合计", "", "1550000"],
+        ["[012003]某市教育局", "校舍维修", "1250000", "产出指标", "数量指标", "维修面积", "≥2000平方米"],
+        ["", "学生资助", "300000", "产出指标", "数量指标", "资助学生人数", "≥150人"],
+    )  # fmt: skip
+    result = normalize_text(text, "case.txt")
+    assert [(f.project_name, f.department, f.budget_total) for f in result.forms] == [
+        ("校舍维修", "某市教育局", 125),
+        ("学生资助", "某市教育局", 30),
+    ]
+    assert "合计" in {r.text for r in result.rejects}  # reported, not read as a project
+
+
+def test_flat_export_repeating_project_cells_on_every_row() -> None:
+    text = "2024年部门项目支出绩效目标表\n" + _rows(
+        ["单位名称", "项目名称", "项目金额（万元）", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["310-某局", "项目甲", "12", "产出指标", "数量指标", "培训人次", "≥500人次"],
+        ["310-某局", "项目甲", "12", "效益指标", "社会效益指标", "群众知晓率", "≥90%"],
+        ["310-某局", "项目乙", "8.5", "产出指标", "时效指标", "完成及时率", "100%"],
+    )  # fmt: skip
+    forms = _forms(text)
+    assert [(f.project_name, f.budget_total, len(f.indicators)) for f in forms] == [
+        ("项目甲", 12, 2),
+        ("项目乙", 8.5, 1),
+    ]
+    assert {(f.department, f.department_code) for f in forms} == {("某局", "310")}

@@ -83,6 +83,7 @@ _OTHER_FIELDS = frozenset(
     {"project_attribute", "duration", "period_start", "period_end", "overview", "basis",
      "compiling_unit"}
 )  # fmt: skip
+_TOTAL = re.compile(r"^(合计|总计|小计|共计)[:：]?$")
 _SERIAL_HEADING = re.compile(r"^(序号|编号|行次|序)$")
 _BREAKDOWN = "breakdown:"  # field prefix of a sub-amount column (其中：财政拨款 …)
 #: Fields of the unit a project belongs to: a merged (empty) cell carries them down.
@@ -181,6 +182,9 @@ def take(form: RawForm, row: Row, positional: bool) -> Row | None:
         mine, rest = _take_by_order(form, row)
         if not mine:
             return row
+    if any(_TOTAL.match(_WS.sub("", c.text)) for c in mine.values()):
+        form.unplaced.extend(row.nonempty())  # a 合计/小计 row over the projects: no project
+        return None
     if set(mine) != {"serial"}:  # a row number alone opens no project
         form.project_rows.append((len(form.indicators), mine))
     if not any(clean(c.text) for c in rest):
@@ -336,6 +340,14 @@ def _explained(form: RawForm) -> list[Cell]:
     return keep
 
 
+def _repeats(block: dict[str, Cell], cells: dict[str, Cell]) -> bool:
+    """Every project cell of the row says what the open block's cells say (serial aside)."""
+    named = [f for f in cells if f != "serial"]
+    return "project_name" in cells and all(
+        f in block and _WS.sub("", block[f].text) == _WS.sub("", cells[f].text) for f in named
+    )
+
+
 def _split_one(form: RawForm) -> list[RawForm]:
     openers: list[tuple[int, dict[str, Cell]]] = []
     groups: list[Cell] = []
@@ -346,6 +358,8 @@ def _split_one(form: RawForm) -> list[RawForm]:
             group = openers.pop()[1]
             carried.update({f: c for f, c in group.items() if f in _UNIT_FIELDS})
             groups.extend(c for f, c in group.items() if f not in _UNIT_FIELDS)
+        elif openers and _repeats(openers[-1][1], cells):
+            continue  # the project's cells printed again on its next row (no merge): same block
         merged = {f: c for f, c in carried.items() if f not in cells}
         merged.update(cells)
         openers.append((index, merged))

@@ -2,7 +2,7 @@
 
 ``预算单位 | 项目名称 | 项目金额(元) | 年度目标 | 一级 | 二级 | 三级 | 指标值`` with the unit,
 project, amount and goal only on each project's first row (as a spreadsheet export prints
-merged cells); with some chance the unit only on the first project of its run, and 一级/二级
+merged cells) or, in a flat export, repeated on every row; with some chance the unit only on the first project of its run, and 一级/二级
 only where they change. Printed as tab rows (a spreadsheet's text, empty cells kept) or as
 pipe rows of a web page, where a merged cell's continuation vanishes. Amounts are in 元 — said by the heading (``项目金额（元）``) or by a
 caption (``单位：元``, ``金额单位：元``) — and the truth is in 万元. Unit codes are three digits
@@ -53,8 +53,9 @@ def render(forms: list[Record], rng: random.Random) -> str:
     out.append(line([*heading, "指标值"]))
     codes: dict[str, str] = {}
     bracket = rng.random() < 0.5
-    merge_unit = rng.random() < 0.5
-    merge_levels = rng.random() < 0.3
+    flat = rng.random() < 0.25  # a flat export: every row repeats its project's cells
+    merge_unit = not flat and rng.random() < 0.5
+    merge_levels = not flat and rng.random() < 0.3
     last_dept: str | None = None
     for rec in forms:
         rec["title"], rec["year"] = title, year
@@ -70,7 +71,7 @@ def render(forms: list[Record], rng: random.Random) -> str:
             zip(rec["indicators"], blocks(rec["indicators"]), strict=True)
         ):
             lead = [shown_dept, rec["project_name"], amount, rec["annual_goal"]]
-            if k:
+            if k and not flat:
                 lead = [""] * 4
             level1, level2 = ind["level1"], ind["level2"] or ""
             if merge_levels and k and not new1:
