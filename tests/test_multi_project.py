@@ -224,3 +224,17 @@ def test_flat_export_repeating_project_cells_on_every_row() -> None:
         ("项目乙", 8.5, 1),
     ]
     assert {(f.department, f.department_code) for f in forms} == {("某局", "310")}
+
+
+def test_goal_column_headed_jixiao_mubiao_beside_the_project() -> None:
+    text = "2024年项目支出绩效目标表\n" + _rows(
+        ["项目名称", "绩效目标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["项目甲", "完成培训任务", "产出指标", "数量指标", "培训人次", "≥500人次"],
+        ["项目乙", "提升知晓率", "效益指标", "社会效益指标", "群众知晓率", "≥90%"],
+    )  # fmt: skip
+    forms = _forms(text)
+    assert [(f.project_name, f.annual_goal) for f in forms] == [
+        ("项目甲", "完成培训任务"),
+        ("项目乙", "提升知晓率"),
+    ]
+    assert [[i.name for i in f.indicators] for f in forms] == [["培训人次"], ["群众知晓率"]]

@@ -136,13 +136,18 @@ def read_heading(
     found: dict[int, str] = {}
     yuan = False
     used: list[Cell] = []
+    leads: list[int] = []
     order = 0
     for row, same in [*((r, False) for r in upper), (heading, True)]:
         for k, (cell, text) in enumerate(zip(row.cells, row.texts, strict=True)):
             col = cell.col if cell.col is not None else k
-            if not text or (same and col in columns):
+            if not text:
                 continue
             name, in_yuan = heading_field(text)
+            if same and col in columns:
+                if not (columns[col] == "lead" and name == "annual_goal"):
+                    continue
+                leads.append(col)  # 绩效目标 beside 项目名称: the project's goal, not a lead
             if name is None or name in found.values():
                 continue
             key = col if positional else order
@@ -160,6 +165,8 @@ def read_heading(
     if not positional:
         # Keys only give the order; the upper line's cells stand before the table's own.
         found = {k: f for k, (_, f) in enumerate(sorted(found.items()))}
+    for col in leads:
+        form.columns.pop(col, None)
     form.project_columns = found
     form.budget_in_yuan = form.budget_in_yuan or yuan
     taken = {(c.line, c.col, c.text) for c in used}
