@@ -300,7 +300,9 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         form_kind=form_kind,
         title=title,
         year=_year(raw, title),
-        project_code=project_code if form_kind == "project" else None,
+        project_code=(project_code or _header_text(raw, "project_code"))
+        if form_kind == "project"
+        else None,
         project_name=project_name if form_kind == "project" else None,
         department=department,
         department_code=department_code or _header_text(raw, "department_code"),

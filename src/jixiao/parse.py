@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao import label_columns, vocab
+from jixiao import label_columns, projects, vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -65,6 +65,10 @@ class RawForm:
     held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
     inferred: bool = False  # columns inferred from the rows (no heading row printed)
     budget_in_yuan: bool = False  # the budget label says its amounts are in 元, not 万元
+    # A multi-project table (``jixiao.projects``): column → header field of the per-project
+    # columns, and (indicator index, project cells) where each project block opens.
+    project_columns: dict[int, str] = field(default_factory=dict)
+    project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -141,6 +145,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form.pending.clear()
             if not form.columns or form.inferred:
                 form.columns = columns
+                projects.read_heading(form, row, columns, rows[max(0, i - 8) : i], positional)
                 form.cell_stream = stream_heading
                 form.inferred = False
             in_table = True
@@ -186,6 +191,12 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             used = 1
             if positional:
                 row, used = _merge_continuations(rows, i, len(form.columns))
+            if form.project_columns:
+                rest = projects.take(form, row, positional)
+                if rest is None:  # a row of project cells only: it opens the next block
+                    i += used
+                    continue
+                row = rest
             indicator = (
                 _read_indicator(row, form.columns)
                 if positional
@@ -207,7 +218,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         i += 1
     if form is not None:
         _flush_stream(form)
-    return forms, preamble
+    return projects.split(forms), preamble
 
 
 # ----------------------------------------------------------------------------- header
@@ -661,6 +672,8 @@ def _suit(role: str, text: str) -> float | None:
         if kind in ("level1", "level2") or t in _NOT_NAMES or t in vocab.OPERATOR_WORDS:
             return None
         # A row without a name is no indicator: naming a cell outweighs any other fit.
+        if kind == "value" and re.match(rf"^({vocab.OPERATOR_PATTERN})\s*[\d０-９]", t):
+            return 3.5  # ``≥95%`` is a target, not a name (a lone level2-like cell before it is the name)
         return 6.0 if kind in ("text", "numbered") else 5.3
     if role == "value":
         if kind == "value":

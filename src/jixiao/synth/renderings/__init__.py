@@ -17,8 +17,9 @@ merged_cells       level1/level2 printed on a block's first row only; satisfacti
                    inside the 效益指标 merge (old MOF template)
 two_value_sets     中期/年度 (长期/年度, 年度/实施周期) value columns side by side
 non_indicator_rows pipe rows with empty level-2 placeholder rows, 小计/合计 rows, captions
-multi_project      one export table, one row per indicator, project on its block's first row,
-                   amounts in 元, codes ``[012003]``; one form per project
+multi_project      one export table, one row per indicator, project on its block's first row
+                   (or on every row), amounts in 元, codes ``310-``/``[012003]``, tab or web
+                   pipe rows; one form per project
 bracketed          ``【产出指标-数量指标】`` blocks of ``指标1:名称(≥20台)``, or prose
                    ``数量指标:名称>=5000株;…``
 pdf_text_layer     a column of labels printed apart from its values, a number broken over
