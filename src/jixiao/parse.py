@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao import vocab
+from jixiao import unwrap, vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -74,6 +74,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     its position (tab dumps); otherwise (pipe/space text from web pages, where merged cells
     vanish) cells are matched to the columns by order and content.
     """
+    if positional:
+        rows = unwrap.join_wrapped(rows)  # cells a narrow column wrapped onto more lines
     forms: list[RawForm] = []
     preamble: list[Cell] = []
     form: RawForm | None = None
