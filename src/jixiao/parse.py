@@ -601,8 +601,12 @@ _VALUE_TYPE = re.compile(r"^-?(定量|定性)(指标)?$")
 
 
 def _hold_levels(form: RawForm, row: Row) -> None:
+    own1 = False
     for cell, text in zip(row.cells, row.texts, strict=True):
         kind = classify(text) if text else "empty"
+        if kind == "level1" and own1 and vocab.canon_level2(text):
+            kind = "level2"  # 【产出指标-成本指标】: after this row's 一级, 成本指标 is its 二级
+        own1 = own1 or kind == "level1"
         if kind == "level1":
             form.held = {"level1": cell}
         elif kind == "level2":
