@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao import label_columns, projects, vocab
+from jixiao import label_columns, projects, unwrap, vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -78,6 +78,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     its position (tab dumps); otherwise (pipe/space text from web pages, where merged cells
     vanish) cells are matched to the columns by order and content.
     """
+    if positional:
+        rows = unwrap.join_wrapped(rows)  # cells a narrow column wrapped onto more lines
     rows = label_columns.pair(rows)  # a label column printed apart from its values
     forms: list[RawForm] = []
     preamble: list[Cell] = []
@@ -611,8 +613,12 @@ _VALUE_TYPE = re.compile(r"^-?(定量|定性)(指标)?$")
 
 
 def _hold_levels(form: RawForm, row: Row) -> None:
+    own1 = False
     for cell, text in zip(row.cells, row.texts, strict=True):
         kind = classify(text) if text else "empty"
+        if kind == "level1" and own1 and vocab.canon_level2(text):
+            kind = "level2"  # 【产出指标-成本指标】: after this row's 一级, 成本指标 is its 二级
+        own1 = own1 or kind == "level1"
         if kind == "level1":
             form.held = {"level1": cell}
         elif kind == "level2":

@@ -135,10 +135,35 @@ _VALUE = re.compile(
 #: Punctuation between anchors that belongs to no cell: 【产出指标-数量指标】, 数量指标:, ;
 _FILLER = BLANKS + "【】[]〔〕-—－:：;；,，。、"
 _BRACKETED_VALUE = re.compile(r"^(?P<name>.{2,}?)[（(](?P<value>[^（）()]+)[）)]$")
+#: Labels that are also common words inside names: no label in a table row without a colon.
+_WEAK_LABELS = frozenset({"部门", "项目期"})
+#: A list ordinal before an anchor (``一、产出指标``, ``(二)``, ``3.``): punctuation, not a cell.
+_ORDINAL = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[、.．]\s*$|^[（(][一二三四五六七八九十\d]{1,3}[)）]$"
+)
+#: ``指标1:`` numbering that opens an indicator line (kept in the name cell, never a value).
+_NUMBERING = re.compile(r"^指标\s*\d+\s*[:：]\s*")
+#: A level-2 name the closed list does not hold, stated before a colon (``可持续发展指标:``).
+_STATED_LEVEL = re.compile(r"^(?P<level>[\u4e00-\u9fff]{2,10}指标)[:：](?P<rest>.+)$", re.S)
+#: Items of a prose list: ``数量指标:名称>=5000株;名称≥90%;`` (a target ends each item).
+_ITEM_SEP = re.compile(r"[;；]")
+#: Qualitative targets that close a prose item or fill a bracket: ``辖区干净整洁优;``, ``(优)``.
+_CLOSED_QUAL = re.compile(
+    r"(?:优秀|良好|优|良|明显|显著|健全|有所(?:提升|提高|改善)|稳步(?:提升|提高)|明显改善)$"
+)
+_RATE = re.compile(r"[率度性]")
 _OP_START = re.compile(rf"^(?:{_OP})")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
 _LABELISH = re.compile(r"[:：]\s*$")
+
+
+#: Lines that hold indicators as text, not as a table: a bracketed category heading, a
+#: numbered indicator, a level name opening a prose list (``数量指标:名称>=5000株;``).
+_TEXT_ROW = re.compile(
+    rf"^(?:【(?:{_alternation(_LEVEL1)})[^】]{{0,20}}】$|指标\d+[:：]\S"
+    rf"|(?:[一二三四五六七八九十]+、)?(?:{_alternation(_LEVEL1 + _LEVEL2)})[:：]\S.*[;；。]?$)"
+)
 
 
 def detect(lines: list[str]) -> float:
@@ -151,6 +176,9 @@ def detect(lines: list[str]) -> float:
             continue
         total += len(text)
         if "\t" in text or "|" in text or "  " in text:
+            continue
+        if _TEXT_ROW.match(text) and not any(b in text for b in BLANKS):
+            glued += len(text)  # an indicator written as text: 【产出指标-数量指标】, 指标1:…
             continue
         anchors = [m for m in _ANCHOR.finditer(text) if m.lastgroup != "title"]
         if len(anchors) >= 2 and any(
@@ -169,11 +197,19 @@ def rows(lines: list[str], first: int = 1) -> list[Row]:
     for number, line in enumerate(lines, first):
         current: list[Cell] = []
         for kind, text in cut(line.strip(BLANKS), table):
+            if kind == "break":  # the next item of a prose list: a row of its own
+                if current:
+                    out.append(Row(current))
+                current = []
+                continue
             if kind in {"heading", "level1", "level2"}:
                 table = True
             starts_row = kind in {"title", "label", "breakdown", "level1"} or (
                 kind == "level2" and not (current and _is_level1(current[-1].text))
             )
+            if kind == "level1" and len(current) == 1 and _is_level1(current[0].text):
+                # 【产出指标-成本指标】: a level1 label, then one that is also a level2
+                starts_row = vocab.canon_level2(text) is None
             if kind == "heading" and current and not _is_heading(current[-1].text):
                 starts_row = True
             if starts_row and current:
@@ -208,28 +244,82 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
         kind = m.lastgroup or "text"
         if kind == "title" and not _title_ok(m.group()):
             continue
-        gap = text[pos : m.start()].strip(_FILLER)
-        if gap:
-            out.extend(_free(gap, row=table and not after_label))
+        if kind == "label" and table and not after_label and _weak(m.group()):
+            continue  # 部门 inside an indicator's name (各部门、单位高效完成工作)
+        gap = text[pos : m.start()]
+        if gap.strip(_FILLER) and not _ORDINAL.match(gap):
+            out.extend(_items(gap, row=table and not after_label))
         out.append((kind, m.group().strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
         if kind in {"heading", "level1", "level2"}:
             table = True
         pos = m.end()
-    rest = text[pos:].strip(_FILLER)
-    if rest:
-        out.extend(_free(rest, row=table and not after_label))
+    rest = text[pos:]
+    if rest.strip(_FILLER):
+        out.extend(_items(rest, row=table and not after_label))
     return tuple(out)
+
+
+def _weak(label: str) -> bool:
+    """A label word with no colon that is also a common word inside names."""
+    return label[-1] not in ":：" and re.sub(r"[（(].*$", "", label) in _WEAK_LABELS
+
+
+def _items(text: str, row: bool) -> list[tuple[str, str]]:
+    """Text between anchors; in a table, a prose list of indicators ``名称>=5000株;名称≥90%``
+    is cut at its separators, each item its own row (a ``break`` between them), when every
+    item ends in a target."""
+    listed = bool(_ITEM_SEP.search(text))
+    if not row:
+        # a label's value keeps its full stop (年度绩效目标：保证机关正常运转。)
+        value = text.strip(_FILLER)
+        return [("text", value + "。" if text.rstrip(BLANKS).endswith("。") else value)]
+    text = text.strip(_FILLER)
+    stated = _STATED_LEVEL.match(text)
+    if stated and vocab.canon_level2(stated.group("level")):
+        rest = stated.group("rest")
+        return [("level2", stated.group("level")), *(_items(rest, row) if rest else [])]
+    parts = [p.strip(_FILLER) for p in _ITEM_SEP.split(text)]
+    parts = [p for p in parts if p]
+    if not listed or not all(_item_target(p) for p in parts):
+        return _free(text, row)
+    out: list[tuple[str, str]] = []
+    for part in parts:
+        if out:
+            out.append(("break", ""))
+        out.extend(_free(part, row, item=True))
+    return out
+
+
+def _item_target(text: str) -> bool:
+    """A prose item ends in a target: a stated value, or a closed qualitative word."""
+    body = _NUMBERING.sub("", text)
+    return _first_value(body) is not None or bool(_CLOSED_QUAL.search(body[2:]))
 
 
 def _title_ok(text: str) -> bool:
     return bool(vocab.TITLE.match(text.strip(BLANKS)))
 
 
-def _free(text: str, row: bool) -> list[tuple[str, str]]:
-    """Text between anchors: one cell after a label; name, value and notes in a table row."""
+def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
+    """Text between anchors: one cell after a label; name, value and notes in a table row.
+
+    ``item``: the text is one item of a prose list, so a closed qualitative word at its end is
+    its target (``辖区干净整洁优``)."""
     if not row:
         return [("text", text)]
+    numbering = _NUMBERING.match(text)
+    if numbering:
+        # ``指标1:名称(≥20台)``: the number belongs to the name cell, never to its target
+        head = numbering.group()
+        return (
+            [
+                (k, head + t if k == "name" and n == 0 else t)
+                for n, (k, t) in enumerate(_free(text[numbering.end() :], row, item))
+            ]
+            if text[numbering.end() :]
+            else [("name", text)]
+        )
     out: list[tuple[str, str]] = []
     kind_end = _TYPE_END.search(text)
     tail: list[tuple[str, str]] = []
@@ -239,10 +329,17 @@ def _free(text: str, row: bool) -> list[tuple[str, str]]:
     if not text:
         return tail
     bracketed = _BRACKETED_VALUE.match(text)
-    if bracketed and _VALUE.fullmatch(bracketed.group("value")):
+    if bracketed and (
+        _VALUE.fullmatch(bracketed.group("value"))
+        or _CLOSED_QUAL.fullmatch(bracketed.group("value"))
+    ):
         # ``新增绿化面积(≥20000平方米)``: the target printed in brackets after the name
         return [("name", bracketed.group("name")), ("value", bracketed.group("value")), *tail]
     value = _first_value(text)
+    closing = _CLOSED_QUAL.search(text, 2) if item else None
+    if closing and (value is None or value[1] < len(text)):
+        # an item's target closes it: 保存沙坡头区2022年发展真实情况明显
+        return [("name", text[: closing.start()]), ("value", closing.group()), *tail]
     if value is None:
         note = _NOTE_START.search(text, 2)
         if note:
@@ -277,6 +374,8 @@ def _first_value(text: str) -> tuple[int, int] | None:
             _OP_START.match(n.group()) for n in matches[k + 1 :]
         ):
             continue  # a date or word inside the name (截至2026年12月底,…率 ≥100%; 合格率=100%)
+        if m.lastgroup == "qual" and _RATE.match(text, m.end()):
+            continue  # a word that a suffix makes part of the name: 年鉴编纂质量达标率100%
         if m.lastgroup == "num":
             token = m.group()
             after = text[m.end() : m.end() + 1]

@@ -37,6 +37,11 @@ def render(forms: list[Record], rng: random.Random) -> str:
         groups: dict[tuple[str, str], list[Record]] = {}
         for ind in rec["indicators"]:
             groups.setdefault((ind["level1"], ind["level2"] or ""), []).append(ind)
+        # Blocks stand under their level 1 in order of first appearance, and the truth lists the
+        # indicators in the order they are printed (the contract's source order).
+        first1 = {l1: k for k, (l1, _l2) in reversed(list(enumerate(groups)))}
+        groups = dict(sorted(groups.items(), key=lambda g: first1[g[0][0]]))
+        rec["indicators"] = [ind for inds in groups.values() for ind in inds]
         prose = rng.random() < 0.5
         numerals = iter("一二三四五六七八九")
         prev1 = None

@@ -1,0 +1,154 @@
+"""Cells a narrow column wrapped onto continuation lines, joined again by the vocabulary.
+
+PDF and Word tables printed to text wrap a narrow cell inside its column: the label
+``项目名称`` becomes ``项目`` on one line and ``名称`` on the next (the other columns empty), the
+caption ``绩效指标`` stands one character per line, ``经济效益指标`` breaks before ``指标``, and a
+long title runs over two lines. Which fragments belong together is decided by the closed
+vocabulary of the form (header labels, column headings, level-1/level-2 names, titles), never
+by the rendering: a column's fragments are joined when, together, they make a term of that
+vocabulary that the first fragment alone is not (or the same term, as ``经济效益`` + ``指标``).
+
+Only positional rows are joined (each cell's column is its position), and only continuation
+lines whose cells all stand under a filled cell of the row above: a line with anything in a
+column the row above leaves empty is a row of its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jixiao import vocab
+from jixiao.layouts.base import Row, clean
+from jixiao.schema import Cell
+
+#: How many continuation lines one wrapped cell may take (``年度绩效目标`` one character per line).
+MAX_WRAP = 7
+_WS = re.compile(r"\s+")
+#: A line that comes before a title without being part of it (附件2, 表3-1, 单位：万元, a sentence).
+_NOT_TITLE_HEAD = re.compile(
+    r"^(附件|附表|表|单位|金额单位)\s*[\d一二三四五六七八九十\-－.、:：]*$|[:：。；;！!？?）)]$"
+)
+
+
+def term(text: str) -> tuple[str, str] | None:
+    """What a cell names in the form's vocabulary: ``("label", "project_name")``,
+    ``("heading", "value")``, ``("level1", "产出指标")``, ``("level2", "经济效益指标")``, or None."""
+    t = _WS.sub("", text)
+    if not t:
+        return None
+    field = vocab.header_field(t)
+    if field is not None:
+        return ("label", field)
+    key = vocab.breakdown_key(t)
+    if key is not None and not t.startswith("其中"):
+        return ("breakdown", key)
+    role = vocab.column_role(t)
+    if role is not None:
+        return ("heading", role)
+    level1 = vocab.canon_level1(t)
+    if level1 is not None:
+        return ("level1", level1)
+    level2 = vocab.canon_level2(t)
+    if level2 is not None:
+        return ("level2", level2)
+    return None
+
+
+def join_wrapped(rows: list[Row]) -> list[Row]:
+    """The rows with every wrapped cell joined back into the row it started on."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        used = _title_wrap(rows, i) or _cell_wrap(rows, i)
+        if used:
+            row = _joined(rows[i : i + used + 1])
+        out.append(row)
+        i += used + 1
+    return out
+
+
+def _filled(row: Row) -> dict[int, str]:
+    return {
+        c.col if c.col is not None else k: t
+        for k, (c, t) in enumerate(zip(row.cells, row.texts, strict=True))
+        if t
+    }
+
+
+def _cell_wrap(rows: list[Row], i: int) -> int:
+    """How many lines after row ``i`` continue its cells (0: none).
+
+    The longest run of continuation lines after which every column they touched holds a term
+    of the vocabulary, the head fragment alone holding none (or the same one)."""
+    head = _filled(rows[i])
+    if len(rows[i].cells) < 2 or not head:
+        return 0
+    parts = dict(head)
+    touched: set[int] = set()
+    best = 0
+    for k in range(1, MAX_WRAP + 1):
+        if i + k >= len(rows) or not _adjacent(rows[i + k - 1], rows[i + k]):
+            break
+        more = _filled(rows[i + k])
+        if not more or not more.keys() <= head.keys():
+            break  # a cell where the head row has none: a row of its own
+        for col, text in more.items():
+            parts[col] += text
+        touched |= more.keys()
+        if all(_completes(head[col], parts[col]) for col in touched):
+            best = k
+    return best
+
+
+def _completes(first: str, joined: str) -> bool:
+    whole = term(joined)
+    if whole is None:
+        return False
+    alone = term(first)
+    return alone is None or alone == whole
+
+
+def _title_wrap(rows: list[Row], i: int) -> int:
+    """1 when row ``i`` and the next are one title printed over two lines, else 0."""
+    if i + 1 >= len(rows):
+        return 0
+    head, tail = rows[i], rows[i + 1]
+    if len(_filled(head)) != 1 or len(_filled(tail)) != 1 or not _adjacent(head, tail):
+        return 0
+    first = _WS.sub("", head.nonempty()[0].text)
+    rest = _WS.sub("", tail.nonempty()[0].text)
+    if vocab.TITLE.match(first) or term(first) is not None or _NOT_TITLE_HEAD.search(first):
+        return 0
+    if len(first) > 40 or not vocab.TITLE.match(first + rest) or len(first + rest) > 60:
+        return 0
+    if vocab.TITLE.match(rest) and (rest[:1].isdigit() or _ends_name(first)):
+        return 0  # a title of its own under a line that ends a name (a unit, a place)
+    return 1
+
+
+_NAME_END = re.compile(
+    r"(局|办公室|委员会|委|政府|中心|部|厅|院|校|所|站|队|会|处|室|馆|公司|市|区|县|镇|乡|街道)$"
+)
+
+
+def _ends_name(text: str) -> bool:
+    return bool(_NAME_END.search(text))
+
+
+def _adjacent(above: Row, below: Row) -> bool:
+    """The two rows stand on consecutive source lines (a blank line ends a wrapped cell)."""
+    a, b = above.cells[-1].line, below.line
+    return a is None or b is None or b == a + 1
+
+
+def _joined(rows: list[Row]) -> Row:
+    """One row: the head row's cells with the continuation fragments appended column by column."""
+    head = rows[0]
+    texts = {k: c.text for k, c in enumerate(head.cells)}
+    index = {c.col if c.col is not None else k: k for k, c in enumerate(head.cells)}
+    for row in rows[1:]:
+        for col, text in _filled(row).items():
+            k = index.get(col, 0)
+            texts[k] = clean(texts[k]) + text
+    return Row([Cell(texts[k], c.line, c.col) for k, c in enumerate(head.cells)])
