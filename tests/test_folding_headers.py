@@ -62,3 +62,60 @@ def test_a_traditional_form_with_radicals_reads_as_its_simplified_twin() -> None
         ("产出指标", "数量指标", "养护里程", "≥", 12, "公里", 20),
         ("满意度指标", "服务对象满意度指标", "群众满意度", "≥", 95, "%", 10),
     ]
+
+
+# ----------------------------------------------------------------------------- header variants
+
+
+def _header(*lines: str) -> Form:
+    table = ["一级指标\t二级指标\t三级指标\t指标值", "产出指标\t数量指标\t清淤长度\t≥12公里"]
+    (form,) = _forms("\n".join(["项目支出绩效目标表", *lines, *table]))
+    return form
+
+
+def test_a_year_line_missing_its_closing_bracket_still_gives_the_year() -> None:
+    assert _header("(2023年度", "项目名称\t河道清淤").year == 2023
+    assert _header("（2022年度）", "项目名称\t河道清淤").year == 2022
+
+
+def test_codes_before_after_or_in_brackets_are_split_off() -> None:
+    form = _header(
+        "项目名称\t河道清淤", "预算部门\t某县水利局(103)\t项目执行单位\t某县河道所（103002）"
+    )
+    assert (form.department, form.department_code) == ("某县水利局", "103")
+    assert (form.implementing_unit, form.implementing_unit_code) == ("某县河道所", "103002")
+    form = _header("项目名称\t河道清淤", "主管部门\t[066]某县水利局\t实施单位\t066001-某县河道所")
+    assert (form.department_code, form.implementing_unit_code) == ("066", "066001")
+    # a bracketed year or annotation is part of the name, not a code
+    form = _header("项目名称\t河道清淤（2023）", "实施单位\t某县河道所（本级）")
+    assert (form.project_name, form.project_code) == ("河道清淤（2023）", None)
+    assert (form.implementing_unit, form.implementing_unit_code) == ("某县河道所（本级）", None)
+
+
+def test_a_budget_unit_is_not_the_department() -> None:
+    form = _header("项目名称\t河道清淤", "预算单位\t103-某县河道所")
+    assert (form.department, form.department_code, form.implementing_unit) == (None, None, None)
+
+
+def test_budgets_in_yuan_and_with_their_breakdown_in_one_cell() -> None:
+    form = _header("项目名称\t河道清淤", "资金总额（元）\t1256300")
+    assert (form.budget_total, form.budget_breakdown) == (125.63, {})
+    form = _header("项目名称\t河道清淤", "资金情况\t年度资金总额：120；其中：财政拨款100")
+    assert (form.budget_total, form.budget_breakdown) == (120, {"财政拨款": 100})
+
+
+def test_a_period_range_gives_start_and_end_and_a_length_stays_a_duration() -> None:
+    for printed, start, end in [
+        ("202101-202112", "202101", "202112"),
+        ("2022.03-2022.12", "2022.03", "2022.12"),
+        ("2023年4月-2024年2月", "2023年4月", "2024年2月"),
+        ("2023年1月1日至2023年12月31日", "2023年1月1日", "2023年12月31日"),
+    ]:
+        for label in ("实施期限", "项目起止时间", "建设周期"):
+            form = _header("项目名称\t河道清淤", f"{label}\t{printed}")
+            assert (form.period_start, form.period_end, form.duration) == (start, end, None)
+    form = _header("项目名称\t河道清淤", "项目期\t3年")
+    assert (form.period_start, form.period_end, form.duration) == (None, None, "3年")
+    # a single date is no range
+    form = _header("项目名称\t河道清淤", "项目期\t2022-12-31")
+    assert (form.period_start, form.period_end, form.duration) == (None, None, "2022-12-31")

@@ -267,14 +267,37 @@ def _budget(
 
 
 def _code_split(text: str | None) -> tuple[str | None, str | None]:
-    """``103-重庆市…办公室`` → (``103``, ``重庆市…办公室``)."""
+    """``103-重庆市…办公室``, ``[103]重庆市…办公室``, ``重庆市…办公室(103)`` → (``103``, name)."""
     if not text:
         return None, None
     name = clean_name(text)
-    m = _CODE_NAME.match(name) or _BRACKET_CODE.match(name)
-    if m and any(ch.isdigit() for ch in m.group("code")):
+    m = _CODE_NAME.match(name) or _BRACKET_CODE.match(name) or _TRAILING_CODE.match(name)
+    if m and any(ch.isdigit() for ch in m.group("code")) and not _YEAR.fullmatch(m.group("code")):
         return m.group("code"), m.group("name")
     return None, name
+
+
+#: A code printed after the name in brackets: ``某单位(103001)`` (a bracketed year is no code).
+_TRAILING_CODE = re.compile(
+    r"^(?P<name>.*[\u3400-\u9fff].*?)\s*[\[【(（]\s*(?P<code>[0-9A-Z]{3,30})\s*[\]】)）]$"
+)
+_DATE_PART = r"(?:19|20)\d{2}年?(?:[./]?\d{1,2}月?(?:[./]?\d{1,2}日?)?)?"
+#: ``202101-202112``, ``2022.03-2022.12``, ``2023年4月-2024年2月``, ``2023年1月1日至2023年12月31日``.
+_PERIOD_RANGE = re.compile(
+    rf"^(?P<start>{_DATE_PART})\s*(?:至|到|~|～|-|－|—|–)\s*(?P<end>{_DATE_PART})$"
+)
+
+
+def _period(raw: RawForm) -> tuple[str | None, str | None, str | None]:
+    """``period_start``, ``period_end`` and ``duration`` as printed; a range printed under a
+    duration label (项目期, 起止时间, 建设周期) gives the start and the end."""
+    start = _clean_name_of(raw, "period_start")
+    end = _clean_name_of(raw, "period_end")
+    duration = _clean_name_of(raw, "duration")
+    m = _PERIOD_RANGE.match(duration) if duration and not (start or end) else None
+    if m:
+        return m.group("start"), m.group("end"), None
+    return start, end, duration
 
 
 def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
@@ -296,6 +319,7 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
     basis = _header_text(raw, "basis")
     goal = _header_text(raw, "annual_goal") or _header_text(raw, "other_goal")
     total, breakdown = _budget(raw, budget)
+    period_start, period_end, duration = _period(raw)
     form = Form(
         form_kind=form_kind,
         title=title,
@@ -310,9 +334,9 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         budget_total=total,
         budget_breakdown=breakdown,
         project_attribute=_attribute(_header_text(raw, "project_attribute") or ""),
-        period_start=_clean_name_of(raw, "period_start"),
-        period_end=_clean_name_of(raw, "period_end"),
-        duration=_clean_name_of(raw, "duration"),
+        period_start=period_start,
+        period_end=period_end,
+        duration=duration,
         overview=clean_long(overview) if overview else None,
         basis=clean_long(basis) if basis else None,
         annual_goal=clean_goal(goal) if goal else None,

@@ -26,7 +26,8 @@ _TABLE_END = re.compile(
 )
 _INLINE_LABEL = re.compile(r"^([^:：]{2,14})[:：]\s*(.*)$", re.S)
 _WEIGHT = re.compile(r"\d+(\.\d+)?%?")
-_YEAR_LINE = re.compile(r"^[（(]?\s*(\d{4})\s*年度?\s*[)）]$")
+#: ``(2023年度)``; one bracket may be lost (``(2023年度``), never both (a bare ``2023年`` is a value).
+_YEAR_LINE = re.compile(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）])$")
 _QUAL_VALUE = re.compile(
     r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
     r"是|否|达标|合格|正常|有效|稳定|逐步提升|持续提升|进一步提升|高|中等|低|增强|逐步完善|较大提升|"

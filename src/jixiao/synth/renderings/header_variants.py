@@ -1,10 +1,11 @@
 """Header variants: the same facts under other labels and number formats.
 
-Tab rows. The department under 预算部门/主管部门/预算单位, the implementing unit under
-实施单位/项目执行单位; codes before (``103-``), after (``名称(103)``) or in brackets
-(``[103]名称``); the budget in 元 (``资金总额（元）``, truth in 万元) or with its breakdown in
-one cell (``年度资金总额：120；其中：财政拨款120``); the period as a range (``202101-202112``,
-``2022.03-2022.12``) or ``项目期 3年``; a year line missing its closing bracket.
+Tab rows. The department under 预算部门/主管部门, or a 预算单位 (no department field: truth
+null), the implementing unit under 实施单位/项目执行单位; codes before (``103-``), after
+(``名称(103)``) or in brackets (``[103]名称``); the budget in 元 (``资金总额（元）``, truth in
+万元) or with its breakdown in one cell (``年度资金总额：120；其中：财政拨款120``); the period as
+a range (``202101-202112``, ``2022.03-2022.12``) or ``项目期 3年``; a year line missing its
+closing bracket.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def render(forms: list[Record], rng: random.Random) -> str:
         printed += ["department_code", "implementing_unit_code"]
         out.append(f"项目名称\t{rec['project_name']}\t\t\t")
         d_label = rng.choice(("预算部门", "主管部门", "预算单位"))
+        if d_label == "预算单位":
+            # Not a label of the department (schema: 主管部门/业务主管部门; golden fj23 and
+            # dg19 print a 预算单位 that is not the 主管部门): the unit is read as neither field.
+            rec["department"] = rec["department_code"] = None
         i_label = rng.choice(("实施单位", "项目执行单位"))
         out.append(f"{d_label}\t{dept}\t{i_label}\t{impl}\t")
         budget = rec["budget_total"]
