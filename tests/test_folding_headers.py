@@ -119,3 +119,57 @@ def test_a_period_range_gives_start_and_end_and_a_length_stays_a_duration() -> N
     # a single date is no range
     form = _header("项目名称\t河道清淤", "项目期\t2022-12-31")
     assert (form.period_start, form.period_end, form.duration) == (None, None, "2022-12-31")
+
+
+# ----------------------------------------------------------------------------- OCR noise
+
+
+def _rows(*rows: str) -> list[tuple[object, ...]]:
+    head = ["某县2024年项目支出绩效目标表", "项目名称\t河道清淤"]
+    table = ["一级指标\t二级指标\t三级指标\t指标值\t计量单位\t权重", *rows]
+    (form,) = _forms("\n".join([*head, *table]))
+    return [(i.name, i.name_raw, i.operator, i.value, i.unit, i.flags) for i in form.indicators]
+
+
+def test_ocr_equals_read_as_er_and_greater_read_as_gt() -> None:
+    assert _rows(
+        "产出指标\t数量指标\t清淤河道条数\t二3\t条\t20",
+        "产出指标\t数量指标\t清淤长度\t>12\t公里\t20",
+    ) == [
+        ("清淤河道条数", "清淤河道条数", "=", 3, "条", []),
+        ("清淤长度", "清淤长度", ">", 12, "公里", []),
+    ]
+
+
+def test_stray_dots_and_latin_letters_between_ideographs_leave_the_name() -> None:
+    got = _rows(
+        "产出指标\t数量指标\t清淤.河道条数\t3\t条\t20",
+        "产出指标\t质量指标\t验收l合格率\t≥95\t%\t20",
+        "产出指标\t数量指标\tB面线路运维数量\t2\t条\t20",  # a letter before ideographs stays
+    )
+    assert [(g[0], g[1]) for g in got] == [
+        ("清淤河道条数", "清淤.河道条数"),
+        ("验收合格率", "验收l合格率"),
+        ("B面线路运维数量", "B面线路运维数量"),
+    ]
+
+
+def test_a_percent_glued_to_the_name_is_the_unit_and_baifenbi_is_percent() -> None:
+    assert _rows(
+        "产出指标\t质量指标\t验收合格率%\t≥95\t\t20",
+        "满意度指标\t服务对象满意度指标\t群众满意度\t≥90\t百分比\t20",
+    ) == [
+        ("验收合格率", "验收合格率%", "≥", 95, "%", []),
+        ("群众满意度", "群众满意度", "≥", 90, "%", []),
+    ]
+
+
+def test_an_unreadable_percentage_is_flagged_and_never_guessed() -> None:
+    got = _rows(
+        "产出指标\t质量指标\t年度任务完成\t295\t%\t20",  # ≥95% with ≥ read as 2
+        "效益指标\t经济效益指标\t产值增长率\t150\t%\t20",  # a growth may exceed 100 %
+    )
+    assert got == [
+        ("年度任务完成", "年度任务完成", None, None, "%", ["value_missing", "value_suspect"]),
+        ("产值增长率", "产值增长率", None, 150, "%", []),
+    ]

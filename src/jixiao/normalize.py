@@ -185,6 +185,7 @@ class ParsedValue(NamedTuple):
 
 
 _NO_VALUE = ParsedValue(None, None, None, None)
+_OCR_EQUALS = re.compile(r"^二\s*\d")
 
 
 @lru_cache(maxsize=65536)
@@ -197,6 +198,8 @@ def parse_value(text: str) -> ParsedValue:
     t = re.sub(r"(?<=\d)\s+(?=\d)", "", t)
     if not t:
         return _NO_VALUE
+    if t.startswith("二") and _OCR_EQUALS.match(t):
+        t = "=" + t[1:]  # OCR reads ``=`` as ``二``: no Chinese numeral stands before a number
     masked = _MASKED.match(_WS.sub("", t))
     if masked:  # ``≤****000元``: digits masked by the publisher; the target is unknown
         unit = canon_unit(masked.group("unit") or "") or (masked.group("unit") or None)
@@ -449,6 +452,9 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
 
     name = clean_name(name_cell.text)
     name = _NUMBERING.sub("", name)
+    ocr_before = name
+    if _OCR_STRAY.search(name):
+        name = _OCR_STRAY.sub("", name)
     wrapped = _WRAPPER.match(name)
     if wrapped:
         level1 = vocab.canon_level1(wrapped.group("l1"))
@@ -527,6 +533,14 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     if weight_cell is not None and clean(weight_cell.text):
         weight = to_number(clean(weight_cell.text).rstrip("%％分"))
 
+    # ---- ``%`` glued to the name's end by OCR (``合格率%``): the unit the row lacks
+    glued = _GLUED_PERCENT.search(name)
+    if glued and unit in (None, "%"):
+        name = name[: glued.start()]
+        if value_kind != "qualitative":
+            unit = "%"
+            value_kind = value_kind or ("quantitative" if value is not None else None)
+
     # ---- a unit printed in the name: ``开展小型水利工程建设(个)``
     alternatives: list[str] = []
     bracket = _NAME_UNIT.match(name)
@@ -555,6 +569,16 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     )
     for flag, reason, evidence in flags:
         ind.add_flag(flag, reason, *evidence)
+    if ind.name != ocr_before and ind.name:
+        ind.source.repairs.append(
+            Repair(
+                field="name",
+                before=ocr_before,
+                after=ind.name,
+                by="parse:ocr_noise",
+                evidence="stray OCR marks (a dot, l/I/i) between two ideographs, or a glued %",
+            )
+        )
 
     # ---- a target inside the name
     _move_target_out_of_name(ind)
@@ -567,31 +591,37 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
             f"cells out of their columns: {moved}",
             *[cells[r] for r in row.shifted if r in cells],
         )
-    if ind.value is None:
-        ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
-    elif _impossible_share(ind):
+    if ind.value is not None and _impossible_share(ind):
         # OCR reads ``≥95%`` as ``295%``: the digit cannot be told from the symbol, so the
-        # value stays as printed and is flagged, never guessed.
+        # value is unreadable: flagged and left empty (the printed cell stays in the
+        # source), never guessed, as for a value cell holding a copy of the weight.
         ind.add_flag(
             "value_suspect",
-            f"{ind.value}% is impossible for a rate or a satisfaction (OCR may have read ≥ as 2)",
+            f"{ind.value}% is impossible for a share (OCR may have read ≥ as 2): unreadable",
             *(c for c in [value_cell] if c),
         )
+        ind.value = None
+    if ind.value is None:
+        ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
     return ind
 
 
-_SHARE_NAME = re.compile(r"(率|满意度|占比|比例|覆盖面)[)）]?$")
+#: Names whose percentage may exceed 100 (a growth, an increase, a multiple).
+_MAY_EXCEED = re.compile(r"增长|增加|提高|提升|上升|变化|增幅|增速|同比|环比|倍|超")
+#: A stray OCR mark between two ideographs of a name: ``职工.人数``, ``应急i综合演练``.
+_OCR_STRAY = re.compile(r"(?<=[\u4e00-\u9fff])[.·lIi|](?=[\u4e00-\u9fff])")
+#: ``%`` glued to a name (not to a number in it): ``合格率%``.
+_GLUED_PERCENT = re.compile(r"(?<=[\u4e00-\u9fff])\s*[%％]$")
 
 
 def _impossible_share(ind: Indicator) -> bool:
-    """A rate or satisfaction above 100 % (growth rates excepted: they may exceed it)."""
+    """A percentage above 100 % where the name says nothing of growth (which may exceed it)."""
     return (
         ind.unit == "%"
         and isinstance(ind.value, int | float)
         and not isinstance(ind.value, bool)
         and ind.value > 100
-        and bool(ind.name and _SHARE_NAME.search(ind.name))
-        and not re.search(r"增长|增加|提高|提升|上升|变化", ind.name or "")
+        and not _MAY_EXCEED.search(ind.name or "")
     )
 
 
