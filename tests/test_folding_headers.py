@@ -173,3 +173,54 @@ def test_an_unreadable_percentage_is_flagged_and_never_guessed() -> None:
         ("年度任务完成", "年度任务完成", None, None, "%", ["value_missing", "value_suspect"]),
         ("产值增长率", "产值增长率", None, 150, "%", []),
     ]
+
+
+# ----------------------------------------------------------------------------- glued text
+
+
+def test_glued_rows_keep_label_words_inside_names_and_cut_grades_and_late_targets() -> None:
+    text = "\n".join(
+        [
+            "2023年财政资金项目支出绩效目标表",
+            "项目名称政务服务保障实施单位某区政务中心",
+            "主管部门103-某区政府办公室项目属性延续性项目",
+            "资金总额50其中:财政拨款50其他资金0",
+            "年度绩效目标保障政务服务正常运转。",
+            "绩效指标一级指标二级指标三级指标指标值",
+            "产出指标数量指标服务部门≥81个",  # 部门 is a label word, here inside the name
+            "产出指标质量指标年鉴编纂质量达标率100%",  # 达标 inside the name, the target after
+            "效益指标社会效益指标保存2022年发展真实情况明显",  # a year inside the name
+            "效益指标可持续发展指标机关环境整洁优",  # a stated non-standard 二级, a grade
+        ]
+    )
+    (form,) = _forms(text)
+    assert (form.project_name, form.implementing_unit, form.department_code) == (
+        "政务服务保障",
+        "某区政务中心",
+        "103",
+    )
+    assert form.annual_goal == "保障政务服务正常运转。"  # the sentence keeps its full stop
+    assert form.budget_breakdown == {"财政拨款": 50, "其他资金": 0}
+    got = [(i.level2, i.name, i.operator, i.value, i.unit) for i in form.indicators]
+    assert got == [
+        ("数量指标", "服务部门", "≥", 81, "个"),
+        ("质量指标", "年鉴编纂质量达标率", None, 100, "%"),
+        ("社会效益指标", "保存2022年发展真实情况", None, "明显", None),
+        ("可持续发展指标", "机关环境整洁", None, "优", None),
+    ]
+
+
+def test_a_page_glued_onto_one_line_gives_each_form() -> None:
+    one = "某县2024年项目支出绩效目标表项目名称道路养护主管部门某县交通局资金总额88"
+    rows = "绩效指标一级指标二级指标三级指标指标值产出指标数量指标养护里程≥12公里"
+    two = "某县2024年项目支出绩效目标表项目名称河道清淤主管部门某县水利局资金总额20"
+    rows2 = "绩效指标一级指标二级指标三级指标指标值满意度指标服务对象满意度指标群众满意度≥95%"
+    forms = _forms(one + rows + two + rows2)
+    assert [(f.project_name, f.department, f.budget_total) for f in forms] == [
+        ("道路养护", "某县交通局", 88),
+        ("河道清淤", "某县水利局", 20),
+    ]
+    assert [[(i.name, i.value, i.unit) for i in f.indicators] for f in forms] == [
+        [("养护里程", 12, "公里")],
+        [("群众满意度", 95, "%")],
+    ]

@@ -31,6 +31,10 @@ _HEADER_WORDS = [
     "主管部门(单位)名称",
     "主管部门（单位）名称",
     "主管部门及代码",
+    "主管部门名称",
+    "部门(单位)名称",
+    "部门（单位）名称",
+    "部门名称",
     "业务主管部门",
     "项目主管部门",
     "主管部门",
@@ -50,6 +54,8 @@ _HEADER_WORDS = [
     "项目属性",
     "项目期",
     "实施期限",
+    "项目起止时间",
+    "起止时间",
     "项目概况",
     "立项依据",
     "年度总体目标",
@@ -102,6 +108,8 @@ _LEVEL2 = [
     "可持续影响指标",
     "服务对象满意度指标",
     "社会公众满意度指标",
+    "可持续发展指标",  # non-standard 二级 names forms state (kept as stated downstream)
+    "效果指标",
 ]
 
 
@@ -109,9 +117,12 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+_TITLE = re.compile(
+    r"(?P<title>[^:：。;；,，]{0,60}?(?P<key>绩效目标)(?:申报|批复|审批|审核)?表(?:公开)?"
+    r"(?:[(（]\d{4}年度?[)）])?)"
+)
 _ANCHOR = re.compile(
-    rf"(?P<title>[^:：。;；,，]{{0,60}}?绩效目标(?:申报|批复|审批|审核)?表(?:公开)?(?:[(（]\d{{4}}年度?[)）])?)"
-    rf"|(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
+    rf"(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
     rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})(?:[（(][^（）()]{{1,6}}[）)])?[:：]?)"
     rf"|(?P<heading>{_alternation(_HEADINGS)})"
     rf"|(?P<level2>{_alternation(_LEVEL2)})"
@@ -136,9 +147,17 @@ _VALUE = re.compile(
 _FILLER = BLANKS + "【】[]〔〕-—－:：;；,，。、"
 _BRACKETED_VALUE = re.compile(r"^(?P<name>.{2,}?)[（(](?P<value>[^（）()]+)[）)]$")
 _OP_START = re.compile(rf"^(?:{_OP})")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: A target that may end the row glued before a title (an operator, or a number and its unit).
+_LEAD_TARGET = re.compile(
+    rf"(?:{_OP})\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?|{_NUM}\s*(?:{vocab.UNIT_PATTERN})"
+)
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
 _LABELISH = re.compile(r"[:：]\s*$")
+#: A grade (优/良) closing a row with no other target; not after a word it ends (评优, 优良).
+_GRADE_END = re.compile(r"(?<![评择创争优良])[优良]$")
 
 
 def detect(lines: list[str]) -> float:
@@ -152,7 +171,7 @@ def detect(lines: list[str]) -> float:
         total += len(text)
         if "\t" in text or "|" in text or "  " in text:
             continue
-        anchors = [m for m in _ANCHOR.finditer(text) if m.lastgroup != "title"]
+        anchors = list(_ANCHOR.finditer(text))
         if len(anchors) >= 2 and any(
             m.end() < len(text) and text[m.end()] not in BLANKS for m in anchors
         ):
@@ -204,26 +223,74 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     pos = 0
     after_label = False
-    for m in _ANCHOR.finditer(text):
-        kind = m.lastgroup or "text"
-        if kind == "title" and not _title_ok(m.group()):
-            continue
-        gap = text[pos : m.start()].strip(_FILLER)
+    for kind, start, end in _anchors(text):
+        gap = _strip_gap(text[pos:start], after_label)
+        if kind in {"label", "breakdown"} and table and not after_label and _inside_name(gap):
+            continue  # ``服务部门≥81个``: a label word inside an indicator's name, no label
         if gap:
             out.extend(_free(gap, row=table and not after_label))
-        out.append((kind, m.group().strip(BLANKS)))
+        out.append((kind, text[start:end].strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
         if kind in {"heading", "level1", "level2"}:
             table = True
-        pos = m.end()
-    rest = text[pos:].strip(_FILLER)
+        pos = end
+    rest = _strip_gap(text[pos:], after_label)
     if rest:
         out.extend(_free(rest, row=table and not after_label))
     return tuple(out)
 
 
+def _strip_gap(gap: str, after_label: bool) -> str:
+    """Filler off both ends; a label's value (a goal sentence) keeps its closing ``。``."""
+    gap = gap.lstrip(_FILLER)
+    return gap.rstrip(_FILLER.replace("。", "")) if after_label else gap.rstrip(_FILLER)
+
+
+def _inside_name(gap: str) -> bool:
+    """Text glued before an anchor in a table row that no target ends: the anchor is part of
+    the same indicator name (a label between rows follows a target, or starts the line)."""
+    return bool(gap) and not _holds_target(gap)
+
+
+def _holds_target(text: str) -> bool:
+    return any(kind == "value" for kind, _ in _free(text, row=True))
+
+
 def _title_ok(text: str) -> bool:
     return bool(vocab.TITLE.match(text.strip(BLANKS)))
+
+
+def _anchors(text: str) -> list[tuple[str, int, int]]:
+    """Every anchor of a line as ``(kind, start, end)``, in order.
+
+    A title's lead (``某县2024年项目支出``) is free text, so the title pattern would swallow
+    whatever stands before it on a line glued whole: the lead starts after the last other
+    anchor and after the last target value inside it (``…养护里程≥12公里某县2024年…``).
+    """
+    titles: list[tuple[str, int, int]] = []
+    for m in _TITLE.finditer(text):
+        start, key = m.start(), m.start("key")
+        inner = [
+            a
+            for a in _ANCHOR.finditer(text, start, key)
+            if a.start() > start and a.group() != "部门"  # 部门整体支出…表 names its kind
+        ]
+        if inner:
+            start = inner[-1].end()
+        targets = [
+            t
+            for t in _LEAD_TARGET.finditer(text, start, key)
+            if not _YEAR_WORD.fullmatch(t.group())
+        ]
+        if targets:
+            start = targets[-1].end()
+        if _title_ok(text[start : m.end()]):
+            titles.append(("title", start, m.end()))
+    out = list(titles)
+    for a in _ANCHOR.finditer(text):
+        if not any(s <= a.start() < e or s < a.end() <= e for _, s, e in titles):
+            out.append((a.lastgroup or "text", a.start(), a.end()))
+    return sorted(out, key=lambda t: t[1])
 
 
 def _free(text: str, row: bool) -> list[tuple[str, str]]:
@@ -247,6 +314,10 @@ def _free(text: str, row: bool) -> list[tuple[str, str]]:
         note = _NOTE_START.search(text, 2)
         if note:
             return [("name", text[: note.start()]), ("note", text[note.start() :]), *tail]
+        grade = _GRADE_END.search(text, 2)
+        if grade:
+            # ``辖区干净整洁优``: a one-character grade closing the row is its target
+            return [("name", text[: grade.start()]), ("value", grade.group()), *tail]
         return [("name", text), *tail]
     start, end = value
     name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
@@ -277,6 +348,15 @@ def _first_value(text: str) -> tuple[int, int] | None:
             _OP_START.match(n.group()) for n in matches[k + 1 :]
         ):
             continue  # a date or word inside the name (截至2026年12月底,…率 ≥100%; 合格率=100%)
+        if (
+            m.lastgroup in {"date", "qual"}
+            and _CJK.match(text[m.end() : m.end() + 1])
+            and matches[-1] is not m
+            and matches[-1].end() == len(text)
+        ):
+            # ``保存2022年发展真实情况明显``, ``质量达标率100%``: more name after the year or
+            # the word, and a target that closes the row
+            continue
         if m.lastgroup == "num":
             token = m.group()
             after = text[m.end() : m.end() + 1]
