@@ -224,3 +224,24 @@ def test_a_page_glued_onto_one_line_gives_each_form() -> None:
         [("养护里程", 12, "公里")],
         [("群众满意度", 95, "%")],
     ]
+
+
+def test_a_glued_title_after_an_attachment_number_and_a_goal_kept_as_printed() -> None:
+    text = (
+        "附件:1.某区资金安排表2.某区2025年水利专项资金绩效目标表某区财政局2025年9月19日"
+        "附件1某区水利专项资金安排表属地金额项目某镇15万元某闸修复工程"
+        "附件2某区2025年水利专项资金绩效目标表项目名称水利专项资金主管部门某区水利局"
+        "资金总额15总体目标开展2个水利设施修复,"
+        "绩效指标一级指标二级指标三级指标指标值产出指标数量指标开展修复工程≥2个"
+    )
+    (form,) = _forms(text)  # the title in the attachment list opens no form of its own
+    assert (form.title, form.year, form.department, form.budget_total) == (
+        "某区2025年水利专项资金绩效目标表",
+        2025,
+        "某区水利局",
+        15,
+    )
+    assert form.annual_goal == "开展2个水利设施修复,"
+    assert [(i.name, i.operator, i.value, i.unit) for i in form.indicators] == [
+        ("开展修复工程", "≥", 2, "个")
+    ]

@@ -153,6 +153,7 @@ _LEAD_TARGET = re.compile(
     rf"(?:{_OP})\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?|{_NUM}\s*(?:{vocab.UNIT_PATTERN})"
 )
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年")
+_ATTACHMENT = re.compile(r"附件\s*[\d-]*\s*[:：.、]?")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
 _LABELISH = re.compile(r"[:：]\s*$")
@@ -222,28 +223,35 @@ def cut(text: str, table: bool = True) -> list[tuple[str, str]]:
 def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     pos = 0
-    after_label = False
+    after_label = long_text = False
     for kind, start, end in _anchors(text):
-        gap = _strip_gap(text[pos:start], after_label)
+        gap = _strip_gap(text[pos:start], after_label, long_text)
         if kind in {"label", "breakdown"} and table and not after_label and _inside_name(gap):
             continue  # ``服务部门≥81个``: a label word inside an indicator's name, no label
         if gap:
             out.extend(_free(gap, row=table and not after_label))
         out.append((kind, text[start:end].strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
+        long_text = kind == "label" and vocab.header_field(text[start:end]) in _LONG_FIELDS
         if kind in {"heading", "level1", "level2"}:
             table = True
         pos = end
-    rest = _strip_gap(text[pos:], after_label)
+    rest = _strip_gap(text[pos:], after_label, long_text)
     if rest:
         out.extend(_free(rest, row=table and not after_label))
     return tuple(out)
 
 
-def _strip_gap(gap: str, after_label: bool) -> str:
-    """Filler off both ends; a label's value (a goal sentence) keeps its closing ``。``."""
+def _strip_gap(gap: str, after_label: bool, long_text: bool = False) -> str:
+    """Filler off both ends; a label's value keeps its closing ``。``, and a long text (a goal,
+    an overview) all of its closing punctuation (``开展2个…修复,``), as printed."""
     gap = gap.lstrip(_FILLER)
+    if long_text:
+        return gap.rstrip(BLANKS)
     return gap.rstrip(_FILLER.replace("。", "")) if after_label else gap.rstrip(_FILLER)
+
+
+_LONG_FIELDS = {"annual_goal", "other_goal", "overview", "basis"}
 
 
 def _inside_name(gap: str) -> bool:
@@ -265,7 +273,8 @@ def _anchors(text: str) -> list[tuple[str, int, int]]:
 
     A title's lead (``某县2024年项目支出``) is free text, so the title pattern would swallow
     whatever stands before it on a line glued whole: the lead starts after the last other
-    anchor and after the last target value inside it (``…养护里程≥12公里某县2024年…``).
+    anchor, after the last target value inside it (``…养护里程≥12公里某县2024年…``) and after
+    an attachment number (``附件2``).
     """
     titles: list[tuple[str, int, int]] = []
     for m in _TITLE.finditer(text):
@@ -284,6 +293,9 @@ def _anchors(text: str) -> list[tuple[str, int, int]]:
         ]
         if targets:
             start = targets[-1].end()
+        attachment = [a.end() for a in _ATTACHMENT.finditer(text, start, key)]
+        if attachment:
+            start = attachment[-1]  # ``…工程附件2秀屿区2025年…表``: 附件N ends what stands before
         if _title_ok(text[start : m.end()]):
             titles.append(("title", start, m.end()))
     out = list(titles)
