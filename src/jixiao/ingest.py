@@ -76,10 +76,18 @@ def _radical_table() -> dict[int, str]:
 
 
 #: CJK compatibility ideographs (``﨑``-like twins PDF fonts map glyphs to); NFKC gives the
-#: unified ideograph each one duplicates.
-_COMPAT_IDEOGRAPHS = [*range(0xF900, 0xFB00), *range(0x2F800, 0x2FA20)]
+#: unified ideograph each one duplicates. (The astral supplement is left out: one astral
+#: character in a class makes ``re`` scan it a hundred times slower.)
+_COMPAT_IDEOGRAPHS = range(0xF900, 0xFB00)
 _RADICALS = _radical_table()
-_HAS_RADICAL = re.compile("[\u2e80-\u2fd5\uf900-\ufaff\U0002f800-\U0002fa1f]")
+_RADICAL_CLASS = "\u2e80-\u2fd5\uf900-\ufaff"
+_HAS_RADICAL = re.compile(f"[{_RADICAL_CLASS}]")
+
+
+@lru_cache(maxsize=1)
+def _needs_fold() -> re.Pattern[str]:
+    """Any character folding changes: one scan decides for the (common) text that needs none."""
+    return re.compile(f"[{_RADICAL_CLASS}{_traditional_only().pattern[1:-1]}]")
 
 
 def fold_radicals(text: str) -> str:
@@ -91,6 +99,8 @@ def fold_radicals(text: str) -> str:
     then every line holding a traditional-only character (one OpenCC's t2s table changes and
     GB2312 cannot encode, so simplified text never qualifies) → simplified with OpenCC.
     """
+    if text.isascii() or not _needs_fold().search(text):
+        return text
     if _HAS_RADICAL.search(text):
         text = text.translate(_RADICALS)
     return fold_traditional(text)
@@ -105,8 +115,8 @@ def _traditional_only() -> re.Pattern[str]:
     chars: set[str] = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         trad, _, simple = line.partition("\t")
-        if len(trad) != 1 or not simple or simple.split()[0] == trad:
-            continue
+        if len(trad) != 1 or not simple or simple.split()[0] == trad or ord(trad) > 0xFFFF:
+            continue  # BMP only: one astral character makes ``re`` scan a class 100x slower
         try:
             trad.encode("gb2312")
         except UnicodeEncodeError:
