@@ -86,6 +86,12 @@ def test_codes_before_after_or_in_brackets_are_split_off() -> None:
     assert (form.implementing_unit, form.implementing_unit_code) == ("某县河道所", "103002")
     form = _header("项目名称\t河道清淤", "主管部门\t[066]某县水利局\t实施单位\t066001-某县河道所")
     assert (form.department_code, form.implementing_unit_code) == ("066", "066001")
+    form = _header("项目名称\t河道清淤", "主管部门\t505 某县教育局\t实施单位\t505006州特教学校")
+    assert (form.department, form.department_code) == ("某县教育局", "505")
+    assert (form.implementing_unit, form.implementing_unit_code) == ("州特教学校", "505006")
+    # a project name may open with its year: no code there
+    form = _header("项目名称\t2023年河道清淤")
+    assert (form.project_name, form.project_code) == ("2023年河道清淤", None)
     # a bracketed year or annotation is part of the name, not a code
     form = _header("项目名称\t河道清淤（2023）", "实施单位\t某县河道所（本级）")
     assert (form.project_name, form.project_code) == ("河道清淤（2023）", None)
@@ -100,6 +106,10 @@ def test_a_budget_unit_is_not_the_department() -> None:
 def test_budgets_in_yuan_and_with_their_breakdown_in_one_cell() -> None:
     form = _header("项目名称\t河道清淤", "资金总额（元）\t1256300")
     assert (form.budget_total, form.budget_breakdown) == (125.63, {})
+    form = _header("单位：元", "项目名称\t河道清淤", "资金总额\t1256300")  # a caption says 元
+    assert form.budget_total == 125.63
+    form = _header("单位：元", "项目名称\t河道清淤", "资金总额（万元）\t125.63")  # the label wins
+    assert form.budget_total == 125.63
     form = _header("项目名称\t河道清淤", "资金情况\t年度资金总额：120；其中：财政拨款100")
     assert (form.budget_total, form.budget_breakdown) == (120, {"财政拨款": 100})
 

@@ -269,12 +269,15 @@ def _budget(
     return total, breakdown
 
 
-def _code_split(text: str | None) -> tuple[str | None, str | None]:
-    """``103-重庆市…办公室``, ``[103]重庆市…办公室``, ``重庆市…办公室(103)`` → (``103``, name)."""
+def _code_split(text: str | None, unit: bool = False) -> tuple[str | None, str | None]:
+    """``103-重庆市…办公室``, ``[103]重庆市…办公室``, ``重庆市…办公室(103)`` → (``103``, name);
+    for a unit (``unit``), also ``103 重庆市…办公室`` (a unit's name never opens with digits)."""
     if not text:
         return None, None
     name = clean_name(text)
     m = _CODE_NAME.match(name) or _BRACKET_CODE.match(name) or _TRAILING_CODE.match(name)
+    if m is None and unit:
+        m = _LEADING_CODE.match(name)
     if m and any(ch.isdigit() for ch in m.group("code")) and not _YEAR.fullmatch(m.group("code")):
         return m.group("code"), m.group("name")
     return None, name
@@ -284,6 +287,8 @@ def _code_split(text: str | None) -> tuple[str | None, str | None]:
 _TRAILING_CODE = re.compile(
     r"^(?P<name>.*[\u3400-\u9fff].*?)\s*[\[【(（]\s*(?P<code>[0-9A-Z]{3,30})\s*[\]】)）]$"
 )
+#: A unit code printed before the name with a blank or nothing between: ``505006 州特教学校``.
+_LEADING_CODE = re.compile(r"^(?P<code>\d{3,30})\s*(?P<name>(?![年月日号])[\u4e00-\u9fff].*)$")
 _DATE_PART = r"(?:19|20)\d{2}年?(?:[./]?\d{1,2}月?(?:[./]?\d{1,2}日?)?)?"
 #: ``202101-202112``, ``2022.03-2022.12``, ``2023年4月-2024年2月``, ``2023年1月1日至2023年12月31日``.
 _PERIOD_RANGE = re.compile(
@@ -314,8 +319,8 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         "department" if _DEPARTMENT_TITLE.search(title) else "project"
     )
     project_code, project_name = _code_split(_header_text(raw, "project_name"))
-    department_code, department = _code_split(_header_text(raw, "department"))
-    unit_code, unit = _code_split(_header_text(raw, "implementing_unit"))
+    department_code, department = _code_split(_header_text(raw, "department"), unit=True)
+    unit_code, unit = _code_split(_header_text(raw, "implementing_unit"), unit=True)
     compiling = _header_text(raw, "compiling_unit")
     budget = _header_text(raw, "budget_total")
     overview = _header_text(raw, "overview")

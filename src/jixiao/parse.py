@@ -238,6 +238,8 @@ def _is_header_row(row: Row) -> bool:
 def _read_header(row: Row, form: RawForm) -> None:
     """Pair each label cell with the next non-label, non-empty cell of the same row."""
     cells, texts = row.cells, row.texts
+    if any(_YUAN_CAPTION.match(t) for t in texts if t):
+        form.budget_in_yuan = True
     j = 0
     claimed = False
     # Cells before the row's first label answer labels left open on the rows above.
@@ -287,6 +289,8 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname = "budget_total"
         if fieldname == "budget_total" and _IN_YUAN.search(_WS.sub("", label)):
             form.budget_in_yuan = True
+        elif fieldname == "budget_total" and "万元" in label:
+            form.budget_in_yuan = False  # the label's own unit outranks a caption's
         if bkey is not None and fieldname is None:
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
@@ -303,6 +307,8 @@ def _read_header(row: Row, form: RawForm) -> None:
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
+#: A caption that puts the form's amounts in 元: ``单位：元``, ``金额单位:元``.
+_YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$")
 _LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}
 
 
