@@ -225,5 +225,11 @@ def test_an_impossible_rate_is_flagged_not_guessed() -> None:
         ]
     )
     first, second = normalize_text(page, "ocr.txt").forms[0].indicators
-    assert (first.value, first.operator, first.flags) == (295, None, ["value_suspect"])
+    # unreadable: no value (schema: null when unrecoverable), the printed cell kept as evidence
+    assert (first.value, first.operator, first.flags) == (
+        None,
+        None,
+        ["value_missing", "value_suspect"],
+    )
+    assert first.source.cells["value"].text == "295%"
     assert second.flags == []

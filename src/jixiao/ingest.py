@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from charset_normalizer import from_bytes
 
@@ -62,7 +65,7 @@ def normalise(text: str) -> str:
 
 def _radical_table() -> dict[int, str]:
     table: dict[int, str] = {}
-    for cp in [*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6)]:
+    for cp in [*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6), *_COMPAT_IDEOGRAPHS]:
         folded = unicodedata.normalize("NFKC", chr(cp))
         if folded != chr(cp):
             table[cp] = folded
@@ -72,17 +75,76 @@ def _radical_table() -> dict[int, str]:
     return table
 
 
+#: CJK compatibility ideographs (``﨑``-like twins PDF fonts map glyphs to); NFKC gives the
+#: unified ideograph each one duplicates. (The astral supplement is left out: one astral
+#: character in a class makes ``re`` scan it a hundred times slower.)
+_COMPAT_IDEOGRAPHS = range(0xF900, 0xFB00)
 _RADICALS = _radical_table()
-_HAS_RADICAL = re.compile("[\u2e80-\u2fd5]")
+_RADICAL_CLASS = "\u2e80-\u2fd5\uf900-\ufaff"
+_HAS_RADICAL = re.compile(f"[{_RADICAL_CLASS}]")
+
+
+@lru_cache(maxsize=1)
+def _needs_fold() -> re.Pattern[str]:
+    """Any character folding changes: one scan decides for the (common) text that needs none."""
+    return re.compile(f"[{_RADICAL_CLASS}{_traditional_only().pattern[1:-1]}]")
 
 
 def fold_radicals(text: str) -> str:
-    """Kangxi and supplementary radicals (``⽬``, ``⼀``, as PDFs printed from browsers carry
-    them) → the ideographs they stand for; NFKC for those code points only, so full-width
-    punctuation and the rest of the text stay as printed."""
-    if not _HAS_RADICAL.search(text):
+    """Fold what prints like a simplified ideograph but is another code point or script.
+
+    Kangxi and supplementary radicals (``⽬``, ``⼀``, as PDFs printed from browsers carry
+    them) and CJK compatibility ideographs → the ideographs they stand for (NFKC for those
+    code points only, so full-width punctuation and the rest of the text stay as printed);
+    then every line holding a traditional-only character (one OpenCC's t2s table changes and
+    GB2312 cannot encode, so simplified text never qualifies) → simplified with OpenCC.
+    """
+    if text.isascii() or not _needs_fold().search(text):
         return text
-    return text.translate(_RADICALS)
+    if _HAS_RADICAL.search(text):
+        text = text.translate(_RADICALS)
+    return fold_traditional(text)
+
+
+@lru_cache(maxsize=1)
+def _traditional_only() -> re.Pattern[str]:
+    """A character class of the traditional forms that no simplified text uses."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    chars: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        trad, _, simple = line.partition("\t")
+        if len(trad) != 1 or not simple or simple.split()[0] == trad or ord(trad) > 0xFFFF:
+            continue  # BMP only: one astral character makes ``re`` scan a class 100x slower
+        try:
+            trad.encode("gb2312")
+        except UnicodeEncodeError:
+            chars.add(trad)
+    return re.compile("[" + "".join(sorted(chars)) + "]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    import opencc
+
+    convert: Callable[[str], str] = opencc.OpenCC("t2s").convert
+    return convert
+
+
+def fold_traditional(text: str) -> str:
+    """Lines (or a cell) written in traditional characters → simplified, the rest untouched.
+
+    The decision is made per line so that a page mixing simplified and traditional forms is
+    folded only where it needs it (and the converter, slow on long dumps, runs only there).
+    """
+    if text.isascii():
+        return text
+    trad = _traditional_only()
+    if not trad.search(text):
+        return text
+    t2s = _t2s()
+    return "\n".join(t2s(ln) if trad.search(ln) else ln for ln in text.split("\n"))
 
 
 def _detect(data: bytes, name: str) -> str:

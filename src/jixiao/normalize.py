@@ -185,6 +185,7 @@ class ParsedValue(NamedTuple):
 
 
 _NO_VALUE = ParsedValue(None, None, None, None)
+_OCR_EQUALS = re.compile(r"^二\s*\d")
 
 
 @lru_cache(maxsize=65536)
@@ -197,6 +198,8 @@ def parse_value(text: str) -> ParsedValue:
     t = re.sub(r"(?<=\d)\s+(?=\d)", "", t)
     if not t:
         return _NO_VALUE
+    if t.startswith("二") and _OCR_EQUALS.match(t):
+        t = "=" + t[1:]  # OCR reads ``=`` as ``二``: no Chinese numeral stands before a number
     masked = _MASKED.match(_WS.sub("", t))
     if masked:  # ``≤****000元``: digits masked by the publisher; the target is unknown
         unit = canon_unit(masked.group("unit") or "") or (masked.group("unit") or None)
@@ -266,15 +269,43 @@ def _budget(
     return total, breakdown
 
 
-def _code_split(text: str | None) -> tuple[str | None, str | None]:
-    """``103-重庆市…办公室`` → (``103``, ``重庆市…办公室``)."""
+def _code_split(text: str | None, unit: bool = False) -> tuple[str | None, str | None]:
+    """``103-重庆市…办公室``, ``[103]重庆市…办公室``, ``重庆市…办公室(103)`` → (``103``, name);
+    for a unit (``unit``), also ``103 重庆市…办公室`` (a unit's name never opens with digits)."""
     if not text:
         return None, None
     name = clean_name(text)
-    m = _CODE_NAME.match(name) or _BRACKET_CODE.match(name)
-    if m and any(ch.isdigit() for ch in m.group("code")):
+    m = _CODE_NAME.match(name) or _BRACKET_CODE.match(name) or _TRAILING_CODE.match(name)
+    if m is None and unit:
+        m = _LEADING_CODE.match(name)
+    if m and any(ch.isdigit() for ch in m.group("code")) and not _YEAR.fullmatch(m.group("code")):
         return m.group("code"), m.group("name")
     return None, name
+
+
+#: A code printed after the name in brackets: ``某单位(103001)`` (a bracketed year is no code).
+_TRAILING_CODE = re.compile(
+    r"^(?P<name>.*[\u3400-\u9fff].*?)\s*[\[【(（]\s*(?P<code>[0-9A-Z]{3,30})\s*[\]】)）]$"
+)
+#: A unit code printed before the name with a blank or nothing between: ``505006 州特教学校``.
+_LEADING_CODE = re.compile(r"^(?P<code>\d{3,30})\s*(?P<name>(?![年月日号])[\u4e00-\u9fff].*)$")
+_DATE_PART = r"(?:19|20)\d{2}年?(?:[./]?\d{1,2}月?(?:[./]?\d{1,2}日?)?)?"
+#: ``202101-202112``, ``2022.03-2022.12``, ``2023年4月-2024年2月``, ``2023年1月1日至2023年12月31日``.
+_PERIOD_RANGE = re.compile(
+    rf"^(?P<start>{_DATE_PART})\s*(?:至|到|~|～|-|－|—|–)\s*(?P<end>{_DATE_PART})$"
+)
+
+
+def _period(raw: RawForm) -> tuple[str | None, str | None, str | None]:
+    """``period_start``, ``period_end`` and ``duration`` as printed; a range printed under a
+    duration label (项目期, 起止时间, 建设周期) gives the start and the end."""
+    start = _clean_name_of(raw, "period_start")
+    end = _clean_name_of(raw, "period_end")
+    duration = _clean_name_of(raw, "duration")
+    m = _PERIOD_RANGE.match(duration) if duration and not (start or end) else None
+    if m:
+        return m.group("start"), m.group("end"), None
+    return start, end, duration
 
 
 def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout: str) -> Form:
@@ -288,14 +319,15 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         "department" if _DEPARTMENT_TITLE.search(title) else "project"
     )
     project_code, project_name = _code_split(_header_text(raw, "project_name"))
-    department_code, department = _code_split(_header_text(raw, "department"))
-    unit_code, unit = _code_split(_header_text(raw, "implementing_unit"))
+    department_code, department = _code_split(_header_text(raw, "department"), unit=True)
+    unit_code, unit = _code_split(_header_text(raw, "implementing_unit"), unit=True)
     compiling = _header_text(raw, "compiling_unit")
     budget = _header_text(raw, "budget_total")
     overview = _header_text(raw, "overview")
     basis = _header_text(raw, "basis")
     goal = _header_text(raw, "annual_goal") or _header_text(raw, "other_goal")
     total, breakdown = _budget(raw, budget)
+    period_start, period_end, duration = _period(raw)
     form = Form(
         form_kind=form_kind,
         title=title,
@@ -312,9 +344,9 @@ def build_form(raw: RawForm, file: str, index: int, encoding: str | None, layout
         budget_total=total,
         budget_breakdown=breakdown,
         project_attribute=_attribute(_header_text(raw, "project_attribute") or ""),
-        period_start=_clean_name_of(raw, "period_start"),
-        period_end=_clean_name_of(raw, "period_end"),
-        duration=_clean_name_of(raw, "duration"),
+        period_start=period_start,
+        period_end=period_end,
+        duration=duration,
         overview=clean_long(overview) if overview else None,
         basis=clean_long(basis) if basis else None,
         annual_goal=clean_goal(goal) if goal else None,
@@ -427,6 +459,9 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
 
     name = clean_name(name_cell.text)
     name = _NUMBERING.sub("", name)
+    ocr_before = name
+    if _OCR_STRAY.search(name):
+        name = _OCR_STRAY.sub("", name)
     wrapped = _WRAPPER.match(name)
     if wrapped:
         level1 = vocab.canon_level1(wrapped.group("l1"))
@@ -505,6 +540,14 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     if weight_cell is not None and clean(weight_cell.text):
         weight = to_number(clean(weight_cell.text).rstrip("%％分"))
 
+    # ---- ``%`` glued to the name's end by OCR (``合格率%``): the unit the row lacks
+    glued = _GLUED_PERCENT.search(name)
+    if glued and unit in (None, "%"):
+        name = name[: glued.start()]
+        if value_kind != "qualitative":
+            unit = "%"
+            value_kind = value_kind or ("quantitative" if value is not None else None)
+
     # ---- a unit printed in the name: ``开展小型水利工程建设(个)``
     alternatives: list[str] = []
     bracket = _NAME_UNIT.match(name)
@@ -533,6 +576,16 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     )
     for flag, reason, evidence in flags:
         ind.add_flag(flag, reason, *evidence)
+    if ind.name != ocr_before and ind.name:
+        ind.source.repairs.append(
+            Repair(
+                field="name",
+                before=ocr_before,
+                after=ind.name,
+                by="parse:ocr_noise",
+                evidence="stray OCR marks (a dot, l/I/i) between two ideographs, or a glued %",
+            )
+        )
 
     # ---- a target inside the name
     _move_target_out_of_name(ind)
@@ -545,31 +598,37 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
             f"cells out of their columns: {moved}",
             *[cells[r] for r in row.shifted if r in cells],
         )
-    if ind.value is None:
-        ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
-    elif _impossible_share(ind):
+    if ind.value is not None and _impossible_share(ind):
         # OCR reads ``≥95%`` as ``295%``: the digit cannot be told from the symbol, so the
-        # value stays as printed and is flagged, never guessed.
+        # value is unreadable: flagged and left empty (the printed cell stays in the
+        # source), never guessed, as for a value cell holding a copy of the weight.
         ind.add_flag(
             "value_suspect",
-            f"{ind.value}% is impossible for a rate or a satisfaction (OCR may have read ≥ as 2)",
+            f"{ind.value}% is impossible for a share (OCR may have read ≥ as 2): unreadable",
             *(c for c in [value_cell] if c),
         )
+        ind.value = None
+    if ind.value is None:
+        ind.add_flag("value_missing", "no target value in the row", *(c for c in [value_cell] if c))
     return ind
 
 
-_SHARE_NAME = re.compile(r"(率|满意度|占比|比例|覆盖面)[)）]?$")
+#: Names whose percentage may exceed 100 (a growth, an increase, a multiple).
+_MAY_EXCEED = re.compile(r"增长|增加|提高|提升|上升|变化|增幅|增速|同比|环比|倍|超")
+#: A stray OCR mark between two ideographs of a name: ``职工.人数``, ``应急i综合演练``.
+_OCR_STRAY = re.compile(r"(?<=[\u4e00-\u9fff])[.·lIi|](?=[\u4e00-\u9fff])")
+#: ``%`` glued to a name (not to a number in it): ``合格率%``.
+_GLUED_PERCENT = re.compile(r"(?<=[\u4e00-\u9fff])\s*[%％]$")
 
 
 def _impossible_share(ind: Indicator) -> bool:
-    """A rate or satisfaction above 100 % (growth rates excepted: they may exceed it)."""
+    """A percentage above 100 % where the name says nothing of growth (which may exceed it)."""
     return (
         ind.unit == "%"
         and isinstance(ind.value, int | float)
         and not isinstance(ind.value, bool)
         and ind.value > 100
-        and bool(ind.name and _SHARE_NAME.search(ind.name))
-        and not re.search(r"增长|增加|提高|提升|上升|变化", ind.name or "")
+        and not _MAY_EXCEED.search(ind.name or "")
     )
 
 

@@ -26,7 +26,8 @@ _TABLE_END = re.compile(
 )
 _INLINE_LABEL = re.compile(r"^([^:：]{2,14})[:：]\s*(.*)$", re.S)
 _WEIGHT = re.compile(r"\d+(\.\d+)?%?")
-_YEAR_LINE = re.compile(r"^[（(]?\s*(\d{4})\s*年度?\s*[)）]$")
+#: ``(2023年度)``; one bracket may be lost (``(2023年度``), never both (a bare ``2023年`` is a value).
+_YEAR_LINE = re.compile(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）])$")
 _QUAL_VALUE = re.compile(
     r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
     r"是|否|达标|合格|正常|有效|稳定|逐步提升|持续提升|进一步提升|高|中等|低|增强|逐步完善|较大提升|"
@@ -251,6 +252,8 @@ def _is_header_row(row: Row) -> bool:
 def _read_header(row: Row, form: RawForm) -> None:
     """Pair each label cell with the next non-label, non-empty cell of the same row."""
     cells, texts = row.cells, row.texts
+    if any(_YUAN_CAPTION.match(t) for t in texts if t):
+        form.budget_in_yuan = True
     j = 0
     claimed = False
     # Cells before the row's first label answer labels left open on the rows above.
@@ -300,6 +303,8 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname = "budget_total"
         if fieldname == "budget_total" and _IN_YUAN.search(_WS.sub("", label)):
             form.budget_in_yuan = True
+        elif fieldname == "budget_total" and "万元" in label:
+            form.budget_in_yuan = False  # the label's own unit outranks a caption's
         if bkey is not None and fieldname is None:
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
@@ -316,6 +321,8 @@ def _read_header(row: Row, form: RawForm) -> None:
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
+#: A caption that puts the form's amounts in 元: ``单位：元``, ``金额单位:元``.
+_YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$")
 _LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}
 
 

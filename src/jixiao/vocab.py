@@ -409,7 +409,14 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^(项目终止时间|项目结束时间|终止时间|结束时间|项目终止年度)[:：]?$"),
         "period_end",
     ),
-    (re.compile(r"^(项目期|项目周期|实施期限|项目期限|执行期限)[:：]?$"), "duration"),
+    (
+        # A range printed under one of these (``202101-202112``) is split into start and end.
+        re.compile(
+            r"^(项目期|项目周期|实施期限|项目期限|执行期限|项目起止时间|起止时间|项目起止日期|"
+            r"起止日期|建设周期|建设期限|实施周期|项目实施周期|项目实施期限|执行周期)[:：]?$"
+        ),
+        "duration",
+    ),
     (
         re.compile(
             r"^(项目概况|项目简介|项目基本情况|项目内容|项目主要内容|项目概况及立项依据)[:：]?$"

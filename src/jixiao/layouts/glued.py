@@ -31,6 +31,10 @@ _HEADER_WORDS = [
     "主管部门(单位)名称",
     "主管部门（单位）名称",
     "主管部门及代码",
+    "主管部门名称",
+    "部门(单位)名称",
+    "部门（单位）名称",
+    "部门名称",
     "业务主管部门",
     "项目主管部门",
     "主管部门",
@@ -50,6 +54,8 @@ _HEADER_WORDS = [
     "项目属性",
     "项目期",
     "实施期限",
+    "项目起止时间",
+    "起止时间",
     "项目概况",
     "立项依据",
     "年度总体目标",
@@ -102,6 +108,8 @@ _LEVEL2 = [
     "可持续影响指标",
     "服务对象满意度指标",
     "社会公众满意度指标",
+    "可持续发展指标",  # non-standard 二级 names forms state (kept as stated downstream)
+    "效果指标",
 ]
 
 
@@ -109,9 +117,12 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+_TITLE = re.compile(
+    r"(?P<title>[^:：。;；,，]{0,60}?(?P<key>绩效目标)(?:申报|批复|审批|审核)?表(?:公开)?"
+    r"(?:[(（]\d{4}年度?[)）])?)"
+)
 _ANCHOR = re.compile(
-    rf"(?P<title>[^:：。;；,，]{{0,60}}?绩效目标(?:申报|批复|审批|审核)?表(?:公开)?(?:[(（]\d{{4}}年度?[)）])?)"
-    rf"|(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
+    rf"(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
     rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})(?:[（(][^（）()]{{1,6}}[）)])?[:：]?)"
     rf"|(?P<heading>{_alternation(_HEADINGS)})"
     rf"|(?P<level2>{_alternation(_LEVEL2)})"
@@ -153,9 +164,18 @@ _CLOSED_QUAL = re.compile(
 )
 _RATE = re.compile(r"[率度性]")
 _OP_START = re.compile(rf"^(?:{_OP})")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: A target that may end the row glued before a title (an operator, or a number and its unit).
+_LEAD_TARGET = re.compile(
+    rf"(?:{_OP})\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?|{_NUM}\s*(?:{vocab.UNIT_PATTERN})"
+)
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年")
+_ATTACHMENT = re.compile(r"附件\s*[\d-]*\s*[:：.、]?")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
 _LABELISH = re.compile(r"[:：]\s*$")
+#: A grade (优/良) closing a row with no other target; not after a word it ends (评优, 优良).
+_GRADE_END = re.compile(r"(?<![评择创争优良])[优良]$")
 
 
 #: Lines that hold indicators as text, not as a table: a bracketed category heading, a
@@ -180,7 +200,7 @@ def detect(lines: list[str]) -> float:
         if _TEXT_ROW.match(text) and not any(b in text for b in BLANKS):
             glued += len(text)  # an indicator written as text: 【产出指标-数量指标】, 指标1:…
             continue
-        anchors = [m for m in _ANCHOR.finditer(text) if m.lastgroup != "title"]
+        anchors = list(_ANCHOR.finditer(text))
         if len(anchors) >= 2 and any(
             m.end() < len(text) and text[m.end()] not in BLANKS for m in anchors
         ):
@@ -239,25 +259,49 @@ def cut(text: str, table: bool = True) -> list[tuple[str, str]]:
 def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     pos = 0
-    after_label = False
-    for m in _ANCHOR.finditer(text):
-        kind = m.lastgroup or "text"
-        if kind == "title" and not _title_ok(m.group()):
-            continue
-        if kind == "label" and table and not after_label and _weak(m.group()):
+    after_label = long_text = False
+    for kind, start, end in _anchors(text):
+        raw_gap = text[pos:start]
+        gap = _strip_gap(raw_gap, after_label, long_text)
+        row = table and not after_label
+        if kind == "label" and row and _weak(text[start:end]):
             continue  # 部门 inside an indicator's name (各部门、单位高效完成工作)
-        gap = text[pos : m.start()]
-        if gap.strip(_FILLER) and not _ORDINAL.match(gap):
-            out.extend(_items(gap, row=table and not after_label))
-        out.append((kind, m.group().strip(BLANKS)))
+        if kind in {"label", "breakdown"} and row and _inside_name(gap):
+            continue  # ``服务部门≥81个``: a label word inside an indicator's name, no label
+        if gap and not _ORDINAL.match(raw_gap):
+            out.extend(_items(gap, row=row))
+        out.append((kind, text[start:end].strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
+        long_text = kind == "label" and vocab.header_field(text[start:end]) in _LONG_FIELDS
         if kind in {"heading", "level1", "level2"}:
             table = True
-        pos = m.end()
-    rest = text[pos:]
-    if rest.strip(_FILLER):
+        pos = end
+    rest = _strip_gap(text[pos:], after_label, long_text)
+    if rest:
         out.extend(_items(rest, row=table and not after_label))
     return tuple(out)
+
+
+def _strip_gap(gap: str, after_label: bool, long_text: bool = False) -> str:
+    """Filler off both ends; a label's value keeps its closing ``。``, and a long text (a goal,
+    an overview) all of its closing punctuation (``开展2个…修复,``), as printed."""
+    gap = gap.lstrip(_FILLER)
+    if long_text:
+        return gap.rstrip(BLANKS)
+    return gap.rstrip(_FILLER.replace("。", "")) if after_label else gap.rstrip(_FILLER)
+
+
+_LONG_FIELDS = {"annual_goal", "other_goal", "overview", "basis"}
+
+
+def _inside_name(gap: str) -> bool:
+    """Text glued before an anchor in a table row that no target ends: the anchor is part of
+    the same indicator name (a label between rows follows a target, or starts the line)."""
+    return bool(gap) and not _holds_target(gap)
+
+
+def _holds_target(text: str) -> bool:
+    return any(kind == "value" for kind, _ in _free(text, row=True))
 
 
 def _weak(label: str) -> bool:
@@ -269,11 +313,9 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
     """Text between anchors; in a table, a prose list of indicators ``名称>=5000株;名称≥90%``
     is cut at its separators, each item its own row (a ``break`` between them), when every
     item ends in a target."""
-    listed = bool(_ITEM_SEP.search(text))
     if not row:
-        # a label's value keeps its full stop (年度绩效目标：保证机关正常运转。)
-        value = text.strip(_FILLER)
-        return [("text", value + "。" if text.rstrip(BLANKS).endswith("。") else value)]
+        return _free(text, row)  # a label's value, its punctuation as ``_strip_gap`` left it
+    listed = bool(_ITEM_SEP.search(text))
     text = text.strip(_FILLER)
     stated = _STATED_LEVEL.match(text)
     if stated and vocab.canon_level2(stated.group("level")):
@@ -299,6 +341,43 @@ def _item_target(text: str) -> bool:
 
 def _title_ok(text: str) -> bool:
     return bool(vocab.TITLE.match(text.strip(BLANKS)))
+
+
+def _anchors(text: str) -> list[tuple[str, int, int]]:
+    """Every anchor of a line as ``(kind, start, end)``, in order.
+
+    A title's lead (``某县2024年项目支出``) is free text, so the title pattern would swallow
+    whatever stands before it on a line glued whole: the lead starts after the last other
+    anchor, after the last target value inside it (``…养护里程≥12公里某县2024年…``) and after
+    an attachment number (``附件2``).
+    """
+    titles: list[tuple[str, int, int]] = []
+    for m in _TITLE.finditer(text):
+        start, key = m.start(), m.start("key")
+        inner = [
+            a
+            for a in _ANCHOR.finditer(text, start, key)
+            if a.start() > start and a.group() != "部门"  # 部门整体支出…表 names its kind
+        ]
+        if inner:
+            start = inner[-1].end()
+        targets = [
+            t
+            for t in _LEAD_TARGET.finditer(text, start, key)
+            if not _YEAR_WORD.fullmatch(t.group())
+        ]
+        if targets:
+            start = targets[-1].end()
+        attachment = [a.end() for a in _ATTACHMENT.finditer(text, start, key)]
+        if attachment:
+            start = attachment[-1]  # ``…工程附件2秀屿区2025年…表``: 附件N ends what stands before
+        if _title_ok(text[start : m.end()]):
+            titles.append(("title", start, m.end()))
+    out = list(titles)
+    for a in _ANCHOR.finditer(text):
+        if not any(s <= a.start() < e or s < a.end() <= e for _, s, e in titles):
+            out.append((a.lastgroup or "text", a.start(), a.end()))
+    return sorted(out, key=lambda t: t[1])
 
 
 def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
@@ -344,6 +423,10 @@ def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
         note = _NOTE_START.search(text, 2)
         if note:
             return [("name", text[: note.start()]), ("note", text[note.start() :]), *tail]
+        grade = _GRADE_END.search(text, 2)
+        if grade:
+            # ``辖区干净整洁优``: a one-character grade closing the row is its target
+            return [("name", text[: grade.start()]), ("value", grade.group()), *tail]
         return [("name", text), *tail]
     start, end = value
     name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
@@ -376,6 +459,15 @@ def _first_value(text: str) -> tuple[int, int] | None:
             continue  # a date or word inside the name (截至2026年12月底,…率 ≥100%; 合格率=100%)
         if m.lastgroup == "qual" and _RATE.match(text, m.end()):
             continue  # a word that a suffix makes part of the name: 年鉴编纂质量达标率100%
+        if (
+            m.lastgroup in {"date", "qual"}
+            and _CJK.match(text[m.end() : m.end() + 1])
+            and matches[-1] is not m
+            and matches[-1].end() == len(text)
+        ):
+            # ``保存2022年发展真实情况明显``, ``质量达标率100%``: more name after the year or
+            # the word, and a target that closes the row
+            continue
         if m.lastgroup == "num":
             token = m.group()
             after = text[m.end() : m.end() + 1]

@@ -103,7 +103,8 @@ Renderer = Callable[[list[Record], random.Random], str]
 
 
 def coded(code: Any, name: Any, style: str) -> str:
-    """A unit name with its code: ``103-名称``, ``名称(103)``, ``[103]名称`` or the name alone."""
+    """A unit name with its code: ``103-名称``, ``名称(103)``, ``[103]名称``, ``103 名称`` or the
+    name alone."""
     if name is None:
         return ""
     if not code:
@@ -112,4 +113,6 @@ def coded(code: Any, name: Any, style: str) -> str:
         return f"{name}({code})"
     if style == "bracket":
         return f"[{code}]{name}"
+    if style == "space":
+        return f"{code} {name}"
     return f"{code}-{name}"

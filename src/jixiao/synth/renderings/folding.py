@@ -3,7 +3,9 @@
 Tab rows like ``merged_cells`` but fully printed. Characters with a Kangxi-radical twin
 (``目`` → ``⽬``, NFKC folds it back) are swapped at random, and half the forms are printed in
 traditional characters (OpenCC ``s2t``) where ``t2s`` gives the text back exactly; the truth
-is the simplified text.
+is the simplified text, ``name_raw`` included: folding is part of decoding (``ingest``), as
+U+3000 and converter debris are, so the "source cell" every field is read from is the folded
+one (the golden convention for ``name_raw``; Kangxi radicals have always been folded there).
 """
 
 from __future__ import annotations
@@ -66,7 +68,6 @@ def render(forms: list[Record], rng: random.Random) -> str:
         out.append("\t".join(f(h) for h in ("一级指标", "二级指标", "三级指标", "指标值", "权重")))
         for ind in rec["indicators"]:
             cells = [f(c) for c in (ind["level1"], ind["level2"] or "", ind["name"])]
-            ind["name_raw"] = cells[2]  # as printed; the contract keeps the source's cell
             out.append("\t".join([*cells, f(target(ind)), str(ind["weight"])]))
         rec["department_code"] = None
         keep_header(

@@ -3,9 +3,9 @@
 Tab rows ``一级 | 二级 | 三级 | 指标值 | 计量单位 | 权重``. Per row, at most one of:
 
 * ``≥`` read as ``>``: the truth is ``>`` (nothing on the page says it was ``≥``);
-* ``≥`` read as ``2`` before a percentage, giving an impossible ``290%``: the digit cannot be
-  told from a real one, so the truth is ``value_suspect`` + ``value_missing``, value and
-  operator null (never a guess);
+* ``≥`` read as ``2`` before a percentage, giving an impossible ``290%`` (names of a growth,
+  which may exceed 100 %, excepted): the digit cannot be told from a real one, so the truth
+  is ``value_suspect`` + ``value_missing``, value and operator null (never a guess);
 * ``=`` read as ``二`` (``二100``): a Chinese numeral cannot precede a number, so ``=``;
 * a stray ``.`` or Latin letter between two CJK characters of a name: removed from the name;
 * ``%`` glued to the name with the unit cell empty (``合格率%``): name without it, unit ``%``;
@@ -15,11 +15,14 @@ Tab rows ``一级 | 二级 | 三级 | 指标值 | 计量单位 | 权重``. Per r
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from jixiao.synth.renderings.base import CJK, Record, fmt, keep_header
 
 NAME = "ocr_noise"
+#: A growth may exceed 100 %: there ``295%`` would be a readable target, so it is not printed.
+_MAY_EXCEED = re.compile(r"增长|增加|提高|提升|上升|变化|增幅|增速|同比|环比|倍|超")
 _STRAY = ("l", "i", "I", ".", "·")
 
 
@@ -41,7 +44,13 @@ def _row(ind: Record, rng: random.Random) -> list[str]:
     value = fmt(ind["value"])
     roll = rng.random()
     if ind["value_kind"] == "quantitative":
-        if op == "≥" and unit == "%" and roll < 0.2 and float(ind["value"]) >= 10:
+        if (
+            op == "≥"
+            and unit == "%"
+            and roll < 0.2
+            and float(ind["value"]) >= 10
+            and not (_MAY_EXCEED.search(name))
+        ):
             ind["operator"] = ind["value"] = None
             ind["flags"] = ["value_missing", "value_suspect"]
             return [name, f"2{value}", unit, str(ind["weight"])]
