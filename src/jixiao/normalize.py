@@ -524,6 +524,10 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
             unit = canon
         else:
             flags.append(("unit_invalid", f"unit cell {u_text!r} is not a unit", (unit_cell,)))
+    if kind_hint == "qualitative" and isinstance(value, int | float) and parsed.unit:
+        # Marked 定性 but the target is a number with its unit (``95%以上``): the mark is
+        # wrong, the printed target is what is measured (golden xx23 0/1).
+        kind_hint = "quantitative"
     if kind_hint == "qualitative":
         value_kind = "qualitative"
         unit = None

@@ -172,6 +172,8 @@ _LEAD_TARGET = re.compile(
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年")
 _ATTACHMENT = re.compile(r"附件\s*[\d-]*\s*[:：.、]?")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
+#: What stands before a score in a grading rule (``完成得10分``, ``扣1分``): no target.
+_SCORING = frozenset("得扣")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
 _LABELISH = re.compile(r"[:：]\s*$")
 #: A grade (优/良) closing a row with no other target; not after a word it ends (评优, 优良).
@@ -462,11 +464,14 @@ def _first_value(text: str) -> tuple[int, int] | None:
         if (
             m.lastgroup in {"date", "qual"}
             and _CJK.match(text[m.end() : m.end() + 1])
+            and not _NOTE_START.match(text, m.end())
             and matches[-1] is not m
             and matches[-1].end() == len(text)
+            and text[matches[-1].start() - 1 : matches[-1].start()] not in _SCORING
         ):
             # ``保存2022年发展真实情况明显``, ``质量达标率100%``: more name after the year or
-            # the word, and a target that closes the row
+            # the word, and a target that closes the row (not a note, 反映…; not a scoring
+            # rule, …较大得10分: the word or date is then the target)
             continue
         if m.lastgroup == "num":
             token = m.group()
