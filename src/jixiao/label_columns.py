@@ -67,6 +67,8 @@ def pair(rows: list[Row]) -> list[Row]:
         k, values = j, list[Row]()
         while k < len(rows) and (_value_row(rows[k]) or _blank(rows[k])):
             if not _blank(rows[k]):
+                if values and _caption_after(values[-1], rows[k]):
+                    break
                 values.append(rows[k])
             k += 1
         paired = _pair(labels, values) if len(labels) > 1 or len(values) > 1 else None
@@ -77,6 +79,13 @@ def pair(rows: list[Row]) -> list[Row]:
         out.extend(paired)
         i = k
     return out
+
+
+def _caption_after(before: Row, row: Row) -> bool:
+    """``row`` starts something new: the text above ended (``。``/``；``) and this line is a
+    short fragment that opens no item (``年度`` of a caption stacked a word per line)."""
+    last, head = _filled(before)[-1], _filled(row)[0]
+    return last[-1:] in ("。", "；", ";") and len(head) <= 6 and not _ITEM.match(head)
 
 
 def _blank(row: Row) -> bool:
@@ -171,10 +180,16 @@ def _value_cells(group: list[Row]) -> list[Cell]:
         if cells and own:
             last, head = clean(cells[-1].text), clean(own[0].text)
             glue = " " if _latin(last[-1]) and _latin(head[0]) else ""
+            if _ITEM.match(head) and last[-1] in ";；。":
+                glue = "\n"  # ``目标1:…;`` / ``目标2:…``: items on lines of their own, not a wrap
             cells[-1] = Cell(last + glue + head, cells[-1].line, cells[-1].col)
             own = own[1:]
         cells.extend(own)
     return cells
+
+
+#: An enumerated item opening a line (``目标2:``, ``2.``, ``（二）``).
+_ITEM = re.compile(r"^(目标\s*\d+\s*[:：]|\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 
 
 def _latin(ch: str) -> bool:
@@ -285,6 +300,8 @@ def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
     while i + used < len(rows):
         nxt = rows[i + used]
         if len(_filled(nxt)) != 1 or not _value_row(nxt):
+            break
+        if _caption_after(rows[i + used - 1], nxt):
             break
         used += 1
     if used == 1:

@@ -79,8 +79,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     its position (tab dumps); otherwise (pipe/space text from web pages, where merged cells
     vanish) cells are matched to the columns by order and content.
     """
-    if positional:
-        rows = unwrap.join_wrapped(rows)  # cells a narrow column wrapped onto more lines
+    # cells a narrow column wrapped onto more lines
+    rows = unwrap.join_wrapped(rows) if positional else unwrap.join_stacked(rows)
     rows = label_columns.pair(rows)  # a label column printed apart from its values
     forms: list[RawForm] = []
     preamble: list[Cell] = []
@@ -263,16 +263,27 @@ def _read_header(row: Row, form: RawForm) -> None:
             break
         if text:
             pending_field, _label = form.pending.pop(0)
-            _store(form, pending_field, cells[j])
+            if pending_field == "budget_total" and not _AMOUNT.match(_WS.sub("", text)):
+                continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
+            answer = cells[j]
+            if pending_field in _LONG_FIELDS and not form.pending:
+                answer, j = _join_long(row, j)  # the one open label's goal, wrapped over cells
+            _store(form, pending_field, answer)
             claimed = True
         j += 1
     while j < len(cells):
         label, inline = _split_inline_label(texts[j])
+        if label and not inline and j + 1 < len(cells) and texts[j + 1]:
+            joined = label + texts[j + 1]
+            if vocab.header_field(joined) and not vocab.header_field(texts[j + 1]):
+                # a label wrapped over two cells: ``年度主要目标`` | ``和成果``
+                label, j = joined, j + 1
         fieldname = vocab.header_field(label) if label else None
         bkey = vocab.breakdown_key(label) if label else None
         if fieldname is None and bkey is None:
             j += 1
             continue
+        label_at = j
         if not claimed:
             form.pending.clear()  # a new row of labels: older unanswered labels were captions
         claimed = True
@@ -289,6 +300,8 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
+                    if fieldname == "budget_total" and not _AMOUNT.match(_WS.sub("", nxt)):
+                        break  # a budget label's value is an amount, never text or a score
                     value = cells[k]
                     if fieldname in _LONG_FIELDS:
                         value, k = _join_long(row, k)
@@ -306,6 +319,9 @@ def _read_header(row: Row, form: RawForm) -> None:
         elif fieldname == "budget_total" and "万元" in label:
             form.budget_in_yuan = False  # the label's own unit outranks a caption's
         if bkey is not None and fieldname is None:
+            before = next((t for t in reversed(texts[:label_at]) if t), "")
+            if value is None and before and not _is_label(before) and not _AMOUNT.match(before):
+                continue  # ``财政资金预算分类 | 一般公共预算``: the value of a label we do not know
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
             if value is not None:
@@ -321,6 +337,8 @@ def _read_header(row: Row, form: RawForm) -> None:
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
+#: What a budget label's value may be: an amount (``65``, ``1,256.38``, ``120万元``).
+_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(\.\d+)?(万元|万|元)?$")
 #: A caption that puts the form's amounts in 元: ``单位：元``, ``金额单位:元``.
 _YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$")
 _LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}

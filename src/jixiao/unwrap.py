@@ -8,9 +8,10 @@ vocabulary of the form (header labels, column headings, level-1/level-2 names, t
 by the rendering: a column's fragments are joined when, together, they make a term of that
 vocabulary that the first fragment alone is not (or the same term, as ``经济效益`` + ``指标``).
 
-Only positional rows are joined (each cell's column is its position), and only continuation
-lines whose cells all stand under a filled cell of the row above: a line with anything in a
-column the row above leaves empty is a row of its own.
+In positional rows (each cell's column is its position) only continuation lines whose cells
+all stand under a filled cell of the row above are joined: a line with anything in a column
+the row above leaves empty is a row of its own. Rows without positions (``join_stacked``)
+join only one-cell lines: a title over two lines, a label stacked a word per line.
 """
 
 from __future__ import annotations
@@ -68,6 +69,39 @@ def join_wrapped(rows: list[Row]) -> list[Row]:
     return out
 
 
+def join_stacked(rows: list[Row]) -> list[Row]:
+    """Rows of a rendering that keeps no positions (space/pipe rows from web pages): a title
+    printed over two lines, and a label stacked a word per line (``年度`` / ``总体`` / ``目标``),
+    joined back. Each line must be a one-cell row right under the previous one."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        used = _title_wrap(rows, i) or _stack(rows, i)
+        out.append(_joined(rows[i : i + used + 1]) if used else rows[i])
+        i += used + 1
+    return out
+
+
+def _stack(rows: list[Row], i: int) -> int:
+    """How many one-cell lines after row ``i`` finish the label it starts (0: none)."""
+    cells = rows[i].nonempty()
+    if len(cells) != 1 or len(_WS.sub("", cells[0].text)) > 4:
+        return 0
+    first = joined = _WS.sub("", cells[0].text)
+    best = 0
+    for k in range(1, MAX_WRAP + 1):
+        if i + k >= len(rows) or not _adjacent(rows[i + k - 1], rows[i + k]):
+            break
+        more = rows[i + k].nonempty()
+        if len(more) != 1 or len(_WS.sub("", more[0].text)) > 4:
+            break
+        joined += _WS.sub("", more[0].text)
+        whole = term(joined)
+        if whole is not None and whole[0] in {"label", "heading"} and _completes(first, joined):
+            best = k
+    return best
+
+
 def _filled(row: Row) -> dict[int, str]:
     return {
         c.col if c.col is not None else k: t
@@ -120,7 +154,7 @@ def _title_wrap(rows: list[Row], i: int) -> int:
     rest = _WS.sub("", tail.nonempty()[0].text)
     if vocab.TITLE.match(first) or term(first) is not None or _NOT_TITLE_HEAD.search(first):
         return 0
-    if len(first) > 40 or not vocab.TITLE.match(first + rest) or len(first + rest) > 60:
+    if len(first) > 70 or not vocab.TITLE.match(first + rest) or len(first + rest) > 100:
         return 0
     if vocab.TITLE.match(rest) and (rest[:1].isdigit() or _ends_name(first)):
         return 0  # a title of its own under a line that ends a name (a unit, a place)

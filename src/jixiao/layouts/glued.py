@@ -169,7 +169,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LEAD_TARGET = re.compile(
     rf"(?:{_OP})\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?|{_NUM}\s*(?:{vocab.UNIT_PATTERN})"
 )
-_YEAR_WORD = re.compile(r"(?:19|20)\d{2}\s*年")
+#: A year in a title's lead (``2024年``, ``2023项目…``: 项 is then no unit): never a target.
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}(?:\s*年|\s*\D?)")
 _ATTACHMENT = re.compile(r"附件\s*[\d-]*\s*[:：.、]?")
 _NOTE_START = re.compile(r"反映|用于|考核|指标解释")
 #: What stands before a score in a grading rule (``完成得10分``, ``扣1分``): no target.

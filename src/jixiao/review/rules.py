@@ -237,6 +237,12 @@ class GoalTarget:
     text: str
     value: float
     unit: str | None
+    #: Stated as a floor (``不低于中央投资30%``): an indicator at or above it measures it.
+    floor: bool = False
+
+
+_FLOOR_BEFORE = re.compile(r"(不低于|不少于|至少|超过|高于|达到)\S{0,8}$")
+_FLOOR_AFTER = re.compile(r"^\s*(以上|及以上)")
 
 
 def goal_targets(form: Form) -> list[GoalTarget]:
@@ -254,7 +260,11 @@ def goal_targets(form: Form) -> list[GoalTarget]:
         budget = form.budget_total
         if budget is not None and abs(value - float(budget)) < 1e-6 and unit in (None, "万元"):
             continue
-        out.append(GoalTarget(m.group(0).strip(), value, unit))
+        floor = bool(
+            _FLOOR_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+            or _FLOOR_AFTER.match(text[m.end() :])
+        )
+        out.append(GoalTarget(m.group(0).strip(), value, unit, floor))
     for m in _ZERO_TARGET.finditer(text):
         out.append(GoalTarget(m.group(0), 0.0, None))
     return out
@@ -270,6 +280,8 @@ def _target_matched(t: GoalTarget, values: Sequence[tuple[float, str | None]]) -
     for v, unit in values:
         if _close(v, t.value):
             return True
+        if t.floor and t.unit and unit == t.unit.replace("％", "%") and v >= t.value:
+            return True  # 不低于30% measured by ≥32.68%
         vb, vu = lx.base_quantity(v, unit)
         if _close(vb, base) and (not t.unit or not unit or vu == base_unit or t.unit == "元"):
             return True
