@@ -255,3 +255,17 @@ def test_a_glued_title_after_an_attachment_number_and_a_goal_kept_as_printed() -
     assert [(i.name, i.operator, i.value, i.unit) for i in form.indicators] == [
         ("开展修复工程", "≥", 2, "个")
     ]
+
+
+def test_a_glued_yuan_caption_scales_the_budget() -> None:
+    text = "\n".join(
+        [
+            "某县2024年项目支出绩效目标表",
+            "金额单位:元",
+            "项目名称河道清淤主管部门某县水利局",
+            "资金总额1256300",
+            "绩效指标一级指标二级指标三级指标指标值产出指标数量指标清淤长度≥12公里",
+        ]
+    )
+    (form,) = _forms(text)
+    assert (form.project_name, form.budget_total) == ("河道清淤", 125.63)
