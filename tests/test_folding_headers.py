@@ -269,3 +269,23 @@ def test_a_glued_yuan_caption_scales_the_budget() -> None:
     )
     (form,) = _forms(text)
     assert (form.project_name, form.budget_total) == ("河道清淤", 125.63)
+
+
+def test_ocr_noise_in_glued_rows() -> None:
+    text = "\n".join(
+        [
+            "某区2024年项目支出绩效目标表",
+            "项目名称社区养老服务补助主管部门某区民政局",
+            "一级指标二级指标三级指标指标值",
+            "产出指标数量指标助餐服务人次二5000人次",  # = read as 二
+            "质量指标服务合格率295%",  # ≥ read as 2
+            "职工.人数≥14人",  # a stray dot
+        ]
+    )
+    (form,) = _forms(text + "\n")
+    got = [(i.name, i.operator, i.value, i.unit, i.flags) for i in form.indicators]
+    assert got == [
+        ("助餐服务人次", "=", 5000, "人次", []),
+        ("服务合格率", None, None, "%", ["value_missing", "value_suspect"]),
+        ("职工人数", "≥", 14, "人", []),
+    ]

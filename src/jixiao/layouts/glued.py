@@ -332,6 +332,8 @@ def _free(text: str, row: bool) -> list[tuple[str, str]]:
             return [("name", text[: grade.start()]), ("value", grade.group()), *tail]
         return [("name", text), *tail]
     start, end = value
+    if start > 2 and text[start - 1] == "二" and text[start].isdigit():
+        start -= 1  # OCR read ``=`` as ``二``: no Chinese numeral stands before a number
     name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
     if name:
         note = _NOTE_START.search(name, 2)
