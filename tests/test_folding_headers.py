@@ -120,6 +120,7 @@ def test_a_period_range_gives_start_and_end_and_a_length_stays_a_duration() -> N
         ("2022.03-2022.12", "2022.03", "2022.12"),
         ("2023年4月-2024年2月", "2023年4月", "2024年2月"),
         ("2023年1月1日至2023年12月31日", "2023年1月1日", "2023年12月31日"),
+        ("2024年1月至12月", "2024年1月", "12月"),  # the end in the start's year, as printed
     ]:
         for label in ("实施期限", "项目起止时间", "建设周期"):
             form = _header("项目名称\t河道清淤", f"{label}\t{printed}")
