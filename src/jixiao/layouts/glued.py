@@ -226,7 +226,13 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
     after_label = long_text = False
     for kind, start, end in _anchors(text):
         gap = _strip_gap(text[pos:start], after_label, long_text)
-        if kind in {"label", "breakdown"} and table and not after_label and _inside_name(gap):
+        if (
+            kind in {"label", "breakdown"}
+            and table
+            and not after_label
+            and _inside_name(gap)
+            and vocab.header_field(text[start:end]) != "project_name"  # that opens a form
+        ):
             continue  # ``服务部门≥81个``: a label word inside an indicator's name, no label
         if gap:
             out.extend(_free(gap, row=table and not after_label))
