@@ -120,6 +120,7 @@ def test_a_period_range_gives_start_and_end_and_a_length_stays_a_duration() -> N
         ("2022.03-2022.12", "2022.03", "2022.12"),
         ("2023年4月-2024年2月", "2023年4月", "2024年2月"),
         ("2023年1月1日至2023年12月31日", "2023年1月1日", "2023年12月31日"),
+        ("2024年1月至12月", "2024年1月", "12月"),  # the end in the start's year, as printed
     ]:
         for label in ("实施期限", "项目起止时间", "建设周期"):
             form = _header("项目名称\t河道清淤", f"{label}\t{printed}")
@@ -254,4 +255,38 @@ def test_a_glued_title_after_an_attachment_number_and_a_goal_kept_as_printed() -
     assert form.annual_goal == "开展2个水利设施修复,"
     assert [(i.name, i.operator, i.value, i.unit) for i in form.indicators] == [
         ("开展修复工程", "≥", 2, "个")
+    ]
+
+
+def test_a_glued_yuan_caption_scales_the_budget() -> None:
+    text = "\n".join(
+        [
+            "某县2024年项目支出绩效目标表",
+            "金额单位:元",
+            "项目名称河道清淤主管部门某县水利局",
+            "资金总额1256300",
+            "绩效指标一级指标二级指标三级指标指标值产出指标数量指标清淤长度≥12公里",
+        ]
+    )
+    (form,) = _forms(text)
+    assert (form.project_name, form.budget_total) == ("河道清淤", 125.63)
+
+
+def test_ocr_noise_in_glued_rows() -> None:
+    text = "\n".join(
+        [
+            "某区2024年项目支出绩效目标表",
+            "项目名称社区养老服务补助主管部门某区民政局",
+            "一级指标二级指标三级指标指标值",
+            "产出指标数量指标助餐服务人次二5000人次",  # = read as 二
+            "质量指标服务合格率295%",  # ≥ read as 2
+            "职工.人数≥14人",  # a stray dot
+        ]
+    )
+    (form,) = _forms(text + "\n")
+    got = [(i.name, i.operator, i.value, i.unit, i.flags) for i in form.indicators]
+    assert got == [
+        ("助餐服务人次", "=", 5000, "人次", []),
+        ("服务合格率", None, None, "%", ["value_missing", "value_suspect"]),
+        ("职工人数", "≥", 14, "人", []),
     ]

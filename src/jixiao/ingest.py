@@ -1,8 +1,11 @@
 """Bytes → text: detect the encoding (never guess silently), reject what is not text.
 
 The detected encoding is reported with every result. Text is normalised only where the
-bytes carry no meaning: line endings, NULs from UTF-16 mishaps, and converter debris
-(``[bookmark: _GoBack]``) that Word-to-text tools leave.
+bytes carry no meaning: line endings, NULs from UTF-16 mishaps, converter debris
+(``[bookmark: _GoBack]``) that Word-to-text tools leave, and the script a character is written
+in (look-alike radicals and compatibility ideographs, traditional characters: the vocabulary
+and the contract are simplified). Every field, ``name_raw`` included, is read from the folded
+text.
 """
 
 from __future__ import annotations
@@ -56,8 +59,8 @@ def decode(data: bytes, name: str) -> SourceText:
 
 
 def normalise(text: str) -> str:
-    """Unify line endings, fold look-alike radicals and drop converter debris; cell content is
-    otherwise kept."""
+    """Unify line endings, fold look-alike radicals and traditional characters and drop
+    converter debris; cell content is otherwise kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.lstrip("\ufeff")
     return fold_radicals(_DEBRIS.sub("", text))

@@ -291,8 +291,12 @@ _TRAILING_CODE = re.compile(
 _LEADING_CODE = re.compile(r"^(?P<code>\d{3,30})\s*(?P<name>(?![年月日号])[\u4e00-\u9fff].*)$")
 _DATE_PART = r"(?:19|20)\d{2}年?(?:[./]?\d{1,2}月?(?:[./]?\d{1,2}日?)?)?"
 #: ``202101-202112``, ``2022.03-2022.12``, ``2023年4月-2024年2月``, ``2023年1月1日至2023年12月31日``.
+_RANGE_SEP = r"\s*(?:至|到|~|～|-|－|—|–)\s*"
 _PERIOD_RANGE = re.compile(
-    rf"^(?P<start>{_DATE_PART})\s*(?:至|到|~|～|-|－|—|–)\s*(?P<end>{_DATE_PART})$"
+    rf"^(?P<start>{_DATE_PART}){_RANGE_SEP}(?P<end>{_DATE_PART})$"
+    # ``2024年1月至12月``: the end in the start's year, as printed
+    rf"|^(?P<start2>(?:19|20)\d{{2}}年\d{{1,2}}月(?:\d{{1,2}}日)?){_RANGE_SEP}"
+    rf"(?P<end2>\d{{1,2}}月(?:\d{{1,2}}日)?)$"
 )
 
 
@@ -304,7 +308,7 @@ def _period(raw: RawForm) -> tuple[str | None, str | None, str | None]:
     duration = _clean_name_of(raw, "duration")
     m = _PERIOD_RANGE.match(duration) if duration and not (start or end) else None
     if m:
-        return m.group("start"), m.group("end"), None
+        return m.group("start") or m.group("start2"), m.group("end") or m.group("end2"), None
     return start, end, duration
 
 

@@ -252,8 +252,8 @@ def _is_header_row(row: Row) -> bool:
 def _read_header(row: Row, form: RawForm) -> None:
     """Pair each label cell with the next non-label, non-empty cell of the same row."""
     cells, texts = row.cells, row.texts
-    if any(_YUAN_CAPTION.match(t) for t in texts if t):
-        form.budget_in_yuan = True
+    if any(_YUAN_CAPTION.match(t) for t in texts if t) or _YUAN_CAPTION.match("".join(texts)):
+        form.budget_in_yuan = True  # ``单位：元`` in a cell, or cut as 金额单位 | 元
     j = 0
     claimed = False
     # Cells before the row's first label answer labels left open on the rows above.

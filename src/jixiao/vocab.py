@@ -413,7 +413,8 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
         # A range printed under one of these (``202101-202112``) is split into start and end.
         re.compile(
             r"^(项目期|项目周期|实施期限|项目期限|执行期限|项目起止时间|起止时间|项目起止日期|"
-            r"起止日期|建设周期|建设期限|实施周期|项目实施周期|项目实施期限|执行周期)[:：]?$"
+            r"起止日期|建设周期|建设期限|实施周期|项目实施周期|项目实施期限|执行周期|起止年限|"
+            r"项目起止年限|实施年限|项目实施期)[:：]?$"
         ),
         "duration",
     ),

@@ -269,7 +269,12 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
         row = table and not after_label
         if kind == "label" and row and _weak(text[start:end]):
             continue  # 部门 inside an indicator's name (各部门、单位高效完成工作)
-        if kind in {"label", "breakdown"} and row and _inside_name(gap):
+        if (
+            kind in {"label", "breakdown"}
+            and row
+            and _inside_name(gap)
+            and vocab.header_field(text[start:end]) != "project_name"  # that opens a form
+        ):
             continue  # ``服务部门≥81个``: a label word inside an indicator's name, no label
         if gap and not _ORDINAL.match(raw_gap):
             out.extend(_items(gap, row=row))
@@ -432,6 +437,8 @@ def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
             return [("name", text[: grade.start()]), ("value", grade.group()), *tail]
         return [("name", text), *tail]
     start, end = value
+    if start > 2 and text[start - 1] == "二" and text[start].isdigit():
+        start -= 1  # OCR read ``=`` as ``二``: no Chinese numeral stands before a number
     name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
     if name:
         note = _NOTE_START.search(name, 2)
