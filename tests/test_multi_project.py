@@ -21,7 +21,7 @@ def _rows(*rows: list[str], sep: str = T) -> str:
 
 
 EXPORT = "2024年部门项目支出绩效目标表\n单位：元\n\n" + _rows(
-    ["预算单位", "项目名称", "项目金额", "年度目标", "一级指标", "二级指标", "三级指标", "指标值"],
+    ["单位名称", "项目名称", "项目金额", "年度目标", "一级指标", "二级指标", "三级指标", "指标值"],
     ["[012003]某市教育局", "校舍维修", "1250000", "完成校舍维修", "产出指标", "数量指标",
      "维修校舍面积", "≥2000平方米"],
     ["", "", "", "", "效益指标", "社会效益指标", "师生安全感", "有所提升"],
@@ -205,8 +205,9 @@ def test_total_row_opens_no_project() -> None:
     )  # fmt: skip
     result = normalize_text(text, "case.txt")
     assert [(f.project_name, f.department, f.budget_total) for f in result.forms] == [
-        ("校舍维修", "某市教育局", 125),
-        ("学生资助", "某市教育局", 30),
+        # 预算单位 is not the 主管部门 (golden convention, fj23/dg19): read as neither field
+        ("校舍维修", None, 125),
+        ("学生资助", None, 30),
     ]
     assert "合计" in {r.text for r in result.rejects}  # reported, not read as a project
 

@@ -52,11 +52,13 @@ _FIELD_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"^(单位|预算单位|单位名称|预算单位名称|预算部门|部门|部门名称|主管部门|主管单位|"
+            r"^(单位名称|预算部门|部门|部门名称|主管部门|主管单位|"
             r"业务主管部门|项目主管部门|部门\(单位\)名称|部门（单位）名称)$"
         ),
         "department",
     ),
+    # A budget unit is not the 主管部门 (golden fj23, dg19): read, carried down, not mapped.
+    (re.compile(r"^(单位|预算单位|预算单位名称)$"), "budget_unit"),
     (
         re.compile(r"^(实施单位|项目实施单位|执行单位|项目执行单位|具体实施单位)$"),
         "implementing_unit",
@@ -87,7 +89,7 @@ _TOTAL = re.compile(r"^(合计|总计|小计|共计)[:：]?$")
 _SERIAL_HEADING = re.compile(r"^(序号|编号|行次|序)$")
 _BREAKDOWN = "breakdown:"  # field prefix of a sub-amount column (其中：财政拨款 …)
 #: Fields of the unit a project belongs to: a merged (empty) cell carries them down.
-_UNIT_FIELDS = ("department", "implementing_unit", "unit_code")
+_UNIT_FIELDS = ("department", "implementing_unit", "budget_unit", "unit_code")
 _YUAN = re.compile(r"[（(]\s*(单位[:：])?\s*元\s*[）)]")
 _CAPTION = re.compile(r"^(金额)?单位[:：]\s*(元|万元)$")
 _CODE = re.compile(r"^[0-9A-Z]{3,30}$")
@@ -234,6 +236,7 @@ def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]
 _SKIP = {
     "department": -0.5,
     "implementing_unit": -0.5,
+    "budget_unit": -0.5,
     "unit_code": -0.5,
     "serial": -0.5,
     "project_name": -3.0,
@@ -250,7 +253,12 @@ def _suit(field: str, text: str) -> float | None:
         return 2.0 if re.fullmatch(r"\d{1,4}", bare) else None
     if _AMOUNT.match(bare) or _CODE.match(bare):
         return None
-    if field in ("project_name", "department", "implementing_unit") and _TARGET.match(bare):
+    if field in (
+        "project_name",
+        "department",
+        "implementing_unit",
+        "budget_unit",
+    ) and _TARGET.match(bare):
         return None
     return 1.0
 

@@ -7,8 +7,9 @@ only where they change. Printed as tab rows (a spreadsheet's text, empty cells k
 pipe rows of a web page, where a merged cell's continuation vanishes. Amounts are in 元 — said by the heading (``项目金额（元）``) or by a
 caption (``单位：元``, ``金额单位：元``) — and the truth is in 万元. Unit codes are three digits
 (``310-名称``) or six with leading zeros (``[012003]名称``). Every project is one form, titled by
-the table's title; the unit column is read as the department (issue 13 item 11 counts
-预算单位/单位名称 among the department's labels).
+the table's title. A ``单位名称`` column is the department (the header label reads the same);
+a ``预算单位`` column is read as neither department nor implementing unit, as in the golden
+set's convention (fj23 and dg19 print a 预算单位 that is not the 主管部门).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def render(forms: list[Record], rng: random.Random) -> str:
         code = codes.setdefault(rec["department"], _code(rng))
         rec["department_code"] = code
         dept = f"[{code}]{rec['department']}" if bracket else f"{code}-{rec['department']}"
+        if unit_label == "预算单位":
+            rec["department"] = rec["department_code"] = None  # printed, but no field's
         shown_dept = "" if merge_unit and dept == last_dept else dept
         last_dept = dept
         for k, (ind, (new1, new2)) in enumerate(
