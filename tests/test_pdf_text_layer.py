@@ -249,3 +249,82 @@ def test_a_stream_of_one_cell_per_line_is_not_joined() -> None:
     ]
     rows = space_rows.rows(lines)
     assert [r.texts for r in label_columns.join_wrapped_rows(rows)] == [[t] for t in lines]
+
+
+STREAM_PAGE = [
+    "2023年项目支出绩效目标表",
+    "项目名称",
+    "校园安防改造",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标性质",
+    "指标值",
+    "计量单位",
+    "指标权重",
+    "产出指标",
+    "数量指标",
+    "改造学校数",
+    "≥",
+    "12",
+    "所",
+    "30",
+    "质量指标",
+    "设备验收合格率",
+    "=",
+    "100",
+    "%",
+    "20",
+    "效益指标",
+    "社会效益指标",
+    "校园安全状况",
+    "有所改善",
+    "20",
+]
+
+
+def _rows_of(form):
+    return [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in form.indicators
+    ]
+
+
+def test_a_table_given_one_cell_per_line_is_cut_into_rows() -> None:
+    # pdftotext's default order for a ruled table: every cell on its own line, row by row.
+    form = _only_form("\n".join(STREAM_PAGE))
+    assert form.project_name == "校园安防改造"
+    assert _rows_of(form) == [
+        ("产出指标", "数量指标", "改造学校数", "≥", 12, "所", 30),
+        ("产出指标", "质量指标", "设备验收合格率", "=", 100, "%", 20),
+        ("效益指标", "社会效益指标", "校园安全状况", None, "有所改善", None, 20),
+    ]
+
+
+def test_a_heading_whose_later_columns_follow_the_first_cells() -> None:
+    # The tall heading cells come out after the first row's level labels and name.
+    page = [
+        "2023年项目支出绩效目标表",
+        "项目名称",
+        "校园安防改造",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "产出指标",
+        "数量指标",
+        "改造学校数",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "12",
+        "所",
+        "30",
+        "设备验收合格率",
+        "100",
+        "%",
+        "20",
+    ]
+    form = _only_form("\n".join(page))
+    assert _rows_of(form) == [
+        ("产出指标", "数量指标", "改造学校数", None, 12, "所", 30),
+        ("产出指标", "数量指标", "设备验收合格率", None, 100, "%", 20),
+    ]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from jixiao import vocab
+from jixiao import stream_rows, vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -49,9 +49,15 @@ _CAPTION = re.compile(r"^[（(][^（）()]*[）)]$")
 _LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
 
 
-def pair(rows: list[Row]) -> list[Row]:
-    """The rows with every label column followed by its value column paired row by row."""
+def pair(rows: list[Row], positional: bool = True) -> list[Row]:
+    """The rows with every label column followed by its value column paired row by row.
+
+    First broken labels and rows a wrapped cell broke are joined; for renderings without
+    positions, a table body given one cell per line is cut into rows (``stream_rows``).
+    """
     rows = join_wrapped_rows(join_broken_labels(rows))
+    if not positional:
+        rows = stream_rows.regroup(rows)
     out: list[Row] = []
     i = 0
     while i < len(rows):

@@ -74,7 +74,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     its position (tab dumps); otherwise (pipe/space text from web pages, where merged cells
     vanish) cells are matched to the columns by order and content.
     """
-    rows = label_columns.pair(rows)  # a label column printed apart from its values
+    rows = label_columns.pair(rows, positional)  # label columns, wrapped rows (PDF text)
     forms: list[RawForm] = []
     preamble: list[Cell] = []
     form: RawForm | None = None
