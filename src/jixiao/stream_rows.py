@@ -148,9 +148,7 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
 
     for cell in cells:
         kind = _kind(cell.text)
-        if kind in ("level", "text") and named:
-            flush()
-        elif kind == "operator" and valued:
+        if (kind in ("level", "text") and named) or (kind == "operator" and valued):
             flush()
         elif kind in ("number", "value") and valued:
             if kind == "number" and "weight" in roles and not weighted:
