@@ -328,3 +328,46 @@ def test_a_heading_whose_later_columns_follow_the_first_cells() -> None:
         ("产出指标", "数量指标", "改造学校数", None, 12, "所", 30),
         ("产出指标", "数量指标", "设备验收合格率", None, 100, "%", 20),
     ]
+
+
+def test_a_name_piece_printed_beneath_its_complete_row_is_joined() -> None:
+    # pdftotext -layout: a wrapped cell's last characters stand on the next line, beneath.
+    page = "\n".join(
+        [
+            "2023年项目支出绩效目标表",
+            "项目名称    基层治理项目",
+            "一级指标    二级指标     三级指标          指标性质   指标值   计量单位   指标权重",
+            "效益指标    社会效益指标   增强平安建设能力，推进基层治理法治      优         10",
+            "                 建设",
+            "满意度指标   服务对象满意度 群众满意度          ≥      90        %      25",
+            "        指标",
+            "",
+            "        社会公众满意度指标 公众满意度               ≥      85         %      25",
+        ]
+    )
+    form = _only_form(page)
+    assert _rows_of(form) == [
+        (
+            "效益指标",
+            "社会效益指标",
+            "增强平安建设能力，推进基层治理法治建设",
+            None,
+            "优",
+            None,
+            10,
+        ),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥", 90, "%", 25),
+        ("满意度指标", "社会公众满意度指标", "公众满意度", "≥", 85, "%", 25),
+    ]
+
+
+def test_a_last_line_after_a_row_is_not_taken_as_its_name_piece() -> None:
+    # At the end of the text a short line is a row cut off, not a piece of the name above.
+    rows = space_rows.rows(
+        ["一级指标 二级指标 三级指标 指标值", "时效指标 检测及时率 ≤7工作日", "开展质"]
+    )
+    assert [r.texts for r in label_columns.join_wrapped_rows(rows)] == [
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["时效指标", "检测及时率", "≤7工作日"],
+        ["开展质"],
+    ]

@@ -313,8 +313,10 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if _heading(head):
         return head, 1
     kinds = [_kind(t) for t in _filled(head)]
-    if kinds[-1] != "text" or any(k in ("value", "operator") for k in kinds):
-        return head, 1  # the row has its value already, or ends in no name
+    if any(k in ("value", "operator") for k in kinds):
+        return _name_tail(rows, i, kinds)
+    if kinds[-1] != "text":
+        return head, 1  # the row ends in no name
     pieces: list[Row] = []
     k = i + 1
     while k < len(rows) and len(pieces) < 3:
@@ -334,3 +336,34 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if pieces and vocab.canon_level2(clean(name.text)) and _kind(name.text) == "level2":
         return Row(cells), k - i
     return head, 1
+
+
+def _name_tail(rows: list[Row], i: int, kinds: list[str]) -> tuple[Row, int]:
+    """A complete row whose name's last characters stand alone on the next line, beneath
+    it (``pdftotext -layout``): ``…推进基层治理法治 优 10`` then ``建设``."""
+    head = rows[i]
+    if i + 2 >= len(rows):
+        return head, 1  # a last line after the row is more likely a row cut off (truncated)
+    piece = _filled(rows[i + 1])
+    if len(piece) != 1 or _kind(piece[0]) != "text" or len(clean(piece[0])) > _TAIL_CHARS:
+        return head, 1
+    after = _filled(rows[i + 2]) if i + 2 < len(rows) else []
+    if after and _kind(after[0]) in ("value", "operator", "number"):
+        return head, 1  # the piece starts a row of its own, whose value follows
+    first = next(n for n, k in enumerate(kinds) if k in ("value", "operator"))
+    if first == 0 or kinds[first - 1] != "text":
+        return head, 1
+    filled = [n for n, t in enumerate(head.texts) if t]
+    at = filled[first - 1]
+    for n in filled[: first - 1]:  # the piece may end a level-2 name instead (``…满意度`` ``指标``)
+        whole = head.texts[n] + clean(piece[0])
+        if _kind(head.texts[n]) == "text" and _kind(whole) == "level2":
+            at = n
+    cells = list(head.cells)
+    joined = _value_cells([Row([cells[at]]), rows[i + 1]])[0]
+    cells[at] = Cell(joined.text, cells[at].line, cells[at].col)
+    return Row(cells), 2
+
+
+#: The longest piece of a name that wraps beneath its complete row (a few characters).
+_TAIL_CHARS = 5
