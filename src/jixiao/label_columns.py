@@ -313,6 +313,9 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if _heading(head):
         return head, 1
     kinds = [_kind(t) for t in _filled(head)]
+    named = [n for n, k in enumerate(kinds) if k not in ("level1", "level2")]
+    if named == [len(kinds) - 1] and _namelike(_filled(head)[-1]):
+        kinds[-1] = "text"  # the only cell after the levels is the name (提高政府网站, 2021年…)
     if any(k in ("value", "operator") for k in kinds):
         return _name_tail(rows, i, kinds)
     if kinds[-1] != "text":
@@ -321,7 +324,7 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     k = i + 1
     while k < len(rows) and len(pieces) < 3:
         filled = _filled(rows[k])
-        if len(filled) != 1 or _kind(filled[0]) != "text" or len(clean(filled[0])) > 12:
+        if len(filled) != 1 or not _namelike(filled[0]) or len(clean(filled[0])) > 12:
             break
         pieces.append(rows[k])
         k += 1
@@ -336,6 +339,17 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if pieces and vocab.canon_level2(clean(name.text)) and _kind(name.text) == "level2":
         return Row(cells), k - i
     return head, 1
+
+
+def _namelike(text: str) -> bool:
+    """Text that can be (part of) a name: Chinese text, not a level label or an operator —
+    even when it reads like a target (``完成率``, ``2022年发展真实情况``)."""
+    t = clean(text)
+    return (
+        bool(re.search(r"[\u4e00-\u9fff]", t))
+        and _kind(t) not in ("level1", "level2", "operator")
+        and not re.match(rf"^({vocab.OPERATOR_PATTERN})", t)
+    )
 
 
 def _name_tail(rows: list[Row], i: int, kinds: list[str]) -> tuple[Row, int]:

@@ -7,7 +7,9 @@ unit or weight column (``指标性质``, ``计量单位``, ``权重``) needs mor
 value, so a row is ``[level1] [level2] name [operator] value [unit] [weight]`` and the next one
 starts at a level label or at the next name. This pass, for renderings without positions,
 cuts such a stream into rows by what each cell is (a level label, an operator, a unit, a
-number, a value, a name) and hands the parser ordinary rows; nothing is dropped (a cell that
+number, a value, a name) and where it stands (the first cell after the level labels is the
+name, even ``2023年年鉴编纂次数`` or ``提高政府网站``; a text after a name is its target) and
+hands the parser ordinary rows; nothing is dropped (a cell that
 fits no row stays a row of its own for the parser to report).
 """
 
@@ -148,18 +150,24 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
 
     for cell in cells:
         kind = _kind(cell.text)
-        if (kind in ("level", "text") and named) or (kind == "operator" and valued):
+        if kind == "level":
+            if named:
+                flush()
+        elif not named and not valued and kind != "operator":
+            named = True  # the first cell after the level labels is the name, whatever it holds
+        elif kind == "text" and not valued:
+            valued = True  # a name, then a text: the target, in words (按计划完成)
+        elif kind == "text" or (kind == "operator" and valued):
             flush()
+            named = kind == "text"
         elif kind in ("number", "value") and valued:
             if kind == "number" and "weight" in roles and not weighted:
                 weighted = True
             else:
                 flush()
-                valued = True
+                named = True  # a row without level labels whose name starts with a digit
         elif kind in ("number", "value"):
             valued = True
-        if kind == "text":
-            named = True
         cur.append(cell)
     flush()
     return [Row([Cell(c.text, c.line, n) for n, c in enumerate(group)]) for group in out]
