@@ -249,3 +249,158 @@ def test_a_stream_of_one_cell_per_line_is_not_joined() -> None:
     ]
     rows = space_rows.rows(lines)
     assert [r.texts for r in label_columns.join_wrapped_rows(rows)] == [[t] for t in lines]
+
+
+STREAM_PAGE = [
+    "2023年项目支出绩效目标表",
+    "项目名称",
+    "校园安防改造",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标性质",
+    "指标值",
+    "计量单位",
+    "指标权重",
+    "产出指标",
+    "数量指标",
+    "改造学校数",
+    "≥",
+    "12",
+    "所",
+    "30",
+    "质量指标",
+    "设备验收合格率",
+    "=",
+    "100",
+    "%",
+    "20",
+    "效益指标",
+    "社会效益指标",
+    "校园安全状况",
+    "有所改善",
+    "20",
+]
+
+
+def _rows_of(form):
+    return [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in form.indicators
+    ]
+
+
+def test_a_table_given_one_cell_per_line_is_cut_into_rows() -> None:
+    # pdftotext's default order for a ruled table: every cell on its own line, row by row.
+    form = _only_form("\n".join(STREAM_PAGE))
+    assert form.project_name == "校园安防改造"
+    assert _rows_of(form) == [
+        ("产出指标", "数量指标", "改造学校数", "≥", 12, "所", 30),
+        ("产出指标", "质量指标", "设备验收合格率", "=", 100, "%", 20),
+        ("效益指标", "社会效益指标", "校园安全状况", None, "有所改善", None, 20),
+    ]
+
+
+def test_a_heading_whose_later_columns_follow_the_first_cells() -> None:
+    # The tall heading cells come out after the first row's level labels and name.
+    page = [
+        "2023年项目支出绩效目标表",
+        "项目名称",
+        "校园安防改造",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "产出指标",
+        "数量指标",
+        "改造学校数",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "12",
+        "所",
+        "30",
+        "设备验收合格率",
+        "100",
+        "%",
+        "20",
+    ]
+    form = _only_form("\n".join(page))
+    assert _rows_of(form) == [
+        ("产出指标", "数量指标", "改造学校数", None, 12, "所", 30),
+        ("产出指标", "数量指标", "设备验收合格率", None, 100, "%", 20),
+    ]
+
+
+def test_a_name_piece_printed_beneath_its_complete_row_is_joined() -> None:
+    # pdftotext -layout: a wrapped cell's last characters stand on the next line, beneath.
+    page = "\n".join(
+        [
+            "2023年项目支出绩效目标表",
+            "项目名称    基层治理项目",
+            "一级指标    二级指标     三级指标          指标性质   指标值   计量单位   指标权重",
+            "效益指标    社会效益指标   增强平安建设能力，推进基层治理法治      优         10",
+            "                 建设",
+            "满意度指标   服务对象满意度 群众满意度          ≥      90        %      25",
+            "        指标",
+            "",
+            "        社会公众满意度指标 公众满意度               ≥      85         %      25",
+        ]
+    )
+    form = _only_form(page)
+    assert _rows_of(form) == [
+        (
+            "效益指标",
+            "社会效益指标",
+            "增强平安建设能力，推进基层治理法治建设",
+            None,
+            "优",
+            None,
+            10,
+        ),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥", 90, "%", 25),
+        ("满意度指标", "社会公众满意度指标", "公众满意度", "≥", 85, "%", 25),
+    ]
+
+
+def test_a_last_line_after_a_row_is_not_taken_as_its_name_piece() -> None:
+    # At the end of the text a short line is a row cut off, not a piece of the name above.
+    rows = space_rows.rows(
+        ["一级指标 二级指标 三级指标 指标值", "时效指标 检测及时率 ≤7工作日", "开展质"]
+    )
+    assert [r.texts for r in label_columns.join_wrapped_rows(rows)] == [
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["时效指标", "检测及时率", "≤7工作日"],
+        ["开展质"],
+    ]
+
+
+def test_name_pieces_that_read_like_targets_are_still_name() -> None:
+    # 提高… and …完成率 start like targets, 2023年… like a date: where they stand says name.
+    page = "\n".join(
+        [
+            "2022年项目支出绩效目标表",
+            "项目名称 信息调研",
+            "一级指标 二级指标 三级指标 指标值 计量单位 权重",
+            "效益指标 社会效益指标 提高政府网站",
+            "公众形象",
+            "≥2 % 20",
+            "效益指标 社会效益指标 办公用品政府采购",
+            "完成率",
+            "≥100 % 15",
+        ]
+    )
+    assert _rows_of(_only_form(page)) == [
+        ("效益指标", "社会效益指标", "提高政府网站公众形象", "≥", 2, "%", 20),
+        ("效益指标", "社会效益指标", "办公用品政府采购完成率", "≥", 100, "%", 15),
+    ]
+    stream = [
+        "2023年项目支出绩效目标表",
+        "项目名称",
+        "年鉴编纂",
+        *["一级指标", "二级指标", "三级指标", "指标值", "计量单位", "权重"],
+        *["产出指标", "数量指标", "2023年年鉴编纂的次数", "1", "次/年", "5"],
+        *["产出指标", "数量指标", "活动参与人数", "≥9", "万人", "15"],
+    ]
+    assert _rows_of(_only_form("\n".join(stream))) == [
+        ("产出指标", "数量指标", "2023年年鉴编纂的次数", None, 1, "次/年", 5),
+        ("产出指标", "数量指标", "活动参与人数", "≥", 9, "万人", 15),
+    ]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from jixiao import vocab
+from jixiao import stream_rows, vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -49,9 +49,15 @@ _CAPTION = re.compile(r"^[（(][^（）()]*[）)]$")
 _LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
 
 
-def pair(rows: list[Row]) -> list[Row]:
-    """The rows with every label column followed by its value column paired row by row."""
+def pair(rows: list[Row], positional: bool = True) -> list[Row]:
+    """The rows with every label column followed by its value column paired row by row.
+
+    First broken labels and rows a wrapped cell broke are joined; for renderings without
+    positions, a table body given one cell per line is cut into rows (``stream_rows``).
+    """
     rows = join_wrapped_rows(join_broken_labels(rows))
+    if not positional:
+        rows = stream_rows.regroup(rows)
     out: list[Row] = []
     i = 0
     while i < len(rows):
@@ -324,13 +330,18 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if _heading(head):
         return head, 1
     kinds = [_kind(t) for t in _filled(head)]
-    if kinds[-1] != "text" or any(k in ("value", "operator") for k in kinds):
-        return head, 1  # the row has its value already, or ends in no name
+    named = [n for n, k in enumerate(kinds) if k not in ("level1", "level2")]
+    if named == [len(kinds) - 1] and _namelike(_filled(head)[-1]):
+        kinds[-1] = "text"  # the only cell after the levels is the name (提高政府网站, 2021年…)
+    if any(k in ("value", "operator") for k in kinds):
+        return _name_tail(rows, i, kinds)
+    if kinds[-1] != "text":
+        return head, 1  # the row ends in no name
     pieces: list[Row] = []
     k = i + 1
     while k < len(rows) and len(pieces) < 3:
         filled = _filled(rows[k])
-        if len(filled) != 1 or _kind(filled[0]) != "text" or len(clean(filled[0])) > 12:
+        if len(filled) != 1 or not _namelike(filled[0]) or len(clean(filled[0])) > 12:
             break
         pieces.append(rows[k])
         k += 1
@@ -345,3 +356,45 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if pieces and vocab.canon_level2(clean(name.text)) and _kind(name.text) == "level2":
         return Row(cells), k - i
     return head, 1
+
+
+def _namelike(text: str) -> bool:
+    """Text that can be (part of) a name: Chinese text, not a level label or an operator —
+    even when it reads like a target (``完成率``, ``2022年发展真实情况``)."""
+    t = clean(text)
+    return (
+        bool(re.search(r"[\u4e00-\u9fff]", t))
+        and _kind(t) not in ("level1", "level2", "operator")
+        and not re.match(rf"^({vocab.OPERATOR_PATTERN})", t)
+    )
+
+
+def _name_tail(rows: list[Row], i: int, kinds: list[str]) -> tuple[Row, int]:
+    """A complete row whose name's last characters stand alone on the next line, beneath
+    it (``pdftotext -layout``): ``…推进基层治理法治 优 10`` then ``建设``."""
+    head = rows[i]
+    if i + 2 >= len(rows):
+        return head, 1  # a last line after the row is more likely a row cut off (truncated)
+    piece = _filled(rows[i + 1])
+    if len(piece) != 1 or _kind(piece[0]) != "text" or len(clean(piece[0])) > _TAIL_CHARS:
+        return head, 1
+    after = _filled(rows[i + 2]) if i + 2 < len(rows) else []
+    if after and _kind(after[0]) in ("value", "operator", "number"):
+        return head, 1  # the piece starts a row of its own, whose value follows
+    first = next(n for n, k in enumerate(kinds) if k in ("value", "operator"))
+    if first == 0 or kinds[first - 1] != "text":
+        return head, 1
+    filled = [n for n, t in enumerate(head.texts) if t]
+    at = filled[first - 1]
+    for n in filled[: first - 1]:  # the piece may end a level-2 name instead (``…满意度`` ``指标``)
+        whole = head.texts[n] + clean(piece[0])
+        if _kind(head.texts[n]) == "text" and _kind(whole) == "level2":
+            at = n
+    cells = list(head.cells)
+    joined = _value_cells([Row([cells[at]]), rows[i + 1]])[0]
+    cells[at] = Cell(joined.text, cells[at].line, cells[at].col)
+    return Row(cells), 2
+
+
+#: The longest piece of a name that wraps beneath its complete row (a few characters).
+_TAIL_CHARS = 5

@@ -81,7 +81,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     """
     # cells a narrow column wrapped onto more lines
     rows = unwrap.join_wrapped(rows) if positional else unwrap.join_stacked(rows)
-    rows = label_columns.pair(rows)  # a label column printed apart from its values
+    rows = label_columns.pair(rows, positional)  # label columns, wrapped rows (PDF text)
     forms: list[RawForm] = []
     preamble: list[Cell] = []
     form: RawForm | None = None

@@ -22,8 +22,10 @@ multi_project      one export table, one row per indicator, project on its block
                    pipe rows; one form per project
 bracketed          ``【产出指标-数量指标】`` blocks of ``指标1:名称(≥20台)``, or prose
                    ``数量指标:名称>=5000株;…``
-pdf_text_layer     a column of labels printed apart from its values, a number broken over
-                   two lines (``1256.3`` / ``8``), rows as blank-separated words
+pdf_text_layer     a column of labels printed apart from its values (or two label/value
+                   column pairs interleaved), a number broken over two lines
+                   (``1256.3`` / ``8``), a wrapped goal; rows as blank-separated words,
+                   one cell per line, or with a long name wrapped mid-row
 placeholders       ``(≥**%)``/``≥**人`` template text, ``★``/``*`` markers, ``指标1:``
 header_variants    预算部门/预算单位/项目执行单位, codes before/after/in brackets, budgets in
                    元 or ``年度资金总额：120；其中：财政拨款120``, ``202101-202112``, ``项目期 3年``,

@@ -8,8 +8,10 @@ whole header as one label column then one value column; each label followed by i
 one after the other (labels of the left pair, their values, labels of the right pair, their
 values), so label and value columns interleave. A budget with decimals is broken over two
 lines at its last digit (``1256.3`` / ``8``), and a long goal is wrapped over lines at a
-cell's width with no blank added. Rows are words separated by blanks
-(``产出指标 数量指标 名称 ≥500 人次 10``); names hold no blank.
+cell's width with no blank added. The indicator table comes as rows of words separated by
+blanks (``产出指标 数量指标 名称 ≥500 人次 10``; names hold no blank), as one cell per line row
+after row (heading too), or as rows whose long name wraps with the rest of the row on a line
+of its own (``… 各类文件、信息的起草、审核工作的次`` / ``数`` / ``≥1 次/天 10``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,34 @@ def _budget_lines(budget: str, rng: random.Random) -> list[str]:
     return [budget]
 
 
+_HEADINGS = ("一级指标", "二级指标", "三级指标", "指标值", "计量单位", "权重")
+
+
+def _table(indicators: list[Any], rng: random.Random) -> list[str]:
+    """The indicator table: rows of blank-separated words; or every cell on its own line,
+    row after row (``pdftotext``'s order for a ruled table); or rows whose long name wraps,
+    the rest of the row on a line of its own (``pdftotext -raw``)."""
+    variant = rng.random()
+    stream = variant < 0.3
+    lines: list[str] = list(_HEADINGS) if stream else [" ".join(_HEADINGS)]
+    for ind in indicators:
+        value = f"{ind['operator'] or ''}{fmt(ind['value'])}"
+        name = str(ind["name"])
+        lead = [ind["level1"], ind["level2"] or "", name]
+        tail = [value, ind["unit"] or "", str(ind["weight"])]
+        if stream:
+            lines += [c for c in [*lead, *tail] if c]
+        elif variant > 0.65 and len(name) > 9:
+            cut = rng.randint(6, len(name) - 2)
+            lead[-1] = name[:cut]
+            lines.append(" ".join(c for c in lead if c))
+            lines.append(name[cut:])
+            lines.append(" ".join(c for c in tail if c))
+        else:
+            lines.append(" ".join(c for c in [*lead, *tail] if c))
+    return lines
+
+
 def render(forms: list[Record], rng: random.Random) -> str:
     out: list[str] = []
     for rec in forms:
@@ -70,11 +100,7 @@ def render(forms: list[Record], rng: random.Random) -> str:
         else:
             out += ["项目名称", "资金总额", str(rec["project_name"]), *budget]
             out += ["主管部门", "年度绩效目标", str(rec["department"]), *goal]
-        out.append("一级指标 二级指标 三级指标 指标值 计量单位 权重")
-        for ind in rec["indicators"]:
-            value = f"{ind['operator'] or ''}{fmt(ind['value'])}"
-            cells = [ind["level1"], ind["level2"] or "", ind["name"], value, ind["unit"] or ""]
-            out.append(" ".join(c for c in [*cells, str(ind["weight"])] if c))
+        out += _table(rec["indicators"], rng)
         rec["department_code"] = None
         keep_header(
             rec,
