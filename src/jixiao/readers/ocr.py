@@ -328,7 +328,18 @@ def _cell(text: str, boxes: list[Box], col: int, page: int, rect: Rect | None = 
     fixed = repair_text(text) if text else None
     if fixed is not None:
         read_as, text = text, fixed
+    numbered = _DOC_NUMBER.sub(r"\g<org>〔\g<year>〕\g<no>号", text)
+    if numbered != text:
+        read_as, text = read_as or text, numbered
     return OcrCell(text=text, col=col, page=page, box=box, confidence=conf, read_as=read_as)
+
+
+#: A document number (文号, GB/T 9704: ``沙府办发〔2010〕122号``) whose hexagonal brackets OCR
+#: read as other brackets (``【2010）``): the year between brackets after 发/字 is proof.
+_DOC_NUMBER = re.compile(
+    r"(?P<org>[\u4e00-\u9fff]{1,8}[发字函办])\s*[【〔\[(（{［]\s*(?P<year>(?:19|20)\d{2})\s*"
+    r"[】〕\])）}］]\s*(?P<no>\d{1,5})\s*号"
+)
 
 
 def _table_rows(
