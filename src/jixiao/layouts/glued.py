@@ -136,17 +136,24 @@ _VALUE = re.compile(
 _FILLER = BLANKS + "【】[]〔〕-—－:：;；,，。、"
 _BRACKETED_VALUE = re.compile(r"^(?P<name>.{2,}?)[（(](?P<value>[^（）()]+)[）)]$")
 #: Labels that are also common words inside names: no label in a table row without a colon.
+_PUNCT = BLANKS + ":：;；,，"
 _WEAK_LABELS = frozenset({"部门", "项目期"})
 #: A list ordinal before an anchor (``一、产出指标``, ``(二)``, ``3.``): punctuation, not a cell.
 _ORDINAL = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[、.．]\s*$|^[（(][一二三四五六七八九十\d]{1,3}[)）]$"
 )
 #: ``指标1:`` numbering that opens an indicator line (kept in the name cell, never a value).
-_NUMBERING = re.compile(r"^指标\s*\d+\s*[:：]\s*")
+_NUMBERING = re.compile(r"^(?:指标\s*\d+\s*[:：]|\d{1,2}\s*[、.．](?!\d))\s*")
 #: A level-2 name the closed list does not hold, stated before a colon (``可持续发展指标:``).
 _STATED_LEVEL = re.compile(r"^(?P<level>[\u4e00-\u9fff]{2,10}指标)[:：](?P<rest>.+)$", re.S)
 #: Items of a prose list: ``数量指标:名称>=5000株;名称≥90%;`` (a target ends each item).
 _ITEM_SEP = re.compile(r"[;；]")
+#: A comma that may end an item (after its target): ``补植苗木≥5000株，养护人员≥8人``.
+_COMMA = re.compile(r"(，|,(?!\d))")
+#: An ordinal closing the text before an anchor: ``补植苗木≥5000株；2.``〔质量指标…〕.
+_TRAILING_ORDINAL = re.compile(
+    r"(?<=[;；,，。\s])\s*[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?\s*$"
+)
 #: Qualitative targets that close a prose item or fill a bracket: ``辖区干净整洁优;``, ``(优)``.
 _CLOSED_QUAL = re.compile(
     r"(?:优秀|良好|优|良|明显|显著|健全|有所(?:提升|提高|改善)|稳步(?:提升|提高)|明显改善)$"
@@ -246,8 +253,8 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
             continue
         if kind == "label" and table and not after_label and _weak(m.group()):
             continue  # 部门 inside an indicator's name (各部门、单位高效完成工作)
-        gap = text[pos : m.start()]
-        if gap.strip(_FILLER) and not _ORDINAL.match(gap):
+        gap = _TRAILING_ORDINAL.sub("", text[pos : m.start()])
+        if gap.strip(_FILLER) and not _ORDINAL.match(gap.strip(_PUNCT)):
             out.extend(_items(gap, row=table and not after_label))
         out.append((kind, m.group().strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
@@ -269,7 +276,8 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
     """Text between anchors; in a table, a prose list of indicators ``名称>=5000株;名称≥90%``
     is cut at its separators, each item its own row (a ``break`` between them), when every
     item ends in a target."""
-    listed = bool(_ITEM_SEP.search(text))
+    # a list: items separated by ; or opened by a colon after the level name (数量指标：…)
+    listed = bool(_ITEM_SEP.search(text)) or text.lstrip(BLANKS)[:1] in (":", "：")
     if not row:
         # a label's value keeps its full stop (年度绩效目标：保证机关正常运转。)
         value = text.strip(_FILLER)
@@ -280,7 +288,8 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
         rest = stated.group("rest")
         return [("level2", stated.group("level")), *(_items(rest, row) if rest else [])]
     parts = [p.strip(_FILLER) for p in _ITEM_SEP.split(text)]
-    parts = [p for p in parts if p]
+    if listed:
+        parts = [q for p in parts if p for q in _comma_items(p)]
     if not listed or not all(_item_target(p) for p in parts):
         return _free(text, row)
     out: list[tuple[str, str]] = []
@@ -289,6 +298,33 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
             out.append(("break", ""))
         out.extend(_free(part, row, item=True))
     return out
+
+
+def _comma_items(text: str) -> list[str]:
+    """One prose item, or several when commas follow targets (``名称≥5000株，名称≥8人``); a
+    comma inside a name (``改善办公环境，满足发展需要优``) stays in it."""
+    pieces = _COMMA.split(text)  # text, comma, text, comma, …
+    if len(pieces) < 3:
+        return [text]
+    items: list[str] = []
+    acc = ""
+    for k in range(0, len(pieces), 2):
+        acc = f"{acc}{pieces[k - 1]}{pieces[k]}" if acc else pieces[k]
+        if _ends_in_target(acc.strip(_FILLER)):
+            items.append(acc.strip(_FILLER))
+            acc = ""
+    return items if not acc.strip(_FILLER) and len(items) > 1 else [text]
+
+
+def _ends_in_target(text: str) -> bool:
+    body = _NUMBERING.sub("", text)
+    value = _first_value(body)
+    if value is not None and value[1] == len(body):
+        return True
+    bracketed = _BRACKETED_VALUE.match(body)
+    if bracketed and _VALUE.fullmatch(bracketed.group("value")):
+        return True
+    return bool(_CLOSED_QUAL.search(body, 2))
 
 
 def _item_target(text: str) -> bool:
