@@ -82,19 +82,9 @@ def join_wrapped(rows: list[Row]) -> list[Row]:
     return out
 
 
-def _mask(row: Row) -> int:
-    """The positions of the row's non-empty cells, as bits (cheap to compare row to row)."""
-    mask = 0
-    for k, text in enumerate(row.texts):
-        if text:
-            mask |= 1 << k
-    return mask
-
-
 def _filled(row: Row) -> dict[int, str]:
-    """Column → text of the row's non-empty cells."""
     return {
-        k if c.col is None else c.col: t
+        c.col if c.col is not None else k: t
         for k, (c, t) in enumerate(zip(row.cells, row.texts, strict=True))
         if t
     }
@@ -152,9 +142,11 @@ def _completes(first: str, joined: str) -> bool:
 
 
 def _title_wrap(rows: list[Row], i: int) -> int:
-    """1 when row ``i`` and the next (one cell each) are one title printed over two lines."""
+    """1 when row ``i`` and the next are one title printed over two lines, else 0."""
+    if i + 1 >= len(rows):
+        return 0
     head, tail = rows[i], rows[i + 1]
-    if not _adjacent(head, tail):
+    if len(_filled(head)) != 1 or len(_filled(tail)) != 1 or not _adjacent(head, tail):
         return 0
     first = _WS.sub("", head.nonempty()[0].text)
     rest = _WS.sub("", tail.nonempty()[0].text)
@@ -192,3 +184,12 @@ def _joined(rows: list[Row]) -> Row:
             k = index.get(col, 0)
             texts[k] = clean(texts[k]) + text
     return Row([Cell(texts[k], c.line, c.col) for k, c in enumerate(head.cells)])
+
+
+def _mask(row: Row) -> int:
+    """The positions of the row's non-empty cells, as bits (cheap to compare row to row)."""
+    mask = 0
+    for k, text in enumerate(row.texts):
+        if text:
+            mask |= 1 << k
+    return mask
