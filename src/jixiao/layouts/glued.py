@@ -136,7 +136,6 @@ _VALUE = re.compile(
 _FILLER = BLANKS + "【】[]〔〕-—－:：;；,，。、"
 _BRACKETED_VALUE = re.compile(r"^(?P<name>.{2,}?)[（(](?P<value>[^（）()]+)[）)]$")
 #: Labels that are also common words inside names: no label in a table row without a colon.
-_PUNCT = BLANKS + ":：;；,，"
 _WEAK_LABELS = frozenset({"部门", "项目期"})
 #: A list ordinal before an anchor (``一、产出指标``, ``(二)``, ``3.``): punctuation, not a cell.
 _ORDINAL = re.compile(
@@ -154,6 +153,7 @@ _COMMA = re.compile(r"(，|,(?!\d))")
 _TRAILING_ORDINAL = re.compile(
     r"(?<=[;；,，。\s])\s*[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?\s*$"
 )
+_BARE_ORDINAL = re.compile(r"^[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?$")
 #: Qualitative targets that close a prose item or fill a bracket: ``辖区干净整洁优;``, ``(优)``.
 _CLOSED_QUAL = re.compile(
     r"(?:优秀|良好|优|良|明显|显著|健全|有所(?:提升|提高|改善)|稳步(?:提升|提高)|明显改善)$"
@@ -253,8 +253,8 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
             continue
         if kind == "label" and table and not after_label and _weak(m.group()):
             continue  # 部门 inside an indicator's name (各部门、单位高效完成工作)
-        gap = _TRAILING_ORDINAL.sub("", text[pos : m.start()])
-        if gap.strip(_FILLER) and not _ORDINAL.match(gap.strip(_PUNCT)):
+        gap = text[pos : m.start()]
+        if gap.strip(_FILLER) and not _ORDINAL.match(gap):
             out.extend(_items(gap, row=table and not after_label))
         out.append((kind, m.group().strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
@@ -276,22 +276,26 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
     """Text between anchors; in a table, a prose list of indicators ``名称>=5000株;名称≥90%``
     is cut at its separators, each item its own row (a ``break`` between them), when every
     item ends in a target."""
-    # a list: items separated by ; or opened by a colon after the level name (数量指标：…)
-    listed = bool(_ITEM_SEP.search(text)) or text.lstrip(BLANKS)[:1] in (":", "：")
+    listed = bool(_ITEM_SEP.search(text))
     if not row:
         # a label's value keeps its full stop (年度绩效目标：保证机关正常运转。)
         value = text.strip(_FILLER)
         return [("text", value + "。" if text.rstrip(BLANKS).endswith("。") else value)]
     text = text.strip(_FILLER)
+    # list ordinals (一、 1. （二）) before or between level names are punctuation, not cells
+    text = _TRAILING_ORDINAL.sub("", text).rstrip(_FILLER)
+    if _BARE_ORDINAL.match(text):
+        return []
     stated = _STATED_LEVEL.match(text)
     if stated and vocab.canon_level2(stated.group("level")):
         rest = stated.group("rest")
         return [("level2", stated.group("level")), *(_items(rest, row) if rest else [])]
     parts = [p.strip(_FILLER) for p in _ITEM_SEP.split(text)]
-    if listed:
-        parts = [q for p in parts if p for q in _comma_items(p)]
+    parts = [p for p in parts if p]
+    if listed:  # in a list, a comma after a target ends an item too
+        parts = [q for p in parts for q in _comma_items(p)]
     if not listed or not all(_item_target(p) for p in parts):
-        return _free(text, row)
+        return _free(text, row, item=_ends_in_target(text))
     out: list[tuple[str, str]] = []
     for part in parts:
         if out:
