@@ -153,6 +153,11 @@ _COMMA = re.compile(r"(，|,(?!\d))")
 _TRAILING_ORDINAL = re.compile(
     r"(?<=[;；,，。\s])\s*[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?\s*$"
 )
+#: A target that cannot be part of a name: an operator and a number, or a number and its unit.
+_STATED_TARGET = re.compile(
+    rf"\s*(?:(?:{_OP})\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?|{_NUM}\s*(?:{vocab.UNIT_PATTERN}))"
+    r"(?:以上|以下|以内)?"
+)
 _BARE_ORDINAL = re.compile(r"^[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?$")
 #: Qualitative targets that close a prose item or fill a bracket: ``辖区干净整洁优;``, ``(优)``.
 _CLOSED_QUAL = re.compile(
@@ -292,9 +297,9 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
         return [("level2", stated.group("level")), *(_items(rest, row) if rest else [])]
     parts = [p.strip(_FILLER) for p in _ITEM_SEP.split(text)]
     parts = [p for p in parts if p]
-    if listed:  # in a list, a comma after a target ends an item too
-        parts = [q for p in parts for q in _comma_items(p)]
-    if not listed or not all(_item_target(p) for p in parts):
+    # a comma after a stated target ends an item too (名称≥5000株，名称≥8人)
+    parts = [q for p in parts for q in _comma_items(p)]
+    if not (listed or len(parts) > 1) or not all(_item_target(p) for p in parts):
         return _free(text, row, item=_ends_in_target(text))
     out: list[tuple[str, str]] = []
     for part in parts:
@@ -314,16 +319,22 @@ def _comma_items(text: str) -> list[str]:
     acc = ""
     for k in range(0, len(pieces), 2):
         acc = f"{acc}{pieces[k - 1]}{pieces[k]}" if acc else pieces[k]
-        if _ends_in_target(acc.strip(_FILLER)):
+        if _ends_in_target(acc.strip(_FILLER), stated=True):
             items.append(acc.strip(_FILLER))
             acc = ""
     return items if not acc.strip(_FILLER) and len(items) > 1 else [text]
 
 
-def _ends_in_target(text: str) -> bool:
+def _ends_in_target(text: str, stated: bool = False) -> bool:
+    """The text ends in its target; ``stated``: a number with an operator or a unit, or a
+    closed qualitative word (a date or a bare number may be part of the name: 截至2026年12月底,)."""
     body = _NUMBERING.sub("", text)
     value = _first_value(body)
-    if value is not None and value[1] == len(body):
+    if (
+        value is not None
+        and value[1] == len(body)
+        and (not stated or _STATED_TARGET.fullmatch(body[value[0] :]))
+    ):
         return True
     bracketed = _BRACKETED_VALUE.match(body)
     if bracketed and _VALUE.fullmatch(bracketed.group("value")):
