@@ -197,3 +197,47 @@ def test_prose_lists_one_row_per_item() -> None:
         ("效益指标", "可持续发展指标", "后期管护年限", "≥", 3, "年"),
         ("满意度指标", "服务对象满意度指标", "群众满意度", "≥", 90, "%"),
     ]
+
+
+def test_prose_with_ordinals_full_width_marks_and_commas() -> None:
+    page = "\n".join(
+        [
+            "某县2022年项目支出绩效目标表",
+            "项目名称：苗木补植",
+            "主管部门：某县林业局",
+            "产出指标：1.数量指标：补植苗木≥5000株，养护人员≥8人；2.质量指标：苗木成活率≥95%。",
+            "（二）效益指标",
+            "社会效益指标：改善办公环境，满足发展需要优。",
+        ]
+    )
+    result = normalize_text(page, "ordinals.txt")
+    assert result.rejects == []
+    (form,) = result.forms
+    got = [(i.level1, i.level2, i.name, i.operator, i.value, i.unit) for i in form.indicators]
+    assert got == [
+        ("产出指标", "数量指标", "补植苗木", "≥", 5000, "株"),
+        ("产出指标", "数量指标", "养护人员", "≥", 8, "人"),
+        ("产出指标", "质量指标", "苗木成活率", "≥", 95, "%"),
+        ("效益指标", "社会效益指标", "改善办公环境，满足发展需要", None, "优", None),
+    ]
+
+
+def test_bracketed_headings_apart_and_full_width_brackets() -> None:
+    page = "\n".join(
+        [
+            "某县2022年项目支出绩效目标表",
+            "项目名称：苗木补植",
+            "【产出指标—数量指标】",
+            "指标1：补植苗木（≥5000株）",
+            "【效益指标】",
+            "【生态效益指标】",
+            "指标1：林区环境改善（明显）",
+        ]
+    )
+    result = normalize_text(page, "apart.txt")
+    assert result.rejects == []
+    got = [(i.level1, i.level2, i.name, i.value) for i in result.forms[0].indicators]
+    assert got == [
+        ("产出指标", "数量指标", "补植苗木", 5000),
+        ("效益指标", "生态效益指标", "林区环境改善", "明显"),
+    ]

@@ -698,7 +698,10 @@ def _suit(role: str, text: str) -> float | None:
     if role == "level1":
         return 4.0 if vocab.canon_level1(t) else None
     if role == "level2":
-        return 4.0 if vocab.canon_level2(t) else None
+        if not vocab.canon_level2(t):
+            return None
+        # 服务对象满意度 is as often a name as a 二级 label: a weak fit, a name wins it
+        return 4.0 if kind in _LEVEL_KINDS else 1.0
     if role == "name":
         if kind in ("level1", "level2") or t in _NOT_NAMES or t in vocab.OPERATOR_WORDS:
             return None

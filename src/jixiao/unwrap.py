@@ -24,6 +24,10 @@ from jixiao.schema import Cell
 
 #: How many continuation lines one wrapped cell may take (``年度绩效目标`` one character per line).
 MAX_WRAP = 7
+#: No label, heading or level name is longer than this (``部门（单位）名称``, ``计划指标值（或计划水平）``).
+_TERM_MAX = 24
+#: What a wrapped piece of a term can hold: CJK and brackets (``名称``, ``指标``, ``(万元)``).
+_FRAGMENT = re.compile(r"^[\u3400-\u9fff（）()]+$")
 _WS = re.compile(r"\s+")
 #: A line that comes before a title without being part of it (附件2, 表3-1, 单位：万元, a sentence).
 _NOT_TITLE_HEAD = re.compile(
@@ -58,10 +62,20 @@ def term(text: str) -> tuple[str, str] | None:
 def join_wrapped(rows: list[Row]) -> list[Row]:
     """The rows with every wrapped cell joined back into the row it started on."""
     out: list[Row] = []
+    filled: list[dict[int, str] | None] = [None] * len(rows)
     i = 0
     while i < len(rows):
         row = rows[i]
-        used = _title_wrap(rows, i) or _cell_wrap(rows, i)
+        used = 0
+        if i + 1 < len(rows):
+            # Cheap first: a continuation line holds only pieces of words (or a title's end).
+            below = "".join(rows[i + 1].texts)
+            if "表" in below and _mask(row).bit_count() == _mask(rows[i + 1]).bit_count() == 1:
+                used = _title_wrap(rows, i)
+            elif len(row.cells) > 1 and below and _FRAGMENT.match(below):
+                head, nxt = _mask(row), _mask(rows[i + 1])
+                if not nxt & ~head and nxt.bit_count() < head.bit_count():
+                    used = _cell_wrap(rows, filled, i)  # the line's cells all stand under ours
         if used:
             row = _joined(rows[i : i + used + 1])
         out.append(row)
@@ -110,25 +124,42 @@ def _filled(row: Row) -> dict[int, str]:
     }
 
 
-def _cell_wrap(rows: list[Row], i: int) -> int:
+def _cell_wrap(rows: list[Row], cache: list[dict[int, str] | None], i: int) -> int:
     """How many lines after row ``i`` continue its cells (0: none).
 
     The longest run of continuation lines after which every column they touched holds a term
     of the vocabulary, the head fragment alone holding none (or the same one)."""
-    head = _filled(rows[i])
-    if len(rows[i].cells) < 2 or not head:
+
+    def filled(k: int) -> dict[int, str]:
+        got = cache[k]
+        if got is None:
+            got = cache[k] = _filled(rows[k])
+        return got
+
+    head = filled(i)
+    if len(rows[i].cells) < 2 or not head or i + 1 >= len(rows):
         return 0
+    first = filled(i + 1)
+    if not first or len(first) >= len(head) or not first.keys() <= head.keys():
+        return 0  # the common case: the next line is a row of its own
+    if any(
+        len(head[col]) + len(text) > _TERM_MAX or not _FRAGMENT.match(text)
+        for col, text in first.items()
+    ):
+        return 0  # no term is that long, or holds digits and signs
     parts = dict(head)
     touched: set[int] = set()
     best = 0
     for k in range(1, MAX_WRAP + 1):
         if i + k >= len(rows) or not _adjacent(rows[i + k - 1], rows[i + k]):
             break
-        more = _filled(rows[i + k])
+        more = filled(i + k)
         if not more or not more.keys() <= head.keys():
             break  # a cell where the head row has none: a row of its own
         for col, text in more.items():
             parts[col] += text
+        if any(len(parts[col]) > _TERM_MAX or not _FRAGMENT.match(more[col]) for col in more):
+            break  # longer than any term, or a value: a row of its own
         touched |= more.keys()
         if all(_completes(head[col], parts[col]) for col in touched):
             best = k
@@ -136,6 +167,7 @@ def _cell_wrap(rows: list[Row], i: int) -> int:
 
 
 def _completes(first: str, joined: str) -> bool:
+    """``joined`` is a term and ``first`` alone none (or the same one)."""
     whole = term(joined)
     if whole is None:
         return False
@@ -186,3 +218,12 @@ def _joined(rows: list[Row]) -> Row:
             k = index.get(col, 0)
             texts[k] = clean(texts[k]) + text
     return Row([Cell(texts[k], c.line, c.col) for k, c in enumerate(head.cells)])
+
+
+def _mask(row: Row) -> int:
+    """The positions of the row's non-empty cells, as bits (cheap to compare row to row)."""
+    mask = 0
+    for k, text in enumerate(row.texts):
+        if text:
+            mask |= 1 << k
+    return mask

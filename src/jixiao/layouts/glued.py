@@ -153,11 +153,23 @@ _ORDINAL = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[、.．]\s*$|^[（(][一二三四五六七八九十\d]{1,3}[)）]$"
 )
 #: ``指标1:`` numbering that opens an indicator line (kept in the name cell, never a value).
-_NUMBERING = re.compile(r"^指标\s*\d+\s*[:：]\s*")
+_NUMBERING = re.compile(r"^(?:指标\s*\d+\s*[:：]|\d{1,2}\s*[、.．](?!\d))\s*")
 #: A level-2 name the closed list does not hold, stated before a colon (``可持续发展指标:``).
 _STATED_LEVEL = re.compile(r"^(?P<level>[\u4e00-\u9fff]{2,10}指标)[:：](?P<rest>.+)$", re.S)
 #: Items of a prose list: ``数量指标:名称>=5000株;名称≥90%;`` (a target ends each item).
 _ITEM_SEP = re.compile(r"[;；]")
+#: A comma that may end an item (after its target): ``补植苗木≥5000株，养护人员≥8人``.
+_COMMA = re.compile(r"(，|,(?!\d))")
+#: An ordinal closing the text before an anchor: ``补植苗木≥5000株；2.``〔质量指标…〕.
+_TRAILING_ORDINAL = re.compile(
+    r"(?<=[;；,，。\s])\s*[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?\s*$"
+)
+#: A target that cannot be part of a name: an operator and a number, or a number and its unit.
+_STATED_TARGET = re.compile(
+    rf"\s*(?:(?:{_OP})\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?|{_NUM}\s*(?:{vocab.UNIT_PATTERN}))"
+    r"(?:以上|以下|以内)?"
+)
+_BARE_ORDINAL = re.compile(r"^[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、.．]?$")
 #: Qualitative targets that close a prose item or fill a bracket: ``辖区干净整洁优;``, ``(优)``.
 _CLOSED_QUAL = re.compile(
     r"(?:优秀|良好|优|良|明显|显著|健全|有所(?:提升|提高|改善)|稳步(?:提升|提高)|明显改善)$"
@@ -325,20 +337,59 @@ def _items(text: str, row: bool) -> list[tuple[str, str]]:
         return _free(text, row)  # a label's value, its punctuation as ``_strip_gap`` left it
     listed = bool(_ITEM_SEP.search(text))
     text = text.strip(_FILLER)
+    # list ordinals (一、 1. （二）) before or between level names are punctuation, not cells
+    text = _TRAILING_ORDINAL.sub("", text).rstrip(_FILLER)
+    if _BARE_ORDINAL.match(text):
+        return []
     stated = _STATED_LEVEL.match(text)
     if stated and vocab.canon_level2(stated.group("level")):
         rest = stated.group("rest")
         return [("level2", stated.group("level")), *(_items(rest, row) if rest else [])]
     parts = [p.strip(_FILLER) for p in _ITEM_SEP.split(text)]
     parts = [p for p in parts if p]
-    if not listed or not all(_item_target(p) for p in parts):
-        return _free(text, row)
+    # a comma after a stated target ends an item too (名称≥5000株，名称≥8人)
+    parts = [q for p in parts for q in _comma_items(p)]
+    if not (listed or len(parts) > 1) or not all(_item_target(p) for p in parts):
+        return _free(text, row, item=_ends_in_target(text))
     out: list[tuple[str, str]] = []
     for part in parts:
         if out:
             out.append(("break", ""))
         out.extend(_free(part, row, item=True))
     return out
+
+
+def _comma_items(text: str) -> list[str]:
+    """One prose item, or several when commas follow targets (``名称≥5000株，名称≥8人``); a
+    comma inside a name (``改善办公环境，满足发展需要优``) stays in it."""
+    pieces = _COMMA.split(text)  # text, comma, text, comma, …
+    if len(pieces) < 3:
+        return [text]
+    items: list[str] = []
+    acc = ""
+    for k in range(0, len(pieces), 2):
+        acc = f"{acc}{pieces[k - 1]}{pieces[k]}" if acc else pieces[k]
+        if _ends_in_target(acc.strip(_FILLER), stated=True):
+            items.append(acc.strip(_FILLER))
+            acc = ""
+    return items if not acc.strip(_FILLER) and len(items) > 1 else [text]
+
+
+def _ends_in_target(text: str, stated: bool = False) -> bool:
+    """The text ends in its target; ``stated``: a number with an operator or a unit, or a
+    closed qualitative word (a date or a bare number may be part of the name: 截至2026年12月底,)."""
+    body = _NUMBERING.sub("", text)
+    value = _first_value(body)
+    if (
+        value is not None
+        and value[1] == len(body)
+        and (not stated or _STATED_TARGET.fullmatch(body[value[0] :]))
+    ):
+        return True
+    bracketed = _BRACKETED_VALUE.match(body)
+    if bracketed and _VALUE.fullmatch(bracketed.group("value")):
+        return True
+    return bool(_CLOSED_QUAL.search(body, 2))
 
 
 def _item_target(text: str) -> bool:
