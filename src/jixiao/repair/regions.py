@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 PROMPT_NAME = "read_region"
 #: A region longer than this (characters) is cut into pieces of about this size at line ends.
 MAX_REGION_CHARS = 8_000
+#: Lines above a form's first line sent with its region (a title wrapped over lines).
+CONTEXT_LINES = 3
 #: Text that says a page holds a performance-target form, when the grammar found none.
 FORM_VOCABULARY = re.compile(r"绩效目标|绩效指标|三级指标|二级指标|指标值")
 #: Web-page furniture around a published form: never a reason to read a region.
@@ -118,6 +120,8 @@ def find_regions(result: FileResult) -> list[Region]:
         if not reasons or start is None:
             continue
         end = max(end or start, *(c.line or start for c in form.source.unread))
+        # a title printed over several lines may start just above the form's first line
+        start = max(first, start - CONTEXT_LINES)
         regions.append(Region(result.file, start, end, cut(start, end), reasons, form_index=k))
     if not result.forms and FORM_VOCABULARY.search(result.text):
         last = first + len(lines) - 1
@@ -385,7 +389,7 @@ def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:
     changed = 0
     keys = set(header_keys)
     if "title" in keys:
-        keys.add("form_kind")
+        keys |= {"form_kind", "year"}
     if {"project_name"} & keys:
         keys.add("project_code")
     if "department" in keys:
@@ -401,6 +405,19 @@ def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:
         form.budget_breakdown = dict(read.budget_breakdown)
         changed += 1
     if read.indicators and 2 * len(read.indicators) >= len(form.indicators):
+        # A cut name cell is a fact of the source (the file ends inside it), whoever reads it.
+        cut = {
+            ind.name_raw: ind
+            for ind in form.indicators
+            if "name_truncated" in ind.flags and ind.name_raw
+        }
+        for ind in read.indicators:
+            old = cut.get(ind.name_raw)
+            if old is not None and "name_truncated" not in ind.flags:
+                for ev in old.source.evidence:
+                    if ev.flag == "name_truncated":
+                        ind.add_flag(ev.flag, ev.reason, *ev.cells)
+                        break
         form.indicators = read.indicators
         changed += len(read.indicators)
     form.source.notes.extend(read.source.notes)
