@@ -286,19 +286,25 @@ def hopeless(cell: OpenCell, g: Grounding) -> str | None:
             at = g.document.find(raw, at + 1)
         return "the cut text's continuation is printed nowhere in the document; not asked"
     if cell.field == "value":
-        if _NUMBER.search(g.own_values.get(cell.indicator, "")):
+        # a suspect value cell (a copy of the weight) is not evidence for its own repair
+        own = "" if "value_suspect" in cell.flags else g.own_values.get(cell.indicator, "")
+        if _NUMBER.search(own):
             return None
         if name and any(name in c and _NUMBER.search(c) for c in g.clauses):
             return None
         return "no number in a clause that names this indicator; not asked"
     if cell.field == "unit":
-        if name and any(name in c for c in g.targets):
+        pieces = [c for c in g.targets if name and name in c]
+        pieces += g.rows.get(cell.indicator, [])
+        if any(_has_unit(p.replace(name, "") if name else p) for p in pieces):
             return None
-        for piece in g.rows.get(cell.indicator, []):
-            if any(canon_unit(piece[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(piece))):
-                return None
         return "no unit printed in this indicator's row or a target clause naming it; not asked"
     return None
+
+
+def _has_unit(text: str) -> bool:
+    """Some span of ``text`` reads as a unit of the unit list."""
+    return any(canon_unit(text[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(text)))
 
 
 class CellProposal(BaseModel):
