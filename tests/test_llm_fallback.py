@@ -174,3 +174,49 @@ def test_cascade_runs_the_fallback_only_at_the_llm_stage(tmp_path, monkeypatch):
         stats = repair_forms(fresh.forms, "llm", "openai", files=[fresh])
     assert stats.regions == 1 and server.count >= 1
     assert "unexplained regions" in str(stats)
+
+
+MULTI = (
+    "2021年部门项目支出绩效目标表\n单位：元\n\n"
+    "预算单位\t项目名称\t项目金额\t年度目标\t一级指标\t二级指标\t三级指标\t指标值\n"
+    "354010-重庆市綦江区人民政府办公室\t文件办理服务\t4620000\t保证区政府正常运转。\t"
+    "产出指标\t时效指标\t疫情防控及时性\t100%\n"
+    "\t\t\t\t产出指标\t数量指标\t地灾点数量\t≥4处\n"
+    "354010-重庆市綦江区人民政府办公室\t会务服务\t6988200.00\t保证区电子政务外网正常运转。\t"
+    "产出指标\t数量指标\t管理人数\t=80人\n"
+    "\t\t\t\t效益指标\t社会效益指标\t优化办公环境\t优\n"
+)
+
+
+def test_a_table_of_projects_read_as_one_form_is_split_by_the_model(tmp_path):
+    result = normalize_text(MULTI, "multi.txt")
+    assert len(result.forms) == 1  # the grammar reads the table of projects as one form
+    (region,) = find_regions(result)
+
+    def form(project: str, rows: list[tuple[str, str, str, str]]) -> dict:
+        return {
+            "title": "2021年部门项目支出绩效目标表",
+            "project_name": project,
+            "rows": [{"level1": a, "level2": b, "name": c, "value": d} for a, b, c, d in rows],
+        }
+
+    reply = {
+        "forms": [
+            form("文件办理服务", [("产出指标", "时效指标", "疫情防控及时性", "100%"),
+                                 ("产出指标", "数量指标", "地灾点数量", "≥4处")]),
+            form("会务服务", [("产出指标", "数量指标", "管理人数", "=80人"),
+                             ("效益指标", "社会效益指标", "优化办公环境", "优")]),
+        ]
+    }  # fmt: skip
+    with FakeLLMServer() as server:
+        server.enqueue(answer(reply))
+        outcome = read_regions([(result, region)], config_for(server, tmp_path))
+    assert outcome.read == 1 and outcome.dropped == 0
+    got = [(f.project_name, [i.name for i in f.indicators]) for f in result.forms]
+    assert got == [
+        ("文件办理服务", ["疫情防控及时性", "地灾点数量"]),
+        ("会务服务", ["管理人数", "优化办公环境"]),
+    ]
+    assert [f.source.form_index for f in result.forms] == [0, 1]
+    second = result.forms[1].indicators[0]
+    assert (second.operator, second.value, second.unit) == ("=", 80, "人")

@@ -427,6 +427,32 @@ def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:
 # ----------------------------------------------------------------------------- the call
 
 
+def _names(form: Form) -> set[str]:
+    return {fold(i.name_raw) for i in form.indicators if i.name_raw}
+
+
+def _likeness(target: Form, read: Form) -> tuple[int, int, int]:
+    """How surely ``read`` is the model's reading of the grammar's ``target`` form."""
+    shared = len(_names(target) & _names(read))
+    same_header = sum(
+        1
+        for f in ("title", "project_name", "department")
+        if getattr(target, f) and getattr(target, f) == getattr(read, f)
+    )
+    return shared, same_header, len(read.indicators)
+
+
+def _same_form(read: Form, known: Form) -> bool:
+    """``read`` is a form already in the file (most of its rows, or its title and project)."""
+    names = _names(read)
+    if names:
+        return 2 * len(names & _names(known)) >= len(names)
+    return bool(read.title) and (read.title, read.project_name) == (
+        known.title,
+        known.project_name,
+    )
+
+
 def render_region(prompt: Prompt, region: Region) -> list[dict[str, str]]:
     return prompt.render(document=fence_safe(region.numbered()))
 
@@ -518,14 +544,35 @@ async def aread_regions(
         client.stats.refused += len(built.dropped)
         if region.form_index is not None and built.forms:
             target = result.forms[region.form_index]
-            best = max(range(len(built.forms)), key=lambda k: len(built.forms[k].indicators))
-            if merge_reading(target, built.forms[best], built.header_keys[best]):
+            rest = [g for g in result.forms if g is not target]
+            fresh = [f for f in built.forms if not any(_same_form(f, g) for g in rest)]
+            covered = set().union(*(_names(f) for f in fresh)) & _names(target)
+            at = result.forms.index(target)
+            if len(fresh) >= 2 and 2 * len(covered) >= len(_names(target)):
+                # the model reads the grammar's one form as several (a table of projects)
+                for f in fresh:
+                    f.source.notes.append(f"the model split the grammar's form {at} here")
+                result.forms[at : at + 1] = fresh
                 outcome.read += 1
+            else:
+                best = max(range(len(built.forms)), key=lambda k: _likeness(target, built.forms[k]))
+                if merge_reading(target, built.forms[best], built.header_keys[best]):
+                    outcome.read += 1
+                new = [
+                    f
+                    for k, f in enumerate(built.forms)
+                    if k != best and not any(_same_form(f, g) for g in result.forms)
+                ]
+                result.forms[at + 1 : at + 1] = new  # forms the grammar missed, in order
+                if new:
+                    outcome.read += 1
         elif built.forms:
-            for form in built.forms:
-                form.source.form_index = len(result.forms)
-                result.forms.append(form)
+            result.forms.extend(
+                f for f in built.forms if not any(_same_form(f, g) for g in result.forms)
+            )
             outcome.read += 1
+        for k, form in enumerate(result.forms):
+            form.source.form_index = k
     return outcome
 
 
