@@ -220,3 +220,63 @@ def test_a_table_of_projects_read_as_one_form_is_split_by_the_model(tmp_path):
     assert [f.source.form_index for f in result.forms] == [0, 1]
     second = result.forms[1].indicators[0]
     assert (second.operator, second.value, second.unit) == ("=", 80, "人")
+
+
+XX23_READ = {
+    "forms": [
+        {
+            "title": "2023年项目支出绩效目标表公开",
+            "project_name": "学生伙食费",
+            "department": "505_湘西州教育和体育局",
+            "budget_total": "30.00",
+        }
+    ]
+}
+
+
+def _xx23():
+    result = normalize_path(GOLDEN / "inputs" / "real_xx23_tejiao.txt")
+    return result, find_regions(result)
+
+
+def test_fallback_survives_429_5xx_malformed_json_and_a_timeout(tmp_path):
+    from fakellm import body, delayed, status
+
+    result, regions = _xx23()
+    with FakeLLMServer() as server:
+        server.enqueue(
+            status(429, retry_after="0.01"), status(503), body(b"{not json"), answer(XX23_READ)
+        )
+        outcome = read_regions([(result, r) for r in regions], config_for(server, tmp_path))
+        assert server.count == 4
+    assert outcome.read == 1 and not outcome.skipped
+    assert result.forms[0].project_name == "学生伙食费"
+    result, regions = _xx23()
+    with FakeLLMServer() as server:
+        # past the per-call timeout: abandoned and asked again
+        server.enqueue(delayed(1.5, answer(XX23_READ)), answer(XX23_READ))
+        cfg = config_for(server, tmp_path / "t", timeout=0.5)
+        outcome = read_regions([(result, r) for r in regions], cfg)
+        assert server.count == 2
+    assert outcome.read == 1 and result.forms[0].project_name == "学生伙食费"
+
+
+def test_fallback_stops_on_a_closed_port_and_a_rerun_asks_again_then_hits_the_cache(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = int(s.getsockname()[1])
+    result, regions = _xx23()
+    before = result.forms[0].contract()
+    cfg = config_for(None, tmp_path, base_url=f"http://127.0.0.1:{closed}/v1")
+    outcome = read_regions([(result, r) for r in regions], cfg)
+    assert outcome.down.startswith("endpoint unreachable") and outcome.read == 0
+    assert result.forms[0].contract() == before  # kept as the grammar read it
+    with FakeLLMServer(responder=lambda _r: answer(XX23_READ)) as server:
+        cfg = config_for(server, tmp_path)
+        for _ in range(2):  # after the outage it asks; unchanged, the cache answers
+            result, regions = _xx23()
+            outcome = read_regions([(result, r) for r in regions], cfg)
+            assert outcome.read == 1 and result.forms[0].project_name == "学生伙食费"
+        assert server.count == 1 and outcome.stats.cache_hits == 1
