@@ -134,6 +134,9 @@ def report(golden: Path, rows: list[tuple[str, Any, LLMUsage | None]]) -> None:
             m = s.metrics("x") if s else {}
             cells.append(f"{_pct(m.get('x.fields.indicator'))} ({_pct(m.get('x.fields.form'))})")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    for stage, res, _ in rows:
+        for case, err in sorted(res.errors.items()):
+            print(f"\n{stage}: case {case} crashed: {err}")
     usage = {stage: u for stage, _, u in rows if u is not None}
     if usage.get("llm-everything") and usage["llm-everything"].tokens:
         share = usage["llm+oracle"].tokens / usage["llm-everything"].tokens

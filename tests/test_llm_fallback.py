@@ -280,3 +280,11 @@ def test_fallback_stops_on_a_closed_port_and_a_rerun_asks_again_then_hits_the_ca
             outcome = read_regions([(result, r) for r in regions], cfg)
             assert outcome.read == 1 and result.forms[0].project_name == "学生伙食费"
         assert server.count == 1 and outcome.stats.cache_hits == 1
+
+
+def test_trigger_fires_on_a_form_cut_off_before_its_table():
+    text = "2024年项目支出绩效目标表\n项目名称\t社区食堂运营补助\n主管部门\t某区民政局\n资金总额\t100\n"
+    result = normalize_text(text, "cut.txt")
+    assert len(result.forms) == 1 and not result.forms[0].indicators
+    (region,) = find_regions(result)
+    assert region.form_index == 0 and "no indicator rows read" in region.reasons

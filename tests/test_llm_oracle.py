@@ -26,6 +26,7 @@ def test_oracle_ceiling_on_golden_every_layout_and_a_fraction_of_the_tokens():
     rules, _ = rows["rules"]
     llm, cascade = rows["llm+oracle"]
     _, everything = rows["llm-everything"]
+    assert not llm.errors and not rows["llm-everything"][0].errors
     for name, score in llm.layouts.items():
         e2e = score.metrics("x")["x.fields.indicator"]
         assert e2e >= 0.98, (name, e2e)

@@ -116,10 +116,15 @@ def find_regions(result: FileResult) -> list[Region]:
             reasons.append(f"{len(unread)} cells nothing explained (lines {where})")
         if not form.indicators:
             reasons.append("no indicator rows read")
+        if (form.source.layout or "").startswith("glued") and any(
+            "value_missing" in i.flags for i in form.indicators
+        ):
+            # glued text is cut at vocabulary anchors: a row with no value may be a mis-cut
+            reasons.append("glued text with rows that have no value")
         start, end = form.source.line_start, form.source.line_end
         if not reasons or start is None:
             continue
-        end = max(end or start, *(c.line or start for c in form.source.unread))
+        end = max([end or start] + [c.line or start for c in form.source.unread])
         # a title printed over several lines may start just above the form's first line
         start = max(first, start - CONTEXT_LINES)
         regions.append(Region(result.file, start, end, cut(start, end), reasons, form_index=k))
