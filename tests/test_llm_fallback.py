@@ -8,6 +8,8 @@ fake server (no network, no key).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import GOLDEN, SEEDS, golden_records
 from fakellm import FakeLLMServer, answer, config_for
@@ -288,3 +290,15 @@ def test_trigger_fires_on_a_form_cut_off_before_its_table():
     assert len(result.forms) == 1 and not result.forms[0].indicators
     (region,) = find_regions(result)
     assert region.form_index == 0 and "no indicator rows read" in region.reasons
+
+
+def test_the_schema_the_model_is_shown_is_compact_but_complete():
+    schema = RegionAnswer.model_json_schema()
+    text = json.dumps(schema, ensure_ascii=False)
+    assert schema["title"] == "RegionAnswer"  # tools mode names the function after it
+    assert '"anyOf"' not in text and '"default"' not in text
+    spans = schema["$defs"]["FormSpans"]["properties"]
+    assert {"title", "project_name", "annual_goal", "rows"} <= set(spans)
+    assert set(schema["$defs"]["RowSpans"]["properties"]) == {
+        "level1", "level2", "name", "operator", "value", "unit", "weight"
+    }  # fmt: skip
