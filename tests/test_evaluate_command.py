@@ -237,7 +237,8 @@ def test_make_producer_runs_cascade_and_sums_usage(
 ) -> None:
     seen: list[tuple[int, str, str]] = []
 
-    def repair_forms(forms: list[Form], stage: str, llm_backend: str) -> Any:
+    def repair_forms(forms: list[Form], stage: str, llm_backend: str, files: Any = None) -> Any:
+        assert files is not None and files[0].forms is forms  # the file, for the fallback
         seen.append((len(forms), stage, llm_backend))
         forms[0].indicators[0].name = "repaired"
         return types.SimpleNamespace(calls=2, tokens=300, cache_hits=1)

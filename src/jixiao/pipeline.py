@@ -122,6 +122,8 @@ def merge_parts(parts: Iterable[FileResult]) -> FileResult:
         else:
             merged.forms.extend(part.forms)
             merged.rejects.extend(part.rejects)
+            if merged.text is not None and part.text is not None:
+                merged.text += part.text  # parts are cut at line starts: they join back whole
     if merged is None:
         raise ValueError("no parts to merge")
     return merged
@@ -196,7 +198,9 @@ def normalize_rows(
     windowed = len(context) > 2 * defects.EVIDENCE_MARGIN  # else every form cites it whole
     line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0)) if windowed else []
     seen: dict[str, str | None] = {}  # truncation verdicts against the whole context
-    result = FileResult(file=name, encoding=encoding, layout=layout)
+    result = FileResult(
+        file=name, encoding=encoding, layout=layout, text=text, first_line=first_line
+    )
     if not raw_forms:
         reason = (
             "no 绩效目标表 found: no form title, header label or indicator table heading "
@@ -256,6 +260,8 @@ def normalize_rows(
             for row in raw.indicators
             for cell in row.extra
         ]
+        form.source.unread = [c for c, _ in leftovers if _worth_reporting(c.text)]
+        form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
         for cell, why in leftovers:
             if _worth_reporting(cell.text):
                 result.rejects.append(

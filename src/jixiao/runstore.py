@@ -251,7 +251,7 @@ def _payload(result: FileResult, job: Job) -> dict[str, Any]:
 
     queue: list[dict[str, Any]] = []
     cascade = ""
-    if job.stage != "parse" and result.forms:
+    if job.stage != "parse" and (result.forms or job.stage == "llm"):
         stats = repair_results([result], job.stage, job.llm)
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)

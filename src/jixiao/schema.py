@@ -150,6 +150,9 @@ class FormSource(BaseModel):
     line_end: int | None = None
     header_cells: dict[str, Cell] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    #: Cells of the form's span that the grammar left unexplained (unplaced cells, cells no
+    #: column claims, labels with no value): what may send the region to the LLM fallback.
+    unread: list[Cell] = Field(default_factory=list, exclude=True)
 
 
 class Form(BaseModel):
@@ -220,3 +223,7 @@ class FileResult(BaseModel):
     layout: str | None = None
     forms: list[Form] = Field(default_factory=list)
     rejects: list[Reject] = Field(default_factory=list)
+    #: The decoded source text this result was read from (source line ``first_line`` first),
+    #: kept for the LLM fallback that reads regions the grammar left unexplained; never output.
+    text: str | None = Field(default=None, exclude=True)
+    first_line: int = Field(default=1, exclude=True)

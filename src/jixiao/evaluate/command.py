@@ -27,7 +27,6 @@ from jixiao.evaluate.history import (
 )
 from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
 from jixiao.evaluate.score import LLMUsage, Producer, Record, run_eval
-from jixiao.schema import Form
 
 Stage = Literal["parse", "rules", "llm"]
 LLMBackend = Literal["none", "openai", "replay"]
@@ -35,7 +34,7 @@ LLMBackend = Literal["none", "openai", "replay"]
 DEFAULT_BASELINE = Path("eval/baseline.json")
 DEFAULT_OUT = Path("eval/reports")
 
-RepairFn = Callable[[list[Form], str, str], object]
+RepairFn = Callable[..., object]  # (forms, stage, llm, files=[FileResult]) -> stats
 
 
 class PipelineProducer:
@@ -54,9 +53,10 @@ class PipelineProducer:
     def __call__(self, path: Path) -> tuple[list[Record], list[Record]]:
         from jixiao.pipeline import normalize_path
 
-        forms = normalize_path(path).forms
+        result = normalize_path(path)
+        forms = result.forms
         if self._repair is not None:
-            stats = self._repair(forms, self.stage, self.llm)
+            stats = self._repair(forms, self.stage, self.llm, files=[result])
             self.usage.add(
                 calls=int(getattr(stats, "calls", 0) or 0),
                 tokens=int(getattr(stats, "tokens", 0) or 0),

@@ -237,6 +237,10 @@ class LLMClient:
             else None
         )
         self._down: str | None = None
+        # Until the endpoint has answered once, requests go one at a time: concurrent first
+        # requests to a closed port would each fail (and log) before any could mark it down.
+        self._probe = asyncio.Lock()
+        self._reached = False
         self._openai: openai.AsyncOpenAI | None = None
         if config.backend == "openai":
             self._openai = openai.AsyncOpenAI(
@@ -352,9 +356,16 @@ class LLMClient:
             raise CacheMiss(f"replay: no cached answer for {prompt.ref} ({key})")
         started = time.monotonic()
         async with self._semaphore:  # held across retries: backoff under 429 should not refill
-            self._check_endpoint()
-            self._reserve()  # inside the slot, so the token budget is checked with fresh totals
-            completion, attempts = await self._send(request)
+            if self._reached:
+                self._check_endpoint()
+                self._reserve()  # inside the slot, so the token budget is checked fresh
+                completion, attempts = await self._send(request)
+            else:
+                async with self._probe:
+                    self._check_endpoint()
+                    self._reserve()
+                    completion, attempts = await self._send(request)
+                self._reached = True
         # a response may echo what we sent (headers included): nothing of the key is kept
         completion = ChatCompletion.model_validate(
             _redact_tree(completion.model_dump(mode="json"), self.config.api_key)

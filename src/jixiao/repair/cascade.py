@@ -34,6 +34,9 @@ class CascadeStats:
     tokens: int = 0
     cache_hits: int = 0
     dropped: int = 0  # LLM answers refused by a grounding check
+    regions: int = 0  # regions the grammar left unexplained, sent to the form-level fallback
+    regions_read: int = 0  # regions whose answer changed a form (or added one)
+    spans_dropped: int = 0  # fallback spans not in their region (or instruction-like): dropped
     endpoint_down: str = ""  # why the LLM stage stopped for the run, if it did
     queue: list[QueueEntry] = field(default_factory=list)
 
@@ -43,24 +46,44 @@ class CascadeStats:
             f"{self.forms_with_open_cells} forms; LLM repaired {self.llm_repairs} "
             f"({self.calls} calls, {self.tokens} tokens, {self.cache_hits} cache hits, "
             f"{self.dropped} ungrounded answers dropped); "
-            f"{self.queued} cells to the review queue"
+            + (
+                f"fallback read {self.regions_read} of {self.regions} unexplained regions "
+                f"({self.spans_dropped} ungrounded spans dropped); "
+                if self.regions
+                else ""
+            )
+            + f"{self.queued} cells to the review queue"
         )
 
 
 def repair_results(
     results: list[FileResult], stage: str, llm_backend: str, queue_path: Path | None = None
 ) -> CascadeStats:
-    """Repair every form of a batch of files in place."""
-    return repair_forms([f for r in results for f in r.forms], stage, llm_backend, queue_path)
+    """Repair every form of a batch of files in place (the LLM stage may add forms)."""
+    forms = [f for r in results for f in r.forms]
+    return repair_forms(forms, stage, llm_backend, queue_path, files=results)
 
 
 def repair_forms(
-    forms: list[Form], stage: str, llm_backend: str = "none", queue_path: Path | None = None
+    forms: list[Form],
+    stage: str,
+    llm_backend: str = "none",
+    queue_path: Path | None = None,
+    *,
+    files: list[FileResult] | None = None,
 ) -> CascadeStats:
-    """Run the cascade up to ``stage`` (parse | rules | llm) over forms, mutating them."""
+    """Run the cascade up to ``stage`` (parse | rules | llm) over forms, mutating them.
+
+    With ``files`` (the results the forms came from, source text included), the LLM stage
+    first reads the regions the grammar left unexplained (``repair.regions``): their forms
+    are corrected in place, and a form found only by the model is appended to its file's
+    forms and to ``forms``.
+    """
     stats = CascadeStats()
     if stage == "parse":
         return stats
+    if stage == "llm" and files:
+        _fallback(forms, files, llm_backend, stats)
     lexicon = Lexicon(
         ind.name
         for form in forms
@@ -142,14 +165,39 @@ def _repaired(ind: Indicator, field_name: str) -> bool:
     return any(r.field == field_name for r in ind.source.repairs if not r.by.startswith("parse:"))
 
 
+def _fallback(
+    forms: list[Form], files: list[FileResult], backend: str, stats: CascadeStats
+) -> None:
+    from jixiao.repair.regions import find_regions, read_regions
+
+    work = [(result, region) for result in files for region in find_regions(result)]
+    stats.regions = len(work)
+    if not work:
+        return
+    config = resolve_llm_config(backend=None if backend == "auto" else backend)
+    outcome = read_regions(work, config)
+    stats.calls += outcome.stats.calls
+    stats.tokens += outcome.stats.tokens
+    stats.cache_hits += outcome.stats.cache_hits
+    stats.spans_dropped += outcome.dropped
+    stats.regions_read += outcome.read
+    stats.endpoint_down = stats.endpoint_down or outcome.down
+    known = {id(f) for f in forms}
+    for result in files:
+        for form in result.forms:
+            if id(form) not in known:
+                forms.append(form)
+                known.add(id(form))
+
+
 def _llm(
     work: list[tuple[Form, list[OpenCell], str]], backend: str, stats: CascadeStats
 ) -> list[QueueEntry]:
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
     result = run_llm_stage(work, config)
-    stats.calls = result.stats.calls
-    stats.tokens = result.stats.tokens
-    stats.cache_hits = result.stats.cache_hits
+    stats.calls += result.stats.calls
+    stats.tokens += result.stats.tokens
+    stats.cache_hits += result.stats.cache_hits
     stats.dropped = result.stats.refused
     stats.llm_repairs = sum(
         1

@@ -265,6 +265,48 @@ def check_proposal(p: CellProposal, g: Grounding) -> Any:
     return op
 
 
+def hopeless(cell: OpenCell, g: Grounding) -> str | None:
+    """Why no answer to ``cell`` could pass the grounding checks, so it is not asked; or None.
+
+    A cut name needs its continuation printed somewhere outside the cell; a value needs a
+    number in its own cell or in a clause naming the indicator; a unit needs its own row or
+    a target clause naming the indicator. Without any of those a call cannot succeed (the
+    model's knowledge is not evidence) and only spends tokens.
+    """
+    name = _squash(g.names.get(cell.indicator, ""))
+    if cell.field == "name":
+        raw = _squash(cell.raw)
+        if INSTRUCTION_LIKE.search(raw):
+            return None  # asked, so the refusal is on record
+        at = g.document.find(raw) if raw else -1
+        while at >= 0:
+            after = g.document[at + len(raw) : at + len(raw) + 1]
+            if after and after != _MASK:
+                return None
+            at = g.document.find(raw, at + 1)
+        return "the cut text's continuation is printed nowhere in the document; not asked"
+    if cell.field == "value":
+        # a suspect value cell (a copy of the weight) is not evidence for its own repair
+        own = "" if "value_suspect" in cell.flags else g.own_values.get(cell.indicator, "")
+        if _NUMBER.search(own):
+            return None
+        if name and any(name in c and _NUMBER.search(c) for c in g.clauses):
+            return None
+        return "no number in a clause that names this indicator; not asked"
+    if cell.field == "unit":
+        pieces = [c for c in g.targets if name and name in c]
+        pieces += g.rows.get(cell.indicator, [])
+        if any(_has_unit(p.replace(name, "") if name else p) for p in pieces):
+            return None
+        return "no unit printed in this indicator's row or a target clause naming it; not asked"
+    return None
+
+
+def _has_unit(text: str) -> bool:
+    """Some span of ``text`` reads as a unit of the unit list."""
+    return any(canon_unit(text[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(text)))
+
+
 class CellProposal(BaseModel):
     """The model's answer for one open cell (or its abstention)."""
 
@@ -412,10 +454,22 @@ async def repair_form_llm(
             confidence=None if proposal is None else proposal.confidence,
         )
 
+    skipped: list[QueueEntry] = []
+    askable: list[OpenCell] = []
+    for c in cells:
+        why = hopeless(c, g)
+        if why:
+            skipped.append(c.queue_entry(form, why, "llm", tried=[]))
+        else:
+            askable.append(c)
+    if not askable:
+        return [], skipped
+    cells = askable
+    g.cells = {(c.indicator, c.field): c for c in cells}  # all open cells stay masked
     if client.config.backend == "openai":
         stop = client.unavailable()  # known before asking: no call, no log line per form
         if stop:
-            return [], [queue(c, stop) for c in cells]
+            return [], skipped + [queue(c, stop) for c in cells]
     proposals: dict[tuple[int, str], CellProposal] = {}
     refused: dict[tuple[int, str], str] = {}
     try:
@@ -435,11 +489,11 @@ async def repair_form_llm(
             if (c.indicator, c.field) not in proposals:
                 refused.setdefault((c.indicator, c.field), f"{prefix}: {str(exc)[-300:]}")
     except BudgetExceeded as exc:
-        return [], [queue(c, f"LLM budget spent: {exc}") for c in cells]
+        return [], skipped + [queue(c, f"LLM budget spent: {exc}") for c in cells]
     except CacheMiss:
-        return [], [queue(c, "replay: no cached answer for this form") for c in cells]
+        return [], skipped + [queue(c, "replay: no cached answer for this form") for c in cells]
     except LLMError as exc:
-        return [], [queue(c, str(exc)) for c in cells]
+        return [], skipped + [queue(c, str(exc)) for c in cells]
 
     repairs: list[IndexedRepair] = []
     entries: list[QueueEntry] = []
@@ -469,7 +523,7 @@ async def repair_form_llm(
                     ),
                 )
             )
-    return repairs, entries
+    return repairs, skipped + entries
 
 
 def apply_repairs(form: Form, repairs: list[IndexedRepair]) -> None:

@@ -1,0 +1,158 @@
+"""The LLM stage's ceiling and cost, measured with a perfect model (the oracle fake server).
+
+Usage:
+    PYTHONPATH=src python eval/bench_llm.py                    # golden/
+    PYTHONPATH=src python eval/bench_llm.py golden /other/set  # several golden sets
+    PYTHONPATH=src python eval/bench_llm.py --mode tools       # instructor TOOLS mode
+
+For each golden set it scores, with the same producer as ``jixiao eval``:
+
+- ``rules``: the cascade without the LLM;
+- ``llm+oracle``: the cascade with the LLM stage against ``tests/oracle.py``, an
+  OpenAI-compatible server on 127.0.0.1 that answers from the set's own labels as verbatim
+  spans of the text it is sent (the form-level fallback of the regions the grammar left
+  unexplained, then the open cells);
+- ``llm-everything``: one call per whole form (each form's full span read by the same
+  fallback, whole-form schema), also against the oracle: the cost a model-only reader pays.
+
+and prints forms found/expected, form recall, end-to-end accuracy (every indicator field of
+every expected row, a missed row wrong — ``fields.indicator``), header accuracy, calls and
+tokens (estimated by the oracle from each request and answer), overall and per layout.
+No network and no key: the server is local and the key is a dummy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from oracle import OracleServer  # noqa: E402
+
+from jixiao.evaluate import run_eval  # noqa: E402
+from jixiao.evaluate.command import make_producer  # noqa: E402
+from jixiao.evaluate.score import LLMUsage  # noqa: E402
+from jixiao.llm.config import resolve_llm_config  # noqa: E402
+from jixiao.repair.regions import Region, read_regions  # noqa: E402
+
+
+class EverythingProducer:
+    """Every form read by the model from its whole span (one call per form), then the rules."""
+
+    def __init__(self) -> None:
+        self.usage = LLMUsage()
+
+    def __call__(self, path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        from jixiao.pipeline import normalize_path
+        from jixiao.repair.cascade import repair_forms
+        from jixiao.review import review_records
+
+        result = normalize_path(path)
+        lines = (result.text or "").split("\n")
+        first = result.first_line
+        work = []
+        for k, form in enumerate(result.forms):
+            start = form.source.line_start or first
+            end = max(form.source.line_end or start, start)
+            span = lines[start - first : end - first + 1]
+            work.append((result, Region(result.file, start, end, span, ["all"], k)))
+        if not result.forms and result.text:
+            work.append(
+                (result, Region(result.file, first, first + len(lines) - 1, lines, ["all"]))
+            )
+        if work:
+            out = read_regions(work, resolve_llm_config())
+            self.usage.add(calls=out.stats.calls, tokens=out.stats.tokens)
+        repair_forms(result.forms, "rules")
+        forms = result.forms
+        return [f.contract() for f in forms], [dict(r) for r in review_records(forms)]
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def measure(golden: Path, mode: str) -> list[tuple[str, Any, LLMUsage | None]]:
+    rows: list[tuple[str, Any, LLMUsage | None]] = []
+    res = run_eval(golden, make_producer("rules", "none"), stage="rules")
+    rows.append(("rules", res, None))
+    with OracleServer(golden) as server, tempfile.TemporaryDirectory() as home:
+        env = {
+            "JIXIAO_LLM_BASE_URL": server.base_url,
+            "JIXIAO_LLM_API_KEY": "sk-oracle-dummy",
+            "JIXIAO_LLM_MODEL": "oracle",
+            "JIXIAO_LLM_MODE": mode,
+            "JIXIAO_HOME": home,
+        }
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            producer = make_producer("llm", "openai")
+            res = run_eval(golden, producer, stage="llm", llm="openai")
+            rows.append(("llm+oracle", res, getattr(producer, "usage", None)))
+            os.environ["JIXIAO_HOME"] = str(Path(home) / "everything")  # a cold cache
+            every = EverythingProducer()
+            res = run_eval(golden, every, stage="llm", llm="openai")
+            rows.append(("llm-everything", res, every.usage))
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    return rows
+
+
+def report(golden: Path, rows: list[tuple[str, Any, LLMUsage | None]]) -> None:
+    print(f"\n## {golden}\n")
+    print(
+        "| stage | forms found/expected | form recall | end-to-end | header acc | calls | tokens |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for stage, res, usage in rows:
+        o = res.overall
+        m = o.metrics("x")
+        print(
+            f"| {stage} | {o.forms_found}/{o.forms_expected} | {_pct(m.get('x.match.forms.recall'))} "
+            f"| {_pct(m.get('x.fields.indicator'))} | {_pct(m.get('x.fields.form'))} "
+            f"| {usage.calls if usage else 0} | {usage.tokens if usage else 0} |"
+        )
+    layouts = sorted({name for _, res, _ in rows for name in res.layouts})
+    print("\nend-to-end (header acc) per layout:\n")
+    print("| layout | " + " | ".join(stage for stage, _, _ in rows) + " |")
+    print("|---|" + "---:|" * len(rows))
+    for name in layouts:
+        cells = []
+        for _, res, _ in rows:
+            s = res.layouts.get(name)
+            m = s.metrics("x") if s else {}
+            cells.append(f"{_pct(m.get('x.fields.indicator'))} ({_pct(m.get('x.fields.form'))})")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for stage, res, _ in rows:
+        for case, err in sorted(res.errors.items()):
+            print(f"\n{stage}: case {case} crashed: {err}")
+    usage = {stage: u for stage, _, u in rows if u is not None}
+    if usage.get("llm-everything") and usage["llm-everything"].tokens:
+        share = usage["llm+oracle"].tokens / usage["llm-everything"].tokens
+        print(f"\ntokens: cascade {usage['llm+oracle'].tokens} = {share:.1%} of llm-everything "
+              f"{usage['llm-everything'].tokens}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("golden", nargs="*", type=Path, default=[ROOT / "golden"])
+    ap.add_argument("--mode", choices=("json", "md_json", "tools"), default="json")
+    args = ap.parse_args(argv)
+    for golden in args.golden:
+        report(golden, measure(golden, args.mode))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,623 @@
+"""Form-level LLM fallback: regions the grammar left unexplained, read as verbatim spans.
+
+A *region* is a run of source lines the grammar could not explain: a form's span that still
+holds cells nothing claimed (``FormSource.unread``), a form whose table gave no rows, or a
+file where no form was found although its text speaks of 绩效目标/指标. The trigger needs no
+labels, and a form the grammar reads fully never fires (no unread cell, rows read).
+
+The region's text goes to the model line-numbered, in one call, and the model answers with
+the table as rows of **verbatim cell spans** (level1, level2, name, operator, value, unit,
+weight) and the header fields as spans. Every span must occur in the region (whitespace and
+width aside) or it is dropped and counted; a span that talks to a reader (an injected
+instruction) is dropped too. Kept spans are resolved to the source's own characters and line,
+and jixiao's own builder (``normalize.build_indicator``/``build_form``) and defect checks turn
+them into typed fields, exactly as for parsed cells: the model never types a value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from jixiao import defects
+from jixiao.layouts.base import clean
+from jixiao.normalize import build_form
+from jixiao.parse import RawForm, RawIndicator
+from jixiao.repair.llm import INSTRUCTION_LIKE, fence_safe
+from jixiao.schema import Cell, FileResult, Form, Repair
+
+if TYPE_CHECKING:
+    from jixiao.llm.client import LLMClient
+    from jixiao.llm.prompts import Prompt
+
+PROMPT_NAME = "read_region"
+#: A region longer than this (characters) is cut into pieces of about this size at line ends.
+MAX_REGION_CHARS = 8_000
+#: Lines above a form's first line sent with its region (a title wrapped over lines).
+CONTEXT_LINES = 3
+#: Text that says a page holds a performance-target form, when the grammar found none.
+FORM_VOCABULARY = re.compile(r"绩效目标|绩效指标|三级指标|二级指标|指标值")
+#: Web-page furniture around a published form: never a reason to read a region.
+_CHROME = re.compile(
+    r"^(发布时间|发布日期|日期|时间|点击|浏览|阅读|作者|来源|信息来源|字体|文件下载|附件下载|返回|"
+    r"标签|政策咨询|您的位置|当前位置|首页|打印|关闭|分享|我要纠错|\]我要纠错|如果您对)"
+)
+_CJK_OR_DIGIT = re.compile(r"[\u3400-\u9fff0-9]")
+
+#: Header fields a model may answer, as the builder's label keys (``RawForm.header``).
+HEADER_SPANS: tuple[str, ...] = (
+    "title",
+    "year",
+    "project_name",
+    "department",
+    "implementing_unit",
+    "compiling_unit",
+    "budget_total",
+    "project_attribute",
+    "period_start",
+    "period_end",
+    "duration",
+    "overview",
+    "basis",
+    "annual_goal",
+)
+ROW_SPANS: tuple[str, ...] = ("level1", "level2", "name", "operator", "value", "unit", "weight")
+
+
+# ----------------------------------------------------------------------------- regions
+
+
+@dataclass
+class Region:
+    """Source lines ``line_start..line_end`` of one file that the grammar left unexplained."""
+
+    file: str
+    line_start: int
+    line_end: int
+    lines: list[str]  # the source lines, in order
+    reasons: list[str] = field(default_factory=list)
+    form_index: int | None = None  # index in the file's forms; None: no form was read here
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def numbered(self) -> str:
+        """The region as the model sees it: ``<line>|<text>`` per line."""
+        return "\n".join(f"{self.line_start + k}|{ln}" for k, ln in enumerate(self.lines))
+
+
+def _content(cell: Cell) -> bool:
+    """An unread cell that is content, not page furniture or a one-character scrap."""
+    text = clean(cell.text).strip()
+    return len(_CJK_OR_DIGIT.findall(text)) >= 2 and not _CHROME.match(text)
+
+
+def find_regions(result: FileResult) -> list[Region]:
+    """The regions of one file's result that the LLM fallback should read (maybe none)."""
+    if not result.text:
+        return []
+    lines = result.text.split("\n")
+    first = result.first_line
+
+    def cut(start: int, end: int) -> list[str]:
+        return lines[max(0, start - first) : max(0, end - first + 1)]
+
+    regions: list[Region] = []
+    for k, form in enumerate(result.forms):
+        reasons: list[str] = []
+        unread = [c for c in form.source.unread if _content(c)]
+        if unread:
+            where = ", ".join(str(c.line) for c in unread[:5] if c.line is not None)
+            reasons.append(f"{len(unread)} cells nothing explained (lines {where})")
+        if not form.indicators:
+            reasons.append("no indicator rows read")
+        if (form.source.layout or "").startswith("glued") and any(
+            "value_missing" in i.flags for i in form.indicators
+        ):
+            # glued text is cut at vocabulary anchors: a row with no value may be a mis-cut
+            reasons.append("glued text with rows that have no value")
+        start, end = form.source.line_start, form.source.line_end
+        if not reasons or start is None:
+            continue
+        end = max([end or start] + [c.line or start for c in form.source.unread])
+        # a title printed over several lines may start just above the form's first line
+        start = max(first, start - CONTEXT_LINES)
+        regions.append(Region(result.file, start, end, cut(start, end), reasons, form_index=k))
+    if not result.forms and FORM_VOCABULARY.search(result.text):
+        last = first + len(lines) - 1
+        regions.append(
+            Region(
+                result.file,
+                first,
+                last,
+                lines,
+                ["no form found, but the text speaks of 绩效目标/指标"],
+            )
+        )
+    return [piece for r in regions for piece in _pieces(r)]
+
+
+def _pieces(region: Region) -> list[Region]:
+    """A long region as pieces of at most ``MAX_REGION_CHARS`` characters, cut at line ends."""
+    if len(region.text) <= MAX_REGION_CHARS:
+        return [region]
+    out: list[Region] = []
+    chunk: list[str] = []
+    start, size = region.line_start, 0
+    for k, line in enumerate(region.lines):
+        if chunk and size + len(line) > MAX_REGION_CHARS:
+            out.append(Region(region.file, start, start + len(chunk) - 1, chunk, region.reasons))
+            start, size, chunk = region.line_start + k, 0, []
+        chunk.append(line[:MAX_REGION_CHARS])
+        size += len(line) + 1
+    if chunk:
+        out.append(Region(region.file, start, start + len(chunk) - 1, chunk, region.reasons))
+    for piece in out:
+        piece.form_index = region.form_index if len(out) == 1 else None
+    if region.form_index is not None and out:
+        out[0].form_index = region.form_index
+    return out
+
+
+# ----------------------------------------------------------------------------- spans
+
+
+class Locator:
+    """Find a span in a region's text, whitespace and character width aside.
+
+    Each source character is folded on its own (NFKC, spaces dropped), so a match in the
+    folded text maps back to the source's own characters and to its line.
+    """
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self.text = text
+        self.first_line = first_line
+        folded: list[str] = []
+        where: list[int] = []
+        for i, ch in enumerate(text):
+            for f in fold(ch):
+                folded.append(f)
+                where.append(i)
+        self.folded = "".join(folded)
+        self.where = where
+
+    def find(self, span: str, start: int = 0) -> tuple[int, int] | None:
+        """Source offsets ``[a, b)`` of the first match of ``span`` at or after folded ``start``."""
+        key = fold(span)
+        if not key:
+            return None
+        pos = self.folded.find(key, start)
+        if pos < 0:
+            return None
+        return self.where[pos], self.where[pos + len(key) - 1] + 1
+
+    def cell(self, span: str) -> Cell | None:
+        """The span as a source cell: the source's own text there, and its line; or None."""
+        hit = self.find(span)
+        if hit is None:
+            return None
+        a, b = hit
+        return Cell(text=self.text[a:b], line=self.first_line + self.text.count("\n", 0, a))
+
+
+def fold(text: str) -> str:
+    """Text for span matching: NFKC per character, whitespace removed."""
+    return "".join(unicodedata.normalize("NFKC", ch) for ch in text if not ch.isspace())
+
+
+# ----------------------------------------------------------------------------- answer schema
+
+
+class RowSpans(BaseModel):
+    """One indicator row."""
+
+    level1: str | None = None
+    level2: str | None = None
+    name: str | None = None
+    operator: str | None = None
+    value: str | None = None
+    unit: str | None = None
+    weight: str | None = None
+
+
+class BreakdownSpan(BaseModel):
+    label: str
+    amount: str | None = None
+
+
+class FormSpans(BaseModel):
+    """One form: header fields and rows."""
+
+    title: str | None = None
+    year: str | None = None
+    project_name: str | None = None
+    department: str | None = None
+    implementing_unit: str | None = None
+    compiling_unit: str | None = None
+    budget_total: str | None = None
+    budget_breakdown: list[BreakdownSpan] = Field(default_factory=list)
+    project_attribute: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    duration: str | None = None
+    overview: str | None = None
+    basis: str | None = None
+    annual_goal: str | None = None
+    rows: list[RowSpans] = Field(default_factory=list)
+
+
+class RegionAnswer(BaseModel):
+    """The forms of 原文 (usually one); every value a span copied from it, or null."""
+
+    forms: list[FormSpans] = Field(default_factory=list)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema the model is shown, without what it does not need (see ``compact``)."""
+        schema = super().model_json_schema(*args, **kwargs)
+        return {**compact(schema), "title": schema["title"]}  # tools mode names the function
+
+
+def compact(schema: Any) -> Any:
+    """A JSON schema without titles, defaults and ``anyOf [X, null]`` (nullability is said
+    once in the prompt): the same contract in a fraction of the tokens."""
+    if isinstance(schema, list):
+        return [compact(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: compact(v) for name, v in value.items()}  # names are fields
+            continue
+        if key in ("title", "default"):
+            continue
+        if key == "anyOf" and isinstance(value, list):
+            kept = [v for v in value if v != {"type": "null"}]
+            if len(kept) == 1:
+                out.update(compact(kept[0]))
+                continue
+        out[key] = compact(value)
+    return out
+
+
+@dataclass
+class Built:
+    """What a region's answer became: typed forms, and the spans dropped (with why)."""
+
+    forms: list[Form]
+    dropped: list[str] = field(default_factory=list)
+    kept: int = 0
+    header_keys: list[set[str]] = field(default_factory=list)  # grounded header fields per form
+
+
+def _ground(span: str | None, loc: Locator, what: str, dropped: list[str]) -> Cell | None:
+    if span is None or not fold(span):
+        return None
+    if INSTRUCTION_LIKE.search(span):
+        dropped.append(f"{what}: {span[:60]!r} reads as an instruction, not data")
+        return None
+    cell = loc.cell(span)
+    if cell is None:
+        dropped.append(f"{what}: {span[:60]!r} does not occur in the region")
+    return cell
+
+
+def raw_form(spans: FormSpans, loc: Locator, dropped: list[str]) -> RawForm:
+    """A ``RawForm`` from grounded spans (ungrounded ones dropped into ``dropped``)."""
+    raw = RawForm()
+    for key in HEADER_SPANS:
+        cell = _ground(getattr(spans, key), loc, key, dropped)
+        if cell is None:
+            continue
+        if key == "title":
+            raw.title = cell
+        else:
+            raw.header[key] = cell
+    for item in spans.budget_breakdown:
+        label = _ground(item.label, loc, "budget_breakdown label", dropped)
+        if label is None:
+            continue
+        amount = _ground(item.amount, loc, "budget_breakdown amount", dropped)
+        from jixiao import vocab
+
+        key = vocab.breakdown_key(label.text) or "".join(clean(label.text).split())
+        raw.breakdown.append((key, amount))
+    for r, row in enumerate(spans.rows):
+        cells: dict[str, Cell] = {}
+        for role in ROW_SPANS:
+            cell = _ground(getattr(row, role), loc, f"row {r} {role}", dropped)
+            if cell is not None:
+                cells[role] = cell
+        if "name" not in cells:
+            if cells:
+                dropped.append(f"row {r}: no grounded name, row not kept")
+            continue
+        raw.indicators.append(RawIndicator(cells=cells, line=cells["name"].line))
+    # Levels a model leaves blank are merged cells: carried down as the grammar does.
+    raw.columns = {0: "level1", 1: "level2", 2: "name"}
+    lines = [c.line for c in [raw.title, *raw.header.values()] if c and c.line is not None]
+    lines += [i.line for i in raw.indicators if i.line is not None]
+    raw.line_start = min(lines) if lines else loc.first_line
+    raw.line_end = max(lines) if lines else loc.first_line
+    return raw
+
+
+def build_region(
+    answer: RegionAnswer,
+    region: Region,
+    *,
+    by: str,
+    encoding: str | None = None,
+    layout: str | None = None,
+    first_index: int = 0,
+) -> Built:
+    """Typed forms from a region's answer, through the same builder and checks as the grammar."""
+    loc = Locator(region.text, region.line_start)
+    dropped: list[str] = []
+    forms: list[Form] = []
+    keys: list[set[str]] = []
+    kept = 0
+    for spans in answer.forms:
+        raw = raw_form(spans, loc, dropped)
+        if not raw.indicators and not raw.header and raw.title is None:
+            continue
+        kept += len(raw.header) + len(raw.indicators) + (raw.title is not None)
+        form = build_form(raw, region.file, first_index + len(forms), encoding, layout or "llm")
+        defects.check_form(form, region.text)
+        lines = f"{region.line_start}-{region.line_end}"
+        form.source.notes.append(f"read by {by} from source lines {lines}")
+        for ind in form.indicators:
+            ind.source.repairs.append(
+                Repair(
+                    field="row",
+                    after=ind.name_raw,
+                    by=by,
+                    evidence=f"verbatim spans of source lines {lines}",
+                    evidence_line=ind.source.line,
+                    confidence=1.0,
+                )
+            )
+        forms.append(form)
+        keys.append(set(raw.header) | ({"title"} if raw.title is not None else set()))
+    return Built(forms, dropped, kept, keys)
+
+
+# ----------------------------------------------------------------------------- merging
+
+#: Header fields the fallback may set on a form the grammar read in part.
+_MERGED_FIELDS = (
+    "title",
+    "form_kind",
+    "year",
+    "project_code",
+    "project_name",
+    "department",
+    "department_code",
+    "implementing_unit",
+    "implementing_unit_code",
+    "compiling_unit",
+    "budget_total",
+    "project_attribute",
+    "period_start",
+    "period_end",
+    "duration",
+    "overview",
+    "basis",
+    "annual_goal",
+)
+
+
+def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:
+    """Put the fallback's reading of a region into the grammar's form; return fields changed.
+
+    A header field the model grounded replaces the grammar's; the rows replace the grammar's
+    when the model read at least half as many (a model that skipped most of a table does not
+    wipe out what the grammar read).
+    """
+    changed = 0
+    keys = set(header_keys)
+    if "title" in keys:
+        keys |= {"form_kind", "year"}
+    if {"project_name"} & keys:
+        keys.add("project_code")
+    if "department" in keys:
+        keys.add("department_code")
+    if "implementing_unit" in keys:
+        keys.add("implementing_unit_code")
+    for name in _MERGED_FIELDS:
+        value = getattr(read, name)
+        if name in keys and value not in (None, "") and value != getattr(form, name):
+            setattr(form, name, value)
+            changed += 1
+    if read.budget_breakdown and read.budget_breakdown != form.budget_breakdown:
+        form.budget_breakdown = dict(read.budget_breakdown)
+        changed += 1
+    if read.indicators and 2 * len(read.indicators) >= len(form.indicators):
+        # A cut name cell is a fact of the source (the file ends inside it), whoever reads it.
+        cut = {
+            ind.name_raw: ind
+            for ind in form.indicators
+            if "name_truncated" in ind.flags and ind.name_raw
+        }
+        for ind in read.indicators:
+            old = cut.get(ind.name_raw)
+            if old is not None and "name_truncated" not in ind.flags:
+                for ev in old.source.evidence:
+                    if ev.flag == "name_truncated":
+                        ind.add_flag(ev.flag, ev.reason, *ev.cells)
+                        break
+        form.indicators = read.indicators
+        changed += len(read.indicators)
+    form.source.notes.extend(read.source.notes)
+    return changed
+
+
+# ----------------------------------------------------------------------------- the call
+
+
+def _names(form: Form) -> set[str]:
+    return {fold(i.name_raw) for i in form.indicators if i.name_raw}
+
+
+def _likeness(target: Form, read: Form) -> tuple[int, int, int]:
+    """How surely ``read`` is the model's reading of the grammar's ``target`` form."""
+    shared = len(_names(target) & _names(read))
+    same_header = sum(
+        1
+        for f in ("title", "project_name", "department")
+        if getattr(target, f) and getattr(target, f) == getattr(read, f)
+    )
+    return shared, same_header, len(read.indicators)
+
+
+def _same_form(read: Form, known: Form) -> bool:
+    """``read`` is a form already in the file (most of its rows, or its title and project)."""
+    names = _names(read)
+    if names:
+        return 2 * len(names & _names(known)) >= len(names)
+    return bool(read.title) and (read.title, read.project_name) == (
+        known.title,
+        known.project_name,
+    )
+
+
+def render_region(prompt: Prompt, region: Region) -> list[dict[str, str]]:
+    return prompt.render(document=fence_safe(region.numbered()))
+
+
+async def read_region(
+    region: Region, client: LLMClient, prompt: Prompt
+) -> tuple[RegionAnswer | None, str]:
+    """One call for one region: the answer, or None and why not (budget, endpoint, refusal)."""
+    from jixiao.errors import BudgetExceeded, LLMError
+    from jixiao.llm.cache import CacheMiss
+    from jixiao.llm.client import AnswerRejected
+
+    if client.config.backend == "openai":
+        stop = client.unavailable()
+        if stop:
+            return None, stop
+    try:
+        answer = await client.structured(prompt, render_region(prompt, region), RegionAnswer)
+    except AnswerRejected as exc:
+        return None, f"answer refused after {exc.attempts} attempt(s)"
+    except BudgetExceeded as exc:
+        return None, f"LLM budget spent: {exc}"
+    except CacheMiss:
+        return None, "replay: no cached answer for this region"
+    except LLMError as exc:
+        return None, str(exc)
+    return answer, ""
+
+
+def spans_of(answer: RegionAnswer) -> dict[str, Any]:
+    """The answer as plain data (for logs and tests)."""
+    return answer.model_dump(mode="json")
+
+
+@dataclass
+class FallbackOutcome:
+    """What the fallback did over a run: usage, regions read, spans dropped, why it stopped."""
+
+    stats: Any  # LLMStats
+    read: int = 0
+    dropped: int = 0
+    down: str = ""
+    skipped: list[tuple[Region, str]] = field(default_factory=list)
+
+
+async def aread_regions(
+    work: list[tuple[FileResult, Region]],
+    config: Any,
+    *,
+    transport: Any = None,
+    prompt: Prompt | None = None,
+) -> FallbackOutcome:
+    """Read every region (bounded concurrency), then apply the readings in input order."""
+    from jixiao.llm.client import LLMClient
+    from jixiao.llm.prompts import load_prompt
+    from jixiao.llm.stats import LLMStats
+
+    if config.backend == "none" or not work:
+        return FallbackOutcome(LLMStats(), skipped=[(r, "LLM backend is none") for _, r in work])
+    prompt = prompt or load_prompt(PROMPT_NAME)
+    answers: list[tuple[RegionAnswer | None, str]] = [(None, "")] * len(work)
+    todo = iter(enumerate(work))
+
+    async def worker(client: LLMClient) -> None:
+        for i, (_result, region) in todo:
+            answers[i] = await read_region(region, client, prompt)
+
+    async with LLMClient(config, transport=transport) as client:
+        import asyncio
+
+        await asyncio.gather(*(worker(client) for _ in range(max(1, config.concurrency))))
+    outcome = FallbackOutcome(client.stats)
+    by = f"llm:{config.model}@{prompt.ref}"
+    for (result, region), (answer, why) in zip(work, answers, strict=True):
+        if answer is None:
+            outcome.skipped.append((region, why))
+            if why.startswith("endpoint unreachable"):
+                outcome.down = outcome.down or why
+            continue
+        built = build_region(
+            answer,
+            region,
+            by=by,
+            encoding=result.encoding,
+            layout=result.layout,
+            first_index=len(result.forms),
+        )
+        outcome.dropped += len(built.dropped)
+        client.stats.refused += len(built.dropped)
+        if region.form_index is not None and built.forms:
+            target = result.forms[region.form_index]
+            rest = [g for g in result.forms if g is not target]
+            fresh = [f for f in built.forms if not any(_same_form(f, g) for g in rest)]
+            covered = set().union(*(_names(f) for f in fresh)) & _names(target)
+            at = result.forms.index(target)
+            if len(fresh) >= 2 and 2 * len(covered) >= len(_names(target)):
+                # the model reads the grammar's one form as several (a table of projects)
+                for f in fresh:
+                    f.source.notes.append(f"the model split the grammar's form {at} here")
+                result.forms[at : at + 1] = fresh
+                outcome.read += 1
+            else:
+                best = max(range(len(built.forms)), key=lambda k: _likeness(target, built.forms[k]))
+                if merge_reading(target, built.forms[best], built.header_keys[best]):
+                    outcome.read += 1
+                new = [
+                    f
+                    for k, f in enumerate(built.forms)
+                    if k != best and not any(_same_form(f, g) for g in result.forms)
+                ]
+                result.forms[at + 1 : at + 1] = new  # forms the grammar missed, in order
+                if new:
+                    outcome.read += 1
+        elif built.forms:
+            result.forms.extend(
+                f for f in built.forms if not any(_same_form(f, g) for g in result.forms)
+            )
+            outcome.read += 1
+        for k, form in enumerate(result.forms):
+            form.source.form_index = k
+    return outcome
+
+
+def read_regions(
+    work: list[tuple[FileResult, Region]],
+    config: Any,
+    *,
+    transport: Any = None,
+    prompt: Prompt | None = None,
+) -> FallbackOutcome:
+    """``aread_regions`` from synchronous code."""
+    import asyncio
+
+    return asyncio.run(aread_regions(work, config, transport=transport, prompt=prompt))
