@@ -1,8 +1,8 @@
 """The review rule catalogue on the seed forms (named cases from review-rules.md §4), the golden
 review labels, profiles, rules-only rewrites, the HTML report and the ``review`` command.
 
-Forms are built from the independent reference labels (``shared/reference-labels``), so these
-tests do not depend on the parser.
+Forms are built from the independent reference labels (a copy in ``tests/fixtures/reference-labels``),
+so these tests do not depend on the parser nor on any file outside the repository.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from jixiao.review.rules import rule
 from jixiao.schema import Cell, Finding, Form
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference-labels" / "expected"
+REFERENCE = ROOT / "tests" / "fixtures" / "reference-labels"
 GOLDEN = ROOT / "golden" / "expected"
 STEMS = {
     "000": "000_a0fb249f9976cb71",
@@ -46,10 +46,6 @@ STEMS = {
     "003": "003_31a80ca4d7398804",
     "004": "004_5de54c583fead5ac",
 }
-
-pytestmark = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason="shared/reference-labels is not beside the repo"
-)
 
 
 @cache
