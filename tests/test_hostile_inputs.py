@@ -116,7 +116,7 @@ def test_internal_error_is_that_files_reject(
     # the rerun reuses the stored reject: same outputs, same exit code, nothing parsed again
     again = runner.invoke(app, ["normalize", str(src), "-o", str(out), "-q", "-j", "1"])
     assert again.exit_code == errors.EXIT_INTERNAL
-    assert "3 unchanged" in again.output
+    assert "3 个未变" in again.output
 
 
 DIE_HOOK = """

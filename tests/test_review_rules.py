@@ -410,7 +410,9 @@ def test_review_command_cli(tmp_path: Path) -> None:
     src = REFERENCE / f"{STEMS['003']}.jsonl"
     res = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    assert "findings" in res.output and "weights_sum" in res.output
+    assert "问题" in res.output and "权重合计不符（weights_sum）" in res.output  # Chinese first
+    en = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "out"), "--lang", "en"])
+    assert "findings" in en.output and "weights_sum" in en.output
     bad = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "o2"), "--profile", "nowhere"])
     assert bad.exit_code == 2
     broken = tmp_path / "broken.jsonl"

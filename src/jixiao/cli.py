@@ -33,6 +33,7 @@ from jixiao.errors import (
     JixiaoError,
 )
 from jixiao.evaluate.command import eval_command
+from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
 from jixiao.llm.ledger import RunLedger, endpoint_note, llm_run_env
 from jixiao.output import RunWriter
 from jixiao.pipeline import iter_sources, normalize_path
@@ -60,6 +61,13 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+LANG_OPTION = typer.Option(
+    "--lang",
+    envvar=LANG_ENV,
+    help="Language of what a person reads (summaries, reasons, labels, headers): zh | en. "
+    "Codes in JSON Lines do not change.",
+)
 
 
 @app.callback()
@@ -94,6 +102,7 @@ def normalize(
         ),
     ] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    lang: Annotated[str, LANG_OPTION] = "zh",
     engine: Annotated[
         str,
         typer.Option(
@@ -167,6 +176,7 @@ def normalize(
     """
     if llm not in ("none", "openai", "replay"):
         raise typer.BadParameter(f"--llm must be none, openai or replay, not {llm!r}")
+    language = _lang(lang)
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
     if engine == "ray" and not ray_engine.available():
@@ -201,7 +211,9 @@ def normalize(
     )
     try:
         with OutputLock(out):
-            _normalize(paths, out, stage, llm, jobs, quiet, lims, engine, ray_address, ledger)
+            _normalize(
+                paths, out, stage, llm, jobs, quiet, lims, engine, ray_address, ledger, language
+            )
     except LockHeld as exc:
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_LOCKED) from None
@@ -229,6 +241,7 @@ def _normalize(
     engine: str,
     ray_address: str | None,
     ledger: RunLedger | None,
+    lang: Lang = "zh",
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
     files = list(iter_sources(paths))
@@ -239,10 +252,11 @@ def _normalize(
     workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs)})
     flags: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     pending = set(todo)
     written = 0
     try:
-        with _progress(quiet) as progress, RunWriter(out) as writer:
+        with _progress(quiet) as progress, RunWriter(out, lang) as writer:
             task = progress.add_task(
                 "normalize",
                 total=len(all_jobs),
@@ -258,7 +272,7 @@ def _normalize(
                 while written < len(all_jobs) and all_jobs[written] not in pending:
                     for payload in stored_payloads(store, [all_jobs[written]]):
                         writer.add_payload(payload)
-                        _tally(payload, counts, flags)
+                        _tally(payload, counts, flags, reasons)
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
@@ -284,17 +298,23 @@ def _normalize(
     finally:
         store.close()
     counts["reused"] = len(all_jobs) - len(todo)
-    _summary(counts, flags, out)
+    _summary(counts, flags, reasons, out, lang)
     if counts["internal"]:
         raise typer.Exit(EXIT_INTERNAL)
     if ledger is not None:
         down = ledger.down()
         calls, tokens = ledger.totals()
         ledger.close()
-        console.print(f"LLM: {calls} calls, {tokens} tokens this run")
+        console.print(
+            f"LLM：本次调用 {calls} 次，{tokens} 个 token"
+            if lang == "zh"
+            else f"LLM: {calls} calls, {tokens} tokens this run"
+        )
         if down:
             console.print(
-                f"endpoint unreachable: {down}; forms kept at the rules stage; rerun to retry",
+                f"模型服务不可达：{down}；各表停在规则阶段，重新运行即可重试"
+                if lang == "zh"
+                else f"endpoint unreachable: {down}; forms kept at the rules stage; rerun to retry",
                 style="red",
                 markup=False,
                 soft_wrap=True,
@@ -304,9 +324,12 @@ def _normalize(
         raise typer.Exit(EXIT_REJECTS)
 
 
-def _tally(payload: dict[str, Any], counts: Counter[str], flags: Counter[str]) -> None:
+def _tally(
+    payload: dict[str, Any], counts: Counter[str], flags: Counter[str], reasons: Counter[str]
+) -> None:
     """Add one stored part to the run's totals."""
     counts["forms"] += len(payload["forms"])
+    reasons.update(reject_code(str(r["reason"])) for r in payload["rejects"])
     counts["rejects"] += len(payload["rejects"])
     counts["internal"] += sum(
         str(r["reason"]).startswith(INTERNAL_PREFIX) for r in payload["rejects"]
@@ -331,18 +354,58 @@ def _progress(quiet: bool) -> Progress:
     )
 
 
-def _summary(counts: Counter[str], flags: Counter[str], out: Path) -> None:
-    console.print(
-        f"files {counts['files']} ({counts['reused']} unchanged, not parsed again) · forms "
-        f"{counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
-        f" · review queue {counts['queued']} → {out}"
-    )
+def _summary(
+    counts: Counter[str], flags: Counter[str], reasons: Counter[str], out: Path, lang: Lang
+) -> None:
+    """The run's totals, the rejects by kind and the flagged cells by flag (to stderr)."""
+    if lang == "zh":
+        console.print(
+            f"文件 {counts['files']}（{counts['reused']} 个未变，未重新解析）· 表 {counts['forms']}"
+            f" · 指标 {counts['indicators']} · 拒收 {counts['rejects']}"
+            f" · 待复核 {counts['queued']} → {out}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"files {counts['files']} ({counts['reused']} unchanged, not parsed again) · forms "
+            f"{counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
+            f" · review queue {counts['queued']} → {out}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if counts["internal"]:
         console.print(
-            f"内部错误 {counts['internal']} 个文件 (internal errors: see rejects.jsonl, 内部错误)"
+            f"内部错误 {counts['internal']} 个文件（见 rejects.jsonl）"
+            if lang == "zh"
+            else f"internal errors in {counts['internal']} files (see rejects.jsonl, 内部错误)"
+        )
+    sep = "、" if lang == "zh" else ", "
+    if reasons:
+        head = "拒收原因：" if lang == "zh" else "rejects: "
+        console.print(
+            head + sep.join(f"{reject_label(k, lang)} {v}" for k, v in reasons.most_common()),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     if flags:
-        console.print("flagged cells: " + ", ".join(f"{k} {v}" for k, v in sorted(flags.items())))
+        head = "源数据标记：" if lang == "zh" else "flagged cells: "
+        console.print(
+            head + sep.join(f"{flag_label(k, lang)} {v}" for k, v in flags.most_common()),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _lang(lang: str) -> Lang:
+    try:
+        return check_lang(lang)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command()

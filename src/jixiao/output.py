@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import orjson
 
+from jixiao.labels import Lang, reject_code, reject_reason
 from jixiao.safetext import escape_json_line, sheet_cell
 from jixiao.schema import FileResult, Reject
 
@@ -47,8 +48,9 @@ CSV_COLUMNS = [
 class RunWriter:
     """Streams a run's outputs into ``outdir``; use as a context manager."""
 
-    def __init__(self, outdir: Path) -> None:
+    def __init__(self, outdir: Path, lang: Lang = "zh") -> None:
         self.outdir = outdir
+        self.lang = lang
         outdir.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, IO[str]] = {}
         self._csv = csv.writer(self._open("indicators.csv", encoding="utf-8-sig", newline=""))
@@ -75,7 +77,7 @@ class RunWriter:
         for record, provenance in zip(payload["forms"], payload["provenance"], strict=True):
             self.add_form(record, provenance)
         for reject in payload["rejects"]:
-            self._jsonl("rejects.jsonl", reject)
+            self._reject(reject)
         for entry in payload.get("queue", []):
             self._jsonl("review_queue.jsonl", entry)
 
@@ -114,7 +116,13 @@ class RunWriter:
 
     def add_reject(self, reject: Reject) -> None:
         """One reject line: file, position and reason."""
-        self._jsonl("rejects.jsonl", reject.model_dump(mode="json", exclude_none=True))
+        self._reject(reject.model_dump(mode="json", exclude_none=True))
+
+    def _reject(self, reject: dict[str, Any]) -> None:
+        """A reject line with its stable ``code`` and its reason in the run's language."""
+        reason = str(reject.get("reason", ""))
+        line = {**reject, "code": reject_code(reason), "reason": reject_reason(reason, self.lang)}
+        self._jsonl("rejects.jsonl", line)
 
     def discard(self) -> None:
         """Drop what was written: a run that failed leaves its previous outputs as they were."""

@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 
 from jixiao.errors import ConfigError, InputError, JixiaoError
+from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
@@ -178,6 +179,7 @@ def run_review(
     *,
     llm_config: LLMConfig | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    lang: Lang = "zh",
 ) -> ReviewRun:
     """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx.
 
@@ -211,7 +213,7 @@ def run_review(
         if llm != "none":
             write_dropped(files.dropped, part("rewrites_dropped.jsonl"))
         part("report.html").write_text(render_html(files), encoding="utf-8")
-        write_xlsx(files, part("review.xlsx"))
+        write_xlsx(files, part("review.xlsx"), lang)
     except BaseException:
         for tmp, _final in staged:
             tmp.unlink(missing_ok=True)
@@ -268,7 +270,7 @@ def _append(ws: Any, row: Sequence[object]) -> None:
     ws.append([sheet_cell(v) for v in row])
 
 
-def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
+def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> None:
     """Sheets 指标 (one row per indicator) and 问题 (one row per finding)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -305,7 +307,7 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
                         ind.value,
                         ind.unit,
                         ind.weight,
-                        "、".join(ind.flags),
+                        flag_labels(ind.flags, lang),
                         "、".join(by_row.get((fi, ii), [])),
                         rw.display() + (f"（{rw.graded_standard}）" if rw.graded_standard else "")
                         if rw
@@ -355,8 +357,10 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
 # --------------------------------------------------------------------------- command
 
 
-def summary_lines(files: Sequence[ReviewedFile], out: Path) -> list[str]:
-    """The short summary the command prints."""
+def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -> list[str]:
+    """The short summary the command prints (Chinese, or English with ``lang="en"``)."""
+    if lang == "zh":
+        return _summary_zh(files, out)
     sev: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     for rf in files:
@@ -390,6 +394,43 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path) -> list[str]:
     return lines
 
 
+def _summary_zh(files: Sequence[ReviewedFile], out: Path) -> list[str]:
+    """The summary in Chinese: counts, then findings by rule (title and code)."""
+    sev: Counter[str] = Counter(f.severity for rf in files for f in rf.findings)
+    codes: Counter[str] = Counter(f.code for rf in files for f in rf.findings)
+    n_forms = sum(len(rf.forms) for rf in files)
+    n_rw = sum(len(r) for rf in files for r in rf.rewrites.values())
+    lines = [
+        f"文件 {len(files)} · 表 {n_forms} · 问题 {sum(sev.values())}"
+        f"（错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}）"
+        f" · 改写建议 {n_rw} → {out}"
+    ]
+    if codes:
+        lines.append(
+            "按规则："
+            + "、".join(
+                f"{RULES[c].title if c in RULES else c}（{c}）{fmt(n)}"
+                for c, n in codes.most_common()
+            )
+        )
+    if isinstance(files, ReviewRun) and files.llm_stats is not None:
+        st = files.llm_stats
+        n_llm = sum(
+            1
+            for rf in files
+            for rows in rf.rewrites.values()
+            for rw in rows.values()
+            if rw.source.startswith("llm:")
+        )
+        kept = sum(1 for d in files.dropped if d.fallback)
+        lines.append(
+            f"模型改写（{files.llm}）：采纳 {n_llm} · 舍弃 {len(files.dropped)}"
+            f"（其中 {kept} 条保留模板改写）· 调用 {st.calls} · token {st.tokens} · "
+            f"缓存命中 {st.cache_hits}"
+        )
+    return lines
+
+
 def review_command(
     paths: Annotated[
         list[Path], typer.Argument(help="forms.jsonl files, source files or directories.")
@@ -412,6 +453,15 @@ def review_command(
             "JIXIAO_LLM_* endpoint, cached) | replay (cached answers only, no network).",
         ),
     ] = "none",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            envvar=LANG_ENV,
+            help="Language of the summary and the xlsx labels: zh | en (codes in JSON Lines "
+            "do not change).",
+        ),
+    ] = "zh",
 ) -> None:
     """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
 
@@ -434,12 +484,16 @@ def review_command(
             f"must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}", param_hint="--llm"
         )
     try:
-        files = run_review(paths, out, profile, llm)
+        language = check_lang(lang)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    try:
+        files = run_review(paths, out, profile, llm, lang=language)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     except JixiaoError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    for line in summary_lines(files, out):
+    for line in summary_lines(files, out, language):
         typer.echo(line)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from jixiao.labels import flag_label
 from jixiao.review.rewrite import Rewrite
 from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels, fmt
 from jixiao.schema import Finding, Form, Indicator
@@ -156,7 +157,7 @@ def provenance(ind: Indicator, role: str) -> str:
         lines.append(f"来源行：第{ind.source.line}行")
     for ev in ind.source.evidence:
         if FLAG_FIELD.get(ev.flag) in (role, "row"):
-            lines.append(f"标记 {ev.flag}：{ev.reason}")
+            lines.append(f"标记「{flag_label(ev.flag)}」（{ev.flag}）：{ev.reason}")
     for rep in ind.source.repairs:
         if rep.field == role:
             lines.append(f"修复 {fmt(rep.before)} → {fmt(rep.after)}（{rep.by}）")
@@ -195,12 +196,14 @@ def _indicator_table(
                 f"{_cell_html(ind, fld, inferred)}</td>"
             )
         badges = "".join(
-            f'<span class="badge {f.severity}" title="{_e(f.message)}">{_e(f.code)}</span>'
+            f'<span class="badge {f.severity}" title="{_e(f.code)}：{_e(f.message)}">'
+            f"{_e(RULES[f.code].title if f.code in RULES else f.code)}</span>"
             for f in sorted(row_findings, key=lambda f: SEVERITY_ORDER[f.severity])
         )
         if ind.flags:
             badges += "".join(
-                f'<span class="badge src" title="源数据标记（解析时发现）">源·{_e(fl)}</span>'
+                f'<span class="badge src" title="源数据标记（解析时发现）：{_e(fl)}">'
+                f"源·{_e(flag_label(fl))}</span>"
                 for fl in ind.flags
             )
         if i in rewrites:
