@@ -71,3 +71,115 @@ def test_lang_other_than_zh_or_en_is_a_usage_error(tmp_path: Path) -> None:
     for cmd in ("normalize", "review"):
         res = CliRunner().invoke(app, [cmd, str(seed), "-o", str(tmp_path / cmd), "--lang", "fr"])
         assert res.exit_code == 2 and "zh or en" in res.output, res.output
+
+
+# --------------------------------------------------------------------------- normalize outputs
+
+SEED0 = ROOT / "golden" / "inputs" / "000_a0fb249f9976cb71.txt"
+
+
+def _normalize(tmp_path: Path, text: str, *extra: str) -> tuple[Path, object]:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    src = tmp_path / "in.txt"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["normalize", str(src), "-o", str(out), "-q", *extra])
+    return out, result
+
+
+def test_indicators_csv_is_for_people_and_never_a_formula(tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    seed = SEED0.read_text(encoding="utf-8")
+    # the seed's first row: 现场督查次数 | 10 | 次 | ≥ | 200 (lines 42-46); the second 建议提案办理率
+    odd = seed.replace("\t现场督查次数\n", "\t=1+2\n", 1).replace(
+        "\t建议提案办理率\n", "\t@SUM(A1)\n", 1
+    )
+    out, result = _normalize(tmp_path, odd)
+    assert result.exit_code == 0, result.output
+    text = (out / "indicators.csv").read_text("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    head = table[0]
+    assert head[:3] == ["文件", "行号", "表序号"] and "指标序号" in head
+    assert "三级指标（原文）" in head and "指标值（原文）" in head and "源数据标记" in head
+    rows = [dict(zip(head, r, strict=True)) for r in table[1:]]
+    first = rows[0]
+    assert first["表序号"] == "1" and first["指标序号"] == "1"  # 1-based, as in xlsx and HTML
+    assert first["三级指标"] == "'=1+2" and first["运算符"] == "≥" and first["指标值"] == "200"
+    assert first["指标值（原文）"] == "200" and first["计量单位（原文）"] == "次"
+    assert first["行号"] == "41"  # the row's first line in the source (its blank 一级 cell)
+    assert rows[1]["三级指标"] == "'@SUM(A1)" and rows[1]["指标序号"] == "2"
+    for row in table[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not (cell.startswith("-") and not cell[1:].replace(".", "").isdigit()), cell
+    # forms.jsonl records carry their source file, after the contract's fields
+    record = json.loads((out / "forms.jsonl").read_text("utf-8").splitlines()[0])
+    assert record["source_file"] == str(tmp_path / "in.txt") or record["source_file"].endswith(
+        "in.txt"
+    )
+    assert record["source_lines"][0] >= 1
+    assert record["indicators"][0]["name_raw"] == "=1+2"  # JSON keeps the exact text
+
+
+def test_csv_escapes_every_owasp_formula_start() -> None:
+    from jixiao.safetext import sheet_cell
+
+    for text in ("=1", "+1a", "-a", "@a", "\tx", "\rx", "\t5"):
+        assert sheet_cell(text) == "'" + text
+    assert sheet_cell("-5") == "-5" and sheet_cell("+3.5") == "+3.5" and sheet_cell("≥") == "≥"
+
+
+def test_indicators_xlsx_has_frozen_header_filter_and_text_cells(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    seed = SEED0.read_text(encoding="utf-8").replace("\t现场督查次数\n", "\t=1+2\n", 1)
+    out, result = _normalize(tmp_path, seed)
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out / "indicators.xlsx")
+    ws = wb["指标"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:Z{ws.max_row}"
+    head = [c.value for c in ws[1]]
+    assert head[2] == "表序号" and head[8] == "指标序号"
+    csv_rows = (out / "indicators.csv").read_text("utf-8-sig").splitlines()
+    assert ws.max_row == len(csv_rows)
+    name = ws.cell(row=2, column=head.index("三级指标") + 1)
+    assert name.value == "=1+2" and name.data_type == "s"  # exact text, stored as text
+    assert ws.cell(row=2, column=head.index("指标值") + 1).value == 200  # numbers stay numbers
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_lang_en_gives_english_headers_and_labels(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    seed = SEED0.read_text(encoding="utf-8").replace("\t次\n", "\t\n", 1)  # no unit
+    out, result = _normalize(tmp_path, seed, "--lang", "en")
+    table = list(csv.DictReader(io.StringIO((out / "indicators.csv").read_text("utf-8-sig"))))
+    assert table[0]["form_no"] == "1" and table[0]["value_kind"] == "quantitative"
+    assert "unit_missing" in table[0]["flag_codes"]
+    assert "no unit for a quantitative target" in table[0]["flags"]
+    assert "flagged cells: no unit for a quantitative target 1" in result.output
+
+
+def test_docs_schema_lists_every_code_and_column_and_readme_links_it() -> None:
+    from jixiao.labels import FLAG_LABELS, OTHER_REJECT, REJECT_KINDS
+    from jixiao.output import INDICATOR_COLUMNS
+    from jixiao.schema import FORM_FIELDS, INDICATOR_FIELDS
+
+    doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    for code, (zh, en) in FLAG_LABELS.items():
+        assert f"| `{code}` | {zh} | {en} |" in doc
+    for code, _pattern, zh, en in (*REJECT_KINDS, (OTHER_REJECT[0], "", *OTHER_REJECT[1:])):
+        assert f"| `{code}` | {zh} | {en} |" in doc
+    for _key, zh, en, _width in INDICATOR_COLUMNS:
+        assert f"| {zh} | `{en}` |" in doc
+    for name in (*FORM_FIELDS, *INDICATOR_FIELDS, "source_file", "source_lines"):
+        assert f"`{name}`" in doc
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/schema.md)" in readme and "../shared" not in readme

@@ -77,7 +77,7 @@ REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
         "cell_unplaced",
         r"cell not understood",
         "无法归位的单元格（没有标签或列认领）",
-        "cell no label or column claims",
+        "cell that no label or column claims",
     ),
     (
         "cell_extra",
