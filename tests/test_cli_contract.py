@@ -183,3 +183,185 @@ def test_docs_schema_lists_every_code_and_column_and_readme_links_it() -> None:
         assert f"`{name}`" in doc
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(docs/schema.md)" in readme and "../shared" not in readme
+
+
+# --------------------------------------------------------------------------- one CLI contract
+
+COMMANDS = ("normalize", "inspect", "eval", "review", "synth")
+
+
+def _cli(*args: str) -> object:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_every_help_lists_the_exit_codes_and_version_prints() -> None:
+    from jixiao import errors
+
+    codes = [
+        errors.EXIT_OK,
+        errors.EXIT_REJECTS,
+        errors.EXIT_USAGE,
+        errors.EXIT_INTERNAL,
+        errors.EXIT_LOCKED,
+        errors.EXIT_OPERATIONAL,
+        errors.EXIT_LLM_DOWN,
+        errors.EXIT_INTERRUPTED,
+    ]
+    assert codes == [0, 1, 2, 3, 4, 5, 6, 130]  # the numbers scripts rely on never move
+    for args in ([], *([c] for c in COMMANDS)):
+        res = _cli(*args, "-h")
+        assert res.exit_code == 0, (args, res.output)  # type: ignore[attr-defined]
+        text = " ".join(res.output.split())  # type: ignore[attr-defined]
+        assert "Exit codes / 退出码" in text, args
+        for code in codes:
+            assert f" {code} " in text, (args, code)
+    res = _cli("--version")
+    assert res.exit_code == 0 and re.fullmatch(r"jixiao \S+\n", res.output)  # type: ignore[attr-defined]
+
+
+def test_help_does_not_import_the_parser_llm_or_readers() -> None:
+    """``jixiao --help`` loads only the command line (the stacks load when a command runs)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, runpy; sys.argv = ['jixiao', '--help']\n"
+        "try:\n    runpy.run_module('jixiao.cli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.startswith(('jixiao.pipeline', 'jixiao.llm',"
+        " 'jixiao.readers', 'jixiao.review', 'jixiao.evaluate', 'pydantic', 'openai',"
+        " 'pdfplumber', 'rapidocr', 'openpyxl', 'rich.progress'))]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert "HEAVY []" in done.stdout, done.stdout[-500:]
+
+
+def test_output_option_naming_a_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    seed = str(SEED0)
+    for args in (
+        ["normalize", seed, "-o", str(afile), "-q"],
+        ["review", seed, "-o", str(afile), "-q"],
+        ["synth", "-n", "1", "--seed", "1", "-o", str(afile)],
+        ["eval", str(ROOT / "golden"), "--out", str(afile)],
+    ):
+        res = _cli(*args)
+        out = res.output.strip()  # type: ignore[attr-defined]
+        assert res.exit_code == 2, (args, out)  # type: ignore[attr-defined]
+        assert "\n" not in out and "Traceback" not in out and "is a file" in out, (args, out)
+    res = _cli("normalize", str(tmp_path / "nothere"), "-o", str(tmp_path / "o"), "-q")
+    assert res.exit_code == 2 and res.output.strip().count("\n") == 0  # type: ignore[attr-defined]
+
+
+def _forms_out(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    res = _cli("normalize", str(SEED0), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    return out
+
+
+def test_review_refuses_what_is_not_forms_with_exit_2_and_the_reason(tmp_path: Path) -> None:
+    out = _forms_out(tmp_path)
+    not_form = tmp_path / "a.jsonl"
+    not_form.write_text('{"a": 1}\n', encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    junk = tmp_path / "junk.txt"
+    junk.write_text("会议纪要\n今天讨论了预算编制工作。\n", encoding="utf-8")
+    cases = {
+        not_form: "not a form record",
+        empty: "no form records",
+        junk: "no 绩效目标表",
+        out / "provenance.jsonl": "not a forms file",
+        out / "rejects.jsonl": "not a forms file",
+        tmp_path / "nothere.jsonl": "no such file",
+    }
+    for path, why in cases.items():
+        res = _cli("review", str(path), "-o", str(tmp_path / "r"), "-q")
+        assert res.exit_code == 2, (path, res.output)  # type: ignore[attr-defined]
+        assert why in res.output and "Traceback" not in res.output, res.output  # type: ignore[attr-defined]
+    assert not (tmp_path / "r" / "findings.jsonl").exists()
+
+
+def test_review_of_a_normalize_directory_reads_only_its_forms(tmp_path: Path) -> None:
+    import json
+
+    out = _forms_out(tmp_path)
+    (out / "stray.jsonl").write_text('{"a": 1}\n', encoding="utf-8")
+    res = _cli("review", str(out), "-o", str(tmp_path / "r"), "-q")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    n_forms = len((out / "forms.jsonl").read_text("utf-8").splitlines())
+    assert f"文件 1 · 表 {n_forms} ·" in res.output  # type: ignore[attr-defined]
+    assert "跳过" in res.output and "stray.jsonl" in res.output  # type: ignore[attr-defined]
+    files = {
+        json.loads(x)["file"]
+        for x in (tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines()
+    }
+    assert {Path(f).name for f in files} == {"forms.jsonl"}
+
+
+def test_review_fail_on(tmp_path: Path) -> None:
+    out = _forms_out(tmp_path)
+    forms = str(out / "forms.jsonl")
+    never = _cli("review", forms, "-o", str(tmp_path / "r1"), "-q")
+    assert never.exit_code == 0  # type: ignore[attr-defined]
+    warn = _cli("review", forms, "-o", str(tmp_path / "r2"), "-q", "--fail-on", "warning")
+    assert warn.exit_code == 1, warn.output  # type: ignore[attr-defined]  # seed 000 has warnings
+    bad = _cli("review", forms, "-o", str(tmp_path / "r3"), "-q", "--fail-on", "sometimes")
+    assert bad.exit_code == 2  # type: ignore[attr-defined]
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal sends it: the parent and its workers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    seeds = sorted((ROOT / "golden" / "inputs").glob("00*.txt"))
+    for k in range(150):
+        seed = seeds[k % len(seeds)]
+        (src / f"{k:04d}_{seed.name}").write_bytes(seed.read_bytes())
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "jixiao.cli", "normalize", str(src), "-o", str(out), "-q"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [*cmd, "-j", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    store = out / ".jixiao-run.sqlite"
+    for _ in range(600):  # wait until files are being stored (not a timing assertion)
+        if store.exists() and store.stat().st_size > 50_000 or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert lines == [
+        "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
+    ]
+    again = subprocess.run([*cmd, "-j", "2"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    done = re.search(r"（(\d+) 个未变", again.stderr)
+    assert done and int(done.group(1)) > 0, again.stderr  # what was finished was kept
+    # 30 copies of each seed; the five seeds hold 49 forms (test_cli_normalize)
+    assert len((out / "forms.jsonl").read_text("utf-8").splitlines()) == 30 * 49
+    assert "拒收 0" in again.stderr

@@ -417,4 +417,4 @@ def test_review_command_cli(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json}\n", "utf-8")
-    assert CliRunner().invoke(app, [str(broken), "-o", str(tmp_path / "o3")]).exit_code == 1
+    assert CliRunner().invoke(app, [str(broken), "-o", str(tmp_path / "o3")]).exit_code == 2

@@ -8,59 +8,142 @@ error (output not writable, disk full, bad JIXIAO_HOME).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer.core import TyperCommand, TyperGroup
+
+try:  # typer >= 0.22 carries its own click: TyperGroup's commands and contexts are its own
+    from typer import _click as click
+except ImportError:  # pragma: no cover - older typer on the installed click
+    import click  # type: ignore[no-redef]
 
 from jixiao import limits
 from jixiao.engines import ENGINES
-from jixiao.engines import ray as ray_engine
 from jixiao.errors import (
+    EXIT_HELP,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_LLM_DOWN,
     EXIT_LOCKED,
     EXIT_OPERATIONAL,
     EXIT_REJECTS,
+    EXIT_USAGE,
     INTERNAL_PREFIX,
     ConfigError,
     JixiaoError,
+    out_dir_problem,
 )
-from jixiao.evaluate.command import eval_command
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
-from jixiao.llm.ledger import RunLedger, endpoint_note, llm_run_env
-from jixiao.output import RunWriter
-from jixiao.pipeline import iter_sources, normalize_path
-from jixiao.repair.cascade import STAGES
-from jixiao.review.command import review_command
-from jixiao.runstore import (
-    STORE_NAME,
-    Job,
-    LockHeld,
-    OutputLock,
-    RunStore,
-    config_key,
-    file_digest,
-    run_jobs,
-    stored_payloads,
-)
 from jixiao.runtime import tune_for_batch
 from jixiao.safetext import terminal
-from jixiao.synth_command import synth_command
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from jixiao.llm.ledger import RunLedger
+
+#: One line on Ctrl-C (every command; the run store makes a rerun resume).
+INTERRUPTED = "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
+
+#: Commands imported only when run or asked for their help: ``jixiao --help`` stays fast.
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "eval": (
+        "jixiao.evaluate.command",
+        "eval_command",
+        "Score the pipeline against a golden directory; exit 1 on a regression.",
+    ),
+    "review": (
+        "jixiao.review.command",
+        "review_command",
+        "Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.",
+    ),
+    "synth": (
+        "jixiao.synth_command",
+        "synth_command",
+        "Write a synthetic golden set: seed-recombined forms, known defects, exact truth.",
+    ),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The ``jixiao`` group: heavy commands load on use; Ctrl-C is one line and exit 130."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        short = LAZY_COMMANDS[cmd_name][2]
+        return TyperCommand(name=cmd_name, help=short, short_help=short)  # listed, not loaded
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] in LAZY_COMMANDS and args[0] not in self.commands:
+            self.add_command(_load(args[0]), args[0])
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(INTERRUPTED, err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _load(name: str) -> click.Command:
+    """The click command of a lazily imported ``jixiao`` command."""
+    module, attr, _short = LAZY_COMMANDS[name]
+    sub = typer.Typer(add_completion=False, rich_markup_mode=None)
+    sub.command(name, epilog=EXIT_HELP)(getattr(importlib.import_module(module), attr))
+    return typer.main.get_command(sub)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("jixiao")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            number = "unknown"
+        typer.echo(f"jixiao {number}")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     help="jixiao (绩效): parse, repair and review 绩效目标表 (budget performance-target forms).",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
+    cls=LazyGroup,
+    epilog=EXIT_HELP,
+    rich_markup_mode=None,
 )
-console = Console(stderr=True)
+
+
+class _Stderr:
+    """The rich console on stderr, made on first use (rich is not imported for ``--help``)."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _Stderr._console is None:
+            from rich.console import Console
+
+            _Stderr._console = Console(stderr=True)
+        return getattr(_Stderr._console, name)
+
+
+console: Any = _Stderr()
 
 LANG_OPTION = typer.Option(
     "--lang",
@@ -71,12 +154,19 @@ LANG_OPTION = typer.Option(
 
 
 @app.callback()
-def _main() -> None:
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Every command is a batch run: tune the process for it."""
     tune_for_batch()
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 def normalize(
     paths: Annotated[list[Path], typer.Argument(help="Source files or directories (recursive).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
@@ -179,6 +269,11 @@ def normalize(
     language = _lang(lang)
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
+    from jixiao.engines import ray as ray_engine
+    from jixiao.llm.ledger import endpoint_note, llm_run_env
+    from jixiao.repair.cascade import STAGES
+    from jixiao.runstore import LockHeld, OutputLock
+
     if engine == "ray" and not ray_engine.available():
         raise typer.BadParameter("--engine ray needs Ray: pip install 'jixiao[ray]'")
     stage = stage or ("llm" if llm != "none" else "rules")
@@ -200,7 +295,12 @@ def normalize(
         console.print(note, soft_wrap=True)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
+        _usage_error(
+            f"no such file or directory / 找不到文件或目录: {', '.join(map(str, missing))}"
+        )
+    problem = out_dir_problem(out)
+    if problem:
+        _usage_error(problem)
     lims = limits.Limits(
         file_bytes=max_file_bytes,
         member_bytes=max_member_bytes,
@@ -220,6 +320,12 @@ def normalize(
     except (OSError, sqlite3.Error, JixiaoError) as exc:
         console.print(_one_line(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_OPERATIONAL) from None
+
+
+def _usage_error(message: str) -> NoReturn:
+    """A user's mistake: one line on stderr, exit 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -244,6 +350,19 @@ def _normalize(
     lang: Lang = "zh",
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
+    from jixiao.engines import ray as ray_engine
+    from jixiao.output import RunWriter
+    from jixiao.pipeline import iter_sources
+    from jixiao.runstore import (
+        STORE_NAME,
+        Job,
+        RunStore,
+        config_key,
+        file_digest,
+        run_jobs,
+        stored_payloads,
+    )
+
     files = list(iter_sources(paths))
     all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]
     store = RunStore(out / STORE_NAME)
@@ -342,6 +461,14 @@ def _tally(
 
 
 def _progress(quiet: bool) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -408,7 +535,7 @@ def _lang(lang: str) -> Lang:
         raise typer.BadParameter(str(exc)) from None
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 def inspect(
     file: Annotated[Path, typer.Argument(help="One source file.", exists=True, dir_okay=False)],
 ) -> None:
@@ -420,7 +547,11 @@ def inspect(
 
         jixiao inspect new_template.txt | less -R
     """
+    from jixiao.pipeline import normalize_path
+
     result = normalize_path(file)
+    from rich.console import Console
+
     out = Console(highlight=False)
     out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
     for reject in result.rejects:
@@ -453,12 +584,9 @@ def inspect(
 
 def _shown(text: object) -> str:
     """Document text as printed: terminal escape codes shown, not obeyed; rich markup inert."""
+    from rich.markup import escape
+
     return escape(terminal(str(text)))
-
-
-app.command("eval")(eval_command)
-app.command("review")(review_command)
-app.command("synth")(synth_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

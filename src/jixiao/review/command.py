@@ -15,14 +15,25 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from jixiao.errors import ConfigError, InputError, JixiaoError
+from jixiao.errors import (
+    EXIT_LLM_DOWN,
+    EXIT_OPERATIONAL,
+    EXIT_REJECTS,
+    EXIT_USAGE,
+    ConfigError,
+    InputError,
+    JixiaoError,
+    LLMError,
+    out_dir_problem,
+)
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
@@ -60,49 +71,154 @@ class ReviewRun(list[ReviewedFile]):
         llm_stats: LLMStats | None = None,
     ) -> None:
         super().__init__(files)
+        self.skipped: list[tuple[Path, str]] = []
         self.llm = llm
         self.dropped = list(dropped)
         self.llm_stats = llm_stats
 
 
+#: What ``jixiao normalize`` and ``jixiao review`` write beside forms.jsonl: never forms.
+NOT_FORMS = frozenset(
+    {
+        "provenance.jsonl",
+        "rejects.jsonl",
+        "review_queue.jsonl",
+        "findings.jsonl",
+        "rewrites.jsonl",
+        "rewrites_dropped.jsonl",
+    }
+)
+
+
+#: What they write for people: under a directory, not read as sources either.
+NOT_SOURCES = frozenset({"indicators.csv", "indicators.xlsx", "review.xlsx", "report.html"})
+
+
+class NotForms(InputError):
+    """An input that holds no form records and no readable form: refused (exit 2)."""
+
+
+def form_record(record: object) -> dict[str, Any] | None:
+    """``record`` when it is a form record (an object with ``form_kind`` and an ``indicators``
+    list, as the contract lays out), else None: ``{"a": 1}`` is not a form."""
+    if not isinstance(record, dict):
+        return None
+    if "form_kind" not in record or not isinstance(record.get("indicators"), list):
+        return None
+    return record
+
+
 def load_forms(path: Path) -> list[Form]:
-    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file."""
+    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file.
+
+    Raises ``NotForms`` naming the reason when the file holds no form: an empty file, a line
+    that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
+    which the parser finds no 绩效目标表.
+    """
     if path.suffix.lower() == ".jsonl":
+        if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
+            raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
         forms: list[Form] = []
         try:
             lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NotForms(str(path), f"cannot read: {exc}") from exc
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                if isinstance(record, dict) and record.get("title") is None:
+                record = form_record(json.loads(line))
+                if record is None:
+                    raise NotForms(
+                        str(path),
+                        f"line {n} is not a form record (a form has form_kind and indicators)",
+                    )
+                if record.get("title") is None:
                     record["title"] = ""  # the contract allows a null title
                 forms.append(Form.model_validate(record))
             except (ValidationError, ValueError) as exc:
-                raise InputError(str(path), f"line {n} is not a form record: {exc}") from exc
+                why = " ".join(str(exc).split())[:200]
+                raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
+        if not forms:
+            raise NotForms(str(path), "no form records (the file is empty)")
         return forms
     from jixiao.pipeline import normalize_path
 
-    return normalize_path(path).forms
+    result = normalize_path(path)
+    if not result.forms:
+        why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
+        raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
+    return result.forms
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
-    """Files named, ``*.jsonl`` and source files under directories named."""
+    """Files named, and under directories named their forms files (``*.jsonl`` other than
+    jixiao's other outputs) and source files."""
     out: list[Path] = []
     for p in paths:
         if not p.exists():
-            raise InputError(str(p), "no such file or directory")
+            raise NotForms(str(p), "no such file or directory")
         if p.is_dir():
             from jixiao.pipeline import iter_sources
 
-            out += sorted(p.rglob("*.jsonl"))
-            out += [s for s in iter_sources([p]) if s.suffix.lower() != ".jsonl"]
+            out += sorted(
+                q
+                for q in p.rglob("*.jsonl")
+                if q.name not in NOT_FORMS and not q.name.endswith(".review.jsonl")
+            )
+            out += [
+                s
+                for s in iter_sources([p])
+                if s.suffix.lower() != ".jsonl" and s.name not in NOT_SOURCES
+            ]
         else:
             out.append(p)
     return out
+
+
+class Progress:
+    """What a long review reports as it goes: ``step(name, total)`` gives the callback of one
+    phase, called with (done, total) — or (1, 0) for one more done."""
+
+    def __init__(self, report: Callable[[str, int, int], None]) -> None:
+        self._report = report
+
+    def step(self, name: str, total: int = 0) -> Callable[[int, int], None]:
+        state = {"done": 0}
+        self._report(name, 0, total)
+
+        def update(done: int, of: int) -> None:
+            state["done"] = state["done"] + 1 if of == 0 else done
+            self._report(name, state["done"], of or total)
+
+        return update
+
+
+def load_inputs(
+    paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
+) -> tuple[list[tuple[Path, list[Form]]], list[tuple[Path, str]]]:
+    """The forms of every input, and the files under directories skipped with their reason.
+
+    A file named on the command line that holds no form is refused (``NotForms``); one found
+    under a directory is skipped and listed. No form at all is refused too.
+    """
+    named = {p.resolve() for p in paths if p.is_file()}
+    loaded: list[tuple[Path, list[Form]]] = []
+    skipped: list[tuple[Path, str]] = []
+    files = expand_inputs(paths)
+    for k, path in enumerate(files):
+        try:
+            loaded.append((path, load_forms(path)))
+        except NotForms as exc:
+            if path.resolve() in named:
+                raise
+            skipped.append((path, exc.reason))
+        if progress is not None:
+            progress(k + 1, len(files))
+    if not loaded:
+        where = ", ".join(map(str, paths))
+        raise NotForms(where, f"no forms to review ({len(skipped)} files skipped)")
+    return loaded, skipped
 
 
 def profile_chooser(name: str) -> Callable[[Form], Profile]:
@@ -114,11 +230,18 @@ def profile_chooser(name: str) -> Callable[[Form], Profile]:
     return lambda form: fixed
 
 
-def review_file(name: str, forms: list[Form], choose: Callable[[Form], Profile]) -> ReviewedFile:
-    """Findings and rewrites for the forms of one input file."""
+def review_file(
+    name: str,
+    forms: list[Form],
+    choose: Callable[[Form], Profile],
+    tick: Callable[[], None] | None = None,
+) -> ReviewedFile:
+    """Findings and rewrites for the forms of one input file (``tick`` after each form)."""
     rf = ReviewedFile(name=name, forms=forms, findings=[])
     used: set[str] = set()
     for i, form in enumerate(forms):
+        if tick is not None:
+            tick()
         profile = choose(form)
         used.add(profile.name)
         found = review_form(form, i, profile, forms)
@@ -180,6 +303,7 @@ def run_review(
     llm_config: LLMConfig | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     lang: Lang = "zh",
+    progress: Progress | None = None,
 ) -> ReviewRun:
     """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx.
 
@@ -190,9 +314,18 @@ def run_review(
     if llm not in LLM_BACKENDS:
         raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
+    loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None)
+    tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
-        [review_file(str(p), load_forms(p), choose) for p in expand_inputs(paths)], llm=llm
+        [
+            review_file(str(p), forms, choose, (lambda: tick(1, 0)) if tick else None)
+            for p, forms in loaded
+        ],
+        llm=llm,
     )
+    files.skipped = skipped
+    if progress is not None:
+        progress.step("写出 write", 1)
     if llm != "none":
         from jixiao.llm.config import resolve_llm_config
 
@@ -357,6 +490,34 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> 
 # --------------------------------------------------------------------------- command
 
 
+@contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Progress]:
+    """A progress bar per phase on stderr (read, review, write); nothing when quiet."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    console = Console(stderr=True)
+    bar = Bar(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = bar.add_task(name, total=total or None)
+        bar.update(tasks[name], completed=done, total=total or None)
+
+    with bar:
+        yield Progress(report)
+
+
 def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -> list[str]:
     """The short summary the command prints (Chinese, or English with ``lang="en"``)."""
     if lang == "zh":
@@ -462,6 +623,14 @@ def review_command(
             "do not change).",
         ),
     ] = "zh",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above: error | warning | never.",
+        ),
+    ] = "never",
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
 
@@ -487,13 +656,31 @@ def review_command(
         language = check_lang(lang)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    if fail_on not in ("error", "warning", "never"):
+        raise typer.BadParameter("must be error, warning or never", param_hint="--fail-on")
+    problem = out_dir_problem(out)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
-        files = run_review(paths, out, profile, llm, lang=language)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except JixiaoError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        with _progress_bar(quiet) as progress:
+            files = run_review(paths, out, profile, llm, lang=language, progress=progress)
+    except (ConfigError, InputError) as exc:  # bad option, or an input that is not forms
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except LLMError as exc:
+        typer.echo(f"error: LLM: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(EXIT_LLM_DOWN) from None
+    except (OSError, JixiaoError) as exc:
+        typer.echo(f"运行失败 / run failed: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(EXIT_OPERATIONAL) from None
+    for path, why in files.skipped:
+        typer.echo(
+            (f"跳过 {path}：{why}" if language == "zh" else f"skipped {path}: {why}"), err=True
+        )
     for line in summary_lines(files, out, language):
-        typer.echo(line)
+        typer.echo(line, err=True)
+    worst = {"error": 0, "warning": 1, "info": 2}
+    limit = {"error": 0, "warning": 1, "never": -1}[fail_on]
+    if any(worst[f.severity] <= limit for rf in files for f in rf.findings):
+        raise typer.Exit(EXIT_REJECTS)
