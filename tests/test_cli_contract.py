@@ -365,3 +365,52 @@ def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path: Path) -> No
     # 30 copies of each seed; the five seeds hold 49 forms (test_cli_normalize)
     assert len((out / "forms.jsonl").read_text("utf-8").splitlines()) == 30 * 49
     assert "拒收 0" in again.stderr
+
+
+# --------------------------------------------------------------------------- review at size
+
+
+def test_review_of_many_forms_writes_every_row_once(tmp_path: Path) -> None:
+    """The benchmark's input (eval/bench_review.py) at a test's size, through the command:
+    review.xlsx holds one row per indicator and per finding (5,400 forms: the benchmark)."""
+    import importlib.util
+    import json
+
+    from openpyxl import load_workbook
+
+    spec = importlib.util.spec_from_file_location("bench_review", ROOT / "eval" / "bench_review.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    forms = tmp_path / "forms.jsonl"
+    bench.write_forms(forms, 300)
+    res = _cli("review", str(forms), "-o", str(tmp_path / "r"), "-q")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    records = [json.loads(x) for x in forms.read_text("utf-8").splitlines()]
+    n_inds = sum(len(r["indicators"]) for r in records)
+    n_findings = len((tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines())
+    wb = load_workbook(tmp_path / "r" / "review.xlsx", read_only=True)
+    assert wb["指标"].max_row == n_inds + 1 and wb["问题"].max_row == n_findings + 1
+    assert f"表 300 · 问题 {n_findings}" in res.output  # type: ignore[attr-defined]
+
+
+def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from jixiao import xlsxout
+
+    book = xlsxout.Workbook()
+    sheet = book.sheet("表'1", ["甲", "乙", "丙"], [10, 10, 10])
+    big = 123456789012345678901234567890
+    sheet.append(["=SUM(A1)", "<a & b>", "x\x07y"])
+    sheet.append([12, 3.5, big], fill=(1, xlsxout.SEVERITY_FILL["error"]))
+    sheet.append([None, "", True])
+    book.save(tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx")["表'1"]
+    assert [c.value for c in ws[2]] == ["=SUM(A1)", "<a & b>", "x\ufffdy"]
+    assert ws["A2"].data_type == "s"  # text, not a formula
+    assert [c.value for c in ws[3]] == [12, 3.5, str(big)]  # every digit kept
+    assert ws["B3"].fill.fgColor.rgb == "FF" + xlsxout.SEVERITY_FILL["error"]
+    assert [c.value for c in ws[4]] == [None, None, True]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.b
+    assert not book.tmp.exists()  # saved: temporary files gone

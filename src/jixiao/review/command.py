@@ -49,7 +49,7 @@ from jixiao.review.profile import (
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.safetext import escape_json_line, jsonl_lines, sheet_cell
+from jixiao.safetext import escape_json_line, jsonl_lines
 from jixiao.schema import Form
 
 if TYPE_CHECKING:
@@ -391,31 +391,66 @@ def write_dropped(dropped: Sequence[DroppedRewrite], path: Path) -> None:
             )
 
 
-PROBLEM_HEADINGS = [
-    "文件", "表序号", "项目/表名", "主管部门", "指标序号", "指标名称", "级别", "代码", "规则",
-    "问题", "建议", "依据",
-]  # fmt: skip
-_FILL = {"error": "F5B7B1", "warning": "FAD7A0", "info": "AED6F1"}
-
-
-def _append(ws: Any, row: Sequence[object]) -> None:
-    """One sheet row; text never becomes a formula, characters Excel refuses are replaced."""
-    ws.append([sheet_cell(v) for v in row])
+#: Sheet 指标: (中文表头, English header, width).
+INDICATOR_HEADINGS: tuple[tuple[str, str, float], ...] = (
+    ("文件", "file", 30),
+    ("表序号", "form_no", 7),
+    ("项目/表名", "project", 28),
+    ("主管部门", "department", 22),
+    ("指标序号", "indicator_no", 7),
+    ("一级指标", "level1", 12),
+    ("二级指标", "level2", 14),
+    ("指标名称", "name", 30),
+    ("原始名称", "name_raw", 30),
+    ("运算符", "operator", 7),
+    ("指标值", "value", 12),
+    ("单位", "unit", 8),
+    ("权重", "weight", 7),
+    ("源数据标记", "flags", 24),
+    ("问题代码", "finding_codes", 28),
+    ("建议改写", "rewrite", 40),
+)
+#: Sheet 问题: (中文表头, English header, width).
+PROBLEM_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("文件", "file", 30),
+    ("表序号", "form_no", 7),
+    ("项目/表名", "project", 28),
+    ("主管部门", "department", 22),
+    ("指标序号", "indicator_no", 7),
+    ("指标名称", "indicator", 30),
+    ("级别", "severity", 7),
+    ("代码", "code", 22),
+    ("规则", "rule", 24),
+    ("问题", "message", 50),
+    ("建议", "suggestion", 40),
+    ("依据", "evidence", 40),
+)
+PROBLEM_HEADINGS = [zh for zh, _en, _w in PROBLEM_COLUMNS]
+_SEVERITY_EN = {"error": "error", "warning": "warning", "info": "info"}
 
 
 def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> None:
-    """Sheets 指标 (one row per indicator) and 问题 (one row per finding)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """Sheets 指标 (one row per indicator) and 问题 (one row per finding), written in one pass
+    (write-only: time and memory linear in the rows); frozen header, filters, text cells."""
+    from jixiao import xlsxout
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "指标"
-    head = [
-        "文件", "表序号", "项目/表名", "主管部门", "指标序号", "一级指标", "二级指标", "指标名称",
-        "原始名称", "运算符", "指标值", "单位", "权重", "源数据标记", "问题代码", "建议改写",
-    ]  # fmt: skip
-    _append(ws, head)
+    zh = lang == "zh"
+    book = xlsxout.Workbook()
+    try:
+        _write_sheets(book, files, lang, zh)
+        book.save(path)
+    finally:
+        book.close()
+
+
+def _write_sheets(book: Any, files: Sequence[ReviewedFile], lang: Lang, zh: bool) -> None:
+    from jixiao.xlsxout import SEVERITY_FILL
+
+    ws = book.sheet(
+        "指标" if zh else "indicators",
+        [h[0] if zh else h[1] for h in INDICATOR_HEADINGS],
+        [h[2] for h in INDICATOR_HEADINGS],
+    )
     for rf in files:
         by_row: dict[tuple[int, int], list[str]] = {}
         for f in rf.findings:
@@ -424,8 +459,7 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> 
         for fi, form in enumerate(rf.forms):
             for ii, ind in enumerate(form.indicators):
                 rw = rf.rewrites.get(fi, {}).get(ii)
-                _append(
-                    ws,
+                ws.append(
                     [
                         rf.name,
                         fi + 1,
@@ -445,16 +479,18 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> 
                         rw.display() + (f"（{rw.graded_standard}）" if rw.graded_standard else "")
                         if rw
                         else None,
-                    ],
+                    ]
                 )
-    ws2 = wb.create_sheet("问题")
-    _append(ws2, PROBLEM_HEADINGS)
+    ws2 = book.sheet(
+        "问题" if zh else "findings",
+        [h[0] if zh else h[1] for h in PROBLEM_COLUMNS],
+        [h[2] for h in PROBLEM_COLUMNS],
+    )
     for rf in files:
         for f in rf.findings:
             form = rf.forms[f.form]
             row = form.indicators[f.indicator] if f.indicator is not None else None
-            _append(
-                ws2,
+            ws2.append(
                 [
                     rf.name,
                     f.form + 1,
@@ -462,29 +498,15 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> 
                     department_of(form),
                     None if f.indicator is None else f.indicator + 1,
                     None if row is None else (row.name or row.name_raw),
-                    SEVERITY_LABEL[f.severity],
+                    SEVERITY_LABEL[f.severity] if zh else _SEVERITY_EN[f.severity],
                     f.code,
                     RULES[f.code].title if f.code in RULES else f.code,
                     f.message,
                     f.suggestion,
                     f.evidence,
                 ],
+                fill=(6, SEVERITY_FILL[f.severity]),
             )
-            ws2.cell(row=ws2.max_row, column=7).fill = PatternFill(
-                "solid", fgColor=_FILL[f.severity]
-            )
-    for sheet in (ws, ws2):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for col in sheet.columns:
-            letter = col[0].column_letter
-            longest = max(len(str(c.value)) if c.value is not None else 0 for c in col)
-            sheet.column_dimensions[letter].width = min(60, max(6, longest * 1.6))
-            for c in col[1:]:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-    wb.save(path)
 
 
 # --------------------------------------------------------------------------- command
