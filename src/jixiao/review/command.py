@@ -269,7 +269,7 @@ def llm_rewrites(
     jobs: list[tuple[ReviewedFile, int, RewriteJob]] = []
     for rf in files:
         for fi, form in enumerate(rf.forms):
-            found = [f for f in rf.findings if f.form == fi]
+            found = rf.findings_of(fi)
             profile = choose(form)
             rows = vague_indicators(form, profile, found)
             if rows:

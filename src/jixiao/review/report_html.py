@@ -55,6 +55,20 @@ class ReviewedFile:
     findings: list[Finding]
     rewrites: dict[int, dict[int, Rewrite]] = field(default_factory=dict)
     profile: str = "default"
+    _by_form: dict[int, list[Finding]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _grouped: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
+
+    def findings_of(self, fi: int) -> list[Finding]:
+        """The findings of form ``fi``, grouped in one pass (regrouped when findings change)."""
+        key = (id(self.findings), len(self.findings))
+        if self._by_form is None or self._grouped != key:
+            self._by_form = {}
+            for f in self.findings:
+                self._by_form.setdefault(f.form, []).append(f)
+            self._grouped = key
+        return self._by_form.get(fi, [])
 
 
 def _e(text: object) -> str:
@@ -254,7 +268,7 @@ def _rewrites_table(form: Form, rewrites: Mapping[int, Rewrite]) -> str:
 
 def _form_section(rf: ReviewedFile, fi: int, anchor: str) -> str:
     form = rf.forms[fi]
-    findings = [f for f in rf.findings if f.form == fi]
+    findings = rf.findings_of(fi)
     form_level = {f.code for f in findings if f.indicator is None}
     goal_cls = (
         ' class="flag"'
@@ -347,7 +361,7 @@ def render_html(files: Sequence[ReviewedFile], title: str = "预算绩效目标�
         sections.append(f"<h2>{_e(rf.name)}</h2>")
         for fi, form in enumerate(rf.forms):
             anchor = f"f{k}-{fi}"
-            fnd = [f for f in rf.findings if f.form == fi]
+            fnd = rf.findings_of(fi)
             toc_items.append(
                 f'<li><span class="dot {_worst(fnd)}"></span><a href="#{anchor}">'
                 f"{_e(form_label(form, fi))}</a> <span class=muted>({len(fnd)})</span></li>"
