@@ -414,3 +414,20 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     assert [c.value for c in ws[4]] == [None, None, True]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.b
     assert not book.tmp.exists()  # saved: temporary files gone
+
+
+def test_review_reports_progress_per_phase(tmp_path: Path) -> None:
+    from jixiao.review.command import Progress, run_review
+
+    out = _forms_out(tmp_path)
+    events: list[tuple[str, int, int]] = []
+    run_review(
+        [out / "forms.jsonl"],
+        tmp_path / "r",
+        progress=Progress(lambda name, done, total: events.append((name, done, total))),
+    )
+    n_forms = len((out / "forms.jsonl").read_text("utf-8").splitlines())
+    phases = list(dict.fromkeys(name for name, _, _ in events))
+    assert phases == ["读取 read", "审核 review", "写出 write"]
+    reviewed = [(done, total) for name, done, total in events if name == "审核 review"]
+    assert reviewed[-1] == (n_forms, n_forms) and len(reviewed) == n_forms + 1  # one per form
