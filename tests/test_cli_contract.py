@@ -431,3 +431,18 @@ def test_review_reports_progress_per_phase(tmp_path: Path) -> None:
     assert phases == ["读取 read", "审核 review", "写出 write"]
     reviewed = [(done, total) for name, done, total in events if name == "审核 review"]
     assert reviewed[-1] == (n_forms, n_forms) and len(reviewed) == n_forms + 1  # one per form
+
+
+def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
+    import os
+
+    from jixiao.cli import auto_workers
+    from jixiao.runstore import Job
+
+    sample = sorted((ROOT / "golden" / "inputs").iterdir())
+    assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1
+    scans = []
+    for k in range(12):
+        (tmp_path / f"s{k}.pdf").write_bytes(b"%PDF-1.4\n")
+        scans.append(Job(str(tmp_path / f"s{k}.pdf"), "", "rules", "none"))
+    assert auto_workers(scans) == (os.cpu_count() or 1)  # 12 documents to OCR: every core
