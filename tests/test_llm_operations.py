@@ -69,7 +69,7 @@ def test_missing_endpoint_is_one_line_not_a_traceback(llm_env, tmp_path):
     llm_env.delenv("JIXIAO_LLM_BASE_URL", raising=False)
     result = _run(str(SEEDS[0]), "-o", str(tmp_path / "o"), "--llm", "openai")
     assert result.exit_code == 2 and "needs JIXIAO_LLM_BASE_URL" in result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and result.output.strip().count("\n") == 0
 
 
 def test_configured_but_unused_endpoint_is_mentioned(llm_env, tmp_path):

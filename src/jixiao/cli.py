@@ -292,7 +292,7 @@ def normalize(
             out, stage, llm, budget_calls, budget_tokens, llm_deadline, llm_timeout
         )
     except ConfigError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        _usage_error(" ".join(str(exc).split()))
     note = endpoint_note(llm)
     if note:
         console.print(note, soft_wrap=True)
