@@ -22,3 +22,50 @@ def golden_records(case: str) -> list[dict[str, object]]:
 def seed(request: pytest.FixtureRequest) -> Path:
     """Each seed document in turn."""
     return request.param  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- system packages
+
+#: The Debian packages the rendering tests use (README, "Running the tests").
+FONT_PACKAGE = "fonts-wqy-microhei"
+CHROMIUM_PACKAGE = "chromium"
+
+
+def cjk_font_missing() -> str | None:
+    """Why no CJK font can draw the rendered PDFs and scans here, or None when one can."""
+    from jixiao import render
+
+    try:
+        render.find_font()
+    except FileNotFoundError as exc:
+        return f"{exc} (apt-get install {FONT_PACKAGE})"
+    return None
+
+
+def truetype_cjk_font_missing() -> str | None:
+    """Why the PDF round trip cannot run here: it needs a TrueType CJK font (pdfminer does not
+    read fpdf2's subsets of a CFF/OpenType font such as fonts-noto-cjk back as text)."""
+    missing = cjk_font_missing()
+    if missing:
+        return missing
+    from fontTools.ttLib import TTFont
+
+    from jixiao import render
+
+    path, index = render.find_font()
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        if "glyf" not in font:
+            return (
+                f"{path} is a CFF (OpenType) font whose PDF text pdfminer cannot read back: "
+                f"apt-get install {FONT_PACKAGE}"
+            )
+    finally:
+        font.close()
+    return None
+
+
+needs_cjk_font = pytest.mark.skipif(cjk_font_missing() is not None, reason=str(cjk_font_missing()))
+needs_truetype_cjk_font = pytest.mark.skipif(
+    truetype_cjk_font_missing() is not None, reason=str(truetype_cjk_font_missing())
+)

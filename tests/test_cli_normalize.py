@@ -29,7 +29,11 @@ def test_seeds_run_clean(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to show Chinese
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert len(rows) == 304
-    assert "forms 49" in result.output and "indicators 304" in result.output
+    assert "表 49" in result.output and "指标 304" in result.output  # Chinese first
+    english = runner.invoke(
+        app, ["normalize", *map(str, SEEDS), "-o", str(tmp_path), "-q", "--lang", "en"]
+    )
+    assert "forms 49" in english.output and "indicators 304" in english.output
 
 
 def test_bad_files_are_rejected_and_the_batch_goes_on(tmp_path: Path) -> None:
@@ -46,9 +50,13 @@ def test_bad_files_are_rejected_and_the_batch_goes_on(tmp_path: Path) -> None:
     assert result.exit_code == 1
     rejects = read_jsonl(out / "rejects.jsonl")
     by_file = {Path(str(r["file"])).name: r for r in rejects}
-    assert by_file["a_empty.txt"]["reason"] == "empty file"
+    assert by_file["a_empty.txt"]["reason"] == "空文件 / empty file"  # Chinese first
+    assert by_file["a_empty.txt"]["code"] == "empty_file"  # the stable code for scripts
     assert "binary" in str(by_file["b_binary.txt"]["reason"])
+    assert by_file["b_binary.txt"]["code"] == "binary"
     assert "no 绩效目标表" in str(by_file["d_not_a_form.txt"]["reason"])
+    assert by_file["d_not_a_form.txt"]["code"] == "no_form"
+    assert "拒收原因：" in result.output and "空文件 1" in result.output
     assert "c_truncated.txt" in by_file  # cut before the indicator table: said so
     assert "truncated" in str(by_file["c_truncated.txt"]["reason"])
     forms = read_jsonl(out / "forms.jsonl")

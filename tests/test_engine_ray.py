@@ -99,13 +99,13 @@ def test_ray_outputs_and_store_keys_are_the_local_ones(
     local, distributed = tmp_path / "local", tmp_path / "ray"
     normalize(inputs, local, "-j", "1")
     said = normalize(inputs, distributed, "--engine", "ray")
-    assert "(0 unchanged" in said
+    assert "（0 个未变" in said
     same_outputs(local, distributed)
     assert stored_keys(local) == stored_keys(distributed)
     assert len(stored_keys(distributed)) == 19 + 3  # every input file, each once
     assert set(parses(distributed).values()) == {1}
     again = normalize(inputs, distributed, "--engine", "ray")  # nothing left to parse
-    assert "(22 unchanged" in again
+    assert "（22 个未变" in again
     same_outputs(local, distributed)
 
 
@@ -139,7 +139,7 @@ def test_a_failing_task_rejects_only_its_file_and_local_finishes_the_run(
     monkeypatch.undo()
 
     resumed = normalize([archive], out, "--engine", "local", "-j", "1")  # the other engine
-    assert "(18 unchanged, not parsed again)" in resumed
+    assert "（18 个未变，未重新解析）" in resumed
     same_outputs(clean, out)
     assert set(parses(out).values()) == {1} and len(parses(out)) == 20
 
@@ -169,7 +169,7 @@ def test_a_sigkilled_ray_driver_resumes_with_identical_outputs(
     assert not (out / "forms.jsonl").exists()  # outputs appear only when a run completes
 
     resumed = normalize([archive], out, "--engine", "ray")
-    assert f"({partial} unchanged, not parsed again)" in resumed
+    assert f"（{partial} 个未变，未重新解析）" in resumed
     same_outputs(clean, out)
     assert set(parses(out).values()) == {1} and len(parses(out)) == 300
 

@@ -78,11 +78,13 @@ def test_hostile_files_beside_good_ones(tmp_path: Path, jobs: str) -> None:
     assert [Path(str(r["file"])).name for r in rejects] == ["c_bomb.png"]
     assert "解压炸弹" in str(rejects[0]["reason"])
     table = list(csv.DictReader(io.StringIO((out / "indicators.csv").read_text("utf-8-sig"))))
-    files = {Path(r["file"]).name for r in table}
+    files = {Path(r["文件"]).name for r in table}
     assert files == {"a_good.txt", "b_bigint.txt", "d_good.txt", "e_绩效.txt"}  # GBK name read
-    big = [r for r in table if r["name"] == "现场督查次数" and r["file"].endswith("b_bigint.txt")]
-    assert big[0]["value"] == BIG  # every digit kept, as text
-    assert "value_suspect" in big[0]["flags"]
+    big = [
+        r for r in table if r["三级指标"] == "现场督查次数" and r["文件"].endswith("b_bigint.txt")
+    ]
+    assert big[0]["指标值"] == BIG  # every digit kept, as text
+    assert "value_suspect" in big[0]["标记代码"] and "指标值可疑" in big[0]["源数据标记"]
     forms = rows(out / "forms.jsonl")
     values = [i["value"] for f in forms for i in f["indicators"]]  # type: ignore[attr-defined]
     assert BIG in values and 200 in values  # the good copy keeps its number
@@ -116,7 +118,7 @@ def test_internal_error_is_that_files_reject(
     # the rerun reuses the stored reject: same outputs, same exit code, nothing parsed again
     again = runner.invoke(app, ["normalize", str(src), "-o", str(out), "-q", "-j", "1"])
     assert again.exit_code == errors.EXIT_INTERNAL
-    assert "3 unchanged" in again.output
+    assert "3 个未变" in again.output
 
 
 DIE_HOOK = """
@@ -275,9 +277,9 @@ def test_line_separators_and_formulas_in_cells(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(review / "review.xlsx")
-    cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
-    assert any(isinstance(v, str) and "现场\u2028督查" in v for v in cells)
-    assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert any(isinstance(c.value, str) and "现场\u2028督查" in c.value for c in cells)
+    assert all(c.data_type != "f" for c in cells)  # the =HYPERLINK name is text, not a formula
     assert not list(review.glob(".*.part"))
 
 

@@ -53,7 +53,7 @@ def test_llm_without_stage_runs_the_llm_stage(llm_env, tmp_path):
         llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
         result = _run(*map(str, SEEDS), "-o", str(tmp_path / "o"), "--llm", "openai")
         assert server.count > 0, result.output
-    assert "LLM: " in result.output and "calls" in result.output
+    assert "LLM：本次调用" in result.output
 
 
 def test_llm_with_a_lower_stage_is_refused_in_one_line(llm_env, tmp_path):
@@ -69,7 +69,7 @@ def test_missing_endpoint_is_one_line_not_a_traceback(llm_env, tmp_path):
     llm_env.delenv("JIXIAO_LLM_BASE_URL", raising=False)
     result = _run(str(SEEDS[0]), "-o", str(tmp_path / "o"), "--llm", "openai")
     assert result.exit_code == 2 and "needs JIXIAO_LLM_BASE_URL" in result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and result.output.strip().count("\n") == 0
 
 
 def test_configured_but_unused_endpoint_is_mentioned(llm_env, tmp_path):
@@ -83,8 +83,8 @@ def test_closed_port_fails_fast_with_one_line_and_exit_3(llm_env, tmp_path, capl
     out = tmp_path / "o"
     result = _run(*map(str, SEEDS), "-o", str(out), "--llm", "openai")
     assert result.exit_code == EXIT_LLM_DOWN, result.output
-    lines = [ln for ln in result.output.splitlines() if "endpoint unreachable" in ln]
-    assert len(lines) == 1 and "rerun to retry" in lines[0]
+    lines = [ln for ln in result.output.splitlines() if "模型服务不可达" in ln]
+    assert len(lines) == 1 and "重新运行即可重试" in lines[0]
     # the whole run tried to connect twice (connect_attempts), not 5 times per form
     warnings = [r for r in caplog.records if "LLM request failed" in r.getMessage()]
     assert len(warnings) <= 1

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GOLDEN, golden_records
+from conftest import GOLDEN, golden_records, needs_cjk_font, needs_truetype_cjk_font
 
 from jixiao import readers, render
 from jixiao.errors import InputError
@@ -25,7 +25,13 @@ from jixiao.readers.xlsx import number_text
 
 #: A project form with breakdown, a department form, 4 breakdown keys, level columns merged.
 CASES = ("000_a0fb249f9976cb71", "004_5de54c583fead5ac", "real_nd19_fzw", "real_rc22_lvhua")
-TEXT_FORMATS = ("docx", "xlsx", "html", "pdf", "pdf_plain")
+TEXT_FORMATS = (
+    "docx",
+    "xlsx",
+    "html",
+    pytest.param("pdf", marks=needs_truetype_cjk_font),
+    pytest.param("pdf_plain", marks=needs_truetype_cjk_font),
+)
 
 
 def _records() -> list[dict[str, Any]]:
@@ -101,7 +107,13 @@ def test_cell_lines_index_the_evidence_text() -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "want"),
-    [("docx", "docx"), ("xlsx", "xlsx"), ("html", "html"), ("pdf", "pdf"), ("pdf_plain", "pdf")],
+    [
+        ("docx", "docx"),
+        ("xlsx", "xlsx"),
+        ("html", "html"),
+        pytest.param("pdf", "pdf", marks=needs_cjk_font),
+        pytest.param("pdf_plain", "pdf", marks=needs_cjk_font),
+    ],
 )
 def test_sniff_reads_bytes_not_names(fmt: str, want: str) -> None:
     assert readers.sniff(render.render(golden_records("real_gz23_food"), fmt)) == want
@@ -207,6 +219,7 @@ def test_blank_image_has_no_text() -> None:
 
 
 @pytest.mark.slow
+@needs_cjk_font
 def test_image_with_text_but_no_form_is_rejected() -> None:
     from PIL import Image, ImageDraw, ImageFont
 
@@ -319,6 +332,7 @@ def test_ocr_vocabulary_repairs_only_what_it_proves() -> None:
 
 
 @pytest.mark.slow
+@needs_cjk_font
 def test_scanned_form_reads_back_and_never_guesses_an_operator(tmp_path: Path) -> None:
     records = golden_records("000_a0fb249f9976cb71")[:1]
     path = tmp_path / "scan.jpg"

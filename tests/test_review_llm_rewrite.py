@@ -349,7 +349,7 @@ def test_review_command_llm_option(server, tmp_path, monkeypatch):
     res = CliRunner().invoke(app, [src, "-o", str(tmp_path / "o1"), "--llm", "openai"])
     assert res.exit_code == 0, res.output
     n = len([r for r in vague_rows() if r[0] == "004"])
-    assert f"llm rewrites (openai): accepted {n} · dropped 0" in res.output
+    assert f"模型改写（openai）：采纳 {n} · 舍弃 0" in res.output
     assert KEY not in res.output
     bad = CliRunner().invoke(app, [src, "-o", str(tmp_path / "o2"), "--llm", "gpt"])
     assert bad.exit_code == 2 and "--llm" in bad.output

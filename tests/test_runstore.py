@@ -87,7 +87,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None
 
     resumed = runner.invoke(app, ["normalize", str(archive), "-o", str(out), "-j", "2", "-q"])
     assert resumed.exit_code == 0, resumed.output
-    assert f"({partial} unchanged, not parsed again)" in resumed.output
+    assert f"（{partial} 个未变，未重新解析）" in resumed.output
     assert sorted_lines(out / "forms.jsonl") == sorted_lines(clean / "forms.jsonl")
     store = RunStore(out / STORE_NAME)
     try:
@@ -116,7 +116,7 @@ def test_changed_file_is_parsed_again(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     again = runner.invoke(app, ["normalize", str(archive), "-o", str(out), "-j", "1", "-q"])
-    assert f"({len(SEEDS) - 1} unchanged" in again.output
+    assert f"（{len(SEEDS) - 1} 个未变" in again.output
     forms = [
         json.loads(line) for line in (out / "forms.jsonl").read_text(encoding="utf-8").splitlines()
     ]

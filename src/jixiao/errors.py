@@ -92,3 +92,32 @@ EXIT_LOCKED = 4
 EXIT_OPERATIONAL = 5
 #: the LLM endpoint was unreachable: forms kept at the rules stage, a rerun asks again
 EXIT_LLM_DOWN = 6
+#: the run was interrupted (Ctrl-C); what was finished is kept, a rerun resumes
+EXIT_INTERRUPTED = 130
+
+#: The exit codes as every command's ``-h`` lists them (one contract for all commands).
+EXIT_HELP = (
+    "Exit codes / 退出码: "
+    "0 ok 正常; "
+    "1 some inputs rejected (see rejects.jsonl), review findings at or above --fail-on, or an "
+    "eval regression 有拒收/问题/回归; "
+    "2 usage error, or an input path missing or not forms/sources 用法或输入错误; "
+    "3 internal error in a file (its reject says 内部错误) 内部错误; "
+    "4 another run holds the output directory 输出目录被占用; "
+    "5 operational error (output not writable, disk full) 运行失败; "
+    "6 LLM endpoint unreachable or unusable 模型服务不可用; "
+    "130 interrupted (Ctrl-C): rerun the same command to resume 已中断，重跑即续."
+)
+
+
+def out_dir_problem(path: object, option: str = "-o") -> str | None:
+    """Why ``path`` cannot be an output directory (it is a file), or None; one line to print."""
+    from pathlib import Path
+
+    p = Path(str(path))
+    if p.exists() and not p.is_dir():
+        return (
+            f"{p} 是文件，不是目录：{option} 需要输出目录 / {p} is a file: {option} needs an "
+            "output directory"
+        )
+    return None  # a directory that cannot be made is an operational error (exit 5), said once

@@ -394,6 +394,8 @@ def find_font() -> tuple[str, int]:
     """The CJK font for PDFs and scans: ``$JIXIAO_CJK_FONT`` or the first installed candidate."""
     env = os.environ.get(FONT_ENV)
     if env:
+        if not Path(env).is_file():
+            raise FileNotFoundError(f"no CJK font found: ${FONT_ENV} names {env}, not a file")
         return env, 0
     for path, index in FONT_CANDIDATES:
         if Path(path).exists():

@@ -29,7 +29,7 @@ import orjson
 from jixiao import __version__, limits
 from jixiao.errors import INTERNAL_PREFIX, InputError
 from jixiao.ingest import display_name
-from jixiao.runtime import tune_for_batch
+from jixiao.runtime import worker_init
 from jixiao.schema import FileResult, Reject
 
 STORE_NAME = ".jixiao-run.sqlite"
@@ -366,7 +366,7 @@ def _run_pool(
     return the jobs that were in flight (``todo`` keeps the ones not started)."""
     running: dict[Future[tuple[Job, dict[str, int]]], Job] = {}
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=tune_for_batch) as pool:
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init) as pool:
         while todo or running:
             while todo and len(running) < workers:
                 job = todo.pop()

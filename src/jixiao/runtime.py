@@ -17,3 +17,13 @@ def tune_for_batch() -> None:
     """
     gen0, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(max(gen0, GC_GEN0), gen1, gen2)
+
+
+def worker_init() -> None:
+    """A pool worker: tuned for batch work, and deaf to Ctrl-C (SIGINT), which the parent
+    handles once (it stops handing out files and says how to resume); the files in flight
+    finish and are stored, so nothing a worker did is lost and no worker prints a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_for_batch()

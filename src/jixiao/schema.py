@@ -1,4 +1,4 @@
-"""The output contract (``shared/design/schema.md``, contract v1) plus provenance.
+"""The output contract (``docs/schema.md``, contract v1) plus provenance.
 
 ``Form`` and ``Indicator`` carry exactly the contract's fields, in its order; ``contract()``
 dumps those and nothing else, so any golden set in the contract's format can score us.

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from jixiao.errors import out_dir_problem
 from jixiao.synth import generate, parse_layouts
 
 
@@ -21,7 +22,7 @@ def synth_command(
     ],
     out: Annotated[
         Path,
-        typer.Option("-o", "--out", file_okay=False, help="Output directory (golden-set layout)."),
+        typer.Option("-o", "--out", help="Output directory (golden-set layout)."),
     ],
     layouts: Annotated[
         str,
@@ -56,6 +57,10 @@ def synth_command(
 
         jixiao synth -n 5 --seed 1 -o /tmp/scans --scans seal,two_pages
     """
+    problem = out_dir_problem(out)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     try:
         chosen = parse_layouts(layouts)
     except ValueError as exc:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from jixiao.errors import JixiaoError
+from jixiao.errors import JixiaoError, out_dir_problem
 from jixiao.evaluate.history import (
     DEFAULT_TOLERANCE,
     HISTORY_ENV,
@@ -132,6 +132,10 @@ def eval_command(
 
         jixiao eval golden --stages rules --update-baseline
     """
+    problem = out_dir_problem(out, "--out")
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     producer = make_producer(stages, llm)
     try:
         result = run_eval(golden_dir, producer, stage=stages, llm=llm)

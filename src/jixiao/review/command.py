@@ -15,14 +15,26 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from jixiao.errors import ConfigError, InputError, JixiaoError
+from jixiao.errors import (
+    EXIT_LLM_DOWN,
+    EXIT_OPERATIONAL,
+    EXIT_REJECTS,
+    EXIT_USAGE,
+    ConfigError,
+    InputError,
+    JixiaoError,
+    LLMError,
+    out_dir_problem,
+)
+from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
@@ -37,7 +49,7 @@ from jixiao.review.profile import (
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.safetext import escape_json_line, jsonl_lines, sheet_cell
+from jixiao.safetext import escape_json_line, jsonl_lines
 from jixiao.schema import Form
 
 if TYPE_CHECKING:
@@ -59,49 +71,154 @@ class ReviewRun(list[ReviewedFile]):
         llm_stats: LLMStats | None = None,
     ) -> None:
         super().__init__(files)
+        self.skipped: list[tuple[Path, str]] = []
         self.llm = llm
         self.dropped = list(dropped)
         self.llm_stats = llm_stats
 
 
+#: What ``jixiao normalize`` and ``jixiao review`` write beside forms.jsonl: never forms.
+NOT_FORMS = frozenset(
+    {
+        "provenance.jsonl",
+        "rejects.jsonl",
+        "review_queue.jsonl",
+        "findings.jsonl",
+        "rewrites.jsonl",
+        "rewrites_dropped.jsonl",
+    }
+)
+
+
+#: What they write for people: under a directory, not read as sources either.
+NOT_SOURCES = frozenset({"indicators.csv", "indicators.xlsx", "review.xlsx", "report.html"})
+
+
+class NotForms(InputError):
+    """An input that holds no form records and no readable form: refused (exit 2)."""
+
+
+def form_record(record: object) -> dict[str, Any] | None:
+    """``record`` when it is a form record (an object with ``form_kind`` and an ``indicators``
+    list, as the contract lays out), else None: ``{"a": 1}`` is not a form."""
+    if not isinstance(record, dict):
+        return None
+    if "form_kind" not in record or not isinstance(record.get("indicators"), list):
+        return None
+    return record
+
+
 def load_forms(path: Path) -> list[Form]:
-    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file."""
+    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file.
+
+    Raises ``NotForms`` naming the reason when the file holds no form: an empty file, a line
+    that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
+    which the parser finds no 绩效目标表.
+    """
     if path.suffix.lower() == ".jsonl":
+        if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
+            raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
         forms: list[Form] = []
         try:
             lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NotForms(str(path), f"cannot read: {exc}") from exc
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                if isinstance(record, dict) and record.get("title") is None:
+                record = form_record(json.loads(line))
+                if record is None:
+                    raise NotForms(
+                        str(path),
+                        f"line {n} is not a form record (a form has form_kind and indicators)",
+                    )
+                if record.get("title") is None:
                     record["title"] = ""  # the contract allows a null title
                 forms.append(Form.model_validate(record))
             except (ValidationError, ValueError) as exc:
-                raise InputError(str(path), f"line {n} is not a form record: {exc}") from exc
+                why = " ".join(str(exc).split())[:200]
+                raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
+        if not forms:
+            raise NotForms(str(path), "no form records (the file is empty)")
         return forms
     from jixiao.pipeline import normalize_path
 
-    return normalize_path(path).forms
+    result = normalize_path(path)
+    if not result.forms:
+        why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
+        raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
+    return result.forms
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
-    """Files named, ``*.jsonl`` and source files under directories named."""
+    """Files named, and under directories named their forms files (``*.jsonl`` other than
+    jixiao's other outputs) and source files."""
     out: list[Path] = []
     for p in paths:
         if not p.exists():
-            raise InputError(str(p), "no such file or directory")
+            raise NotForms(str(p), "no such file or directory")
         if p.is_dir():
             from jixiao.pipeline import iter_sources
 
-            out += sorted(p.rglob("*.jsonl"))
-            out += [s for s in iter_sources([p]) if s.suffix.lower() != ".jsonl"]
+            out += sorted(
+                q
+                for q in p.rglob("*.jsonl")
+                if q.name not in NOT_FORMS and not q.name.endswith(".review.jsonl")
+            )
+            out += [
+                s
+                for s in iter_sources([p])
+                if s.suffix.lower() != ".jsonl" and s.name not in NOT_SOURCES
+            ]
         else:
             out.append(p)
     return out
+
+
+class Progress:
+    """What a long review reports as it goes: ``step(name, total)`` gives the callback of one
+    phase, called with (done, total) — or (1, 0) for one more done."""
+
+    def __init__(self, report: Callable[[str, int, int], None]) -> None:
+        self._report = report
+
+    def step(self, name: str, total: int = 0) -> Callable[[int, int], None]:
+        state = {"done": 0}
+        self._report(name, 0, total)
+
+        def update(done: int, of: int) -> None:
+            state["done"] = state["done"] + 1 if of == 0 else done
+            self._report(name, state["done"], of or total)
+
+        return update
+
+
+def load_inputs(
+    paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
+) -> tuple[list[tuple[Path, list[Form]]], list[tuple[Path, str]]]:
+    """The forms of every input, and the files under directories skipped with their reason.
+
+    A file named on the command line that holds no form is refused (``NotForms``); one found
+    under a directory is skipped and listed. No form at all is refused too.
+    """
+    named = {p.resolve() for p in paths if p.is_file()}
+    loaded: list[tuple[Path, list[Form]]] = []
+    skipped: list[tuple[Path, str]] = []
+    files = expand_inputs(paths)
+    for k, path in enumerate(files):
+        try:
+            loaded.append((path, load_forms(path)))
+        except NotForms as exc:
+            if path.resolve() in named:
+                raise
+            skipped.append((path, exc.reason))
+        if progress is not None:
+            progress(k + 1, len(files))
+    if not loaded:
+        where = ", ".join(map(str, paths))
+        raise NotForms(where, f"no forms to review ({len(skipped)} files skipped)")
+    return loaded, skipped
 
 
 def profile_chooser(name: str) -> Callable[[Form], Profile]:
@@ -113,11 +230,18 @@ def profile_chooser(name: str) -> Callable[[Form], Profile]:
     return lambda form: fixed
 
 
-def review_file(name: str, forms: list[Form], choose: Callable[[Form], Profile]) -> ReviewedFile:
-    """Findings and rewrites for the forms of one input file."""
+def review_file(
+    name: str,
+    forms: list[Form],
+    choose: Callable[[Form], Profile],
+    tick: Callable[[], None] | None = None,
+) -> ReviewedFile:
+    """Findings and rewrites for the forms of one input file (``tick`` after each form)."""
     rf = ReviewedFile(name=name, forms=forms, findings=[])
     used: set[str] = set()
     for i, form in enumerate(forms):
+        if tick is not None:
+            tick()
         profile = choose(form)
         used.add(profile.name)
         found = review_form(form, i, profile, forms)
@@ -145,7 +269,7 @@ def llm_rewrites(
     jobs: list[tuple[ReviewedFile, int, RewriteJob]] = []
     for rf in files:
         for fi, form in enumerate(rf.forms):
-            found = [f for f in rf.findings if f.form == fi]
+            found = rf.findings_of(fi)
             profile = choose(form)
             rows = vague_indicators(form, profile, found)
             if rows:
@@ -178,6 +302,8 @@ def run_review(
     *,
     llm_config: LLMConfig | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    lang: Lang = "zh",
+    progress: Progress | None = None,
 ) -> ReviewRun:
     """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx.
 
@@ -188,9 +314,18 @@ def run_review(
     if llm not in LLM_BACKENDS:
         raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
+    loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None)
+    tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
-        [review_file(str(p), load_forms(p), choose) for p in expand_inputs(paths)], llm=llm
+        [
+            review_file(str(p), forms, choose, (lambda: tick(1, 0)) if tick else None)
+            for p, forms in loaded
+        ],
+        llm=llm,
     )
+    files.skipped = skipped
+    if progress is not None:
+        progress.step("写出 write", 1)
     if llm != "none":
         from jixiao.llm.config import resolve_llm_config
 
@@ -211,7 +346,7 @@ def run_review(
         if llm != "none":
             write_dropped(files.dropped, part("rewrites_dropped.jsonl"))
         part("report.html").write_text(render_html(files), encoding="utf-8")
-        write_xlsx(files, part("review.xlsx"))
+        write_xlsx(files, part("review.xlsx"), lang)
     except BaseException:
         for tmp, _final in staged:
             tmp.unlink(missing_ok=True)
@@ -256,31 +391,66 @@ def write_dropped(dropped: Sequence[DroppedRewrite], path: Path) -> None:
             )
 
 
-PROBLEM_HEADINGS = [
-    "文件", "表序号", "项目/表名", "主管部门", "指标序号", "指标名称", "级别", "代码", "规则",
-    "问题", "建议", "依据",
-]  # fmt: skip
-_FILL = {"error": "F5B7B1", "warning": "FAD7A0", "info": "AED6F1"}
+#: Sheet 指标: (中文表头, English header, width).
+INDICATOR_HEADINGS: tuple[tuple[str, str, float], ...] = (
+    ("文件", "file", 30),
+    ("表序号", "form_no", 7),
+    ("项目/表名", "project", 28),
+    ("主管部门", "department", 22),
+    ("指标序号", "indicator_no", 7),
+    ("一级指标", "level1", 12),
+    ("二级指标", "level2", 14),
+    ("指标名称", "name", 30),
+    ("原始名称", "name_raw", 30),
+    ("运算符", "operator", 7),
+    ("指标值", "value", 12),
+    ("单位", "unit", 8),
+    ("权重", "weight", 7),
+    ("源数据标记", "flags", 24),
+    ("问题代码", "finding_codes", 28),
+    ("建议改写", "rewrite", 40),
+)
+#: Sheet 问题: (中文表头, English header, width).
+PROBLEM_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("文件", "file", 30),
+    ("表序号", "form_no", 7),
+    ("项目/表名", "project", 28),
+    ("主管部门", "department", 22),
+    ("指标序号", "indicator_no", 7),
+    ("指标名称", "indicator", 30),
+    ("级别", "severity", 7),
+    ("代码", "code", 22),
+    ("规则", "rule", 24),
+    ("问题", "message", 50),
+    ("建议", "suggestion", 40),
+    ("依据", "evidence", 40),
+)
+PROBLEM_HEADINGS = [zh for zh, _en, _w in PROBLEM_COLUMNS]
+_SEVERITY_EN = {"error": "error", "warning": "warning", "info": "info"}
 
 
-def _append(ws: Any, row: Sequence[object]) -> None:
-    """One sheet row; text never becomes a formula, characters Excel refuses are replaced."""
-    ws.append([sheet_cell(v) for v in row])
+def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> None:
+    """Sheets 指标 (one row per indicator) and 问题 (one row per finding), written in one pass
+    (write-only: time and memory linear in the rows); frozen header, filters, text cells."""
+    from jixiao import xlsxout
+
+    zh = lang == "zh"
+    book = xlsxout.Workbook()
+    try:
+        _write_sheets(book, files, lang, zh)
+        book.save(path)
+    finally:
+        book.close()
 
 
-def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
-    """Sheets 指标 (one row per indicator) and 问题 (one row per finding)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+def _write_sheets(book: Any, files: Sequence[ReviewedFile], lang: Lang, zh: bool) -> None:
+    from jixiao.xlsxout import SEVERITY_FILL
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "指标"
-    head = [
-        "文件", "表序号", "项目/表名", "主管部门", "指标序号", "一级指标", "二级指标", "指标名称",
-        "原始名称", "运算符", "指标值", "单位", "权重", "源数据标记", "问题代码", "建议改写",
-    ]  # fmt: skip
-    _append(ws, head)
+    ws = book.sheet(
+        "指标" if zh else "indicators",
+        [h[0] if zh else h[1] for h in INDICATOR_HEADINGS],
+        [h[2] for h in INDICATOR_HEADINGS],
+    )
     for rf in files:
         by_row: dict[tuple[int, int], list[str]] = {}
         for f in rf.findings:
@@ -289,8 +459,7 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
         for fi, form in enumerate(rf.forms):
             for ii, ind in enumerate(form.indicators):
                 rw = rf.rewrites.get(fi, {}).get(ii)
-                _append(
-                    ws,
+                ws.append(
                     [
                         rf.name,
                         fi + 1,
@@ -305,21 +474,23 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
                         ind.value,
                         ind.unit,
                         ind.weight,
-                        "、".join(ind.flags),
+                        flag_labels(ind.flags, lang),
                         "、".join(by_row.get((fi, ii), [])),
                         rw.display() + (f"（{rw.graded_standard}）" if rw.graded_standard else "")
                         if rw
                         else None,
-                    ],
+                    ]
                 )
-    ws2 = wb.create_sheet("问题")
-    _append(ws2, PROBLEM_HEADINGS)
+    ws2 = book.sheet(
+        "问题" if zh else "findings",
+        [h[0] if zh else h[1] for h in PROBLEM_COLUMNS],
+        [h[2] for h in PROBLEM_COLUMNS],
+    )
     for rf in files:
         for f in rf.findings:
             form = rf.forms[f.form]
             row = form.indicators[f.indicator] if f.indicator is not None else None
-            _append(
-                ws2,
+            ws2.append(
                 [
                     rf.name,
                     f.form + 1,
@@ -327,36 +498,52 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path) -> None:
                     department_of(form),
                     None if f.indicator is None else f.indicator + 1,
                     None if row is None else (row.name or row.name_raw),
-                    SEVERITY_LABEL[f.severity],
+                    SEVERITY_LABEL[f.severity] if zh else _SEVERITY_EN[f.severity],
                     f.code,
                     RULES[f.code].title if f.code in RULES else f.code,
                     f.message,
                     f.suggestion,
                     f.evidence,
                 ],
+                fill=(6, SEVERITY_FILL[f.severity]),
             )
-            ws2.cell(row=ws2.max_row, column=7).fill = PatternFill(
-                "solid", fgColor=_FILL[f.severity]
-            )
-    for sheet in (ws, ws2):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for col in sheet.columns:
-            letter = col[0].column_letter
-            longest = max(len(str(c.value)) if c.value is not None else 0 for c in col)
-            sheet.column_dimensions[letter].width = min(60, max(6, longest * 1.6))
-            for c in col[1:]:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-    wb.save(path)
 
 
 # --------------------------------------------------------------------------- command
 
 
-def summary_lines(files: Sequence[ReviewedFile], out: Path) -> list[str]:
-    """The short summary the command prints."""
+@contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Progress]:
+    """A progress bar per phase on stderr (read, review, write); nothing when quiet."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    console = Console(stderr=True)
+    bar = Bar(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = bar.add_task(name, total=total or None)
+        bar.update(tasks[name], completed=done, total=total or None)
+
+    with bar:
+        yield Progress(report)
+
+
+def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -> list[str]:
+    """The short summary the command prints (Chinese, or English with ``lang="en"``)."""
+    if lang == "zh":
+        return _summary_zh(files, out)
     sev: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     for rf in files:
@@ -390,6 +577,43 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path) -> list[str]:
     return lines
 
 
+def _summary_zh(files: Sequence[ReviewedFile], out: Path) -> list[str]:
+    """The summary in Chinese: counts, then findings by rule (title and code)."""
+    sev: Counter[str] = Counter(f.severity for rf in files for f in rf.findings)
+    codes: Counter[str] = Counter(f.code for rf in files for f in rf.findings)
+    n_forms = sum(len(rf.forms) for rf in files)
+    n_rw = sum(len(r) for rf in files for r in rf.rewrites.values())
+    lines = [
+        f"文件 {len(files)} · 表 {n_forms} · 问题 {sum(sev.values())}"
+        f"（错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}）"
+        f" · 改写建议 {n_rw} → {out}"
+    ]
+    if codes:
+        lines.append(
+            "按规则："
+            + "、".join(
+                f"{RULES[c].title if c in RULES else c}（{c}）{fmt(n)}"
+                for c, n in codes.most_common()
+            )
+        )
+    if isinstance(files, ReviewRun) and files.llm_stats is not None:
+        st = files.llm_stats
+        n_llm = sum(
+            1
+            for rf in files
+            for rows in rf.rewrites.values()
+            for rw in rows.values()
+            if rw.source.startswith("llm:")
+        )
+        kept = sum(1 for d in files.dropped if d.fallback)
+        lines.append(
+            f"模型改写（{files.llm}）：采纳 {n_llm} · 舍弃 {len(files.dropped)}"
+            f"（其中 {kept} 条保留模板改写）· 调用 {st.calls} · token {st.tokens} · "
+            f"缓存命中 {st.cache_hits}"
+        )
+    return lines
+
+
 def review_command(
     paths: Annotated[
         list[Path], typer.Argument(help="forms.jsonl files, source files or directories.")
@@ -412,6 +636,23 @@ def review_command(
             "JIXIAO_LLM_* endpoint, cached) | replay (cached answers only, no network).",
         ),
     ] = "none",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            envvar=LANG_ENV,
+            help="Language of the summary and the xlsx labels: zh | en (codes in JSON Lines "
+            "do not change).",
+        ),
+    ] = "zh",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above: error | warning | never.",
+        ),
+    ] = "never",
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
 
@@ -434,12 +675,34 @@ def review_command(
             f"must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}", param_hint="--llm"
         )
     try:
-        files = run_review(paths, out, profile, llm)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except JixiaoError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    for line in summary_lines(files, out):
-        typer.echo(line)
+        language = check_lang(lang)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if fail_on not in ("error", "warning", "never"):
+        raise typer.BadParameter("must be error, warning or never", param_hint="--fail-on")
+    problem = out_dir_problem(out)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        with _progress_bar(quiet) as progress:
+            files = run_review(paths, out, profile, llm, lang=language, progress=progress)
+    except (ConfigError, InputError) as exc:  # bad option, or an input that is not forms
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except LLMError as exc:
+        typer.echo(f"error: LLM: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(EXIT_LLM_DOWN) from None
+    except (OSError, JixiaoError) as exc:
+        typer.echo(f"运行失败 / run failed: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(EXIT_OPERATIONAL) from None
+    for path, why in files.skipped:
+        typer.echo(
+            (f"跳过 {path}：{why}" if language == "zh" else f"skipped {path}: {why}"), err=True
+        )
+    for line in summary_lines(files, out, language):
+        typer.echo(line, err=True)
+    worst = {"error": 0, "warning": 1, "info": 2}
+    limit = {"error": 0, "warning": 1, "never": -1}[fail_on]
+    if any(worst[f.severity] <= limit for rf in files for f in rf.findings):
+        raise typer.Exit(EXIT_REJECTS)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from jixiao.labels import flag_label
 from jixiao.review.rewrite import Rewrite
 from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels, fmt
 from jixiao.schema import Finding, Form, Indicator
@@ -54,6 +55,20 @@ class ReviewedFile:
     findings: list[Finding]
     rewrites: dict[int, dict[int, Rewrite]] = field(default_factory=dict)
     profile: str = "default"
+    _by_form: dict[int, list[Finding]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _grouped: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
+
+    def findings_of(self, fi: int) -> list[Finding]:
+        """The findings of form ``fi``, grouped in one pass (regrouped when findings change)."""
+        key = (id(self.findings), len(self.findings))
+        if self._by_form is None or self._grouped != key:
+            self._by_form = {}
+            for f in self.findings:
+                self._by_form.setdefault(f.form, []).append(f)
+            self._grouped = key
+        return self._by_form.get(fi, [])
 
 
 def _e(text: object) -> str:
@@ -156,7 +171,7 @@ def provenance(ind: Indicator, role: str) -> str:
         lines.append(f"来源行：第{ind.source.line}行")
     for ev in ind.source.evidence:
         if FLAG_FIELD.get(ev.flag) in (role, "row"):
-            lines.append(f"标记 {ev.flag}：{ev.reason}")
+            lines.append(f"标记「{flag_label(ev.flag)}」（{ev.flag}）：{ev.reason}")
     for rep in ind.source.repairs:
         if rep.field == role:
             lines.append(f"修复 {fmt(rep.before)} → {fmt(rep.after)}（{rep.by}）")
@@ -195,12 +210,14 @@ def _indicator_table(
                 f"{_cell_html(ind, fld, inferred)}</td>"
             )
         badges = "".join(
-            f'<span class="badge {f.severity}" title="{_e(f.message)}">{_e(f.code)}</span>'
+            f'<span class="badge {f.severity}" title="{_e(f.code)}：{_e(f.message)}">'
+            f"{_e(RULES[f.code].title if f.code in RULES else f.code)}</span>"
             for f in sorted(row_findings, key=lambda f: SEVERITY_ORDER[f.severity])
         )
         if ind.flags:
             badges += "".join(
-                f'<span class="badge src" title="源数据标记（解析时发现）">源·{_e(fl)}</span>'
+                f'<span class="badge src" title="源数据标记（解析时发现）：{_e(fl)}">'
+                f"源·{_e(flag_label(fl))}</span>"
                 for fl in ind.flags
             )
         if i in rewrites:
@@ -251,7 +268,7 @@ def _rewrites_table(form: Form, rewrites: Mapping[int, Rewrite]) -> str:
 
 def _form_section(rf: ReviewedFile, fi: int, anchor: str) -> str:
     form = rf.forms[fi]
-    findings = [f for f in rf.findings if f.form == fi]
+    findings = rf.findings_of(fi)
     form_level = {f.code for f in findings if f.indicator is None}
     goal_cls = (
         ' class="flag"'
@@ -344,7 +361,7 @@ def render_html(files: Sequence[ReviewedFile], title: str = "预算绩效目标�
         sections.append(f"<h2>{_e(rf.name)}</h2>")
         for fi, form in enumerate(rf.forms):
             anchor = f"f{k}-{fi}"
-            fnd = [f for f in rf.findings if f.form == fi]
+            fnd = rf.findings_of(fi)
             toc_items.append(
                 f'<li><span class="dot {_worst(fnd)}"></span><a href="#{anchor}">'
                 f"{_e(form_label(form, fi))}</a> <span class=muted>({len(fnd)})</span></li>"

@@ -319,6 +319,26 @@ def vague_target(ctx: FormContext) -> Iterator[Hit]:
 
 
 _BOILERPLATE_QUOTES = re.compile(r"[“”\"'‘’「」]")
+#: The last batch's project forms by (unit, normalised goal): one pass per batch, not per form
+#: (comparing every form with every other made a 5,400-form file's review quadratic).
+_GOAL_INDEX: list[tuple[Sequence[Form], int, dict[tuple[str | None, str], list[int]]]] = []
+
+
+def _unit_of(form: Form) -> str | None:
+    return form.department or form.implementing_unit or form.compiling_unit
+
+
+def _goal_index(batch: Sequence[Form]) -> dict[tuple[str | None, str], list[int]]:
+    """Indices of the batch's project forms by (unit, normalised goal), built once a batch."""
+    if _GOAL_INDEX and _GOAL_INDEX[0][0] is batch and _GOAL_INDEX[0][1] == len(batch):
+        return _GOAL_INDEX[0][2]
+    index: dict[tuple[str | None, str], list[int]] = {}
+    for j, other in enumerate(batch):
+        if other.form_kind == "project":
+            index.setdefault((_unit_of(other), norm(other.annual_goal)), []).append(j)
+    if len(batch) > 8:  # a file's forms; not the one-form batches of rewrite checks
+        _GOAL_INDEX[:] = [(batch, len(batch), index)]
+    return index
 
 
 @rule("goal_boilerplate", "warning", "绩效目标套话或照抄", scope="form")
@@ -332,14 +352,14 @@ def goal_boilerplate(ctx: FormContext) -> Iterator[Hit]:
     if form.overview and norm(form.overview) == goal:
         reasons.append("与项目概况一字不差")
     if form.form_kind == "project":
-        unit = form.department or form.implementing_unit or form.compiling_unit
+        unit = _unit_of(form)
         twins = [
             j
-            for j, other in enumerate(ctx.batch)
+            for j in _goal_index(ctx.batch).get((unit, goal), ())
             if j != ctx.index
-            and other.form_kind == "project"
-            and (other.department or other.implementing_unit or other.compiling_unit) == unit
-            and norm(other.annual_goal) == goal
+            and ctx.batch[j].form_kind == "project"
+            and _unit_of(ctx.batch[j]) == unit
+            and norm(ctx.batch[j].annual_goal) == goal
         ]
         if twins:
             reasons.append(f"与同单位其他项目（第{'、'.join(str(j + 1) for j in twins)}张表）相同")

@@ -1,0 +1,140 @@
+"""What a person reads for each machine code: flag codes and reject codes, Chinese first.
+
+Codes stay in JSON Lines (``flags`` of forms.jsonl, ``code`` of rejects.jsonl) so scripts can
+rely on them; CSV, xlsx, the HTML report and the CLI summaries show these labels, in Chinese by
+default or English with ``--lang en`` (``JIXIAO_LANG``).
+
+Reject reasons are written by the readers and the parser as free text with the particulars
+(the exception, the limit, the rows read); ``reject_code`` files each under one stable code by
+how it begins, and ``reject_reason`` puts the code's label in front of the particulars.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+LANG_ENV = "JIXIAO_LANG"
+
+#: flag code → (中文, English); the contract's vocabulary plus ``ocr_low_confidence``.
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "name_truncated": ("指标名称被截断", "name cut off"),
+    "value_in_name": ("指标值写在名称里", "target inside the name"),
+    "unit_invalid": ("计量单位无效", "not a unit in the unit cell"),
+    "unit_missing": ("缺少计量单位", "no unit for a quantitative target"),
+    "value_missing": ("缺少指标值", "no target value"),
+    "value_suspect": ("指标值可疑", "value cell holds something else"),
+    "column_shift": ("单元格错列", "cells in the wrong columns"),
+    "category_in_operator": ("运算符栏填了类别", "category where the operator belongs"),
+    "ocr_low_confidence": ("OCR 识别置信度低", "OCR read with low confidence"),
+}
+
+#: reject code → (how the reason begins, 中文, English), first match wins.
+REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
+    ("internal_error", r"内部错误", "内部错误（jixiao 的缺陷）", "internal error in jixiao"),
+    ("limit_exceeded", r"超出限制", "超出限制", "limit exceeded"),
+    ("image_bomb", r"图像像素过多", "图像像素过多，疑似解压炸弹", "image claims too many pixels"),
+    ("unreadable", r"无法读取|cannot read", "无法读取文件", "cannot read the file"),
+    ("empty_file", r"empty file", "空文件", "empty file"),
+    ("binary", r"binary content|cannot decode", "二进制内容，不是文本", "binary content"),
+    ("encrypted", r"encrypted", "文件已加密，需要密码才能打开", "encrypted: a password is needed"),
+    (
+        "legacy_office",
+        r"legacy (Word|Excel)",
+        "旧版 Office 二进制格式（.doc/.xls），请另存为 .docx/.xlsx",
+        "legacy Office binary format (.doc/.xls)",
+    ),
+    (
+        "unknown_format",
+        r"OLE compound file|zip archive that is neither|plain text",
+        "无法识别的文件格式",
+        "unknown file format",
+    ),
+    ("corrupt", r"corrupt|unreadable", "文件已损坏或不完整", "corrupt or truncated file"),
+    ("no_text", r"no text found", "文档中没有可读的文字", "no text in the document"),
+    ("no_form", r"no 绩效目标表", "未找到绩效目标表", "no 绩效目标表 found"),
+    (
+        "form_without_body",
+        r"form title found but no header",
+        "有表名，但其后没有表头字段或指标行",
+        "form title without header fields or indicator rows",
+    ),
+    (
+        "not_a_form",
+        r"form labels or a title but no indicator table",
+        "有表头标签或表名，但下一张表之前没有指标表：不是一张表",
+        "labels or a title but no indicator table: not a form",
+    ),
+    (
+        "no_indicator_table",
+        r"no indicator table heading",
+        "表中没有指标表表头（一级指标/三级指标/指标值 …）",
+        "no indicator table heading in the form",
+    ),
+    (
+        "cell_unplaced",
+        r"cell not understood",
+        "无法归位的单元格（没有标签或列认领）",
+        "cell that no label or column claims",
+    ),
+    (
+        "cell_extra",
+        r"cell in an indicator row",
+        "指标行中多出的单元格（表中没有对应的列）",
+        "cell in an indicator row that no column claims",
+    ),
+    (
+        "file_truncated",
+        r"file ends inside a table row",
+        "文件在表格行中途结束，文本疑似被截断",
+        "file ends inside a table row",
+    ),
+)
+OTHER_REJECT = ("other", "无法读取的内容", "not readable")
+_REJECT_RE = [(code, re.compile(rf"\s*(?:{pat})"), zh, en) for code, pat, zh, en in REJECT_KINDS]
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def flag_label(code: str, lang: Lang = "zh") -> str:
+    """The label of one flag code (an unknown code is shown as it is)."""
+    pair = FLAG_LABELS.get(code)
+    return code if pair is None else pair[LANGS.index(lang)]
+
+
+def flag_labels(codes: list[str], lang: Lang = "zh") -> str:
+    """Several flags as one cell: ``名称被截断；缺少计量单位`` (``;`` between English labels)."""
+    return ("；" if lang == "zh" else "; ").join(flag_label(c, lang) for c in codes)
+
+
+def reject_code(reason: str) -> str:
+    """The stable code of a reject reason (``other`` when no kind matches)."""
+    for code, pattern, _zh, _en in _REJECT_RE:
+        if pattern.match(reason):
+            return code
+    return OTHER_REJECT[0]
+
+
+def reject_label(code: str, lang: Lang = "zh") -> str:
+    """The label of one reject code."""
+    for known, _pattern, zh, en in REJECT_KINDS:
+        if known == code:
+            return zh if lang == "zh" else en
+    return OTHER_REJECT[1] if lang == "zh" else OTHER_REJECT[2]
+
+
+def reject_reason(reason: str, lang: Lang = "zh") -> str:
+    """A reject reason as a person reads it: in Chinese, the label, `` / `` and the particulars
+    (as the limit and internal-error reasons are written already: those are kept as they are);
+    in English, as written."""
+    if lang == "en" or _CJK.match(reason.strip()[:1] or "a"):
+        return reason
+    return f"{reject_label(reject_code(reason), lang)} / {reason}"
+
+
+def check_lang(lang: str) -> Lang:
+    """``zh`` or ``en``; anything else is a usage error (``ValueError``)."""
+    if lang not in LANGS:
+        raise ValueError(f"--lang must be zh or en, not {lang!r}")
+    return lang

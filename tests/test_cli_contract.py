@@ -1,0 +1,448 @@
+"""The command-line contract a person meets (issue 16): one test per promise, through the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- a fresh clone
+
+
+def test_no_test_reads_a_file_outside_the_repository() -> None:
+    """A fresh clone has no ``../shared`` beside it: no test may reach for it."""
+    outside = re.compile(r"ROOT\.parent\b|\.parent\.parent\.parent|/work/shared|\.\./shared")
+    hits = [
+        f"{p.name}:{n}"
+        for p in sorted((ROOT / "tests").glob("*.py"))
+        if p.name != Path(__file__).name
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if outside.search(line)
+    ]
+    assert hits == []
+
+
+def test_readme_names_the_system_packages_the_skips_name() -> None:
+    from conftest import CHROMIUM_PACKAGE, FONT_PACKAGE
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert FONT_PACKAGE in readme and CHROMIUM_PACKAGE in readme and "fonts-noto-cjk" in readme
+
+
+# --------------------------------------------------------------------------- Chinese first
+
+
+def test_every_flag_and_reject_code_has_a_chinese_and_an_english_label() -> None:
+    from jixiao.labels import FLAG_LABELS, REJECT_KINDS, flag_label, reject_code, reject_reason
+    from jixiao.schema import FLAGS
+
+    assert set(FLAGS) <= set(FLAG_LABELS)
+    for zh, en in FLAG_LABELS.values():
+        assert re.search(r"[\u4e00-\u9fff]", zh) and en.isascii()
+    assert flag_label("column_shift") == "单元格错列"
+    assert flag_label("column_shift", "en") == "cells in the wrong columns"
+    assert len({code for code, *_ in REJECT_KINDS}) == len(REJECT_KINDS)
+    # reasons as the readers write them (readers/__init__.py, readers/pdf.py, pipeline.py)
+    said = {
+        "empty file (0 bytes)": "empty_file",
+        "encrypted PDF: a password is needed to open it": "encrypted",
+        "legacy Word 97-2003 .doc (binary): save it as .docx to read it": "legacy_office",
+        "corrupt .docx (cannot open the package: File is not a zip file)": "corrupt",
+        "no 绩效目标表 found: no form title, header label or indicator table heading": "no_form",
+        "cell not understood (no label or column claims it)": "cell_unplaced",
+        "内部错误: ValueError: x / internal error in jixiao; the rest of the batch went on": (
+            "internal_error"
+        ),
+        "something new": "other",
+    }
+    assert {r: reject_code(r) for r in said} == said
+    assert reject_reason("empty file (0 bytes)") == "空文件 / empty file (0 bytes)"
+    assert reject_reason("empty file (0 bytes)", "en") == "empty file (0 bytes)"
+
+
+def test_lang_other_than_zh_or_en_is_a_usage_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    seed = ROOT / "golden" / "inputs" / "000_a0fb249f9976cb71.txt"
+    for cmd in ("normalize", "review"):
+        res = CliRunner().invoke(app, [cmd, str(seed), "-o", str(tmp_path / cmd), "--lang", "fr"])
+        assert res.exit_code == 2 and "zh or en" in res.output, res.output
+
+
+# --------------------------------------------------------------------------- normalize outputs
+
+SEED0 = ROOT / "golden" / "inputs" / "000_a0fb249f9976cb71.txt"
+
+
+def _normalize(tmp_path: Path, text: str, *extra: str) -> tuple[Path, object]:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    src = tmp_path / "in.txt"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["normalize", str(src), "-o", str(out), "-q", *extra])
+    return out, result
+
+
+def test_indicators_csv_is_for_people_and_never_a_formula(tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    seed = SEED0.read_text(encoding="utf-8")
+    # the seed's first row: 现场督查次数 | 10 | 次 | ≥ | 200 (lines 42-46); the second 建议提案办理率
+    odd = seed.replace("\t现场督查次数\n", "\t=1+2\n", 1).replace(
+        "\t建议提案办理率\n", "\t@SUM(A1)\n", 1
+    )
+    out, result = _normalize(tmp_path, odd)
+    assert result.exit_code == 0, result.output
+    text = (out / "indicators.csv").read_text("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    head = table[0]
+    assert head[:3] == ["文件", "行号", "表序号"] and "指标序号" in head
+    assert "三级指标（原文）" in head and "指标值（原文）" in head and "源数据标记" in head
+    rows = [dict(zip(head, r, strict=True)) for r in table[1:]]
+    first = rows[0]
+    assert first["表序号"] == "1" and first["指标序号"] == "1"  # 1-based, as in xlsx and HTML
+    assert first["三级指标"] == "'=1+2" and first["运算符"] == "≥" and first["指标值"] == "200"
+    assert first["指标值（原文）"] == "200" and first["计量单位（原文）"] == "次"
+    assert first["行号"] == "41"  # the row's first line in the source (its blank 一级 cell)
+    assert rows[1]["三级指标"] == "'@SUM(A1)" and rows[1]["指标序号"] == "2"
+    for row in table[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not (cell.startswith("-") and not cell[1:].replace(".", "").isdigit()), cell
+    # forms.jsonl records carry their source file, after the contract's fields
+    record = json.loads((out / "forms.jsonl").read_text("utf-8").splitlines()[0])
+    assert record["source_file"] == str(tmp_path / "in.txt") or record["source_file"].endswith(
+        "in.txt"
+    )
+    assert record["source_lines"][0] >= 1
+    assert record["indicators"][0]["name_raw"] == "=1+2"  # JSON keeps the exact text
+
+
+def test_csv_escapes_every_owasp_formula_start() -> None:
+    from jixiao.safetext import sheet_cell
+
+    for text in ("=1", "+1a", "-a", "@a", "\tx", "\rx", "\t5"):
+        assert sheet_cell(text) == "'" + text
+    assert sheet_cell("-5") == "-5" and sheet_cell("+3.5") == "+3.5" and sheet_cell("≥") == "≥"
+
+
+def test_indicators_xlsx_has_frozen_header_filter_and_text_cells(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    seed = SEED0.read_text(encoding="utf-8").replace("\t现场督查次数\n", "\t=1+2\n", 1)
+    out, result = _normalize(tmp_path, seed)
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out / "indicators.xlsx")
+    ws = wb["指标"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:Z{ws.max_row}"
+    head = [c.value for c in ws[1]]
+    assert head[2] == "表序号" and head[8] == "指标序号"
+    csv_rows = (out / "indicators.csv").read_text("utf-8-sig").splitlines()
+    assert ws.max_row == len(csv_rows)
+    name = ws.cell(row=2, column=head.index("三级指标") + 1)
+    assert name.value == "=1+2" and name.data_type == "s"  # exact text, stored as text
+    assert ws.cell(row=2, column=head.index("指标值") + 1).value == 200  # numbers stay numbers
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_lang_en_gives_english_headers_and_labels(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    seed = SEED0.read_text(encoding="utf-8").replace("\t次\n", "\t\n", 1)  # no unit
+    out, result = _normalize(tmp_path, seed, "--lang", "en")
+    table = list(csv.DictReader(io.StringIO((out / "indicators.csv").read_text("utf-8-sig"))))
+    assert table[0]["form_no"] == "1" and table[0]["value_kind"] == "quantitative"
+    assert "unit_missing" in table[0]["flag_codes"]
+    assert "no unit for a quantitative target" in table[0]["flags"]
+    assert "flagged cells: no unit for a quantitative target 1" in result.output
+
+
+def test_docs_schema_lists_every_code_and_column_and_readme_links_it() -> None:
+    from jixiao.labels import FLAG_LABELS, OTHER_REJECT, REJECT_KINDS
+    from jixiao.output import INDICATOR_COLUMNS
+    from jixiao.schema import FORM_FIELDS, INDICATOR_FIELDS
+
+    doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    for code, (zh, en) in FLAG_LABELS.items():
+        assert f"| `{code}` | {zh} | {en} |" in doc
+    for code, _pattern, zh, en in (*REJECT_KINDS, (OTHER_REJECT[0], "", *OTHER_REJECT[1:])):
+        assert f"| `{code}` | {zh} | {en} |" in doc
+    for _key, zh, en, _width in INDICATOR_COLUMNS:
+        assert f"| {zh} | `{en}` |" in doc
+    for name in (*FORM_FIELDS, *INDICATOR_FIELDS, "source_file", "source_lines"):
+        assert f"`{name}`" in doc
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/schema.md)" in readme and "../shared" not in readme
+
+
+# --------------------------------------------------------------------------- one CLI contract
+
+COMMANDS = ("normalize", "inspect", "eval", "review", "synth")
+
+
+def _cli(*args: str) -> object:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_every_help_lists_the_exit_codes_and_version_prints() -> None:
+    from jixiao import errors
+
+    codes = [
+        errors.EXIT_OK,
+        errors.EXIT_REJECTS,
+        errors.EXIT_USAGE,
+        errors.EXIT_INTERNAL,
+        errors.EXIT_LOCKED,
+        errors.EXIT_OPERATIONAL,
+        errors.EXIT_LLM_DOWN,
+        errors.EXIT_INTERRUPTED,
+    ]
+    assert codes == [0, 1, 2, 3, 4, 5, 6, 130]  # the numbers scripts rely on never move
+    for args in ([], *([c] for c in COMMANDS)):
+        res = _cli(*args, "-h")
+        assert res.exit_code == 0, (args, res.output)  # type: ignore[attr-defined]
+        text = " ".join(res.output.split())  # type: ignore[attr-defined]
+        assert "Exit codes / 退出码" in text, args
+        for code in codes:
+            assert f" {code} " in text, (args, code)
+    res = _cli("--version")
+    assert res.exit_code == 0 and re.fullmatch(r"jixiao \S+\n", res.output)  # type: ignore[attr-defined]
+
+
+def test_help_does_not_import_the_parser_llm_or_readers() -> None:
+    """``jixiao --help`` loads only the command line (the stacks load when a command runs)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, runpy; sys.argv = ['jixiao', '--help']\n"
+        "try:\n    runpy.run_module('jixiao.cli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.startswith(('jixiao.pipeline', 'jixiao.llm',"
+        " 'jixiao.readers', 'jixiao.review', 'jixiao.evaluate', 'pydantic', 'openai',"
+        " 'pdfplumber', 'rapidocr', 'openpyxl', 'rich.progress'))]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert "HEAVY []" in done.stdout, done.stdout[-500:]
+
+
+def test_output_option_naming_a_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    seed = str(SEED0)
+    for args in (
+        ["normalize", seed, "-o", str(afile), "-q"],
+        ["review", seed, "-o", str(afile), "-q"],
+        ["synth", "-n", "1", "--seed", "1", "-o", str(afile)],
+        ["eval", str(ROOT / "golden"), "--out", str(afile)],
+    ):
+        res = _cli(*args)
+        out = res.output.strip()  # type: ignore[attr-defined]
+        assert res.exit_code == 2, (args, out)  # type: ignore[attr-defined]
+        assert "\n" not in out and "Traceback" not in out and "is a file" in out, (args, out)
+    res = _cli("normalize", str(tmp_path / "nothere"), "-o", str(tmp_path / "o"), "-q")
+    assert res.exit_code == 2 and res.output.strip().count("\n") == 0  # type: ignore[attr-defined]
+
+
+def _forms_out(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    res = _cli("normalize", str(SEED0), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    return out
+
+
+def test_review_refuses_what_is_not_forms_with_exit_2_and_the_reason(tmp_path: Path) -> None:
+    out = _forms_out(tmp_path)
+    not_form = tmp_path / "a.jsonl"
+    not_form.write_text('{"a": 1}\n', encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    junk = tmp_path / "junk.txt"
+    junk.write_text("会议纪要\n今天讨论了预算编制工作。\n", encoding="utf-8")
+    cases = {
+        not_form: "not a form record",
+        empty: "no form records",
+        junk: "no 绩效目标表",
+        out / "provenance.jsonl": "not a forms file",
+        out / "rejects.jsonl": "not a forms file",
+        tmp_path / "nothere.jsonl": "no such file",
+    }
+    for path, why in cases.items():
+        res = _cli("review", str(path), "-o", str(tmp_path / "r"), "-q")
+        assert res.exit_code == 2, (path, res.output)  # type: ignore[attr-defined]
+        assert why in res.output and "Traceback" not in res.output, res.output  # type: ignore[attr-defined]
+    assert not (tmp_path / "r" / "findings.jsonl").exists()
+
+
+def test_review_of_a_normalize_directory_reads_only_its_forms(tmp_path: Path) -> None:
+    import json
+
+    out = _forms_out(tmp_path)
+    (out / "stray.jsonl").write_text('{"a": 1}\n', encoding="utf-8")
+    res = _cli("review", str(out), "-o", str(tmp_path / "r"), "-q")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    n_forms = len((out / "forms.jsonl").read_text("utf-8").splitlines())
+    assert f"文件 1 · 表 {n_forms} ·" in res.output  # type: ignore[attr-defined]
+    assert "跳过" in res.output and "stray.jsonl" in res.output  # type: ignore[attr-defined]
+    files = {
+        json.loads(x)["file"]
+        for x in (tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines()
+    }
+    assert {Path(f).name for f in files} == {"forms.jsonl"}
+
+
+def test_review_fail_on(tmp_path: Path) -> None:
+    out = _forms_out(tmp_path)
+    forms = str(out / "forms.jsonl")
+    never = _cli("review", forms, "-o", str(tmp_path / "r1"), "-q")
+    assert never.exit_code == 0  # type: ignore[attr-defined]
+    warn = _cli("review", forms, "-o", str(tmp_path / "r2"), "-q", "--fail-on", "warning")
+    assert warn.exit_code == 1, warn.output  # type: ignore[attr-defined]  # seed 000 has warnings
+    bad = _cli("review", forms, "-o", str(tmp_path / "r3"), "-q", "--fail-on", "sometimes")
+    assert bad.exit_code == 2  # type: ignore[attr-defined]
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path: Path) -> None:
+    """SIGINT to the whole process group, as a terminal sends it: the parent and its workers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    seeds = sorted((ROOT / "golden" / "inputs").glob("00*.txt"))
+    for k in range(150):
+        seed = seeds[k % len(seeds)]
+        (src / f"{k:04d}_{seed.name}").write_bytes(seed.read_bytes())
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "jixiao.cli", "normalize", str(src), "-o", str(out), "-q"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [*cmd, "-j", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    store = out / ".jixiao-run.sqlite"
+    for _ in range(600):  # wait until files are being stored (not a timing assertion)
+        if store.exists() and store.stat().st_size > 50_000 or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert lines == [
+        "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
+    ]
+    again = subprocess.run([*cmd, "-j", "2"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    done = re.search(r"（(\d+) 个未变", again.stderr)
+    assert done and int(done.group(1)) > 0, again.stderr  # what was finished was kept
+    # 30 copies of each seed; the five seeds hold 49 forms (test_cli_normalize)
+    assert len((out / "forms.jsonl").read_text("utf-8").splitlines()) == 30 * 49
+    assert "拒收 0" in again.stderr
+
+
+# --------------------------------------------------------------------------- review at size
+
+
+def test_review_of_many_forms_writes_every_row_once(tmp_path: Path) -> None:
+    """The benchmark's input (eval/bench_review.py) at a test's size, through the command:
+    review.xlsx holds one row per indicator and per finding (5,400 forms: the benchmark)."""
+    import importlib.util
+    import json
+
+    from openpyxl import load_workbook
+
+    spec = importlib.util.spec_from_file_location("bench_review", ROOT / "eval" / "bench_review.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    forms = tmp_path / "forms.jsonl"
+    bench.write_forms(forms, 300)
+    res = _cli("review", str(forms), "-o", str(tmp_path / "r"), "-q")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    records = [json.loads(x) for x in forms.read_text("utf-8").splitlines()]
+    n_inds = sum(len(r["indicators"]) for r in records)
+    n_findings = len((tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines())
+    wb = load_workbook(tmp_path / "r" / "review.xlsx", read_only=True)
+    assert wb["指标"].max_row == n_inds + 1 and wb["问题"].max_row == n_findings + 1
+    assert f"表 300 · 问题 {n_findings}" in res.output  # type: ignore[attr-defined]
+
+
+def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from jixiao import xlsxout
+
+    book = xlsxout.Workbook()
+    sheet = book.sheet("表'1", ["甲", "乙", "丙"], [10, 10, 10])
+    big = 123456789012345678901234567890
+    sheet.append(["=SUM(A1)", "<a & b>", "x\x07y"])
+    sheet.append([12, 3.5, big], fill=(1, xlsxout.SEVERITY_FILL["error"]))
+    sheet.append([None, "", True])
+    book.save(tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx")["表'1"]
+    assert [c.value for c in ws[2]] == ["=SUM(A1)", "<a & b>", "x\ufffdy"]
+    assert ws["A2"].data_type == "s"  # text, not a formula
+    assert [c.value for c in ws[3]] == [12, 3.5, str(big)]  # every digit kept
+    assert ws["B3"].fill.fgColor.rgb == "FF" + xlsxout.SEVERITY_FILL["error"]
+    assert [c.value for c in ws[4]] == [None, None, True]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.b
+    assert not book.tmp.exists()  # saved: temporary files gone
+
+
+def test_review_reports_progress_per_phase(tmp_path: Path) -> None:
+    from jixiao.review.command import Progress, run_review
+
+    out = _forms_out(tmp_path)
+    events: list[tuple[str, int, int]] = []
+    run_review(
+        [out / "forms.jsonl"],
+        tmp_path / "r",
+        progress=Progress(lambda name, done, total: events.append((name, done, total))),
+    )
+    n_forms = len((out / "forms.jsonl").read_text("utf-8").splitlines())
+    phases = list(dict.fromkeys(name for name, _, _ in events))
+    assert phases == ["读取 read", "审核 review", "写出 write"]
+    reviewed = [(done, total) for name, done, total in events if name == "审核 review"]
+    assert reviewed[-1] == (n_forms, n_forms) and len(reviewed) == n_forms + 1  # one per form
+
+
+def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
+    import os
+
+    from jixiao.cli import auto_workers
+    from jixiao.runstore import Job
+
+    sample = sorted((ROOT / "golden" / "inputs").iterdir())
+    assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1
+    scans = []
+    for k in range(12):
+        (tmp_path / f"s{k}.pdf").write_bytes(b"%PDF-1.4\n")
+        scans.append(Job(str(tmp_path / f"s{k}.pdf"), "", "rules", "none"))
+    assert auto_workers(scans) == (os.cpu_count() or 1)  # 12 documents to OCR: every core
