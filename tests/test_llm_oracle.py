@@ -30,8 +30,9 @@ def test_oracle_ceiling_on_golden_every_layout_and_a_fraction_of_the_tokens():
     for name, score in llm.layouts.items():
         e2e = score.metrics("x")["x.fields.indicator"]
         assert e2e >= 0.98, (name, e2e)
-    # the glued cases are what the fallback is for: the grammar alone misses them
-    assert rules.layouts["glued_rows"].metrics("x")["x.fields.indicator"] < 0.5
+    # the fallback reads what the grammar alone still misses (xy25's township columns)
+    glued = rules.layouts["glued_text"].metrics("x")["x.fields.indicator"]
+    assert glued < 0.95 and llm.layouts["glued_text"].metrics("x")["x.fields.indicator"] > glued
     assert llm.overall.forms_matched == llm.overall.forms_expected
     assert cascade.calls > 0 and everything.calls == llm.overall.forms_found
     assert cascade.tokens <= 0.40 * everything.tokens, (cascade.tokens, everything.tokens)

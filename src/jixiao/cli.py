@@ -137,11 +137,16 @@ class _Stderr:
     _console: Console | None = None
 
     def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    @staticmethod
+    def real() -> Console:
+        """The console itself (rich's ``Live`` enters it with ``with``: no proxy will do)."""
         if _Stderr._console is None:
             from rich.console import Console
 
             _Stderr._console = Console(stderr=True)
-        return getattr(_Stderr._console, name)
+        return _Stderr._console
 
 
 console: Any = _Stderr()
@@ -513,7 +518,7 @@ def _progress(quiet: bool) -> Progress:
         MofNCompleteColumn(),
         TextColumn("files · {task.fields[forms]} forms · {task.fields[rejects]} rejects"),
         TimeRemainingColumn(),
-        console=console,
+        console=_Stderr.real(),
         disable=quiet,
         transient=True,
     )
