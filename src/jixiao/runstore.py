@@ -370,7 +370,12 @@ def _run_pool(
         while todo or running:
             while todo and len(running) < workers:
                 job = todo.pop()
-                running[pool.submit(_process_in_worker, job, str(store_path))] = job
+                try:
+                    running[pool.submit(_process_in_worker, job, str(store_path))] = job
+                except BrokenProcessPool:
+                    # a worker died since the last wait: this job never started
+                    todo.append(job)
+                    return list(running.values())
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
