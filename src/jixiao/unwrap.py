@@ -61,25 +61,30 @@ def term(text: str) -> tuple[str, str] | None:
 
 def join_wrapped(rows: list[Row]) -> list[Row]:
     """The rows with every wrapped cell joined back into the row it started on."""
+    # Cheap first: a continuation line holds only pieces of words, or a title's end (…表).
+    below = ["".join(row.texts) for row in rows]
+    heads = [k - 1 for k in range(1, len(rows)) if "表" in below[k] or _FRAGMENT.match(below[k])]
+    if not heads:
+        return rows
     out: list[Row] = []
     filled: list[dict[int, str] | None] = [None] * len(rows)
-    i = 0
-    while i < len(rows):
-        row = rows[i]
+    done = 0  # rows before this are in ``out``
+    for i in heads:
+        if i < done:
+            continue  # already joined into the row above
+        row, nxt = rows[i], rows[i + 1]
         used = 0
-        if i + 1 < len(rows):
-            # Cheap first: a continuation line holds only pieces of words (or a title's end).
-            below = "".join(rows[i + 1].texts)
-            if "表" in below and _mask(row).bit_count() == _mask(rows[i + 1]).bit_count() == 1:
-                used = _title_wrap(rows, i)
-            elif len(row.cells) > 1 and below and _FRAGMENT.match(below):
-                head, nxt = _mask(row), _mask(rows[i + 1])
-                if not nxt & ~head and nxt.bit_count() < head.bit_count():
-                    used = _cell_wrap(rows, filled, i)  # the line's cells all stand under ours
+        if "表" in below[i + 1] and _mask(row).bit_count() == _mask(nxt).bit_count() == 1:
+            used = _title_wrap(rows, i)
+        elif len(row.cells) > 1 and _FRAGMENT.match(below[i + 1]):
+            head, more = _mask(row), _mask(nxt)
+            if not more & ~head and more.bit_count() < head.bit_count():
+                used = _cell_wrap(rows, filled, i)  # the line's cells all stand under ours
         if used:
-            row = _joined(rows[i : i + used + 1])
-        out.append(row)
-        i += used + 1
+            out.extend(rows[done:i])
+            out.append(_joined(rows[i : i + used + 1]))
+            done = i + used + 1
+    out.extend(rows[done:])
     return out
 
 
