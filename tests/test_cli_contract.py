@@ -344,6 +344,9 @@ def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path: Path) -> No
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # as from a terminal: a shell running the tests in the background leaves SIGINT
+        # ignored, and Python then installs no KeyboardInterrupt handler of its own
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     store = out / ".jixiao-run.sqlite"
 

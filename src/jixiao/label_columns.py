@@ -29,6 +29,7 @@ rows pass on unchanged.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from jixiao import stream_rows, vocab
 from jixiao.layouts.base import Row, clean
@@ -102,6 +103,7 @@ def _filled(row: Row) -> list[str]:
     return [t for t in row.texts if t]
 
 
+@lru_cache(maxsize=16384)
 def _is_label(text: str) -> bool:
     return vocab.header_field(text) is not None or vocab.breakdown_key(text) is not None
 
@@ -268,7 +270,7 @@ def join_wrapped_rows(rows: list[Row]) -> list[Row]:
             in_table = True
         elif _is_label(filled[0]) or _inline_label(filled[0]) or vocab.TITLE.match(filled[0]):
             in_table = False
-        if in_table:
+        if in_table and _may_continue(rows, i):
             joined, used = _wrapped_indicator(rows, i)
         elif _long_value(row):
             joined, used = _wrapped_text(rows, i)
@@ -279,11 +281,21 @@ def join_wrapped_rows(rows: list[Row]) -> list[Row]:
     return out
 
 
+def _may_continue(rows: list[Row], i: int) -> bool:
+    """Cheap gate before ``_wrapped_indicator``: a row can only be continued by a next line of
+    one cell (a name's rest) or one that opens with a value or an operator (the row's rest)."""
+    if i + 1 >= len(rows):
+        return False
+    nxt = _filled(rows[i + 1])
+    return len(nxt) == 1 or (len(nxt) >= 2 and _kind(nxt[0]) in ("value", "operator"))
+
+
 def _heading(row: Row) -> bool:
     roles = [vocab.column_role(t) for t in row.texts if t]
     return sum(1 for r in roles if r) >= 2 or (len(roles) == 1 and roles[0] is not None)
 
 
+@lru_cache(maxsize=16384)
 def _inline_label(text: str) -> bool:
     m = _INLINE.match(text)
     return bool(m and _is_label(m.group(1)))
@@ -292,12 +304,12 @@ def _inline_label(text: str) -> bool:
 def _long_value(row: Row) -> bool:
     """A long text's label with its value on the same row."""
     filled = _filled(row)
-    if any(_is_label(t) or _inline_label(t) for t in filled[1:]):
-        return False  # several labels in one row: which one a next line continues is unknown
     m = _INLINE.match(filled[0])
-    if m and vocab.header_field(m.group(1)) in _LONG_FIELDS:
-        return True
-    return len(filled) >= 2 and vocab.header_field(filled[0]) in _LONG_FIELDS
+    inline = bool(m and vocab.header_field(m.group(1)) in _LONG_FIELDS)
+    if not inline and not (len(filled) >= 2 and vocab.header_field(filled[0]) in _LONG_FIELDS):
+        return False  # the row opens with no long text's label (the common case: asked first)
+    # several labels in one row: which one a next line continues is unknown
+    return not any(_is_label(t) or _inline_label(t) for t in filled[1:])
 
 
 def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
@@ -318,6 +330,7 @@ def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
     return Row(cells), used
 
 
+@lru_cache(maxsize=16384)
 def _kind(text: str) -> str:
     from jixiao.parse import classify  # the parser's cell kinds (it imports this module)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from jixiao import vocab
@@ -98,6 +99,7 @@ _AMOUNT = re.compile(r"^\d[\d,，]*(\.\d+)?(万?元)?$")
 _TARGET = re.compile(r"^(≥|≤|>=|<=|>|<|=|＝)?[\d.]+\s*\S{0,3}$")  # ``≥95%``, ``100``, ``3次``
 
 
+@lru_cache(maxsize=16384)
 def heading_field(text: str) -> tuple[str | None, bool]:
     """The header field a per-project column heading names, and whether it says 元."""
     key = _WS.sub("", clean(text)).rstrip(":：")
