@@ -41,13 +41,10 @@ _INLINE = re.compile(r"^([^:：]{2,14})[:：]\s*(\S.*)$", re.S)
 _NUMBER_HEAD = re.compile(r"(^|[^\d])\d[\d,，]*(\.\d*)?$")
 #: A line of digits only: the rest of a number broken at the cell's width.
 _NUMBER_TAIL = re.compile(r"^\d{1,4}$")
-_YEAR_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]$")
 _UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
 #: A note or caption line: ``说明：…``, ``注:…``, ``（以下为项目绩效指标）``.
 _NOTE = re.compile(r"^(?!目标\s*\d)[^:：，,。；;]{1,6}[:：]")
 _CAPTION = re.compile(r"^[（(][^（）()]*[）)]$")
-#: Fields whose value is a sentence that a PDF wraps over several lines.
-_LONG_FIELDS = ("annual_goal", "overview", "basis", "other_goal")
 
 
 def pair(rows: list[Row], positional: bool = True) -> list[Row]:
@@ -125,7 +122,7 @@ def _value_row(row: Row) -> bool:
     if not filled:
         return False
     first = _WS.sub("", filled[0])
-    if vocab.TITLE.match(first) or _YEAR_LINE.match(first) or _UNIT_NOTE.match(first):
+    if vocab.TITLE.match(first) or vocab.YEAR_LINE.match(first) or _UNIT_NOTE.match(first):
         return False
     if first.endswith((":", "：")) or _NOTE.match(first) or _CAPTION.match(first):
         return False  # a label the vocabulary does not know (``(6)年度预算安排:``), a note
@@ -156,7 +153,7 @@ def _pair(labels: list[Row], values: list[Row]) -> list[Row] | None:
         k += 1
     fields = [vocab.header_field(_filled(r)[0]) for r in labels]
     if surplus:
-        long = [n for n, f in enumerate(fields) if f in _LONG_FIELDS]
+        long = [n for n, f in enumerate(fields) if f in vocab.LONG_FIELDS]
         if not long:
             return None
         at = long[-1]  # the last long text takes the wrapped lines after its first one
@@ -305,8 +302,8 @@ def _long_value(row: Row) -> bool:
     """A long text's label with its value on the same row."""
     filled = _filled(row)
     m = _INLINE.match(filled[0])
-    inline = bool(m and vocab.header_field(m.group(1)) in _LONG_FIELDS)
-    if not inline and not (len(filled) >= 2 and vocab.header_field(filled[0]) in _LONG_FIELDS):
+    inline = bool(m and vocab.header_field(m.group(1)) in vocab.LONG_FIELDS)
+    if not inline and not (len(filled) >= 2 and vocab.header_field(filled[0]) in vocab.LONG_FIELDS):
         return False  # the row opens with no long text's label (the common case: asked first)
     # several labels in one row: which one a next line continues is unknown
     return not any(_is_label(t) or _inline_label(t) for t in filled[1:])

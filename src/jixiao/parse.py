@@ -27,7 +27,6 @@ _TABLE_END = re.compile(
 _INLINE_LABEL = re.compile(r"^([^:：]{2,14})[:：]\s*(.*)$", re.S)
 _WEIGHT = re.compile(r"\d+(\.\d+)?%?")
 #: ``(2023年度)``; one bracket may be lost (``(2023年度``), never both (a bare ``2023年`` is a value).
-_YEAR_LINE = re.compile(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）])$")
 _QUAL_VALUE = re.compile(
     r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
     r"是|否|达标|合格|正常|有效|稳定|逐步提升|持续提升|进一步提升|高|中等|低|增强|逐步完善|较大提升|"
@@ -126,7 +125,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
                 i += 1
                 continue
         form.line_end = row.cells[-1].line
-        if len(filled) == 1 and _YEAR_LINE.match(filled[0]):
+        if len(filled) == 1 and vocab.YEAR_LINE.match(filled[0]):
             form.year_cell = row.nonempty()[0]
             i += 1
             continue
@@ -263,10 +262,10 @@ def _read_header(row: Row, form: RawForm) -> None:
             break
         if text:
             pending_field, _label = form.pending.pop(0)
-            if pending_field == "budget_total" and not _AMOUNT.match(_WS.sub("", text)):
+            if pending_field == "budget_total" and not vocab.AMOUNT_CELL.match(_WS.sub("", text)):
                 continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
             answer = cells[j]
-            if pending_field in _LONG_FIELDS and not form.pending:
+            if pending_field in vocab.LONG_FIELDS and not form.pending:
                 answer, j = _join_long(row, j)  # the one open label's goal, wrapped over cells
             _store(form, pending_field, answer)
             claimed = True
@@ -300,10 +299,12 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
-                    if fieldname == "budget_total" and not _AMOUNT.match(_WS.sub("", nxt)):
+                    if fieldname == "budget_total" and not vocab.AMOUNT_CELL.match(
+                        _WS.sub("", nxt)
+                    ):
                         break  # a budget label's value is an amount, never text or a score
                     value = cells[k]
-                    if fieldname in _LONG_FIELDS:
+                    if fieldname in vocab.LONG_FIELDS:
                         value, k = _join_long(row, k)
                     break
                 k += 1
@@ -320,7 +321,12 @@ def _read_header(row: Row, form: RawForm) -> None:
             form.budget_in_yuan = False  # the label's own unit outranks a caption's
         if bkey is not None and fieldname is None:
             before = next((t for t in reversed(texts[:label_at]) if t), "")
-            if value is None and before and not _is_label(before) and not _AMOUNT.match(before):
+            if (
+                value is None
+                and before
+                and not _is_label(before)
+                and not vocab.AMOUNT_CELL.match(before)
+            ):
                 continue  # ``财政资金预算分类 | 一般公共预算``: the value of a label we do not know
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
@@ -337,11 +343,8 @@ def _read_header(row: Row, form: RawForm) -> None:
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
-#: What a budget label's value may be: an amount (``65``, ``1,256.38``, ``120万元``).
-_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(\.\d+)?(万元|万|元)?$")
 #: A caption that puts the form's amounts in 元: ``单位：元``, ``金额单位:元``.
 _YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$")
-_LONG_FIELDS = {"overview", "basis", "annual_goal", "other_goal"}
 
 
 def _join_long(row: Row, k: int) -> tuple[Cell, int]:

@@ -95,7 +95,6 @@ _YUAN = re.compile(r"[（(]\s*(单位[:：])?\s*元\s*[）)]")
 _CAPTION = re.compile(r"^(金额)?单位[:：]\s*(元|万元)$")
 _CODE = re.compile(r"^[0-9A-Z]{3,30}$")
 _CODE_LEAD = re.compile(r"^(?P<code>\d{3,30})\s*(?P<rest>[\u3400-\u9fff].*)$", re.S)
-_AMOUNT = re.compile(r"^\d[\d,，]*(\.\d+)?(万?元)?$")
 _TARGET = re.compile(r"^(≥|≤|>=|<=|>|<|=|＝)?[\d.]+\s*\S{0,3}$")  # ``≥95%``, ``100``, ``3次``
 
 
@@ -250,10 +249,10 @@ def _suit(field: str, text: str) -> float | None:
     if field in ("unit_code", "project_code"):
         return 2.0 if _CODE.match(bare) else None
     if field == "budget_total" or field.startswith(_BREAKDOWN):
-        return 2.0 if _AMOUNT.match(bare) else None
+        return 2.0 if vocab.AMOUNT_CELL.match(bare) else None
     if field == "serial":
         return 2.0 if re.fullmatch(r"\d{1,4}", bare) else None
-    if _AMOUNT.match(bare) or _CODE.match(bare):
+    if vocab.AMOUNT_CELL.match(bare) or _CODE.match(bare):
         return None
     if field in (
         "project_name",

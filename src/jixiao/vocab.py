@@ -493,4 +493,11 @@ def breakdown_key(label: str) -> str | None:
 
 
 #: A form's title: a line that names a 绩效目标表 (申报表, 批复表, 审批表 …).
+#: Header fields whose value is a sentence (a goal, an overview): joined when it runs on.
+LONG_FIELDS: frozenset[str] = frozenset({"annual_goal", "other_goal", "overview", "basis"})
+#: A year line under a title: ``(2023年度)``, ``（2023年``, ``2023年度）``.
+YEAR_LINE = re.compile(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）])$")
+#: A cell that is one amount (``65``, ``1,256.38``, ``120万元``): what a budget label takes.
+AMOUNT_CELL = re.compile(r"^[-+]?\d[\d,，]*(\.\d+)?(万元|万|元)?$")
+
 TITLE = re.compile(r"^[^\t|]{0,60}?(绩效目标(申报|批复|审批|审核)?表|绩效目标表公开)[^\t|]{0,20}$")

@@ -292,7 +292,7 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
             out.extend(_items(gap, row=row))
         out.append((kind, text[start:end].strip(BLANKS)))
         after_label = kind in {"label", "breakdown", "title"}
-        long_text = kind == "label" and vocab.header_field(text[start:end]) in _LONG_FIELDS
+        long_text = kind == "label" and vocab.header_field(text[start:end]) in vocab.LONG_FIELDS
         if kind in {"heading", "level1", "level2"}:
             table = True
         pos = end
@@ -309,9 +309,6 @@ def _strip_gap(gap: str, after_label: bool, long_text: bool = False) -> str:
     if long_text:
         return gap.rstrip(BLANKS)
     return gap.rstrip(_FILLER.replace("。", "")) if after_label else gap.rstrip(_FILLER)
-
-
-_LONG_FIELDS = {"annual_goal", "other_goal", "overview", "basis"}
 
 
 def _inside_name(gap: str) -> bool:

@@ -28,7 +28,7 @@ from jixiao.layouts.base import clean
 from jixiao.normalize import build_form
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.repair.llm import INSTRUCTION_LIKE, fence_safe
-from jixiao.schema import Cell, FileResult, Form, Repair
+from jixiao.schema import FORM_FIELDS, Cell, FileResult, Form, Repair
 
 if TYPE_CHECKING:
     from jixiao.llm.client import LLMClient
@@ -391,26 +391,7 @@ def build_region(
 # ----------------------------------------------------------------------------- merging
 
 #: Header fields the fallback may set on a form the grammar read in part.
-_MERGED_FIELDS = (
-    "title",
-    "form_kind",
-    "year",
-    "project_code",
-    "project_name",
-    "department",
-    "department_code",
-    "implementing_unit",
-    "implementing_unit_code",
-    "compiling_unit",
-    "budget_total",
-    "project_attribute",
-    "period_start",
-    "period_end",
-    "duration",
-    "overview",
-    "basis",
-    "annual_goal",
-)
+_MERGED_FIELDS = tuple(f for f in FORM_FIELDS if f not in ("budget_breakdown", "indicators"))
 
 
 def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:

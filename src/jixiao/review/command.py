@@ -17,6 +17,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -540,76 +541,78 @@ def _progress_bar(quiet: bool) -> Iterator[Progress]:
         yield Progress(report)
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """What the summary counts, once, whatever language it is printed in."""
+
+    severities: Counter[str]
+    codes: Counter[str]
+    forms: int
+    rewrites: int
+    llm: tuple[int, int, LLMStats] | None  # model rewrites accepted, fallbacks kept, calls
+
+
+def _tally(files: Sequence[ReviewedFile]) -> _Tally:
+    llm = None
+    if isinstance(files, ReviewRun) and files.llm_stats is not None:
+        accepted = sum(
+            1
+            for rf in files
+            for rows in rf.rewrites.values()
+            for rw in rows.values()
+            if rw.source.startswith("llm:")
+        )
+        llm = (accepted, sum(1 for d in files.dropped if d.fallback), files.llm_stats)
+    return _Tally(
+        Counter(f.severity for rf in files for f in rf.findings),
+        Counter(f.code for rf in files for f in rf.findings),
+        sum(len(rf.forms) for rf in files),
+        sum(len(r) for rf in files for r in rf.rewrites.values()),
+        llm,
+    )
+
+
 def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -> list[str]:
     """The short summary the command prints (Chinese, or English with ``lang="en"``)."""
+    t = _tally(files)
+    sev = t.severities
+    dropped = len(files.dropped) if isinstance(files, ReviewRun) else 0
+    model = files.llm if isinstance(files, ReviewRun) else ""
     if lang == "zh":
-        return _summary_zh(files, out)
-    sev: Counter[str] = Counter()
-    codes: Counter[str] = Counter()
-    for rf in files:
-        for f in rf.findings:
-            sev[f.severity] += 1
-            codes[f.code] += 1
-    n_forms = sum(len(rf.forms) for rf in files)
-    n_rw = sum(len(r) for rf in files for r in rf.rewrites.values())
+        lines = [
+            f"文件 {len(files)} · 表 {t.forms} · 问题 {sum(sev.values())}"
+            f"（错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}）"
+            f" · 改写建议 {t.rewrites} → {out}"
+        ]
+        if t.codes:
+            lines.append(
+                "按规则："
+                + "、".join(
+                    f"{RULES[c].title if c in RULES else c}（{c}）{fmt(n)}"
+                    for c, n in t.codes.most_common()
+                )
+            )
+        if t.llm is not None:
+            accepted, kept, st = t.llm
+            lines.append(
+                f"模型改写（{model}）：采纳 {accepted} · 舍弃 {dropped}"
+                f"（其中 {kept} 条保留模板改写）· 调用 {st.calls} · token {st.tokens} · "
+                f"缓存命中 {st.cache_hits}"
+            )
+        return lines
     lines = [
-        f"files {len(files)} · forms {n_forms} · findings {sum(sev.values())} "
+        f"files {len(files)} · forms {t.forms} · findings {sum(sev.values())} "
         f"(error {sev['error']}, warning {sev['warning']}, info {sev['info']}) · "
-        f"rewrites {n_rw} → {out}"
+        f"rewrites {t.rewrites} → {out}"
     ]
-    if codes:
-        lines.append("by rule: " + ", ".join(f"{c} {fmt(n)}" for c, n in codes.most_common()))
-    if isinstance(files, ReviewRun) and files.llm_stats is not None:
-        st = files.llm_stats
-        n_llm = sum(
-            1
-            for rf in files
-            for rows in rf.rewrites.values()
-            for rw in rows.values()
-            if rw.source.startswith("llm:")
-        )
-        kept = sum(1 for d in files.dropped if d.fallback)
+    if t.codes:
+        lines.append("by rule: " + ", ".join(f"{c} {fmt(n)}" for c, n in t.codes.most_common()))
+    if t.llm is not None:
+        accepted, kept, st = t.llm
         lines.append(
-            f"llm rewrites ({files.llm}): accepted {n_llm} · dropped {len(files.dropped)} "
+            f"llm rewrites ({model}): accepted {accepted} · dropped {dropped} "
             f"(template kept for {kept}) · calls {st.calls} · tokens {st.tokens} · "
             f"cache hits {st.cache_hits}"
-        )
-    return lines
-
-
-def _summary_zh(files: Sequence[ReviewedFile], out: Path) -> list[str]:
-    """The summary in Chinese: counts, then findings by rule (title and code)."""
-    sev: Counter[str] = Counter(f.severity for rf in files for f in rf.findings)
-    codes: Counter[str] = Counter(f.code for rf in files for f in rf.findings)
-    n_forms = sum(len(rf.forms) for rf in files)
-    n_rw = sum(len(r) for rf in files for r in rf.rewrites.values())
-    lines = [
-        f"文件 {len(files)} · 表 {n_forms} · 问题 {sum(sev.values())}"
-        f"（错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}）"
-        f" · 改写建议 {n_rw} → {out}"
-    ]
-    if codes:
-        lines.append(
-            "按规则："
-            + "、".join(
-                f"{RULES[c].title if c in RULES else c}（{c}）{fmt(n)}"
-                for c, n in codes.most_common()
-            )
-        )
-    if isinstance(files, ReviewRun) and files.llm_stats is not None:
-        st = files.llm_stats
-        n_llm = sum(
-            1
-            for rf in files
-            for rows in rf.rewrites.values()
-            for rw in rows.values()
-            if rw.source.startswith("llm:")
-        )
-        kept = sum(1 for d in files.dropped if d.fallback)
-        lines.append(
-            f"模型改写（{files.llm}）：采纳 {n_llm} · 舍弃 {len(files.dropped)}"
-            f"（其中 {kept} 条保留模板改写）· 调用 {st.calls} · token {st.tokens} · "
-            f"缓存命中 {st.cache_hits}"
         )
     return lines
 

@@ -40,6 +40,14 @@ def target(ind: Record, unit: bool = True) -> str:
     return f"{text}{ind['unit'] or ''}" if unit else text
 
 
+#: The header most renderings print: title, year, project, department, budget and goal.
+SHORT_HEADER: tuple[str, ...] = (
+    "form_kind", "title", "year", "project_name", "department", "budget_total", "annual_goal"
+)  # fmt: skip
+#: The same with the department's code printed beside its name.
+SHORT_HEADER_CODED: tuple[str, ...] = (*SHORT_HEADER, "department_code")
+
+
 def keep_header(rec: Record, printed: Iterable[str]) -> None:
     """Null every header field the rendering does not print (breakdown: empty)."""
     shown = set(printed)

@@ -11,7 +11,15 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, drop_weights, fmt, glue_ok, keep_header, target
+from jixiao.synth.renderings.base import (
+    SHORT_HEADER,
+    Record,
+    drop_weights,
+    fmt,
+    glue_ok,
+    keep_header,
+    target,
+)
 
 NAME = "bracketed"
 
@@ -57,11 +65,6 @@ def render(forms: list[Record], rng: random.Random) -> str:
             for k, ind in enumerate(inds, 1):
                 ind["name_raw"] = f"指标{k}:{ind['name']}"
                 out.append(f"指标{k}:{ind['name']}({target(ind)})")
-        rec["department_code"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "budget_total",
-             "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER)
         drop_weights(rec)
     return "\n".join(out) + "\n"

@@ -15,7 +15,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, fmt, keep_header, target
+from jixiao.synth.renderings.base import SHORT_HEADER, Record, fmt, keep_header, target
 
 NAME = "folding"
 
@@ -69,10 +69,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
         for ind in rec["indicators"]:
             cells = [f(c) for c in (ind["level1"], ind["level2"] or "", ind["name"])]
             out.append("\t".join([*cells, f(target(ind)), str(ind["weight"])]))
-        rec["department_code"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "budget_total",
-             "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"

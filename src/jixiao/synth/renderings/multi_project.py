@@ -17,7 +17,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, blocks, keep_header, target
+from jixiao.synth.renderings.base import (
+    SHORT_HEADER_CODED,
+    Record,
+    blocks,
+    drop_weights,
+    keep_header,
+    target,
+)
 
 NAME = "multi_project"
 
@@ -83,11 +90,6 @@ def render(forms: list[Record], rng: random.Random) -> str:
                     level2 = ""
             cells = [*lead, level1, level2, ind["name"], target(ind)]
             out.append(line(cells))
-        for ind in rec["indicators"]:
-            ind["weight"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "department_code",
-             "budget_total", "annual_goal"),
-        )  # fmt: skip
+        drop_weights(rec)
+        keep_header(rec, SHORT_HEADER_CODED)
     return "\n".join(out) + "\n"

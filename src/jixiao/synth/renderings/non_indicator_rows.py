@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, fmt, keep_header, target
+from jixiao.synth.renderings.base import SHORT_HEADER, Record, fmt, keep_header, target
 
 NAME = "non_indicator_rows"
 _PLACEHOLDERS = {
@@ -68,10 +68,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
         out.append(_pipe(["合计", "", "", "", str(total)]))
         if not above:
             out.append(caption)
-        rec["department_code"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "budget_total",
-             "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"

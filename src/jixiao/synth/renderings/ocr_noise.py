@@ -18,7 +18,7 @@ import random
 import re
 from typing import Any
 
-from jixiao.synth.renderings.base import CJK, Record, fmt, keep_header
+from jixiao.synth.renderings.base import CJK, SHORT_HEADER_CODED, Record, fmt, keep_header
 
 NAME = "ocr_noise"
 #: A growth may exceed 100 %: there ``295%`` would be a readable target, so it is not printed.
@@ -87,9 +87,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
         for ind in rec["indicators"]:
             cells = [ind["level1"], ind["level2"] or "", *_row(ind, rng)]
             out.append("\t".join(cells))
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "department_code",
-             "budget_total", "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER_CODED)
     return "\n".join(out) + "\n"

@@ -20,7 +20,7 @@ import random
 import re
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, fmt, keep_header, plain_name_ok
+from jixiao.synth.renderings.base import SHORT_HEADER, Record, fmt, keep_header, plain_name_ok
 
 NAME = "pdf_text_layer"
 
@@ -101,10 +101,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
             out += ["项目名称", "资金总额", str(rec["project_name"]), *budget]
             out += ["主管部门", "年度绩效目标", str(rec["department"]), *goal]
         out += _table(rec["indicators"], rng)
-        rec["department_code"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "budget_total",
-             "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, fmt, keep_header, plain_name_ok
+from jixiao.synth.renderings.base import SHORT_HEADER, Record, fmt, keep_header, plain_name_ok
 
 NAME = "placeholders"
 
@@ -45,10 +45,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
             ind["name_raw"] = name.strip()
             cells = [ind["level1"], ind["level2"] or "", name, value, str(ind["weight"])]
             out.append("\t".join(cells))
-        rec["department_code"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "budget_total",
-             "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"

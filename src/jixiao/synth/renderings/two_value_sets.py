@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, fmt, keep_header, target
+from jixiao.synth.renderings.base import SHORT_HEADER, Record, fmt, keep_header, target
 
 NAME = "two_value_sets"
 _PAIRS = (("中期", "年度", 1), ("长期", "年度", 1), ("年度", "实施周期", 0))
@@ -57,10 +57,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
                 values.reverse()
             cells = [ind["level1"], ind["level2"] or "", ind["name"], *values, str(ind["weight"])]
             out.append("\t".join(cells))
-        rec["department_code"] = None
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "budget_total",
-             "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"

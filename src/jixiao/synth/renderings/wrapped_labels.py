@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from jixiao.synth.renderings.base import Record, fmt, keep_header, target
+from jixiao.synth.renderings.base import SHORT_HEADER_CODED, Record, fmt, keep_header, target
 
 NAME = "wrapped_labels"
 
@@ -69,9 +69,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
                 [str(ind["weight"])],
             ]
             out += _lines(cells)
-        keep_header(
-            rec,
-            ("form_kind", "title", "year", "project_name", "department", "department_code",
-             "budget_total", "annual_goal"),
-        )  # fmt: skip
+        keep_header(rec, SHORT_HEADER_CODED)
     return "\n".join(out) + "\n"
