@@ -5,7 +5,7 @@ Usage:
     python eval/bench_bulk.py --forms 4000    # a quicker run
 
 Builds a synthetic set with ``jixiao.synth`` (50 forms per file, the three seed layouts), renders
-one file in five of each format kind with ``jixiao.render`` (docx, xlsx, html, pdf), then runs the
+one file in five of each format kind with ``jixiao.synth.render`` (docx, xlsx, html, pdf), then runs the
 CLI twice in fresh output directories, ``--jobs 1`` and ``--jobs 2``, printing wall time,
 forms/s and the peak RSS of the run (parent and workers, from ``ru_maxrss``).
 """
@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jixiao.render import render
 from jixiao.synth import generate
+from jixiao.synth.render import render
 
 
 def build(root: Path, forms: int) -> Path:

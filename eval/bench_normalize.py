@@ -29,11 +29,12 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from jixiao.output.runtime import tune_for_batch
+
 from jixiao.evaluate import run_eval
 from jixiao.evaluate.command import make_producer
 from jixiao.pipeline import normalize_path
 from jixiao.repair.cascade import repair_forms
-from jixiao.runtime import tune_for_batch
 from jixiao.synth import generate
 
 TARGET_RATE = 2000.0

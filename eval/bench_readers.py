@@ -6,8 +6,8 @@ Usage:
     python eval/bench_readers.py --ocr-forms 2                # OCR: first 2 forms of each case
     python eval/bench_readers.py --json eval/reports/readers.json
 
-Every golden record is rendered to each format (``jixiao.render``), read back through
-``jixiao.readers.read`` and ``jixiao.pipeline.normalize_rows`` (parse stage, no repair), and
+Every golden record is rendered to each format (``jixiao.synth.render``), read back through
+``jixiao.ingest.readers.read`` and ``jixiao.pipeline.normalize_rows`` (parse stage, no repair), and
 scored against the truth with the eval harness's own ``score_case``. The row ``ideal`` feeds
 the parser the rows a perfect reader would emit, so ``ideal`` minus a format is what that
 reader loses; ``ideal`` itself is bounded by the parser (truncated names stay truncated).
@@ -54,15 +54,16 @@ def pages_of(data: bytes, fmt: str) -> int:
 
 
 def run(formats: list[str], cases: list[str] | None, ocr_forms: int) -> dict[str, Any]:
-    from jixiao import readers, render
     from jixiao.evaluate.score import (
         SCORED_FORM_FIELDS,
         SCORED_INDICATOR_FIELDS,
         Score,
         score_case,
     )
+    from jixiao.ingest import readers
+    from jixiao.ingest.readers import ocr
     from jixiao.pipeline import normalize_rows
-    from jixiao.readers import ocr
+    from jixiao.synth import render
 
     paths = [
         p

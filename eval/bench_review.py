@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from jixiao.output.runtime import tune_for_batch
+
 from jixiao.review.command import (
     ReviewRun,
     load_inputs,
@@ -34,7 +36,6 @@ from jixiao.review.command import (
     write_xlsx,
 )
 from jixiao.review.report_html import render_html
-from jixiao.runtime import tune_for_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 30.0

@@ -37,7 +37,7 @@ from pathlib import Path
 mode, paths = sys.argv[1], sys.argv[2:]
 from PIL import Image, ImageSequence
 import numpy as np
-from jixiao.readers import ocr, read_rows
+from jixiao.ingest.readers import ocr, read_rows
 ocr.engine()
 pages = 0
 t0 = time.process_time()

@@ -33,7 +33,7 @@ CHROMIUM_PACKAGE = "chromium"
 
 def cjk_font_missing() -> str | None:
     """Why no CJK font can draw the rendered PDFs and scans here, or None when one can."""
-    from jixiao import render
+    from jixiao.synth import render
 
     try:
         render.find_font()
@@ -50,7 +50,7 @@ def truetype_cjk_font_missing() -> str | None:
         return missing
     from fontTools.ttLib import TTFont
 
-    from jixiao import render
+    from jixiao.synth import render
 
     path, index = render.find_font()
     font = TTFont(path, fontNumber=index, lazy=True)

@@ -36,7 +36,7 @@ from fakellm import FakeLLMServer, Reply, answer
 
 from jixiao import vocab
 from jixiao.evaluate.score import field_equal
-from jixiao.ingest import decode
+from jixiao.ingest.decode import decode
 from jixiao.normalize import (
     _attribute,
     _code_split,

@@ -128,7 +128,7 @@ def test_indicators_csv_is_for_people_and_never_a_formula(tmp_path: Path) -> Non
 
 
 def test_csv_escapes_every_owasp_formula_start() -> None:
-    from jixiao.safetext import sheet_cell
+    from jixiao.output.safetext import sheet_cell
 
     for text in ("=1", "+1a", "-a", "@a", "\tx", "\rx", "\t5"):
         assert sheet_cell(text) == "'" + text
@@ -169,7 +169,7 @@ def test_lang_en_gives_english_headers_and_labels(tmp_path: Path) -> None:
 
 def test_docs_schema_lists_every_code_and_column_and_readme_links_it() -> None:
     from jixiao.labels import FLAG_LABELS, OTHER_REJECT, REJECT_KINDS
-    from jixiao.output import INDICATOR_COLUMNS
+    from jixiao.output.writers import INDICATOR_COLUMNS
     from jixiao.schema import FORM_FIELDS, INDICATOR_FIELDS
 
     doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
@@ -233,7 +233,7 @@ def test_help_does_not_import_the_parser_llm_or_readers() -> None:
         "try:\n    runpy.run_module('jixiao.cli', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "heavy = [m for m in sys.modules if m.startswith(('jixiao.pipeline', 'jixiao.llm',"
-        " 'jixiao.readers', 'jixiao.review', 'jixiao.evaluate', 'pydantic', 'openai',"
+        " 'jixiao.ingest.readers', 'jixiao.review', 'jixiao.evaluate', 'pydantic', 'openai',"
         " 'pdfplumber', 'rapidocr', 'openpyxl', 'rich.progress'))]\n"
         "print('HEAVY', heavy)\n"
     )
@@ -411,7 +411,7 @@ def test_review_of_many_forms_writes_every_row_once(tmp_path: Path) -> None:
 def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from jixiao import xlsxout
+    from jixiao.output import xlsx as xlsxout
 
     book = xlsxout.Workbook()
     sheet = book.sheet("表'1", ["甲", "乙", "丙"], [10, 10, 10])
@@ -450,8 +450,9 @@ def test_review_reports_progress_per_phase(tmp_path: Path) -> None:
 def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
     import os
 
+    from jixiao.output.runstore import Job
+
     from jixiao.cli import auto_workers
-    from jixiao.runstore import Job
 
     sample = sorted((ROOT / "golden" / "inputs").iterdir())
     assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1

@@ -4,7 +4,7 @@ glued text and header variants, each from a small hand-written case (issue 13 it
 
 from __future__ import annotations
 
-from jixiao.ingest import decode, fold_radicals
+from jixiao.ingest.decode import decode, fold_radicals
 from jixiao.pipeline import normalize_text
 from jixiao.schema import Form
 

@@ -6,7 +6,7 @@ page on one line); every expected field is read off these strings, not off the p
 
 from __future__ import annotations
 
-from jixiao.ingest import fold_radicals
+from jixiao.ingest.decode import fold_radicals
 from jixiao.layouts import choose, glued
 from jixiao.pipeline import normalize_bytes, normalize_text
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
+from jixiao.output.runstore import OutputLock
 from typer.testing import CliRunner
 
 from jixiao import errors
 from jixiao.cli import app
-from jixiao.runstore import OutputLock
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,7 +237,7 @@ def test_pdf_pages_limit_and_blank_pages_skip_ocr(
 ) -> None:
     from fpdf import FPDF
 
-    from jixiao.readers import ocr, pdf
+    from jixiao.ingest.readers import ocr, pdf
 
     doc = FPDF()
     for _ in range(4):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jixiao.errors import InputError
-from jixiao.ingest import decode
+from jixiao.ingest.decode import decode
 from jixiao.pipeline import normalize_bytes
 
 

@@ -162,7 +162,7 @@ def test_xlsx_export_with_merged_ranges_codes_and_breakdown() -> None:
 
     from openpyxl import Workbook
 
-    from jixiao import readers
+    from jixiao.ingest import readers
     from jixiao.pipeline import normalize_rows
 
     wb = Workbook()

@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from conftest import GOLDEN, golden_records, needs_cjk_font, needs_truetype_cjk_font
 
-from jixiao import readers, render
 from jixiao.errors import InputError
 from jixiao.evaluate.score import SCORED_FORM_FIELDS, SCORED_INDICATOR_FIELDS, Score, score_case
+from jixiao.ingest import readers
+from jixiao.ingest.readers import geometry, ocr
+from jixiao.ingest.readers.html import read_html
+from jixiao.ingest.readers.xlsx import number_text
 from jixiao.pipeline import normalize_rows
-from jixiao.readers import geometry, ocr
-from jixiao.readers.html import read_html
-from jixiao.readers.xlsx import number_text
+from jixiao.synth import render
 
 #: A project form with breakdown, a department form, 4 breakdown keys, level columns merged.
 CASES = ("000_a0fb249f9976cb71", "004_5de54c583fead5ac", "real_nd19_fzw", "real_rc22_lvhua")
@@ -279,7 +280,7 @@ def test_xlsx_numbers_render_without_float_noise(value: float, text: str) -> Non
 def test_xlsx_percent_format_reads_as_printed() -> None:
     from openpyxl import Workbook
 
-    from jixiao.readers.xlsx import read_xlsx
+    from jixiao.ingest.readers.xlsx import read_xlsx
 
     wb = Workbook()
     ws = wb.active
@@ -363,7 +364,7 @@ NOTO = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 def test_pdf_text_pdfminer_cannot_decode_is_read_through_pdfium(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from jixiao.readers.pdf import read_pdf
+    from jixiao.ingest.readers.pdf import read_pdf
 
     monkeypatch.setenv(render.FONT_ENV, str(NOTO))  # fpdf2's CFF subsets: pdfminer sees no chars
     records = golden_records("real_nd19_fzw")

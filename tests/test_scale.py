@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
+from jixiao.output.runstore import STORE_NAME, RunStore
 from typer.testing import CliRunner
 
 from jixiao import pipeline
@@ -19,7 +20,6 @@ from jixiao.defects import EVIDENCE_MARGIN, evidence_window
 from jixiao.pipeline import iter_text, merge_parts, normalize_text
 from jixiao.repair.cascade import repair_forms
 from jixiao.repair.rules import Lexicon
-from jixiao.runstore import STORE_NAME, RunStore
 
 runner = CliRunner()
 

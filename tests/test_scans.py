@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from jixiao import render
 from jixiao.cli import app
-from jixiao.readers import glyphs
+from jixiao.ingest.readers import glyphs
+from jixiao.synth import render
 from jixiao.synth.scans import _save, parse_defects, scan_pages
 
 try:

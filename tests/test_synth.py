@@ -26,7 +26,7 @@ from jixiao.synth import (
     score_by_kind,
     wrap_text,
 )
-from jixiao.synth_command import synth_command
+from jixiao.synth.command import synth_command
 
 SEED = 1
 FORMS = 60

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jixiao.ingest import fold_radicals
+from jixiao.ingest.decode import fold_radicals
 from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
 from jixiao.synth import generate, iter_cases, parse_layouts, rendering_names
 

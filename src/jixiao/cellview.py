@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from jixiao import layouts, readers, vocab
+from jixiao import layouts, vocab
 from jixiao.errors import InputError
-from jixiao.ingest import decode
+from jixiao.ingest import readers
+from jixiao.ingest.decode import decode
 from jixiao.layouts.base import Row, clean
 from jixiao.parse import classify
 from jixiao.schema import FileResult

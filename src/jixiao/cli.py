@@ -40,8 +40,8 @@ from jixiao.errors import (
     out_dir_problem,
 )
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
-from jixiao.runtime import tune_for_batch
-from jixiao.safetext import terminal
+from jixiao.output.runtime import tune_for_batch
+from jixiao.output.safetext import terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,7 +66,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.",
     ),
     "synth": (
-        "jixiao.synth_command",
+        "jixiao.synth.command",
         "synth_command",
         "Write a synthetic golden set: seed-recombined forms, known defects, exact truth.",
     ),
@@ -280,8 +280,8 @@ def normalize(
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
     from jixiao.engines import ray as ray_engine
     from jixiao.llm.ledger import endpoint_note, llm_run_env
+    from jixiao.output.runstore import LockHeld, OutputLock
     from jixiao.repair.cascade import STAGES
-    from jixiao.runstore import LockHeld, OutputLock
 
     if engine == "ray" and not ray_engine.available():
         raise typer.BadParameter("--engine ray needs Ray: pip install 'jixiao[ray]'")
@@ -360,9 +360,8 @@ def _normalize(
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
     from jixiao.engines import ray as ray_engine
-    from jixiao.output import RunWriter
-    from jixiao.pipeline import iter_sources
-    from jixiao.runstore import (
+    from jixiao.output.writers import RunWriter
+    from jixiao.output.runstore import (
         STORE_NAME,
         Job,
         RunStore,
@@ -371,6 +370,7 @@ def _normalize(
         run_jobs,
         stored_payloads,
     )
+    from jixiao.pipeline import iter_sources
 
     files = list(iter_sources(paths))
     all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
 
-from jixiao import defects, layouts, limits, readers, vocab
+from jixiao import defects, layouts, limits, vocab
 from jixiao.errors import InputError
-from jixiao.ingest import decode, display_name
+from jixiao.ingest import readers
+from jixiao.ingest.decode import decode, display_name
 from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
 from jixiao.parse import RawForm, split_forms
@@ -40,7 +41,7 @@ def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterato
     """One file's results, part by part (one part unless it is a long text dump).
 
     The format comes from the bytes, not the name: Word, Excel, PDF, HTML and images go
-    through their readers (``jixiao.readers``), everything else is decoded as a text dump.
+    through their readers (``jixiao.ingest.readers``), everything else is decoded as a text dump.
     """
     fmt = readers.sniff(data)
     try:
@@ -51,7 +52,7 @@ def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterato
             gc.collect()
             result = normalize_rows(rows, name, None, fmt, text)
             if fmt in ("ocr", "pdf_ocr", "pdf_mixed"):
-                from jixiao.readers.ocr import flag_low_confidence
+                from jixiao.ingest.readers.ocr import flag_low_confidence
 
                 flag_low_confidence(result, rows)
             yield result

@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 
-from jixiao.runstore import Job, RunStore, _payload, config_key, process
-from jixiao.runtime import tune_for_batch
+from jixiao.output.runstore import Job, RunStore, _payload, config_key, process
+from jixiao.output.runtime import tune_for_batch
 from jixiao.schema import FileResult, Reject
 
 #: Files per Ray task: a task costs a few milliseconds, a small file tens (the local pool

@@ -38,6 +38,7 @@ from jixiao.errors import (
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
+from jixiao.output.safetext import escape_json_line, jsonl_lines
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
     AUTO,
@@ -50,7 +51,6 @@ from jixiao.review.profile import (
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.safetext import escape_json_line, jsonl_lines
 from jixiao.schema import Form
 
 if TYPE_CHECKING:
@@ -433,7 +433,7 @@ _SEVERITY_EN = {"error": "error", "warning": "warning", "info": "info"}
 def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> None:
     """Sheets 指标 (one row per indicator) and 问题 (one row per finding), written in one pass
     (write-only: time and memory linear in the rows); frozen header, filters, text cells."""
-    from jixiao import xlsxout
+    from jixiao.output import xlsx as xlsxout
 
     zh = lang == "zh"
     book = xlsxout.Workbook()
@@ -445,7 +445,7 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> 
 
 
 def _write_sheets(book: Any, files: Sequence[ReviewedFile], lang: Lang, zh: bool) -> None:
-    from jixiao.xlsxout import SEVERITY_FILL
+    from jixiao.output.xlsx import SEVERITY_FILL
 
     ws = book.sheet(
         "指标" if zh else "indicators",

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jixiao import render
+from jixiao.synth import render
 
 SCAN_DEFECTS: tuple[str, ...] = ("plain", "upside_down", "sideways", "skew", "seal", "two_pages")
 DPI = 200

@@ -17,9 +17,9 @@ from typing import Any
 
 from jixiao import limits
 from jixiao.errors import InputError
-from jixiao.readers import geometry
-from jixiao.readers.geometry import Box, Line
-from jixiao.readers.rows import RowBuilder, resolve_spans
+from jixiao.ingest.readers import geometry
+from jixiao.ingest.readers.geometry import Box, Line
+from jixiao.ingest.readers.rows import RowBuilder, resolve_spans
 
 #: Resolution at which image-only pages are rendered for OCR.
 OCR_DPI = 200
@@ -58,7 +58,7 @@ def read_pdf(data: bytes, name: str, ocr: bool = True) -> tuple[RowBuilder, dict
                     _read_text_page(page, chars, out)
                     stats[how] += 1
                 elif ocr and not _blank(document[index]):
-                    from jixiao.readers.ocr import read_image
+                    from jixiao.ingest.readers.ocr import read_image
 
                     image = document[index].render(scale=OCR_DPI / 72).to_pil()
                     found = read_image(image, out, page=index + 1)

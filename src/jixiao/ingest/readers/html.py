@@ -14,7 +14,7 @@ from typing import Any
 
 from jixiao import limits
 from jixiao.errors import InputError
-from jixiao.readers.rows import RowBuilder
+from jixiao.ingest.readers.rows import RowBuilder
 
 _DROP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "iframe"}
 _DROP |= {"select", "button", "head", "title", "svg", "canvas", "object"}

@@ -23,8 +23,8 @@ from io import BytesIO
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
+from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.layouts.base import Row, clean
-from jixiao.readers.rows import RowBuilder
 
 __all__ = ["DOCUMENT_SUFFIXES", "read", "read_rows", "sniff"]
 
@@ -129,26 +129,26 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
     if fmt in ("docx", "xlsx"):
         limits.check_zip(data, name)
     if fmt == "docx":
-        from jixiao.readers.docx import read_docx
+        from jixiao.ingest.readers.docx import read_docx
 
         builder = read_docx(data, name)
     elif fmt == "xlsx":
-        from jixiao.readers.xlsx import read_xlsx
+        from jixiao.ingest.readers.xlsx import read_xlsx
 
         builder = read_xlsx(data, name)
     elif fmt == "html":
-        from jixiao.readers.html import read_html
+        from jixiao.ingest.readers.html import read_html
 
         builder = read_html(data, name)
     elif fmt == "pdf":
-        from jixiao.readers.pdf import read_pdf
+        from jixiao.ingest.readers.pdf import read_pdf
 
         builder, stats = read_pdf(data, name)
         if stats["ocr"]:
             fmt = "pdf_ocr" if not (stats["text"] or stats["pdfium"]) else "pdf_mixed"
         detail = ", ".join(f"{n} {k} page(s)" for k, n in stats.items() if n)
     else:
-        from jixiao.readers.ocr import read_images
+        from jixiao.ingest.readers.ocr import read_images
 
         builder = read_images(data, name)
         fmt = "ocr"

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jixiao.safetext import sheet_text
+from jixiao.output.safetext import sheet_text
 
 #: Background colours by finding severity (review.xlsx).
 SEVERITY_FILL = {"error": "F5B7B1", "warning": "FAD7A0", "info": "AED6F1"}

@@ -14,7 +14,7 @@ from typing import Any
 
 from jixiao import limits
 from jixiao.errors import InputError
-from jixiao.readers.rows import RowBuilder
+from jixiao.ingest.readers.rows import RowBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

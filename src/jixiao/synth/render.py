@@ -8,7 +8,7 @@ separates what a reader loses from what the parser loses.
 
 Usage::
 
-    from jixiao import render
+    from jixiao.synth import render
     data = render.render(records, "docx")          # bytes of a .docx holding every form
     pages = render.render(records, "png")           # one scanned page (first page only)
     render.write_golden(Path("golden"), Path("/tmp/fx"), ["docx", "pdf", "tiff"])

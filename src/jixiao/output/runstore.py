@@ -28,8 +28,8 @@ import orjson
 
 from jixiao import __version__, limits
 from jixiao.errors import INTERNAL_PREFIX, InputError
-from jixiao.ingest import display_name
-from jixiao.runtime import worker_init
+from jixiao.ingest.decode import display_name
+from jixiao.output.runtime import worker_init
 from jixiao.schema import FileResult, Reject
 
 STORE_NAME = ".jixiao-run.sqlite"

@@ -15,7 +15,7 @@ from typing import Any
 
 from jixiao import limits
 from jixiao.errors import InputError
-from jixiao.readers.rows import RowBuilder
+from jixiao.ingest.readers.rows import RowBuilder
 
 
 def read_xlsx(data: bytes, name: str) -> RowBuilder:

@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import orjson
 
-from jixiao import xlsxout
 from jixiao.labels import LANGS, Lang, flag_labels, reject_code, reject_reason
-from jixiao.safetext import escape_json_line, sheet_cell
+from jixiao.output import xlsx as xlsxout
+from jixiao.output.safetext import escape_json_line, sheet_cell
 from jixiao.schema import FileResult, Reject
 
 #: One JSON object per line; orjson (several times faster than ``json``): a bulk run spent a

@@ -1,0 +1,1 @@
+"""Bytes in: decoding of text dumps and the document readers (``readers/``)."""
