@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import needs_truetype_cjk_font
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -450,9 +455,8 @@ def test_review_reports_progress_per_phase(tmp_path: Path) -> None:
 def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
     import os
 
-    from jixiao.output.runstore import Job
-
     from jixiao.cli import auto_workers
+    from jixiao.output.runstore import Job
 
     sample = sorted((ROOT / "golden" / "inputs").iterdir())
     assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1
@@ -461,3 +465,315 @@ def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
         (tmp_path / f"s{k}.pdf").write_bytes(b"%PDF-1.4\n")
         scans.append(Job(str(tmp_path / f"s{k}.pdf"), "", "rules", "none"))
     assert auto_workers(scans) == (os.cpu_count() or 1)  # 12 documents to OCR: every core
+
+
+# --------------------------------------------------------------------------- stdin, --json, -v/-q
+
+
+def _run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Any:
+    """The command in this process (CliRunner): exit code, stdout and stderr apart."""
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    return CliRunner(env=env).invoke(app, list(args), input=stdin)
+
+
+def _forms(out: Path) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(x) for x in (out / "forms.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_dash_reads_standard_input_in_normalize_review_and_inspect(tmp_path: Path) -> None:
+    import json
+
+    data = SEED0.read_bytes()
+    by_file = _run("normalize", str(SEED0), "-o", str(tmp_path / "a"), "-q")
+    by_stdin = _run("normalize", "-", "-o", str(tmp_path / "b"), "-q", stdin=data)
+    assert by_file.exit_code == by_stdin.exit_code == 0, by_stdin.output
+    a, b = _forms(tmp_path / "a"), _forms(tmp_path / "b")
+    assert len(b) == len(a) == 5  # seed 000 holds five forms
+    assert {r["source_file"] for r in b} == {"<stdin>"}
+    assert [r["indicators"] for r in b] == [r["indicators"] for r in a]
+    rejects = (tmp_path / "b" / "rejects.jsonl").read_text("utf-8")
+    assert "jixiao-stdin" not in rejects and "jixiao-stdin" not in by_stdin.output
+    # review: forms as JSON Lines on stdin, or a source file on stdin
+    forms = (tmp_path / "a" / "forms.jsonl").read_bytes()
+    for n, piped in enumerate((forms, data)):
+        res = _run("review", "-", "-o", str(tmp_path / f"r{n}"), "-q", stdin=piped)
+        assert res.exit_code == 0, res.output
+        assert "表 5 ·" in res.stderr
+        findings = (tmp_path / f"r{n}" / "findings.jsonl").read_text("utf-8").splitlines()
+        assert findings and {json.loads(x)["file"] for x in findings} == {"<stdin>"}
+    # inspect: the view names <stdin>
+    res = _run("inspect", "-", stdin=data)
+    assert res.exit_code == 0 and res.stdout.startswith("<stdin>  encoding=utf-8"), res.output
+    # '-' twice is a usage error, one line
+    res = _run("normalize", "-", "-", "-o", str(tmp_path / "c"), stdin=data)
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "'-'" in res.output
+
+
+def test_json_summaries_go_to_stdout_and_human_ones_to_stderr(tmp_path: Path) -> None:
+    import json
+
+    junk = tmp_path / "junk.txt"
+    junk.write_text("会议纪要\n今天讨论了预算编制工作。\n", encoding="utf-8")
+    res = _run("normalize", str(SEED0), str(junk), "-o", str(tmp_path / "o"), "-q", "--json")
+    assert res.exit_code == 1  # the junk file is rejected
+    (line,) = res.stdout.splitlines()
+    got = json.loads(line)
+    assert got["command"] == "normalize" and got["exit"] == 1 and got["out"] == str(tmp_path / "o")
+    assert (got["files"], got["forms"], got["rejects"], got["internal"]) == (2, 5, 1, 0)
+    assert got["reject_codes"] == {"no_form"} or got["reject_codes"] == {"no_form": 1}
+    assert got["indicators"] == sum(len(r["indicators"]) for r in _forms(tmp_path / "o"))
+    assert got["llm"] is None and set(got) >= {"reused", "queued", "flags"}
+    assert "文件 2" in res.stderr and "{" not in res.stderr
+
+    res = _run("review", str(tmp_path / "o" / "forms.jsonl"), "-o", str(tmp_path / "r"), "--json")
+    got = json.loads(res.stdout)
+    n_findings = len((tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines())
+    assert got["command"] == "review" and got["exit"] == res.exit_code == 0
+    assert got["forms"] == 5 and got["findings"] == n_findings == sum(got["severity"].values())
+    assert sum(got["codes"].values()) == n_findings and got["skipped"] == []
+    assert "文件 1 · 表 5" in res.stderr
+
+    res = _run("inspect", str(junk), "--json")
+    got = json.loads(res.stdout)
+    assert res.exit_code == got["exit"] == 1 and got["forms"] == []
+    assert [r["code"] for r in got["rejects"]] == ["no_form"]
+
+    res = _run("synth", "-n", "3", "--seed", "1", "-o", str(tmp_path / "s"), "--json")
+    got = json.loads(res.stdout)
+    assert res.exit_code == 0 and got["forms"] == 3 and got["command"] == "synth"
+    assert "wrote 3 forms" in res.stderr
+    # every --json is documented in its command's -h
+    for cmd in COMMANDS:
+        assert "--json" in _run(cmd, "-h").stdout, cmd
+
+
+def _pdf_that_makes_pdfminer_warn(path: Path) -> Path:
+    """A rendered form whose font descriptor lost its FontBBox: pdfminer logs a warning per
+    font it loads, and the form still reads."""
+    from conftest import golden_records
+
+    from jixiao.synth import render
+
+    data = render.render(golden_records("004_5de54c583fead5ac"), "pdf")
+    assert b"/FontBBox" in data
+    path.write_bytes(data.replace(b"/FontBBox", b"/FontBBoy"))  # same length: offsets hold
+    return path
+
+
+@needs_truetype_cjk_font
+def test_library_warnings_stay_off_the_terminal_unless_verbose(tmp_path: Path) -> None:
+    """In the parent and in spawned pool workers alike (two PDFs, -j 2: a subprocess)."""
+    import os
+    import subprocess
+    import sys
+
+    pdfs = [_pdf_that_makes_pdfminer_warn(tmp_path / f"p{k}.pdf") for k in range(2)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    base = [sys.executable, "-m", "jixiao.cli", "normalize", *map(str, pdfs), "-j", "2"]
+    runs = {
+        flag: subprocess.run(
+            [*base, "-o", str(tmp_path / f"o{flag}"), *([flag] if flag else [])],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        for flag in ("", "-v", "-q")
+    }
+    for flag, done in runs.items():
+        assert done.returncode == 0, (flag, done.stderr)
+        assert "表 10" in done.stderr, (flag, done.stderr)  # the forms are read either way
+    assert "FontBBox" not in runs[""].stderr and "FontBBox" not in runs["-q"].stderr
+    assert "WARNING pdfminer" in runs["-v"].stderr and "FontBBox" in runs["-v"].stderr
+    # in this process too (inspect reads in the parent)
+    quiet = _run("inspect", str(pdfs[0]))
+    loud = _run("inspect", str(pdfs[0]), "-v")
+    assert "FontBBox" not in quiet.stderr and "FontBBox" in loud.stderr
+
+
+def test_every_command_takes_v_and_q() -> None:
+    for cmd in COMMANDS:
+        text = _run(cmd, "-h").stdout
+        assert "-v, --verbose" in text and "-q, --quiet" in text, cmd
+
+
+# --------------------------------------------------------------------------- .doc/.wps/.xls/.et
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+FAKE_SOFFICE = """#!/bin/sh
+# a stand-in for LibreOffice: "converts" by copying the prepared package (test_cli_contract)
+while [ $# -gt 1 ]; do
+  case "$1" in --convert-to) target=$2; shift;; --outdir) outdir=$2; shift;; esac
+  shift
+done
+[ -n "$FAKE_SOFFICE_SLEEP" ] && sleep "$FAKE_SOFFICE_SLEEP"
+echo "$@" >> "$FAKE_SOFFICE_DIR/calls"
+cp "$FAKE_SOFFICE_DIR/prepared.$target" "$outdir/in.$target"
+"""
+
+
+def _legacy_inputs(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """A .doc, .wps, .xls and .et that only a converter can read (OLE headers and stream
+    names, no content), and the golden records the prepared conversions hold."""
+    from conftest import golden_records
+
+    records = golden_records("004_5de54c583fead5ac")
+    src = tmp_path / "in"
+    src.mkdir()
+    word = OLE + b"\x00" * 64 + "WordDocument".encode("utf-16-le")
+    excel = OLE + b"\x00" * 64 + "Workbook".encode("utf-16-le")
+    for name, data in (("a.doc", word), ("b.wps", word), ("c.xls", excel), ("d.et", excel)):
+        (src / name).write_bytes(data)
+    return src, records
+
+
+def _fake_soffice(tmp_path: Path, records: list[dict[str, Any]]) -> dict[str, str]:
+    import os
+
+    from jixiao.synth import render
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "soffice"
+    script.write_text(FAKE_SOFFICE, encoding="utf-8")
+    script.chmod(0o755)
+    (bin_dir / "prepared.docx").write_bytes(render.to_docx(records))
+    (bin_dir / "prepared.xlsx").write_bytes(render.render(records, "xlsx"))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    return {
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "FAKE_SOFFICE_DIR": str(bin_dir),
+        "TMPDIR": str(tmp),
+    }
+
+
+def test_legacy_office_files_go_through_soffice_and_the_temp_dir_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    src, records = _legacy_inputs(tmp_path)
+    env = _fake_soffice(tmp_path, records)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR read again
+    res = _run("normalize", str(src), "-o", str(tmp_path / "o"), "-q", "-j", "1", "--json")
+    assert res.exit_code == 0, res.output
+    forms = _forms(tmp_path / "o")
+    by_file: dict[str, int] = {}
+    for r in forms:
+        by_file[Path(r["source_file"]).name] = by_file.get(Path(r["source_file"]).name, 0) + 1
+    assert by_file == {n: len(records) for n in ("a.doc", "b.wps", "c.xls", "d.et")}
+    names = [r["indicators"][0]["name"] for r in forms[: len(records)]]
+    assert names == [r["indicators"][0]["name"] for r in records]  # the prepared docx's forms
+    calls = (Path(env["FAKE_SOFFICE_DIR"]) / "calls").read_text("utf-8").splitlines()
+    assert len(calls) == 4 and all(c.endswith(("in.doc", "in.xls")) for c in calls)
+    assert (
+        list(Path(env["TMPDIR"]).glob("jixiao-soffice-*")) == []
+    )  # every conversion's temp dir removed
+    import json
+
+    provenance = (tmp_path / "o" / "provenance.jsonl").read_text("utf-8").splitlines()
+    layouts = {json.loads(x)["source"]["layout"] for x in provenance}
+    assert layouts == {"doc", "xls"}
+
+
+def test_legacy_office_without_libreoffice_names_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    src, _records = _legacy_inputs(tmp_path)
+    empty = tmp_path / "nobin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    res = _run("normalize", str(src), "-o", str(tmp_path / "o"), "-q", "-j", "1")
+    assert res.exit_code == 1, res.output
+    lines = (tmp_path / "o" / "rejects.jsonl").read_text("utf-8").splitlines()
+    rejects = [json.loads(x) for x in lines]
+    assert [r["code"] for r in rejects] == ["legacy_office"] * 4
+    by_name = {Path(r["file"]).name: r["reason"] for r in rejects}
+    assert "apt-get install libreoffice-writer" in by_name["a.doc"]
+    assert "apt-get install libreoffice-writer" in by_name["b.wps"]
+    assert "apt-get install libreoffice-calc" in by_name["c.xls"]
+    assert all(r.startswith("旧版 Office/WPS 二进制格式") for r in by_name.values())
+    assert "需安装 LibreOffice" in res.stderr and "Traceback" not in res.output
+
+
+def test_a_hanging_soffice_is_killed_at_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import tempfile
+
+    src, records = _legacy_inputs(tmp_path)
+    for p in list(src.iterdir())[1:]:
+        p.unlink()
+    env = _fake_soffice(tmp_path, records)
+    for k, v in {**env, "FAKE_SOFFICE_SLEEP": "30", "JIXIAO_SOFFICE_TIMEOUT": "1"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    res = _run("normalize", str(src), "-o", str(tmp_path / "o"), "-q", "-j", "1")
+    assert res.exit_code == 1, res.output
+    (reject,) = [json.loads(x) for x in (tmp_path / "o" / "rejects.jsonl").read_text().splitlines()]
+    assert reject["code"] == "legacy_office" and "timed out after 1 s" in reject["reason"]
+    assert list(Path(env["TMPDIR"]).glob("jixiao-soffice-*")) == []
+
+
+def _soffice_absent() -> bool:
+    import shutil
+
+    return shutil.which("soffice") is None
+
+
+@pytest.mark.skipif(
+    _soffice_absent(),
+    reason="LibreOffice not installed (apt-get install libreoffice-writer-nogui "
+    "libreoffice-calc-nogui): the real .doc/.xls conversion is not tested",
+)
+def test_real_doc_and_xls_read_as_their_docx_and_xlsx(tmp_path: Path) -> None:
+    """.doc and .xls written by LibreOffice itself from a rendered .docx/.xlsx, read back
+    through LibreOffice: the same forms as the package (.wps/.et: the same bytes renamed)."""
+    import subprocess
+
+    import docx
+    from conftest import golden_records
+
+    from jixiao.synth import render
+
+    records = golden_records("004_5de54c583fead5ac")
+    made = tmp_path / "made"
+    made.mkdir()
+    document = docx.Document(io.BytesIO(render.to_docx(records)))
+    document.add_paragraph("")  # Word ends a body with a paragraph; .doc keeps the last table
+    document.save(str(made / "f.docx"))
+    (made / "f.xlsx").write_bytes(render.render(records, "xlsx"))
+    for name, target in (("f.docx", "doc"), ("f.xlsx", "xls")):
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless"]
+            + ["--convert-to", target, "--outdir", str(made), str(made / name)],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("f.doc", "f.xls", "f.docx", "f.xlsx"):
+        (src / name).write_bytes((made / name).read_bytes())
+    (src / "g.wps").write_bytes((made / "f.doc").read_bytes())
+    (src / "g.et").write_bytes((made / "f.xls").read_bytes())
+    res = _run("normalize", str(src), "-o", str(tmp_path / "o"), "-q")
+    assert res.exit_code == 0, res.output
+    forms: dict[str, list[Any]] = {}
+    for r in _forms(tmp_path / "o"):
+        forms.setdefault(Path(r["source_file"]).name, []).append(
+            [(i["name"], i["value"], i["unit"]) for i in r["indicators"]]
+        )
+    assert len(forms["f.docx"]) == len(records)
+    assert forms["f.doc"] == forms["g.wps"] == forms["f.docx"]
+    assert forms["f.xls"] == forms["g.et"] == forms["f.xlsx"]

@@ -39,7 +39,23 @@ from jixiao.errors import (
     JixiaoError,
     out_dir_problem,
 )
-from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
+from jixiao.ingest.stdin import is_stdin, stdin_paths
+from jixiao.labels import (
+    LANG_ENV,
+    Lang,
+    check_lang,
+    flag_label,
+    reject_code,
+    reject_label,
+    reject_reason,
+)
+from jixiao.output import logs
+from jixiao.output.jsonout import (
+    INSPECT_JSON_HELP,
+    NORMALIZE_COUNTS,
+    NORMALIZE_JSON_HELP,
+    print_json,
+)
 from jixiao.output.runtime import tune_for_batch
 from jixiao.output.safetext import terminal
 
@@ -174,7 +190,10 @@ def _main(
 
 @app.command(epilog=EXIT_HELP)
 def normalize(
-    paths: Annotated[list[Path], typer.Argument(help="Source files or directories (recursive).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Source files or directories (recursive); - reads standard input."),
+    ],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
     stage: Annotated[
         str | None,
@@ -200,7 +219,11 @@ def normalize(
             envvar="JIXIAO_JOBS",
         ),
     ] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=logs.QUIET_HELP)] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help=logs.VERBOSE_HELP)
+    ] = 0,
+    json_output: Annotated[bool, typer.Option("--json", help=NORMALIZE_JSON_HELP)] = False,
     lang: Annotated[str, LANG_OPTION] = "zh",
     engine: Annotated[
         str,
@@ -267,12 +290,15 @@ def normalize(
 
         jixiao normalize golden/inputs -o out
 
+        cat form.docx | jixiao normalize - -o out --json
+
         jixiao normalize archive/ -o out --jobs 8 --stage parse
 
         jixiao normalize /mnt/archive -o out --engine ray --ray-address auto
 
         JIXIAO_LLM_BASE_URL=http://127.0.0.1:8000/v1 jixiao normalize a.txt -o out --stage llm --llm openai
     """
+    logs.setup(logs.level(verbose, quiet))
     if llm not in ("none", "openai", "replay"):
         raise typer.BadParameter(f"--llm must be none, openai or replay, not {llm!r}")
     language = _lang(lang)
@@ -302,7 +328,7 @@ def normalize(
     note = endpoint_note(llm)
     if note:
         console.print(note, soft_wrap=True)
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not p.exists() and not is_stdin(p)]
     if missing:
         _usage_error(
             f"no such file or directory / 找不到文件或目录: {', '.join(map(str, missing))}"
@@ -319,10 +345,24 @@ def normalize(
         cell_chars=max_cell_chars,
     )
     try:
-        with OutputLock(out):
+        with OutputLock(out), stdin_paths(paths) as (inputs, names):
             _normalize(
-                paths, out, stage, llm, jobs, quiet, lims, engine, ray_address, ledger, language
+                inputs,
+                out,
+                stage,
+                llm,
+                jobs,
+                quiet,
+                lims,
+                engine,
+                ray_address,
+                ledger,
+                language,
+                names=names,
+                json_output=json_output,
             )
+    except ConfigError as exc:
+        _usage_error(str(exc))
     except LockHeld as exc:
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_LOCKED) from None
@@ -357,10 +397,13 @@ def _normalize(
     ray_address: str | None,
     ledger: RunLedger | None,
     lang: Lang = "zh",
+    *,
+    names: dict[str, str] | None = None,
+    json_output: bool = False,
 ) -> None:
-    """The run behind ``normalize`` (holding the output directory's lock)."""
+    """The run behind ``normalize`` (holding the output directory's lock); ``names`` maps a
+    path to the name shown for it (``<stdin>``)."""
     from jixiao.engines import ray as ray_engine
-    from jixiao.output.writers import RunWriter
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
@@ -370,10 +413,14 @@ def _normalize(
         run_jobs,
         stored_payloads,
     )
+    from jixiao.output.writers import RunWriter
     from jixiao.pipeline import iter_sources
 
     files = list(iter_sources(paths))
-    all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]
+    names = names or {}
+    all_jobs = [
+        Job(str(p), file_digest(p), stage, llm, lims, label=names.get(str(p))) for p in files
+    ]
     store = RunStore(out / STORE_NAME)
     key = config_key(stage, llm, lims)
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
@@ -427,12 +474,13 @@ def _normalize(
         store.close()
     counts["reused"] = len(all_jobs) - len(todo)
     _summary(counts, flags, reasons, out, lang)
-    if counts["internal"]:
-        raise typer.Exit(EXIT_INTERNAL)
+    code = EXIT_INTERNAL if counts["internal"] else EXIT_REJECTS if counts["rejects"] else 0
+    llm_json: dict[str, Any] | None = None
     if ledger is not None:
         down = ledger.down()
         calls, tokens = ledger.totals()
         ledger.close()
+        llm_json = {"calls": calls, "tokens": tokens, "down": down or None}
         console.print(
             f"LLM：本次调用 {calls} 次，{tokens} 个 token"
             if lang == "zh"
@@ -447,9 +495,21 @@ def _normalize(
                 markup=False,
                 soft_wrap=True,
             )
-            raise typer.Exit(EXIT_LLM_DOWN)
-    if counts["rejects"]:
-        raise typer.Exit(EXIT_REJECTS)
+            code = code if code == EXIT_INTERNAL else EXIT_LLM_DOWN
+    if json_output:
+        print_json(
+            {
+                "command": "normalize",
+                "exit": code,
+                "out": str(out),
+                **{k: counts[k] for k in NORMALIZE_COUNTS},
+                "reject_codes": dict(reasons.most_common()),
+                "flags": dict(flags.most_common()),
+                "llm": llm_json,
+            }
+        )
+    if code:
+        raise typer.Exit(code)
 
 
 #: A worker process costs about a second and a half to start (imports, the jieba dictionary):
@@ -580,7 +640,10 @@ def _lang(lang: str) -> Lang:
 
 @app.command(epilog=EXIT_HELP)
 def inspect(
-    file: Annotated[Path, typer.Argument(help="One source file.", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(help="One source file; - reads standard input.", show_default=False),
+    ],
     cells: Annotated[
         bool,
         typer.Option(
@@ -589,8 +652,15 @@ def inspect(
             "the typed cell stream and the role the reading gave each cell.",
         ),
     ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=INSPECT_JSON_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=logs.QUIET_HELP)] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help=logs.VERBOSE_HELP)
+    ] = 0,
 ) -> None:
     """Show how a file is read: encoding, layout, forms, each indicator's raw cells and flags.
+
+    Exits 1 when the file (or a part of it) is rejected, as normalize does.
 
     Examples:
 
@@ -599,20 +669,71 @@ def inspect(
         jixiao inspect new_template.txt | less -R
 
         jixiao inspect --cells new_template.txt   # why each row was read the way it was
-    """
-    from rich.console import Console
 
+        cat form.xlsx | jixiao inspect - --json
+    """
+    logs.setup(logs.level(verbose, quiet))
+    if not is_stdin(file) and not file.is_file():
+        why = (
+            "是目录，不是文件 / is a directory, not a file"
+            if file.is_dir()
+            else ("找不到文件 / no such file")
+        )
+        _usage_error(f"{file}: {why}")
     from jixiao.pipeline import normalize_path
 
-    result = normalize_path(file)
-    out = Console(highlight=False)
-    if cells:
-        _print_cells(out, file, result)
-        return
-    out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
+    with stdin_paths([file]) as (paths, names):
+        name = names.get(str(paths[0]), str(file))
+        result = normalize_path(paths[0], name)
+        code = EXIT_REJECTS if result.rejects else 0
+        if json_output:
+            print_json(_inspect_json(name, result, code))
+        elif cells:
+            _print_cells(_stdout(), paths[0], result, name)
+        else:
+            _print_view(_stdout(), name, result)
+    if code:
+        raise typer.Exit(code)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _inspect_json(name: str, result: FileResult, code: int) -> dict[str, Any]:
+    return {
+        "command": "inspect",
+        "exit": code,
+        "file": name,
+        "encoding": result.encoding,
+        "layout": result.layout,
+        "forms": [
+            {
+                "title": form.title,
+                "form_kind": form.form_kind,
+                "line_start": form.source.line_start,
+                "line_end": form.source.line_end,
+                "indicators": len(form.indicators),
+                "flags": dict(Counter(f for ind in form.indicators for f in ind.flags)),
+            }
+            for form in result.forms
+        ],
+        "rejects": [
+            {"line": r.line, "code": reject_code(r.reason), "reason": r.reason}
+            for r in result.rejects
+        ],
+    }
+
+
+def _print_view(out: Console, name: str, result: FileResult) -> None:
+    """The default ``inspect`` view: header, rejects, each form with its indicators."""
+    out.print(f"[bold]{_shown(name)}[/bold]  encoding={result.encoding}  layout={result.layout}")
     for reject in result.rejects:
         where = f" line {reject.line}" if reject.line else ""
-        out.print(f"[red]reject[/red]{where}: {_shown(reject.reason)} {_shown(reject.text or '')}")
+        why = _shown(reject_reason(reject.reason))
+        out.print(f"[red]拒收 reject[/red]{where}: {why} {_shown(reject.text or '')}")
     for k, form in enumerate(result.forms):
         out.rule(
             f"form {k}: {_shown(form.title)} ({form.form_kind}) "
@@ -638,12 +759,12 @@ def inspect(
             out.print(f"      [dim]raw: {_shown(raw)}[/dim]", markup=True)
 
 
-def _print_cells(out: Console, file: Path, result: FileResult) -> None:
+def _print_cells(out: Console, file: Path, result: FileResult, name: str) -> None:
     """One line per row of cells: ``行 N  文本[类型]→角色 | …`` (— where nothing claimed it)."""
     from jixiao.cellview import TYPE_LABELS, readings
 
     cut, rows = readings(file, result)
-    out.print(f"[bold]{_shown(file)}[/bold]  切分/cut={cut}  表/forms={len(result.forms)}")
+    out.print(f"[bold]{_shown(name)}[/bold]  切分/cut={cut}  表/forms={len(result.forms)}")
     for row in rows:
         parts = []
         for c in row:

@@ -43,8 +43,8 @@ REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
     (
         "legacy_office",
         r"legacy (Word|Excel)",
-        "旧版 Office 二进制格式（.doc/.xls），请另存为 .docx/.xlsx",
-        "legacy Office binary format (.doc/.xls)",
+        "旧版 Office/WPS 二进制格式（.doc/.wps/.xls/.et）：需安装 LibreOffice 转换，或另存为 .docx/.xlsx",
+        "legacy Office/WPS binary format (.doc/.wps/.xls/.et): needs LibreOffice",
     ),
     (
         "unknown_format",

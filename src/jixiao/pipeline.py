@@ -338,15 +338,16 @@ def _worth_reporting(text: str) -> bool:
     )
 
 
-def normalize_path(path: Path) -> FileResult:
-    """Parse one source file from disk; an unreadable file becomes a reject."""
-    return merge_parts(iter_path(path))
+def normalize_path(path: Path, name: str | None = None) -> FileResult:
+    """Parse one source file from disk (named ``name``, default its path); an unreadable file
+    becomes a reject."""
+    return merge_parts(iter_path(path, name))
 
 
-def iter_path(path: Path) -> Iterator[FileResult]:
-    """One file from disk, part by part (see ``iter_bytes``); unreadable or over the
-    ``file_bytes`` limit: one reject."""
-    name = display_name(str(path))
+def iter_path(path: Path, name: str | None = None) -> Iterator[FileResult]:
+    """One file from disk, part by part (see ``iter_bytes``), named ``name`` (default: its
+    path); unreadable or over the ``file_bytes`` limit: one reject."""
+    name = name or display_name(str(path))
     try:
         limits.check(name, "file_bytes", path.stat().st_size)
         data = path.read_bytes()

@@ -27,6 +27,7 @@ from jixiao.evaluate.history import (
 )
 from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
 from jixiao.evaluate.score import LLMUsage, Producer, Record, run_eval
+from jixiao.output import logs
 
 Stage = Literal["parse", "rules", "llm"]
 LLMBackend = Literal["none", "openai", "replay"]
@@ -116,8 +117,19 @@ def eval_command(
         ),
     ] = None,
     json_output: Annotated[
-        bool, typer.Option("--json", help="Print the JSON report instead of Markdown.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the JSON report (as saved under --out) to stdout instead of Markdown: "
+            "golden_dir, stage, stage_run, llm, time, usage, warnings, errors, overall, "
+            "layouts, cases, metrics, commit, history, baseline, tolerance, regressions, "
+            "missing_metrics, trend.",
+        ),
     ] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=logs.QUIET_HELP)] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help=logs.VERBOSE_HELP)
+    ] = 0,
 ) -> None:
     """Score the pipeline against a golden directory; exit 1 on a regression.
 
@@ -132,6 +144,7 @@ def eval_command(
 
         jixiao eval golden --stages rules --update-baseline
     """
+    logs.setup(logs.level(verbose, quiet))
     problem = out_dir_problem(out, "--out")
     if problem:
         typer.echo(f"error: {problem}", err=True)

@@ -167,11 +167,13 @@ class Job:
     stage: str
     llm: str
     limits: limits.Limits = field(default_factory=limits.Limits)
+    #: the name to show instead of the path (``<stdin>`` for standard input's temporary file)
+    label: str | None = None
 
     @property
     def name(self) -> str:
         """The file's name as outputs and the store hold it (see ``ingest.display_name``)."""
-        return display_name(self.path)
+        return self.label or display_name(self.path)
 
     @property
     def key(self) -> str:
@@ -200,7 +202,7 @@ def process(job: Job, store: RunStore) -> tuple[Job, dict[str, int]]:
 
     try:
         with limits.use(job.limits):
-            payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
+            payloads = (_payload(part, job) for part in iter_path(Path(job.path), job.name))
             return job, store.put_parts(job.name, job.sha, job.key, payloads)
     except InputError as exc:
         return job, store.put_parts(job.name, job.sha, job.key, [reject_payload(job, exc.reason)])

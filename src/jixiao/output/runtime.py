@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+from jixiao.output import logs
+
 #: First-generation threshold of the garbage collector during batch runs (CPython's is 700).
 GC_GEN0 = 20_000
 
@@ -27,3 +29,4 @@ def worker_init() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tune_for_batch()
+    logs.setup()  # the parent's -v/-q, passed in the environment

@@ -35,9 +35,12 @@ from jixiao.errors import (
     LLMError,
     out_dir_problem,
 )
+from jixiao.ingest.stdin import stdin_paths
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
+from jixiao.output import logs
+from jixiao.output.jsonout import REVIEW_JSON_HELP, print_json
 from jixiao.output.safetext import escape_json_line, jsonl_lines
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
@@ -109,21 +112,22 @@ def form_record(record: object) -> dict[str, Any] | None:
     return record
 
 
-def load_forms(path: Path) -> list[Form]:
+def load_forms(path: Path, name: str | None = None) -> list[Form]:
     """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file.
 
     Raises ``NotForms`` naming the reason when the file holds no form: an empty file, a line
     that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
-    which the parser finds no 绩效目标表.
+    which the parser finds no 绩效目标表. ``name`` is the name shown (default: the path).
     """
+    shown = name or str(path)
     if path.suffix.lower() == ".jsonl":
         if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
-            raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
+            raise NotForms(shown, f"{path.name} is not a forms file (it is a jixiao output)")
         forms: list[Form] = []
         try:
             lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError) as exc:
-            raise NotForms(str(path), f"cannot read: {exc}") from exc
+            raise NotForms(shown, f"cannot read: {exc}") from exc
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -131,7 +135,7 @@ def load_forms(path: Path) -> list[Form]:
                 record = form_record(json.loads(line))
                 if record is None:
                     raise NotForms(
-                        str(path),
+                        shown,
                         f"line {n} is not a form record (a form has form_kind and indicators)",
                     )
                 if record.get("title") is None:
@@ -139,16 +143,16 @@ def load_forms(path: Path) -> list[Form]:
                 forms.append(Form.model_validate(record))
             except (ValidationError, ValueError) as exc:
                 why = " ".join(str(exc).split())[:200]
-                raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
+                raise NotForms(shown, f"line {n} is not a form record: {why}") from exc
         if not forms:
-            raise NotForms(str(path), "no form records (the file is empty)")
+            raise NotForms(shown, "no form records (the file is empty)")
         return forms
     from jixiao.pipeline import normalize_path
 
-    result = normalize_path(path)
+    result = normalize_path(path, name)
     if not result.forms:
         why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
-        raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
+        raise NotForms(shown, f"neither forms nor a source with a form: {why}")
     return result.forms
 
 
@@ -196,7 +200,9 @@ class Progress:
 
 
 def load_inputs(
-    paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
+    paths: Sequence[Path],
+    progress: Callable[[int, int], None] | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[list[tuple[Path, list[Form]]], list[tuple[Path, str]]]:
     """The forms of every input, and the files under directories skipped with their reason.
 
@@ -209,7 +215,7 @@ def load_inputs(
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
-            loaded.append((path, load_forms(path)))
+            loaded.append((path, load_forms(path, (names or {}).get(str(path)))))
         except NotForms as exc:
             if path.resolve() in named:
                 raise
@@ -305,21 +311,26 @@ def run_review(
     transport: httpx.AsyncBaseTransport | None = None,
     lang: Lang = "zh",
     progress: Progress | None = None,
+    names: dict[str, str] | None = None,
 ) -> ReviewRun:
     """Review every input and write findings.jsonl, rewrites.jsonl, report.html, review.xlsx.
 
     ``llm`` (none | openai | replay) picks where rewrites of vague rows come from; ``llm_config``
     is the LLM configuration to use instead of the environment's (its backend is set to ``llm``).
-    With an LLM backend, refused proposals go to rewrites_dropped.jsonl.
+    With an LLM backend, refused proposals go to rewrites_dropped.jsonl. ``names`` maps a
+    path to the name shown and written for it (``<stdin>``).
     """
     if llm not in LLM_BACKENDS:
         raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
-    loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None)
+    names = names or {}
+    loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None, names)
     tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
         [
-            review_file(str(p), forms, choose, (lambda: tick(1, 0)) if tick else None)
+            review_file(
+                names.get(str(p), str(p)), forms, choose, (lambda: tick(1, 0)) if tick else None
+            )
             for p, forms in loaded
         ],
         llm=llm,
@@ -619,7 +630,11 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -
 
 def review_command(
     paths: Annotated[
-        list[Path], typer.Argument(help="forms.jsonl files, source files or directories.")
+        list[Path],
+        typer.Argument(
+            help="forms.jsonl files, source files or directories; - reads standard input "
+            "(forms as JSON Lines, or a source file)."
+        ),
     ],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("review"),
     profile: Annotated[
@@ -655,7 +670,11 @@ def review_command(
             help="Exit 1 when a finding is at or above: error | warning | never.",
         ),
     ] = "never",
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=logs.QUIET_HELP)] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help=logs.VERBOSE_HELP)
+    ] = 0,
+    json_output: Annotated[bool, typer.Option("--json", help=REVIEW_JSON_HELP)] = False,
 ) -> None:
     """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
 
@@ -669,10 +688,13 @@ def review_command(
 
         jixiao review golden/inputs -o review --profile auto
 
+        jixiao normalize a.docx -o out && cat out/forms.jsonl | jixiao review - -o review --json
+
         jixiao review forms.jsonl -o review --profile my_region.toml
 
         JIXIAO_LLM_BASE_URL=... jixiao review forms.jsonl -o review --llm openai
     """
+    logs.setup(logs.level(verbose, quiet))
     if llm not in LLM_BACKENDS:
         raise typer.BadParameter(
             f"must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}", param_hint="--llm"
@@ -688,8 +710,10 @@ def review_command(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
-        with _progress_bar(quiet) as progress:
-            files = run_review(paths, out, profile, llm, lang=language, progress=progress)
+        with stdin_paths(paths) as (inputs, names), _progress_bar(quiet) as progress:
+            files = run_review(
+                inputs, out, profile, llm, lang=language, progress=progress, names=names
+            )
     except (ConfigError, InputError) as exc:  # bad option, or an input that is not forms
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -707,5 +731,26 @@ def review_command(
         typer.echo(line, err=True)
     worst = {"error": 0, "warning": 1, "info": 2}
     limit = {"error": 0, "warning": 1, "never": -1}[fail_on]
-    if any(worst[f.severity] <= limit for rf in files for f in rf.findings):
-        raise typer.Exit(EXIT_REJECTS)
+    failed = any(worst[f.severity] <= limit for rf in files for f in rf.findings)
+    code = EXIT_REJECTS if failed else 0
+    if json_output:
+        print_json(summary_json(files, out, code))
+    if code:
+        raise typer.Exit(code)
+
+
+def summary_json(files: ReviewRun, out: Path, code: int) -> dict[str, Any]:
+    """The ``--json`` summary of a review (keys: ``jsonout.REVIEW_JSON_HELP``)."""
+    t = _tally(files)
+    return {
+        "command": "review",
+        "exit": code,
+        "out": str(out),
+        "files": len(files),
+        "forms": t.forms,
+        "findings": sum(t.severities.values()),
+        "severity": {k: t.severities[k] for k in ("error", "warning", "info")},
+        "codes": dict(t.codes.most_common()),
+        "rewrites": t.rewrites,
+        "skipped": [{"file": str(p), "reason": why} for p, why in files.skipped],
+    }

@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from jixiao.errors import out_dir_problem
+from jixiao.output import logs
+from jixiao.output.jsonout import SYNTH_JSON_HELP, print_json
 from jixiao.synth import generate, parse_layouts
 
 
@@ -42,6 +44,11 @@ def synth_command(
             "defect: all, or a comma list of plain, upside_down, sideways, skew, seal, two_pages.",
         ),
     ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help=SYNTH_JSON_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=logs.QUIET_HELP)] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help=logs.VERBOSE_HELP)
+    ] = 0,
 ) -> None:
     """Write a synthetic golden set: seed-recombined forms, known defects, exact truth.
 
@@ -57,6 +64,7 @@ def synth_command(
 
         jixiao synth -n 5 --seed 1 -o /tmp/scans --scans seal,two_pages
     """
+    logs.setup(logs.level(verbose, quiet))
     problem = out_dir_problem(out)
     if problem:
         typer.echo(f"error: {problem}", err=True)
@@ -77,18 +85,41 @@ def synth_command(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--scans") from exc
         cases = write_scan_set(out, n, seed, defects)
-        typer.echo(f"wrote {cases} scanned forms ({n} per defect: {', '.join(defects)}) to {out}")
+        typer.echo(
+            f"wrote {cases} scanned forms ({n} per defect: {', '.join(defects)}) to {out}",
+            err=True,
+        )
+        if json_output:
+            print_json(
+                {"command": "synth", "exit": 0, "out": str(out), "forms": cases, "files": cases}
+            )
         return
     summary = generate(n, seed, out, chosen, rate)
     by_layout = ", ".join(f"{k} {v}" for k, v in sorted(summary.layouts.items()))
     typer.echo(
         f"wrote {summary.forms} forms ({summary.indicators} indicators) in {summary.cases} "
-        f"files to {out} ({by_layout or 'no forms'})"
+        f"files to {out} ({by_layout or 'no forms'})",
+        err=True,
     )
     if summary.perturbations:
         shown = ", ".join(f"{k} {v}" for k, v in sorted(summary.perturbations.items()))
-        typer.echo(f"perturbations: {shown}")
+        typer.echo(f"perturbations: {shown}", err=True)
     if summary.flags:
         typer.echo(
-            "flags in truth: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items()))
+            "flags in truth: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items())),
+            err=True,
+        )
+    if json_output:
+        print_json(
+            {
+                "command": "synth",
+                "exit": 0,
+                "out": str(out),
+                "forms": summary.forms,
+                "indicators": summary.indicators,
+                "files": summary.cases,
+                "layouts": dict(sorted(summary.layouts.items())),
+                "perturbations": dict(sorted(summary.perturbations.items())),
+                "flags": dict(sorted(summary.flags.items())),
+            }
         )

@@ -23,6 +23,7 @@ from io import BytesIO
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
+from jixiao.ingest.readers import legacy
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.layouts.base import Row, clean
 
@@ -32,7 +33,8 @@ __all__ = ["DOCUMENT_SUFFIXES", "read", "read_rows", "sniff"]
 DOCUMENT_SUFFIXES = frozenset(
     {".docx", ".docm", ".xlsx", ".xlsm", ".pdf", ".html", ".htm", ".xhtml", ".shtml"}
     | {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
-    | {".doc", ".xls"}  # often HTML or OOXML under an old name; rejected with a reason if OLE
+    | {".doc", ".xls"}  # often HTML or OOXML under an old name; if OLE, through LibreOffice
+    | {".wps", ".et"}  # WPS Office's binary Writer and Spreadsheets files (OLE, as .doc/.xls)
 )
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -97,14 +99,10 @@ def _decode_head(head: bytes) -> str:
     return head.decode("latin-1")
 
 
-def _ole_reason(data: bytes) -> str:
-    """Why an OLE compound file cannot be read: encryption, or a legacy binary format."""
-    if "EncryptedPackage".encode("utf-16-le") in data:
+def _ole_reason(kind: str | None) -> str:
+    """Why an OLE compound file that LibreOffice does not convert cannot be read."""
+    if kind == "encrypted":
         return "encrypted Office document: a password is needed to open it"
-    if "WordDocument".encode("utf-16-le") in data:
-        return "legacy Word 97-2003 .doc (binary): save it as .docx to read it"
-    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-        return "legacy Excel 97-2003 .xls (binary): save it as .xlsx to read it"
     return "OLE compound file of an unknown kind (not .docx/.xlsx/.pdf/HTML)"
 
 
@@ -116,13 +114,20 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
     was read, so an empty scan or a stray photo says so instead of "no form found".
     """
     fmt = sniff(data)
+    kind: str | None = None  # the legacy binary kind LibreOffice converted, if any
     builder: RowBuilder
     if fmt == "empty":
         raise InputError(name, f"empty file ({len(data)} bytes)")
     if fmt == "text":
         raise InputError(name, "plain text: read it with the text pipeline")
     if fmt == "ole":
-        raise InputError(name, _ole_reason(data))
+        kind = legacy.ole_kind(data)
+        if kind is None or kind not in legacy.KINDS:
+            raise InputError(name, _ole_reason(kind))
+        data = legacy.convert(data, name, kind)  # .doc/.wps → .docx, .xls/.et → .xlsx
+        if sniff(data) != legacy.KINDS[kind][1]:
+            raise InputError(name, f"{legacy.KINDS[kind][0]}: LibreOffice wrote no package")
+        fmt = legacy.KINDS[kind][1]
     if fmt == "zip":
         raise InputError(name, "zip archive that is neither a .docx nor a .xlsx package")
     detail = ""
@@ -132,10 +137,12 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
         from jixiao.ingest.readers.docx import read_docx
 
         builder = read_docx(data, name)
+        fmt = "doc" if kind == "doc" else fmt
     elif fmt == "xlsx":
         from jixiao.ingest.readers.xlsx import read_xlsx
 
         builder = read_xlsx(data, name)
+        fmt = "xls" if kind == "xls" else fmt
     elif fmt == "html":
         from jixiao.ingest.readers.html import read_html
 
