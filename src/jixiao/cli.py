@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -344,6 +343,8 @@ def normalize(
         span=max_span,
         cell_chars=max_cell_chars,
     )
+    import sqlite3
+
     try:
         with OutputLock(out), stdin_paths(paths) as (inputs, names):
             _normalize(
@@ -512,12 +513,16 @@ def _normalize(
         raise typer.Exit(code)
 
 
-#: A worker process costs about a second and a half to start (imports, the jieba dictionary):
-#: on the bundled sample, -j 1 took 2.7 s and all cores 5.1 s; on 300 text files 7.7 s and
-#: 11 s (issue 16, 2 cores). More processes pay off only for inputs that take one process
-#: longer than this many seconds, estimated from text bytes and the count of other documents.
+#: A worker process costs about a second and a half to start (imports, the jieba dictionary).
+#: Measured with eval/bench_jobs.py and /usr/bin/time on 2 shared cores (load 3-8): the bundled
+#: sample (19 files) took 4.1-4.5 s with one process (-j 1 and the default alike) and 9.1-9.6 s
+#: with two (1.7 s CPU against 4.1 s); a 1,500-form synthetic set (``jixiao synth -n 1500
+#: --seed 3``, 30 files, 2.3 MB) 18-30 s with one process against 24-31 s with two (7.3-10.3 s
+#: CPU against 10.3-10.7 s). More processes pay off only for inputs that take one process
+#: longer than this many seconds, estimated from text bytes (about 0.4 MB/s per core, the rules
+#: stage included) and the count of other documents.
 AUTO_SERIAL_SECONDS = 20.0
-_TEXT_BYTES_PER_SECOND = 2_000_000
+_TEXT_BYTES_PER_SECOND = 400_000
 _SECONDS_PER_DOCUMENT = {
     ".pdf": 2.0,
     ".png": 3.0,
@@ -527,6 +532,10 @@ _SECONDS_PER_DOCUMENT = {
     ".tiff": 3.0,
     ".docx": 0.3,
     ".xlsx": 0.3,
+    ".doc": 2.5,  # LibreOffice starts per file (about 2 s) when the file is a binary one
+    ".wps": 2.5,
+    ".xls": 2.5,
+    ".et": 2.5,
 }
 
 

@@ -11,11 +11,9 @@ down check them without every signature carrying them; a worker processes one fi
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from io import BytesIO
 
 from jixiao.errors import InputError
 
@@ -95,6 +93,9 @@ def check_zip(data: bytes, file: str) -> None:
     The stated sizes in the directory can lie, so each member is inflated in blocks and
     counted while inflating (stopping at the limit), before any XML parser sees it.
     """
+    import zipfile  # here, not at import: ``jixiao --help`` loads this module
+    from io import BytesIO
+
     limit = _current.member_bytes
     try:
         archive = zipfile.ZipFile(BytesIO(data))

@@ -11,7 +11,6 @@ command and every name a person or an output sees is ``<stdin>``:
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +44,8 @@ def stdin_paths(paths: Sequence[Path]) -> Iterator[tuple[list[Path], dict[str, s
         return
     if dashes > 1:
         raise ConfigError("'-' (standard input) can be named only once / 标准输入只能用一次")
+    import tempfile  # not for ``jixiao --help``
+
     data = sys.stdin.buffer.read()
     with tempfile.TemporaryDirectory(prefix="jixiao-stdin-", ignore_cleanup_errors=True) as tmp:
         target = Path(tmp) / ("stdin.jsonl" if looks_like_jsonl(data) else "stdin")

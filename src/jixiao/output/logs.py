@@ -15,9 +15,13 @@ calls ``setup()`` with no argument there), so a worker's pdfminer is as quiet as
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
 
 VERBOSITY_ENV = "JIXIAO_VERBOSITY"
 
@@ -28,22 +32,6 @@ QUIET_HELP = "Less on stderr: no progress bar, only errors logged (summaries sta
 _HANDLER_NAME = "jixiao-stderr"
 
 
-class _Format(logging.Formatter):
-    """``级别 logger: message`` on one line (a traceback only at debug level)."""
-
-    def __init__(self, debug: bool) -> None:
-        super().__init__("%(levelname)s %(name)s: %(message)s")
-        self.debug = debug
-
-    def format(self, record: logging.LogRecord) -> str:
-        if not self.debug:
-            record.exc_info = None
-            record.exc_text = None
-            record.stack_info = None
-        text = super().format(record)
-        return text if self.debug else " ".join(text.split())
-
-
 def level(verbose: int = 0, quiet: int = 0) -> int:
     """-1 (quiet), 0 (default), 1 (-v), 2 (-vv and more)."""
     return max(-1, min(2, verbose - quiet))
@@ -52,6 +40,8 @@ def level(verbose: int = 0, quiet: int = 0) -> int:
 def setup(verbosity: int | None = None) -> int:
     """Configure logging to stderr for ``verbosity`` (see ``level``; None: from the
     environment, as a pool worker does); returns the verbosity in force."""
+    import logging  # not for ``jixiao --help``
+
     if verbosity is None:
         try:
             verbosity = int(os.environ.get(VERBOSITY_ENV, "0"))
@@ -61,13 +51,13 @@ def setup(verbosity: int | None = None) -> int:
     ours = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     theirs = {1: logging.WARNING}.get(verbosity, logging.DEBUG if verbosity >= 2 else None)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == _HANDLER_NAME:
-            root.removeHandler(handler)
+    for old in list(root.handlers):
+        if old.get_name() == _HANDLER_NAME:
+            root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(_HANDLER_NAME)
-    handler.setFormatter(_Format(debug=verbosity >= 2))
-    handler.addFilter(_Gate(ours, theirs))
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_gate(ours, theirs, one_line=verbosity < 2))
     root.addHandler(handler)
     root.setLevel(
         {1: logging.INFO}.get(verbosity, logging.DEBUG if verbosity >= 2 else logging.WARNING)
@@ -78,16 +68,18 @@ def setup(verbosity: int | None = None) -> int:
     return verbosity
 
 
-class _Gate(logging.Filter):
-    """Lets through jixiao's records from ``ours`` up and the others from ``theirs`` up
-    (None: none of theirs)."""
+def _gate(ours: int, theirs: int | None, one_line: bool) -> Callable[[logging.LogRecord], bool]:
+    """A handler filter: jixiao's records from ``ours`` up, the others from ``theirs`` up
+    (None: none of theirs); below debug level each on one line, without a traceback."""
 
-    def __init__(self, ours: int, theirs: int | None) -> None:
-        super().__init__()
-        self.ours = ours
-        self.theirs = theirs
-
-    def filter(self, record: logging.LogRecord) -> bool:
+    def keep(record: logging.LogRecord) -> bool:
         if record.name == "jixiao" or record.name.startswith("jixiao."):
-            return record.levelno >= self.ours
-        return self.theirs is not None and record.levelno >= self.theirs
+            wanted = record.levelno >= ours
+        else:
+            wanted = theirs is not None and record.levelno >= theirs
+        if wanted and one_line:
+            record.msg, record.args = " ".join(record.getMessage().split()), None
+            record.exc_info = record.exc_text = record.stack_info = None
+        return wanted
+
+    return keep
