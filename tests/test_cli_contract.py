@@ -221,7 +221,7 @@ def test_every_help_lists_the_exit_codes_and_version_prints() -> None:
         res = _cli(*args, "-h")
         assert res.exit_code == 0, (args, res.output)  # type: ignore[attr-defined]
         text = " ".join(res.output.split())  # type: ignore[attr-defined]
-        assert "Exit codes / 退出码" in text, args
+        assert "退出码 / Exit codes" in text, args
         for code in codes:
             assert f" {code} " in text, (args, code)
     res = _cli("--version")
@@ -777,3 +777,49 @@ def test_real_doc_and_xls_read_as_their_docx_and_xlsx(tmp_path: Path) -> None:
     assert len(forms["f.docx"]) == len(records)
     assert forms["f.doc"] == forms["g.wps"] == forms["f.docx"]
     assert forms["f.xls"] == forms["g.et"] == forms["f.xlsx"]
+
+
+# --------------------------------------------------------------------------- a new user's mistakes
+
+
+def test_a_users_mistakes_are_one_chinese_first_line_and_exit_2(tmp_path: Path) -> None:
+    nothere = str(tmp_path / "nothere")
+    full = tmp_path / "syn"
+    (full / "inputs").mkdir(parents=True)
+    (full / "inputs" / "a.txt").write_text("x", encoding="utf-8")
+    no_llm = {k: None for k in ("JIXIAO_LLM_BASE_URL", "JIXIAO_LLM_API_KEY", "OPENAI_API_KEY")}
+    cases: list[tuple[list[str], str, dict[str, str | None] | None]] = [
+        (["normalize", nothere, "-o", str(tmp_path / "o")], "找不到文件或目录", None),
+        (["review", nothere, "-o", str(tmp_path / "r")], "找不到文件或目录", None),
+        (["inspect", nothere], "找不到文件", None),
+        (["inspect", str(tmp_path)], "是目录，不是文件", None),
+        (["eval", str(tmp_path), "--out", str(tmp_path / "e")], "inputs/ and expected/", None),
+        (["synth", "-n", "1", "--seed", "1", "-o", str(full)], "不是空目录", None),
+        (
+            ["normalize", str(SEED0), "-o", str(tmp_path / "l"), "--llm", "openai"],
+            "JIXIAO_LLM_BASE_URL",
+            no_llm,
+        ),
+    ]
+    for args, why, env in cases:
+        res = _run(*args, env=env)  # type: ignore[arg-type]
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2, (args, res.output)
+        assert len(lines) == 1 and lines[0].startswith("错误 / error: "), (args, res.output)
+        assert why in lines[0] and "Traceback" not in res.output, (args, res.output)
+
+
+def test_a_junk_file_is_a_reject_in_every_command(tmp_path: Path) -> None:
+    """Exit 1 where a file is a reject (normalize, inspect); 2 where the input must be forms
+    (review); the reason in Chinese first, never a traceback."""
+    junk = tmp_path / "junk.docx"
+    junk.write_bytes(b"PK\x03\x04 not a package")
+    res = _run("normalize", str(junk), "-o", str(tmp_path / "o"))
+    assert res.exit_code == 1 and "拒收原因：无法识别的文件格式 1" in res.stderr, res.output
+    assert not res.stderr.startswith("\n")  # no progress bar's blank line off a terminal
+    res = _run("inspect", str(junk))
+    assert res.exit_code == 1 and "拒收 reject: 无法识别的文件格式 / zip archive" in res.stdout
+    res = _run("review", str(junk), "-o", str(tmp_path / "r"))
+    assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
+    assert "既不是表单记录，也不是含绩效目标表的源文件" in res.output
+    assert "Traceback" not in res.output

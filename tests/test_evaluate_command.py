@@ -167,7 +167,7 @@ def test_bad_golden_dir_is_one_line_and_exit_2(
     monkeypatch.setattr(command, "make_producer", fake_producer())
     res = invoke([str(tmp_path), "--out", str(tmp_path / "r")])
     assert res.exit_code == 2
-    assert res.stderr.strip().startswith("error: ") and "inputs/ and expected/" in res.stderr
+    assert res.stderr.strip().startswith("错误 / error: ") and "inputs/ and expected/" in res.stderr
 
 
 def test_missing_baseline_is_a_config_error(

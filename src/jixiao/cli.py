@@ -36,6 +36,7 @@ from jixiao.errors import (
     INTERNAL_PREFIX,
     ConfigError,
     JixiaoError,
+    error_line,
     out_dir_problem,
 )
 from jixiao.ingest.stdin import is_stdin, stdin_paths
@@ -191,7 +192,10 @@ def _main(
 def normalize(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Source files or directories (recursive); - reads standard input."),
+        typer.Argument(
+            help="Source files or directories (recursive); - reads standard input.",
+            metavar="PATH",
+        ),
     ],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
     stage: Annotated[
@@ -323,14 +327,14 @@ def normalize(
             out, stage, llm, budget_calls, budget_tokens, llm_deadline, llm_timeout
         )
     except ConfigError as exc:
-        _usage_error(" ".join(str(exc).split()))
+        _usage_error(f"配置错误 / configuration: {exc}")
     note = endpoint_note(llm)
     if note:
         console.print(note, soft_wrap=True)
     missing = [p for p in paths if not p.exists() and not is_stdin(p)]
     if missing:
         _usage_error(
-            f"no such file or directory / 找不到文件或目录: {', '.join(map(str, missing))}"
+            f"找不到文件或目录 / no such file or directory: {', '.join(map(str, missing))}"
         )
     problem = out_dir_problem(out)
     if problem:
@@ -374,7 +378,7 @@ def normalize(
 
 def _usage_error(message: str) -> NoReturn:
     """A user's mistake: one line on stderr, exit 2."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(error_line(message), err=True)
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -588,7 +592,7 @@ def _progress(quiet: bool) -> Progress:
         TextColumn("files · {task.fields[forms]} forms · {task.fields[rejects]} rejects"),
         TimeRemainingColumn(),
         console=_Stderr.real(),
-        disable=quiet,
+        disable=quiet or not _Stderr.real().is_terminal,  # no bar, nor its blank line, in a log
         transient=True,
     )
 
@@ -651,7 +655,9 @@ def _lang(lang: str) -> Lang:
 def inspect(
     file: Annotated[
         Path,
-        typer.Argument(help="One source file; - reads standard input.", show_default=False),
+        typer.Argument(
+            help="One source file; - reads standard input.", show_default=False, metavar="FILE"
+        ),
     ],
     cells: Annotated[
         bool,

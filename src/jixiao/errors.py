@@ -97,17 +97,22 @@ EXIT_INTERRUPTED = 130
 
 #: The exit codes as every command's ``-h`` lists them (one contract for all commands).
 EXIT_HELP = (
-    "Exit codes / 退出码: "
-    "0 ok 正常; "
-    "1 some inputs rejected (see rejects.jsonl), review findings at or above --fail-on, or an "
-    "eval regression 有拒收/问题/回归; "
-    "2 usage error, or an input path missing or not forms/sources 用法或输入错误; "
-    "3 internal error in a file (its reject says 内部错误) 内部错误; "
-    "4 another run holds the output directory 输出目录被占用; "
-    "5 operational error (output not writable, disk full) 运行失败; "
-    "6 LLM endpoint unreachable or unusable 模型服务不可用; "
-    "130 interrupted (Ctrl-C): rerun the same command to resume 已中断，重跑即续."
+    "退出码 / Exit codes: "
+    "0 正常 ok; "
+    "1 有拒收、问题或回归 some inputs rejected (see rejects.jsonl), review findings at or above "
+    "--fail-on, or an eval regression; "
+    "2 用法或输入错误 usage error, or an input path missing or not forms/sources; "
+    "3 内部错误 internal error in a file (its reject says 内部错误); "
+    "4 输出目录被占用 another run holds the output directory; "
+    "5 运行失败 operational error (output not writable, disk full); "
+    "6 模型服务不可用 LLM endpoint unreachable or unusable; "
+    "130 已中断，重跑即续 interrupted (Ctrl-C): rerun the same command to resume."
 )
+
+
+def error_line(message: object) -> str:
+    """A user's mistake as the one line every command prints before exiting 2."""
+    return f"错误 / error: {' '.join(str(message).split())}"
 
 
 def out_dir_problem(path: object, option: str = "-o") -> str | None:

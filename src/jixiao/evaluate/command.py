@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from jixiao.errors import JixiaoError, out_dir_problem
+from jixiao.errors import JixiaoError, error_line, out_dir_problem
 from jixiao.evaluate.history import (
     DEFAULT_TOLERANCE,
     HISTORY_ENV,
@@ -82,7 +82,10 @@ def eval_command(
     golden_dir: Annotated[
         Path,
         typer.Argument(
-            exists=True, file_okay=False, help="Golden dir: inputs/, expected/, cases.json."
+            exists=True,
+            file_okay=False,
+            help="Golden dir: inputs/, expected/, cases.json.",
+            metavar="GOLDEN_DIR",
         ),
     ],
     stages: Annotated[
@@ -147,14 +150,14 @@ def eval_command(
     logs.setup(logs.level(verbose, quiet))
     problem = out_dir_problem(out, "--out")
     if problem:
-        typer.echo(f"error: {problem}", err=True)
+        typer.echo(error_line(problem), err=True)
         raise typer.Exit(2)
     producer = make_producer(stages, llm)
     try:
         result = run_eval(golden_dir, producer, stage=stages, llm=llm)
         base = load_baseline(baseline) if baseline is not None and not update_baseline else None
     except JixiaoError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(error_line(exc), err=True)
         raise typer.Exit(2) from exc
     for w_text in result.warnings:
         typer.echo(f"warning: {w_text}", err=True)

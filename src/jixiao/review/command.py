@@ -33,10 +33,11 @@ from jixiao.errors import (
     InputError,
     JixiaoError,
     LLMError,
+    error_line,
     out_dir_problem,
 )
 from jixiao.ingest.stdin import stdin_paths
-from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
+from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels, reject_reason
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
 from jixiao.output import logs
@@ -122,12 +123,15 @@ def load_forms(path: Path, name: str | None = None) -> list[Form]:
     shown = name or str(path)
     if path.suffix.lower() == ".jsonl":
         if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
-            raise NotForms(shown, f"{path.name} is not a forms file (it is a jixiao output)")
+            raise NotForms(
+                shown,
+                f"是 jixiao 的其他输出，不是表单文件 / {path.name} is not a forms file (it is a jixiao output)",
+            )
         forms: list[Form] = []
         try:
             lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError) as exc:
-            raise NotForms(shown, f"cannot read: {exc}") from exc
+            raise NotForms(shown, f"无法读取 / cannot read: {exc}") from exc
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -136,23 +140,30 @@ def load_forms(path: Path, name: str | None = None) -> list[Form]:
                 if record is None:
                     raise NotForms(
                         shown,
-                        f"line {n} is not a form record (a form has form_kind and indicators)",
+                        f"第 {n} 行不是表单记录 / line {n} is not a form record (a form has "
+                        "form_kind and indicators)",
                     )
                 if record.get("title") is None:
                     record["title"] = ""  # the contract allows a null title
                 forms.append(Form.model_validate(record))
             except (ValidationError, ValueError) as exc:
                 why = " ".join(str(exc).split())[:200]
-                raise NotForms(shown, f"line {n} is not a form record: {why}") from exc
+                raise NotForms(
+                    shown, f"第 {n} 行不是表单记录 / line {n} is not a form record: {why}"
+                ) from exc
         if not forms:
-            raise NotForms(shown, "no form records (the file is empty)")
+            raise NotForms(shown, "没有表单记录（文件为空）/ no form records (the file is empty)")
         return forms
     from jixiao.pipeline import normalize_path
 
     result = normalize_path(path, name)
     if not result.forms:
-        why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
-        raise NotForms(shown, f"neither forms nor a source with a form: {why}")
+        why = reject_reason(result.rejects[0].reason) if result.rejects else "no 绩效目标表 found"
+        raise NotForms(
+            shown,
+            f"既不是表单记录，也不是含绩效目标表的源文件 / neither forms nor a source with a "
+            f"form: {why}",
+        )
     return result.forms
 
 
@@ -162,7 +173,7 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if not p.exists():
-            raise NotForms(str(p), "no such file or directory")
+            raise NotForms(str(p), "找不到文件或目录 / no such file or directory")
         if p.is_dir():
             from jixiao.pipeline import iter_sources
 
@@ -224,7 +235,7 @@ def load_inputs(
             progress(k + 1, len(files))
     if not loaded:
         where = ", ".join(map(str, paths))
-        raise NotForms(where, f"no forms to review ({len(skipped)} files skipped)")
+        raise NotForms(where, f"没有可审核的表 / no forms to review ({len(skipped)} files skipped)")
     return loaded, skipped
 
 
@@ -633,7 +644,8 @@ def review_command(
         list[Path],
         typer.Argument(
             help="forms.jsonl files, source files or directories; - reads standard input "
-            "(forms as JSON Lines, or a source file)."
+            "(forms as JSON Lines, or a source file).",
+            metavar="PATH",
         ),
     ],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("review"),
@@ -707,7 +719,7 @@ def review_command(
         raise typer.BadParameter("must be error, warning or never", param_hint="--fail-on")
     problem = out_dir_problem(out)
     if problem:
-        typer.echo(f"error: {problem}", err=True)
+        typer.echo(error_line(problem), err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
         with stdin_paths(paths) as (inputs, names), _progress_bar(quiet) as progress:
@@ -715,10 +727,10 @@ def review_command(
                 inputs, out, profile, llm, lang=language, progress=progress, names=names
             )
     except (ConfigError, InputError) as exc:  # bad option, or an input that is not forms
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        typer.echo(error_line(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
     except LLMError as exc:
-        typer.echo(f"error: LLM: {' '.join(str(exc).split())}", err=True)
+        typer.echo(f"模型服务不可用 / LLM: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(EXIT_LLM_DOWN) from None
     except (OSError, JixiaoError) as exc:
         typer.echo(f"运行失败 / run failed: {' '.join(str(exc).split())}", err=True)

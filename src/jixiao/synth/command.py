@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from jixiao.errors import out_dir_problem
+from jixiao.errors import error_line, out_dir_problem
 from jixiao.output import logs
 from jixiao.output.jsonout import SYNTH_JSON_HELP, print_json
 from jixiao.synth import generate, parse_layouts
@@ -67,7 +67,7 @@ def synth_command(
     logs.setup(logs.level(verbose, quiet))
     problem = out_dir_problem(out)
     if problem:
-        typer.echo(f"error: {problem}", err=True)
+        typer.echo(error_line(problem), err=True)
         raise typer.Exit(2)
     try:
         chosen = parse_layouts(layouts)
@@ -75,7 +75,13 @@ def synth_command(
         raise typer.BadParameter(str(exc), param_hint="--layouts") from exc
     inputs = out / "inputs"
     if inputs.is_dir() and any(inputs.iterdir()):
-        typer.echo(f"error: {inputs} is not empty; choose a new directory or remove it", err=True)
+        typer.echo(
+            error_line(
+                f"{inputs} 不是空目录：请换一个新目录或先删除 / is not empty; choose a new "
+                "directory or remove it"
+            ),
+            err=True,
+        )
         raise typer.Exit(2)
     if scans is not None:
         from jixiao.synth.scans import parse_defects, write_scan_set
