@@ -600,18 +600,22 @@ def inspect(
     """
     from rich.console import Console
 
-    from jixiao.pipeline import normalize_path
+    from jixiao.pipeline import normalize_path, run_file
+    from jixiao.settings import RunSettings
 
-    result = normalize_path(file)
     out = Console(highlight=False)
-    if cells:
-        _print_cells(out, file, result)
+    if cells:  # the grammar's own reading, before any repair
+        _print_cells(out, file, normalize_path(file))
         return
-    out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
-    for reject in result.rejects:
-        where = f" line {reject.line}" if reject.line else ""
-        out.print(f"[red]reject[/red]{where}: {_shown(reject.reason)} {_shown(reject.text or '')}")
-    for k, form in enumerate(result.forms):
+    parts = list(run_file(file, RunSettings()))  # the forms normalize writes
+    first = parts[0] if parts else None
+    encoding, layout = (first.encoding, first.layout) if first else (None, None)
+    out.print(f"[bold]{_shown(file)}[/bold]  encoding={encoding}  layout={layout}")
+    for reject in (r for part in parts for r in part.rejects):
+        where = f" line {reject['line']}" if reject.get("line") else ""
+        text = _shown(reject.get("text") or "")
+        out.print(f"[red]reject[/red]{where}: {_shown(reject['reason'])} {text}")
+    for k, form in enumerate(f for part in parts for f in part.records()):
         out.rule(
             f"form {k}: {_shown(form.title)} ({form.form_kind}) "
             f"lines {form.source.line_start}–{form.source.line_end}"
