@@ -311,7 +311,8 @@ def test_review_of_a_normalize_directory_reads_only_its_forms(tmp_path: Path) ->
         json.loads(x)["file"]
         for x in (tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines()
     }
-    assert {Path(f).name for f in files} == {"forms.jsonl"}
+    # findings name the source file each record was read from (its source_file)
+    assert {Path(f).name for f in files} == {SEED0.name}
 
 
 def test_review_fail_on(tmp_path: Path) -> None:
@@ -459,11 +460,11 @@ def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
     from jixiao.output.runstore import Job
 
     sample = sorted((ROOT / "golden" / "inputs").iterdir())
-    assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1
+    assert auto_workers([Job(str(p), "") for p in sample]) == 1
     scans = []
     for k in range(12):
         (tmp_path / f"s{k}.pdf").write_bytes(b"%PDF-1.4\n")
-        scans.append(Job(str(tmp_path / f"s{k}.pdf"), "", "rules", "none"))
+        scans.append(Job(str(tmp_path / f"s{k}.pdf"), ""))
     assert auto_workers(scans) == (os.cpu_count() or 1)  # 12 documents to OCR: every core
 
 
@@ -500,12 +501,13 @@ def test_dash_reads_standard_input_in_normalize_review_and_inspect(tmp_path: Pat
     assert "jixiao-stdin" not in rejects and "jixiao-stdin" not in by_stdin.output
     # review: forms as JSON Lines on stdin, or a source file on stdin
     forms = (tmp_path / "a" / "forms.jsonl").read_bytes()
-    for n, piped in enumerate((forms, data)):
+    for n, (piped, named) in enumerate(((forms, str(SEED0)), (data, "<stdin>"))):
         res = _run("review", "-", "-o", str(tmp_path / f"r{n}"), "-q", stdin=piped)
         assert res.exit_code == 0, res.output
         assert "表 5 ·" in res.stderr
         findings = (tmp_path / f"r{n}" / "findings.jsonl").read_text("utf-8").splitlines()
-        assert findings and {json.loads(x)["file"] for x in findings} == {"<stdin>"}
+        # records name their source file; a source on stdin is <stdin>
+        assert findings and {json.loads(x)["file"] for x in findings} == {named}
     # inspect: the view names <stdin>
     res = _run("inspect", "-", stdin=data)
     assert res.exit_code == 0 and res.stdout.startswith("<stdin>  encoding=utf-8"), res.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from jixiao.llm.ledger import RunLedger
-    from jixiao.schema import FileResult
+    from jixiao.schema import FileResult, PartOutcome
 
 #: One line on Ctrl-C (every command; the run store makes a rerun resume).
 INTERRUPTED = "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
@@ -408,26 +409,20 @@ def _normalize(
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock); ``names`` maps a
     path to the name shown for it (``<stdin>``)."""
+    from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
-    from jixiao.output.runstore import (
-        STORE_NAME,
-        Job,
-        RunStore,
-        config_key,
-        file_digest,
-        run_jobs,
-        stored_payloads,
-    )
+    from jixiao.output.runstore import STORE_NAME, Job, RunStore, file_digest, stored_outcomes
     from jixiao.output.writers import RunWriter
-    from jixiao.pipeline import iter_sources
+    from jixiao.pipeline import iter_sources, run_file, run_named
+    from jixiao.settings import RunSettings
 
     files = list(iter_sources(paths))
+    settings = RunSettings(stage, llm, lims)
     names = names or {}
-    all_jobs = [
-        Job(str(p), file_digest(p), stage, llm, lims, label=names.get(str(p))) for p in files
-    ]
+    all_jobs = [Job(str(p), file_digest(p), settings, names.get(str(p))) for p in files]
+    work = partial(run_named, names=names) if names else run_file
     store = RunStore(out / STORE_NAME)
-    key = config_key(stage, llm, lims)
+    key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
     workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs)})
@@ -450,9 +445,9 @@ def _normalize(
                 (outputs grow while workers parse; they are renamed into place at the end)."""
                 nonlocal written
                 while written < len(all_jobs) and all_jobs[written] not in pending:
-                    for payload in stored_payloads(store, [all_jobs[written]]):
-                        writer.add_payload(payload)
-                        _tally(payload, counts, flags, reasons)
+                    for part in stored_outcomes(store, [all_jobs[written]]):
+                        writer.add_part(part)
+                        _tally(part, counts, flags, reasons)
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
@@ -470,10 +465,15 @@ def _normalize(
             write_ready()
             if engine == "ray":
                 ray_engine.run_jobs(
-                    todo, out / STORE_NAME, done, address=ray_address, num_cpus=jobs or None
+                    todo,
+                    out / STORE_NAME,
+                    done,
+                    work,
+                    address=ray_address,
+                    num_cpus=jobs or None,
                 )
             else:
-                run_jobs(todo, workers, out / STORE_NAME, done)
+                local_engine.run_jobs(todo, workers, out / STORE_NAME, done, work)
             write_ready()
     finally:
         store.close()
@@ -560,17 +560,15 @@ def auto_workers(todo: list[Any]) -> int:
 
 
 def _tally(
-    payload: dict[str, Any], counts: Counter[str], flags: Counter[str], reasons: Counter[str]
+    part: PartOutcome, counts: Counter[str], flags: Counter[str], reasons: Counter[str]
 ) -> None:
     """Add one stored part to the run's totals."""
-    counts["forms"] += len(payload["forms"])
-    reasons.update(reject_code(str(r["reason"])) for r in payload["rejects"])
-    counts["rejects"] += len(payload["rejects"])
-    counts["internal"] += sum(
-        str(r["reason"]).startswith(INTERNAL_PREFIX) for r in payload["rejects"]
-    )
-    counts["queued"] += len(payload["queue"])
-    for record in payload["forms"]:
+    counts["forms"] += len(part.forms)
+    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    counts["rejects"] += len(part.rejects)
+    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["queued"] += len(part.queue)
+    for record in part.forms:
         counts["indicators"] += len(record["indicators"])
         for ind in record["indicators"]:
             flags.update(ind["flags"])
@@ -689,24 +687,25 @@ def inspect(
     """
     logs.setup(logs.level(verbose, quiet))
     if not is_stdin(file) and not file.is_file():
-        why = (
-            "是目录，不是文件 / is a directory, not a file"
-            if file.is_dir()
-            else ("找不到文件 / no such file")
-        )
-        _usage_error(f"{file}: {why}")
-    from jixiao.pipeline import normalize_path
+        why = "是目录，不是文件 / is a directory, not a file" if file.is_dir() else "找不到文件"
+        _usage_error(f"{file}: {why}" + ("" if file.is_dir() else " / no such file"))
+    from jixiao.pipeline import normalize_path, run_file
+    from jixiao.settings import RunSettings
 
     with stdin_paths([file]) as (paths, names):
-        name = names.get(str(paths[0]), str(file))
-        result = normalize_path(paths[0], name)
-        code = EXIT_REJECTS if result.rejects else 0
-        if json_output:
-            print_json(_inspect_json(name, result, code))
-        elif cells:
-            _print_cells(_stdout(), paths[0], result, name)
+        path = paths[0]
+        name = names.get(str(path), str(file))
+        if cells and not json_output:  # the grammar's own reading, before any repair
+            result = normalize_path(path, name)
+            _print_cells(_stdout(), path, result, name)
+            code = EXIT_REJECTS if result.rejects else 0
         else:
-            _print_view(_stdout(), name, result)
+            parts = list(run_file(path, RunSettings(), name))  # the forms normalize writes
+            code = EXIT_REJECTS if any(part.rejects for part in parts) else 0
+            if json_output:
+                print_json(_inspect_json(name, parts, code))
+            else:
+                _print_view(_stdout(), name, parts)
     if code:
         raise typer.Exit(code)
 
@@ -717,13 +716,15 @@ def _stdout() -> Console:
     return Console(highlight=False)
 
 
-def _inspect_json(name: str, result: FileResult, code: int) -> dict[str, Any]:
+def _inspect_json(name: str, parts: list[PartOutcome], code: int) -> dict[str, Any]:
+    """The ``--json`` summary of ``inspect`` (keys: ``jsonout.INSPECT_JSON_HELP``)."""
+    first = parts[0] if parts else None
     return {
         "command": "inspect",
         "exit": code,
         "file": name,
-        "encoding": result.encoding,
-        "layout": result.layout,
+        "encoding": first.encoding if first else None,
+        "layout": first.layout if first else None,
         "forms": [
             {
                 "title": form.title,
@@ -733,23 +734,28 @@ def _inspect_json(name: str, result: FileResult, code: int) -> dict[str, Any]:
                 "indicators": len(form.indicators),
                 "flags": dict(Counter(f for ind in form.indicators for f in ind.flags)),
             }
-            for form in result.forms
+            for part in parts
+            for form in part.records()
         ],
         "rejects": [
-            {"line": r.line, "code": reject_code(r.reason), "reason": r.reason}
-            for r in result.rejects
+            {"line": r.get("line"), "code": reject_code(r["reason"]), "reason": r["reason"]}
+            for part in parts
+            for r in part.rejects
         ],
     }
 
 
-def _print_view(out: Console, name: str, result: FileResult) -> None:
+def _print_view(out: Console, name: str, parts: list[PartOutcome]) -> None:
     """The default ``inspect`` view: header, rejects, each form with its indicators."""
-    out.print(f"[bold]{_shown(name)}[/bold]  encoding={result.encoding}  layout={result.layout}")
-    for reject in result.rejects:
-        where = f" line {reject.line}" if reject.line else ""
-        why = _shown(reject_reason(reject.reason))
-        out.print(f"[red]拒收 reject[/red]{where}: {why} {_shown(reject.text or '')}")
-    for k, form in enumerate(result.forms):
+    first = parts[0] if parts else None
+    encoding, layout = (first.encoding, first.layout) if first else (None, None)
+    out.print(f"[bold]{_shown(name)}[/bold]  encoding={encoding}  layout={layout}")
+    for reject in (r for part in parts for r in part.rejects):
+        where = f" line {reject['line']}" if reject.get("line") else ""
+        text = _shown(reject.get("text") or "")
+        why = _shown(reject_reason(reject["reason"]))
+        out.print(f"[red]拒收 reject[/red]{where}: {why} {text}")
+    for k, form in enumerate(f for part in parts for f in part.records()):
         out.rule(
             f"form {k}: {_shown(form.title)} ({form.form_kind}) "
             f"lines {form.source.line_start}–{form.source.line_end}"

@@ -43,6 +43,7 @@ from jixiao.llm.stats import LLMStats
 from jixiao.output import logs
 from jixiao.output.jsonout import REVIEW_JSON_HELP, print_json
 from jixiao.output.safetext import escape_json_line, jsonl_lines
+from jixiao.pipeline import iter_sources, run_file
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
     AUTO,
@@ -55,7 +56,8 @@ from jixiao.review.profile import (
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.schema import Form
+from jixiao.schema import Form, form_from_record
+from jixiao.settings import RunSettings
 
 if TYPE_CHECKING:
     import httpx
@@ -113,58 +115,86 @@ def form_record(record: object) -> dict[str, Any] | None:
     return record
 
 
-def load_forms(path: Path, name: str | None = None) -> list[Form]:
-    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file.
+#: Forms of one input file as a review groups them: (the source file's name, its forms).
+FileForms = tuple[str, list[Form]]
 
-    Raises ``NotForms`` naming the reason when the file holds no form: an empty file, a line
-    that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
-    which the parser finds no 绩效目标表. ``name`` is the name shown (default: the path).
+
+def load_forms(path: Path, name: str | None = None) -> list[FileForms]:
+    """The forms a file holds, grouped by the source file they were read from.
+
+    A ``.jsonl`` of contract records (``normalize``'s forms.jsonl) is grouped by each record's
+    ``source_file``, with the provenance.jsonl written beside it (line for line) attached, so
+    it reviews exactly as its sources do; any other file is read through ``pipeline.run_file``,
+    the route ``normalize`` takes. Raises ``NotForms`` naming the reason when the file holds no
+    form: an empty file, a line that is not a form record (provenance, rejects, findings,
+    ``{"a": 1}``), a source file in which the parser finds no 绩效目标表. ``name`` is the
+    name shown for the file (default: its path; ``<stdin>`` for standard input).
     """
     shown = name or str(path)
     if path.suffix.lower() == ".jsonl":
-        if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
-            raise NotForms(
-                shown,
-                f"是 jixiao 的其他输出，不是表单文件 / {path.name} is not a forms file (it is a jixiao output)",
-            )
-        forms: list[Form] = []
-        try:
-            lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise NotForms(shown, f"无法读取 / cannot read: {exc}") from exc
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = form_record(json.loads(line))
-                if record is None:
-                    raise NotForms(
-                        shown,
-                        f"第 {n} 行不是表单记录 / line {n} is not a form record (a form has "
-                        "form_kind and indicators)",
-                    )
-                if record.get("title") is None:
-                    record["title"] = ""  # the contract allows a null title
-                forms.append(Form.model_validate(record))
-            except (ValidationError, ValueError) as exc:
-                why = " ".join(str(exc).split())[:200]
-                raise NotForms(
-                    shown, f"第 {n} 行不是表单记录 / line {n} is not a form record: {why}"
-                ) from exc
-        if not forms:
-            raise NotForms(shown, "没有表单记录（文件为空）/ no form records (the file is empty)")
-        return forms
-    from jixiao.pipeline import normalize_path
-
-    result = normalize_path(path, name)
-    if not result.forms:
-        why = reject_reason(result.rejects[0].reason) if result.rejects else "no 绩效目标表 found"
+        return _load_records(path, shown)
+    forms: list[Form] = []
+    rejects: list[dict[str, Any]] = []
+    for part in run_file(path, RunSettings(), name):
+        shown = part.file
+        forms += part.records()
+        rejects += part.rejects
+    if not forms:
+        why = reject_reason(rejects[0]["reason"]) if rejects else "no 绩效目标表 found"
         raise NotForms(
             shown,
             f"既不是表单记录，也不是含绩效目标表的源文件 / neither forms nor a source with a "
             f"form: {why}",
         )
-    return result.forms
+    return [(shown, forms)]
+
+
+def _load_records(path: Path, shown: str) -> list[FileForms]:
+    if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
+        raise NotForms(
+            shown,
+            f"是 jixiao 的其他输出，不是表单文件 / {path.name} is not a forms file (it is a "
+            "jixiao output)",
+        )
+    try:
+        lines = [ln for ln in jsonl_lines(path.read_text(encoding="utf-8-sig")) if ln.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotForms(shown, f"无法读取 / cannot read: {exc}") from exc
+    provenance = _provenance_beside(path, len(lines))
+    groups: dict[str, list[Form]] = {}
+    for n, line in enumerate(lines, 1):
+        try:
+            record = form_record(json.loads(line))
+            if record is None:
+                raise NotForms(
+                    shown,
+                    f"第 {n} 行不是表单记录 / line {n} is not a form record (a form has "
+                    "form_kind and indicators)",
+                )
+            form = form_from_record(record, provenance[n - 1] if provenance else None)
+        except (ValidationError, ValueError) as exc:
+            why = " ".join(str(exc).split())[:200]
+            raise NotForms(
+                shown, f"第 {n} 行不是表单记录 / line {n} is not a form record: {why}"
+            ) from exc
+        groups.setdefault(str(record.get("source_file") or shown), []).append(form)
+    if not groups:
+        raise NotForms(shown, "没有表单记录（文件为空）/ no form records (the file is empty)")
+    return list(groups.items())
+
+
+def _provenance_beside(path: Path, count: int) -> list[dict[str, Any]] | None:
+    """``provenance.jsonl`` next to a forms file, when it has one line per form record."""
+    beside = path.with_name("provenance.jsonl")
+    if path.name != "forms.jsonl" or not beside.is_file():
+        return None
+    try:
+        lines = [ln for ln in jsonl_lines(beside.read_text(encoding="utf-8")) if ln.strip()]
+        records = [json.loads(ln) for ln in lines]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    ok = len(records) == count and all(isinstance(r, dict) for r in records)
+    return records if ok else None
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
@@ -175,8 +205,6 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
         if not p.exists():
             raise NotForms(str(p), "找不到文件或目录 / no such file or directory")
         if p.is_dir():
-            from jixiao.pipeline import iter_sources
-
             out += sorted(
                 q
                 for q in p.rglob("*.jsonl")
@@ -214,19 +242,19 @@ def load_inputs(
     paths: Sequence[Path],
     progress: Callable[[int, int], None] | None = None,
     names: dict[str, str] | None = None,
-) -> tuple[list[tuple[Path, list[Form]]], list[tuple[Path, str]]]:
+) -> tuple[list[FileForms], list[tuple[Path, str]]]:
     """The forms of every input, and the files under directories skipped with their reason.
 
     A file named on the command line that holds no form is refused (``NotForms``); one found
     under a directory is skipped and listed. No form at all is refused too.
     """
     named = {p.resolve() for p in paths if p.is_file()}
-    loaded: list[tuple[Path, list[Form]]] = []
+    loaded: list[FileForms] = []
     skipped: list[tuple[Path, str]] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
-            loaded.append((path, load_forms(path, (names or {}).get(str(path)))))
+            loaded += load_forms(path, (names or {}).get(str(path)))
         except NotForms as exc:
             if path.resolve() in named:
                 raise
@@ -334,15 +362,12 @@ def run_review(
     if llm not in LLM_BACKENDS:
         raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
-    names = names or {}
     loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None, names)
     tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
         [
-            review_file(
-                names.get(str(p), str(p)), forms, choose, (lambda: tick(1, 0)) if tick else None
-            )
-            for p, forms in loaded
+            review_file(name, forms, choose, (lambda: tick(1, 0)) if tick else None)
+            for name, forms in loaded
         ],
         llm=llm,
     )
