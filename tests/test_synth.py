@@ -155,7 +155,7 @@ def test_synth_command(tmp_path: Path) -> None:
     out = tmp_path / "s"
     res = CliRunner().invoke(cli, ["synth", "-n", "9", "--seed", "2", "-o", str(out)])
     assert res.exit_code == 0, res.stderr
-    assert "wrote 9 forms" in res.stdout
+    assert "wrote 9 forms" in res.stderr  # summaries go to stderr (one CLI contract)
     assert len(list((out / "inputs").iterdir())) == 3
     again = CliRunner().invoke(cli, ["synth", "-n", "9", "--seed", "2", "-o", str(out)])
     assert again.exit_code == 2 and "not empty" in again.stderr

@@ -97,7 +97,17 @@ def synth_command(
         )
         if json_output:
             print_json(
-                {"command": "synth", "exit": 0, "out": str(out), "forms": cases, "files": cases}
+                {
+                    "command": "synth",
+                    "exit": 0,
+                    "out": str(out),
+                    "forms": cases,
+                    "indicators": None,  # scanned pages: counted by eval, not here
+                    "files": cases,
+                    "layouts": {"scan": cases},
+                    "perturbations": {d: n for d in defects},
+                    "flags": {},
+                }
             )
         return
     summary = generate(n, seed, out, chosen, rate)
