@@ -825,3 +825,36 @@ def test_a_junk_file_is_a_reject_in_every_command(tmp_path: Path) -> None:
     assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
     assert "既不是表单记录，也不是含绩效目标表的源文件" in res.output
     assert "Traceback" not in res.output
+
+
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
+    """While the command line is still importing, and later while it waits for standard input
+    that never ends: the same one line, exit 130, no traceback (inspect, review)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for args in (["inspect", "-"], ["review", "-", "-o", "/nonexistent-never-written"]):
+        # not a timing assertion: every moment gives the same (from 0.4 s on: before that the
+        # interpreter itself may still be starting, and a Ctrl-C there is Python's own)
+        for delay in (0.4, 1.0, 3.0):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "jixiao.cli", *args],
+                env=env,
+                stdin=subprocess.PIPE,  # kept open: the command waits for it to end
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            )
+            time.sleep(delay)
+            os.killpg(proc.pid, signal.SIGINT)
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 130, (args, delay, err[-800:])
+            assert err.splitlines() == [
+                "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
+            ], (args, delay, err[-800:])

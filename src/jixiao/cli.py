@@ -8,6 +8,10 @@ error (output not writable, disk full, bad JIXIAO_HOME).
 
 from __future__ import annotations
 
+# isort: off
+from jixiao import interrupt  # first: a Ctrl-C while the imports below load is one line too
+
+# isort: on
 import importlib
 import os
 from collections import Counter
@@ -68,7 +72,7 @@ if TYPE_CHECKING:
     from jixiao.schema import FileResult, PartOutcome
 
 #: One line on Ctrl-C (every command; the run store makes a rerun resume).
-INTERRUPTED = "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
+INTERRUPTED = interrupt.MESSAGE
 
 #: Commands imported only when run or asked for their help: ``jixiao --help`` stays fast.
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -113,7 +117,7 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            click.echo(INTERRUPTED, err=True)
+            interrupt.tell()  # already told, when it came as a signal
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
@@ -800,6 +804,8 @@ def _shown(text: object) -> str:
 
     return escape(terminal(str(text)))
 
+
+interrupt.loaded()
 
 if __name__ == "__main__":  # pragma: no cover
     app()
