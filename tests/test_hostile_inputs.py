@@ -125,10 +125,10 @@ DIE_HOOK = """
 import os
 import jixiao.pipeline as p
 _real = p.iter_path
-def iter_path(path):
+def iter_path(path, *args, **kwargs):
     if path.name.startswith("die"):
         os._exit(9)
-    return _real(path)
+    return _real(path, *args, **kwargs)
 p.iter_path = iter_path
 """
 
