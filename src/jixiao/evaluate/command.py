@@ -26,7 +26,7 @@ from jixiao.evaluate.history import (
     write_baseline,
 )
 from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
-from jixiao.evaluate.score import LLMUsage, Producer, Record, run_eval
+from jixiao.evaluate.score import LLMUsage, Producer, Record, case_sources, run_eval
 
 Stage = Literal["parse", "rules", "llm"]
 LLMBackend = Literal["none", "openai", "replay"]
@@ -66,6 +66,13 @@ class PipelineProducer:
 
         # Only the rules the golden sets label are scored (heuristic candidates are not).
         return [f.contract() for f in forms], [dict(r) for r in review_records(forms)]
+
+
+def _program_codes() -> frozenset[str]:
+    """The review rules a program can check (``Rule.basis``), for the report's group totals."""
+    from jixiao.review.rules import program_codes
+
+    return program_codes()
 
 
 def make_producer(stage: str, llm: str) -> Producer:
@@ -187,7 +194,16 @@ def eval_command(
     if json_output:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        typer.echo(render_markdown(result, commit=commit, trend=trend), nl=False)
+        typer.echo(
+            render_markdown(
+                result,
+                commit=commit,
+                trend=trend,
+                program_codes=_program_codes(),
+                sources=case_sources(golden_dir),
+            ),
+            nl=False,
+        )
     typer.echo(f"report: {path}", err=True)
 
     if update_baseline:
