@@ -319,6 +319,8 @@ def test_every_vague_seed_indicator_gets_a_passing_rewrite() -> None:
     for seed, fi, i in rows:
         form = _forms(seed)[fi]
         rw = suggest_rewrite(form, i)
+        if "name_truncated" in form.indicators[i].flags and rw is None:
+            continue  # a cut name (政府机关办公条件有所…) is not reworded with its cut
         assert rw is not None, (seed, fi, i)
         assert rw.source == "template"
         assert check_rewrite(form, i, rw) == [], (seed, fi, i, rw)
