@@ -1388,6 +1388,10 @@ _TIME_WORDS = ("时间", "日期", "时限", "完成时", "到位时")
 _RATE_ENDINGS = ("及时率", "完成率", "准确率", "合格率", "到位率", "率")
 
 
+#: A cost row where 0 is the target itself (超支金额 =0, 超标准支出 =0).
+_ZERO_IS_A_TARGET = ("超", "结余", "偏差", "差额", "违规", "损失", "浪费")
+
+
 def date_serial(ind: Indicator) -> str | None:
     """``44561`` in a time row: a date typed into Excel and exported as its serial number."""
     v = filed_number(ind)
@@ -1451,6 +1455,7 @@ def value_plausibility(ctx: FormContext) -> Iterator[Hit]:
             v == 0
             and lx.is_money_unit(ind.unit)
             and (ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2)
+            and not any(w in lx.compact(name_of(ind)) for w in _ZERO_IS_A_TARGET)
         ):
             why = f"成本目标为{_target_text(ind)}，列入预算的支出不会为0"
         else:
