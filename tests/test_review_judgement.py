@@ -369,3 +369,18 @@ def test_a_cut_name_is_not_reworded():
     cut = ind("政府网站的公众形", "效益指标", "社会效益指标", value="优", value_kind="qualitative")
     cut.flags = ["name_truncated"]
     assert suggest_rewrite(form(base_rows() + [cut]), 3) is None
+
+
+def test_life_safety_in_an_epidemic_project_is_not_turned_into_work_accidents():
+    rows = base_rows() + [
+        ind(
+            "保障人民群众生命安全",
+            "效益指标",
+            "社会效益指标",
+            value="明显",
+            value_kind="qualitative",
+        )
+    ]
+    f = form(rows, project_name="疫情防控工作经费", annual_goal="做好疫情防控，培训100人次。")
+    rw = suggest_rewrite(f, 3)
+    assert rw is not None and "事故" not in rw.name

@@ -354,7 +354,14 @@ def _cleanliness(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -
     )
 
 
+_ACCIDENT_CONTEXT = ("事故", "安全生产", "安全隐患", "应急", "消防", "危房", "隐患", "维修")
+
+
 def _safety(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    """Zero accidents, where accidents are what the project is about (not an epidemic's 生命安全)."""
+    text = lx.compact(f"{_base(ind)} {f.project_name or ''} {f.annual_goal or ''}")
+    if not any(w in text for w in _ACCIDENT_CONTEXT):
+        return None
     return Rewrite(
         level1=lx.EFFECT,
         level2=_effect_level2(l1, l2, "社会效益指标"),
