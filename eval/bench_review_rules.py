@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.evaluate.score import PRF, load_golden, score_case
-from jixiao.pipeline import normalize_path
-from jixiao.repair.cascade import repair_forms
+from jixiao.pipeline import run_file
 from jixiao.review import RULES, load_profile, review_forms
 from jixiao.review.rules import program_codes
 from jixiao.schema import Form
+from jixiao.settings import RunSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,6 +84,7 @@ def main() -> None:
     cases, _ = load_golden(args.golden)
     src = sources(args.golden)
     profile = load_profile("default")
+    settings = RunSettings("rules", "none")
     groups: dict[str, dict[str, PRF]] = defaultdict(dict)
     diffs: list[str] = []
     for case in cases:
@@ -94,11 +95,8 @@ def main() -> None:
         if args.records:
             forms = [Form.model_validate(r) for r in expected]
         else:
-            result = normalize_path(case.input)
-            forms = result.forms
-            repair_forms(
-                forms, "rules", "none", files=[result]
-            )  # as ``jixiao eval`` (--stages rules)
+            # as ``jixiao eval`` (--stages rules): the records normalize writes, with provenance
+            forms = [f for part in run_file(case.input, settings) for f in part.records()]
         findings = review_forms(forms, profile)
         actual = [{"form": f.form, "indicator": f.indicator, "code": f.code} for f in findings]
         cs = score_case(expected, [f.contract() for f in forms], labels, actual)
