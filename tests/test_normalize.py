@@ -106,3 +106,17 @@ def test_every_flag_but_ocr_is_covered_here() -> None:
     covered = {"unit_missing", "unit_invalid", "value_missing", "value_suspect", "value_in_name",
                "category_in_operator", "name_truncated", "column_shift"}  # fmt: skip
     assert set(FLAGS) - covered == {"ocr_low_confidence"}
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ("产出指标", "数量指标", "培训场次", "≥12场", "", "", "10"),  # the target in 指标性质
+        ("产出指标", "数量指标", "培训场次", "≥", "场", "12", "10"),  # value and unit swapped
+        ("产出指标", "数量指标", "培训场次", "", "场", "≥12", "10"),
+    ],
+)
+def test_a_target_one_column_off_is_read_where_it_belongs(cells: tuple[str, ...]) -> None:
+    ind = read_row(*cells)
+    assert (ind.operator, ind.value, ind.unit, ind.weight) == ("≥", 12, "场", 10)
+    assert ind.flags == ["column_shift"]
