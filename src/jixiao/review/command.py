@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,10 +49,17 @@ from jixiao.review.profile import (
     load_profile,
     select_profile,
 )
-from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
+from jixiao.review.report_html import (
+    PAGES_DIR,
+    SEVERITY_LABEL,
+    RejectedInput,
+    ReviewedFile,
+    department_of,
+    write_report,
+)
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.schema import Form
+from jixiao.schema import Form, FormSource, IndicatorSource
 
 if TYPE_CHECKING:
     import httpx
@@ -73,6 +81,7 @@ class ReviewRun(list[ReviewedFile]):
     ) -> None:
         super().__init__(files)
         self.skipped: list[tuple[Path, str]] = []
+        self.rejects: list[RejectedInput] = []
         self.llm = llm
         self.dropped = list(dropped)
         self.llm_stats = llm_stats
@@ -93,6 +102,11 @@ NOT_FORMS = frozenset(
 
 #: What they write for people: under a directory, not read as sources either.
 NOT_SOURCES = frozenset({"indicators.csv", "indicators.xlsx", "review.xlsx", "report.html"})
+
+
+def _report_page(path: Path) -> bool:
+    """A page of a review report (``report/*.html`` beside a ``report.html``): not a source."""
+    return path.parent.name == PAGES_DIR and (path.parent.parent / "report.html").exists()
 
 
 class NotForms(InputError):
@@ -116,6 +130,17 @@ def load_forms(path: Path) -> list[Form]:
     that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
     which the parser finds no 绩效目标表.
     """
+    return load_file(path)[0]
+
+
+def load_file(path: Path) -> tuple[list[Form], list[RejectedInput]]:
+    """``load_forms``, plus what was refused on the way: the parser's rejects of a source file,
+    or the ``rejects.jsonl`` that ``jixiao normalize`` wrote beside a ``forms.jsonl``.
+
+    A ``forms.jsonl`` keeps where each form came from (``source_file``, ``source_lines``), and
+    the ``provenance.jsonl`` beside it, when it has one line per form, gives back each
+    indicator's source cells (text, line, column), so the report can show them.
+    """
     if path.suffix.lower() == ".jsonl":
         if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
             raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
@@ -136,20 +161,105 @@ def load_forms(path: Path) -> list[Form]:
                     )
                 if record.get("title") is None:
                     record["title"] = ""  # the contract allows a null title
-                forms.append(Form.model_validate(record))
+                form = Form.model_validate(record)
+                _keep_source(form, record)
+                forms.append(form)
             except (ValidationError, ValueError) as exc:
                 why = " ".join(str(exc).split())[:200]
                 raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
         if not forms:
             raise NotForms(str(path), "no form records (the file is empty)")
-        return forms
+        if path.name == "forms.jsonl":
+            attach_provenance(forms, path.with_name("provenance.jsonl"))
+            return forms, read_rejects(path.with_name("rejects.jsonl"))
+        return forms, []
     from jixiao.pipeline import normalize_path
 
     result = normalize_path(path)
     if not result.forms:
         why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
         raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
-    return result.forms
+    rejects = [
+        RejectedInput(file=r.file or str(path), reason=r.reason, kind=r.kind, line=r.line,
+                      text=r.text)
+        for r in result.rejects
+    ]  # fmt: skip
+    return result.forms, rejects
+
+
+def _keep_source(form: Form, record: dict[str, Any]) -> None:
+    """The record's ``source_file`` and ``source_lines`` (written by normalize) on the form."""
+    file = record.get("source_file")
+    if isinstance(file, str):
+        form.source.file = file
+    lines = record.get("source_lines")
+    if isinstance(lines, list) and len(lines) == 2:
+        a, b = lines
+        form.source.line_start = a if isinstance(a, int) else None
+        form.source.line_end = b if isinstance(b, int) else None
+
+
+def attach_provenance(forms: Sequence[Form], path: Path) -> bool:
+    """Give each form its indicators' source cells from ``provenance.jsonl`` (one line per form,
+    as normalize writes it beside forms.jsonl). Nothing is attached when the file is missing,
+    unreadable or does not line up with the forms (a hand-edited forms.jsonl)."""
+    try:
+        lines = [x for x in jsonl_lines(path.read_text(encoding="utf-8")) if x.strip()]
+    except (OSError, UnicodeDecodeError):
+        return False
+    if len(lines) != len(forms):
+        return False
+    try:
+        records = [json.loads(x) for x in lines]
+        parsed = []
+        for form, rec in zip(forms, records, strict=True):
+            inds = rec.get("indicators") if isinstance(rec, dict) else None
+            if not isinstance(inds, list) or len(inds) != len(form.indicators):
+                return False
+            parsed.append([IndicatorSource.model_validate(d) for d in inds])
+    except (ValidationError, ValueError, AttributeError):
+        return False
+    for form, rec, sources in zip(forms, records, parsed, strict=True):
+        for ind, source in zip(form.indicators, sources, strict=True):
+            ind.source = source
+        head = rec.get("source")
+        if isinstance(head, dict):
+            cells = head.get("header_cells")
+            if isinstance(cells, dict):
+                with suppress(ValidationError, TypeError):
+                    form.source.header_cells = FormSource.model_validate(
+                        {"header_cells": cells}
+                    ).header_cells
+            form.source.file = form.source.file or str(head.get("file") or "")
+    return True
+
+
+def read_rejects(path: Path) -> list[RejectedInput]:
+    """The records of a ``rejects.jsonl`` (missing or unreadable: none; bad lines skipped)."""
+    try:
+        lines = jsonl_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    out: list[RejectedInput] = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(rec, dict) or not isinstance(rec.get("reason"), str):
+            continue
+        line_no = rec.get("line")
+        out.append(
+            RejectedInput(
+                file=str(rec.get("file") or ""),
+                reason=rec["reason"],
+                kind=str(rec.get("kind") or "file"),
+                code=rec.get("code") if isinstance(rec.get("code"), str) else None,
+                line=line_no if isinstance(line_no, int) else None,
+                text=rec.get("text") if isinstance(rec.get("text"), str) else None,
+            )
+        )
+    return out
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
@@ -170,7 +280,9 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
             out += [
                 s
                 for s in iter_sources([p])
-                if s.suffix.lower() != ".jsonl" and s.name not in NOT_SOURCES
+                if s.suffix.lower() != ".jsonl"
+                and s.name not in NOT_SOURCES
+                and not _report_page(s)
             ]
         else:
             out.append(p)
@@ -195,10 +307,20 @@ class Progress:
         return update
 
 
+@dataclass
+class Inputs:
+    """The forms of every input, the files under directories skipped with their reason, and
+    what the inputs' own runs refused (rejects)."""
+
+    loaded: list[tuple[Path, list[Form]]]
+    skipped: list[tuple[Path, str]]
+    rejects: list[RejectedInput]
+
+
 def load_inputs(
     paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
-) -> tuple[list[tuple[Path, list[Form]]], list[tuple[Path, str]]]:
-    """The forms of every input, and the files under directories skipped with their reason.
+) -> Inputs:
+    """The forms of every input, the files skipped, the rejects.
 
     A file named on the command line that holds no form is refused (``NotForms``); one found
     under a directory is skipped and listed. No form at all is refused too.
@@ -206,10 +328,13 @@ def load_inputs(
     named = {p.resolve() for p in paths if p.is_file()}
     loaded: list[tuple[Path, list[Form]]] = []
     skipped: list[tuple[Path, str]] = []
+    rejects: list[RejectedInput] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
-            loaded.append((path, load_forms(path)))
+            forms, refused = load_file(path)
+            loaded.append((path, forms))
+            rejects += refused
         except NotForms as exc:
             if path.resolve() in named:
                 raise
@@ -219,7 +344,7 @@ def load_inputs(
     if not loaded:
         where = ", ".join(map(str, paths))
         raise NotForms(where, f"no forms to review ({len(skipped)} files skipped)")
-    return loaded, skipped
+    return Inputs(loaded, skipped, rejects)
 
 
 def profile_chooser(name: str) -> Callable[[Form], Profile]:
@@ -315,7 +440,8 @@ def run_review(
     if llm not in LLM_BACKENDS:
         raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
-    loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None)
+    inputs = load_inputs(paths, progress.step("读取 read") if progress else None)
+    loaded = inputs.loaded
     tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
         [
@@ -324,18 +450,22 @@ def run_review(
         ],
         llm=llm,
     )
-    files.skipped = skipped
-    if progress is not None:
-        progress.step("写出 write", 1)
+    files.skipped = inputs.skipped
+    files.rejects = [
+        RejectedInput(file=str(p), reason=why, kind="skipped") for p, why in inputs.skipped
+    ] + inputs.rejects
     if llm != "none":
         from jixiao.llm.config import resolve_llm_config
 
         config = llm_config.with_(backend=llm) if llm_config else resolve_llm_config(backend=llm)
         files.dropped, files.llm_stats = llm_rewrites(files, choose, config, transport=transport)
+    if progress is not None:
+        progress.step("写出 write", 1)
     out.mkdir(parents=True, exist_ok=True)
     # Every output goes to a temporary name first and all are renamed into place at the end:
     # a review that fails half-way leaves the previous outputs as they were, none half-written.
     staged: list[tuple[Path, Path]] = []
+    pages = out / f".{PAGES_DIR}.part"
 
     def part(name: str) -> Path:
         staged.append((out / f".{name}.part", out / name))
@@ -346,14 +476,21 @@ def run_review(
         write_rewrites(files, part("rewrites.jsonl"))
         if llm != "none":
             write_dropped(files.dropped, part("rewrites_dropped.jsonl"))
-        part("report.html").write_text(render_html(files), encoding="utf-8")
+        shutil.rmtree(pages, ignore_errors=True)
+        write_report(files, pages, files.rejects, lang)
         write_xlsx(files, part("review.xlsx"), lang)
     except BaseException:
         for tmp, _final in staged:
             tmp.unlink(missing_ok=True)
+        shutil.rmtree(pages, ignore_errors=True)
         raise
     for tmp, final in staged:
         os.replace(tmp, final)
+    # the report: the index, then its pages (the old pages go first: a department may be gone)
+    os.replace(pages / "report.html", out / "report.html")
+    shutil.rmtree(out / PAGES_DIR, ignore_errors=True)
+    os.replace(pages / PAGES_DIR, out / PAGES_DIR)
+    pages.rmdir()
     return files
 
 
