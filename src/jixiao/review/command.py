@@ -16,8 +16,8 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -39,6 +39,7 @@ from jixiao.errors import (
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
+from jixiao.output.progress import Progress, progress_bar
 from jixiao.output.safetext import escape_json_line, jsonl_lines
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
@@ -287,24 +288,6 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-class Progress:
-    """What a long review reports as it goes: ``step(name, total)`` gives the callback of one
-    phase, called with (done, total) — or (1, 0) for one more done."""
-
-    def __init__(self, report: Callable[[str, int, int], None]) -> None:
-        self._report = report
-
-    def step(self, name: str, total: int = 0) -> Callable[[int, int], None]:
-        state = {"done": 0}
-        self._report(name, 0, total)
-
-        def update(done: int, of: int) -> None:
-            state["done"] = state["done"] + 1 if of == 0 else done
-            self._report(name, state["done"], of or total)
-
-        return update
 
 
 @dataclass
@@ -650,34 +633,6 @@ def _write_sheets(book: Any, files: Sequence[ReviewedFile], lang: Lang, zh: bool
 # --------------------------------------------------------------------------- command
 
 
-@contextmanager
-def _progress_bar(quiet: bool) -> Iterator[Progress]:
-    """A progress bar per phase on stderr (read, review, write); nothing when quiet."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
-    from rich.progress import Progress as Bar
-
-    console = Console(stderr=True)
-    bar = Bar(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=quiet or not console.is_terminal,
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def report(name: str, done: int, total: int) -> None:
-        if name not in tasks:
-            tasks[name] = bar.add_task(name, total=total or None)
-        bar.update(tasks[name], completed=done, total=total or None)
-
-    with bar:
-        yield Progress(report)
-
-
 @dataclass(frozen=True)
 class _Tally:
     """What the summary counts, once, whatever language it is printed in."""
@@ -825,7 +780,7 @@ def review_command(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
-        with _progress_bar(quiet) as progress:
+        with progress_bar(quiet) as progress:
             files = run_review(paths, out, profile, llm, lang=language, progress=progress)
     except (ConfigError, InputError) as exc:  # bad option, or an input that is not forms
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)

@@ -479,6 +479,8 @@ def _reject_rows(rejects: Sequence[RejectedInput], lang: Lang) -> list[dict[str,
     rows = []
     for r in rejects:
         code = r.reject_code
+        label = reject_label(code, lang)
+        detail = r.reason.removeprefix(f"{label} / ")  # rejects.jsonl puts the label in front
         where = report_text("line", lang, n=r.line) if r.line is not None else ""
         rows.append(
             {
@@ -487,8 +489,8 @@ def _reject_rows(rejects: Sequence[RejectedInput], lang: Lang) -> list[dict[str,
                 if f"kind_{r.kind}" in _KINDS
                 else r.kind,
                 "code": code,
-                "label": reject_label(code, lang),
-                "reason": r.reason,
+                "label": label,
+                "reason": detail,
                 "where": where,
                 "text": r.text or "",
             }
