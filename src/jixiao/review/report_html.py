@@ -150,9 +150,10 @@ class Page:
         return name + (f" · {report_text('part', lang, n=self.part)}" if self.part else "")
 
 
-def plan_pages(files: Sequence[ReviewedFile], size: int = PAGE_SIZE) -> list[Page]:
+def plan_pages(files: Sequence[ReviewedFile], size: int | None = None) -> list[Page]:
     """Forms grouped by department in order of first appearance, cut into pages of ``size``;
     the forms that name no department come last, in pages of ``size``."""
+    size = size or PAGE_SIZE
     groups: dict[str | None, list[tuple[int, int]]] = {}
     for k, rf in enumerate(files):
         for fi, form in enumerate(rf.forms):
@@ -505,7 +506,7 @@ def render_pages(
     files: Sequence[ReviewedFile],
     rejects: Sequence[RejectedInput] = (),
     lang: Lang = "zh",
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
 ) -> dict[str, str]:
     """Every page of the report: ``{"report.html": …, "report/p0001.html": …, …}``.
 
@@ -516,7 +517,7 @@ def render_pages(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _render_pages(files, rejects, lang, page_size)
+        return _render_pages(files, rejects, lang, page_size or PAGE_SIZE)
     finally:
         if was_enabled:
             gc.enable()
@@ -552,6 +553,7 @@ def _render_pages(
             index_forms.append(
                 {
                     "href": f"{PAGES_DIR}/{page.name}#f{k}-{fi}",
+                    "page": f"{PAGES_DIR}/{page.name}",
                     "label": form_label(form, fi, lang),
                     "file": Path(rf.name).name,
                     "path": rf.name,
