@@ -749,7 +749,8 @@ def review_command(
     ] = "never",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
+    """Check forms against the rule catalogue; write findings.jsonl, report.html (the overview;
+    one page per department under report/, and report/rejects.html), review.xlsx.
 
     Also writes rewrites.jsonl: rewrites for vague indicators, each re-checked by the catalogue
     (source "template", or "llm:<model>@rewrite_indicator:<version>" with --llm), and with --llm
