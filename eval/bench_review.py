@@ -86,7 +86,7 @@ def main() -> None:
         inputs = load_inputs([forms])
         lap("read")
         choose = profile_chooser("default")
-        files = ReviewRun([review_file(str(p), fs, choose) for p, fs in inputs.loaded])
+        files = ReviewRun([review_file(name, fs, choose) for name, fs in inputs.loaded])
         lap("rules")
         write_findings(files, out / "findings.jsonl")
         write_rewrites(files, out / "rewrites.jsonl")

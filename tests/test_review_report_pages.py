@@ -112,7 +112,14 @@ def test_review_of_a_directory_lists_skipped_files_on_the_rejects_page(normalize
     res = invoke("review", "src", "-o", "rv", "-q")
     assert res.exit_code == 0, res.output
     rejects = pages_of(normalized / "rv")["report/rejects.html"]
-    assert "跳过" in rejects and "src/junk.txt" in rejects and "src/note.txt" in rejects
+    # the skipped sources are listed by the parser's reasons, as normalize listed them
+    assert "src/junk.txt" in rejects and "二进制内容，不是文本" in rejects
+    assert "src/note.txt" in rejects and "未找到绩效目标表" in rejects
+    (normalized / "src" / "stray.jsonl").write_text('{"a": 1}\n', encoding="utf-8")
+    res = invoke("review", "src", "-o", "rv", "-q")
+    assert res.exit_code == 0, res.output
+    rejects = pages_of(normalized / "rv")["report/rejects.html"]
+    assert "跳过" in rejects and "src/stray.jsonl" in rejects and "not a form record" in rejects
     # reviewing the review's own directory does not read the report pages as sources
     again = invoke("review", "rv", "src", "-o", "rv2", "-q")
     assert again.exit_code == 0, again.output

@@ -189,6 +189,7 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "item": ("第{n}项", "row {n}"),
     "source": ("原文", "source"),
     "source_none": ("（未记录原始单元格）", "(no source cell recorded)"),
+    "source_absent": ("（表中无此栏）", "(the row has no such cell)"),
     "line": ("第{n}行", "line {n}"),
     "lines": ("第{a}–{b}行", "lines {a}–{b}"),
     "col": ("第{n}列", "column {n}"),

@@ -17,7 +17,6 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -41,6 +40,7 @@ from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
 from jixiao.output.progress import Progress, progress_bar
 from jixiao.output.safetext import escape_json_line, jsonl_lines
+from jixiao.pipeline import iter_sources, run_file
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
     AUTO,
@@ -60,7 +60,8 @@ from jixiao.review.report_html import (
 )
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.schema import Form, FormSource, IndicatorSource
+from jixiao.schema import Form, form_from_record
+from jixiao.settings import RunSettings
 
 if TYPE_CHECKING:
     import httpx
@@ -111,7 +112,14 @@ def _report_page(path: Path) -> bool:
 
 
 class NotForms(InputError):
-    """An input that holds no form records and no readable form: refused (exit 2)."""
+    """An input that holds no form records and no readable form: refused (exit 2).
+
+    ``rejects`` are the parser's records of why, for a source file (a directory's file is
+    listed on the report's rejects page with them, as ``normalize`` would have listed it)."""
+
+    def __init__(self, file: str, reason: str, rejects: Sequence[RejectedInput] = ()) -> None:
+        super().__init__(file, reason)
+        self.rejects = list(rejects)
 
 
 def form_record(record: object) -> dict[str, Any] | None:
@@ -124,115 +132,55 @@ def form_record(record: object) -> dict[str, Any] | None:
     return record
 
 
-def load_forms(path: Path) -> list[Form]:
-    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file.
+#: Forms of one input file as a review groups them: (the source file's name, its forms).
+FileForms = tuple[str, list[Form]]
 
-    Raises ``NotForms`` naming the reason when the file holds no form: an empty file, a line
-    that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
-    which the parser finds no 绩效目标表.
+
+def load_forms(path: Path) -> list[FileForms]:
+    """The forms a file holds, grouped by the source file they were read from.
+
+    A ``.jsonl`` of contract records (``normalize``'s forms.jsonl) is grouped by each record's
+    ``source_file``, with the provenance.jsonl written beside it (line for line) attached, so
+    it reviews exactly as its sources do; any other file is read through ``pipeline.run_file``,
+    the route ``normalize`` takes. Raises ``NotForms`` naming the reason when the file holds no
+    form: an empty file, a line that is not a form record (provenance, rejects, findings,
+    ``{"a": 1}``), a source file in which the parser finds no 绩效目标表.
     """
     return load_file(path)[0]
 
 
-def load_file(path: Path) -> tuple[list[Form], list[RejectedInput]]:
+def load_file(path: Path) -> tuple[list[FileForms], list[RejectedInput]]:
     """``load_forms``, plus what was refused on the way: the parser's rejects of a source file,
-    or the ``rejects.jsonl`` that ``jixiao normalize`` wrote beside a ``forms.jsonl``.
-
-    A ``forms.jsonl`` keeps where each form came from (``source_file``, ``source_lines``), and
-    the ``provenance.jsonl`` beside it, when it has one line per form, gives back each
-    indicator's source cells (text, line, column), so the report can show them.
-    """
+    or the ``rejects.jsonl`` that ``jixiao normalize`` wrote beside a ``forms.jsonl``."""
     if path.suffix.lower() == ".jsonl":
-        if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
-            raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
-        forms: list[Form] = []
-        try:
-            lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise NotForms(str(path), f"cannot read: {exc}") from exc
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = form_record(json.loads(line))
-                if record is None:
-                    raise NotForms(
-                        str(path),
-                        f"line {n} is not a form record (a form has form_kind and indicators)",
-                    )
-                if record.get("title") is None:
-                    record["title"] = ""  # the contract allows a null title
-                form = Form.model_validate(record)
-                _keep_source(form, record)
-                forms.append(form)
-            except (ValidationError, ValueError) as exc:
-                why = " ".join(str(exc).split())[:200]
-                raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
-        if not forms:
-            raise NotForms(str(path), "no form records (the file is empty)")
-        if path.name == "forms.jsonl":
-            attach_provenance(forms, path.with_name("provenance.jsonl"))
-            return forms, read_rejects(path.with_name("rejects.jsonl"))
-        return forms, []
-    from jixiao.pipeline import normalize_path
-
-    result = normalize_path(path)
-    if not result.forms:
-        why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
-        raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
-    rejects = [
-        RejectedInput(file=r.file or str(path), reason=r.reason, kind=r.kind, line=r.line,
-                      text=r.text)
-        for r in result.rejects
-    ]  # fmt: skip
-    return result.forms, rejects
+        loaded = _load_records(path)
+        beside = path.with_name("rejects.jsonl")
+        return loaded, read_rejects(beside) if path.name == "forms.jsonl" else []
+    forms: list[Form] = []
+    rejects: list[dict[str, Any]] = []
+    name = str(path)
+    for part in run_file(path, RunSettings()):
+        name = part.file
+        forms += part.records()
+        rejects += part.rejects
+    refused = [reject_input(r, name) for r in rejects]
+    if not forms:
+        why = rejects[0]["reason"] if rejects else "no 绩效目标表 found"
+        raise NotForms(str(path), f"neither forms nor a source with a form: {why}", refused)
+    return [(name, forms)], refused
 
 
-def _keep_source(form: Form, record: dict[str, Any]) -> None:
-    """The record's ``source_file`` and ``source_lines`` (written by normalize) on the form."""
-    file = record.get("source_file")
-    if isinstance(file, str):
-        form.source.file = file
-    lines = record.get("source_lines")
-    if isinstance(lines, list) and len(lines) == 2:
-        a, b = lines
-        form.source.line_start = a if isinstance(a, int) else None
-        form.source.line_end = b if isinstance(b, int) else None
-
-
-def attach_provenance(forms: Sequence[Form], path: Path) -> bool:
-    """Give each form its indicators' source cells from ``provenance.jsonl`` (one line per form,
-    as normalize writes it beside forms.jsonl). Nothing is attached when the file is missing,
-    unreadable or does not line up with the forms (a hand-edited forms.jsonl)."""
-    try:
-        lines = [x for x in jsonl_lines(path.read_text(encoding="utf-8")) if x.strip()]
-    except (OSError, UnicodeDecodeError):
-        return False
-    if len(lines) != len(forms):
-        return False
-    try:
-        records = [json.loads(x) for x in lines]
-        parsed = []
-        for form, rec in zip(forms, records, strict=True):
-            inds = rec.get("indicators") if isinstance(rec, dict) else None
-            if not isinstance(inds, list) or len(inds) != len(form.indicators):
-                return False
-            parsed.append([IndicatorSource.model_validate(d) for d in inds])
-    except (ValidationError, ValueError, AttributeError):
-        return False
-    for form, rec, sources in zip(forms, records, parsed, strict=True):
-        for ind, source in zip(form.indicators, sources, strict=True):
-            ind.source = source
-        head = rec.get("source")
-        if isinstance(head, dict):
-            cells = head.get("header_cells")
-            if isinstance(cells, dict):
-                with suppress(ValidationError, TypeError):
-                    form.source.header_cells = FormSource.model_validate(
-                        {"header_cells": cells}
-                    ).header_cells
-            form.source.file = form.source.file or str(head.get("file") or "")
-    return True
+def reject_input(rec: dict[str, Any], file: str = "") -> RejectedInput:
+    """A reject record (rejects.jsonl, or a run's) as the report lists it."""
+    line_no, code, text = rec.get("line"), rec.get("code"), rec.get("text")
+    return RejectedInput(
+        file=str(rec.get("file") or file),
+        reason=str(rec.get("reason") or ""),
+        kind=str(rec.get("kind") or "file"),
+        code=code if isinstance(code, str) else None,
+        line=line_no if isinstance(line_no, int) else None,
+        text=text if isinstance(text, str) else None,
+    )
 
 
 def read_rejects(path: Path) -> list[RejectedInput]:
@@ -247,20 +195,50 @@ def read_rejects(path: Path) -> list[RejectedInput]:
             rec = json.loads(line)
         except ValueError:
             continue
-        if not isinstance(rec, dict) or not isinstance(rec.get("reason"), str):
-            continue
-        line_no = rec.get("line")
-        out.append(
-            RejectedInput(
-                file=str(rec.get("file") or ""),
-                reason=rec["reason"],
-                kind=str(rec.get("kind") or "file"),
-                code=rec.get("code") if isinstance(rec.get("code"), str) else None,
-                line=line_no if isinstance(line_no, int) else None,
-                text=rec.get("text") if isinstance(rec.get("text"), str) else None,
-            )
-        )
+        if isinstance(rec, dict) and isinstance(rec.get("reason"), str):
+            out.append(reject_input(rec))
     return out
+
+
+def _load_records(path: Path) -> list[FileForms]:
+    if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
+        raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
+    try:
+        lines = [ln for ln in jsonl_lines(path.read_text(encoding="utf-8-sig")) if ln.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotForms(str(path), f"cannot read: {exc}") from exc
+    provenance = _provenance_beside(path, len(lines))
+    groups: dict[str, list[Form]] = {}
+    for n, line in enumerate(lines, 1):
+        try:
+            record = form_record(json.loads(line))
+            if record is None:
+                raise NotForms(
+                    str(path),
+                    f"line {n} is not a form record (a form has form_kind and indicators)",
+                )
+            form = form_from_record(record, provenance[n - 1] if provenance else None)
+        except (ValidationError, ValueError) as exc:
+            why = " ".join(str(exc).split())[:200]
+            raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
+        groups.setdefault(str(record.get("source_file") or path), []).append(form)
+    if not groups:
+        raise NotForms(str(path), "no form records (the file is empty)")
+    return list(groups.items())
+
+
+def _provenance_beside(path: Path, count: int) -> list[dict[str, Any]] | None:
+    """``provenance.jsonl`` next to a forms file, when it has one line per form record."""
+    beside = path.with_name("provenance.jsonl")
+    if path.name != "forms.jsonl" or not beside.is_file():
+        return None
+    try:
+        lines = [ln for ln in jsonl_lines(beside.read_text(encoding="utf-8")) if ln.strip()]
+        records = [json.loads(ln) for ln in lines]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    ok = len(records) == count and all(isinstance(r, dict) for r in records)
+    return records if ok else None
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
@@ -271,8 +249,6 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
         if not p.exists():
             raise NotForms(str(p), "no such file or directory")
         if p.is_dir():
-            from jixiao.pipeline import iter_sources
-
             out += sorted(
                 q
                 for q in p.rglob("*.jsonl")
@@ -295,7 +271,7 @@ class Inputs:
     """The forms of every input, the files under directories skipped with their reason, and
     what the inputs' own runs refused (rejects)."""
 
-    loaded: list[tuple[Path, list[Form]]]
+    loaded: list[FileForms]
     skipped: list[tuple[Path, str]]
     rejects: list[RejectedInput]
 
@@ -309,19 +285,20 @@ def load_inputs(
     under a directory is skipped and listed. No form at all is refused too.
     """
     named = {p.resolve() for p in paths if p.is_file()}
-    loaded: list[tuple[Path, list[Form]]] = []
+    loaded: list[FileForms] = []
     skipped: list[tuple[Path, str]] = []
     rejects: list[RejectedInput] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
             forms, refused = load_file(path)
-            loaded.append((path, forms))
+            loaded += forms
             rejects += refused
         except NotForms as exc:
             if path.resolve() in named:
                 raise
             skipped.append((path, exc.reason))
+            rejects += exc.rejects
         if progress is not None:
             progress(k + 1, len(files))
     if not loaded:
@@ -428,14 +405,18 @@ def run_review(
     tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
         [
-            review_file(str(p), forms, choose, (lambda: tick(1, 0)) if tick else None)
-            for p, forms in loaded
+            review_file(name, forms, choose, (lambda: tick(1, 0)) if tick else None)
+            for name, forms in loaded
         ],
         llm=llm,
     )
     files.skipped = inputs.skipped
+    # a skipped source file is listed by its parser's rejects; other skipped files as skipped
+    listed = {r.file for r in inputs.rejects}
     files.rejects = [
-        RejectedInput(file=str(p), reason=why, kind="skipped") for p, why in inputs.skipped
+        RejectedInput(file=str(p), reason=why, kind="skipped")
+        for p, why in inputs.skipped
+        if str(p) not in listed
     ] + inputs.rejects
     if llm != "none":
         from jixiao.llm.config import resolve_llm_config

@@ -238,6 +238,8 @@ def provenance(ind: Indicator, role: str, lang: Lang = "zh") -> str:
             lines.append(" ".join(where))
     elif role == "name" and ind.name_raw:
         lines.append(f"{src}：{ind.name_raw}")
+    elif ind.source.cells:
+        lines.append(f"{src}：{report_text('source_absent', lang)}")
     else:
         lines.append(f"{src}：{report_text('source_none', lang)}")
     if ind.source.line is not None and cell is None:
