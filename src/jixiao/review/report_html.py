@@ -22,10 +22,11 @@ from pathlib import Path
 from types import SimpleNamespace as V
 from typing import Any
 
+from jixiao.grammar import fmt_number
 from jixiao.labels import Lang, flag_label, reject_code, reject_label, report_text, severity_label
 from jixiao.output.templating import environment
 from jixiao.review.rewrite import Rewrite
-from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels, fmt
+from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels
 from jixiao.schema import Cell, Finding, Form, Indicator
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
@@ -249,7 +250,7 @@ def provenance(ind: Indicator, role: str, lang: Lang = "zh") -> str:
             lines.append(f"「{flag_label(ev.flag, lang)}」（{ev.flag}）：{ev.reason}")
     for rep in ind.source.repairs:
         if rep.field == role:
-            lines.append(f"{fmt(rep.before)} → {fmt(rep.after)}（{rep.by}）")
+            lines.append(f"{fmt_number(rep.before)} → {fmt_number(rep.after)}（{rep.by}）")
     return "\n".join(lines)
 
 
@@ -281,7 +282,7 @@ def finding_source(rf: ReviewedFile, form: Form, f: Finding, lang: Lang) -> V:
         elif role == "name" or ind.name_raw:
             text, shown_role = ind.name_raw or (ind.name or ""), "name"
         else:
-            text = fmt(getattr(ind, role, None))
+            text = fmt_number(getattr(ind, role, None))
         where = _where(cell, ind.source.line, lang)
         if ind.source.page is not None:
             where.insert(0, report_text("page_no", lang, n=ind.source.page))
@@ -321,7 +322,7 @@ def _cells(
         elif v is None and inferred:
             text, guess = inferred, True
         else:
-            text, guess = ("" if v is None else fmt(v)), False
+            text, guess = ("" if v is None else fmt_number(v)), False
         tip = provenance(ind, role, lang) if fld == "name" or classes else None
         out.append(V(text=text, cls=" ".join(classes), tip=tip, inferred=guess))
     return out
@@ -385,11 +386,11 @@ def form_view(rf: ReviewedFile, k: int, fi: int, lang: Lang) -> V:
         rw_rows.append(
             V(
                 n=i + 1,
-                before=f"{ind.name or ind.name_raw} {ind.operator or ''}{fmt(ind.value)}"
+                before=f"{ind.name or ind.name_raw} {ind.operator or ''}{fmt_number(ind.value)}"
                 f"{ind.unit or ''}",
                 levels=f"{rw.level1}/{rw.level2 or '—'}",
                 name=rw.name,
-                target=f"{rw.operator or ''}{fmt(rw.value)}{rw.unit or ''}",
+                target=f"{rw.operator or ''}{fmt_number(rw.value)}{rw.unit or ''}",
                 graded=rw.graded_standard or "—",
                 rationale=rw.rationale,
                 source=rw.source,
@@ -408,7 +409,7 @@ def form_view(rf: ReviewedFile, k: int, fi: int, lang: Lang) -> V:
         (report_text("meta_year", lang), form.year),
         (
             report_text("meta_budget", lang),
-            fmt(form.budget_total) if form.budget_total is not None else None,
+            fmt_number(form.budget_total) if form.budget_total is not None else None,
         ),
         (report_text("meta_file", lang), f"{_file_of(form, rf)} {lines}".strip()),
     ]
