@@ -304,7 +304,12 @@ def test_html_report_tables_history_and_regressions(
     assert len(charts) == 4 and "end-to-end accuracy" in charts[0]
     e2e = html.split('aria-label="端到端准确率')[1].split("</svg>")[0]
     points = [t.split(" · ") for t in re.findall(r"<title>(指标字段[^<]*)</title>", e2e)]
-    assert [p[2] for p in points] == ["50.0", "50.0", "100.0", "92.6"]  # now 50 of 54: 4 units wrong
+    assert [p[2] for p in points] == [
+        "50.0",
+        "50.0",
+        "100.0",
+        "92.6",
+    ]  # now 50 of 54: 4 units wrong
     assert points[0][1] == "2026-11-01 03:00 c0ffee01"
     # the stored runs with their LLM calls; the fake producer reports none (no point)
     calls = html.split('aria-label="模型调用次数')[1].split("</svg>")[0]
