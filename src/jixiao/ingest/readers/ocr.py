@@ -32,7 +32,7 @@ from typing import Any
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
-from jixiao.ingest.readers import geometry, glyphs, paper
+from jixiao.ingest.readers import geometry, glyphs, paper, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.layouts.base import Row
@@ -367,6 +367,7 @@ def _table_rows(
         inner = [b for b in boxes if geometry.inside(b, rect)]
         if _missed_lines(gray, rect, inner):
             inner = _second_look(gray, rect) or inner
+        inner = [_rechecked(gray, b) for b in inner]
         text = geometry.join_lines(geometry.group_lines(inner), rect[2])
         cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
@@ -399,6 +400,16 @@ def _ink_bands(gray: Any, rect: Rect, margin: int = 4) -> list[tuple[int, int, i
             bands.append((y0 + margin + start, y0 + margin + i, width))
             start = None
     return bands
+
+
+def _rechecked(gray: Any, box: Box) -> Box:
+    """A short box scored below ``LOW_CONFIDENCE``, its score re-checked on its own crop
+    (``recheck.class_score``: look-alikes that mean the same, ``0``/``o``, are not doubt)."""
+    if box.conf >= LOW_CONFIDENCE or len(box.text.strip()) > recheck.MAX_CHARS:
+        return box
+    x0, y0, x1, y1 = int(box.x0), int(box.top), int(box.x1) + 1, int(box.bottom) + 1
+    score = recheck.class_score(engine(), gray[max(y0, 0) : y1, max(x0, 0) : x1], box.text)
+    return box if score is None or score <= box.conf else replace(box, conf=score)
 
 
 def _missed_lines(gray: Any, rect: Rect, boxes: list[Box]) -> bool:
