@@ -3,7 +3,9 @@
 RapidOCR (``rapidocr-onnxruntime``) ships its Chinese PP-OCR models inside the wheel, so
 nothing is downloaded at run time. A page is read in four steps:
 
-1. **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
+1. **Paper**: red seals taken out by colour, the page turned upright (``paper``), a phone
+   photo straightened from its table's outer border (``perspective``).
+   **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
    which is undone before anything else, so rows stay rows.
 2. **Cells from the rules**: horizontal and vertical strokes are isolated by morphology; the
    regions they enclose are the cells, merged cells included (no inner line, one region).
@@ -32,7 +34,7 @@ from typing import Any
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
-from jixiao.ingest.readers import geometry, glyphs, paper, recheck
+from jixiao.ingest.readers import geometry, glyphs, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.layouts.base import Row
@@ -47,6 +49,8 @@ THREADS_ENV = "JIXIAO_OCR_THREADS"
 #: Largest side, in pixels, RapidOCR scales a page to for detection (its default). Geometry
 #: stays at full resolution: shrinking the page first made detection drop whole lines.
 MAX_SIDE = 2000
+#: Breaks in a ruling line shorter than this (pixels) are closed before cells are found.
+RULE_GAP = 15
 
 
 @dataclass(slots=True)
@@ -157,6 +161,10 @@ def table_cells(gray: Any) -> list[list[Rect]]:
     vert = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 80, 12)))
     )
+    # A rule with a short break (pen or stamp ink taken off where it crossed it, a worn
+    # scan) is still one rule: gaps shorter than RULE_GAP along the line are closed.
+    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, np.ones((1, RULE_GAP), np.uint8))
+    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, np.ones((RULE_GAP, 1), np.uint8))
     rules = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8), iterations=1)
     _n_tables, table_of = cv2.connectedComponents(rules, connectivity=8)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(255 - rules, connectivity=4)
@@ -291,6 +299,7 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
     gray = paper.gray_without_seals(image)
     gray, _turns = paper.upright(engine(), gray)
+    gray, _warped = perspective.straighten(gray)
     gray, _angle = deskew(gray)
     boxes = ocr_boxes(gray)
     if not boxes:
