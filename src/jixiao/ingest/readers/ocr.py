@@ -186,11 +186,11 @@ def table_cells(gray: Any) -> list[list[Rect]]:
 def has_ink(gray: Any, rect: Rect, margin: int = 3) -> bool:
     """Whether a cell holds dark marks (a symbol OCR did not read), borders excluded."""
     x0, y0, x1, y1 = (int(v) for v in rect)
-    inner = gray[y0 + margin : y1 - margin, x0 + margin : x1 - margin]
+    inner = glyphs.ink_mask(gray, x0 + margin, y0 + margin, x1 - margin, y1 - margin)
     if inner.size == 0:
         return False
-    dark = int((inner < 110).sum())
-    return dark >= max(12, int(0.004 * inner.size))
+    # The same ink/paper cut as the glyph classifier's: a photo's faint symbol is ink too.
+    return int(inner.sum()) >= max(12, int(0.004 * inner.size))
 
 
 # --------------------------------------------------------------------------- vocabulary repair
