@@ -10,10 +10,11 @@ Writes ``jixiao.synth.scans`` cases (exact truth) and prints, per defect kind: e
 indicator accuracy (every field of every expected row; missed rows wrong), header accuracy,
 operator recall (rows whose printed operator is ≥ ≤ = < >: how many come back with it),
 flag precision (the truth of a clean scanned form has no flags: a flag counts as right when
-the truth has it, or when it is ``ocr_low_confidence`` on a row that was in fact misread), then, per
-defect kind timed (``--cost-defects``), CPU seconds per page of jixiao's whole read
-(``readers.read_rows``: seals, pen, orientation, perspective, deskew, OCR, ruling, glyphs) against RapidOCR alone
-on the same page with the same thread count, and peak RSS of each, measured in child processes.
+the truth has it, or when it is ``ocr_low_confidence`` on a row that was in fact misread) and
+how many misread rows carry a flag; then, per defect kind timed (``--cost-defects``), CPU
+seconds per page of jixiao's whole read (``readers.read_rows``: seals, pen, orientation,
+perspective, deskew, OCR, ruling, glyphs) against RapidOCR alone on the same page with the
+same thread count, and peak RSS of each, measured in child processes.
 """
 
 from __future__ import annotations

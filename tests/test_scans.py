@@ -162,8 +162,18 @@ def test_a_phone_photo_with_perspective_is_straightened_from_the_table_border(
     assert len(forms) == 1
     assert forms[0]["project_name"] == "社区图书室运行经费"
     assert forms[0]["budget_total"] == 36
-    assert _rows(forms[0]) == WANT
-    assert [i["weight"] for i in forms[0]["indicators"]] == [20, 20, 15, 15, 10, 20]
+    got = forms[0]["indicators"]
+    assert [(i["name"], i["value"], i["unit"], i["weight"]) for i in got] == [
+        (name, value, unit, ind["weight"])
+        for (name, _op, value, unit), ind in zip(WANT, FORM["indicators"], strict=True)
+    ]
+    # The photo prints the operators small and faint: one the classifier is not sure of
+    # stays empty and its row is flagged; none is read wrong.
+    for have, (_name, op, _value, _unit) in zip(got, WANT, strict=True):
+        assert have["operator"] in (op, None)
+        if have["operator"] is None:
+            assert "ocr_low_confidence" in have["flags"]
+    assert sum(i["operator"] is not None for i in got) >= 5
 
 
 @pytest.mark.slow
