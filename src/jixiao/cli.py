@@ -360,7 +360,6 @@ def _normalize(
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
     from jixiao.engines import ray as ray_engine
-    from jixiao.output.writers import RunWriter
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
@@ -370,6 +369,7 @@ def _normalize(
         run_jobs,
         stored_payloads,
     )
+    from jixiao.output.writers import RunWriter
     from jixiao.pipeline import iter_sources
 
     files = list(iter_sources(paths))

@@ -22,6 +22,7 @@ Severity = Literal["error", "warning", "info"]
 #: The flag vocabulary of the contract, in its table order (flag lists are written in this order).
 FLAGS: tuple[str, ...] = (
     "name_truncated",
+    "name_completed_by_model",
     "value_in_name",
     "unit_invalid",
     "unit_missing",

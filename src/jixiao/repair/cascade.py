@@ -15,6 +15,8 @@ from jixiao.defects import evidence_window
 from jixiao.llm.config import resolve_llm_config
 from jixiao.repair.llm import OpenCell, run_llm_stage
 from jixiao.repair.queue import QueueEntry, write_queue
+from jixiao.repair.regions import PROMPT_NAME as REGION_PROMPT
+from jixiao.repair.regions import find_regions, read_regions
 from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
@@ -91,11 +93,20 @@ def repair_forms(
         if ind.name and "name_truncated" not in ind.flags
     )
     work: list[tuple[Form, list[OpenCell], str]] = []
+    queue_read: list[QueueEntry] = []
     for form, document in zip(forms, _documents(forms), strict=True):
         before = _repair_count(form)
         tried = apply_rules(form, Evidence(document, lexicon))
         stats.rule_repairs += _repair_count(form) - before
         cells = _open_cells(form, tried)
+        if cells and read_whole(form):
+            # one call per form region: the fallback just read this form's rows from the
+            # source; only a cut name (for the model's own completion) is asked again
+            for cell in cells:
+                if cell.field != "name":
+                    queue_read.append(_entry(form, cell, READ_WHOLE, stage="llm"))
+            stats.open_cells += sum(1 for c in cells if c.field != "name")
+            cells = [c for c in cells if c.field == "name"]
         if cells:
             stats.open_cells += len(cells)
             stats.forms_with_open_cells += 1
@@ -109,6 +120,7 @@ def repair_forms(
             for form, cells, _ in work
             for cell in cells
         ]
+    queue = queue_read + queue
     for form in forms:
         for ind in form.indicators:
             _finalise(ind)
@@ -168,7 +180,6 @@ def _repaired(ind: Indicator, field_name: str) -> bool:
 def _fallback(
     forms: list[Form], files: list[FileResult], backend: str, stats: CascadeStats
 ) -> None:
-    from jixiao.repair.regions import find_regions, read_regions
 
     work = [(result, region) for result in files for region in find_regions(result)]
     stats.regions = len(work)
@@ -209,12 +220,22 @@ def _llm(
     return result.queue
 
 
-def _entry(form: Form, cell: OpenCell, reason: str) -> QueueEntry:
+READ_WHOLE = (
+    "the form-level fallback read this form's rows from the source in this run; not asked again"
+)
+
+
+def read_whole(form: Form) -> bool:
+    """The form-level fallback read this form's rows (a whole-form region) in this run."""
+    return any(n.startswith("read by ") and f"@{REGION_PROMPT}:" in n for n in form.source.notes)
+
+
+def _entry(form: Form, cell: OpenCell, reason: str, stage: str = "rules") -> QueueEntry:
     proposal = infer_unit(form.indicators[cell.indicator]) if cell.field == "unit" else None
     return cell.queue_entry(
         form,
         reason,
-        "rules",
+        stage,
         tried=[] if cell.hint else ["rules"],
         proposal=proposal,
         confidence=0.9 if proposal else None,
