@@ -40,6 +40,7 @@ from jixiao.errors import (
     out_dir_problem,
 )
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
+from jixiao.llm.config import DEFAULT_MODEL
 from jixiao.output.runtime import tune_for_batch
 from jixiao.output.safetext import terminal
 
@@ -188,9 +189,22 @@ def normalize(
     llm: Annotated[
         str,
         typer.Option(
-            "--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM_BACKEND"
+            "--llm",
+            help="LLM backend: none | openai | replay. The endpoint is JIXIAO_LLM_BASE_URL, the "
+            f"model JIXIAO_LLM_MODEL (default {DEFAULT_MODEL}); see README for DeepSeek, Qwen, "
+            "Ollama, vLLM.",
+            envvar="JIXIAO_LLM_BACKEND",
         ),
     ] = "none",
+    accept_model_completions: Annotated[
+        bool,
+        typer.Option(
+            "--accept-model-completions",
+            help="Put the model's completion of a cut name printed nowhere into name (flagged "
+            "name_completed_by_model); without it the completion is only a suggestion in the "
+            "review queue.",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -294,6 +308,10 @@ def normalize(
             f"not --stage {stage}"
         )
     try:
+        if accept_model_completions:
+            if stage != "llm" or llm == "none":
+                _usage_error("--accept-model-completions needs the LLM stage (--llm openai)")
+            os.environ["JIXIAO_LLM_COMPLETIONS"] = "accept"  # workers inherit it
         ledger = llm_run_env(
             out, stage, llm, budget_calls, budget_tokens, llm_deadline, llm_timeout
         )
@@ -371,11 +389,13 @@ def _normalize(
     )
     from jixiao.output.writers import RunWriter
     from jixiao.pipeline import iter_sources
+    from jixiao.repair.cascade import llm_settings
 
     files = list(iter_sources(paths))
-    all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]
+    settings = llm_settings(llm) if stage == "llm" else ""
+    all_jobs = [Job(str(p), file_digest(p), stage, llm, lims, settings) for p in files]
     store = RunStore(out / STORE_NAME)
-    key = config_key(stage, llm, lims)
+    key = config_key(stage, llm, lims, settings)
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
     workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs)})
@@ -404,7 +424,10 @@ def _normalize(
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
-                if not totals.get("failed") and (ledger is None or ledger.down() is None):
+                # a file whose LLM calls failed (endpoint down, budget spent) is not done:
+                # the next run asks again
+                failed = totals.get("failed") or totals.get("llm_failed")
+                if not failed and (ledger is None or ledger.down() is None):
                     store.done(job.name, job.sha, key, totals)
                 pending.discard(job)
                 progress.update(

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from jixiao.output.runstore import Job, RunStore, _payload, config_key, process
+from jixiao.output.runstore import Job, RunStore, _payload, process
 from jixiao.output.runtime import tune_for_batch
 from jixiao.schema import FileResult, Reject
 
@@ -65,6 +65,7 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
                 "sha256": job.sha,
                 "stage": job.stage,
                 "llm": job.llm,
+                "llm_key": job.llm_key,
             }
         )
     return rows
@@ -74,7 +75,7 @@ def parse_file(job: Job) -> list[dict[str, Any]]:
     """One file's stored parts, made by ``runstore.process`` exactly as a local worker makes
     them, in this worker's in-memory store, and taken out of it again."""
     store = _memory_store()
-    key = config_key(job.stage, job.llm)
+    key = job.key
     process(job, store)
     parts = list(store.parts(job.path, job.sha, key))
     store.db.execute(
@@ -102,7 +103,7 @@ def failed_parts(job: Job, why: str) -> list[dict[str, Any]]:
 def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:
     """Ray Data's per-row function: one manifest row in, the file's parts (JSON) out."""
     tune_for_batch()
-    job = Job(row["path"], row["sha256"], row["stage"], row["llm"])
+    job = Job(row["path"], row["sha256"], row["stage"], row["llm"], llm_key=row["llm_key"])
     try:
         parts, failed = task(job), False
     except Exception as exc:  # one bad file fails only itself
@@ -159,7 +160,7 @@ def run_jobs(
 
         def finish(index: int, parts: list[dict[str, Any]], failed: bool) -> None:
             job = jobs[index]
-            totals = store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), parts)
+            totals = store.put_parts(job.path, job.sha, job.key, parts)
             if failed:
                 totals["failed"] = 1
             left.discard(index)

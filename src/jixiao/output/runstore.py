@@ -122,12 +122,15 @@ class RunStore:
         self, path: str, sha: str, config: str, payloads: Iterable[dict[str, Any]]
     ) -> dict[str, int]:
         """Store a file's parts as they come (a killed run's leftovers are replaced); returns
-        the file's totals. The file counts as done only once ``done`` records it."""
+        the file's totals. The file counts as done only once ``done`` records it;
+        ``totals["llm_failed"]`` counts LLM calls that could not be made or answered (endpoint
+        down, budget or deadline spent, transport failure): such a file is not marked done,
+        so the next run asks again."""
         self.db.execute(
             "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (path, sha, config)
         )
         self.db.commit()  # before the first part is parsed: no lock is held while parsing
-        totals = {"parts": 0, "forms": 0, "rejects": 0}
+        totals = {"parts": 0, "forms": 0, "rejects": 0, "llm_failed": 0}
         for payload in payloads:
             self.db.execute(
                 "INSERT INTO parts (path, sha256, config, part, payload) VALUES (?, ?, ?, ?, ?)",
@@ -137,6 +140,7 @@ class RunStore:
             totals["parts"] += 1
             totals["forms"] += len(payload["forms"])
             totals["rejects"] += len(payload["rejects"])
+            totals["llm_failed"] += int(payload.get("llm_failed", 0))
         return totals
 
     def done(self, path: str, sha: str, config: str, totals: dict[str, int]) -> None:
@@ -167,6 +171,9 @@ class Job:
     stage: str
     llm: str
     limits: limits.Limits = field(default_factory=limits.Limits)
+    #: The LLM settings that change a result (``repair.cascade.llm_settings``): model,
+    #: endpoint host, instructor mode, model completions, prompt versions; "" without an LLM.
+    llm_key: str = ""
 
     @property
     def name(self) -> str:
@@ -175,14 +182,17 @@ class Job:
 
     @property
     def key(self) -> str:
-        return config_key(self.stage, self.llm, self.limits)
+        return config_key(self.stage, self.llm, self.limits, self.llm_key)
 
 
-def config_key(stage: str, llm: str, lims: limits.Limits | None = None) -> str:
-    """What a stored result depends on besides the bytes: the stage, the LLM, our version,
-    and the limits when they are not the defaults (a file rejected at a limit is read again
-    once the limit is raised)."""
+def config_key(stage: str, llm: str, lims: limits.Limits | None = None, llm_key: str = "") -> str:
+    """What a stored result depends on besides the bytes: the stage, the LLM backend and the
+    LLM settings that change a result (model, endpoint host, mode, prompt versions: another
+    model or prompt reads the file again), our version, and the limits when they are not the
+    defaults (a file rejected at a limit is read again once the limit is raised)."""
     key = f"{stage}|{llm}|{__version__}"
+    if stage == "llm" and llm != "none" and llm_key:
+        key += "|" + llm_key
     if lims is not None and lims != limits.Limits():
         key += "|" + ",".join(f"{v}" for v in vars(lims).values())
     return key
@@ -251,10 +261,12 @@ def _payload(result: FileResult, job: Job) -> dict[str, Any]:
 
     queue: list[dict[str, Any]] = []
     cascade = ""
+    failed = 0
     if job.stage != "parse" and (result.forms or job.stage == "llm"):
         stats = repair_results([result], job.stage, job.llm)
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)
+        failed = stats.call_failures
     payload = {
         "file": result.file,
         "encoding": result.encoding,
@@ -264,6 +276,7 @@ def _payload(result: FileResult, job: Job) -> dict[str, Any]:
         "rejects": [r.model_dump(mode="json", exclude_none=True) for r in result.rejects],
         "queue": queue,
         "cascade": cascade,
+        "llm_failed": failed,
     }
     safe: dict[str, Any] = json_safe(payload)
     return safe

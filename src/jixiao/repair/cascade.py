@@ -13,14 +13,32 @@ from pathlib import Path
 
 from jixiao.defects import evidence_window
 from jixiao.llm.config import resolve_llm_config
+from jixiao.llm.prompts import load_prompt
+from jixiao.llm.stage import call_failed
+from jixiao.repair.llm import COMPLETE_PROMPT_NAME as COMPLETE_PROMPT
+from jixiao.repair.llm import PROMPT_NAME as LLM_PROMPT
 from jixiao.repair.llm import OpenCell, run_llm_stage
 from jixiao.repair.queue import QueueEntry, write_queue
+from jixiao.repair.regions import HEADER_PROMPT_NAME as HEADER_PROMPT
 from jixiao.repair.regions import PROMPT_NAME as REGION_PROMPT
 from jixiao.repair.regions import find_regions, read_regions
 from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
 STAGES = ("parse", "rules", "llm")
+#: Every prompt the LLM stage may send (their versions are part of a stored result's key).
+PROMPTS = (REGION_PROMPT, HEADER_PROMPT, LLM_PROMPT, COMPLETE_PROMPT)
+
+
+def llm_settings(backend: str) -> str:
+    """The LLM settings that change a result, as one string for the run store's key: model,
+    endpoint host, instructor mode, model completions and prompt versions (never the key)."""
+    from urllib.parse import urlsplit
+
+    config = resolve_llm_config(backend=None if backend == "auto" else backend)
+    host = urlsplit(config.base_url).netloc if config.base_url else "default"
+    prompts = ",".join(load_prompt(name).ref for name in PROMPTS)
+    return f"{config.model}@{host}|{config.mode}|{config.completions}|{prompts}"
 
 
 @dataclass
@@ -40,6 +58,7 @@ class CascadeStats:
     regions_read: int = 0  # regions whose answer changed a form (or added one)
     spans_dropped: int = 0  # fallback spans not in their region (or instruction-like): dropped
     endpoint_down: str = ""  # why the LLM stage stopped for the run, if it did
+    call_failures: int = 0  # cells and regions left unasked by a failure a rerun may fix
     queue: list[QueueEntry] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -126,6 +145,7 @@ def repair_forms(
             _finalise(ind)
     stats.queue = queue
     stats.queued = len(queue)
+    stats.call_failures += sum(1 for q in queue if call_failed(q.reason))
     if queue_path is not None:
         write_queue(queue, queue_path)
     return stats
@@ -193,6 +213,7 @@ def _fallback(
     stats.spans_dropped += outcome.dropped
     stats.regions_read += outcome.read
     stats.endpoint_down = stats.endpoint_down or outcome.down
+    stats.call_failures += sum(1 for _, why in outcome.skipped if call_failed(why))
     known = {id(f) for f in forms}
     for result in files:
         for form in result.forms:

@@ -631,8 +631,9 @@ async def repair_form_llm(
         if why == NOWHERE and c.field == "name" and completions != "off":
             askable.append(c.model_copy(update={"suggest": True}))
         elif why:
-            note = "; not asked" + (" (model completions are off)" if why == NOWHERE else "")
-            skipped.append(c.queue_entry(form, why + note, "llm", tried=[]))
+            if why == NOWHERE:
+                why += " (model completions are off); not asked"
+            skipped.append(c.queue_entry(form, why, "llm", tried=[]))
         else:
             askable.append(c)
     if not askable:
