@@ -15,6 +15,7 @@ from jixiao.defects import evidence_window
 from jixiao.llm.config import resolve_llm_config
 from jixiao.llm.prompts import load_prompt
 from jixiao.llm.stage import call_failed
+from jixiao.llm.stats import LLMStats
 from jixiao.repair.llm import COMPLETE_PROMPT_NAME as COMPLETE_PROMPT
 from jixiao.repair.llm import PROMPT_NAME as LLM_PROMPT
 from jixiao.repair.llm import OpenCell, run_llm_stage
@@ -50,9 +51,8 @@ class CascadeStats:
     open_cells: int = 0
     forms_with_open_cells: int = 0
     queued: int = 0
-    calls: int = 0
-    tokens: int = 0
-    cache_hits: int = 0
+    #: The LLM usage of every stage of the run (fallback and cells): the one usage type
+    llm: LLMStats = field(default_factory=LLMStats)
     dropped: int = 0  # LLM answers refused by a grounding check
     regions: int = 0  # regions the grammar left unexplained, sent to the form-level fallback
     regions_read: int = 0  # regions whose answer changed a form (or added one)
@@ -60,6 +60,18 @@ class CascadeStats:
     endpoint_down: str = ""  # why the LLM stage stopped for the run, if it did
     call_failures: int = 0  # cells and regions left unasked by a failure a rerun may fix
     queue: list[QueueEntry] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return self.llm.calls
+
+    @property
+    def tokens(self) -> int:
+        return self.llm.tokens
+
+    @property
+    def cache_hits(self) -> int:
+        return self.llm.cache_hits
 
     def __str__(self) -> str:
         return (
@@ -207,9 +219,7 @@ def _fallback(
         return
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
     outcome = read_regions(work, config)
-    stats.calls += outcome.stats.calls
-    stats.tokens += outcome.stats.tokens
-    stats.cache_hits += outcome.stats.cache_hits
+    stats.llm.merge(outcome.stats)
     stats.spans_dropped += outcome.dropped
     stats.regions_read += outcome.read
     stats.endpoint_down = stats.endpoint_down or outcome.down
@@ -227,9 +237,7 @@ def _llm(
 ) -> list[QueueEntry]:
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
     result = run_llm_stage(work, config)
-    stats.calls += result.stats.calls
-    stats.tokens += result.stats.tokens
-    stats.cache_hits += result.stats.cache_hits
+    stats.llm.merge(result.stats)
     stats.dropped = result.stats.refused
     stats.llm_repairs = sum(
         1
