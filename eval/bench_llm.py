@@ -195,7 +195,13 @@ def main(argv: list[str] | None = None) -> int:
         "but the seeds)",
     )
     ap.add_argument("--per-case", action="store_true", help="also print each case's figures")
+    ap.add_argument(
+        "--accept-model-completions",
+        action="store_true",
+        help="put the model's completions of cut names printed nowhere into name",
+    )
     args = ap.parse_args(argv)
+    os.environ["JIXIAO_LLM_COMPLETIONS"] = "accept" if args.accept_model_completions else "suggest"
     for golden in args.golden:
         with _subset(golden, args.source) as chosen:
             report(golden, measure(chosen, args.mode), args.per_case)

@@ -115,10 +115,9 @@ class Oracle:
             asked = re.search(r"Fields: (.*)", system)
             fields = [f.split(" ")[0] for f in asked.group(1).split("; ")] if asked else None
             obj: dict[str, Any] = self.read_header(document, fields)
-        elif "补全被截断" in system:  # complete_names: the model's own knowledge, which the
-            # oracle has not (a cut name's completion is printed nowhere, so labels hold null)
+        elif "补全被截断" in system:  # complete_names: the model's own knowledge
             self.cells += 1
-            obj = {"completions": []}
+            obj = self.complete_names(user)
         elif "抄录" in system:
             self.regions += 1
             obj = self.read_region(document)
@@ -161,6 +160,28 @@ class Oracle:
                 best = {k: v for k, v in spans.items() if fields is None or k in fields}
                 break
         return best
+
+    def complete_names(self, user: str) -> dict[str, Any]:
+        """A perfect model's completion of each cut name: the labelled name when the labels
+        complete it (a hand label may finish a name the document never prints), else null."""
+        out = []
+        for m in re.finditer(r"^(\d+): (.*)$", user, re.M):
+            raw = fold(m.group(2))
+            name = next(
+                (
+                    row["name"]
+                    for case in self.cases
+                    for form in case.expected
+                    for row in form.get("indicators") or []
+                    if row.get("name")
+                    and fold(row.get("name_raw") or "") == raw
+                    and fold(row["name"]).startswith(raw)
+                    and fold(row["name"]) != raw
+                ),
+                None,
+            )
+            out.append({"indicator": int(m.group(1)), "value": name, "confidence": 0.9})
+        return {"completions": out}
 
     # -- open cells ------------------------------------------------------------------------
     def repair_cells(self, user: str, document: str) -> dict[str, Any]:
