@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from jixiao import vocab
+from jixiao.grammar import canon_unit, to_number
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt, load_prompt
 from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
-from jixiao.normalize import canon_unit, to_number
 from jixiao.repair.queue import QueueEntry
 from jixiao.schema import Form, Repair
 

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, create_model
 
 from jixiao import defects, vocab
-from jixiao.layouts.base import clean
-from jixiao.normalize import build_form, to_number
+from jixiao.grammar import clean, to_number
+from jixiao.normalize import build_form
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.repair.llm import INSTRUCTION_LIKE, fence_safe
 from jixiao.schema import FORM_FIELDS, Cell, FileResult, Form, Indicator, Repair

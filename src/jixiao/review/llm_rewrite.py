@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from jixiao import vocab
+from jixiao.grammar import canon_unit, to_number
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt, load_prompt
 from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
-from jixiao.normalize import canon_unit, to_number
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.review.rewrite import Rewrite, check_rewrite, suggest_rewrite
