@@ -40,9 +40,9 @@ from jixiao.errors import (
     out_dir_problem,
 )
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
-from jixiao.llm.config import DEFAULT_MODEL
 from jixiao.output.runtime import tune_for_batch
 from jixiao.output.safetext import terminal
+from jixiao.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from rich.console import Console

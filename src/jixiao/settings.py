@@ -15,6 +15,9 @@ from jixiao.limits import Limits
 Stage = Literal["parse", "rules", "llm"]
 STAGES: tuple[str, ...] = get_args(Stage)
 
+#: The model asked when JIXIAO_LLM_MODEL is not set (named in ``normalize -h``).
+DEFAULT_MODEL = "gpt-4o-mini"
+
 #: Where LLM answers come from: nowhere, an OpenAI-compatible endpoint, or a replayed cache.
 Backend = Literal["none", "openai", "replay"]
 BACKENDS: tuple[str, ...] = get_args(Backend)

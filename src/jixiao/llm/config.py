@@ -32,14 +32,13 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from jixiao.errors import ConfigError
-from jixiao.settings import Backend
+from jixiao.settings import DEFAULT_MODEL, Backend
 
 logger = logging.getLogger(__name__)
 
 ModeName = Literal["json", "md_json", "tools"]
 Completions = Literal["off", "suggest", "accept"]
 
-DEFAULT_MODEL = "gpt-4o-mini"
 CACHE_FILE = "llm_cache.sqlite3"
 
 
