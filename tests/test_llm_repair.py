@@ -415,3 +415,22 @@ def test_rules_only_import_does_not_load_openai():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_model_may_answer_that_a_name_is_not_truncated(server, tmp_path):
+    """Issue 14: "this name is not truncated" is an answer; the printed name stands, with the
+    model's judgement recorded, and the name_truncated flag goes."""
+    reply = good_answer()
+    reply["proposals"][0] = {
+        "indicator": 0,
+        "field": "name",
+        "not_truncated": True,
+        "confidence": 0.8,
+    }
+    server.enqueue(answer(reply))
+    form, result = _run(server, tmp_path)
+    ind = form.indicators[0]
+    assert ind.name == "民生监察平" and "name_truncated" not in ind.flags
+    rep = ind.source.repairs[-1]
+    assert rep.after == "民生监察平" and "complete as printed" in rep.evidence
+    assert (3, "name") in [(q.indicator, q.field) for q in result.queue]
