@@ -26,7 +26,6 @@ from jixiao.repair.regions import find_regions, read_regions
 from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
-STAGES = ("parse", "rules", "llm")
 #: Every prompt the LLM stage may send (their versions are part of a stored result's key).
 PROMPTS = (REGION_PROMPT, HEADER_PROMPT, LLM_PROMPT, COMPLETE_PROMPT)
 
