@@ -7,9 +7,10 @@ truncated name only against the rest of the document. Each flag records its evid
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+from jixiao.layouts.base import Row
 from jixiao.normalize import to_number
 from jixiao.schema import Form, Indicator, Repair
 
@@ -36,6 +37,14 @@ def evidence_window(text: str, start: int, end: int, margin: int = EVIDENCE_MARG
 def text_wraps(document: str) -> bool:
     """Whether the text shows PDF line wraps inside cells (so cells may be cut at a width)."""
     return bool(_WRAPPED.search(document))
+
+
+def cells_wrap(rows: Iterable[Row]) -> bool:
+    """Whether a cell, as the layout cut it, holds a line wrap (``服务对象满 意度``). A blank
+    between two ideographs of a text is a wrap only inside a cell: where blanks separate the
+    cells (rows of words from a text layer) it is the cut between two cells, no sign that a
+    cell was cut at a width."""
+    return any(_WRAPPED.search(c.text) for row in rows for c in row.cells)
 
 
 def check_form(

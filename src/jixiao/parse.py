@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao import label_columns, projects, unwrap, vocab
+from jixiao import label_columns, projects, unit_values, unwrap, vocab
 from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
@@ -58,6 +58,7 @@ class RawForm:
     line_start: int | None = None
     line_end: int | None = None
     unplaced: list[Cell] = field(default_factory=list)  # non-empty cells nothing claimed
+    totals: list[Cell] = field(default_factory=list)  # cells of 小计/合计 rows (not indicators)
     notes: list[str] = field(default_factory=list)
     pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
     cell_stream: bool = False  # one cell per row, no row delimiter: rows are rebuilt by content
@@ -65,10 +66,14 @@ class RawForm:
     held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
     inferred: bool = False  # columns inferred from the rows (no heading row printed)
     budget_in_yuan: bool = False  # the budget label says its amounts are in 元, not 万元
+    # Another header field was read after the budget's parts: the budget block is over.
+    budget_closed: bool = False
     # A multi-project table (``jixiao.projects``): column → header field of the per-project
     # columns, and (indicator index, project cells) where each project block opens.
     project_columns: dict[int, str] = field(default_factory=dict)
     project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
+    # Value columns headed by unit names (one per township), not by 指标值: how many headings.
+    unit_heads: int = 0
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -147,6 +152,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form.pending.clear()
             if not form.columns or form.inferred:
                 form.columns = columns
+                form.unit_heads = _unit_heads(row, roles)
                 projects.read_heading(form, row, columns, rows[max(0, i - 8) : i], positional)
                 form.cell_stream = stream_heading
                 form.inferred = False
@@ -189,6 +195,10 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             _hold_levels(form, row)
             i += 1
             continue
+        if in_table and _total_row(row):
+            form.totals.extend(row.nonempty())  # a 小计/合计 row sums the rows above it
+            i += 1
+            continue
         if in_table and not _is_header_row(row):
             used = 1
             if positional:
@@ -220,6 +230,9 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         i += 1
     if form is not None:
         _flush_stream(form)
+    for f in forms:
+        if f.unit_heads:
+            unit_values.settle(f.indicators, f.unit_heads)
     return projects.split(forms), preamble
 
 
@@ -262,7 +275,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             break
         if text:
             pending_field, _label = form.pending.pop(0)
-            if pending_field == "budget_total" and not vocab.AMOUNT_CELL.match(_WS.sub("", text)):
+            if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", text)):
                 continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
             answer = cells[j]
             if pending_field in vocab.LONG_FIELDS and not form.pending:
@@ -299,9 +312,7 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
-                    if fieldname == "budget_total" and not vocab.AMOUNT_CELL.match(
-                        _WS.sub("", nxt)
-                    ):
+                    if fieldname == "budget_total" and not vocab.budget_cell(_WS.sub("", nxt)):
                         break  # a budget label's value is an amount, never text or a score
                     value = cells[k]
                     if fieldname in vocab.LONG_FIELDS:
@@ -328,6 +339,11 @@ def _read_header(row: Row, form: RawForm) -> None:
                 and not vocab.AMOUNT_CELL.match(before)
             ):
                 continue  # ``财政资金预算分类 | 一般公共预算``: the value of a label we do not know
+            if form.budget_closed and any(k == bkey for k, _ in form.breakdown):
+                # a part named again below the budget block (a 履职目标 table's ``基本支出 |
+                # 171.41``) is a cell of another table: the budget's own part stands
+                form.unplaced.extend(c for c in (label_cell, value) if c is not None)
+                continue
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
             if value is not None:
@@ -366,7 +382,13 @@ def _store(form: RawForm, fieldname: str, value: Cell) -> None:
     """Keep the first non-empty value a label gets (later repeats do not overwrite it)."""
     if fieldname not in form.header or not clean(form.header[fieldname].text):
         form.header[fieldname] = value
+    if form.breakdown and fieldname not in _BUDGET_FIELDS:
+        form.budget_closed = True
     form.pending = [(f, c) for f, c in form.pending if f != fieldname]
+
+
+#: Fields read inside a budget block (a year in its label, the total, its unit).
+_BUDGET_FIELDS = frozenset({"budget_total", "budget_year_total", "year", "ignored"})
 
 
 def _is_label(text: str) -> bool:
@@ -428,6 +450,20 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         # Columns headed by something else (a township per column): they hold the values.
         roles[unknown[-1]] = "value"
     return roles
+
+
+def _total_row(row: Row) -> bool:
+    """A subtotal or total row: its first cell says 小计/合计, nothing in it names an indicator."""
+    cells = row.nonempty()
+    return bool(cells) and bool(vocab.TOTAL_ROW.match(_WS.sub("", clean(cells[0].text))))
+
+
+def _unit_heads(row: Row, cell_roles: list[str | None]) -> int:
+    """How many headings no vocabulary knows stand where a heading row has no 指标值: the
+    value columns of a form with one column per unit (township), see ``_columns``."""
+    if "value" in cell_roles:
+        return 0
+    return sum(1 for t, r in zip(row.texts, cell_roles, strict=True) if t and r is None)
 
 
 def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]:
@@ -725,7 +761,7 @@ def _suit(role: str, text: str) -> float | None:
             or t in vocab.CATEGORY_WORDS
             or t in vocab.QUALITATIVE_MARKERS
             or t in vocab.QUANTITATIVE_MARKERS
-            or t in ("正向", "反向")
+            or t in _DIRECTIONS
         )
         return 3.0 if ok else None
     if role == "weight":
@@ -741,6 +777,8 @@ def _canon_unit(text: str) -> str | None:
     return canon_unit(text)
 
 
+#: Directions an operator column prints that are no operator (正向/反向; 是/否 for a yes/no target).
+_DIRECTIONS = frozenset({"正向", "反向", "是/否", "是否"})
 _EXTRA_COST = -2.0
 _NOT_NAMES = frozenset({"正向", "反向", "定性", "定量", "定", "共性", "个性"})
 _TRAILING_COST = -0.5
@@ -761,6 +799,7 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     for _, role in sorted(columns.items()):
         if role != "lead" and role not in roles:
             roles.append(role)
+    cells = _split_explanation(cells, roles)
     n, m = len(cells), len(roles)
     neg = float("-inf")
     best = [[neg] * (m + 1) for _ in range(n + 1)]
@@ -798,6 +837,30 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
         return None  # a lone text cell in a table is a caption or a note, not an indicator
     return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
+
+
+def _split_explanation(cells: list[Cell], roles: list[str]) -> list[Cell]:
+    """A name cell that also holds the row's 指标解释 (glued text): cut in two, when the
+    table has a 解释 column right after the names and the row has no other text cell."""
+    if "name" not in roles or roles[roles.index("name") + 1 : roles.index("name") + 2] != ["note"]:
+        return cells
+    texts = [n for n, c in enumerate(cells) if classify(c.text) in ("text", "numbered")]
+    if len(texts) != 1:
+        return cells
+    at = texts[0]
+    if at + 1 < len(cells) and classify(cells[at + 1].text) not in ("value", "empty"):
+        return cells
+    split = unit_values.split_explanation(clean(cells[at].text))
+    if split is None:
+        return cells
+    name, note = split
+    here = cells[at]
+    return [
+        *cells[:at],
+        Cell(name, here.line, here.col),
+        Cell(note, here.line, here.col),
+        *cells[at + 1 :],
+    ]
 
 
 def _is_heading_part(cell_roles: list[str | None], filled: int) -> bool:
