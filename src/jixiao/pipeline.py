@@ -292,8 +292,15 @@ def normalize_rows(
             reason += "; the fragment is not kept as an indicator"
         else:
             reason += "; the row is kept, flagged"
-            if cut.value is None and "value" not in cut.source.cells:
-                cut.add_flag("name_truncated", "the file ends inside this name cell")
+            if (
+                cut.value is None
+                and "value" not in cut.source.cells
+                and "name_truncated" not in cut.flags
+                and defects.open_phrase(cut.name or "")
+            ):
+                # the page ends in the name cell and the name reads unfinished; a name that
+                # reads complete (实现建设总目标控制程度) is kept unflagged, as any other row
+                cut.add_flag("name_truncated", "the file ends inside this name cell, mid-phrase")
         result.rejects.append(
             Reject(
                 file=name,
