@@ -164,3 +164,22 @@ def test_a_page_ending_in_a_name_flags_it_only_when_it_reads_unfinished() -> Non
 
 def test_unit_columns_is_a_synth_rendering() -> None:
     assert "unit_columns" in RENDERINGS
+
+
+def test_a_row_filling_every_column_keeps_a_misprinted_unit_in_its_column() -> None:
+    # 指标性质 指标方向 目标值 计量单位 分值 备注: eight cells for nine columns (备注 empty), so
+    # the spreadsheet serial under 计量单位 stands there; the unit is invalid, not missing
+    text = (
+        "2021年项目支出绩效目标表\n项目名称 出差经费\n主管部门 某供销社\n"
+        "一级指标 二级指标 三级指标 指标性质 指标方向 目标值 计量单位 分值 备注\n"
+        "产出指标 数量指标 出差人次 正向 = 24 人/次 4\n"
+        "产出指标 时效指标 资金到位时间 正向 = 44,561 44,561 10\n"
+        "产出指标 质量指标 完成率 正向 = 100 10\n"
+    )
+    (form,) = normalize_text(text, "t.txt").forms
+    got = [(i.value, i.unit, i.weight, i.flags) for i in form.indicators]
+    assert got == [
+        (24, "人/次", 4, []),
+        (44561, None, 10, ["unit_invalid"]),
+        (100, None, 10, ["unit_missing"]),  # a cell short: matched by content, weight kept
+    ]

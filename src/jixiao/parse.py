@@ -801,6 +801,9 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
             roles.append(role)
     cells = _split_explanation(cells, roles)
     n, m = len(cells), len(roles)
+    in_place = _in_place(cells, roles)
+    if in_place is not None:
+        return RawIndicator(cells=in_place, line=row.line)
     neg = float("-inf")
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     move: list[list[tuple[int, int, str | None]]] = [[(0, 0, None)] * (m + 1) for _ in range(n + 1)]
@@ -837,6 +840,22 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
         return None  # a lone text cell in a table is a caption or a note, not an indicator
     return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
+
+
+def _in_place(cells: list[Cell], roles: list[str]) -> dict[str, Cell] | None:
+    """The row's cells one per column in heading order, when nothing can have been dropped:
+    a cell for every column but trailing free-text ones (备注), each suiting its column except
+    one value-like cell under 计量单位 (a date serial ``44,561`` printed there: the unit is
+    invalid, and the builder says so). Else None: the cells are matched by content."""
+    n = len(cells)
+    if n < 4 or n > len(roles) or any(r != "note" for r in roles[n:]):
+        return None
+    misfit = [k for k in range(n) if _suit(roles[k], cells[k].text) is None]
+    if len(misfit) != 1 or roles[misfit[0]] != "unit":
+        return None
+    if not is_value_like(cells[misfit[0]].text):
+        return None
+    return dict(zip(roles, cells, strict=False))
 
 
 def _split_explanation(cells: list[Cell], roles: list[str]) -> list[Cell]:
