@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from jixiao.output.runstore import OutputLock
 from typer.testing import CliRunner
 
 from jixiao import errors
 from jixiao.cli import app
+from jixiao.output.runstore import OutputLock
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent

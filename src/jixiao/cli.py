@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from jixiao.llm.ledger import RunLedger
-    from jixiao.schema import FileResult
+    from jixiao.schema import FileResult, PartOutcome
 
 #: One line on Ctrl-C (every command; the run store makes a rerun resume).
 INTERRUPTED = "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
@@ -359,23 +359,18 @@ def _normalize(
     lang: Lang = "zh",
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
+    from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
+    from jixiao.output.runstore import STORE_NAME, Job, RunStore, file_digest, stored_outcomes
     from jixiao.output.writers import RunWriter
-    from jixiao.output.runstore import (
-        STORE_NAME,
-        Job,
-        RunStore,
-        config_key,
-        file_digest,
-        run_jobs,
-        stored_payloads,
-    )
-    from jixiao.pipeline import iter_sources
+    from jixiao.pipeline import iter_sources, run_file
+    from jixiao.settings import RunSettings
 
     files = list(iter_sources(paths))
-    all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]
+    settings = RunSettings(stage, llm, lims)
+    all_jobs = [Job(str(p), file_digest(p), settings) for p in files]
     store = RunStore(out / STORE_NAME)
-    key = config_key(stage, llm, lims)
+    key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
     workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs)})
@@ -398,9 +393,9 @@ def _normalize(
                 (outputs grow while workers parse; they are renamed into place at the end)."""
                 nonlocal written
                 while written < len(all_jobs) and all_jobs[written] not in pending:
-                    for payload in stored_payloads(store, [all_jobs[written]]):
-                        writer.add_payload(payload)
-                        _tally(payload, counts, flags, reasons)
+                    for part in stored_outcomes(store, [all_jobs[written]]):
+                        writer.add_part(part)
+                        _tally(part, counts, flags, reasons)
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
@@ -418,10 +413,15 @@ def _normalize(
             write_ready()
             if engine == "ray":
                 ray_engine.run_jobs(
-                    todo, out / STORE_NAME, done, address=ray_address, num_cpus=jobs or None
+                    todo,
+                    out / STORE_NAME,
+                    done,
+                    run_file,
+                    address=ray_address,
+                    num_cpus=jobs or None,
                 )
             else:
-                run_jobs(todo, workers, out / STORE_NAME, done)
+                local_engine.run_jobs(todo, workers, out / STORE_NAME, done, run_file)
             write_ready()
     finally:
         store.close()
@@ -487,17 +487,15 @@ def auto_workers(todo: list[Any]) -> int:
 
 
 def _tally(
-    payload: dict[str, Any], counts: Counter[str], flags: Counter[str], reasons: Counter[str]
+    part: PartOutcome, counts: Counter[str], flags: Counter[str], reasons: Counter[str]
 ) -> None:
     """Add one stored part to the run's totals."""
-    counts["forms"] += len(payload["forms"])
-    reasons.update(reject_code(str(r["reason"])) for r in payload["rejects"])
-    counts["rejects"] += len(payload["rejects"])
-    counts["internal"] += sum(
-        str(r["reason"]).startswith(INTERNAL_PREFIX) for r in payload["rejects"]
-    )
-    counts["queued"] += len(payload["queue"])
-    for record in payload["forms"]:
+    counts["forms"] += len(part.forms)
+    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    counts["rejects"] += len(part.rejects)
+    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["queued"] += len(part.queue)
+    for record in part.forms:
         counts["indicators"] += len(record["indicators"])
         for ind in record["indicators"]:
             flags.update(ind["flags"])

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
-from jixiao.layouts.base import Row
-from jixiao.normalize import to_number
+from jixiao.grammar import Row, jieba_tokenizer, to_number, words
 from jixiao.schema import Form, Indicator, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
@@ -132,32 +130,6 @@ def _unit_missing(ind: Indicator) -> None:
 
 
 # ----------------------------------------------------------------------------- truncation
-
-
-@lru_cache(maxsize=1)
-def jieba_tokenizer() -> object:
-    """jieba, loaded once (its dictionary takes ~0.7 s), quiet.
-
-    The dictionary lives as long as the process, so it is moved out of the garbage
-    collector's reach (``gc.freeze``): otherwise every full collection of a long run walks
-    its hundreds of thousands of entries again (about a tenth of a bulk run's time).
-    """
-    import gc
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    gc.freeze()
-    return jieba
-
-
-@lru_cache(maxsize=65536)
-def words(text: str) -> tuple[str, ...]:
-    """``text`` cut into dictionary words (jieba, no HMM). Memoised: an archive prints the
-    same indicator names (群众满意度, 资金到位率) in form after form."""
-    return tuple(jieba_tokenizer().cut(text, HMM=False))  # type: ignore[attr-defined]
 
 
 def _truncated(ind: Indicator, document: str, wraps: bool, seen: dict[str, str | None]) -> None:

@@ -32,7 +32,7 @@ import re
 from functools import lru_cache
 
 from jixiao import stream_rows, vocab
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, clean
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -329,7 +329,7 @@ def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
 
 @lru_cache(maxsize=16384)
 def _kind(text: str) -> str:
-    from jixiao.parse import classify  # the parser's cell kinds (it imports this module)
+    from jixiao.grammar import classify
 
     t = clean(text)
     return "operator" if t in vocab.OPERATOR_WORDS else classify(t)

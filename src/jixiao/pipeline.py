@@ -11,15 +11,19 @@ import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 from jixiao import defects, layouts, limits, vocab
 from jixiao.errors import InputError
+from jixiao.grammar import Row, clean
 from jixiao.ingest import readers
 from jixiao.ingest.decode import decode, display_name
-from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
+from jixiao.output.exact import exact_numbers, json_safe
 from jixiao.parse import RawForm, split_forms
-from jixiao.schema import FileResult, Reject
+from jixiao.repair.cascade import repair_results
+from jixiao.schema import FileResult, PartOutcome, Reject
+from jixiao.settings import RunSettings
 
 _WS = re.compile(r"\s+")
 
@@ -386,3 +390,43 @@ def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield path
+
+
+def run_file(path: Path, settings: RunSettings) -> Iterator[PartOutcome]:
+    """The one composer: a file read part by part (ingest, layout, parse, normalise, defect
+    checks), each part repaired up to ``settings.stage``, as outcomes ready to store and write.
+
+    ``normalize`` (both engines), ``eval``, ``review`` and ``inspect`` all read files through
+    here, so they see the same forms. The settings' limits hold while the parts are made.
+    """
+    with limits.use(settings.limits):
+        for result in iter_path(path):
+            yield outcome(result, settings)
+
+
+def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
+    """One part's result repaired up to the stage, as JSON-ready records with provenance."""
+    queue: list[dict[str, Any]] = []
+    cascade = ""
+    calls = tokens = cache_hits = 0
+    if settings.stage != "parse" and (result.forms or settings.stage == "llm"):
+        stats = repair_results([result], settings.stage, settings.llm)
+        queue = [q.model_dump(mode="json") for q in stats.queue]
+        cascade = str(stats)
+        calls, tokens, cache_hits = stats.calls, stats.tokens, stats.cache_hits
+    provenance = [f.provenance() for f in result.forms]
+    return PartOutcome(
+        file=result.file,
+        encoding=result.encoding,
+        layout=result.layout,
+        forms=json_safe(
+            [exact_numbers(f.contract(), p) for f, p in zip(result.forms, provenance, strict=True)]
+        ),
+        provenance=json_safe(provenance),
+        rejects=json_safe([r.model_dump(mode="json", exclude_none=True) for r in result.rejects]),
+        queue=json_safe(queue),
+        cascade=cascade,
+        calls=calls,
+        tokens=tokens,
+        cache_hits=cache_hits,
+    )

@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from jixiao import vocab
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, clean
 from jixiao.schema import Cell
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]
     """Renderings that drop empty cells: the project cells are the ones before the row's
     first 一级 label (a new project opens a new 一级 merge), or the whole row when it holds no
     level label and reads as code, name and amount (a project's own row above its block)."""
-    from jixiao.parse import classify
+    from jixiao.grammar import classify
 
     cells = row.nonempty()
     kinds = [classify(c.text) for c in cells]

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from jixiao import vocab
+from jixiao.grammar import is_value_like
 from jixiao.schema import Cell
 
 _OP = re.compile(rf"^\s*(?:{vocab.OPERATOR_PATTERN})\s*")
@@ -79,15 +80,9 @@ def _run(cells: dict[str, Cell], extra: list[Cell]) -> list[Cell]:
     after = [
         c
         for c in extra
-        if (c.line, c.col or 0) > (value.line, value.col or 0) and _value_like(c.text)
+        if (c.line, c.col or 0) > (value.line, value.col or 0) and is_value_like(c.text)
     ]
     return [value, *after]
-
-
-def _value_like(text: str) -> bool:
-    from jixiao.parse import is_value_like  # the parser's test (it imports this module)
-
-    return is_value_like(text)
 
 
 def unit_count(runs: Iterable[list[Cell]]) -> int:
