@@ -447,8 +447,10 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
 
 def _total_row(row: Row) -> bool:
     """A subtotal or total row: its first cell says 小计/合计, nothing in it names an indicator."""
-    cells = row.nonempty()
-    return bool(cells) and bool(vocab.TOTAL_ROW.match(_WS.sub("", clean(cells[0].text))))
+    first = next((t for t in row.texts if t), "")
+    if "计" not in first:  # 小计, 合计, 总计, 共计: asked first (the common row has none)
+        return False
+    return bool(vocab.TOTAL_ROW.match(_WS.sub("", clean(first))))
 
 
 def _unit_heads(row: Row, cell_roles: list[str | None]) -> int:
