@@ -183,3 +183,11 @@ def test_a_row_filling_every_column_keeps_a_misprinted_unit_in_its_column() -> N
         (44561, None, 10, ["unit_invalid"]),
         (100, None, 10, ["unit_missing"]),  # a cell short: matched by content, weight kept
     ]
+
+
+def test_the_glued_name_cell_stays_in_the_provenance_as_printed() -> None:
+    (form,) = normalize_text(GLUED_TOWNS, "t.txt").forms
+    cells = form.indicators[2].source.cells
+    assert cells["name"].text == "已建工程是否存在质量问题"
+    assert cells["note"].text == "当年已完工项目是否在检查中发现质量问题"
+    assert cells["name_and_note"].text == cells["name"].text + cells["note"].text

@@ -768,7 +768,9 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     for _, role in sorted(columns.items()):
         if role != "lead" and role not in roles:
             roles.append(role)
-    cells = _split_explanation(cells, roles)
+    split = _split_explanation(cells, roles)
+    printed = None if split is cells else next(c for c in cells if c not in split)
+    cells = split
     n, m = len(cells), len(roles)
     in_place = _in_place(cells, roles)
     if in_place is not None:
@@ -808,6 +810,8 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
         i, j = pi, pj
     if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
         return None  # a lone text cell in a table is a caption or a note, not an indicator
+    if printed is not None:
+        placed[GLUED_NAME] = printed  # the cell as printed, name and 解释 in one
     return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
 
 
@@ -825,6 +829,10 @@ def _in_place(cells: list[Cell], roles: list[str]) -> dict[str, Cell] | None:
     if not is_value_like(cells[misfit[0]].text):
         return None
     return dict(zip(roles, cells, strict=False))
+
+
+#: The role under which a name cell that also held its 解释 is kept as printed (provenance).
+GLUED_NAME = "name_and_note"
 
 
 def _split_explanation(cells: list[Cell], roles: list[str]) -> list[Cell]:
