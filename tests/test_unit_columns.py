@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from jixiao import defects
+from jixiao.parse.unit_values import copies, split_explanation
 from jixiao.pipeline import normalize_text
 from jixiao.synth.renderings import RENDERINGS
-from jixiao.unit_values import copies, split_explanation
 
 GLUED_TOWNS = (
     "2025年某县水利专项资金绩效目标表项目名称水毁修复专项资金主管部门(单位)名称某县水利局"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from jixiao.grammar import Row
 from jixiao.layouts import choose
+from jixiao.parse.unwrap import join_wrapped
 from jixiao.pipeline import normalize_text
 from jixiao.schema import Cell
-from jixiao.unwrap import join_wrapped
 
 WRAPPED = "\n".join(
     [

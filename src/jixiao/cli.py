@@ -42,6 +42,7 @@ from jixiao.errors import (
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
 from jixiao.output.runtime import tune_for_batch
 from jixiao.output.safetext import terminal
+from jixiao.settings import Backend, Stage
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -177,7 +178,7 @@ def normalize(
     paths: Annotated[list[Path], typer.Argument(help="Source files or directories (recursive).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
     stage: Annotated[
-        str | None,
+        Stage | None,
         typer.Option(
             "--stage",
             help="Run the cascade up to: parse | rules | llm (default: llm when --llm is set, "
@@ -186,7 +187,7 @@ def normalize(
         ),
     ] = None,
     llm: Annotated[
-        str,
+        Backend,
         typer.Option(
             "--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM_BACKEND"
         ),
@@ -281,13 +282,10 @@ def normalize(
     from jixiao.engines import ray as ray_engine
     from jixiao.llm.ledger import endpoint_note, llm_run_env
     from jixiao.output.runstore import LockHeld, OutputLock
-    from jixiao.repair.cascade import STAGES
 
     if engine == "ray" and not ray_engine.available():
         raise typer.BadParameter("--engine ray needs Ray: pip install 'jixiao[ray]'")
     stage = stage or ("llm" if llm != "none" else "rules")
-    if stage not in STAGES:
-        raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
     if llm != "none" and stage != "llm":
         raise typer.BadParameter(
             f"--llm {llm} only acts in the llm stage: use --stage llm (or drop --stage), "
@@ -600,18 +598,22 @@ def inspect(
     """
     from rich.console import Console
 
-    from jixiao.pipeline import normalize_path
+    from jixiao.pipeline import normalize_path, run_file
+    from jixiao.settings import RunSettings
 
-    result = normalize_path(file)
     out = Console(highlight=False)
-    if cells:
-        _print_cells(out, file, result)
+    if cells:  # the grammar's own reading, before any repair
+        _print_cells(out, file, normalize_path(file))
         return
-    out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
-    for reject in result.rejects:
-        where = f" line {reject.line}" if reject.line else ""
-        out.print(f"[red]reject[/red]{where}: {_shown(reject.reason)} {_shown(reject.text or '')}")
-    for k, form in enumerate(result.forms):
+    parts = list(run_file(file, RunSettings()))  # the forms normalize writes
+    first = parts[0] if parts else None
+    encoding, layout = (first.encoding, first.layout) if first else (None, None)
+    out.print(f"[bold]{_shown(file)}[/bold]  encoding={encoding}  layout={layout}")
+    for reject in (r for part in parts for r in part.rejects):
+        where = f" line {reject['line']}" if reject.get("line") else ""
+        text = _shown(reject.get("text") or "")
+        out.print(f"[red]reject[/red]{where}: {_shown(reject['reason'])} {text}")
+    for k, form in enumerate(f for part in parts for f in part.records()):
         out.rule(
             f"form {k}: {_shown(form.title)} ({form.form_kind}) "
             f"lines {form.source.line_start}–{form.source.line_end}"

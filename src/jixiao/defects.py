@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from jixiao.grammar import Row, jieba_tokenizer, to_number, words
+from jixiao.grammar import Row, inexact, jieba_tokenizer, to_number, words
 from jixiao.schema import Form, Indicator, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
@@ -257,3 +257,40 @@ _FINAL_WORDS = ("用时", "工时", "学时", "课时", "小时", "历时")
 
 #: Characters that in these forms begin a two-character word and rarely end a name.
 _CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综人时")
+
+
+_DIGITS = re.compile(r"[-+]?\d[\d,，]*(?:\.\d+)?")
+
+
+def inexact_numbers(form: Form) -> None:
+    """Numbers every reader holds exactly: an indicator value that cannot be is kept as the
+    source cell's digits (text) and flagged ``value_suspect``; a weight that cannot be is
+    dropped and flagged. Nothing is rounded silently (the parsed number may already be a
+    rounded double: the cell is the truth). Run last, after repairs."""
+    for ind in form.indicators:
+        suspect = []
+        if inexact(ind.value):
+            cell = ind.source.cells.get("value")
+            digits = _DIGITS.search(cell.text) if cell else None
+            ind.value = re.sub("[,，]", "", digits.group()) if digits else str(ind.value)
+            suspect.append("value")
+        if inexact(ind.weight):
+            ind.weight = None
+            suspect.append("weight")
+        if suspect:
+            cells = [c for role in suspect if (c := ind.source.cells.get(role))]
+            reason = f"{'/'.join(suspect)} cannot be held exactly as a number: kept as printed"
+            ind.add_flag("value_suspect", reason, *cells)
+
+
+def cut_at_file_end(ind: Indicator) -> None:
+    """The file ends inside this row's name cell (no value cell after it): a cut name when it
+    reads unfinished; a name that reads complete (实现建设总目标控制程度) is kept unflagged, as
+    any other row."""
+    if (
+        ind.value is None
+        and "value" not in ind.source.cells
+        and "name_truncated" not in ind.flags
+        and open_phrase(ind.name or "")
+    ):
+        ind.add_flag("name_truncated", "the file ends inside this name cell, mid-phrase")

@@ -8,6 +8,7 @@ here imports a stage: parse, normalize, defects, repair and review all build on 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -119,9 +120,18 @@ def clean_goal(text: str) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
+def to_number(value: object) -> float | int | None:
+    """A number from a cell's text (``1,200`` / ``160.00`` / ``２０`` / ``95%``) or from a
+    number; int when integral; None for anything else (booleans included)."""
+    if isinstance(value, str):
+        return _text_number(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 @lru_cache(maxsize=65536)
-def to_number(text: str) -> float | int | None:
-    """``1,200`` / ``160.00`` / ``２０`` → a number (int when integral); None when not a number."""
+def _text_number(text: str) -> float | int | None:
     t = text_nfkc(clean(text)).replace(",", "").replace("，", "")
     if t.endswith("%"):
         t = t[:-1]
@@ -129,6 +139,33 @@ def to_number(text: str) -> float | int | None:
         return None
     value = float(t)
     return int(value) if value.is_integer() else value
+
+
+#: Integers beyond this are not held exactly by readers that parse JSON numbers as doubles
+#: (JavaScript, Excel, pandas); orjson cannot write those past 64 bits at all.
+EXACT_INT = 2**53
+
+
+def inexact(value: object) -> bool:
+    """A number no reader holds exactly: an integer past ``EXACT_INT``, an infinite or NaN float."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > EXACT_INT
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def fmt_number(value: object) -> str:
+    """A value as a person types it: ``100`` not ``100.0``, ``8.5``, ``126.73``, never
+    ``2e-05``; None is empty; text stays as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and not isinstance(value, bool):
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        return f"{value:.12f}".rstrip("0").rstrip(".") if "e" in text else text
+    return str(value)
 
 
 def to_amount(text: str) -> float | int | None:

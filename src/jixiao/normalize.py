@@ -257,6 +257,30 @@ def _with_unit(parsed: ParsedValue, unit: str | None) -> ParsedValue:
     return parsed._replace(unit=unit, kind=parsed.kind or "quantitative")
 
 
+def _slid_target(
+    cells: dict[str, Cell],
+) -> tuple[dict[str, Cell], str, tuple[Cell, ...]] | None:
+    """A target printed one column off, read where it belongs: ``≥12场`` in the 指标性质
+    column beside an empty 指标值, or 指标值 and 计量单位 holding each other (``场`` | ``12``).
+    Only a cell that is unmistakably a quantity moves (a number, with its operator and unit);
+    returns the cells by role as they should have been, the reason, and the cells moved."""
+    value = cells.get("value")
+    value_text = clean(value.text) if value is not None else ""
+    op, unit = cells.get("operator"), cells.get("unit")
+    if not value_text and op is not None and parse_operator(_WS.sub("", clean(op.text))) is None:
+        parsed = parse_value(op.text)
+        if isinstance(parsed.value, int | float) and parsed.operator is not None:
+            moved = {k: c for k, c in cells.items() if k != "operator"}
+            moved["value"] = op
+            return moved, "the target stands in the 指标性质 column", (op,)
+    if value is not None and value_text and unit is not None and canon_unit(value_text):
+        parsed = parse_value(unit.text)
+        if isinstance(parsed.value, int | float) and canon_unit(clean(unit.text)) is None:
+            moved = {**cells, "value": unit, "unit": value}
+            return moved, "指标值 and 计量单位 hold each other's cells", (value, unit)
+    return None
+
+
 def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -> Indicator:
     """One typed indicator; ``level1``/``level2`` are inherited from the row above (merged cells).
 
@@ -266,6 +290,10 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     cells = row.cells
     name_cell = cells["name"]
     flags: list[tuple[str, str, tuple[Cell, ...]]] = []
+    slid = _slid_target(cells)
+    if slid:
+        cells = slid[0]
+        flags.append(("column_shift", slid[1], slid[2]))
 
     # ---- levels: own columns (inherited down merged cells), else the name's wrapper
     stated1 = clean(cells["level1"].text) if "level1" in cells else ""

@@ -13,13 +13,13 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from jixiao import defects, layouts, limits, vocab
+from jixiao import defects, layouts, limits, segment
 from jixiao.errors import InputError
 from jixiao.grammar import Row, clean
 from jixiao.ingest import readers
 from jixiao.ingest.decode import decode, display_name
 from jixiao.normalize import build_form
-from jixiao.output.exact import exact_numbers, json_safe
+from jixiao.output.exact import json_safe
 from jixiao.parse import RawForm, split_forms
 from jixiao.repair.cascade import repair_results
 from jixiao.schema import FileResult, PartOutcome, Reject
@@ -29,11 +29,6 @@ _WS = re.compile(r"\s+")
 
 #: File suffixes read by the text pipeline (others are skipped when walking a directory).
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""}
-
-
-#: Text dumps longer than this (characters) are parsed in parts, each cut just before a form
-#: title, so memory follows the part, not the file (a whole archive dumped into one file).
-PART_CHARS = 150_000
 
 
 def normalize_bytes(data: bytes, name: str) -> FileResult:
@@ -78,9 +73,9 @@ def iter_text(
     text: str, name: str = "<text>", encoding: str | None = None, part_chars: int | None = None
 ) -> Iterator[FileResult]:
     """Decoded text's results part by part (parts of about ``part_chars`` characters, by
-    default ``PART_CHARS``); line numbers and form indices stay the file's."""
+    default ``segment.PART_CHARS``); line numbers and form indices stay the file's."""
     forms = 0
-    parts = list(_part_starts(text, part_chars or PART_CHARS))
+    parts = list(segment.part_starts(text, part_chars or segment.PART_CHARS))
     wraps = defects.text_wraps(text)  # a property of the whole dump, not of one part
     for k, (start, first_line) in enumerate(parts):
         end = parts[k + 1][0] if k + 1 < len(parts) else len(text)
@@ -133,41 +128,6 @@ def merge_parts(parts: Iterable[FileResult]) -> FileResult:
     if merged is None:
         raise ValueError("no parts to merge")
     return merged
-
-
-def _part_starts(text: str, part_chars: int) -> Iterator[tuple[int, int]]:
-    """(offset, line number) where each part begins: the text's start, then the first form
-    title (a title line after a blank line, not after another title) past each
-    ``part_chars`` characters. Without such a title the part simply runs on."""
-    yield 0, 1
-    start, line = 0, 1
-    pos = text.find("绩效目标", part_chars)
-    while pos != -1:
-        begin = text.rfind("\n", 0, pos) + 1
-        stop = text.find("\n", pos)
-        stop = len(text) if stop == -1 else stop
-        if begin > start and _is_title_line(text[begin:stop]) and _opens_form(text, begin):
-            line += text.count("\n", start, begin)
-            start = begin
-            yield start, line
-            pos = text.find("绩效目标", start + part_chars)
-        else:
-            pos = text.find("绩效目标", stop)
-
-
-def _is_title_line(line: str) -> bool:
-    cells = [c for c in re.split(r"[\t|]", line) if clean(c)]
-    return len(cells) == 1 and bool(vocab.TITLE.match(_WS.sub("", clean(cells[0]))))
-
-
-def _opens_form(text: str, begin: int) -> bool:
-    """The title line at ``begin`` follows a blank line, and the line before that blank run
-    is not a title too (a page heading and its form title stay together)."""
-    before = text[max(0, begin - 2000) : begin].split("\n")[:-1]
-    if not before or clean(before[-1]):
-        return False
-    previous = next((ln for ln in reversed(before) if clean(ln)), "")
-    return not _is_title_line(previous)
 
 
 def normalize_rows(
@@ -296,15 +256,7 @@ def normalize_rows(
             reason += "; the fragment is not kept as an indicator"
         else:
             reason += "; the row is kept, flagged"
-            if (
-                cut.value is None
-                and "value" not in cut.source.cells
-                and "name_truncated" not in cut.flags
-                and defects.open_phrase(cut.name or "")
-            ):
-                # the page ends in the name cell and the name reads unfinished; a name that
-                # reads complete (实现建设总目标控制程度) is kept unflagged, as any other row
-                cut.add_flag("name_truncated", "the file ends inside this name cell, mid-phrase")
+            defects.cut_at_file_end(cut)
         result.rejects.append(
             Reject(
                 file=name,
@@ -414,14 +366,14 @@ def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)
         calls, tokens, cache_hits = stats.calls, stats.tokens, stats.cache_hits
+    for form in result.forms:
+        defects.inexact_numbers(form)
     provenance = [f.provenance() for f in result.forms]
     return PartOutcome(
         file=result.file,
         encoding=result.encoding,
         layout=result.layout,
-        forms=json_safe(
-            [exact_numbers(f.contract(), p) for f, p in zip(result.forms, provenance, strict=True)]
-        ),
+        forms=json_safe([f.contract() for f in result.forms]),
         provenance=json_safe(provenance),
         rejects=json_safe([r.model_dump(mode="json", exclude_none=True) for r in result.rejects]),
         queue=json_safe(queue),

@@ -9,7 +9,7 @@ not be found is ``None``, never invented.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -271,8 +271,8 @@ class PartOutcome:
     cache_hits: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        """The stored shape (JSON-ready)."""
-        return asdict(self)
+        """The stored shape (JSON-ready; shallow: the records are not copied)."""
+        return {name: getattr(self, name) for name in _OUTCOME_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PartOutcome:
@@ -285,4 +285,4 @@ class PartOutcome:
         return [form_from_record(r, p) for r, p in zip(self.forms, self.provenance, strict=True)]
 
 
-_OUTCOME_FIELDS = {f.name for f in fields(PartOutcome)}
+_OUTCOME_FIELDS = tuple(f.name for f in fields(PartOutcome))

@@ -6,9 +6,17 @@ rules, severity overrides). Rules read a form *as filed*: where the parser moved
 the name or found the value cell to be a copy of the weight (``value_suspect``), the filed value
 is what the 指标值 column said, because that is what the reviewer is judging.
 
-``kind`` says how far a rule can be trusted without the LLM: ``code`` rules are deterministic and
-labelled in ``golden/expected/*.review.jsonl``; ``code+llm`` rules yield heuristic candidates that
-the LLM layer is meant to confirm (they run in rules-only mode too, and are not labelled).
+``basis`` says what decides a finding, and so how it is measured (``eval/bench_review_rules.py``
+prints the two groups apart):
+
+- ``program``: a rule a program can check. The catalogue marks its condition [code]: the form's
+  cells, numbers and structure decide it, and two careful readers cannot disagree.
+- ``judgement``: a rule a careful reviewer applies by reading ([LLM] or [code+LLM] in the
+  catalogue, and the judgement rules of issue 18). The check here fires only where a lexicon and
+  the form's structure decide, and every finding quotes its evidence from the form; ``--llm``
+  is where a model may confirm the rest, grounded in quoted text and re-checked.
+
+Both kinds run in rules-only mode and both are labelled in ``golden/expected/*.review.jsonl``.
 """
 
 from __future__ import annotations
@@ -16,13 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Literal
 
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.schema import Finding, Form, Indicator, Severity
 
-RuleKind = Literal["code", "code+llm"]
+Basis = Literal["program", "judgement"]
 Scope = Literal["form", "indicator"]
 Number = float | int
 
@@ -73,14 +82,19 @@ Check = Callable[[FormContext], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A catalogue entry: code, default severity, scope, the cell it marks, and its check."""
+    """A catalogue entry: code, default severity, scope, the cell it marks, and its check.
+
+    ``basis`` is ``program`` (the catalogue's [code]: cells and numbers decide) or ``judgement``
+    (a reading of the text: [LLM]/[code+LLM]); ``optional`` rules run only when a profile
+    enables them.
+    """
 
     code: str
     severity: Severity
     title: str
     check: Check
     scope: Scope = "indicator"
-    kind: RuleKind = "code"
+    basis: Basis = "program"
     field: str | None = None
     optional: bool = False
 
@@ -94,7 +108,7 @@ def rule(
     title: str,
     *,
     scope: Scope = "indicator",
-    kind: RuleKind = "code",
+    basis: Basis = "program",
     field: str | None = None,
     optional: bool = False,
 ) -> Callable[[Check], Check]:
@@ -103,15 +117,25 @@ def rule(
     def deco(fn: Check) -> Check:
         if code in RULES:
             raise ValueError(f"review rule {code!r} registered twice")
-        RULES[code] = Rule(code, severity, title, fn, scope, kind, field, optional)
+        RULES[code] = Rule(code, severity, title, fn, scope, basis, field, optional)
         return fn
 
     return deco
 
 
 def labelled_codes() -> frozenset[str]:
-    """Codes whose findings the golden review labels cover (deterministic, on by default)."""
-    return frozenset(c for c, r in RULES.items() if r.kind == "code" and not r.optional)
+    """Codes whose findings the golden review labels cover: every rule on by default."""
+    return frozenset(c for c, r in RULES.items() if not r.optional)
+
+
+def program_codes() -> frozenset[str]:
+    """Codes of the rules a program can check (``basis == "program"``)."""
+    return frozenset(c for c, r in RULES.items() if r.basis == "program")
+
+
+def judgement_codes() -> frozenset[str]:
+    """Codes of the judgement rules (``basis == "judgement"``)."""
+    return frozenset(c for c, r in RULES.items() if r.basis == "judgement")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -307,15 +331,44 @@ def goal_missing(ctx: FormContext) -> Iterator[Hit]:
 def vague_target(ctx: FormContext) -> Iterator[Hit]:
     """A goal with vague words and no quantity cannot be checked against results."""
     goal = ctx.form.annual_goal or ""
-    words = lx.vague_words_in(goal)
-    if not goal.strip() or not words or goal_targets(ctx.form):
+    if not goal.strip() or goal_targets(ctx.form):
         return
+    words = lx.vague_words_in(goal)
+    duties = duty_words(goal)
+    if not words and not duties:
+        return
+    why = (
+        f"使用「{'、'.join(words[:4])}」等模糊表述"
+        if words
+        else f"只罗列职责或任务（「{'、'.join(duties[:4])}」），没有写预期产出和效果"
+    )
     yield Hit(
-        f"绩效目标使用「{'、'.join(words[:4])}」等模糊表述，除年份和预算金额外没有任何量化目标。",
+        f"绩效目标{why}，除年份和预算金额外没有任何量化目标。",
         "按“细化量化”要求，写明可衡量的产出和效果，如完成数量、达到的比率、时限"
         "（例：“全年完成X项…，覆盖率达到Y%，12月底前完成”）。",
         evidence=goal[:200],
     )
+
+
+_DO_WELL_WORK = re.compile(r"做好.{1,40}?工作")
+
+
+def duty_words(goal: str) -> list[str]:
+    """The duty phrases of a goal that only restates the unit's duties or tasks.
+
+    ``负责…；承办…``, ``…职能职责`` or ``做好…工作``: two duty words, the word 职能职责, or a
+    goal that is one ``做好…工作`` sentence (the catalogue's [LLM] reading of ``vague_target``,
+    decided here from the words; a goal with any quantity never gets here).
+    """
+    g = lx.compact(goal)
+    found = [w for w in lx.DUTY_WORDS if w in g]
+    count = sum(g.count(w) for w in lx.DUTY_WORDS)
+    if "职能职责" in g or count >= 2:
+        return found
+    m = _DO_WELL_WORK.search(g)
+    if m and len(g) <= len(m.group(0)) + 8:
+        return [m.group(0)]
+    return []
 
 
 _BOILERPLATE_QUOTES = re.compile(r"[“”\"'‘’「」]")
@@ -483,18 +536,48 @@ def level_mismatch(ctx: FormContext) -> Iterator[Hit]:
 MISFILED_CLASSES = frozenset({"时效指标", "质量指标", "成本指标"})
 
 
-@rule("misclassified_indicator", "warning", "指标归类可能错误", kind="code+llm", field="level2")
+_DEADLINE_WORDS = ("及时", "按时", "按期", "时限", "响应", "完成时间", "时效")
+_DURATION_UNITS = ("天", "日", "小时", "学时", "课时", "周")
+
+
+def _shortened(name: str) -> bool:
+    """``办理时限压缩``, ``办理时间缩短``: a time saved, which §5.1 files as an effect."""
+    return any(w in name for w in ("压缩", "缩短", "减少"))
+
+
+def _duration_quantity(name: str, unit: str | None) -> bool:
+    """``培训时间 7天``: a length of time delivered, named with 时间 but no deadline word."""
+    n = lx.compact(name)
+    return (
+        "时间" in n
+        and not any(w in n for w in _DEADLINE_WORDS)
+        and lx.compact(unit) in _DURATION_UNITS
+    )
+
+
+@rule("misclassified_indicator", "warning", "指标归类可能错误", basis="judgement", field="level2")
 def misclassified_indicator(ctx: FormContext) -> Iterator[Hit]:
     """Keyword class (§5.2) differs from the stated level2: a candidate for the LLM to confirm."""
     for i, ind in enumerate(ctx.form.indicators):
         stated = ind.level2
         if not stated or stated not in lx.LEVEL2_TO_LEVEL1:
             continue
-        guess = lx.infer_level2(name_of(ind), ind.unit)
-        if guess is None or guess == stated or guess not in MISFILED_CLASSES:
+        n = name_of(ind)
+        guess = lx.infer_level2(n, ind.unit)
+        if (
+            guess == "数量指标"
+            and stated in ("质量指标", "时效指标")
+            and lx.keyword_class(n) is None
+        ):
+            pass  # 实验室仪器维修维护 ≥4次 under 质量: a count, not a quality
+        elif guess is None or guess == stated or guess not in MISFILED_CLASSES:
             continue
         if {guess, stated} <= lx.COST_LEVEL2:
             continue
+        if guess == "时效指标" and stated == "数量指标" and _duration_quantity(n, ind.unit):
+            continue  # 培训时间 7天 is how much training, not a deadline
+        if guess == "时效指标" and stated in lx.LEVEL2_PARENTS[lx.EFFECT] and _shortened(n):
+            continue  # 办理时限压缩天数: the gain, a 社会效益 in §5.1
         yield Hit(
             f"{label(ind, i)}按名称应属「{guess}」，表中填为「{stated}」。",
             f"核实指标性质；如确属{guess}，调整到对应二级指标下。",
@@ -503,7 +586,7 @@ def misclassified_indicator(ctx: FormContext) -> Iterator[Hit]:
         )
 
 
-@rule("input_as_output", "warning", "以投入作为产出", kind="code+llm", field="name")
+@rule("input_as_output", "warning", "以投入作为产出", basis="judgement", field="name")
 def input_as_output(ctx: FormContext) -> Iterator[Hit]:
     """Headcount, premises or money are inputs; targets must be outputs and effects."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -514,12 +597,15 @@ def input_as_output(ctx: FormContext) -> Iterator[Hit]:
         cost_row = l2 in lx.COST_LEVEL2 and ind.operator in ("≤", "<", "=", None)
         money_ge = lx.is_money_unit(ind.unit) and ind.operator in ("≥", ">")
         words = [w for w in lx.INPUT_WORDS if w in n]
+        if n.startswith(lx.PURCHASE_VERBS):
+            words += [w for w in lx.INPUT_PURCHASES if w in n]
         if cost_row and not money_ge:
             continue
         if not words and not money_ge:
             continue
         yield Hit(
-            f"{label(ind, i)}反映的是投入的人员、场地或资金，不是产出。",
+            f"{label(ind, i)}反映的是投入的人员、场地、物资或资金（{words[0] if words else '金额'}），"
+            "不是产出。",
             "改为该投入所形成的产出或效果，如服务人次、办结件数、保障的会议场次、设备完好率。",
             evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}",
             indicator=i,
@@ -532,6 +618,8 @@ def process_indicator(ctx: FormContext) -> Iterator[Hit]:
     for i, ind in enumerate(ctx.form.indicators):
         n = lx.compact(name_of(ind))
         hits = [w for w in lx.PROCESS_WORDS if w in n]
+        if not hits and "到位率" in n and any(w in n for w in lx.MONEY_CONTEXT):
+            hits = ["到位率"]
         if hits:
             yield Hit(
                 f"{label(ind, i)}是资金执行过程指标（{hits[0]}）。",
@@ -671,6 +759,17 @@ def operator_invalid(ctx: FormContext) -> Iterator[Hit]:
                 )
 
 
+def _rate_with_wrong_unit(name: str, unit: str | None) -> bool:
+    """A name ending in 率/满意度 whose unit is not a percentage (检测及时率 in 工作日)."""
+    n = lx.compact(name)
+    return (
+        bool(unit)
+        and n.endswith(("率", "满意度"))
+        and not lx.is_percent_unit(unit)
+        and lx.compact(unit) != "‰"
+    )
+
+
 @rule("operator_direction", "warning", "运算符方向与指标性质相反", field="operator")
 def operator_direction(ctx: FormContext) -> Iterator[Hit]:
     """A lower-is-better measure with ≥ (or the reverse) rewards the wrong result."""
@@ -680,6 +779,8 @@ def operator_direction(ctx: FormContext) -> Iterator[Hit]:
         if op is None:
             continue
         n = name_of(ind)
+        if _rate_with_wrong_unit(n, ind.unit):
+            continue  # 检测及时率 ≤7工作日: unit_mismatch says it; the direction fits the unit
         pol = lx.polarity(n, ind.unit)
         if pol == "down" and op in ("≥", ">"):
             if any(a in n for a in allowed):
@@ -733,6 +834,8 @@ def value_missing(ctx: FormContext) -> Iterator[Hit]:
     for i, ind in enumerate(ctx.form.indicators):
         v = filed_value(ind)
         if v is None or (isinstance(v, str) and not v.strip()):
+            if lx.has_placeholder(raw_cell(ind, "value")):
+                continue  # ``≤****000元``: masked by the publisher, not left empty
             kind = "定性指标" if ind.value_kind == "qualitative" else "指标"
             yield Hit(
                 f"{label(ind, i)}（{kind}）未填写指标值。",
@@ -812,6 +915,14 @@ def value_in_name(ctx: FormContext) -> Iterator[Hit]:
 _QUAL_MARKERS = ("定性",)
 _COUNT_NAME_ENDINGS = ("次数", "人数", "个数", "天数", "数量", "件数", "场次", "人次")
 _COUNT_UNITS_FOR_RATE = ("次", "件次", "人次")
+_MONEY_NAME_ENDINGS = ("费", "费用", "成本", "经费", "补助金", "资金")
+_TIME_NAME_ENDINGS = ("时间", "时限", "日期")
+
+
+def _money_or_share(unit: str | None) -> bool:
+    """元, 万元/年, 元/人·天, or a % (成本控制率-like shares)."""
+    u = lx.compact(unit)
+    return lx.is_money_unit(u) or lx.is_percent_unit(u) or "元" in u
 
 
 @rule("unit_missing", "warning", "缺少计量单位", field="unit")
@@ -824,6 +935,8 @@ def unit_missing(ctx: FormContext) -> Iterator[Hit]:
             continue
         if lx.compact(name_of(ind)).endswith(("率", "度")):
             continue
+        if date_serial(ind) is not None:
+            continue  # a date typed into Excel (44561 = 2021-12-31): value_plausibility says it
         yield Hit(
             f"{label(ind, i)}的指标值{fmt(filed_value(ind))}没有计量单位。",
             "填写计量单位（个、条、次、Mbps、年等）。",
@@ -852,6 +965,10 @@ def unit_mismatch(ctx: FormContext) -> Iterator[Hit]:
             why = f"比率类指标的单位是「{unit}」"
         elif unit and n.endswith(_COUNT_NAME_ENDINGS) and lx.is_percent_unit(unit):
             why = "计数类指标的单位是%"
+        elif unit and n.endswith(_MONEY_NAME_ENDINGS) and not _money_or_share(unit):
+            why = f"费用类指标的单位是「{unit}」，不是金额单位"
+        elif unit and n.endswith(_TIME_NAME_ENDINGS) and lx.is_percent_unit(unit):
+            why = "时间类指标的单位是%，应为日期或时长"
         if why:
             yield Hit(
                 f"{label(ind, i)}：{why}。",
@@ -881,7 +998,7 @@ def qualitative_vague(ctx: FormContext) -> Iterator[Hit]:
             )
 
 
-@rule("pseudo_quantification", "warning", "伪量化", kind="code+llm", field="value")
+@rule("pseudo_quantification", "warning", "伪量化", basis="judgement", field="value")
 def pseudo_quantification(ctx: FormContext) -> Iterator[Hit]:
     """形象提升 ≥2% has a number but no baseline or data source: a vague effect in disguise."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -1096,17 +1213,43 @@ def activity_name(name: str, unit: str | None = None) -> bool:
     return not counted or n.endswith(lx.ACTIVITY_SUFFIXES)
 
 
-@rule("name_is_activity", "warning", "指标名称是工作而非结果", field="name")
+def work_or_object_name(name: str, unit: str | None) -> bool:
+    """``信访基础业务培训 件次``, ``网络机房管理 =1个``, ``OA自动办公系统 =1个/套``.
+
+    No measure word, and the name ends in an activity noun whose unit does not count the
+    activity's events or people, or in an object (系统, 平台) counted as one.
+    """
+    n = lx.strip_template(name)
+    if not n or any(w in n for w in lx.MEASURE_WORDS) or any(w in n for w in ("比例", "情况")):
+        return False
+    u = lx.compact(unit)
+    if n.endswith(lx.ACTIVITY_NOUNS) and u not in lx.EVENT_UNITS:
+        return True
+    return n.endswith(lx.OBJECT_NOUNS) and u in ("", "个", "套", "个/套")
+
+
+@rule("name_is_activity", "warning", "指标名称是工作而非结果", basis="judgement", field="name")
 def name_is_activity(ctx: FormContext) -> Iterator[Hit]:
-    """An output must be a result (次数, 人次, 合格率), not the action the unit performs."""
+    """An output must be a result (次数, 人次, 合格率), not the action the unit performs.
+
+    An effect rated in % with a work name (``解决群众困难及公示发布 ≥100%``) is one too.
+    """
     for i, ind in enumerate(ctx.form.indicators):
-        if ctx.level1(i) not in (lx.OUTPUT, None) or ctx.level2(i) in lx.COST_LEVEL2:
-            continue
         n = name_of(ind)
-        if not activity_name(n, ind.unit):
+        l1 = ctx.level1(i)
+        if l1 == lx.EFFECT:
+            found = lx.is_percent_unit(ind.unit) and work_or_object_name(n, ind.unit)
+        else:
+            found = (
+                l1 in (lx.OUTPUT, None)
+                and ctx.level2(i) not in lx.COST_LEVEL2
+                and (activity_name(n, ind.unit) or work_or_object_name(n, ind.unit))
+            )
+        if not found:
             continue
+        what = "对象" if lx.strip_template(n).endswith(lx.OBJECT_NOUNS) else "要开展的工作"
         yield Hit(
-            f"{label(ind, i)}写的是要开展的工作，不是可考核的产出。",
+            f"{label(ind, i)}写的是{what}，不是可考核的结果。",
             "改写成这项工作形成的结果：数量（开展X次/覆盖X户）、质量（整改完成率）或时效"
             "（X月底前完成），指标值写明目标。",
             evidence=f"{n} {_target_text(ind)}".strip(),
@@ -1114,7 +1257,7 @@ def name_is_activity(ctx: FormContext) -> Iterator[Hit]:
         )
 
 
-@rule("relevance_attribution", "warning", "效益与项目缺乏关联", field="name")
+@rule("relevance_attribution", "warning", "效益与项目缺乏关联", basis="judgement", field="name")
 def relevance_attribution(ctx: FormContext) -> Iterator[Hit]:
     """A project cannot claim regional GDP or whole-economy growth (88号 审核·相关性)."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -1146,7 +1289,7 @@ def filler_phrase(name: str) -> tuple[str, str] | None:
     return verb, obj
 
 
-@rule("filler_effect", "warning", "效益指标空泛", field="name")
+@rule("filler_effect", "warning", "效益指标空泛", basis="judgement", field="name")
 def filler_effect(ctx: FormContext) -> Iterator[Hit]:
     """``促进X发展 ≥95%``: a vague effect with a high percentage nobody can measure."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -1240,38 +1383,103 @@ def indicator_count(ctx: FormContext) -> Iterator[Hit]:
         yield Hit(f"只有{len(ctx.form.indicators)}项指标。", "至少设置产出、效益、满意度各一项。")
 
 
-@rule("value_plausibility", "info", "指标值不合常理", kind="code+llm", optional=True, field="value")
+_SERIAL_MIN, _SERIAL_MAX = 36526, 54789  # Excel serials of 2000-01-01 and 2049-12-31
+_TIME_WORDS = ("时间", "日期", "时限", "完成时", "到位时")
+_RATE_ENDINGS = ("及时率", "完成率", "准确率", "合格率", "到位率", "率")
+
+
+#: A cost row where 0 is the target itself (超支金额 =0, 超标准支出 =0).
+_ZERO_IS_A_TARGET = ("超", "结余", "偏差", "差额", "违规", "损失", "浪费")
+
+
+def date_serial(ind: Indicator) -> str | None:
+    """``44561`` in a time row: a date typed into Excel and exported as its serial number."""
+    v = filed_number(ind)
+    if v is None or not v.is_integer() or not _SERIAL_MIN <= v <= _SERIAL_MAX or ind.unit:
+        return None
+    if not any(w in lx.compact(name_of(ind)) for w in _TIME_WORDS):
+        return None
+    d = date(1899, 12, 30) + timedelta(days=int(v))
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _rate_granularity(ctx: FormContext, i: int, ind: Indicator) -> str | None:
+    """``发放次数 ≥12次`` beside ``发放及时率 ≥98%``: with 12 events only k/12 is reachable."""
+    p = filed_number(ind)
+    n = lx.compact(name_of(ind))
+    if p is None or not lx.is_percent_unit(ind.unit) or not 0 < p < 100 or not n.endswith("率"):
+        return None
+    stem = next((n[: -len(e)] for e in _RATE_ENDINGS if n.endswith(e)), "")
+    if len(stem) < 2:
+        return None
+    for j, other in enumerate(ctx.form.indicators):
+        m = lx.compact(name_of(other))
+        k = filed_number(other)
+        if j == i or k is None or not k.is_integer() or not 2 <= k <= 52:
+            continue
+        if (
+            stem in m
+            and m.endswith("次数")
+            and lx.compact(other.unit) == "次"
+            and 100 * (k - 1) / k < p
+        ):
+            return (
+                f"「{name_of(other)} {_target_text(other)}」只有{fmt(k)}次，"
+                f"及时率只能是{fmt(round(100 * (k - 1) / k, 1))}%或100%，"
+                f"{_target_text(ind)}实际等于100%"
+            )
+    return None
+
+
+@rule("value_plausibility", "info", "指标值不合常理", basis="judgement", field="value")
 def value_plausibility(ctx: FormContext) -> Iterator[Hit]:
-    """Values the calendar rules out (365 days in a leap year, more days than the year has)."""
+    """Values the calendar or the form itself rules out.
+
+    365 days in a leap year; a date exported from Excel as its serial (44561); a cost of 0;
+    a rate finer than the events it counts allow (12 payments, ``及时率 ≥98%``).
+    """
     year = ctx.form.year
     for i, ind in enumerate(ctx.form.indicators):
         v = filed_number(ind)
-        if v is None or ind.unit != "天" or year is None:
+        if v is None:
             continue
-        days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
-        if v > days or ("值班" in name_of(ind) and v in (365.0, 366.0) and v != days):
+        why: str | None = None
+        serial = date_serial(ind)
+        if serial is not None:
+            why = f"指标值{fmt(v)}是Excel日期序列号（即{serial}），不是时间目标"
+        elif ind.unit == "天" and year is not None:
+            days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+            if v > days or ("值班" in name_of(ind) and v in (365.0, 366.0) and v != days):
+                why = f"为{fmt(v)}天，{year}年有{days}天"
+        elif (
+            v == 0
+            and lx.is_money_unit(ind.unit)
+            and (ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2)
+            and not any(w in lx.compact(name_of(ind)) for w in _ZERO_IS_A_TARGET)
+        ):
+            why = f"成本目标为{_target_text(ind)}，列入预算的支出不会为0"
+        else:
+            why = _rate_granularity(ctx, i, ind)
+        if why:
             yield Hit(
-                f"{label(ind, i)}为{fmt(v)}天，{year}年有{days}天。",
-                "按当年日历核定天数。",
+                f"{label(ind, i)}{why}。",
+                "按当年日历和实际事项核定指标值；日期写成“X年X月X日前”，成本写实际标准。",
+                evidence=f"{name_of(ind)} {_target_text(ind)}",
                 indicator=i,
             )
 
 
-@rule(
-    "satisfaction_internal",
-    "info",
-    "满意度对象为本单位职工",
-    kind="code+llm",
-    optional=True,
-    field="name",
-)
+@rule("satisfaction_internal", "info", "满意度对象为本单位职工", basis="judgement", field="name")
 def satisfaction_internal(ctx: FormContext) -> Iterator[Hit]:
     """满意度 is of service recipients (88号), not of the unit's own staff."""
     for i, ind in enumerate(ctx.form.indicators):
-        if any(w in lx.compact(name_of(ind)) for w in lx.INTERNAL_SATISFACTION_WORDS):
+        n = lx.compact(name_of(ind))
+        words = [w for w in lx.INTERNAL_SATISFACTION_WORDS if w in n]
+        if words:
             yield Hit(
-                f"{label(ind, i)}调查的是本单位职工。",
+                f"{label(ind, i)}调查的是本单位人员（{words[0][:-3]}），不是服务对象。",
                 "改为服务对象或受益群众的满意度。",
+                evidence=f"{name_of(ind)} {_target_text(ind)}",
                 indicator=i,
             )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from jixiao import vocab
-from jixiao.grammar import Row, clean
+from jixiao.grammar import Row, canon_unit, classify, clean
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -118,8 +118,6 @@ def _stops(row: Row) -> bool:
 
 
 def _kind(text: str) -> str:
-    from jixiao.grammar import canon_unit, classify
-
     t = _WS.sub("", clean(text))
     if t in vocab.OPERATOR_WORDS:
         return "operator"

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao import label_columns, projects, unit_values, unwrap, vocab
-from jixiao.grammar import Row, classify, clean, is_value_like
+from jixiao import vocab
+from jixiao.grammar import Row, canon_unit, classify, clean, is_value_like
+from jixiao.parse import label_columns, projects, unit_values, unwrap
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -61,7 +62,7 @@ class RawForm:
     budget_in_yuan: bool = False  # the budget label says its amounts are in 元, not 万元
     # Another header field was read after the budget's parts: the budget block is over.
     budget_closed: bool = False
-    # A multi-project table (``jixiao.projects``): column → header field of the per-project
+    # A multi-project table (``jixiao.parse.projects``): column → header field of the per-project
     # columns, and (indicator index, project cells) where each project block opens.
     project_columns: dict[int, str] = field(default_factory=dict)
     project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
@@ -722,7 +723,7 @@ def _suit(role: str, text: str) -> float | None:
             return 3.0 if re.search(r"\d", t) else 1.5
         return 0.3 if kind == "text" and len(t) <= 20 else None
     if role == "unit":
-        ok = t in vocab.QUALITATIVE_MARKERS or _canon_unit(t) is not None
+        ok = t in vocab.QUALITATIVE_MARKERS or canon_unit(t) is not None
         return 3.0 if ok else None
     if role in ("operator", "operator2"):
         ok = (
@@ -738,12 +739,6 @@ def _suit(role: str, text: str) -> float | None:
     if role == "value_type":
         return 3.0 if t in vocab.QUALITATIVE_MARKERS or t in vocab.QUANTITATIVE_MARKERS else None
     return 0.2  # note and other free-text columns
-
-
-def _canon_unit(text: str) -> str | None:
-    from jixiao.grammar import canon_unit
-
-    return canon_unit(text)
 
 
 #: Directions an operator column prints that are no operator (正向/反向; 是/否 for a yes/no target).
