@@ -116,15 +116,31 @@ def test_spans_become_typed_fields_through_the_normaliser_and_ungrounded_ones_dr
     assert "source lines 10-14" in form.source.notes[-1]
 
 
-def test_fallback_over_http_reads_the_glued_form_and_counts_drops(tmp_path):
-    """xy25 (one glued line, a value column per township): the grammar reads ``≥11`` for the
-    two township values ``≥1`` ``1`` and ``否否`` for ``否`` ``否``; a model that answers the rows
-    as spans fixes them, and an invented row and an invented budget are dropped."""
+def test_the_grammar_reads_xy25s_township_columns_with_no_region_left():
+    """xy25 (one glued line, a value column per township): ``≥11`` is ``≥`` and 1, 1 and ``否否``
+    is 否, 否 (the rows ``100%100%`` show two columns), so no region is left for a model."""
     path = GOLDEN / "inputs" / "real_xy25_shuili.txt"
     expected = golden_records("real_xy25_shuili")[0]
     result = normalize_path(path)
+    got = [(i.name, i.operator, i.value, i.unit) for i in result.forms[0].indicators]
+    want = [(i["name"], i["operator"], i["value"], i["unit"]) for i in expected["indicators"]]
+    assert got == want
+    assert find_regions(result) == []
+
+
+def test_fallback_over_http_reads_the_glued_form_and_counts_drops(tmp_path):
+    """xy25 with its two townships printing different costs on the first row (``≤100%95%``):
+    the grammar has no one target there and leaves ``95%`` unread, so the form is a region; a
+    model that answers the rows as spans is kept, and an invented row and an invented budget
+    are dropped."""
+    text = (GOLDEN / "inputs" / "real_xy25_shuili.txt").read_text(encoding="utf-8")
+    assert "≤100%100%产出指标" in text
+    text = text.replace("≤100%100%产出指标", "≤100%95%产出指标")
+    expected = golden_records("real_xy25_shuili")[0]
+    result = normalize_text(text, "xy25_differing.txt")
     grammar = [(i.name, i.value) for i in result.forms[0].indicators]
-    assert ("开展修复工程", 11) in grammar  # the two township columns glued into one number
+    assert ("开展修复工程", 1) in grammar  # the other rows show the two township columns
+    assert "95%" in [c.text for c in result.forms[0].source.unread]
     rows = [
         {"level1": "成本指标", "level2": "经济成本指标",
          "name": "省级财政专项资金投入成本控制率(%)", "operator": "≤", "value": "100%"},

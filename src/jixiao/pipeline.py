@@ -83,10 +83,11 @@ def iter_text(
         lines = piece.split("\n")
         _check_cells(lines, name)
         layout, _score = layouts.choose(lines)
+        rows = layout.rows(lines, first_line)
         # The evidence around the part's edge forms is what the whole text would give them.
         around = max(0, start - defects.EVIDENCE_MARGIN)
         result = normalize_rows(
-            layout.rows(lines, first_line),
+            rows,
             name,
             encoding,
             layout.name,
@@ -95,7 +96,7 @@ def iter_text(
             first_line=first_line,
             first_form=forms,
             last_part=k + 1 == len(parts),
-            wraps=wraps,
+            wraps=wraps and defects.cells_wrap(rows),
             evidence=(text[around : end + defects.EVIDENCE_MARGIN], start - around)
             if len(parts) > 1
             else None,
@@ -158,7 +159,7 @@ def normalize_rows(
     lines = lines if lines is not None else text.split("\n")
     raw_forms, _preamble = split_forms(rows, positional)
     if wraps is None:
-        wraps = defects.text_wraps(text)
+        wraps = defects.text_wraps(text) and defects.cells_wrap(rows)
     context, shift = evidence or (text, 0)
     windowed = len(context) > 2 * defects.EVIDENCE_MARGIN  # else every form cites it whole
     line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0)) if windowed else []
@@ -219,6 +220,10 @@ def normalize_rows(
             )
         leftovers = [
             (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
+        ]
+        leftovers += [
+            (cell, "cell not understood as an indicator: a subtotal or total row (小计/合计)")
+            for cell in raw.totals
         ]
         leftovers += [
             (cell, "cell in an indicator row that no column of the table claims")
