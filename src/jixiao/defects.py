@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from jixiao.grammar import Row, inexact, jieba_tokenizer, to_number, words
-from jixiao.schema import Form, Indicator, Repair
+from jixiao.schema import OCR_LOW_CONFIDENCE, Form, Indicator, OcrCell, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
 _FINAL_CHARS = set(
@@ -294,3 +294,40 @@ def cut_at_file_end(ind: Indicator) -> None:
         and open_phrase(ind.name or "")
     ):
         ind.add_flag("name_truncated", "the file ends inside this name cell, mid-phrase")
+
+
+def ocr_confidence(
+    forms: list[Form], rows: list[Row], threshold: float = OCR_LOW_CONFIDENCE
+) -> int:
+    """Raise ``ocr_low_confidence`` on indicators whose row holds a weakly read OCR cell.
+
+    The whole source row counts, not only the cells the parser placed: an empty cell with
+    confidence 0 had ink that OCR did not read (a dropped ``≥``), and the parser never places
+    an empty cell. Weak header cells are noted on the form. Returns the indicators flagged; a
+    no-op for forms not read by OCR.
+    """
+    by_line = {row.line: row for row in rows if row.line is not None}
+    flagged = 0
+    for form in forms:
+        for key, cell in form.source.header_cells.items():
+            if isinstance(cell, OcrCell) and cell.doubtful(threshold):
+                form.source.notes.append(
+                    f"ocr_low_confidence: {key} read with confidence {cell.confidence:.2f}"
+                )
+        for ind in form.indicators:
+            row = by_line.get(ind.source.line) if ind.source.line is not None else None
+            weak: list[OcrCell] = []
+            for cell in [*ind.source.cells.values(), *(row.cells if row else [])]:
+                if isinstance(cell, OcrCell) and cell.doubtful(threshold) and cell not in weak:
+                    weak.append(cell)  # a placed cell is also in its row: report it once
+            if not weak:
+                continue
+            roles = {id(c): r for r, c in ind.source.cells.items()}
+            parts = [
+                f"{roles.get(id(c), f'col {c.col}')}={c.confidence or 0:.2f}"
+                + (" (ink, no text read)" if not c.text.strip() else "")
+                for c in weak
+            ]
+            ind.add_flag("ocr_low_confidence", "OCR read weakly: " + ", ".join(parts), *weak)
+            flagged += 1
+    return flagged

@@ -51,9 +51,10 @@ def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterato
             gc.collect()
             result = normalize_rows(rows, name, None, fmt, text)
             if fmt in ("ocr", "pdf_ocr", "pdf_mixed"):
-                from jixiao.ingest.readers.ocr import flag_low_confidence
+                from jixiao.ingest.readers.ocr import annotate  # the OCR stack: heavy, lazy
 
-                flag_low_confidence(result, rows)
+                annotate(result, rows)
+                defects.ocr_confidence(result.forms, rows)
             yield result
             return
         source = decode(data, name)

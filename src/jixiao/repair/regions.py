@@ -26,6 +26,9 @@ from pydantic import BaseModel, Field, create_model
 
 from jixiao import defects, vocab
 from jixiao.grammar import clean, to_number
+from jixiao.llm.prompts import Prompt, load_prompt
+from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
+from jixiao.llm.stats import LLMStats
 from jixiao.normalize import build_form
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.repair.llm import INSTRUCTION_LIKE, fence_safe
@@ -33,7 +36,6 @@ from jixiao.schema import FORM_FIELDS, Cell, FileResult, Form, Indicator, Repair
 
 if TYPE_CHECKING:
     from jixiao.llm.client import LLMClient
-    from jixiao.llm.prompts import Prompt
 
 PROMPT_NAME = "read_region"
 HEADER_PROMPT_NAME = "read_header"
@@ -545,8 +547,6 @@ def raw_form(spans: FormSpans, loc: Locator, dropped: list[str]) -> RawForm:
         if label is None:
             continue
         amount = _ground(item.amount, loc, "budget_breakdown amount", dropped)
-        from jixiao import vocab
-
         key = vocab.breakdown_key(label.text) or "".join(clean(label.text).split())
         raw.breakdown.append((key, amount))
     for r, row in enumerate(spans.rows):
@@ -704,8 +704,6 @@ async def read_region(
 ) -> tuple[RegionAnswer | None, str]:
     """One call for one region: the answer, or None and why not (budget, endpoint, refusal)."""
     from jixiao.llm.client import AnswerRejected
-    from jixiao.llm.prompts import load_prompt
-    from jixiao.llm.stage import CALL_FAILURES, failure_reason
 
     if client.config.backend == "openai":
         stop = client.unavailable()
@@ -750,9 +748,6 @@ async def aread_regions(
     prompt: Prompt | None = None,
 ) -> FallbackOutcome:
     """Read every region (bounded concurrency), then apply the readings in input order."""
-    from jixiao.llm.prompts import load_prompt
-    from jixiao.llm.stage import fan_out
-    from jixiao.llm.stats import LLMStats
 
     if config.backend == "none" or not work:
         return FallbackOutcome(LLMStats(), skipped=[(r, "LLM backend is none") for _, r in work])
@@ -826,6 +821,5 @@ def read_regions(
     prompt: Prompt | None = None,
 ) -> FallbackOutcome:
     """``aread_regions`` from synchronous code."""
-    from jixiao.llm.stage import run
 
     return run(aread_regions(work, config, transport=transport, prompt=prompt))

@@ -17,8 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jixiao.schema import GLYPH_SYMBOLS
+
 #: The symbols classified (operators and the percent sign).
-SYMBOLS: tuple[str, ...] = ("≥", "≤", "=", "<", ">", "±", "%")
+SYMBOLS: tuple[str, ...] = GLYPH_SYMBOLS
 #: Marks that are none of them but could be taken for one (digits, letters OCR gives for ``≥``,
 #: strokes of common characters): when one of these matches best, nothing is read.
 DISTRACTORS: tuple[str, ...] = (

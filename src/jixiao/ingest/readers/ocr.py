@@ -20,7 +20,8 @@ nothing is downloaded at run time. A page is read in four steps:
 
 Cells are ``OcrCell``: a ``Cell`` with ``confidence`` (lowest box score), ``box`` (pixels on the
 deskewed page), ``page`` and ``read_as`` (the OCR text before a vocabulary repair).
-``flag_low_confidence`` raises ``ocr_low_confidence`` on indicators built from weak cells.
+``annotate`` adds a scan's provenance (pages, glyphs); ``defects.ocr_confidence`` raises
+``ocr_low_confidence`` on indicators built from weak cells.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -38,10 +39,10 @@ from jixiao.grammar import Row
 from jixiao.ingest.readers import geometry, glyphs, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
-from jixiao.schema import Cell, FileResult, Indicator, Repair
+from jixiao.schema import OCR_LOW_CONFIDENCE, FileResult, Indicator, OcrCell, Repair
 
 #: Cells read with a lower score than this are reported (``ocr_low_confidence``).
-LOW_CONFIDENCE = 0.80
+LOW_CONFIDENCE = OCR_LOW_CONFIDENCE
 #: OCR boxes scoring below this are dropped as noise (RapidOCR's own default is 0.5).
 MIN_SCORE = 0.30
 #: Env var: onnxruntime threads per process (default 1: a process pool gives the parallelism).
@@ -51,18 +52,6 @@ THREADS_ENV = "JIXIAO_OCR_THREADS"
 MAX_SIDE = 2000
 #: Breaks in a ruling line shorter than this (pixels) are closed before cells are found.
 RULE_GAP = 15
-
-
-@dataclass(slots=True)
-class OcrCell(Cell):
-    """A cell read by OCR: where it was on the page and how sure the reader was."""
-
-    confidence: float | None = None
-    box: tuple[float, float, float, float] | None = None
-    page: int | None = None
-    read_as: str | None = None  # the OCR text when a vocabulary repair replaced it
-    rect: tuple[float, float, float, float] | None = None  # the ruled cell around it
-    glyph: str | None = None  # classifier id when a symbol was read from the cell's ink
 
 
 # --------------------------------------------------------------------------- engine
@@ -578,59 +567,16 @@ def _why(exc: Exception) -> str:
     return re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)) or type(exc).__name__
 
 
-def low_confidence_cells(cells: list[Cell], threshold: float = LOW_CONFIDENCE) -> list[OcrCell]:
-    """The OCR cells among ``cells`` read with less than ``threshold`` confidence."""
-    return [
-        c
-        for c in cells
-        if isinstance(c, OcrCell)
-        # a lone symbol the glyph classifier was sure of passed its own threshold
-        and not (c.glyph is not None and c.text.strip() in glyphs.SYMBOLS)
-        and c.confidence is not None
-        and c.confidence < threshold
-    ]
-
-
-def flag_low_confidence(
-    result: FileResult, rows: list[Row], threshold: float = LOW_CONFIDENCE
-) -> int:
-    """Raise ``ocr_low_confidence`` on indicators whose row holds a weakly read OCR cell.
-
-    The whole source row counts, not only the cells the parser placed: an empty cell with
-    confidence 0 had ink that OCR did not read (a dropped ``≥``), and the parser never places
-    an empty cell. Weak header cells are noted on the form. Each indicator's provenance gets
-    the page its row was printed on. Returns the indicators flagged; a no-op for results not
-    read by OCR.
-    """
+def annotate(result: FileResult, rows: list[Row]) -> None:
+    """Provenance a scan adds: each indicator's page, and the symbols read by the glyph
+    classifier (its flags are raised by ``defects.ocr_confidence``)."""
     by_line = {row.line: row for row in rows if row.line is not None}
-    flagged = 0
     for form in result.forms:
-        for field, cell in form.source.header_cells.items():
-            if low_confidence_cells([cell], threshold):
-                form.source.notes.append(
-                    f"ocr_low_confidence: {field} read with confidence {_conf(cell):.2f}"
-                )
         for ind in form.indicators:
             _record_glyphs(ind)
             row = by_line.get(ind.source.line) if ind.source.line is not None else None
             pages = [c.page for c in (row.cells if row else []) if isinstance(c, OcrCell)]
             ind.source.page = pages[0] if pages else None
-            cells = [*ind.source.cells.values(), *(row.cells if row else [])]
-            weak: list[Cell] = []
-            for cell in low_confidence_cells(cells, threshold):
-                if cell not in weak:  # a placed cell is also in its row: report it once
-                    weak.append(cell)
-            if not weak:
-                continue
-            roles = {id(c): r for r, c in ind.source.cells.items()}
-            parts = [
-                f"{roles.get(id(c), f'col {c.col}')}={_conf(c):.2f}"
-                + (" (ink, no text read)" if not c.text.strip() else "")
-                for c in weak
-            ]
-            ind.add_flag("ocr_low_confidence", "OCR read weakly: " + ", ".join(parts), *weak)
-            flagged += 1
-    return flagged
 
 
 def _record_glyphs(ind: Indicator) -> None:
@@ -649,8 +595,3 @@ def _record_glyphs(ind: Indicator) -> None:
                 confidence=round(float(cell.confidence or 0.0), 3),
             )
         )
-
-
-def _conf(cell: Cell) -> float:
-    value = getattr(cell, "confidence", None)
-    return float(value) if value is not None else 1.0
