@@ -8,7 +8,8 @@ Usage:
 The forms are the golden set's 64 hand-labelled records (``golden/expected``), repeated with a
 numbered project name and department (so forms differ as an archive's do) into one
 ``forms.jsonl``; the review then runs phase by phase in this process: read, rule catalogue and
-rewrites, findings.jsonl + rewrites.jsonl, report.html, review.xlsx. Prints each phase's seconds
+rewrites, findings.jsonl + rewrites.jsonl, the report pages (report.html and report/*.html),
+review.xlsx. Prints each phase's seconds
 and the total, wall-clock and this process's CPU time (on a shared machine the CPU time is the
 fairer figure: the wall time grows with the other processes' load). Target (issue 16): 5,400
 forms in under 30 s.
@@ -34,7 +35,7 @@ from jixiao.review.command import (
     write_rewrites,
     write_xlsx,
 )
-from jixiao.review.report_html import render_html
+from jixiao.review.report_html import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 30.0
@@ -82,23 +83,28 @@ def main() -> None:
             times[name] = (now - t0, cpu - c0)
             t0, c0 = now, cpu
 
-        loaded, _skipped = load_inputs([forms])
+        inputs = load_inputs([forms])
         lap("read")
         choose = profile_chooser("default")
-        files = ReviewRun([review_file(name, fs, choose) for name, fs in loaded])
+        files = ReviewRun([review_file(name, fs, choose) for name, fs in inputs.loaded])
         lap("rules")
         write_findings(files, out / "findings.jsonl")
         write_rewrites(files, out / "rewrites.jsonl")
         lap("jsonl")
-        (out / "report.html").write_text(render_html(files), encoding="utf-8")
-        lap("report.html")
+        pages = write_report(files, out, inputs.rejects)
+        lap("report pages")
         write_xlsx(files, out / "review.xlsx")
         lap("review.xlsx")
         total = time.perf_counter() - start
         total_cpu = time.process_time() - cpu_start
         n_findings = sum(len(rf.findings) for rf in files)
-        size = (out / "report.html").stat().st_size / 1e6
-        print(f"forms {args.forms} · findings {n_findings} · report.html {size:.1f} MB")
+        sizes = sorted(p.stat().st_size for p in pages)
+        index = (out / "report.html").stat().st_size / 1e6
+        print(
+            f"forms {args.forms} · findings {n_findings} · report: index {index:.2f} MB + "
+            f"{len(pages) - 1} pages, {sum(sizes) / 1e6:.1f} MB in all, largest "
+            f"{sizes[-1] / 1e6:.2f} MB"
+        )
         print(f"  {'phase':12s} {'wall':>8s}   {'cpu':>8s}")
         for name, (wall, cpu) in times.items():
             print(f"  {name:12s} {wall:8.2f} s {cpu:8.2f} s")

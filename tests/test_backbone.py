@@ -29,7 +29,15 @@ def test_review_of_forms_jsonl_agrees_with_review_of_the_sources(tmp_path: Path)
     ):
         result = runner.invoke(app, ["review", *args, "-o", str(where), "--fail-on", "never"])
         assert result.exit_code == 0, result.output
-    for name in ("findings.jsonl", "rewrites.jsonl", "report.html"):
+    pages = sorted(p.name for p in (from_records / "report").iterdir())
+    assert pages == sorted(p.name for p in (from_sources / "report").iterdir())
+    assert "rejects.html" in pages
+    for name in (
+        "findings.jsonl",
+        "rewrites.jsonl",
+        "report.html",
+        *(f"report/{p}" for p in pages),
+    ):
         assert (from_sources / name).read_bytes() == (from_records / name).read_bytes(), name
     findings = [
         json.loads(line)
@@ -38,8 +46,9 @@ def test_review_of_forms_jsonl_agrees_with_review_of_the_sources(tmp_path: Path)
     assert len(findings) > 100
     # every finding names its source file, never the forms file it was read from
     assert all("forms.jsonl" not in str(f.get("file", "")) for f in findings)
-    report = (from_records / "report.html").read_text(encoding="utf-8")
+    report = "".join(p.read_text(encoding="utf-8") for p in (from_records / "report").iterdir())
     assert "未记录原始单元格" not in report  # the source cells came along from provenance.jsonl
+    assert "第1行" in report or "第2行" in report  # and their lines: beside each finding
 
 
 def test_review_of_forms_jsonl_without_provenance_still_reviews(tmp_path: Path) -> None:

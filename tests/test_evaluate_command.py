@@ -256,3 +256,68 @@ def test_producer_sums_llm_usage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     producer(tmp_path / "b.txt")
     assert [(s.stage, s.llm) for s in seen] == [("llm", "replay")] * 2
     assert producer.usage.to_json() == {"calls": 4, "tokens": 600, "cache_hits": 2}
+
+
+# --------------------------------------------------------------------------- eval_report.html
+
+
+def test_html_report_tables_history_and_regressions(
+    golden: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    baseline = env / "baseline.json"
+    out = env / "reports"
+    store = env / "state" / "history.sqlite"
+    with History.open(store) as h:  # two older runs with LLM usage, as a nightly store has
+        for day, calls in (("01", 4), ("02", 6)):
+            h.append(
+                time=f"2026-11-{day}T03:00:00+00:00", git_commit=f"c0ffee{day}", stage="rules",
+                golden_dir=str(golden.resolve()), llm="none", counts={},
+                metrics={"overall.fields.indicator": 0.5, "overall.flags.f1": 1.0},
+                usage={"calls": calls, "tokens": 100 * calls, "cache_hits": 0},
+            )  # fmt: skip
+    monkeypatch.setattr(command, "make_producer", fake_producer())
+    res = invoke([str(golden), "--baseline", str(baseline), "--update-baseline", "--out", str(out)])
+    assert res.exit_code == 0
+    html = (out / "eval_report.html").read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "未指定基线" in html  # --update-baseline
+    monkeypatch.setattr(command, "make_producer", fake_producer(break_unit=True))
+    res = invoke([str(golden), "--baseline", str(baseline), "--out", str(out)])
+    assert res.exit_code == 1
+    assert f"html report: {out / 'eval_report.html'}" in res.stderr
+    html = (out / "eval_report.html").read_text("utf-8")
+    assert "<script" not in html and "<link" not in html
+    assert not re.search(r"""<[^>]*\b(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
+    # the regressions, as the command printed them, listed and marked in the field table
+    printed = [x.split()[1] for x in res.stderr.splitlines() if x.startswith("regression:")]
+    listed = re.findall(r"<tr><td><code>([^<]+)</code></td>", html)
+    assert listed == printed and "overall.field.unit" in listed
+    unit_row = re.search(r"<tr><td>unit</td>.*?</tr>", html, re.S)
+    assert unit_row is not None
+    # 1 of 3 units right now (百分比 for %), baseline 100: red, ↓, baseline beside it
+    assert re.search(r'<td class="n reg"[^>]*>33\.3 ↓<small>（100\.0）</small></td>', unit_row[0])
+    name_row = re.search(r"<tr><td>name</td>.*?</tr>", html, re.S)
+    assert name_row is not None and " reg" not in name_row[0]
+    # the history plotted: four inline charts over the four runs, oldest first
+    charts = re.findall(r'<svg role="img" aria-label="([^"]+)"', html)
+    assert len(charts) == 4 and "end-to-end accuracy" in charts[0]
+    e2e = html.split('aria-label="端到端准确率')[1].split("</svg>")[0]
+    points = [t.split(" · ") for t in re.findall(r"<title>(指标字段[^<]*)</title>", e2e)]
+    assert [p[2] for p in points] == [
+        "50.0",
+        "50.0",
+        "100.0",
+        "92.6",
+    ]  # now 50 of 54: 4 units wrong
+    assert points[0][1] == "2026-11-01 03:00 c0ffee01"
+    # the stored runs with their LLM calls; the fake producer reports none (no point)
+    calls = html.split('aria-label="模型调用次数')[1].split("</svg>")[0]
+    assert [
+        t.split(" · ")[2] for t in re.findall(r"<circle[^>]*><title>([^<]*)</title>", calls)
+    ] == [
+        "4",
+        "6",
+    ]
+    # the old runs (50.0) and the fresh one are below the baseline's indicator accuracy
+    assert e2e.count('class="low"') == 3

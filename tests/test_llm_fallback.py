@@ -23,6 +23,7 @@ from jixiao.repair.regions import (
     RegionAnswer,
     build_region,
     find_regions,
+    header_answer,
     read_regions,
 )
 
@@ -319,3 +320,33 @@ def test_the_schema_the_model_is_shown_is_compact_but_complete():
     assert set(schema["$defs"]["RowSpans"]["properties"]) == {
         "level1", "level2", "name", "operator", "value", "unit", "weight"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["real_la24_zhijian", "real_th23_cgcar", "real_dg19_road"],
+)
+def test_cells_that_repeat_what_the_grammar_read_do_not_send_the_table(name):
+    """la24 and dg19 print the indicator table twice side by side (申报/批复 columns); th23
+    repeats its level headings in a second block. Those copies explain nothing new: the table
+    is never sent (dg19's unread 预算单位 line sends only its header)."""
+    result = normalize_path(GOLDEN / "inputs" / f"{name}.txt")
+    regions = find_regions(result)
+    assert all(r.part == "header" for r in regions), [(r.part, r.reasons) for r in regions]
+    rows = [i.source.line for f in result.forms for i in f.indicators if i.source.line]
+    assert all(r.line_end < min(rows) for r in regions)
+
+
+def test_a_header_region_asks_only_the_fields_the_form_lacks():
+    """wh21's unread cells (项目类别, 归口科室 …) lie above its table and every row is whole:
+    only the lines above the table are sent, asked for the header fields no label gave."""
+    result = normalize_path(GOLDEN / "inputs" / "real_wh21_gxs.txt")
+    (region,) = find_regions(result)
+    form = result.forms[0]
+    assert region.part == "header" and region.fields
+    assert "project_name" not in region.fields and form.project_name  # read: not asked
+    assert all(getattr(form, f, None) in (None, "", {}) for f in region.fields)
+    first_row = min(i.source.line for i in form.indicators if i.source.line)
+    assert region.line_end == first_row - 1
+    schema = header_answer(region.fields).model_json_schema()
+    assert set(schema["properties"]) == set(region.fields)

@@ -1,5 +1,10 @@
 """The HTML report of the five seeds, opened in headless Chromium (Debian's ``chromium``).
 
+The report is made through the CLI (``jixiao review`` of the five seed source files) and its
+pages are opened as a user would: the index (charts, pages, the forms list and its search box)
+and one department page (every finding with its source cell text, file and line beside it, in
+print too; the search box filtering the forms).
+
 The browser is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: no port,
 no network at all), which gives in one launch what the checks need: every console message,
 uncaught exception and log entry, every request the page makes (only the file itself may load),
@@ -20,6 +25,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -29,17 +35,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from jixiao.review.command import run_review
-from jixiao.review.report_html import form_label
+from jixiao.cli import app
+from jixiao.review.report_html import SEVERITY_COLOR
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "golden" / "expected"
-SEEDS = sorted(
-    p for p in GOLDEN.glob("[0-9][0-9][0-9]_*.jsonl") if not p.name.endswith(".review.jsonl")
-)
+SOURCES = sorted((ROOT / "golden" / "inputs").glob("[0-9][0-9][0-9]_*.txt"))
 SCREENSHOT = Path("/tmp/jixiao-report.png")
-#: A second picture: one form's section (indicator table, findings, rewrites).
+#: Pictures of a department page: the window, and one form's section.
+PAGE_SHOT = Path("/tmp/jixiao-report-page.png")
 FORM_SHOT = Path("/tmp/jixiao-report-form.png")
 FORM_SECTION = "#f4-0"  # seed 004, form 1: 疫情防控工作经费 (明显/健全 targets)
 APT_LINE = "apt-get install -y --no-install-recommends chromium fonts-noto-cjk"
@@ -169,7 +174,7 @@ class Browser:
 
     def open(
         self, url: str, probe: str, *, width: int = 1280, height: int = 1800,
-        clips: tuple[str, ...] = (),
+        clips: tuple[str, ...] = (), media: str = "",
     ) -> PageRun:  # fmt: skip
         """Load ``url``, evaluate ``probe`` (JS returning JSON) and take a screenshot of the
         window, plus one of each element named by a CSS selector in ``clips``."""
@@ -184,6 +189,8 @@ class Browser:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
             session=session,
         )
+        if media:
+            self.send("Emulation.setEmulatedMedia", {"media": media}, session=session)
         self.events.clear()
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_for("Page.loadEventFired")
@@ -234,34 +241,6 @@ class Browser:
         return run
 
 
-#: Runs in the page: what the browser actually laid out.
-PROBE = """(() => {
-  const box = (el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; };
-  return JSON.stringify({
-    title: document.title,
-    h1: document.querySelector('h1') ? document.querySelector('h1').innerText : null,
-    totals: document.querySelector('.totals') ? document.querySelector('.totals').innerText : '',
-    charts: [...document.querySelectorAll('svg.chart')].map(s => ({
-      label: s.getAttribute('aria-label'), size: box(s), bars: s.querySelectorAll('rect').length,
-    })),
-    files: [...document.querySelectorAll('h2')].map(h => h.innerText),
-    sections: [...document.querySelectorAll('section.form')].map(s => ({
-      id: s.id,
-      heading: s.querySelector('h3').innerText,
-      problems: [...s.querySelectorAll('h4')].map(h => h.innerText)
-                  .find(t => t.startsWith('问题')) || null,
-      findings: s.querySelectorAll('li.finding').length,
-      rows: s.querySelectorAll('table.ind tbody tr').length,
-      rewrites: s.querySelectorAll('table.rw tbody tr').length,
-      flagged: s.querySelectorAll('td.flag').length,
-      size: box(s),
-    })),
-    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    height: document.documentElement.scrollHeight,
-  });
-})()"""
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     b = Browser(tmp_path_factory.mktemp("chromium-profile"))
@@ -298,43 +277,192 @@ def test_harness_catches_console_errors_and_failed_loads(browser: Browser, tmp_p
     assert any(b.startswith("failed load") for b in bad), bad
 
 
-def test_report_of_the_five_seeds_renders_in_chromium(
-    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.chdir(ROOT)  # file names in the report relative to the repository
-    files = run_review([p.relative_to(ROOT) for p in SEEDS], tmp_path / "review")
-    html = tmp_path / "review" / "report.html"
-    run = browser.open(html.as_uri(), PROBE, clips=(FORM_SECTION,))
-    assert run.screenshot.startswith(b"\x89PNG")
-    assert run.clips[FORM_SECTION].startswith(b"\x89PNG")
+#: Runs in the index page: what the browser laid out, then the search box typed into.
+INDEX_PROBE = """(async () => {
+  const visible = (el) => el.offsetParent !== null && el.getBoundingClientRect().height > 0;
+  const rows = () => [...document.querySelectorAll('table.forms tbody tr')];
+  const before = rows().filter(visible).length;
+  const box = document.getElementById('q');
+  box.value = %s;
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(r => setTimeout(r, 50));
+  return JSON.stringify({
+    title: document.title,
+    h1: document.querySelector('h1').innerText,
+    totals: document.querySelector('.totals').innerText,
+    charts: [...document.querySelectorAll('svg.chart')].map(s => ({
+      label: s.getAttribute('aria-label'),
+      size: [s.getBoundingClientRect().width, s.getBoundingClientRect().height],
+      bars: [...s.querySelectorAll('g')].map(g => ({
+        label: g.querySelector('title').textContent,
+        segs: [...g.querySelectorAll('rect')].map(r => [r.dataset.sev, r.getAttribute('fill')]),
+      })),
+    })),
+    pages: [...document.querySelectorAll('table.pages tbody a')].map(a => a.getAttribute('href')),
+    before: before,
+    after: rows().filter(visible).map(r => r.innerText),
+    pages_after: [...document.querySelectorAll('table.pages tbody tr')].filter(visible)
+      .map(r => r.querySelector('a').getAttribute('href')),
+    shown: document.getElementById('shown').innerText,
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  });
+})()"""
+
+#: Runs in a department page: each finding's source line, as laid out; then a search.
+PAGE_PROBE = """(async () => {
+  const visible = (el) => el.offsetParent !== null && el.getBoundingClientRect().height > 0;
+  const sections = () => [...document.querySelectorAll('section.form')];
+  const findings = [...document.querySelectorAll('li.finding')].map(li => {
+    const src = li.querySelector('.src');
+    const r = src.getBoundingClientRect(), f = li.getBoundingClientRect();
+    return {
+      section: li.closest('section').id,
+      code: li.querySelector('code').innerText,
+      where: li.innerText.split('\\n')[0],
+      quote: src.querySelector('q') ? src.querySelector('q').innerText : null,
+      loc: src.querySelector('.loc').innerText,
+      shown: visible(src) && r.top >= f.top && r.bottom <= f.bottom,
+    };
+  });
+  const out = {
+    h1: document.querySelector('h1').innerText,
+    findings: findings,
+    sections: sections().map(s => s.id),
+    search_shown: visible(document.querySelector('.search')),
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  };
+  const box = document.getElementById('q');
+  box.value = %s;
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(r => setTimeout(r, 50));
+  out.after = sections().filter(visible).map(s => s.id);
+  out.shown = document.getElementById('shown').innerText;
+  return JSON.stringify(out);
+})()"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``jixiao review`` of the five seed source files, run from the repository (so the file
+    names in the report are relative to it), as a user would."""
+    out = tmp_path_factory.mktemp("review") / "review"
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        res = CliRunner().invoke(
+            app, ["review", *(str(p.relative_to(ROOT)) for p in SOURCES), "-o", str(out), "-q"]
+        )
+    finally:
+        os.chdir(cwd)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def _findings(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (out / "findings.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_index_page_charts_pages_and_search(browser: Browser, report: Path):
+    found = _findings(report)
+    term = "疫情防控"
+    run = browser.open((report / "report.html").as_uri(), INDEX_PROBE % json.dumps(term))
     SCREENSHOT.write_bytes(run.screenshot)
-    FORM_SHOT.write_bytes(run.clips[FORM_SECTION])
+    assert run.screenshot.startswith(b"\x89PNG")
     assert _clean(run) == []
     dom: dict[str, Any] = json.loads(run.result)
     assert dom["title"] == dom["h1"] == "预算绩效目标表审核报告"
-    n_findings = sum(len(rf.findings) for rf in files)
-    assert f"问题 {n_findings}" in dom["totals"].replace("\n", " ")
-    # the charts were laid out, one bar per counted rule / severity / department
+    assert f"问题 {len(found)}" in dom["totals"].replace("\n", " ")
     charts = {c["label"]: c for c in dom["charts"]}
     assert set(charts) == {"按规则", "按级别", "按部门"}
-    codes = {f.code for rf in files for f in rf.findings}
-    assert charts["按规则"]["bars"] == len(codes)
     assert all(c["size"][0] > 300 and c["size"][1] > 30 for c in charts.values())
-    # every form of every seed, with its finding count, its rows and its rewrites
-    expected: list[tuple[str, int, int, int]] = []
-    for rf in files:
-        assert rf.name in dom["files"]
-        for fi, form in enumerate(rf.forms):
-            n = sum(1 for f in rf.findings if f.form == fi)
-            expected.append(
-                (form_label(form, fi), n, len(form.indicators), len(rf.rewrites.get(fi, {})))
-            )
-    sections = dom["sections"]
-    assert len(sections) == len(expected) == sum(len(rf.forms) for rf in files)
-    for sec, (label, n, rows, rewrites) in zip(sections, expected, strict=True):
-        assert sec["heading"].strip() == label
-        assert sec["problems"] == f"问题（{n}）"
-        assert sec["findings"] == n and sec["rows"] == rows and sec["rewrites"] == rewrites
-        assert sec["size"][0] > 600 and sec["size"][1] > 80, sec
-    assert sum(s["flagged"] for s in sections) > 0
-    assert dom["overflow"] <= 0, "the report is wider than the window"
+    # one bar per rule, split by the severities its findings carry, in their colours
+    by_rule: dict[str, set[str]] = {}
+    for f in found:
+        by_rule.setdefault(f["code"], set()).add(f["severity"])
+    bars = {b["label"].split(" ", 1)[0]: b["segs"] for b in charts["按规则"]["bars"]}
+    assert set(bars) == set(by_rule)
+    for code, segs in bars.items():
+        assert {sev for sev, _ in segs} == by_rule[code], code
+        assert all(fill == SEVERITY_COLOR[sev] for sev, fill in segs)
+    # the pages it links to exist, one per department of the seeds
+    assert dom["pages"] and all((report / href).is_file() for href in dom["pages"])
+    # the search box: all forms listed, then only those whose project has the term
+    n_forms = int(re.search(r"表 (\d+)", dom["totals"].replace("\n", " ")).group(1))
+    assert dom["before"] == n_forms > len(SOURCES)  # every form listed while the box is empty
+    projects = [  # the forms whose 项目名称 line in the source names the term
+        line
+        for p in SOURCES
+        for line in p.read_text("utf-8").splitlines()
+        if line.startswith("项目名称") and term in line
+    ]
+    assert projects, "the seeds have a 疫情防控 project"
+    assert len(dom["after"]) == len(projects) < dom["before"]
+    assert all(term in row for row in dom["after"])
+    assert dom["shown"] == f"{len(projects)} / {dom['before']}"
+    # the pages list keeps the pages that hold a matching form
+    holding = {
+        f"report/{p.name}"
+        for p in (report / "report").glob("p*.html")
+        if any(term in sec for sec in p.read_text("utf-8").split('<section class="form"')[1:])
+    }
+    assert set(dom["pages_after"]) == holding and len(holding) < len(dom["pages"])
+    assert dom["overflow"] <= 0, "the index is wider than the window"
+
+
+def _source_line(rel: str, line: int) -> str:
+    return (ROOT / rel).read_text("utf-8").splitlines()[line - 1]
+
+
+def test_department_page_shows_the_source_beside_each_finding(browser: Browser, report: Path):
+    page = next(
+        p for p in sorted((report / "report").glob("p*.html"))
+        if f'id="{FORM_SECTION[1:]}"' in p.read_text("utf-8")
+    )  # fmt: skip
+    term = "疫情防控"
+    run = browser.open(page.as_uri(), PAGE_PROBE % json.dumps(term), clips=(FORM_SECTION,))
+    PAGE_SHOT.write_bytes(run.screenshot)
+    FORM_SHOT.write_bytes(run.clips[FORM_SECTION])
+    assert _clean(run) == []
+    dom: dict[str, Any] = json.loads(run.result)
+    ours = [f for f in dom["findings"] if f["section"] == FORM_SECTION[1:]]
+    expected = [f for f in _findings(report) if f["file"].startswith("golden/inputs/004_")]
+    assert len(ours) == sum(1 for f in expected if f["form"] == 0) > 0
+    assert all(f["shown"] for f in dom["findings"]), "a source line is hidden or outside its item"
+    checked = 0
+    for f in ours:
+        rel, _, where = f["loc"].partition(" · ")
+        assert rel == SOURCES[4].relative_to(ROOT).as_posix()
+        m = re.match(r"第(\d+)行", where)
+        if f["quote"] and m:  # an indicator's cell: its text is on that line of the source
+            assert f["quote"].rstrip("…") in _source_line(rel, int(m.group(1))), f
+            checked += 1
+    assert checked >= 3
+    # the search box: only the forms with the term stay
+    assert FORM_SECTION[1:] in dom["after"] and len(dom["after"]) < len(dom["sections"])
+    html = page.read_text("utf-8")
+    for sec in dom["sections"]:
+        body = html.split(f'id="{sec}"', 1)[1].split("</section>", 1)[0]
+        assert (sec in dom["after"]) == (term in body), sec
+    assert dom["overflow"] <= 0, "the page is wider than the window"
+
+
+def test_department_page_in_print_keeps_the_source_and_drops_the_search_box(
+    browser: Browser, report: Path
+):
+    page = sorted((report / "report").glob("p*.html"))[0]
+    run = browser.open(page.as_uri(), PAGE_PROBE % json.dumps(""), media="print")
+    dom: dict[str, Any] = json.loads(run.result)
+    assert dom["findings"] and all(f["shown"] for f in dom["findings"])
+    assert dom["search_shown"] is False
+
+
+def test_search_term_in_the_address_filters_on_load(browser: Browser, report: Path):
+    """``report.html?q=…`` (or ``#q=…``) opens with the box filled and the list filtered."""
+    probe = """JSON.stringify({q: document.getElementById('q').value,
+      shown: document.getElementById('shown').innerText})"""
+    for suffix in ("?q=%E7%96%AB%E6%83%85", "#q=%E7%96%AB%E6%83%85"):  # 疫情
+        run = browser.open((report / "report.html").as_uri() + suffix, probe)
+        dom = json.loads(run.result)
+        assert dom["q"] == "疫情"
+        shown, total = (int(x) for x in dom["shown"].split(" / "))
+        assert 0 < shown < total

@@ -22,7 +22,7 @@ from jixiao.review import (
     check_rewrite,
     labelled_codes,
     load_profile,
-    render_html,
+    render_pages,
     review_forms,
     review_records,
     suggest_rewrite,
@@ -380,18 +380,26 @@ def _reviewed(seed: str) -> ReviewedFile:
 
 def test_html_report_is_self_contained_and_complete() -> None:
     files = [_reviewed(s) for s in sorted(STEMS)]
-    html = render_html(files)
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
-    assert "http://" not in html and "https://" not in html
-    assert "<script" not in html and "<link" not in html and "@import" not in html
+    pages = render_pages(files)
+    assert "report.html" in pages and "report/rejects.html" in pages
+    for html in pages.values():
+        assert html.startswith("<!DOCTYPE html>")
+        assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+        assert "http://" not in html and "https://" not in html
+        assert "<link" not in html and "@import" not in html
+        assert not re.search(r"<script[^>]*\bsrc=", html)  # inline script only
+        assert "fetch(" not in html and "XMLHttpRequest" not in html
+    body = "".join(html for name, html in pages.items() if name != "report.html")
     for rf in files:
         for fi, form in enumerate(rf.forms):
-            assert form_label(form, fi) in html
-    assert html.count('<section class="form"') == sum(len(rf.forms) for rf in files)
-    assert "<svg" in html and "按规则" in html and "按部门" in html
-    assert 'title="原文：重点人员稳控管理20人次' in html  # hover shows the raw name
+            assert form_label(form, fi) in body  # on its department page
+            assert form_label(form, fi) in pages["report.html"]  # and listed on the index
+    assert body.count('<section class="form"') == sum(len(rf.forms) for rf in files)
+    index = pages["report.html"]
+    assert "<svg" in index and "按规则" in index and "按部门" in index
+    assert 'title="原文：重点人员稳控管理20人次' in body  # hover shows the raw name
     for code in {f.code for rf in files for f in rf.findings}:
-        assert code in html
+        assert code in body and code in index
 
 
 def test_run_review_outputs(tmp_path: Path) -> None:
@@ -410,6 +418,7 @@ def test_run_review_outputs(tmp_path: Path) -> None:
     assert wb["指标"].max_row == n_inds + 1
     assert wb["问题"].max_row == len(lines) + 1
     assert (tmp_path / "report.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in (tmp_path / "report").iterdir())[-1] == "rejects.html"
     assert (tmp_path / "rewrites.jsonl").read_text("utf-8").strip()
 
 

@@ -360,12 +360,13 @@ def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
     """One part's result repaired up to the stage, as JSON-ready records with provenance."""
     queue: list[dict[str, Any]] = []
     cascade = ""
-    calls = tokens = cache_hits = 0
+    calls = tokens = cache_hits = failed = 0
     if settings.stage != "parse" and (result.forms or settings.stage == "llm"):
         stats = repair_results([result], settings.stage, settings.llm)
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)
         calls, tokens, cache_hits = stats.calls, stats.tokens, stats.cache_hits
+        failed = stats.call_failures
     for form in result.forms:
         defects.inexact_numbers(form)
     provenance = [f.provenance() for f in result.forms]
@@ -381,4 +382,5 @@ def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
         calls=calls,
         tokens=tokens,
         cache_hits=cache_hits,
+        llm_failed=failed,
     )

@@ -22,6 +22,7 @@ Severity = Literal["error", "warning", "info"]
 #: The flag vocabulary of the contract, in its table order (flag lists are written in this order).
 FLAGS: tuple[str, ...] = (
     "name_truncated",
+    "name_completed_by_model",
     "value_in_name",
     "unit_invalid",
     "unit_missing",
@@ -269,6 +270,8 @@ class PartOutcome:
     calls: int = 0
     tokens: int = 0
     cache_hits: int = 0
+    #: Cells and regions an LLM call failed for (endpoint down, budget spent …): not done.
+    llm_failed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The stored shape (JSON-ready; shallow: the records are not copied)."""

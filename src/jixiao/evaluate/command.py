@@ -24,8 +24,10 @@ from jixiao.evaluate.history import (
     missing_metrics,
     write_baseline,
 )
+from jixiao.evaluate.html_report import HISTORY_RUNS, REPORT_NAME, render_eval_html
 from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
 from jixiao.evaluate.score import LLMUsage, Producer, Record, case_sources, run_eval
+from jixiao.output.progress import progress_bar
 from jixiao.pipeline import run_file
 from jixiao.review import review_records
 from jixiao.review.rules import program_codes
@@ -104,11 +106,14 @@ def eval_command(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the JSON report instead of Markdown.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Score the pipeline against a golden directory; exit 1 on a regression.
 
     Prints a Markdown table (fields, flags, review codes; overall and per layout), writes a
-    dated JSON report, appends the run to the history store and shows the trend.
+    dated JSON report and eval_report.html (the tables, the history plotted, regressions
+    against the baseline marked) under --out, appends the run to the history store and shows
+    the trend.
 
     Examples:
 
@@ -124,7 +129,10 @@ def eval_command(
         raise typer.Exit(2)
     producer = make_producer(stages, llm)
     try:
-        result = run_eval(golden_dir, producer, stage=stages, llm=llm)
+        with progress_bar(quiet) as progress:
+            result = run_eval(
+                golden_dir, producer, stage=stages, llm=llm, progress=progress.step("评测 eval")
+            )
         base = load_baseline(baseline) if baseline is not None and not update_baseline else None
     except JixiaoError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -153,6 +161,7 @@ def eval_command(
             counts=result.overall.counts(),
             usage=result.usage.to_json() if result.usage else None,
         )
+        runs = h.recent(key, stage_run, limit=HISTORY_RUNS)  # this run last
     extra: dict[str, Any] = {
         "commit": commit,
         "history": str(store),
@@ -170,6 +179,19 @@ def eval_command(
         ],
     }
     path, data = write_json_report(result, out, extra)
+    html = out / REPORT_NAME
+    html.write_text(
+        render_eval_html(
+            result,
+            runs=runs,
+            commit=commit,
+            baseline=base,
+            baseline_path=str(baseline) if base is not None else None,
+            regressions=regressions,
+            tolerance=tolerance,
+        ),
+        encoding="utf-8",
+    )
     if json_output:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
@@ -184,6 +206,7 @@ def eval_command(
             nl=False,
         )
     typer.echo(f"report: {path}", err=True)
+    typer.echo(f"html report: {html}", err=True)
 
     if update_baseline:
         target = baseline or DEFAULT_BASELINE

@@ -696,7 +696,12 @@ class EvalResult:
 
 
 def run_eval(
-    golden_dir: Path, producer: Producer, *, stage: str = "rules", llm: str = "none"
+    golden_dir: Path,
+    producer: Producer,
+    *,
+    stage: str = "rules",
+    llm: str = "none",
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult:
     """Run ``producer`` on every case of ``golden_dir`` and score it (no files written).
 
@@ -706,7 +711,7 @@ def run_eval(
     cases, warnings = load_golden(golden_dir)
     usage = producer_usage(producer)
     results: dict[str, CaseResult] = {}
-    for case in cases:
+    for done, case in enumerate(cases, 1):
         before = usage.copy() if usage else None
         error: str | None = None
         try:
@@ -724,6 +729,8 @@ def run_eval(
             error=error,
             usage=usage.minus(before) if usage and before else None,
         )
+        if progress is not None:
+            progress(done, len(cases))
     stage_run = getattr(producer, "stage", None)
     return EvalResult(
         golden_dir=str(golden_dir),

@@ -113,6 +113,8 @@ def llm_run_env(
     for name, value in env.items():
         if value is not None:
             os.environ[name] = str(value)
+        else:
+            os.environ.pop(name, None)  # not this run's: no budget left over from another
     resolve_llm_config(backend=llm)  # raises ConfigError for a missing or bad setting
     path = out / LEDGER_NAME
     for stale in (path, path.with_name(path.name + "-journal")):

@@ -2,7 +2,7 @@
 
 The public surface is small: ``review_forms`` gives findings, ``suggest_rewrite`` a template
 rewrite that passes the catalogue, ``check_rewrite`` the re-check the LLM path reuses,
-``render_html`` the offline report, ``load_profile`` the thresholds, and ``review_command`` the
+``render_pages`` the offline report (index and pages), ``load_profile`` the thresholds, and ``review_command`` the
 CLI entry the lead registers as ``jixiao review``.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from jixiao.review.command import review_command, run_review
 from jixiao.review.profile import Profile, available_profiles, load_profile
-from jixiao.review.report_html import ReviewedFile, render_html
+from jixiao.review.report_html import ReviewedFile, render_pages, write_report
 from jixiao.review.rewrite import (
     Rewrite,
     check_rewrite,
@@ -33,12 +33,13 @@ __all__ = [
     "check_rewrite",
     "labelled_codes",
     "load_profile",
-    "render_html",
+    "render_pages",
     "review_command",
     "review_form",
     "review_forms",
     "review_records",
     "run_review",
+    "write_report",
     "suggest_rewrite",
     "suggest_rewrites",
     "vague_indicators",

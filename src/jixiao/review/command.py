@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,9 +35,11 @@ from jixiao.errors import (
     LLMError,
     out_dir_problem,
 )
+from jixiao.grammar import fmt_number
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
+from jixiao.output.progress import Progress, progress_bar
 from jixiao.output.safetext import escape_json_line, jsonl_lines
 from jixiao.pipeline import iter_sources, run_file
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
@@ -49,9 +51,16 @@ from jixiao.review.profile import (
     load_profile,
     select_profile,
 )
-from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
+from jixiao.review.report_html import (
+    PAGES_DIR,
+    SEVERITY_LABEL,
+    RejectedInput,
+    ReviewedFile,
+    department_of,
+    write_report,
+)
 from jixiao.review.rewrite import suggest_rewrites
-from jixiao.review.rules import RULES, fmt, review_form
+from jixiao.review.rules import RULES, review_form
 from jixiao.schema import Form, form_from_record
 from jixiao.settings import RunSettings
 
@@ -75,6 +84,7 @@ class ReviewRun(list[ReviewedFile]):
     ) -> None:
         super().__init__(files)
         self.skipped: list[tuple[Path, str]] = []
+        self.rejects: list[RejectedInput] = []
         self.llm = llm
         self.dropped = list(dropped)
         self.llm_stats = llm_stats
@@ -97,8 +107,20 @@ NOT_FORMS = frozenset(
 NOT_SOURCES = frozenset({"indicators.csv", "indicators.xlsx", "review.xlsx", "report.html"})
 
 
+def _report_page(path: Path) -> bool:
+    """A page of a review report (``report/*.html`` beside a ``report.html``): not a source."""
+    return path.parent.name == PAGES_DIR and (path.parent.parent / "report.html").exists()
+
+
 class NotForms(InputError):
-    """An input that holds no form records and no readable form: refused (exit 2)."""
+    """An input that holds no form records and no readable form: refused (exit 2).
+
+    ``rejects`` are the parser's records of why, for a source file (a directory's file is
+    listed on the report's rejects page with them, as ``normalize`` would have listed it)."""
+
+    def __init__(self, file: str, reason: str, rejects: Sequence[RejectedInput] = ()) -> None:
+        super().__init__(file, reason)
+        self.rejects = list(rejects)
 
 
 def form_record(record: object) -> dict[str, Any] | None:
@@ -125,8 +147,16 @@ def load_forms(path: Path) -> list[FileForms]:
     form: an empty file, a line that is not a form record (provenance, rejects, findings,
     ``{"a": 1}``), a source file in which the parser finds no 绩效目标表.
     """
+    return load_file(path)[0]
+
+
+def load_file(path: Path) -> tuple[list[FileForms], list[RejectedInput]]:
+    """``load_forms``, plus what was refused on the way: the parser's rejects of a source file,
+    or the ``rejects.jsonl`` that ``jixiao normalize`` wrote beside a ``forms.jsonl``."""
     if path.suffix.lower() == ".jsonl":
-        return _load_records(path)
+        loaded = _load_records(path)
+        beside = path.with_name("rejects.jsonl")
+        return loaded, read_rejects(beside) if path.name == "forms.jsonl" else []
     forms: list[Form] = []
     rejects: list[dict[str, Any]] = []
     name = str(path)
@@ -134,10 +164,41 @@ def load_forms(path: Path) -> list[FileForms]:
         name = part.file
         forms += part.records()
         rejects += part.rejects
+    refused = [reject_input(r, name) for r in rejects]
     if not forms:
         why = rejects[0]["reason"] if rejects else "no 绩效目标表 found"
-        raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
-    return [(name, forms)]
+        raise NotForms(str(path), f"neither forms nor a source with a form: {why}", refused)
+    return [(name, forms)], refused
+
+
+def reject_input(rec: dict[str, Any], file: str = "") -> RejectedInput:
+    """A reject record (rejects.jsonl, or a run's) as the report lists it."""
+    line_no, code, text = rec.get("line"), rec.get("code"), rec.get("text")
+    return RejectedInput(
+        file=str(rec.get("file") or file),
+        reason=str(rec.get("reason") or ""),
+        kind=str(rec.get("kind") or "file"),
+        code=code if isinstance(code, str) else None,
+        line=line_no if isinstance(line_no, int) else None,
+        text=text if isinstance(text, str) else None,
+    )
+
+
+def read_rejects(path: Path) -> list[RejectedInput]:
+    """The records of a ``rejects.jsonl`` (missing or unreadable: none; bad lines skipped)."""
+    try:
+        lines = jsonl_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    out: list[RejectedInput] = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("reason"), str):
+            out.append(reject_input(rec))
+    return out
 
 
 def _load_records(path: Path) -> list[FileForms]:
@@ -197,35 +258,29 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
             out += [
                 s
                 for s in iter_sources([p])
-                if s.suffix.lower() != ".jsonl" and s.name not in NOT_SOURCES
+                if s.suffix.lower() != ".jsonl"
+                and s.name not in NOT_SOURCES
+                and not _report_page(s)
             ]
         else:
             out.append(p)
     return out
 
 
-class Progress:
-    """What a long review reports as it goes: ``step(name, total)`` gives the callback of one
-    phase, called with (done, total) — or (1, 0) for one more done."""
+@dataclass
+class Inputs:
+    """The forms of every input, the files under directories skipped with their reason, and
+    what the inputs' own runs refused (rejects)."""
 
-    def __init__(self, report: Callable[[str, int, int], None]) -> None:
-        self._report = report
-
-    def step(self, name: str, total: int = 0) -> Callable[[int, int], None]:
-        state = {"done": 0}
-        self._report(name, 0, total)
-
-        def update(done: int, of: int) -> None:
-            state["done"] = state["done"] + 1 if of == 0 else done
-            self._report(name, state["done"], of or total)
-
-        return update
+    loaded: list[FileForms]
+    skipped: list[tuple[Path, str]]
+    rejects: list[RejectedInput]
 
 
 def load_inputs(
     paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
-) -> tuple[list[FileForms], list[tuple[Path, str]]]:
-    """The forms of every input, and the files under directories skipped with their reason.
+) -> Inputs:
+    """The forms of every input, the files skipped, the rejects.
 
     A file named on the command line that holds no form is refused (``NotForms``); one found
     under a directory is skipped and listed. No form at all is refused too.
@@ -233,20 +288,24 @@ def load_inputs(
     named = {p.resolve() for p in paths if p.is_file()}
     loaded: list[FileForms] = []
     skipped: list[tuple[Path, str]] = []
+    rejects: list[RejectedInput] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
-            loaded += load_forms(path)
+            forms, refused = load_file(path)
+            loaded += forms
+            rejects += refused
         except NotForms as exc:
             if path.resolve() in named:
                 raise
             skipped.append((path, exc.reason))
+            rejects += exc.rejects
         if progress is not None:
             progress(k + 1, len(files))
     if not loaded:
         where = ", ".join(map(str, paths))
         raise NotForms(where, f"no forms to review ({len(skipped)} files skipped)")
-    return loaded, skipped
+    return Inputs(loaded, skipped, rejects)
 
 
 def profile_chooser(name: str) -> Callable[[Form], Profile]:
@@ -342,7 +401,8 @@ def run_review(
     if llm not in LLM_BACKENDS:
         raise ConfigError(f"--llm must be one of {', '.join(LLM_BACKENDS)}, not {llm!r}")
     choose = profile_chooser(profile)
-    loaded, skipped = load_inputs(paths, progress.step("读取 read") if progress else None)
+    inputs = load_inputs(paths, progress.step("读取 read") if progress else None)
+    loaded = inputs.loaded
     tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
         [
@@ -351,18 +411,26 @@ def run_review(
         ],
         llm=llm,
     )
-    files.skipped = skipped
-    if progress is not None:
-        progress.step("写出 write", 1)
+    files.skipped = inputs.skipped
+    # a skipped source file is listed by its parser's rejects; other skipped files as skipped
+    listed = {r.file for r in inputs.rejects}
+    files.rejects = [
+        RejectedInput(file=str(p), reason=why, kind="skipped")
+        for p, why in inputs.skipped
+        if str(p) not in listed
+    ] + inputs.rejects
     if llm != "none":
         from jixiao.llm.config import resolve_llm_config
 
         config = llm_config.with_(backend=llm) if llm_config else resolve_llm_config(backend=llm)
         files.dropped, files.llm_stats = llm_rewrites(files, choose, config, transport=transport)
+    if progress is not None:
+        progress.step("写出 write", 1)
     out.mkdir(parents=True, exist_ok=True)
     # Every output goes to a temporary name first and all are renamed into place at the end:
     # a review that fails half-way leaves the previous outputs as they were, none half-written.
     staged: list[tuple[Path, Path]] = []
+    pages = out / f".{PAGES_DIR}.part"
 
     def part(name: str) -> Path:
         staged.append((out / f".{name}.part", out / name))
@@ -373,14 +441,21 @@ def run_review(
         write_rewrites(files, part("rewrites.jsonl"))
         if llm != "none":
             write_dropped(files.dropped, part("rewrites_dropped.jsonl"))
-        part("report.html").write_text(render_html(files), encoding="utf-8")
+        shutil.rmtree(pages, ignore_errors=True)
+        write_report(files, pages, files.rejects, lang)
         write_xlsx(files, part("review.xlsx"), lang)
     except BaseException:
         for tmp, _final in staged:
             tmp.unlink(missing_ok=True)
+        shutil.rmtree(pages, ignore_errors=True)
         raise
     for tmp, final in staged:
         os.replace(tmp, final)
+    # the report: the index, then its pages (the old pages go first: a department may be gone)
+    os.replace(pages / "report.html", out / "report.html")
+    shutil.rmtree(out / PAGES_DIR, ignore_errors=True)
+    os.replace(pages / PAGES_DIR, out / PAGES_DIR)
+    pages.rmdir()
     return files
 
 
@@ -540,34 +615,6 @@ def _write_sheets(book: Any, files: Sequence[ReviewedFile], lang: Lang, zh: bool
 # --------------------------------------------------------------------------- command
 
 
-@contextmanager
-def _progress_bar(quiet: bool) -> Iterator[Progress]:
-    """A progress bar per phase on stderr (read, review, write); nothing when quiet."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
-    from rich.progress import Progress as Bar
-
-    console = Console(stderr=True)
-    bar = Bar(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=quiet or not console.is_terminal,
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def report(name: str, done: int, total: int) -> None:
-        if name not in tasks:
-            tasks[name] = bar.add_task(name, total=total or None)
-        bar.update(tasks[name], completed=done, total=total or None)
-
-    with bar:
-        yield Progress(report)
-
-
 @dataclass(frozen=True)
 class _Tally:
     """What the summary counts, once, whatever language it is printed in."""
@@ -615,7 +662,7 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -
             lines.append(
                 "按规则："
                 + "、".join(
-                    f"{RULES[c].title if c in RULES else c}（{c}）{fmt(n)}"
+                    f"{RULES[c].title if c in RULES else c}（{c}）{fmt_number(n)}"
                     for c, n in t.codes.most_common()
                 )
             )
@@ -633,7 +680,9 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -
         f"rewrites {t.rewrites} → {out}"
     ]
     if t.codes:
-        lines.append("by rule: " + ", ".join(f"{c} {fmt(n)}" for c, n in t.codes.most_common()))
+        lines.append(
+            "by rule: " + ", ".join(f"{c} {fmt_number(n)}" for c, n in t.codes.most_common())
+        )
     if t.llm is not None:
         accepted, kept, st = t.llm
         lines.append(
@@ -684,7 +733,8 @@ def review_command(
     ] = "never",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Check forms against the rule catalogue; write findings.jsonl, report.html, review.xlsx.
+    """Check forms against the rule catalogue; write findings.jsonl, report.html (the overview;
+    one page per department under report/, and report/rejects.html), review.xlsx.
 
     Also writes rewrites.jsonl: rewrites for vague indicators, each re-checked by the catalogue
     (source "template", or "llm:<model>@rewrite_indicator:<version>" with --llm), and with --llm
@@ -715,7 +765,7 @@ def review_command(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
-        with _progress_bar(quiet) as progress:
+        with progress_bar(quiet) as progress:
             files = run_review(paths, out, profile, llm, lang=language, progress=progress)
     except (ConfigError, InputError) as exc:  # bad option, or an input that is not forms
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)

@@ -1,25 +1,46 @@
-"""One self-contained HTML report a budget officer can open offline.
+"""The offline HTML report of a review: an index page plus one page per department.
 
-Everything is inline (CSS, SVG charts; no scripts, fonts or images from anywhere), so the file
-can be mailed or archived as is. On top: counts by rule, severity and department with bar charts;
-then per form its header, goal, indicator table (flagged cells red, repaired cells green, hover
-shows the raw cell and where it came from), findings and suggested rewrites.
+``report.html`` is the overview: totals, bar charts (by rule, severity and department, each bar
+split by the findings' own severity), a search box over departments and forms, and the list of
+pages. ``report/`` holds one page per department (a department of more than ``PAGE_SIZE`` forms,
+or forms that name none, are cut into pages of ``PAGE_SIZE``) and ``rejects.html``: the inputs
+that were refused, and why. Every finding shows its source cell text and the file and line it
+came from inline (so it prints), not only in a tooltip.
+
+Everything is inline (CSS, SVG, a few lines of script for the search box; no fonts, images or
+scripts from anywhere), so the pages can be mailed or archived and opened offline. The pages are
+Jinja2 templates (``review/templates/``, autoescaped); this module builds what they show.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
+from pathlib import Path
+from types import SimpleNamespace as V
+from typing import Any
 
-from jixiao.labels import flag_label
+from jixiao.grammar import fmt_number
+from jixiao.labels import Lang, flag_label, reject_code, reject_label, report_text, severity_label
+from jixiao.output.templating import environment
 from jixiao.review.rewrite import Rewrite
-from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels, fmt
-from jixiao.schema import Finding, Form, Indicator
+from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels
+from jixiao.schema import Cell, Finding, Form, Indicator
 
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_COLOR = {"error": "#c0392b", "warning": "#d68910", "info": "#2e86c1"}
+
+#: Forms per page at most: a bigger department, or the forms that name none, are cut up.
+PAGE_SIZE = 500
+#: Bars in the department chart at most (the rest are counted in its caption).
+CHART_ROWS = 30
+#: The index lists every form for the search box; above this many the list shows only matches.
+INDEX_LIST_OPEN = 200
+#: Where the pages other than the index go, beside report.html.
+PAGES_DIR = "report"
 
 #: Which table cell a parser flag belongs to ("row" marks the whole row).
 FLAG_FIELD = {
@@ -34,16 +55,18 @@ FLAG_FIELD = {
     "ocr_low_confidence": "row",
 }
 
-#: Table columns: (field, heading, source cell role).
+#: Table columns: (field, label key, source cell role).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("level1", "一级指标", "level1"),
-    ("level2", "二级指标", "level2"),
-    ("name", "三级指标", "name"),
-    ("operator", "运算符", "operator"),
-    ("value", "指标值", "value"),
-    ("unit", "单位", "unit"),
-    ("weight", "权重", "weight"),
+    ("level1", "col_level1", "level1"),
+    ("level2", "col_level2", "level2"),
+    ("name", "col_name", "name"),
+    ("operator", "col_operator", "operator"),
+    ("value", "col_value", "value"),
+    ("unit", "col_unit", "unit"),
+    ("weight", "col_weight", "weight"),
 )
+#: Form-level findings about the goal text: their source is the 年度绩效目标 cell.
+GOAL_CODES = frozenset({"goal_missing", "vague_target", "goal_boilerplate", "goal_indicator_gap"})
 
 
 @dataclass
@@ -71,8 +94,20 @@ class ReviewedFile:
         return self._by_form.get(fi, [])
 
 
-def _e(text: object) -> str:
-    return escape("" if text is None else str(text), quote=True)
+@dataclass(frozen=True)
+class RejectedInput:
+    """Something a review run could not read as forms: a skipped file or a parser's reject."""
+
+    file: str
+    reason: str
+    kind: str = "file"  # file | form | row | skipped
+    code: str | None = None
+    line: int | None = None
+    text: str | None = None
+
+    @property
+    def reject_code(self) -> str:
+        return self.code or reject_code(self.reason)
 
 
 def department_of(form: Form) -> str:
@@ -80,54 +115,17 @@ def department_of(form: Form) -> str:
     return form.department or form.implementing_unit or form.compiling_unit or "（未注明单位）"
 
 
-def form_label(form: Form, index: int) -> str:
+def _named_department(form: Form) -> str | None:
+    return form.department or form.implementing_unit or form.compiling_unit
+
+
+def form_label(form: Form, index: int, lang: Lang = "zh") -> str:
     """``第3张 · 应急管理工作`` for headings and lists."""
-    what = form.project_name or ("部门整体" if form.form_kind == "department" else form.title)
-    return f"第{index + 1}张 · {what or '未命名'}"
-
-
-# --------------------------------------------------------------------------- charts
-
-
-def bar_chart(title: str, rows: Sequence[tuple[str, int, str]], width: int = 700) -> str:
-    """A horizontal SVG bar chart; rows are (label, count, colour)."""
-    if not rows:
-        return f'<p class="muted">{_e(title)}：无</p>'
-    label_w, bar_w, row_h, top = 300, width - 300 - 50, 22, 28
-    peak = max(c for _, c, _ in rows) or 1
-    height = top + row_h * len(rows) + 8
-    parts = [
-        f'<svg class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-label="{_e(title)}">',
-        f'<text x="0" y="16" class="chart-title">{_e(title)}</text>',
-    ]
-    for k, (label, count, colour) in enumerate(rows):
-        y = top + k * row_h
-        w = max(2, round(bar_w * count / peak))
-        short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(
-            f"<g><title>{_e(label)}：{count}</title>"
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(short)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" '
-            f'fill="{colour}" rx="2"/>'
-            f'<text x="{label_w + w + 4}" y="{y + 15}">{count}</text></g>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _counts(files: Sequence[ReviewedFile]) -> tuple[Counter[str], Counter[str], Counter[str]]:
-    by_rule: Counter[str] = Counter()
-    by_sev: Counter[str] = Counter()
-    by_dept: Counter[str] = Counter()
-    for f in files:
-        for fd in f.findings:
-            by_rule[fd.code] += 1
-            by_sev[fd.severity] += 1
-            if 0 <= fd.form < len(f.forms):
-                by_dept[department_of(f.forms[fd.form])] += 1
-    return by_rule, by_sev, by_dept
+    what = form.project_name or (
+        report_text("dept_form", lang) if form.form_kind == "department" else form.title
+    )
+    what = what or report_text("unnamed", lang)
+    return f"第{index + 1}张 · {what}" if lang == "zh" else f"form {index + 1} · {what}"
 
 
 def _worst(findings: Iterable[Finding]) -> str:
@@ -135,259 +133,494 @@ def _worst(findings: Iterable[Finding]) -> str:
     return min(sev, key=lambda s: SEVERITY_ORDER[s]) if sev else "ok"
 
 
-# --------------------------------------------------------------------------- cells
+# --------------------------------------------------------------------------- pages
 
 
-def _cell_html(ind: Indicator, fld: str, inferred: str | None) -> str:
-    """A cell's text; a level the form does not state shows the inferred one, greyed."""
-    v = getattr(ind, fld)
-    if fld == "name":
-        return _e(ind.name or ind.name_raw or "∅")
-    if v is None and inferred:
-        return f'<span class="inferred" title="按名称推断">{_e(inferred)}</span>'
-    return "" if v is None else _e(fmt(v))
+@dataclass
+class Page:
+    """One department page (or one part of a big or unnamed department)."""
+
+    name: str  # file name under report/
+    department: str | None
+    part: int  # 1-based; 0 when the department fits on one page
+    entries: list[tuple[int, int]] = field(default_factory=list)  # (file index, form index)
+    severities: Counter[str] = field(default_factory=Counter)
+
+    def title(self, lang: Lang) -> str:
+        name = self.department or report_text("no_department", lang)
+        return name + (f" · {report_text('part', lang, n=self.part)}" if self.part else "")
 
 
-def provenance(ind: Indicator, role: str) -> str:
+def plan_pages(files: Sequence[ReviewedFile], size: int | None = None) -> list[Page]:
+    """Forms grouped by department in order of first appearance, cut into pages of ``size``;
+    the forms that name no department come last, in pages of ``size``."""
+    size = size or PAGE_SIZE
+    groups: dict[str | None, list[tuple[int, int]]] = {}
+    for k, rf in enumerate(files):
+        for fi, form in enumerate(rf.forms):
+            groups.setdefault(_named_department(form), []).append((k, fi))
+    if None in groups:
+        groups[None] = groups.pop(None)  # last
+    pages: list[Page] = []
+    for dept, entries in groups.items():
+        chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
+        for part, chunk in enumerate(chunks, 1):
+            n = len(pages) + 1
+            page = Page(f"p{n:04d}.html", dept, part if len(chunks) > 1 else 0, chunk)
+            for k, fi in chunk:
+                page.severities.update(f.severity for f in files[k].findings_of(fi))
+            pages.append(page)
+    return pages
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def bar_chart(
+    title: str, rows: Sequence[tuple[str, Mapping[str, int]]], width: int = 700
+) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart; each bar is split by severity (its own colours)."""
+    label_w, row_h, top = 300 if width > 500 else 90, 22, 28
+    bar_w = width - label_w - 50
+    peak = max((sum(c.values()) for _, c in rows), default=0) or 1
+    bars = []
+    for k, (label, counts) in enumerate(rows):
+        y = top + k * row_h
+        x = label_w
+        segs = []
+        for sev in SEVERITIES:
+            n = counts.get(sev, 0)
+            if not n:
+                continue
+            w = max(2, round(bar_w * n / peak))
+            segs.append({"x": x, "w": w, "colour": SEVERITY_COLOR[sev], "sev": sev, "n": n})
+            x += w
+        bars.append(
+            {
+                "label": label,
+                "short": label if len(label) <= 30 else label[:29] + "…",
+                "total": sum(counts.values()),
+                "y": y,
+                "segs": segs,
+                "end": x,
+            }
+        )
+    return {
+        "title": title,
+        "width": width,
+        "height": top + row_h * len(rows) + 8,
+        "label_w": label_w,
+        "bars": bars,
+    }
+
+
+# --------------------------------------------------------------------------- one form
+
+
+def _where(cell: Cell | None, line: int | None, lang: Lang) -> list[str]:
+    parts = []
+    n = cell.line if cell is not None and cell.line is not None else line
+    if n is not None:
+        parts.append(report_text("line", lang, n=n))
+    if cell is not None and cell.col is not None:
+        parts.append(report_text("col", lang, n=cell.col + 1))
+    return parts
+
+
+def provenance(ind: Indicator, role: str, lang: Lang = "zh") -> str:
     """Hover text for one cell: the raw cell, where it was, flags and repairs touching it."""
+    src = report_text("source", lang)
     lines: list[str] = []
     cell = ind.source.cells.get(role)
     if cell is not None:
-        lines.append(f"原文：{cell.text.strip() or '（空）'}")
-        where = []
-        if cell.line is not None:
-            where.append(f"第{cell.line}行")
-        if cell.col is not None:
-            where.append(f"第{cell.col + 1}列")
+        lines.append(f"{src}：{cell.text.strip() or report_text('empty', lang)}")
+        where = _where(cell, None, lang)
         if where:
-            lines.append("位置：" + " ".join(where))
+            lines.append(" ".join(where))
     elif role == "name" and ind.name_raw:
-        lines.append(f"原文：{ind.name_raw}")
+        lines.append(f"{src}：{ind.name_raw}")
     elif ind.source.cells:
-        lines.append("原文：（表中无此栏）")
+        lines.append(f"{src}：{report_text('source_absent', lang)}")
     else:
-        lines.append("原文：（未记录原始单元格）")
+        lines.append(f"{src}：{report_text('source_none', lang)}")
     if ind.source.line is not None and cell is None:
-        lines.append(f"来源行：第{ind.source.line}行")
+        lines.append(report_text("line", lang, n=ind.source.line))
     for ev in ind.source.evidence:
         if FLAG_FIELD.get(ev.flag) in (role, "row"):
-            lines.append(f"标记「{flag_label(ev.flag)}」（{ev.flag}）：{ev.reason}")
+            lines.append(f"「{flag_label(ev.flag, lang)}」（{ev.flag}）：{ev.reason}")
     for rep in ind.source.repairs:
         if rep.field == role:
-            lines.append(f"修复 {fmt(rep.before)} → {fmt(rep.after)}（{rep.by}）")
+            lines.append(f"{fmt_number(rep.before)} → {fmt_number(rep.after)}（{rep.by}）")
     return "\n".join(lines)
 
 
-def _indicator_table(
-    form: Form, findings: Sequence[Finding], rewrites: Mapping[int, Rewrite]
-) -> str:
+#: A source text longer than this is shown cut (the goal, a long name): the form shows it whole.
+CLIP = 120
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= CLIP else text[: CLIP - 1] + "…"
+
+
+def _file_of(form: Form, rf: ReviewedFile) -> str:
+    return form.source.file or rf.name
+
+
+def finding_source(rf: ReviewedFile, form: Form, f: Finding, lang: Lang) -> V:
+    """The source a finding points at: the cell's text as printed, its file and line."""
+    rule = RULES.get(f.code)
+    role = rule.field if rule is not None and rule.field else "name"
+    file = _file_of(form, rf)
+    if f.indicator is not None and 0 <= f.indicator < len(form.indicators):
+        ind = form.indicators[f.indicator]
+        cell = ind.source.cells.get(role)
+        shown_role = role
+        if cell is None and role != "name":
+            cell, shown_role = ind.source.cells.get("name"), "name"
+        if cell is not None:
+            text = _clip(cell.text.strip())
+        elif role == "name" or ind.name_raw:
+            text, shown_role = ind.name_raw or (ind.name or ""), "name"
+        else:
+            text = fmt_number(getattr(ind, role, None))
+        where = _where(cell, ind.source.line, lang)
+        if ind.source.page is not None:
+            where.insert(0, report_text("page_no", lang, n=ind.source.page))
+        column = report_text(f"col_{shown_role}", lang) if shown_role else ""
+        return V(role=column, text=text, file=file, where=" ".join(where))
+    src = form.source
+    if f.code in GOAL_CODES:
+        cell = src.header_cells.get("annual_goal")
+        text = _clip(cell.text.strip() if cell is not None else (form.annual_goal or ""))
+        where = _where(cell, src.line_start, lang)
+        return V(
+            role=report_text("field_annual_goal", lang),
+            text=text,
+            file=file,
+            where=" ".join(where),
+        )
+    if src.line_start is not None and src.line_end is not None:
+        span = report_text("lines", lang, a=src.line_start, b=src.line_end)
+    elif src.line_start is not None:
+        span = report_text("line", lang, n=src.line_start)
+    else:
+        span = ""
+    return V(role="", text="", file=file, where=span)
+
+
+def _cells(
+    ind: Indicator, levels: tuple[str | None, str | None], flagged: set[str | None],
+    repaired: set[str], lang: Lang,
+) -> list[V]:  # fmt: skip
+    out = []
+    for fld, _label, role in COLUMNS:
+        classes = [c for c, on in (("flag", fld in flagged), ("repaired", fld in repaired)) if on]
+        inferred = levels[0] if fld == "level1" else levels[1] if fld == "level2" else None
+        v = getattr(ind, fld)
+        if fld == "name":
+            text, guess = ind.name or ind.name_raw or "∅", False
+        elif v is None and inferred:
+            text, guess = inferred, True
+        else:
+            text, guess = ("" if v is None else fmt_number(v)), False
+        tip = provenance(ind, role, lang) if fld == "name" or classes else None
+        out.append(V(text=text, cls=" ".join(classes), tip=tip, inferred=guess))
+    return out
+
+
+def _rule_title(code: str) -> str:
+    return RULES[code].title if code in RULES else code
+
+
+def form_view(rf: ReviewedFile, k: int, fi: int, lang: Lang) -> V:
+    """What the page shows of one form."""
+    form = rf.forms[fi]
+    findings = sorted(
+        rf.findings_of(fi), key=lambda f: (SEVERITY_ORDER[f.severity], f.indicator or -1)
+    )
+    rewrites = rf.rewrites.get(fi, {})
     by_row: dict[int, list[Finding]] = {}
     for f in findings:
         if f.indicator is not None:
             by_row.setdefault(f.indicator, []).append(f)
-    levels = [effective_levels(ind) for ind in form.indicators]
-    head = "".join(f"<th>{_e(h)}</th>" for _, h, _ in COLUMNS)
-    out = [f'<table class="ind"><thead><tr><th>#</th>{head}<th>问题</th></tr></thead><tbody>']
+    rows = []
     for i, ind in enumerate(form.indicators):
         row_findings = by_row.get(i, [])
-        flagged = {RULES[f.code].field for f in row_findings if f.code in RULES}
-        flagged |= {FLAG_FIELD.get(fl) for fl in ind.flags}
+        flagged: set[str | None] = {
+            RULES[f.code].field for f in row_findings if f.code in RULES
+        } | {FLAG_FIELD.get(fl) for fl in ind.flags}
         repaired = {r.field for r in ind.source.repairs}
-        row_cls = "row-flag" if "row" in flagged else ""
-        cells = [f'<td class="num">{i + 1}</td>']
-        for fld, _, role in COLUMNS:
-            cls = []
-            if fld in flagged:
-                cls.append("flag")
-            if fld in repaired:
-                cls.append("repaired")
-            cls_attr = f' class="{" ".join(cls)}"' if cls else ""
-            inferred = (
-                levels[i][0] if fld == "level1" else levels[i][1] if fld == "level2" else None
+        rows.append(
+            V(
+                n=i + 1,
+                row_flag="row" in flagged,
+                cells=_cells(ind, effective_levels(ind), flagged, repaired, lang),
+                badges=[
+                    V(sev=f.severity, title=_rule_title(f.code), tip=f"{f.code}：{f.message}")
+                    for f in row_findings
+                ],
+                flags=[V(code=fl, label=flag_label(fl, lang)) for fl in ind.flags],
+                rewrite=i in rewrites,
             )
-            cells.append(
-                f'<td{cls_attr} title="{_e(provenance(ind, role))}">'
-                f"{_cell_html(ind, fld, inferred)}</td>"
-            )
-        badges = "".join(
-            f'<span class="badge {f.severity}" title="{_e(f.code)}：{_e(f.message)}">'
-            f"{_e(RULES[f.code].title if f.code in RULES else f.code)}</span>"
-            for f in sorted(row_findings, key=lambda f: SEVERITY_ORDER[f.severity])
         )
-        if ind.flags:
-            badges += "".join(
-                f'<span class="badge src" title="源数据标记（解析时发现）：{_e(fl)}">'
-                f"源·{_e(flag_label(fl))}</span>"
-                for fl in ind.flags
-            )
-        if i in rewrites:
-            badges += '<span class="badge rw" title="见下方改写建议">改写</span>'
-        cells.append(f"<td>{badges}</td>")
-        out.append(f'<tr class="{row_cls}">{"".join(cells)}</tr>')
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def _findings_list(form: Form, findings: Sequence[Finding]) -> str:
-    if not findings:
-        return '<p class="ok">未发现问题。</p>'
     items = []
-    for f in sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.indicator or -1)):
-        title = RULES[f.code].title if f.code in RULES else f.code
-        where = "整表" if f.indicator is None else f"第{f.indicator + 1}项"
-        evidence = f'<div class="ev">依据：{_e(f.evidence)}</div>' if f.evidence else ""
+    for f in findings:
         items.append(
-            f'<li class="finding {f.severity}"><span class="badge {f.severity}">'
-            f"{SEVERITY_LABEL[f.severity]}</span> <code>{_e(f.code)}</code> "
-            f"<b>{_e(title)}</b>（{_e(where)}）<div>{_e(f.message)}</div>"
-            f'<div class="sugg">建议：{_e(f.suggestion)}</div>{evidence}</li>'
+            V(
+                sev=f.severity,
+                sev_label=severity_label(f.severity, lang),
+                code=f.code,
+                title=_rule_title(f.code),
+                where=report_text("whole_form", lang)
+                if f.indicator is None
+                else report_text("item", lang, n=f.indicator + 1),
+                message=f.message,
+                suggestion=f.suggestion,
+                evidence=f.evidence,
+                source=finding_source(rf, form, f, lang),
+            )
         )
-    return f'<ul class="findings">{"".join(items)}</ul>'
-
-
-def _rewrites_table(form: Form, rewrites: Mapping[int, Rewrite]) -> str:
-    if not rewrites:
-        return ""
-    rows = []
+    rw_rows = []
     for i, rw in sorted(rewrites.items()):
         ind = form.indicators[i]
-        before = f"{ind.name or ind.name_raw} {ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}"
-        target = f"{rw.operator or ''}{fmt(rw.value)}{rw.unit or ''}"
-        rows.append(
-            f'<tr><td class="num">{i + 1}</td><td>{_e(before)}</td>'
-            f"<td>{_e(rw.level1)}/{_e(rw.level2 or '—')}</td><td><b>{_e(rw.name)}</b></td>"
-            f"<td>{_e(target)}</td><td>{_e(rw.graded_standard or '—')}</td>"
-            f"<td>{_e(rw.rationale)}<br><span class=muted>来源：{_e(rw.source)}</span></td></tr>"
+        rw_rows.append(
+            V(
+                n=i + 1,
+                before=f"{ind.name or ind.name_raw} {ind.operator or ''}{fmt_number(ind.value)}"
+                f"{ind.unit or ''}",
+                levels=f"{rw.level1}/{rw.level2 or '—'}",
+                name=rw.name,
+                target=f"{rw.operator or ''}{fmt_number(rw.value)}{rw.unit or ''}",
+                graded=rw.graded_standard or "—",
+                rationale=rw.rationale,
+                source=rw.source,
+            )
         )
-    return (
-        '<h4>改写建议（已通过规则复核）</h4><table class="rw"><thead><tr><th>#</th><th>原指标</th>'
-        "<th>层级</th><th>建议指标</th><th>目标值</th><th>分级标准</th><th>说明</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _form_section(rf: ReviewedFile, fi: int, anchor: str) -> str:
-    form = rf.forms[fi]
-    findings = rf.findings_of(fi)
-    form_level = {f.code for f in findings if f.indicator is None}
-    goal_cls = (
-        ' class="flag"'
-        if form_level & {"goal_missing", "vague_target", "goal_boilerplate", "goal_indicator_gap"}
+    src = form.source
+    lines = (
+        report_text("lines", lang, a=src.line_start, b=src.line_end)
+        if src.line_start is not None and src.line_end is not None
         else ""
     )
     meta = [
-        ("表名", form.title),
-        ("主管部门", department_of(form)),
-        ("项目编码", form.project_code),
-        ("年度", form.year),
-        ("预算（万元）", fmt(form.budget_total) if form.budget_total is not None else None),
-    ]
-    meta_html = "".join(
-        f"<span><b>{_e(k)}</b> {_e(v)}</span>" for k, v in meta if v not in (None, "")
-    )
-    worst = _worst(findings)
-    return (
-        f'<section class="form" id="{anchor}"><h3><span class="dot {worst}"></span>'
-        f"{_e(form_label(form, fi))}</h3>"
-        f'<div class="meta">{meta_html}</div>'
-        f'<div class="goal"><b>绩效目标</b><p{goal_cls}>{_e(form.annual_goal or "（空）")}</p></div>'
-        f"{_indicator_table(form, findings, rf.rewrites.get(fi, {}))}"
-        f"<h4>问题（{len(findings)}）</h4>{_findings_list(form, findings)}"
-        f"{_rewrites_table(form, rf.rewrites.get(fi, {}))}</section>"
-    )
-
-
-CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;
-color:#222;line-height:1.5;max-width:1280px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:2px solid #ddd;padding-bottom:4px}
-h3{font-size:16px;margin:0 0 6px}h4{font-size:14px;margin:14px 0 6px}
-.muted{color:#888}.inferred{color:#999;font-style:italic}.ok{color:#1e8449}
-.totals span{display:inline-block;margin-right:18px}
-.charts{display:flex;flex-wrap:wrap;gap:18px}.chart{font-size:12px;background:#fafafa;
-border:1px solid #eee}.chart-title{font-weight:bold;font-size:13px}
-section.form{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:18px 0}
-.meta span{margin-right:16px;font-size:13px}.goal p{margin:4px 0;font-size:13px;
-white-space:pre-wrap}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top}table.rw td:nth-child(5){white-space:nowrap}th{background:#f2f2f2}
-td.num{text-align:right;color:#888}
-td.flag,p.flag{background:#fdecea;outline:1px solid #e6b0aa}
-td.repaired{background:#e9f7ef}td.flag.repaired{background:linear-gradient(90deg,#fdecea,#e9f7ef)}
-tr.row-flag td{border-left:3px solid #c0392b}
-.badge{display:inline-block;font-size:11px;padding:0 5px;margin:1px;border-radius:3px;
-color:#fff;background:#888}
-.badge.error{background:#c0392b}.badge.warning{background:#d68910}.badge.info{background:#2e86c1}
-.badge.src{background:#7f8c8d}.badge.rw{background:#1e8449}
-ul.findings{list-style:none;padding:0;margin:0}
-li.finding{border-left:4px solid #888;padding:4px 8px;margin:4px 0;background:#fcfcfc;font-size:13px}
-li.finding.error{border-color:#c0392b}li.finding.warning{border-color:#d68910}
-li.finding.info{border-color:#2e86c1}
-.sugg{color:#1a5276}.ev{color:#666;font-size:12px}
-.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px;
-background:#1e8449}.dot.error{background:#c0392b}.dot.warning{background:#d68910}
-.dot.info{background:#2e86c1}
-.toc{columns:2;font-size:13px}.toc a{text-decoration:none;color:#1a5276}
-.legend span{margin-right:14px;font-size:12px}
-@media print{section.form{page-break-inside:avoid}}
-"""
-
-
-def render_html(files: Sequence[ReviewedFile], title: str = "预算绩效目标表审核报告") -> str:
-    """The whole report as one HTML string (UTF-8, no external references)."""
-    by_rule, by_sev, by_dept = _counts(files)
-    n_forms = sum(len(f.forms) for f in files)
-    n_inds = sum(len(fm.indicators) for f in files for fm in f.forms)
-    n_rw = sum(len(r) for f in files for r in f.rewrites.values())
-    profiles = sorted({f.profile for f in files})
-    rule_rows = [
+        (report_text("meta_title", lang), form.title),
+        (report_text("department", lang), department_of(form)),
+        (report_text("meta_code", lang), form.project_code),
+        (report_text("meta_year", lang), form.year),
         (
-            f"{code} {RULES[code].title}" if code in RULES else code,
-            n,
-            SEVERITY_COLOR.get(RULES[code].severity if code in RULES else "info", "#888"),
+            report_text("meta_budget", lang),
+            fmt_number(form.budget_total) if form.budget_total is not None else None,
+        ),
+        (report_text("meta_file", lang), f"{_file_of(form, rf)} {lines}".strip()),
+    ]
+    sevs = sorted({f.severity for f in findings}, key=SEVERITY_ORDER.__getitem__)
+    return V(
+        anchor=f"f{k}-{fi}",
+        label=form_label(form, fi, lang),
+        file=rf.name,
+        worst=_worst(findings),
+        sevs=" ".join(sevs) or "ok",
+        meta=[(m, v) for m, v in meta if v not in (None, "")],
+        goal=form.annual_goal,
+        goal_flag=any(f.indicator is None and f.code in GOAL_CODES for f in findings),
+        rows=rows,
+        findings=items,
+        rewrites=rw_rows,
+    )
+
+
+def _ns(obj: Any) -> Any:
+    """Dicts as namespaces, all the way down: the templates read attributes, which Jinja finds
+    at the first try on a namespace (on a dict it tries an attribute, fails, then the key)."""
+    if isinstance(obj, dict):
+        return V(**{k: _ns(v) for k, v in obj.items()})
+    if isinstance(obj, list):
+        return [_ns(v) for v in obj]
+    return obj
+
+
+# --------------------------------------------------------------------------- the whole report
+
+
+def _totals(files: Sequence[ReviewedFile]) -> dict[str, Any]:
+    by_sev: Counter[str] = Counter(f.severity for rf in files for f in rf.findings)
+    return {
+        "files": len(files),
+        "forms": sum(len(rf.forms) for rf in files),
+        "indicators": sum(len(fm.indicators) for rf in files for fm in rf.forms),
+        "findings": sum(by_sev.values()),
+        "severities": [(s, by_sev[s]) for s in SEVERITIES],
+        "rewrites": sum(len(r) for rf in files for r in rf.rewrites.values()),
+    }
+
+
+def _charts(files: Sequence[ReviewedFile], lang: Lang) -> tuple[list[dict[str, Any]], int]:
+    by_rule: dict[str, Counter[str]] = {}
+    by_sev: Counter[str] = Counter()
+    by_dept: dict[str, Counter[str]] = {}
+    for rf in files:
+        for f in rf.findings:
+            by_rule.setdefault(f.code, Counter())[f.severity] += 1
+            by_sev[f.severity] += 1
+            if 0 <= f.form < len(rf.forms):
+                dept = _named_department(rf.forms[f.form]) or report_text("no_department", lang)
+                by_dept.setdefault(dept, Counter())[f.severity] += 1
+    rules = sorted(by_rule.items(), key=lambda kv: -sum(kv[1].values()))
+    depts = sorted(by_dept.items(), key=lambda kv: -sum(kv[1].values()))
+    charts = [
+        bar_chart(report_text("by_rule", lang), [(f"{c} {_rule_title(c)}", n) for c, n in rules]),
+        bar_chart(
+            report_text("by_severity", lang),
+            [(severity_label(s, lang), Counter({s: by_sev[s]})) for s in SEVERITIES if by_sev[s]],
+            420,
+        ),
+        bar_chart(report_text("by_department", lang), depts[:CHART_ROWS]),
+    ]
+    return charts, max(0, len(depts) - CHART_ROWS)
+
+
+def _reject_rows(rejects: Sequence[RejectedInput], lang: Lang) -> list[dict[str, Any]]:
+    rows = []
+    for r in rejects:
+        code = r.reject_code
+        label = reject_label(code, lang)
+        detail = r.reason.removeprefix(f"{label} / ")  # rejects.jsonl puts the label in front
+        where = report_text("line", lang, n=r.line) if r.line is not None else ""
+        rows.append(
+            {
+                "file": r.file,
+                "kind": report_text(f"kind_{r.kind}", lang)
+                if f"kind_{r.kind}" in _KINDS
+                else r.kind,
+                "code": code,
+                "label": label,
+                "reason": detail,
+                "where": where,
+                "text": r.text or "",
+            }
         )
-        for code, n in by_rule.most_common()
-    ]
-    sev_rows = [
-        (SEVERITY_LABEL[s], by_sev[s], SEVERITY_COLOR[s])
-        for s in ("error", "warning", "info")
-        if by_sev[s]
-    ]
-    dept_rows = [(d, n, "#5d6d7e") for d, n in by_dept.most_common()]
-    toc: list[str] = []
-    sections: list[str] = []
-    for k, rf in enumerate(files):
-        toc_items = []
-        sections.append(f"<h2>{_e(rf.name)}</h2>")
-        for fi, form in enumerate(rf.forms):
-            anchor = f"f{k}-{fi}"
-            fnd = rf.findings_of(fi)
-            toc_items.append(
-                f'<li><span class="dot {_worst(fnd)}"></span><a href="#{anchor}">'
-                f"{_e(form_label(form, fi))}</a> <span class=muted>({len(fnd)})</span></li>"
+    return rows
+
+
+_KINDS = {"kind_file", "kind_form", "kind_row", "kind_skipped"}
+
+
+def render_pages(
+    files: Sequence[ReviewedFile],
+    rejects: Sequence[RejectedInput] = (),
+    lang: Lang = "zh",
+    page_size: int | None = None,
+) -> dict[str, str]:
+    """Every page of the report: ``{"report.html": …, "report/p0001.html": …, …}``.
+
+    The cyclic garbage collector is paused meanwhile: the pages allocate millions of short-lived
+    strings and namespaces that reference counting frees, and each full collection would walk
+    the whole run's forms again (a third of the time at 5,400 forms).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _render_pages(files, rejects, lang, page_size or PAGE_SIZE)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render_pages(
+    files: Sequence[ReviewedFile],
+    rejects: Sequence[RejectedInput],
+    lang: Lang,
+    page_size: int,
+) -> dict[str, str]:
+    env = environment("jixiao.review")
+
+    def t(key: str, **values: object) -> str:
+        return report_text(key, lang, **values)
+
+    common = {
+        "t": t,
+        "lang": lang,
+        "sev_label": lambda s: severity_label(s, lang),
+        "severities": SEVERITIES,
+        "columns": [(fld, t(label)) for fld, label, _ in COLUMNS],
+        "profiles": "、".join(sorted({rf.profile for rf in files})),
+    }
+    pages = plan_pages(files, page_size)
+    charts, more_depts = _charts(files, lang)
+    index_forms = []
+    for page in pages:
+        for k, fi in page.entries:
+            rf = files[k]
+            form = rf.forms[fi]
+            found = rf.findings_of(fi)
+            index_forms.append(
+                {
+                    "href": f"{PAGES_DIR}/{page.name}#f{k}-{fi}",
+                    "page": f"{PAGES_DIR}/{page.name}",
+                    "label": form_label(form, fi, lang),
+                    "file": Path(rf.name).name,
+                    "path": rf.name,
+                    "dept": page.title(lang),
+                    "worst": _worst(found),
+                    "sevs": " ".join(sorted({f.severity for f in found})) or "ok",
+                    "n": len(found),
+                    "codes": " ".join(sorted({f.code for f in found})),
+                }
             )
-            sections.append(_form_section(rf, fi, anchor))
-        toc.append(f"<h4>{_e(rf.name)}</h4><ul class=toc>{''.join(toc_items)}</ul>")
-    legend = (
-        '<div class="legend"><span><span class="badge error">错误</span>须改正</span>'
-        '<span><span class="badge warning">警告</span>应改正</span>'
-        '<span><span class="badge info">提示</span>供参考</span>'
-        '<span style="background:#fdecea">　</span> 有问题的单元格 '
-        '<span style="background:#e9f7ef">　</span> 已修复的单元格（悬停查看原文与来源）</div>'
+    page_rows = [
+        {
+            "href": f"{PAGES_DIR}/{p.name}",
+            "title": p.title(lang),
+            "forms": len(p.entries),
+            "counts": [(s, p.severities[s]) for s in SEVERITIES],
+            "sevs": " ".join(s for s in SEVERITIES if p.severities[s]) or "ok",
+        }
+        for p in pages
+    ]
+    out: dict[str, str] = {}
+    out["report.html"] = env.get_template("index.html.j2").render(
+        **common,
+        root="",
+        totals=_totals(files),
+        charts=_ns(charts),
+        more_depts=more_depts,
+        pages=_ns(page_rows),
+        forms=_ns(index_forms),
+        list_open=len(index_forms) <= INDEX_LIST_OPEN,
+        n_rejects=len(rejects),
     )
-    return (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{_e(title)}</h1>"
-        f'<p class="muted">审核配置：{_e("、".join(profiles))}；规则依据 review-rules.md'
-        "（财预〔2015〕88号、财预〔2020〕10号、财预〔2021〕101号）。</p>"
-        f'<div class="totals"><span>文件 <b>{len(files)}</b></span><span>表 <b>{n_forms}</b></span>'
-        f"<span>指标 <b>{n_inds}</b></span><span>问题 <b>{sum(by_sev.values())}</b></span>"
-        + "".join(f"<span>{SEVERITY_LABEL[s]} <b>{by_sev[s]}</b></span>" for s in SEVERITY_LABEL)
-        + f"<span>改写建议 <b>{n_rw}</b></span></div>"
-        "<h2>汇总</h2><div class=charts>"
-        f"{bar_chart('按规则', rule_rows)}{bar_chart('按级别', sev_rows, 420)}"
-        f"{bar_chart('按部门', dept_rows)}</div>"
-        f"{legend}<h2>目录</h2>{''.join(toc)}{''.join(sections)}</body></html>"
+    page_tpl = env.get_template("page.html.j2")
+    for n, page in enumerate(pages):
+        out[f"{PAGES_DIR}/{page.name}"] = page_tpl.render(
+            **common,
+            root="../",
+            page=_ns(page_rows[n]),
+            prev=pages[n - 1].name if n else None,
+            next=pages[n + 1].name if n + 1 < len(pages) else None,
+            number=n + 1,
+            of=len(pages),
+            forms=[form_view(files[k], k, fi, lang) for k, fi in page.entries],
+        )
+    out[f"{PAGES_DIR}/rejects.html"] = env.get_template("rejects.html.j2").render(
+        **common, root="../", rejects=_ns(_reject_rows(rejects, lang))
     )
+    return out
+
+
+def write_report(
+    files: Sequence[ReviewedFile],
+    out: Path,
+    rejects: Sequence[RejectedInput] = (),
+    lang: Lang = "zh",
+    *,
+    index: Path | None = None,
+) -> list[Path]:
+    """Write the pages: the index to ``index`` (default ``out/report.html``), the others under
+    ``out/report/``. Returns the paths written."""
+    written = []
+    for name, html in render_pages(files, rejects, lang).items():
+        path = index if (name == "report.html" and index is not None) else out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    return written

@@ -20,12 +20,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from jixiao.grammar import fmt_number, to_number
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.review.rules import (
     RULES,
     FormContext,
-    as_number,
     graded_indicators,
     review_form,
     run_rules,
@@ -68,7 +68,7 @@ class Rewrite(BaseModel):
 
     def to_indicator(self, weight: float | int | None = None) -> Indicator:
         """The indicator this rewrite stands for, keeping the original row's weight."""
-        quantitative = as_number(self.value) is not None and not isinstance(self.value, str)
+        quantitative = to_number(self.value) is not None and not isinstance(self.value, str)
         return Indicator(
             level1=self.level1,
             level2=self.level2,
@@ -85,15 +85,9 @@ class Rewrite(BaseModel):
         """One line for reports: ``效益指标/社会效益指标 · 名称 ≥95%``."""
         if self.action == "drop":
             return f"建议删除或替换「{self.name}」：{self.rationale}"
-        target = f"{self.operator or ''}{_fmt(self.value)}{self.unit or ''}"
+        target = f"{self.operator or ''}{fmt_number(self.value)}{self.unit or ''}"
         levels = "/".join(x for x in (self.level1, self.level2) if x)
         return f"{levels} · {self.name} {target}"
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 # --------------------------------------------------------------------------- re-check
@@ -163,7 +157,7 @@ def vague_indicators(
         ind = form.indicators[f.indicator]
         if f.code == "value_missing" and ind.value_kind != "qualitative":
             continue
-        if f.code == "satisfaction_threshold" and as_number(ind.value) is not None:
+        if f.code == "satisfaction_threshold" and to_number(ind.value) is not None:
             continue
         out.add(f.indicator)
     return sorted(out)
@@ -328,8 +322,8 @@ def _activity(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> R
     if l1 != lx.OUTPUT or not activity_name(_base(ind)):
         return None
     core = _ACTIVITY_TAIL.sub("", _ACTIVITY_HEAD.sub("", _base(ind))) or _base(ind)
-    v = as_number(ind.value)
-    value: float | int | str = PLACEHOLDER if v is None else (int(v) if v.is_integer() else v)
+    v = to_number(ind.value)
+    value: float | int | str = PLACEHOLDER if v is None else v
     return Rewrite(
         level1=lx.OUTPUT,
         level2="数量指标",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from jixiao.grammar import fmt_number, to_number
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.schema import Finding, Form, Indicator, Severity
@@ -150,25 +151,6 @@ def norm(text: str | None) -> str:
     return _PUNCT.sub("", text or "")
 
 
-def as_number(v: object) -> float | None:
-    """A number, or a string that is exactly a number; else None."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        m = _NUM.fullmatch(v.strip())
-        return float(m.group()) if m else None
-    return None
-
-
-def fmt(v: object) -> str:
-    """A value for a message: 95.0 → 95."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return "" if v is None else str(v)
-
-
 def filed_value(ind: Indicator) -> Number | str | None:
     """What the 指标值 column said: the weight when the parser found the cell to be its copy."""
     if "value_suspect" in ind.flags:
@@ -183,7 +165,7 @@ def filed_value(ind: Indicator) -> Number | str | None:
 
 def filed_number(ind: Indicator) -> float | None:
     """The filed value when it is a number."""
-    return as_number(filed_value(ind))
+    return to_number(filed_value(ind))
 
 
 def raw_cell(ind: Indicator, role: str) -> str | None:
@@ -607,7 +589,7 @@ def input_as_output(ctx: FormContext) -> Iterator[Hit]:
             f"{label(ind, i)}反映的是投入的人员、场地、物资或资金（{words[0] if words else '金额'}），"
             "不是产出。",
             "改为该投入所形成的产出或效果，如服务人次、办结件数、保障的会议场次、设备完好率。",
-            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}",
+            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(ind.value)}{ind.unit or ''}",
             indicator=i,
         )
 
@@ -645,15 +627,15 @@ def weight_invalid(ctx: FormContext) -> Iterator[Hit]:
         if w is None:
             why = f"权重为空或不是数字（{raw}）" if raw else "权重为空"
         elif w <= 0:
-            why = f"权重为{fmt(w)}"
+            why = f"权重为{fmt_number(w)}"
         elif w > total:
-            why = f"权重{fmt(w)}超过合计{fmt(total)}"
+            why = f"权重{fmt_number(w)}超过合计{fmt_number(total)}"
         else:
             continue
         yield Hit(
             f"{label(ind, i)}{why}。",
             "为每项指标填写大于0的分值，各项合计等于应有总分。",
-            evidence=raw or fmt(w),
+            evidence=raw or fmt_number(w),
             indicator=i,
         )
 
@@ -668,11 +650,13 @@ def weights_sum(ctx: FormContext) -> Iterator[Hit]:
     expected = _expected_total(form, ctx.profile)
     if abs(total - expected) > ctx.profile.weights.tolerance:
         yield Hit(
-            f"指标权重合计为{fmt(total)}，应为{fmt(expected)}。",
-            f"调整各项分值使合计为{fmt(expected)}"
+            f"指标权重合计为{fmt_number(total)}，应为{fmt_number(expected)}。",
+            f"调整各项分值使合计为{fmt_number(expected)}"
             f"（财预〔2020〕10号：产出、效益、满意度合计90分，预算执行率另计"
-            f"{fmt(ctx.profile.weights.budget_exec_points)}分）。",
-            evidence=" + ".join(fmt(i.weight) for i in form.indicators if i.weight is not None),
+            f"{fmt_number(ctx.profile.weights.budget_exec_points)}分）。",
+            evidence=" + ".join(
+                fmt_number(i.weight) for i in form.indicators if i.weight is not None
+            ),
         )
 
 
@@ -705,8 +689,8 @@ def level1_weight_split(ctx: FormContext) -> Iterator[Hit]:
     severity: Severity = (
         "warning" if sat > w.satisfaction_share_max or eff < w.effect_share_min else "info"
     )
-    shown = "/".join(fmt(round(sums.get(k, 0.0), 2)) for k in split)
-    default = "/".join(fmt(v) for v in split.values())
+    shown = "/".join(fmt_number(round(sums.get(k, 0.0), 2)) for k in split)
+    default = "/".join(fmt_number(v) for v in split.values())
     yield Hit(
         f"一级指标权重（{'/'.join(k[:-2] for k in split)}）为{shown}，"
         f"偏离财预〔2020〕10号默认的{default}。",
@@ -746,7 +730,7 @@ def operator_invalid(ctx: FormContext) -> Iterator[Hit]:
                     yield Hit(
                         f"{label(ind, i)}未写运算符，按“=”理解。",
                         "在指标值前写明≥、≤或=。",
-                        evidence=fmt(ind.value),
+                        evidence=fmt_number(ind.value),
                         indicator=i,
                         severity="info",
                     )
@@ -754,7 +738,7 @@ def operator_invalid(ctx: FormContext) -> Iterator[Hit]:
                 yield Hit(
                     f"{label(ind, i)}缺少运算符。",
                     "在指标性质栏填写≥、≤、=、>或<。",
-                    evidence=fmt(ind.value),
+                    evidence=fmt_number(ind.value),
                     indicator=i,
                 )
 
@@ -790,14 +774,14 @@ def operator_direction(ctx: FormContext) -> Iterator[Hit]:
                 f"{label(ind, i)}越低越好，却用“{op}”。"
                 + ("金额类成本应设上限。" if money else ""),
                 "成本、费用用“≤”（不超过预算或标准）；事故、故障、投诉等用“=0”或“≤”。",
-                evidence=f"{n} {op}{fmt(ind.value)}{ind.unit or ''}",
+                evidence=f"{n} {op}{fmt_number(ind.value)}{ind.unit or ''}",
                 indicator=i,
             )
         elif pol == "up" and op in ("≤", "<"):
             yield Hit(
                 f"{label(ind, i)}越高越好，却用“{op}”。",
                 "满意度、完成率、合格率、覆盖率等用“≥”。",
-                evidence=f"{n} {op}{fmt(ind.value)}{ind.unit or ''}",
+                evidence=f"{n} {op}{fmt_number(ind.value)}{ind.unit or ''}",
                 indicator=i,
             )
 
@@ -810,7 +794,7 @@ def percent_out_of_range(ctx: FormContext) -> Iterator[Hit]:
         if v is None or not lx.is_percent_unit(ind.unit):
             continue
         op = ind.operator
-        shown = f"{op or ''}{fmt(v)}%"
+        shown = f"{op or ''}{fmt_number(v)}%"
         if v > 100 or v < 0 or (op == ">" and v >= 100) or (op == "<" and v <= 0):
             yield Hit(
                 f"{label(ind, i)}的百分比目标{shown}不可能达到。",
@@ -858,7 +842,8 @@ def value_equals_weight(ctx: FormContext) -> Iterator[Hit]:
             f"{len(same)}/{len(rows)}项指标的指标值与权重相同，指标值栏疑似照抄了权重。",
             "逐项填写真实目标值（如人次、件数、满意度≥90%），权重只放在权重栏。",
             evidence="；".join(
-                f"{name_of(i)} 值{fmt(filed_value(i))}=权重{fmt(i.weight)}" for i in same[:5]
+                f"{name_of(i)} 值{fmt_number(filed_value(i))}=权重{fmt_number(i.weight)}"
+                for i in same[:5]
             ),
         )
 
@@ -902,7 +887,7 @@ def value_in_name(ctx: FormContext) -> Iterator[Hit]:
         conflict = filed is not None and number is not None and abs(filed - number) > 1e-9
         yield Hit(
             f"{label(ind, i)}的名称含目标值「{text}」"
-            + (f"，与指标值栏的{fmt(filed)}矛盾。" if conflict else "。"),
+            + (f"，与指标值栏的{fmt_number(filed)}矛盾。" if conflict else "。"),
             "名称只写考核什么，目标值移到指标值栏（运算符、数值、单位分开填写）。",
             evidence=raw,
             indicator=i,
@@ -938,9 +923,9 @@ def unit_missing(ctx: FormContext) -> Iterator[Hit]:
         if date_serial(ind) is not None:
             continue  # a date typed into Excel (44561 = 2021-12-31): value_plausibility says it
         yield Hit(
-            f"{label(ind, i)}的指标值{fmt(filed_value(ind))}没有计量单位。",
+            f"{label(ind, i)}的指标值{fmt_number(filed_value(ind))}没有计量单位。",
             "填写计量单位（个、条、次、Mbps、年等）。",
-            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(filed_value(ind))}",
+            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(filed_value(ind))}",
             indicator=i,
         )
 
@@ -953,7 +938,7 @@ def unit_mismatch(ctx: FormContext) -> Iterator[Hit]:
         cell = raw_cell(ind, "unit")
         unit = ind.unit
         why: str | None = None
-        if "unit_invalid" in ind.flags or (cell and as_number(cell) is not None):
+        if "unit_invalid" in ind.flags or (cell and to_number(cell) is not None):
             why = f"计量单位栏填的是「{cell or '非单位内容'}」"
         elif cell == "定":
             why = "计量单位栏填的是「定」"
@@ -1008,10 +993,10 @@ def pseudo_quantification(ctx: FormContext) -> Iterator[Hit]:
             continue
         if v <= 5 and (lx.is_percent_unit(ind.unit) or ind.unit == "项"):
             yield Hit(
-                f"{label(ind, i)}以「{ind.operator or ''}{fmt(v)}{ind.unit}」量化一个模糊效果，"
+                f"{label(ind, i)}以「{ind.operator or ''}{fmt_number(v)}{ind.unit}」量化一个模糊效果，"
                 "没有基数和数据来源。",
                 "改用有统计来源的指标（如投诉量、办理时限、网站访问量），或定性并写明分级标准。",
-                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(v)}{ind.unit}",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(v)}{ind.unit}",
                 indicator=i,
             )
 
@@ -1024,7 +1009,7 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
         if ctx.level1(i) != lx.SATISFACTION and "满意度" not in lx.compact(name_of(ind)):
             continue
         v = filed_value(ind)
-        num = as_number(v)
+        num = to_number(v)
         problems: list[str] = []
         if v is None:
             continue  # value_missing reports it
@@ -1032,9 +1017,9 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
             problems.append(f"目标「{v}」不是数值")
         else:
             if num >= 100:
-                problems.append(f"目标{fmt(num)}%无法通过调查验证")
+                problems.append(f"目标{fmt_number(num)}%无法通过调查验证")
             elif num < floor:
-                problems.append(f"目标{fmt(num)}低于{fmt(floor)}%")
+                problems.append(f"目标{fmt_number(num)}低于{fmt_number(floor)}%")
             if ind.unit and not lx.is_percent_unit(ind.unit):
                 problems.append(f"单位为「{ind.unit}」")
             if ind.operator not in ("≥", ">"):
@@ -1042,8 +1027,8 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
         if problems:
             yield Hit(
                 f"{label(ind, i)}：{'；'.join(problems)}。",
-                f"满意度写作“≥{fmt(max(floor, 85))}%”到“≥95%”，以抽样调查结果考核。",
-                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(v)}{ind.unit or ''}",
+                f"满意度写作“≥{fmt_number(max(floor, 85))}%”到“≥95%”，以抽样调查结果考核。",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(v)}{ind.unit or ''}",
                 indicator=i,
             )
 
@@ -1109,7 +1094,7 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
         v = filed_number(ind)
         wan = None if v is None else _to_wan(v, ind.unit)
         if wan is not None and _is_monthly(lx.compact(name_of(ind)), ind.unit):
-            scaled.append(f"{name_of(ind)} {fmt(v)}{ind.unit or ''}×{months}个月")
+            scaled.append(f"{name_of(ind)} {fmt_number(v)}{ind.unit or ''}×{months}个月")
             wan *= months
         if wan is not None:
             costs.append((i, wan))
@@ -1127,10 +1112,10 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
     severity: Severity = "error" if over > ctx.profile.cost.budget_tolerance else "warning"
     what = "成本指标合计" if total >= top else f"第{top_i + 1}项成本指标"
     yield Hit(
-        f"{what}{fmt(round(worst, 4))}万元超过预算{fmt(budget)}万元（超{over:.2%}）。",
+        f"{what}{fmt_number(round(worst, 4))}万元超过预算{fmt_number(budget)}万元（超{over:.2%}）。",
         "成本指标之和不应超过批复预算；核对金额或单位（元/万元）。",
-        evidence=" + ".join(f"{fmt(round(w, 4))}" for _, w in costs)
-        + f" vs {fmt(budget)}"
+        evidence=" + ".join(f"{fmt_number(round(w, 4))}" for _, w in costs)
+        + f" vs {fmt_number(budget)}"
         + (f"（{'；'.join(scaled)}）" if scaled else ""),
         severity=severity,
     )
@@ -1193,7 +1178,7 @@ def year_mismatch(ctx: FormContext) -> Iterator[Hit]:
 
 
 def _target_text(ind: Indicator) -> str:
-    return f"{ind.operator or ''}{fmt(filed_value(ind))}{ind.unit or ''}"
+    return f"{ind.operator or ''}{fmt_number(filed_value(ind))}{ind.unit or ''}"
 
 
 def activity_name(name: str, unit: str | None = None) -> bool:
@@ -1329,7 +1314,7 @@ def cost_indicator_weak(ctx: FormContext) -> Iterator[Hit]:
         n = lx.compact(name_of(ind))
         v = filed_number(ind)
         wan = None if v is None else _to_wan(v, ind.unit)
-        raw = ind.name_raw + " " + (raw_cell(ind, "value") or fmt(ind.value))
+        raw = ind.name_raw + " " + (raw_cell(ind, "value") or fmt_number(ind.value))
         total_like = any(w in n for w in lx.WEAK_COST_NAMES) or (
             n.startswith("项目") and n.endswith("成本")
         )
@@ -1395,7 +1380,7 @@ _ZERO_IS_A_TARGET = ("超", "结余", "偏差", "差额", "违规", "损失", "�
 def date_serial(ind: Indicator) -> str | None:
     """``44561`` in a time row: a date typed into Excel and exported as its serial number."""
     v = filed_number(ind)
-    if v is None or not v.is_integer() or not _SERIAL_MIN <= v <= _SERIAL_MAX or ind.unit:
+    if v is None or not float(v).is_integer() or not _SERIAL_MIN <= v <= _SERIAL_MAX or ind.unit:
         return None
     if not any(w in lx.compact(name_of(ind)) for w in _TIME_WORDS):
         return None
@@ -1415,7 +1400,7 @@ def _rate_granularity(ctx: FormContext, i: int, ind: Indicator) -> str | None:
     for j, other in enumerate(ctx.form.indicators):
         m = lx.compact(name_of(other))
         k = filed_number(other)
-        if j == i or k is None or not k.is_integer() or not 2 <= k <= 52:
+        if j == i or k is None or not float(k).is_integer() or not 2 <= k <= 52:
             continue
         if (
             stem in m
@@ -1424,8 +1409,8 @@ def _rate_granularity(ctx: FormContext, i: int, ind: Indicator) -> str | None:
             and 100 * (k - 1) / k < p
         ):
             return (
-                f"「{name_of(other)} {_target_text(other)}」只有{fmt(k)}次，"
-                f"及时率只能是{fmt(round(100 * (k - 1) / k, 1))}%或100%，"
+                f"「{name_of(other)} {_target_text(other)}」只有{fmt_number(k)}次，"
+                f"及时率只能是{fmt_number(round(100 * (k - 1) / k, 1))}%或100%，"
                 f"{_target_text(ind)}实际等于100%"
             )
     return None
@@ -1446,11 +1431,11 @@ def value_plausibility(ctx: FormContext) -> Iterator[Hit]:
         why: str | None = None
         serial = date_serial(ind)
         if serial is not None:
-            why = f"指标值{fmt(v)}是Excel日期序列号（即{serial}），不是时间目标"
+            why = f"指标值{fmt_number(v)}是Excel日期序列号（即{serial}），不是时间目标"
         elif ind.unit == "天" and year is not None:
             days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
             if v > days or ("值班" in name_of(ind) and v in (365.0, 366.0) and v != days):
-                why = f"为{fmt(v)}天，{year}年有{days}天"
+                why = f"为{fmt_number(v)}天，{year}年有{days}天"
         elif (
             v == 0
             and lx.is_money_unit(ind.unit)

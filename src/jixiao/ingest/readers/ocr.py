@@ -3,7 +3,9 @@
 RapidOCR (``rapidocr-onnxruntime``) ships its Chinese PP-OCR models inside the wheel, so
 nothing is downloaded at run time. A page is read in four steps:
 
-1. **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
+1. **Paper**: red seals taken out by colour, the page turned upright (``paper``), a phone
+   photo straightened from its table's outer border (``perspective``).
+   **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
    which is undone before anything else, so rows stay rows.
 2. **Cells from the rules**: horizontal and vertical strokes are isolated by morphology; the
    regions they enclose are the cells, merged cells included (no inner line, one region).
@@ -33,7 +35,7 @@ from typing import Any
 from jixiao import limits, vocab
 from jixiao.errors import InputError
 from jixiao.grammar import Row
-from jixiao.ingest.readers import geometry, glyphs, paper
+from jixiao.ingest.readers import geometry, glyphs, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.schema import Cell, FileResult, Indicator, Repair
@@ -47,6 +49,8 @@ THREADS_ENV = "JIXIAO_OCR_THREADS"
 #: Largest side, in pixels, RapidOCR scales a page to for detection (its default). Geometry
 #: stays at full resolution: shrinking the page first made detection drop whole lines.
 MAX_SIDE = 2000
+#: Breaks in a ruling line shorter than this (pixels) are closed before cells are found.
+RULE_GAP = 15
 
 
 @dataclass(slots=True)
@@ -157,6 +161,10 @@ def table_cells(gray: Any) -> list[list[Rect]]:
     vert = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 80, 12)))
     )
+    # A rule with a short break (pen or stamp ink taken off where it crossed it, a worn
+    # scan) is still one rule: gaps shorter than RULE_GAP along the line are closed.
+    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, np.ones((1, RULE_GAP), np.uint8))
+    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, np.ones((RULE_GAP, 1), np.uint8))
     rules = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8), iterations=1)
     _n_tables, table_of = cv2.connectedComponents(rules, connectivity=8)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(255 - rules, connectivity=4)
@@ -178,11 +186,11 @@ def table_cells(gray: Any) -> list[list[Rect]]:
 def has_ink(gray: Any, rect: Rect, margin: int = 3) -> bool:
     """Whether a cell holds dark marks (a symbol OCR did not read), borders excluded."""
     x0, y0, x1, y1 = (int(v) for v in rect)
-    inner = gray[y0 + margin : y1 - margin, x0 + margin : x1 - margin]
+    inner = glyphs.ink_mask(gray, x0 + margin, y0 + margin, x1 - margin, y1 - margin)
     if inner.size == 0:
         return False
-    dark = int((inner < 110).sum())
-    return dark >= max(12, int(0.004 * inner.size))
+    # The same ink/paper cut as the glyph classifier's: a photo's faint symbol is ink too.
+    return int(inner.sum()) >= max(12, int(0.004 * inner.size))
 
 
 # --------------------------------------------------------------------------- vocabulary repair
@@ -291,6 +299,7 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
     gray = paper.gray_without_seals(image)
     gray, _turns = paper.upright(engine(), gray)
+    gray, _warped = perspective.straighten(gray)
     gray, _angle = deskew(gray)
     boxes = ocr_boxes(gray)
     if not boxes:
@@ -367,6 +376,7 @@ def _table_rows(
         inner = [b for b in boxes if geometry.inside(b, rect)]
         if _missed_lines(gray, rect, inner):
             inner = _second_look(gray, rect) or inner
+        inner = [_rechecked(gray, b) for b in inner]
         text = geometry.join_lines(geometry.group_lines(inner), rect[2])
         cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
@@ -399,6 +409,16 @@ def _ink_bands(gray: Any, rect: Rect, margin: int = 4) -> list[tuple[int, int, i
             bands.append((y0 + margin + start, y0 + margin + i, width))
             start = None
     return bands
+
+
+def _rechecked(gray: Any, box: Box) -> Box:
+    """A short box scored below ``LOW_CONFIDENCE``, its score re-checked on its own crop
+    (``recheck.class_score``: look-alikes that mean the same, ``0``/``o``, are not doubt)."""
+    if box.conf >= LOW_CONFIDENCE or len(box.text.strip()) > recheck.MAX_CHARS:
+        return box
+    x0, y0, x1, y1 = int(box.x0), int(box.top), int(box.x1) + 1, int(box.bottom) + 1
+    score = recheck.class_score(engine(), gray[max(y0, 0) : y1, max(x0, 0) : x1], box.text)
+    return box if score is None or score <= box.conf else replace(box, conf=score)
 
 
 def _missed_lines(gray: Any, rect: Rect, boxes: list[Box]) -> bool:
