@@ -174,7 +174,7 @@ def _rereadable(ind: Indicator, text: str) -> bool:
     """A row with an open cell that reading its lines again could settle: not a name cut by
     the page end (its rest printed nowhere), nor that cut row's missing value."""
     flags = _OPEN_FLAGS & set(ind.flags)
-    if "name_truncated" in flags:
+    if flags and flags <= {"name_truncated", "value_missing"}:  # a row the page end cut
         raw = fold(ind.name_raw or "")
         folded = fold(text)
         at = folded.find(raw) if raw else -1
