@@ -24,9 +24,13 @@ No network and no key: the server is local and the key is a dummy.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +78,29 @@ class EverythingProducer:
         return [f.contract() for f in forms], [dict(r) for r in review_records(forms)]
 
 
+@contextlib.contextmanager
+def _subset(golden: Path, source: str | None) -> Iterator[Path]:
+    """``golden`` itself, or a temporary golden directory of only the cases of ``source``."""
+    if not source:
+        yield golden
+        return
+    cases = json.loads((golden / "cases.json").read_text(encoding="utf-8"))
+    negate = source.startswith("not:")
+    want = source.removeprefix("not:")
+    keep = {k: v for k, v in cases.items() if (v.get("source") == want) != negate}
+    if not keep:
+        raise SystemExit(f"{golden}: no case has source {source!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for sub in ("inputs", "expected"):
+            (root / sub).mkdir()
+            for path in (golden / sub).iterdir():
+                if path.name.split(".")[0] in keep:
+                    shutil.copy(path, root / sub / path.name)
+        (root / "cases.json").write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
+        yield root
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
@@ -109,7 +136,9 @@ def measure(golden: Path, mode: str) -> list[tuple[str, Any, LLMUsage | None]]:
     return rows
 
 
-def report(golden: Path, rows: list[tuple[str, Any, LLMUsage | None]]) -> None:
+def report(
+    golden: Path, rows: list[tuple[str, Any, LLMUsage | None]], per_case: bool = False
+) -> None:
     print(f"\n## {golden}\n")
     print(
         "| stage | forms found/expected | form recall | end-to-end | header acc | calls | tokens |"
@@ -134,6 +163,18 @@ def report(golden: Path, rows: list[tuple[str, Any, LLMUsage | None]]) -> None:
             m = s.metrics("x") if s else {}
             cells.append(f"{_pct(m.get('x.fields.indicator'))} ({_pct(m.get('x.fields.form'))})")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    if per_case:
+        print("\nper case: end-to-end / tokens\n")
+        print("| case | " + " | ".join(stage for stage, _, _ in rows) + " |")
+        print("|---|" + "---:|" * len(rows))
+        for name in sorted(rows[0][1].cases):
+            cells = []
+            for _, res, _ in rows:
+                c = res.cases.get(name)
+                m = c.score.metrics("x") if c else {}
+                tok = c.usage.tokens if c and c.usage else 0
+                cells.append(f"{_pct(m.get('x.fields.indicator'))} / {tok}")
+            print(f"| {name} | " + " | ".join(cells) + " |")
     for stage, res, _ in rows:
         for case, err in sorted(res.errors.items()):
             print(f"\n{stage}: case {case} crashed: {err}")
@@ -148,9 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("golden", nargs="*", type=Path, default=[ROOT / "golden"])
     ap.add_argument("--mode", choices=("json", "md_json", "tools"), default="json")
+    ap.add_argument(
+        "--source",
+        help="only the cases of this source in cases.json (e.g. real-sample; 'not:seed' for all "
+        "but the seeds)",
+    )
+    ap.add_argument("--per-case", action="store_true", help="also print each case's figures")
+    ap.add_argument(
+        "--accept-model-completions",
+        action="store_true",
+        help="put the model's completions of cut names printed nowhere into name",
+    )
     args = ap.parse_args(argv)
+    os.environ["JIXIAO_LLM_COMPLETIONS"] = "accept" if args.accept_model_completions else "suggest"
     for golden in args.golden:
-        report(golden, measure(golden, args.mode))
+        with _subset(golden, args.source) as chosen:
+            report(golden, measure(chosen, args.mode), args.per_case)
     return 0
 
 

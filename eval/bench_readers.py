@@ -54,6 +54,7 @@ def pages_of(data: bytes, fmt: str) -> int:
 
 
 def run(formats: list[str], cases: list[str] | None, ocr_forms: int) -> dict[str, Any]:
+    from jixiao import defects
     from jixiao.evaluate.score import (
         SCORED_FORM_FIELDS,
         SCORED_INDICATOR_FIELDS,
@@ -100,7 +101,8 @@ def run(formats: list[str], cases: list[str] | None, ocr_forms: int) -> dict[str
                     total.merge(score_case(records, []).score)
                     continue
             result = normalize_rows(rows, path.stem, None, layout, text)
-            flagged += ocr.flag_low_confidence(result, rows)
+            ocr.annotate(result, rows)
+            flagged += defects.ocr_confidence(result.forms, rows)
             seconds += time.perf_counter() - start
             indicators += sum(len(f.indicators) for f in result.forms)
             case = score_case(records, [f.contract() for f in result.forms])

@@ -4,14 +4,17 @@ Usage:
     python eval/bench_scans.py                        # 3 forms per defect (quick)
     python eval/bench_scans.py --forms 20 --keep /tmp/scans
     python eval/bench_scans.py --defects seal,two_pages --forms 5
+    python eval/bench_scans.py --cost-defects all --cost-pages 2   # CPU/RSS per defect kind
 
 Writes ``jixiao.synth.scans`` cases (exact truth) and prints, per defect kind: end-to-end
 indicator accuracy (every field of every expected row; missed rows wrong), header accuracy,
 operator recall (rows whose printed operator is ≥ ≤ = < >: how many come back with it),
 flag precision (the truth of a clean scanned form has no flags: a flag counts as right when
-the truth has it, or when it is ``ocr_low_confidence`` on a row that was in fact misread), then CPU seconds per page of jixiao's whole read
-(``readers.read_rows``: seals, orientation, deskew, OCR, ruling, glyphs) against RapidOCR alone
-on the same page with the same thread count, and peak RSS of each, measured in child processes.
+the truth has it, or when it is ``ocr_low_confidence`` on a row that was in fact misread) and
+how many misread rows carry a flag; then, per defect kind timed (``--cost-defects``), CPU
+seconds per page of jixiao's whole read (``readers.read_rows``: seals, pen, orientation,
+perspective, deskew, OCR, ruling, glyphs) against RapidOCR alone on the same page with the
+same thread count, and peak RSS of each, measured in child processes.
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ def _operators_and_flags(golden: Path, produced: dict[str, list[dict[str, Any]]]
                     c[f"{kind}.ops_ok"] += yi.get("operator") == xi["operator"]
                 want = set(xi.get("flags") or [])
                 wrong = any(xi.get(k) != yi.get(k) for k in _FIELDS)
+                c[f"{kind}.wrong"] += wrong
+                c[f"{kind}.wrong_flagged"] += wrong and bool(set(yi.get("flags") or []) - want)
                 for f in yi.get("flags") or []:
                     c[f"{kind}.flags"] += 1
                     # ocr_low_confidence is a warning, not a defect of the source: it is right
@@ -103,7 +108,14 @@ def _operators_and_flags(golden: Path, produced: dict[str, list[dict[str, Any]]]
     return c
 
 
-def run(out: Path, forms: int, seed: int, defects: tuple[str, ...], cost_pages: int) -> int:
+def run(
+    out: Path,
+    forms: int,
+    seed: int,
+    defects: tuple[str, ...],
+    cost_pages: int,
+    cost_defects: tuple[str, ...] = ("plain",),
+) -> int:
     t0 = time.perf_counter()
     write_scan_set(out, forms, seed, defects)
     print(f"{forms} forms per defect, seed {seed}; rendered in {time.perf_counter() - t0:.0f} s")
@@ -120,8 +132,8 @@ def run(out: Path, forms: int, seed: int, defects: tuple[str, ...], cost_pages: 
     print(f"scored in {time.perf_counter() - t0:.0f} s\n")
     extra = _operators_and_flags(out, produced)
     print("| defect | end-to-end indicator acc | header acc | forms found/expected "
-          "| operator recall | flag precision (raised) |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|")
+          "| operator recall | flag precision (raised) | misread rows flagged |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for kind in defects:
         s = res.layouts.get(kind)
         if s is None:
@@ -135,18 +147,25 @@ def run(out: Path, forms: int, seed: int, defects: tuple[str, ...], cost_pages: 
         print(
             f"| {kind} | {'–' if ind is None else f'{ind:.3f}'} "
             f"| {'–' if head is None else f'{head:.3f}'} "
-            f"| {s.forms_found}/{s.forms_expected} | {op_recall} | {flag_p} |"
+            f"| {s.forms_found}/{s.forms_expected} | {op_recall} | {flag_p} "
+            f"| {extra[f'{kind}.wrong_flagged']}/{extra[f'{kind}.wrong']} |"
         )
     if cost_pages:
-        paths = sorted((out / "inputs").glob("scan_plain_*"))[:cost_pages]
-        raw_cpu, pages, raw_rss = _cost("raw", paths)
-        our_cpu, _, our_rss = _cost("jixiao", paths)
-        print(
-            f"\nCPU per page over {pages} plain pages (1 onnxruntime thread): RapidOCR alone "
-            f"{raw_cpu / pages:.2f} s, jixiao {our_cpu / pages:.2f} s → "
-            f"**{our_cpu / raw_cpu:.2f}×**; peak RSS {raw_rss / 1024:.0f} MB vs "
-            f"{our_rss / 1024:.0f} MB → **{our_rss / raw_rss:.2f}×**"
-        )
+        print("\n| defect | pages | RapidOCR alone s/page | jixiao s/page | CPU ratio "
+              "| RapidOCR peak RSS MB | jixiao peak RSS MB | RSS ratio |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for kind in cost_defects:
+            paths = sorted((out / "inputs").glob(f"scan_{kind}_*"))[:cost_pages]
+            if not paths:
+                continue
+            raw_cpu, pages, raw_rss = _cost("raw", paths)
+            our_cpu, _, our_rss = _cost("jixiao", paths)
+            print(
+                f"| {kind} | {pages} | {raw_cpu / pages:.2f} | {our_cpu / pages:.2f} "
+                f"| **{our_cpu / raw_cpu:.2f}×** | {raw_rss / 1024:.0f} | {our_rss / 1024:.0f} "
+                f"| **{our_rss / raw_rss:.2f}×** |"
+            )
+        print("(CPU: process time of one child process per column, 1 onnxruntime thread)")
     return 0
 
 
@@ -156,13 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--defects", default="all")
     ap.add_argument("--cost-pages", type=int, default=3, help="plain pages timed (0: skip)")
+    ap.add_argument(
+        "--cost-defects", default="plain", help="defect kinds timed ('all' or a list; plain)"
+    )
     ap.add_argument("--keep", type=Path, help="write the set here and keep it")
     args = ap.parse_args(argv)
     defects = parse_defects(args.defects)
+    timed = tuple(d for d in parse_defects(args.cost_defects) if d in defects)
     if args.keep is not None:
-        return run(args.keep, args.forms, args.seed, defects, args.cost_pages)
+        return run(args.keep, args.forms, args.seed, defects, args.cost_pages, timed)
     with tempfile.TemporaryDirectory(prefix="jixiao-scans-") as tmp:
-        return run(Path(tmp), args.forms, args.seed, defects, args.cost_pages)
+        return run(Path(tmp), args.forms, args.seed, defects, args.cost_pages, timed)
 
 
 if __name__ == "__main__":

@@ -110,9 +110,17 @@ class Oracle:
         user = "\n".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
         fence = _FENCE.search(user)
         document = fence.group(1) if fence else ""
-        if "抄录" in system:
+        if "抄录字段" in system:  # read_header: the lines above a form's table
             self.regions += 1
-            obj: dict[str, Any] = self.read_region(document)
+            asked = re.search(r"Fields: (.*)", system)
+            fields = [f.split(" ")[0] for f in asked.group(1).split("; ")] if asked else None
+            obj: dict[str, Any] = self.read_header(document, fields)
+        elif "补全被截断" in system:  # complete_names: the model's own knowledge
+            self.cells += 1
+            obj = self.complete_names(user)
+        elif "抄录" in system:
+            self.regions += 1
+            obj = self.read_region(document)
         else:
             self.cells += 1
             obj = self.repair_cells(user, document)
@@ -121,15 +129,7 @@ class Oracle:
 
     # -- the form-level fallback -----------------------------------------------------------
     def read_region(self, numbered: str) -> dict[str, Any]:
-        lines, first = [], None
-        for ln in numbered.split("\n"):
-            m = _NUMBERED.match(ln)
-            if m:
-                first = first if first is not None else int(m.group(1))
-                lines.append(m.group(2))
-            else:
-                lines.append(ln)
-        text = "\n".join(lines)
+        text, first = _unnumber(numbered)
         key = fold(text)
         case = next((c for c in self.cases if key and key in c.folded), None)
         if case is None:
@@ -137,6 +137,51 @@ class Oracle:
         loc = Locator(text, first or 1)
         forms = [spans_for_form(e, loc) for e in case.expected if _printed_in(e, loc)]
         return {"forms": [f for f in forms if f]}
+
+    def read_header(self, numbered: str, fields: list[str] | None = None) -> dict[str, Any]:
+        """The header spans of the expected form whose header is printed in this region."""
+        text, first = _unnumber(numbered)
+        key = fold(text)
+        case = next((c for c in self.cases if key and key in c.folded), None)
+        if case is None:
+            return {}
+        loc = Locator(text, first or 1)
+        at = case.folded.find(key)
+        # the form whose header this is: the first expected form with rows printed after it
+        later = case.folded[at:]
+        best: dict[str, Any] = {}
+        for e in case.expected:
+            names = [
+                fold(r.get("name_raw") or r.get("name") or "") for r in e.get("indicators") or []
+            ]
+            if any(n and n in later for n in names):
+                spans = spans_for_form({**e, "indicators": []}, loc)
+                spans.pop("rows", None)
+                best = {k: v for k, v in spans.items() if fields is None or k in fields}
+                break
+        return best
+
+    def complete_names(self, user: str) -> dict[str, Any]:
+        """A perfect model's completion of each cut name: the labelled name when the labels
+        complete it (a hand label may finish a name the document never prints), else null."""
+        out = []
+        for m in re.finditer(r"^(\d+): (.*)$", user, re.M):
+            raw = fold(m.group(2))
+            name = next(
+                (
+                    row["name"]
+                    for case in self.cases
+                    for form in case.expected
+                    for row in form.get("indicators") or []
+                    if row.get("name")
+                    and fold(row.get("name_raw") or "") == raw
+                    and fold(row["name"]).startswith(raw)
+                    and fold(row["name"]) != raw
+                ),
+                None,
+            )
+            out.append({"indicator": int(m.group(1)), "value": name, "confidence": 0.9})
+        return {"completions": out}
 
     # -- open cells ------------------------------------------------------------------------
     def repair_cells(self, user: str, document: str) -> dict[str, Any]:
@@ -179,6 +224,19 @@ class Oracle:
                         return {**abstain, "value": name, "quote": quote.strip(),
                                 "confidence": 0.95, "abstain": False, "reason": ""}  # fmt: skip
         return abstain
+
+
+def _unnumber(numbered: str) -> tuple[str, int | None]:
+    """A region's text without its ``<line>|`` prefixes, and its first line number."""
+    lines, first = [], None
+    for ln in numbered.split("\n"):
+        m = _NUMBERED.match(ln)
+        if m:
+            first = first if first is not None else int(m.group(1))
+            lines.append(m.group(2))
+        else:
+            lines.append(ln)
+    return "\n".join(lines), first
 
 
 def _printed_in(expected: dict[str, Any], loc: Locator) -> bool:

@@ -10,13 +10,15 @@ counted.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import GOLDEN
-from fakellm import KEY, FakeLLMServer, Reply, answer
+from fakellm import KEY, FakeLLMServer, Reply, answer, config_for
 
 from jixiao.pipeline import normalize_path
 from jixiao.repair.cascade import repair_forms
+from jixiao.repair.regions import Region, read_regions
 
 INVENTED = ("虚构", "99999", "88888")
 FAKE_ROWS = [
@@ -43,10 +45,31 @@ def _open_cells(request: dict) -> list[dict]:
     return cells
 
 
+HEADER_ASKED: list[list[str]] = []  # the header fields each header-region request asked
+
+
 def adversary(request: dict) -> Reply:
     system = "\n".join(str(m.get("content") or "") for m in request["messages"])
+    if "抄录字段" in system:  # a header region: every field asked, invented
+        fields = [f.split(" ")[0] for f in re.search(r"Fields: (.*)", system)[1].split("; ")]
+        HEADER_ASKED.append(fields)
+        invented = {
+            f: [{"label": "虚构资金", "amount": "99999"}] if f == "budget_breakdown" else f"虚构{f}"
+            for f in fields
+        }
+        return answer(invented)
     if "抄录" in system:  # the form-level fallback
         return answer({"forms": [{**FAKE_HEADER, "rows": FAKE_ROWS}]})
+    if "补全被截断" in system:  # the model's own completions: a target smuggled into each
+        cut = re.findall(r"^(\d+): (.*)$", request["messages"][-1]["content"], re.M)
+        return answer(
+            {
+                "completions": [
+                    {"indicator": int(i), "value": raw + "99999", "confidence": 0.99}
+                    for i, raw in cut
+                ]
+            }  # fmt: skip
+        )
     proposals = []
     for cell in _open_cells(request):
         value: object = {"name": (cell.get("raw") or "") + "虚构后缀", "unit": "万亩",
@@ -83,12 +106,13 @@ def test_invented_values_never_land_and_each_drop_is_counted(mode, tmp_path, mon
     out += json.dumps([f.provenance() for f in forms], ensure_ascii=False, default=str)
     for word in INVENTED:
         assert word not in out, word
-    # the fallback: one region (xx23), each invented span dropped and counted
+    # the fallback: one region (xx23's header: only its lines above the table are
+    # unexplained), each invented span of every field asked dropped and counted
     assert stats.regions == 1 and stats.regions_read == 0
-    assert stats.spans_dropped == INVENTED_SPANS
+    assert HEADER_ASKED and stats.spans_dropped == len(HEADER_ASKED[-1])
     # the open cells: every cell asked was answered with an invented value, each refused
-    asked = [q for q in stats.queue if q.stage == "llm" and not q.reason.endswith("not asked")]
-    assert asked and all("answer refused" in q.reason for q in asked)
+    asked = [q for q in stats.queue if q.stage == "llm" and "not asked" not in q.reason]
+    assert asked and all("refused" in q.reason for q in asked)
     assert stats.dropped == len(asked)
     assert all(q.proposal is None for q in stats.queue)
 
@@ -106,17 +130,15 @@ def test_real_names_with_invented_targets_keep_the_names_only(tmp_path, monkeypa
         ]
     }
     result = normalize_path(GOLDEN / "inputs" / "real_xx23_tejiao.txt")
-    with FakeLLMServer(responder=lambda _r: answer(reply)) as server:
-        for key, value in {
-            "JIXIAO_LLM_BASE_URL": server.base_url,
-            "JIXIAO_LLM_API_KEY": KEY,
-            "JIXIAO_HOME": str(tmp_path),
-        }.items():
-            monkeypatch.setenv(key, value)
-        stats = repair_forms(result.forms, "llm", "openai", files=[result])
-    # the kept span agrees with what the grammar read, so the region changes nothing
-    assert stats.spans_dropped == 3 and stats.regions == 1
     form = result.forms[0]
+    lines = result.text.split("\n")
+    start, end = form.source.line_start, form.source.line_end
+    # the whole form's span as a region (the trigger itself sends only xx23's header)
+    region = Region(result.file, start, end, lines[start - 1 : end], ["test"], form_index=0)
+    with FakeLLMServer(responder=lambda _r: answer(reply)) as server:
+        outcome = read_regions([(result, region)], config_for(server, tmp_path))
+    # the kept span agrees with what the grammar read; the invented ones are dropped
+    assert outcome.dropped == 3 and outcome.stats.calls == 1
     assert form.project_name == "学生伙食费"  # grounded: kept
     out = json.dumps(form.contract(), ensure_ascii=False)
     assert "99999" not in out and "虚构" not in out

@@ -23,6 +23,7 @@ from jixiao.repair.regions import (
     RegionAnswer,
     build_region,
     find_regions,
+    header_answer,
     read_regions,
 )
 
@@ -115,15 +116,31 @@ def test_spans_become_typed_fields_through_the_normaliser_and_ungrounded_ones_dr
     assert "source lines 10-14" in form.source.notes[-1]
 
 
-def test_fallback_over_http_reads_the_glued_form_and_counts_drops(tmp_path):
-    """xy25 (one glued line, a value column per township): the grammar reads ``≥11`` for the
-    two township values ``≥1`` ``1`` and ``否否`` for ``否`` ``否``; a model that answers the rows
-    as spans fixes them, and an invented row and an invented budget are dropped."""
+def test_the_grammar_reads_xy25s_township_columns_with_no_region_left():
+    """xy25 (one glued line, a value column per township): ``≥11`` is ``≥`` and 1, 1 and ``否否``
+    is 否, 否 (the rows ``100%100%`` show two columns), so no region is left for a model."""
     path = GOLDEN / "inputs" / "real_xy25_shuili.txt"
     expected = golden_records("real_xy25_shuili")[0]
     result = normalize_path(path)
+    got = [(i.name, i.operator, i.value, i.unit) for i in result.forms[0].indicators]
+    want = [(i["name"], i["operator"], i["value"], i["unit"]) for i in expected["indicators"]]
+    assert got == want
+    assert find_regions(result) == []
+
+
+def test_fallback_over_http_reads_the_glued_form_and_counts_drops(tmp_path):
+    """xy25 with its two townships printing different costs on the first row (``≤100%95%``):
+    the grammar has no one target there and leaves ``95%`` unread, so the form is a region; a
+    model that answers the rows as spans is kept, and an invented row and an invented budget
+    are dropped."""
+    text = (GOLDEN / "inputs" / "real_xy25_shuili.txt").read_text(encoding="utf-8")
+    assert "≤100%100%产出指标" in text
+    text = text.replace("≤100%100%产出指标", "≤100%95%产出指标")
+    expected = golden_records("real_xy25_shuili")[0]
+    result = normalize_text(text, "xy25_differing.txt")
     grammar = [(i.name, i.value) for i in result.forms[0].indicators]
-    assert ("开展修复工程", 11) in grammar  # the two township columns glued into one number
+    assert ("开展修复工程", 1) in grammar  # the other rows show the two township columns
+    assert "95%" in [c.text for c in result.forms[0].source.unread]
     rows = [
         {"level1": "成本指标", "level2": "经济成本指标",
          "name": "省级财政专项资金投入成本控制率(%)", "operator": "≤", "value": "100%"},
@@ -303,3 +320,33 @@ def test_the_schema_the_model_is_shown_is_compact_but_complete():
     assert set(schema["$defs"]["RowSpans"]["properties"]) == {
         "level1", "level2", "name", "operator", "value", "unit", "weight"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["real_la24_zhijian", "real_th23_cgcar", "real_dg19_road"],
+)
+def test_cells_that_repeat_what_the_grammar_read_do_not_send_the_table(name):
+    """la24 and dg19 print the indicator table twice side by side (申报/批复 columns); th23
+    repeats its level headings in a second block. Those copies explain nothing new: the table
+    is never sent (dg19's unread 预算单位 line sends only its header)."""
+    result = normalize_path(GOLDEN / "inputs" / f"{name}.txt")
+    regions = find_regions(result)
+    assert all(r.part == "header" for r in regions), [(r.part, r.reasons) for r in regions]
+    rows = [i.source.line for f in result.forms for i in f.indicators if i.source.line]
+    assert all(r.line_end < min(rows) for r in regions)
+
+
+def test_a_header_region_asks_only_the_fields_the_form_lacks():
+    """wh21's unread cells (项目类别, 归口科室 …) lie above its table and every row is whole:
+    only the lines above the table are sent, asked for the header fields no label gave."""
+    result = normalize_path(GOLDEN / "inputs" / "real_wh21_gxs.txt")
+    (region,) = find_regions(result)
+    form = result.forms[0]
+    assert region.part == "header" and region.fields
+    assert "project_name" not in region.fields and form.project_name  # read: not asked
+    assert all(getattr(form, f, None) in (None, "", {}) for f in region.fields)
+    first_row = min(i.source.line for i in form.indicators if i.source.line)
+    assert region.line_end == first_row - 1
+    schema = header_answer(region.fields).model_json_schema()
+    assert set(schema["properties"]) == set(region.fields)

@@ -6,6 +6,7 @@ Everything goes through the CLI (``jixiao normalize``) against the fake server o
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def llm_env(monkeypatch, tmp_path):
         "JIXIAO_LLM_MAX_CALLS",
         "JIXIAO_LLM_MAX_TOKENS",
         "JIXIAO_LLM_DEADLINE_AT",
+        "JIXIAO_LLM_COMPLETIONS",
     ):
         monkeypatch.setenv(name, "")
     return monkeypatch
@@ -145,3 +147,117 @@ def test_bad_timeout_is_refused(llm_env, tmp_path, bad):
     llm_env.setenv("JIXIAO_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     result = _run(str(SEEDS[0]), "-o", str(tmp_path / "o"), "--llm", "openai", "--llm-timeout", bad)
     assert result.exit_code == 2 and "finite number of seconds" in result.output
+
+
+def _responder(request: dict):
+    """Answers every LLM request of the stage with nothing to change (abstentions)."""
+    system = "\n".join(str(m.get("content") or "") for m in request["messages"])
+    if "抄录字段" in system:
+        return answer({})
+    if "抄录" in system:
+        return answer({"forms": []})
+    if "补全被截断" in system:
+        return answer({"completions": []})
+    return answer({"proposals": []})
+
+
+def test_rerun_after_an_outage_asks_again_and_an_unchanged_store_asks_nothing(llm_env, tmp_path):
+    """Issue 11 item 6: a file whose calls failed is not stored as done; a done one is reused."""
+    inputs = [str(GOLDEN / "inputs" / n) for n in ("real_xy25_shuili.txt", "real_nd19_fzw.txt")]
+    out = tmp_path / "o"
+    llm_env.setenv("JIXIAO_LLM_BASE_URL", f"http://127.0.0.1:{_closed_port()}/v1")
+    down = _run(*inputs, "-o", str(out), "--llm", "openai")
+    assert down.exit_code == EXIT_LLM_DOWN, down.output
+    with FakeLLMServer(responder=_responder) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        up = _run(*inputs, "-o", str(out), "--llm", "openai")
+        assert up.exit_code in (0, 1), up.output
+        made = server.count
+        assert made >= 2  # both files asked: the outage left neither done
+        again = _run(*inputs, "-o", str(out), "--llm", "openai")
+        assert again.exit_code in (0, 1) and server.count == made  # stored: 0 calls
+        # another model is another result: the store key holds the model, so it asks again
+        llm_env.setenv("JIXIAO_LLM_MODEL", "another-model")
+        other = _run(*inputs, "-o", str(out), "--llm", "openai")
+        assert other.exit_code in (0, 1) and server.count > made
+
+
+def test_a_spent_budget_leaves_the_file_for_the_next_run(llm_env, tmp_path):
+    inputs = [str(GOLDEN / "inputs" / n) for n in ("real_xy25_shuili.txt", "real_nd19_fzw.txt")]
+    out = tmp_path / "o"
+    with FakeLLMServer(responder=_responder) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        _run(*inputs, "-o", str(out), "--llm", "openai", "--budget-calls", "1")
+        assert server.count == 1
+        queue = (out / "review_queue.jsonl").read_text(encoding="utf-8")
+        assert "LLM budget spent" in queue
+        _run(*inputs, "-o", str(out), "--llm", "openai")
+        assert server.count > 1  # the calls the budget stopped are made now
+        made = server.count
+        _run(*inputs, "-o", str(out), "--llm", "openai")
+        assert server.count == made
+
+
+def _completing(request: dict):
+    """A model that completes every cut name it is asked about (its own knowledge)."""
+    system = "\n".join(str(m.get("content") or "") for m in request["messages"])
+    if "补全被截断" in system:
+        cut = re.findall(r"^(\d+): (.*)$", request["messages"][-1]["content"], re.M)
+        return answer(
+            {
+                "completions": [
+                    {
+                        "indicator": int(i),
+                        "value": raw + "造",
+                        "confidence": 0.7,
+                        "alternatives": [raw + "建", raw + "99"],
+                    }  # fmt: skip
+                    for i, raw in cut
+                ]
+            }
+        )
+    return _responder(request)
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_model_completions_are_suggestions_unless_accepted(llm_env, tmp_path, accept):
+    """Issue 14: a cut name printed nowhere (网站升级改, seed 003) gets the model's completion
+    in the review queue, with confidence and alternatives; in name only when accepted."""
+    llm_env.setenv("JIXIAO_LLM_COMPLETIONS", "")
+    out = tmp_path / "o"
+    with FakeLLMServer(responder=_completing) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        args = [str(GOLDEN / "inputs" / "003_31a80ca4d7398804.txt"), "-o", str(out)]
+        args += ["--llm", "openai"] + (["--accept-model-completions"] if accept else [])
+        result = _run(*args)
+        assert result.exit_code in (0, 1), result.output
+    queue = [json.loads(x) for x in (out / "review_queue.jsonl").read_text().splitlines() if x]
+    mine = [q for q in queue if q["raw"] == "网站升级改"]
+    assert len(mine) == 1 and mine[0]["kind"] == "model_completion"
+    # the alternative with digits is not a completion of words: dropped
+    assert mine[0]["proposal"] == "网站升级改造" and mine[0]["alternatives"] == ["网站升级改建"]
+    assert mine[0]["confidence"] == 0.7
+    rows = [
+        ind
+        for line in (out / "forms.jsonl").read_text(encoding="utf-8").splitlines()
+        for ind in json.loads(line)["indicators"]
+        if ind["name_raw"] == "网站升级改"
+    ]
+    assert len(rows) == 1
+    if accept:
+        assert rows[0]["name"] == "网站升级改造"
+        assert rows[0]["flags"][:2] == ["name_truncated", "name_completed_by_model"]
+    else:
+        assert rows[0]["name"] is None and "name_completed_by_model" not in rows[0]["flags"]
+
+
+def test_completions_off_skips_the_call_and_says_so(llm_env, tmp_path):
+    llm_env.setenv("JIXIAO_LLM_COMPLETIONS", "off")
+    out = tmp_path / "o"
+    with FakeLLMServer(responder=_completing) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        _run(str(GOLDEN / "inputs" / "003_31a80ca4d7398804.txt"), "-o", str(out), "--llm", "openai")
+    queue = [json.loads(x) for x in (out / "review_queue.jsonl").read_text().splitlines() if x]
+    mine = [q for q in queue if q["raw"] == "网站升级改"]
+    assert mine and "printed nowhere" in mine[0]["reason"] and "not asked" in mine[0]["reason"]
+    assert mine[0]["proposal"] is None

@@ -30,9 +30,10 @@ def test_oracle_ceiling_on_golden_every_layout_and_a_fraction_of_the_tokens():
     for name, score in llm.layouts.items():
         e2e = score.metrics("x")["x.fields.indicator"]
         assert e2e >= 0.98, (name, e2e)
-    # the fallback reads what the grammar alone still misses (xy25's township columns)
+    # the grammar alone reads the glued page now (xy25's township columns), and the fallback
+    # takes nothing from it
     glued = rules.layouts["glued_text"].metrics("x")["x.fields.indicator"]
-    assert glued < 0.95 and llm.layouts["glued_text"].metrics("x")["x.fields.indicator"] > glued
+    assert glued >= 0.95 and llm.layouts["glued_text"].metrics("x")["x.fields.indicator"] >= glued
     assert llm.overall.forms_matched == llm.overall.forms_expected
     assert cascade.calls > 0 and everything.calls == llm.overall.forms_found
     assert cascade.tokens <= 0.40 * everything.tokens, (cascade.tokens, everything.tokens)

@@ -19,19 +19,10 @@ GOOD = "---\nversion: 2\ndescription: test\n---\n=== system ===\n系统 $a\n=== 
 
 def test_repair_form_prompt_loads_and_renders():
     p = load_prompt("repair_form")
-    assert p.version == "2" and p.ref == "repair_form:2"
+    assert p.version == "3" and p.ref == "repair_form:3"
     raw = (PROMPTS_DIR / "repair_form.md").read_bytes()
     assert p.sha256 == hashlib.sha256(raw).hexdigest()
-    assert p.placeholders == {
-        "title",
-        "project_name",
-        "overview",
-        "goal",
-        "siblings",
-        "cells",
-        "document",
-        "units",
-    }
+    assert p.placeholders == {"title", "siblings", "cells", "document", "knowledge"}
     messages = p.render(**{k: f"<{k}>" for k in p.placeholders})
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "<document>" in messages[1]["content"] and "$" not in messages[1]["content"]

@@ -13,7 +13,7 @@ def _entry(**kw) -> QueueEntry:
         field="name",
         raw="民生监察平",
         flags=["name_truncated"],
-        tried=["rules: lexicon", "llm:m@repair_form:2"],
+        tried=["rules: lexicon", "llm:m@repair_form:3"],
         reason="quote not in document",
     )
     base.update(kw)

@@ -189,7 +189,7 @@ def test_good_answer_is_applied_with_provenance(server, tmp_path, mode):
     assert (ind[0].name, ind[1].unit, ind[2].value) == ("民生监察平台建设完成率", "%", 90)
     assert ind[2].value_kind == "quantitative"
     rep = ind[0].source.repairs[0]
-    assert rep.by == "llm:fake-model@repair_form:2"
+    assert rep.by == "llm:fake-model@repair_form:3"
     assert rep.evidence == "民生监察平台建设完成率达到100%"
     assert (rep.before, rep.after, rep.confidence) == (None, "民生监察平台建设完成率", 0.9)
     assert ind[0].flags == ["name_truncated"]  # flags describe the source, they stay
@@ -228,7 +228,7 @@ def test_always_ungrounded_goes_to_review_queue_unchanged(server, tmp_path):
     assert entry.proposal is None
     assert entry.tried == [
         "rules: no completion in the batch lexicon",
-        "llm:fake-model@repair_form:2",
+        "llm:fake-model@repair_form:3",
     ]
     # the grounded proposals of the last answer were still kept, one by one
     assert form.indicators[1].unit == "%" and form.indicators[2].value == 90
@@ -415,3 +415,22 @@ def test_rules_only_import_does_not_load_openai():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_model_may_answer_that_a_name_is_not_truncated(server, tmp_path):
+    """Issue 14: "this name is not truncated" is an answer; the printed name stands, with the
+    model's judgement recorded, and the name_truncated flag goes."""
+    reply = good_answer()
+    reply["proposals"][0] = {
+        "indicator": 0,
+        "field": "name",
+        "not_truncated": True,
+        "confidence": 0.8,
+    }
+    server.enqueue(answer(reply))
+    form, result = _run(server, tmp_path)
+    ind = form.indicators[0]
+    assert ind.name == "民生监察平" and "name_truncated" not in ind.flags
+    rep = ind.source.repairs[-1]
+    assert rep.after == "民生监察平" and "complete as printed" in rep.evidence
+    assert (3, "name") in [(q.indicator, q.field) for q in result.queue]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import GOLDEN, golden_records, needs_cjk_font, needs_truetype_cjk_font
 
+from jixiao import defects
 from jixiao.errors import InputError
 from jixiao.evaluate.score import SCORED_FORM_FIELDS, SCORED_INDICATOR_FIELDS, Score, score_case
 from jixiao.ingest import readers
@@ -343,7 +344,8 @@ def test_scanned_form_reads_back_and_never_guesses_an_operator(tmp_path: Path) -
     rows, layout = got
     assert layout == "ocr"
     result = normalize_rows(rows, path.name, None, layout)
-    ocr.flag_low_confidence(result, rows)
+    ocr.annotate(result, rows)
+    defects.ocr_confidence(result.forms, rows)
     form, ind = _acc(score_case(records, [f.contract() for f in result.forms]).score)
     assert form >= 0.85 and ind >= 0.8
     truth = records[0]["indicators"]

@@ -94,8 +94,8 @@ def test_ocr_noise_never_guesses_a_digit() -> None:
 
 
 def test_generate_writes_renderings_as_a_golden_set(tmp_path: Path) -> None:
-    summary = generate(24, 2, tmp_path, RENDERINGS)
-    assert summary.forms == 24 and set(summary.layouts) == set(RENDERINGS)
+    summary = generate(2 * len(RENDERINGS), 2, tmp_path, RENDERINGS)
+    assert summary.forms == 2 * len(RENDERINGS) and set(summary.layouts) == set(RENDERINGS)
     cases = json.loads((tmp_path / "cases.json").read_text(encoding="utf-8"))
     assert {m["layout"] for m in cases.values()} == set(RENDERINGS)
     for case in cases:

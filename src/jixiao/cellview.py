@@ -68,6 +68,8 @@ ROLE_LABELS: dict[str, str] = {
     "weight": "权重",
     "kind": "指标性质",
     "note": "指标解释",
+    "unit_values": "各单位指标值",
+    "name_and_note": "指标名称+指标解释",
 }
 
 
@@ -125,7 +127,7 @@ def _roles(result: FileResult) -> dict[_Key, str]:
             roles.setdefault((cell.line, cell.col, clean(cell.text)), f"表{k + 1} · {label}")
         for i, ind in enumerate(form.indicators):
             for role, cell in ind.source.cells.items():
-                label = ROLE_LABELS.get(role, role)
+                label = ROLE_LABELS.get(role) or ROLE_LABELS.get(role.rsplit("_", 1)[0], role)
                 roles.setdefault(
                     (cell.line, cell.col, clean(cell.text)), f"表{k + 1} · 指标{i + 1} {label}"
                 )

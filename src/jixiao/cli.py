@@ -63,7 +63,7 @@ from jixiao.output.jsonout import (
 )
 from jixiao.output.runtime import tune_for_batch
 from jixiao.output.safetext import terminal
-from jixiao.settings import Backend, Stage
+from jixiao.settings import DEFAULT_MODEL, Backend, Stage
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -216,9 +216,22 @@ def normalize(
     llm: Annotated[
         Backend,
         typer.Option(
-            "--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM_BACKEND"
+            "--llm",
+            help="LLM backend: none | openai | replay. The endpoint is JIXIAO_LLM_BASE_URL, the "
+            f"model JIXIAO_LLM_MODEL (default {DEFAULT_MODEL}); see README for DeepSeek, Qwen, "
+            "Ollama, vLLM.",
+            envvar="JIXIAO_LLM_BACKEND",
         ),
     ] = "none",
+    accept_model_completions: Annotated[
+        bool,
+        typer.Option(
+            "--accept-model-completions",
+            help="Put the model's completion of a cut name printed nowhere into name (flagged "
+            "name_completed_by_model); without it the completion is only a suggestion in the "
+            "review queue.",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -326,6 +339,10 @@ def normalize(
             f"not --stage {stage}"
         )
     try:
+        if accept_model_completions:
+            if stage != "llm" or llm == "none":
+                _usage_error("--accept-model-completions needs the LLM stage (--llm openai)")
+            os.environ["JIXIAO_LLM_COMPLETIONS"] = "accept"  # workers inherit it
         ledger = llm_run_env(
             out, stage, llm, budget_calls, budget_tokens, llm_deadline, llm_timeout
         )
@@ -416,10 +433,13 @@ def _normalize(
     from jixiao.output.runstore import STORE_NAME, Job, RunStore, file_digest, stored_outcomes
     from jixiao.output.writers import RunWriter
     from jixiao.pipeline import iter_sources, run_file, run_named
+    from jixiao.repair.cascade import llm_settings
     from jixiao.settings import RunSettings
 
     files = list(iter_sources(paths))
-    settings = RunSettings(stage, llm, lims)
+    # the LLM settings that change a result (model, endpoint host, prompts) key the store too
+    llm_key = llm_settings(llm) if stage == "llm" and llm != "none" else ""
+    settings = RunSettings(stage, llm, lims, llm_key)
     names = names or {}
     all_jobs = [Job(str(p), file_digest(p), settings, names.get(str(p))) for p in files]
     work = partial(run_named, names=names) if names else run_file
@@ -453,7 +473,10 @@ def _normalize(
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
-                if not totals.get("failed") and (ledger is None or ledger.down() is None):
+                # a file whose LLM calls failed (endpoint down, budget spent) is not done:
+                # the next run asks again
+                failed = totals.get("failed") or totals.get("llm_failed")
+                if not failed and (ledger is None or ledger.down() is None):
                     store.done(job.name, job.sha, key, totals)
                 pending.discard(job)
                 progress.update(

@@ -7,10 +7,10 @@ truncated name only against the rest of the document. Each flag records its evid
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from jixiao.grammar import inexact, jieba_tokenizer, to_number, words
-from jixiao.schema import Form, Indicator, Repair
+from jixiao.grammar import Row, inexact, jieba_tokenizer, to_number, words
+from jixiao.schema import OCR_LOW_CONFIDENCE, Form, Indicator, OcrCell, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
 _FINAL_CHARS = set(
@@ -35,6 +35,14 @@ def evidence_window(text: str, start: int, end: int, margin: int = EVIDENCE_MARG
 def text_wraps(document: str) -> bool:
     """Whether the text shows PDF line wraps inside cells (so cells may be cut at a width)."""
     return bool(_WRAPPED.search(document))
+
+
+def cells_wrap(rows: Iterable[Row]) -> bool:
+    """Whether a cell, as the layout cut it, holds a line wrap (``服务对象满 意度``). A blank
+    between two ideographs of a text is a wrap only inside a cell: where blanks separate the
+    cells (rows of words from a text layer) it is the cut between two cells, no sign that a
+    cell was cut at a width."""
+    return any(_WRAPPED.search(c.text) for row in rows for c in row.cells)
 
 
 def check_form(
@@ -166,8 +174,8 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
             return f"ends on a cut word ({last!r})"
         # A lone final character that begins a dictionary word the document itself uses.
         freq = jieba.dt.FREQ  # type: ignore[attr-defined]
-        for rest, _ in continuations(document, name[-2:], 1):
-            if freq.get(last + rest):
+        for rest, at in continuations(document, name[-2:], 1):
+            if freq.get(last + rest) and _word_there(document, at, last + rest):
                 return f"ends on a cut word ({last!r}; the document has {name[-2:] + rest!r})"
     if wraps and tokens and len(tokens[-1]) >= 2 and len(name) in _CELL_WIDTHS:
         # A name that fills the cell exactly, whose last word the document continues into a
@@ -179,6 +187,32 @@ def truncation_reason(name: str, document: str, wraps: bool = False) -> str | No
             if word + rest in freq and not _FORM_WORD.match(rest):
                 return f"fills the cell and the document continues {word!r} as {word + rest!r}"
     return None
+
+
+#: A name that opens a prepositional phrase (对…, 为…) whose head never comes: ``对单位履职、促进
+#: 事业发展`` (its siblings read ``对减少财政投资成本的改善程度``): no ``的`` and no measure word after.
+_OPEN_PHRASE = re.compile(r"^(?:对|为|就|关于)(?!.*(?:的|率|度|性|量|数|比例|情况)).{2,}$")
+
+
+def open_phrase(name: str) -> bool:
+    """A name that stops before its phrase closes: cut (a dangling word, an unclosed bracket,
+    or a prepositional phrase with no head)."""
+    return bool(name) and (
+        bool(_OPEN_PHRASE.match(name)) or truncation_reason(name, "", False) is not None
+    )
+
+
+def _word_there(document: str, at: int, word: str) -> bool:
+    """Whether ``word`` (a name's last character and what follows it at ``at``) is a word where
+    the document prints it: ``网站群情况`` reads 网站/群/情况, so it holds no 群情."""
+    start = max(0, at - 1 - 4)
+    tokens = words(document[start : at + 4])
+    pos = 0
+    for token in tokens:
+        if start + pos == at - 1:
+            return token.startswith(word)
+        pos += len(token)
+    return False
 
 
 def _cjk(ch: str) -> bool:
@@ -250,6 +284,50 @@ def inexact_numbers(form: Form) -> None:
 
 
 def cut_at_file_end(ind: Indicator) -> None:
-    """The file ends inside this row's name cell (no value cell after it): a cut name."""
-    if ind.value is None and "value" not in ind.source.cells:
-        ind.add_flag("name_truncated", "the file ends inside this name cell")
+    """The file ends inside this row's name cell (no value cell after it): a cut name when it
+    reads unfinished; a name that reads complete (实现建设总目标控制程度) is kept unflagged, as
+    any other row."""
+    if (
+        ind.value is None
+        and "value" not in ind.source.cells
+        and "name_truncated" not in ind.flags
+        and open_phrase(ind.name or "")
+    ):
+        ind.add_flag("name_truncated", "the file ends inside this name cell, mid-phrase")
+
+
+def ocr_confidence(
+    forms: list[Form], rows: list[Row], threshold: float = OCR_LOW_CONFIDENCE
+) -> int:
+    """Raise ``ocr_low_confidence`` on indicators whose row holds a weakly read OCR cell.
+
+    The whole source row counts, not only the cells the parser placed: an empty cell with
+    confidence 0 had ink that OCR did not read (a dropped ``≥``), and the parser never places
+    an empty cell. Weak header cells are noted on the form. Returns the indicators flagged; a
+    no-op for forms not read by OCR.
+    """
+    by_line = {row.line: row for row in rows if row.line is not None}
+    flagged = 0
+    for form in forms:
+        for key, cell in form.source.header_cells.items():
+            if isinstance(cell, OcrCell) and cell.doubtful(threshold):
+                form.source.notes.append(
+                    f"ocr_low_confidence: {key} read with confidence {cell.confidence:.2f}"
+                )
+        for ind in form.indicators:
+            row = by_line.get(ind.source.line) if ind.source.line is not None else None
+            weak: list[OcrCell] = []
+            for cell in [*ind.source.cells.values(), *(row.cells if row else [])]:
+                if isinstance(cell, OcrCell) and cell.doubtful(threshold) and cell not in weak:
+                    weak.append(cell)  # a placed cell is also in its row: report it once
+            if not weak:
+                continue
+            roles = {id(c): r for r, c in ind.source.cells.items()}
+            parts = [
+                f"{roles.get(id(c), f'col {c.col}')}={c.confidence or 0:.2f}"
+                + (" (ink, no text read)" if not c.text.strip() else "")
+                for c in weak
+            ]
+            ind.add_flag("ocr_low_confidence", "OCR read weakly: " + ", ".join(parts), *weak)
+            flagged += 1
+    return flagged

@@ -21,6 +21,10 @@ LANG_ENV = "JIXIAO_LANG"
 #: flag code → (中文, English); the contract's vocabulary plus ``ocr_low_confidence``.
 FLAG_LABELS: dict[str, tuple[str, str]] = {
     "name_truncated": ("指标名称被截断", "name cut off"),
+    "name_completed_by_model": (
+        "指标名称由模型补全（未经原文印证）",
+        "name completed by the model",
+    ),
     "value_in_name": ("指标值写在名称里", "target inside the name"),
     "unit_invalid": ("计量单位无效", "not a unit in the unit cell"),
     "unit_missing": ("缺少计量单位", "no unit for a quantitative target"),

@@ -100,7 +100,7 @@ def _budget(
     if total is None:
         cut = _TOTAL_END.search(text)
         head, rest = (text[: cut.start()], text[cut.start() :]) if cut else (text, "")
-        total = amount(head)
+        total = amount(head.rstrip("（( :："))
         if total is not None:
             for m in _BREAKDOWN_ITEM.finditer(rest):
                 key = vocab.breakdown_key(m.group("label")) or m.group("label")

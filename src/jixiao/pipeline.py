@@ -51,9 +51,10 @@ def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterato
             gc.collect()
             result = normalize_rows(rows, name, None, fmt, text)
             if fmt in ("ocr", "pdf_ocr", "pdf_mixed"):
-                from jixiao.ingest.readers.ocr import flag_low_confidence
+                from jixiao.ingest.readers.ocr import annotate  # the OCR stack: heavy, lazy
 
-                flag_low_confidence(result, rows)
+                annotate(result, rows)
+                defects.ocr_confidence(result.forms, rows)
             yield result
             return
         source = decode(data, name)
@@ -83,10 +84,11 @@ def iter_text(
         lines = piece.split("\n")
         _check_cells(lines, name)
         layout, _score = layouts.choose(lines)
+        rows = layout.rows(lines, first_line)
         # The evidence around the part's edge forms is what the whole text would give them.
         around = max(0, start - defects.EVIDENCE_MARGIN)
         result = normalize_rows(
-            layout.rows(lines, first_line),
+            rows,
             name,
             encoding,
             layout.name,
@@ -95,7 +97,7 @@ def iter_text(
             first_line=first_line,
             first_form=forms,
             last_part=k + 1 == len(parts),
-            wraps=wraps,
+            wraps=wraps and defects.cells_wrap(rows),
             evidence=(text[around : end + defects.EVIDENCE_MARGIN], start - around)
             if len(parts) > 1
             else None,
@@ -158,7 +160,7 @@ def normalize_rows(
     lines = lines if lines is not None else text.split("\n")
     raw_forms, _preamble = split_forms(rows, positional)
     if wraps is None:
-        wraps = defects.text_wraps(text)
+        wraps = defects.text_wraps(text) and defects.cells_wrap(rows)
     context, shift = evidence or (text, 0)
     windowed = len(context) > 2 * defects.EVIDENCE_MARGIN  # else every form cites it whole
     line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0)) if windowed else []
@@ -219,6 +221,10 @@ def normalize_rows(
             )
         leftovers = [
             (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
+        ]
+        leftovers += [
+            (cell, "cell not understood as an indicator: a subtotal or total row (小计/合计)")
+            for cell in raw.totals
         ]
         leftovers += [
             (cell, "cell in an indicator row that no column of the table claims")
@@ -362,12 +368,13 @@ def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
     """One part's result repaired up to the stage, as JSON-ready records with provenance."""
     queue: list[dict[str, Any]] = []
     cascade = ""
-    calls = tokens = cache_hits = 0
+    calls = tokens = cache_hits = failed = 0
     if settings.stage != "parse" and (result.forms or settings.stage == "llm"):
         stats = repair_results([result], settings.stage, settings.llm)
         queue = [q.model_dump(mode="json") for q in stats.queue]
         cascade = str(stats)
         calls, tokens, cache_hits = stats.calls, stats.tokens, stats.cache_hits
+        failed = stats.call_failures
     for form in result.forms:
         defects.inexact_numbers(form)
     provenance = [f.provenance() for f in result.forms]
@@ -383,4 +390,5 @@ def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
         calls=calls,
         tokens=tokens,
         cache_hits=cache_hits,
+        llm_failed=failed,
     )

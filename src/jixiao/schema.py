@@ -22,6 +22,7 @@ Severity = Literal["error", "warning", "info"]
 #: The flag vocabulary of the contract, in its table order (flag lists are written in this order).
 FLAGS: tuple[str, ...] = (
     "name_truncated",
+    "name_completed_by_model",
     "value_in_name",
     "unit_invalid",
     "unit_missing",
@@ -82,6 +83,31 @@ class Cell:
     text: str
     line: int | None = None
     col: int | None = None
+
+
+#: An OCR cell read below this score is doubtful (``ocr_low_confidence``).
+OCR_LOW_CONFIDENCE = 0.80
+#: Symbols the glyph classifier reads from ink that OCR dropped.
+GLYPH_SYMBOLS: tuple[str, ...] = ("≥", "≤", "=", "<", ">", "±", "%")
+
+
+@dataclass(slots=True)
+class OcrCell(Cell):
+    """A cell read by OCR: where it was on the page and how sure the reader was."""
+
+    confidence: float | None = None
+    box: tuple[float, float, float, float] | None = None
+    page: int | None = None
+    read_as: str | None = None  # the OCR text when a vocabulary repair replaced it
+    rect: tuple[float, float, float, float] | None = None  # the ruled cell around it
+    glyph: str | None = None  # classifier id when a symbol was read from the cell's ink
+
+    def doubtful(self, threshold: float = OCR_LOW_CONFIDENCE) -> bool:
+        """Read with less than ``threshold`` confidence; a lone symbol the glyph classifier
+        was sure of passed its own threshold."""
+        if self.glyph is not None and self.text.strip() in GLYPH_SYMBOLS:
+            return False
+        return self.confidence is not None and self.confidence < threshold
 
 
 class FlagEvidence(BaseModel):
@@ -269,6 +295,8 @@ class PartOutcome:
     calls: int = 0
     tokens: int = 0
     cache_hits: int = 0
+    #: Cells and regions an LLM call failed for (endpoint down, budget spent …): not done.
+    llm_failed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The stored shape (JSON-ready; shallow: the records are not copied)."""

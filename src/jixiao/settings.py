@@ -15,6 +15,9 @@ from jixiao.limits import Limits
 Stage = Literal["parse", "rules", "llm"]
 STAGES: tuple[str, ...] = get_args(Stage)
 
+#: The model asked when JIXIAO_LLM_MODEL is not set (named in ``normalize -h``).
+DEFAULT_MODEL = "gpt-4o-mini"
+
 #: Where LLM answers come from: nowhere, an OpenAI-compatible endpoint, or a replayed cache.
 Backend = Literal["none", "openai", "replay"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
@@ -27,12 +30,18 @@ class RunSettings:
     stage: str = "rules"
     llm: str = "none"
     limits: Limits = field(default_factory=Limits)
+    #: The LLM settings that change a result (``repair.cascade.llm_settings``): model,
+    #: endpoint host, instructor mode, model completions, prompt versions; "" without an LLM.
+    llm_key: str = ""
 
     def key(self) -> str:
-        """What a stored result depends on besides the bytes: the stage, the LLM, our version,
-        and the limits when they are not the defaults (a file rejected at a limit is read again
-        once the limit is raised)."""
+        """What a stored result depends on besides the bytes: the stage, the LLM backend and
+        the LLM settings that change a result (another model, endpoint or prompt reads the file
+        again), our version, and the limits when they are not the defaults (a file rejected at
+        a limit is read again once the limit is raised)."""
         key = f"{self.stage}|{self.llm}|{__version__}"
+        if self.stage == "llm" and self.llm != "none" and self.llm_key:
+            key += "|" + self.llm_key
         if self.limits != Limits():
             key += "|" + ",".join(f"{v}" for v in vars(self.limits).values())
         return key

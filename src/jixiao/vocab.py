@@ -499,5 +499,23 @@ LONG_FIELDS: frozenset[str] = frozenset({"annual_goal", "other_goal", "overview"
 YEAR_LINE = re.compile(r"^(?:[（(]\s*(\d{4})\s*年度?\s*[)）]?|(\d{4})\s*年度?\s*[)）])$")
 #: A cell that is one amount (``65``, ``1,256.38``, ``120万元``): what a budget label takes.
 AMOUNT_CELL = re.compile(r"^[-+]?\d[\d,，]*(\.\d+)?(万元|万|元)?$")
+#: A budget cell that carries its breakdown after the total (``120；其中：财政拨款120``,
+#: ``120万元(其中:中央资金100万元…)``): the total is the budget, the rest its breakdown.
+AMOUNT_WITH_BREAKDOWN = re.compile(
+    r"^[-+]?\d[\d,，]*(\.\d+)?(万元|万|元)?[（(]?(?:[;；,，]?其中|[;；,，](?=\D))"
+)
+
+
+#: A subtotal or total row's first cell (``小计``, ``合计:``, ``产出指标小计``, ``部门合计``): a sum
+#: over the rows above, not an indicator.
+TOTAL_ROW = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,8}指标|部门|单位|项目|本页|权重)?(?:小计|合计|总计|共计)[:：]?$"
+)
+
+
+def budget_cell(text: str) -> bool:
+    """A cell that can answer a budget label: an amount, or an amount and its breakdown."""
+    return bool(AMOUNT_CELL.match(text) or AMOUNT_WITH_BREAKDOWN.match(text))
+
 
 TITLE = re.compile(r"^[^\t|]{0,60}?(绩效目标(申报|批复|审批|审核)?表|绩效目标表公开)[^\t|]{0,20}$")

@@ -68,6 +68,7 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
                 "stage": job.settings.stage,
                 "llm": job.settings.llm,
                 "limits": vars(job.settings.limits),
+                "llm_key": job.settings.llm_key,
             }
         )
     return rows
@@ -103,7 +104,7 @@ def failed_parts(job: Job, why: str) -> list[dict[str, Any]]:
 def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:
     """Ray Data's per-row function: one manifest row in, the file's parts (JSON) out."""
     tune_for_batch()
-    settings = RunSettings(row["stage"], row["llm"], Limits(**row["limits"]))
+    settings = RunSettings(row["stage"], row["llm"], Limits(**row["limits"]), row["llm_key"])
     job = Job(row["path"], row["sha256"], settings)
     try:
         parts, failed = task(job), False

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import importlib
-import inspect
 import json
 import logging
 import random
@@ -36,6 +34,12 @@ from typing import Any, TypeVar, cast
 import httpx
 import instructor
 import openai
+from instructor.core import (
+    AsyncValidationError,
+    IncompleteOutputException,
+    InstructorRetryException,
+    ResponseParsingError,
+)
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import (
@@ -54,44 +58,14 @@ from jixiao.llm.ledger import RunLedger
 from jixiao.llm.prompts import Prompt
 from jixiao.llm.stats import CallRecord, LLMStats
 
-
-def _instructor_error(name: str) -> type[Exception] | None:
-    """An instructor exception class wherever this instructor version keeps it.
-
-    1.3 has ``instructor.retry.InstructorRetryException`` and ``instructor.exceptions``; 1.17
-    moved both to ``instructor.core`` (and deprecates ``instructor.exceptions``).
-    """
-    for module in ("instructor.core", "instructor.exceptions", "instructor.retry"):
-        try:
-            found = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if isinstance(found, type) and issubclass(found, Exception):
-            return found
-    return None
-
-
-def _required(name: str) -> type[Exception]:
-    found = _instructor_error(name)
-    if found is None:  # pragma: no cover - an instructor we do not support
-        raise ImportError(f"this instructor version has no {name}")
-    return found
-
-
-InstructorRetryException = _required("InstructorRetryException")
-IncompleteOutputException = _required("IncompleteOutputException")
-#: What instructor raises inside an attempt when an answer does not parse or validate: 1.3 wraps
-#: it in InstructorRetryException, 1.17 raises the parse error itself.
-_REASK_ERRORS: tuple[type[BaseException], ...] = tuple(
-    cls
-    for cls in (
-        InstructorRetryException,
-        ValidationError,
-        json.JSONDecodeError,
-        _instructor_error("ResponseParsingError"),
-        _instructor_error("AsyncValidationError"),
-    )
-    if cls is not None
+#: What instructor (1.17, pinned) raises inside an attempt when an answer does not parse or
+#: validate: re-asked up to the configured number of times.
+_REASK_ERRORS: tuple[type[BaseException], ...] = (
+    InstructorRetryException,
+    ValidationError,
+    json.JSONDecodeError,
+    ResponseParsingError,
+    AsyncValidationError,
 )
 
 logger = logging.getLogger(__name__)
@@ -291,8 +265,6 @@ class LLMClient:
             return await self._fetch(prompt, kwargs)
 
         patched: Any = instructor.patch(create=create, mode=_MODES[self.config.mode])
-        params = inspect.signature(patched, follow_wrapped=False).parameters
-        context_kw = "context" if "context" in params else "validation_context"  # 1.3 vs later
         reasks = AsyncRetrying(
             stop=stop_after_attempt(1 + self.config.reasks),
             retry=retry_if_exception_type(_REASK_ERRORS),
@@ -301,7 +273,7 @@ class LLMClient:
         try:
             result = await patched(
                 response_model=response_model,
-                **{context_kw: context or {}},
+                context=context or {},
                 max_retries=reasks,
                 strict=False,
                 model=self.config.model,

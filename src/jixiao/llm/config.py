@@ -6,6 +6,9 @@ Env vars (each also settable as a keyword override, e.g. from a CLI option):
     JIXIAO_LLM_BASE_URL     OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1
     JIXIAO_LLM_API_KEY      the key; falls back to OPENAI_API_KEY
     JIXIAO_LLM_MODEL        model name (default gpt-4o-mini)
+    JIXIAO_LLM_COMPLETIONS  cut names printed nowhere: off | suggest (default: the model's
+                            completion goes to the review queue) | accept (also into ``name``,
+                            flagged ``name_completed_by_model``)
     JIXIAO_LLM_MODE         instructor mode: json (default) | md_json | tools
     JIXIAO_LLM_CONCURRENCY  requests in flight at once (default 4)
     JIXIAO_LLM_MAX_CALLS    run budget: HTTP calls (default unlimited)
@@ -29,13 +32,13 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from jixiao.errors import ConfigError
-from jixiao.settings import Backend
+from jixiao.settings import DEFAULT_MODEL, Backend
 
 logger = logging.getLogger(__name__)
 
 ModeName = Literal["json", "md_json", "tools"]
+Completions = Literal["off", "suggest", "accept"]
 
-DEFAULT_MODEL = "gpt-4o-mini"
 CACHE_FILE = "llm_cache.sqlite3"
 
 
@@ -71,6 +74,7 @@ class LLMConfig:
     ledger_path: Path | None = None  # shared run budget (``jixiao.llm.ledger``); None: per client
     deadline_at: float | None = None  # Unix time after which no call is started
     connect_attempts: int = 2  # connection refused this many times in a row: endpoint is down
+    completions: Completions = "suggest"  # the model's own completion of names printed nowhere
 
     @property
     def cache_path(self) -> Path:
@@ -137,6 +141,7 @@ def resolve_llm_config(env: Mapping[str, str] | None = None, **overrides: Any) -
         "concurrency": _int(env, "JIXIAO_LLM_CONCURRENCY") or 4,
         "max_calls": _int(env, "JIXIAO_LLM_MAX_CALLS"),
         "max_tokens": _int(env, "JIXIAO_LLM_MAX_TOKENS"),
+        "completions": _choice(env, "JIXIAO_LLM_COMPLETIONS", get_args(Completions)) or "suggest",
     }
     timeout_raw = env.get("JIXIAO_LLM_TIMEOUT", "").strip()
     if timeout_raw:
@@ -166,6 +171,10 @@ def resolve_llm_config(env: Mapping[str, str] | None = None, **overrides: Any) -
     )
     if backend is not None and backend not in get_args(Backend):
         raise ConfigError(f"LLM backend must be one of none, openai, replay, got {backend!r}")
+    if values["completions"] not in get_args(Completions):
+        raise ConfigError(
+            f"model completions must be one of off, suggest, accept, got {values['completions']!r}"
+        )
     if values["mode"] not in get_args(ModeName):
         raise ConfigError(f"LLM mode must be one of json, md_json, tools, got {values['mode']!r}")
     if backend is None:

@@ -9,8 +9,14 @@ unreachable (then every later call stops at once instead of retrying per form).
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
+import time
 from pathlib import Path
+
+from jixiao.errors import ConfigError
+from jixiao.llm.config import resolve_llm_config
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS ledger (key TEXT PRIMARY KEY, num REAL, text TEXT)"
 
@@ -92,13 +98,6 @@ def llm_run_env(
     The configuration is checked here, once, so a bad one is one line before any file is read
     (``ConfigError``); a fresh ledger is made in ``out`` so budgets count this run only.
     """
-    import math
-    import os
-    import time
-
-    from jixiao.errors import ConfigError
-    from jixiao.llm.config import resolve_llm_config
-
     if stage != "llm" or llm == "none":
         return None
     for name, value in (("--llm-deadline", deadline), ("--llm-timeout", timeout)):
@@ -113,6 +112,8 @@ def llm_run_env(
     for name, value in env.items():
         if value is not None:
             os.environ[name] = str(value)
+        else:
+            os.environ.pop(name, None)  # not this run's: no budget left over from another
     resolve_llm_config(backend=llm)  # raises ConfigError for a missing or bad setting
     path = out / LEDGER_NAME
     for stale in (path, path.with_name(path.name + "-journal")):

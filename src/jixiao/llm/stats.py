@@ -38,6 +38,15 @@ class LLMStats:
     refused: int = 0  # cells whose answer was dropped by a grounding check (each counted once)
     records: list[CallRecord] = field(default_factory=list)
 
+    def merge(self, other: LLMStats) -> None:
+        """Add another client's totals and calls to these (one stage after another)."""
+        for name in ("calls", "tokens", "prompt_tokens", "completion_tokens", "cache_hits"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.misses += other.misses
+        self.retries += other.retries
+        self.refused += other.refused
+        self.records.extend(other.records)
+
     def summary(self) -> dict[str, int]:
         """Totals only (for the run summary)."""
         d = asdict(self)

@@ -114,12 +114,15 @@ class RunStore:
         self, path: str, sha: str, config: str, parts: Iterable[PartOutcome]
     ) -> dict[str, int]:
         """Store a file's parts as they come (a killed run's leftovers are replaced); returns
-        the file's totals. The file counts as done only once ``done`` records it."""
+        the file's totals. The file counts as done only once ``done`` records it;
+        ``totals["llm_failed"]`` counts LLM calls that could not be made or answered (endpoint
+        down, budget or deadline spent, transport failure): the caller then does not mark the
+        file done, so the next run asks again."""
         self.db.execute(
             "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (path, sha, config)
         )
         self.db.commit()  # before the first part is parsed: no lock is held while parsing
-        totals = {"parts": 0, "forms": 0, "rejects": 0}
+        totals = {"parts": 0, "forms": 0, "rejects": 0, "llm_failed": 0}
         for part in parts:
             self.db.execute(
                 "INSERT INTO parts (path, sha256, config, part, payload) VALUES (?, ?, ?, ?, ?)",
@@ -129,6 +132,7 @@ class RunStore:
             totals["parts"] += 1
             totals["forms"] += len(part.forms)
             totals["rejects"] += len(part.rejects)
+            totals["llm_failed"] += part.llm_failed
         return totals
 
     def done(self, path: str, sha: str, config: str, totals: dict[str, int]) -> None:

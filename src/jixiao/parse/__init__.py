@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jixiao import vocab
-from jixiao.grammar import Row, canon_unit, classify, clean
-from jixiao.parse import label_columns, projects, unwrap
+from jixiao.grammar import Row, canon_unit, classify, clean, is_value_like
+from jixiao.parse import label_columns, projects, unit_values, unwrap
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -52,6 +52,7 @@ class RawForm:
     line_start: int | None = None
     line_end: int | None = None
     unplaced: list[Cell] = field(default_factory=list)  # non-empty cells nothing claimed
+    totals: list[Cell] = field(default_factory=list)  # cells of 小计/合计 rows (not indicators)
     notes: list[str] = field(default_factory=list)
     pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
     cell_stream: bool = False  # one cell per row, no row delimiter: rows are rebuilt by content
@@ -59,10 +60,14 @@ class RawForm:
     held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
     inferred: bool = False  # columns inferred from the rows (no heading row printed)
     budget_in_yuan: bool = False  # the budget label says its amounts are in 元, not 万元
+    # Another header field was read after the budget's parts: the budget block is over.
+    budget_closed: bool = False
     # A multi-project table (``jixiao.parse.projects``): column → header field of the per-project
     # columns, and (indicator index, project cells) where each project block opens.
     project_columns: dict[int, str] = field(default_factory=dict)
     project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
+    # Value columns headed by unit names (one per township), not by 指标值: how many headings.
+    unit_heads: int = 0
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -141,6 +146,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             form.pending.clear()
             if not form.columns or form.inferred:
                 form.columns = columns
+                form.unit_heads = _unit_heads(row, roles)
                 projects.read_heading(form, row, columns, rows[max(0, i - 8) : i], positional)
                 form.cell_stream = stream_heading
                 form.inferred = False
@@ -183,6 +189,10 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             _hold_levels(form, row)
             i += 1
             continue
+        if in_table and _total_row(row):
+            form.totals.extend(row.nonempty())  # a 小计/合计 row sums the rows above it
+            i += 1
+            continue
         if in_table and not _is_header_row(row):
             used = 1
             if positional:
@@ -214,6 +224,9 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         i += 1
     if form is not None:
         _flush_stream(form)
+    for f in forms:
+        if f.unit_heads:
+            unit_values.settle(f.indicators, f.unit_heads)
     return projects.split(forms), preamble
 
 
@@ -256,7 +269,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             break
         if text:
             pending_field, _label = form.pending.pop(0)
-            if pending_field == "budget_total" and not vocab.AMOUNT_CELL.match(_WS.sub("", text)):
+            if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", text)):
                 continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
             answer = cells[j]
             if pending_field in vocab.LONG_FIELDS and not form.pending:
@@ -293,9 +306,7 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
-                    if fieldname == "budget_total" and not vocab.AMOUNT_CELL.match(
-                        _WS.sub("", nxt)
-                    ):
+                    if fieldname == "budget_total" and not vocab.budget_cell(_WS.sub("", nxt)):
                         break  # a budget label's value is an amount, never text or a score
                     value = cells[k]
                     if fieldname in vocab.LONG_FIELDS:
@@ -322,6 +333,11 @@ def _read_header(row: Row, form: RawForm) -> None:
                 and not vocab.AMOUNT_CELL.match(before)
             ):
                 continue  # ``财政资金预算分类 | 一般公共预算``: the value of a label we do not know
+            if form.budget_closed and any(k == bkey for k, _ in form.breakdown):
+                # a part named again below the budget block (a 履职目标 table's ``基本支出 |
+                # 171.41``) is a cell of another table: the budget's own part stands
+                form.unplaced.extend(c for c in (label_cell, value) if c is not None)
+                continue
             form.breakdown.append((bkey, value))
         elif fieldname is not None:
             if value is not None:
@@ -360,7 +376,13 @@ def _store(form: RawForm, fieldname: str, value: Cell) -> None:
     """Keep the first non-empty value a label gets (later repeats do not overwrite it)."""
     if fieldname not in form.header or not clean(form.header[fieldname].text):
         form.header[fieldname] = value
+    if form.breakdown and fieldname not in _BUDGET_FIELDS:
+        form.budget_closed = True
     form.pending = [(f, c) for f, c in form.pending if f != fieldname]
+
+
+#: Fields read inside a budget block (a year in its label, the total, its unit).
+_BUDGET_FIELDS = frozenset({"budget_total", "budget_year_total", "year", "ignored"})
 
 
 def _is_label(text: str) -> bool:
@@ -422,6 +444,22 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         # Columns headed by something else (a township per column): they hold the values.
         roles[unknown[-1]] = "value"
     return roles
+
+
+def _total_row(row: Row) -> bool:
+    """A subtotal or total row: its first cell says 小计/合计, nothing in it names an indicator."""
+    first = next((t for t in row.texts if t), "")
+    if "计" not in first:  # 小计, 合计, 总计, 共计: asked first (the common row has none)
+        return False
+    return bool(vocab.TOTAL_ROW.match(_WS.sub("", clean(first))))
+
+
+def _unit_heads(row: Row, cell_roles: list[str | None]) -> int:
+    """How many headings no vocabulary knows stand where a heading row has no 指标值: the
+    value columns of a form with one column per unit (township), see ``_columns``."""
+    if "value" in cell_roles:
+        return 0
+    return sum(1 for t, r in zip(row.texts, cell_roles, strict=True) if t and r is None)
 
 
 def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]:
@@ -693,7 +731,7 @@ def _suit(role: str, text: str) -> float | None:
             or t in vocab.CATEGORY_WORDS
             or t in vocab.QUALITATIVE_MARKERS
             or t in vocab.QUANTITATIVE_MARKERS
-            or t in ("正向", "反向")
+            or t in _DIRECTIONS
         )
         return 3.0 if ok else None
     if role == "weight":
@@ -703,6 +741,8 @@ def _suit(role: str, text: str) -> float | None:
     return 0.2  # note and other free-text columns
 
 
+#: Directions an operator column prints that are no operator (正向/反向; 是/否 for a yes/no target).
+_DIRECTIONS = frozenset({"正向", "反向", "是/否", "是否"})
 _EXTRA_COST = -2.0
 _NOT_NAMES = frozenset({"正向", "反向", "定性", "定量", "定", "共性", "个性"})
 _TRAILING_COST = -0.5
@@ -723,7 +763,13 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     for _, role in sorted(columns.items()):
         if role != "lead" and role not in roles:
             roles.append(role)
+    split = _split_explanation(cells, roles)
+    printed = None if split is cells else next(c for c in cells if c not in split)
+    cells = split
     n, m = len(cells), len(roles)
+    in_place = _in_place(cells, roles)
+    if in_place is not None:
+        return RawIndicator(cells=in_place, line=row.line)
     neg = float("-inf")
     best = [[neg] * (m + 1) for _ in range(n + 1)]
     move: list[list[tuple[int, int, str | None]]] = [[(0, 0, None)] * (m + 1) for _ in range(n + 1)]
@@ -759,7 +805,53 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
         i, j = pi, pj
     if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
         return None  # a lone text cell in a table is a caption or a note, not an indicator
+    if printed is not None:
+        placed[GLUED_NAME] = printed  # the cell as printed, name and 解释 in one
     return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
+
+
+def _in_place(cells: list[Cell], roles: list[str]) -> dict[str, Cell] | None:
+    """The row's cells one per column in heading order, when nothing can have been dropped:
+    a cell for every column but trailing free-text ones (备注), each suiting its column except
+    one value-like cell under 计量单位 (a date serial ``44,561`` printed there: the unit is
+    invalid, and the builder says so). Else None: the cells are matched by content."""
+    n = len(cells)
+    if n < 4 or n > len(roles) or any(r != "note" for r in roles[n:]):
+        return None
+    misfit = [k for k in range(n) if _suit(roles[k], cells[k].text) is None]
+    if len(misfit) != 1 or roles[misfit[0]] != "unit":
+        return None
+    if not is_value_like(cells[misfit[0]].text):
+        return None
+    return dict(zip(roles, cells, strict=False))
+
+
+#: The role under which a name cell that also held its 解释 is kept as printed (provenance).
+GLUED_NAME = "name_and_note"
+
+
+def _split_explanation(cells: list[Cell], roles: list[str]) -> list[Cell]:
+    """A name cell that also holds the row's 指标解释 (glued text): cut in two, when the
+    table has a 解释 column right after the names and the row has no other text cell."""
+    if "name" not in roles or roles[roles.index("name") + 1 : roles.index("name") + 2] != ["note"]:
+        return cells
+    texts = [n for n, c in enumerate(cells) if classify(c.text) in ("text", "numbered")]
+    if len(texts) != 1:
+        return cells
+    at = texts[0]
+    if at + 1 < len(cells) and classify(cells[at + 1].text) not in ("value", "empty"):
+        return cells
+    split = unit_values.split_explanation(clean(cells[at].text))
+    if split is None:
+        return cells
+    name, note = split
+    here = cells[at]
+    return [
+        *cells[:at],
+        Cell(name, here.line, here.col),
+        Cell(note, here.line, here.col),
+        *cells[at + 1 :],
+    ]
 
 
 def _is_heading_part(cell_roles: list[str | None], filled: int) -> bool:

@@ -350,7 +350,9 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     k = i + 1
     while k < len(rows) and len(pieces) < 3:
         filled = _filled(rows[k])
-        if len(filled) != 1 or not _namelike(filled[0]) or len(clean(filled[0])) > 12:
+        if len(filled) != 1 or len(clean(filled[0])) > _PIECE_CHARS:
+            break
+        if not (_namelike(filled[0]) or _bare_level_word(filled[0])):
             break
         pieces.append(rows[k])
         k += 1
@@ -365,6 +367,13 @@ def _wrapped_indicator(rows: list[Row], i: int) -> tuple[Row, int]:
     if pieces and vocab.canon_level2(clean(name.text)) and _kind(name.text) == "level2":
         return Row(cells), k - i
     return head, 1
+
+
+def _bare_level_word(text: str) -> bool:
+    """A level-2 word without its ``指标`` (``数量``, ``质量``): the last word of a wrapped name
+    (``…线路运维的`` / ``数量``) as often as a label; the rest of the row decides."""
+    t = clean(text)
+    return _kind(t) in ("level1", "level2") and not t.endswith("指标")
 
 
 def _namelike(text: str) -> bool:
@@ -405,5 +414,8 @@ def _name_tail(rows: list[Row], i: int, kinds: list[str]) -> tuple[Row, int]:
     return Row(cells), 2
 
 
+#: The longest line of a wrapped name between its row's head and the rest of the row (the
+#: rest, opening with the value, says the lines are one row; a name runs to some 40 characters).
+_PIECE_CHARS = 40
 #: The longest piece of a name that wraps beneath its complete row (a few characters).
 _TAIL_CHARS = 5

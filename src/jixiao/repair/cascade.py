@@ -13,10 +13,32 @@ from pathlib import Path
 
 from jixiao.defects import evidence_window
 from jixiao.llm.config import resolve_llm_config
+from jixiao.llm.prompts import load_prompt
+from jixiao.llm.stage import call_failed
+from jixiao.llm.stats import LLMStats
+from jixiao.repair.llm import COMPLETE_PROMPT_NAME as COMPLETE_PROMPT
+from jixiao.repair.llm import PROMPT_NAME as LLM_PROMPT
 from jixiao.repair.llm import OpenCell, run_llm_stage
 from jixiao.repair.queue import QueueEntry, write_queue
+from jixiao.repair.regions import HEADER_PROMPT_NAME as HEADER_PROMPT
+from jixiao.repair.regions import PROMPT_NAME as REGION_PROMPT
+from jixiao.repair.regions import find_regions, read_regions
 from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
+
+#: Every prompt the LLM stage may send (their versions are part of a stored result's key).
+PROMPTS = (REGION_PROMPT, HEADER_PROMPT, LLM_PROMPT, COMPLETE_PROMPT)
+
+
+def llm_settings(backend: str) -> str:
+    """The LLM settings that change a result, as one string for the run store's key: model,
+    endpoint host, instructor mode, model completions and prompt versions (never the key)."""
+    from urllib.parse import urlsplit
+
+    config = resolve_llm_config(backend=None if backend == "auto" else backend)
+    host = urlsplit(config.base_url).netloc if config.base_url else "default"
+    prompts = ",".join(load_prompt(name).ref for name in PROMPTS)
+    return f"{config.model}@{host}|{config.mode}|{config.completions}|{prompts}"
 
 
 @dataclass
@@ -28,15 +50,27 @@ class CascadeStats:
     open_cells: int = 0
     forms_with_open_cells: int = 0
     queued: int = 0
-    calls: int = 0
-    tokens: int = 0
-    cache_hits: int = 0
+    #: The LLM usage of every stage of the run (fallback and cells): the one usage type
+    llm: LLMStats = field(default_factory=LLMStats)
     dropped: int = 0  # LLM answers refused by a grounding check
     regions: int = 0  # regions the grammar left unexplained, sent to the form-level fallback
     regions_read: int = 0  # regions whose answer changed a form (or added one)
     spans_dropped: int = 0  # fallback spans not in their region (or instruction-like): dropped
     endpoint_down: str = ""  # why the LLM stage stopped for the run, if it did
+    call_failures: int = 0  # cells and regions left unasked by a failure a rerun may fix
     queue: list[QueueEntry] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return self.llm.calls
+
+    @property
+    def tokens(self) -> int:
+        return self.llm.tokens
+
+    @property
+    def cache_hits(self) -> int:
+        return self.llm.cache_hits
 
     def __str__(self) -> str:
         return (
@@ -89,11 +123,20 @@ def repair_forms(
         if ind.name and "name_truncated" not in ind.flags
     )
     work: list[tuple[Form, list[OpenCell], str]] = []
+    queue_read: list[QueueEntry] = []
     for form, document in zip(forms, _documents(forms), strict=True):
         before = _repair_count(form)
         tried = apply_rules(form, Evidence(document, lexicon))
         stats.rule_repairs += _repair_count(form) - before
         cells = _open_cells(form, tried)
+        if cells and read_whole(form):
+            # one call per form region: the fallback just read this form's rows from the
+            # source; only a cut name (for the model's own completion) is asked again
+            for cell in cells:
+                if cell.field != "name":
+                    queue_read.append(_entry(form, cell, READ_WHOLE, stage="llm"))
+            stats.open_cells += sum(1 for c in cells if c.field != "name")
+            cells = [c for c in cells if c.field == "name"]
         if cells:
             stats.open_cells += len(cells)
             stats.forms_with_open_cells += 1
@@ -107,11 +150,13 @@ def repair_forms(
             for form, cells, _ in work
             for cell in cells
         ]
+    queue = queue_read + queue
     for form in forms:
         for ind in form.indicators:
             _finalise(ind)
     stats.queue = queue
     stats.queued = len(queue)
+    stats.call_failures += sum(1 for q in queue if call_failed(q.reason))
     if queue_path is not None:
         write_queue(queue, queue_path)
     return stats
@@ -166,7 +211,6 @@ def _repaired(ind: Indicator, field_name: str) -> bool:
 def _fallback(
     forms: list[Form], files: list[FileResult], backend: str, stats: CascadeStats
 ) -> None:
-    from jixiao.repair.regions import find_regions, read_regions
 
     work = [(result, region) for result in files for region in find_regions(result)]
     stats.regions = len(work)
@@ -174,12 +218,11 @@ def _fallback(
         return
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
     outcome = read_regions(work, config)
-    stats.calls += outcome.stats.calls
-    stats.tokens += outcome.stats.tokens
-    stats.cache_hits += outcome.stats.cache_hits
+    stats.llm.merge(outcome.stats)
     stats.spans_dropped += outcome.dropped
     stats.regions_read += outcome.read
     stats.endpoint_down = stats.endpoint_down or outcome.down
+    stats.call_failures += sum(1 for _, why in outcome.skipped if call_failed(why))
     known = {id(f) for f in forms}
     for result in files:
         for form in result.forms:
@@ -193,9 +236,7 @@ def _llm(
 ) -> list[QueueEntry]:
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
     result = run_llm_stage(work, config)
-    stats.calls += result.stats.calls
-    stats.tokens += result.stats.tokens
-    stats.cache_hits += result.stats.cache_hits
+    stats.llm.merge(result.stats)
     stats.dropped = result.stats.refused
     stats.llm_repairs = sum(
         1
@@ -207,12 +248,22 @@ def _llm(
     return result.queue
 
 
-def _entry(form: Form, cell: OpenCell, reason: str) -> QueueEntry:
+READ_WHOLE = (
+    "the form-level fallback read this form's rows from the source in this run; not asked again"
+)
+
+
+def read_whole(form: Form) -> bool:
+    """The form-level fallback read this form's rows (a whole-form region) in this run."""
+    return any(n.startswith("read by ") and f"@{REGION_PROMPT}:" in n for n in form.source.notes)
+
+
+def _entry(form: Form, cell: OpenCell, reason: str, stage: str = "rules") -> QueueEntry:
     proposal = infer_unit(form.indicators[cell.indicator]) if cell.field == "unit" else None
     return cell.queue_entry(
         form,
         reason,
-        "rules",
+        stage,
         tried=[] if cell.hint else ["rules"],
         proposal=proposal,
         confidence=0.9 if proposal else None,

@@ -21,7 +21,6 @@ replay misses, a spent budget and transport failures also send cells to the queu
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,11 +29,10 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from jixiao import vocab
-from jixiao.errors import BudgetExceeded, LLMError
 from jixiao.grammar import canon_unit, to_number
-from jixiao.llm.cache import CacheMiss
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt, load_prompt
+from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
 from jixiao.repair.queue import QueueEntry
 from jixiao.schema import Form, Repair
@@ -45,6 +43,7 @@ if TYPE_CHECKING:  # openai + instructor are imported only when a client is real
     from jixiao.llm.client import LLMClient
 
 PROMPT_NAME = "repair_form"
+COMPLETE_PROMPT_NAME = "complete_names"
 MAX_DOCUMENT_CHARS = 12_000
 MAX_CONTEXT_CHARS = 1_500
 
@@ -74,6 +73,9 @@ class OpenCell(BaseModel):
     raw: str  # current raw text of the cell
     flags: list[str] = Field(default_factory=list)
     hint: str = ""  # what the rules already tried
+    #: A cut name whose continuation is printed nowhere: asked for the model's own completion
+    #: (a suggestion: no quote can ground it), not for a grounded one.
+    suggest: bool = False
 
     def queue_entry(
         self,
@@ -83,6 +85,8 @@ class OpenCell(BaseModel):
         tried: list[str] | None = None,
         proposal: Any = None,
         confidence: float | None = None,
+        alternatives: list[str] | None = None,
+        kind: str = "unresolved",
     ) -> QueueEntry:
         """This cell as a review-queue entry: what was tried on it and why it is still open."""
         return QueueEntry(
@@ -97,6 +101,8 @@ class OpenCell(BaseModel):
             stage=stage,
             proposal=proposal,
             confidence=confidence,
+            alternatives=list(alternatives or []),
+            kind=kind,
         )
 
 
@@ -201,6 +207,12 @@ def check_proposal(p: CellProposal, g: Grounding) -> Any:
         raise ValueError(f"indicator {p.indicator} field {p.field!r} was not asked for")
     if p.abstain:
         return None
+    if p.field == "name" and p.not_truncated:
+        if INSTRUCTION_LIKE.search(cell.raw):
+            raise ValueError("the cell is an instruction, not a name; abstain")
+        return _squash(cell.raw)  # the printed name stands as it is
+    if cell.suggest:
+        return check_suggestion(p, cell)
     quote = _squash(p.quote)
     if not quote:
         raise ValueError("quote is empty: copy the supporting text from 原文, or abstain")
@@ -265,6 +277,43 @@ def check_proposal(p: CellProposal, g: Grounding) -> Any:
     return op
 
 
+#: A number redacted in the source (``****000``, ``**万元``): what is left is not the number.
+_REDACTED = re.compile(r"[*＊×xX]{2,}[\d,.]*")
+#: Why a cut name is not asked for a grounded completion.
+NOWHERE = "the cut text's continuation is printed nowhere in the document"
+#: A model's completion adds at most this many characters to the cut text.
+MAX_COMPLETION_CHARS = 24
+
+
+def check_suggestion(p: CellProposal, cell: OpenCell) -> str:
+    """A model's own completion of a cut name: it extends the cut text by a few characters of
+    words (no digits to invent a target, no instruction); no quote can ground it."""
+    if not isinstance(p.value, str) or not p.value.strip():
+        raise ValueError("name must be a non-empty string")
+    name, raw = _squash(p.value), _squash(cell.raw)
+    if not name.startswith(raw) or len(name) <= len(raw):
+        raise ValueError(f"name {p.value!r} does not extend the cut text {cell.raw!r}")
+    added = name[len(raw) :]
+    if len(added) > MAX_COMPLETION_CHARS or re.search(r"\d", added):
+        raise ValueError(f"completion {added!r} is not a few words finishing the name")
+    if INSTRUCTION_LIKE.search(name):
+        raise ValueError("completion reads as an instruction, not a name")
+    return name
+
+
+def alternatives(p: CellProposal, cell: OpenCell) -> list[str]:
+    """The proposal's other completions that pass the same check (for the reviewer)."""
+    out: list[str] = []
+    for alt in p.alternatives[:5]:
+        try:
+            name = check_suggestion(p.model_copy(update={"value": alt}), cell)
+        except ValueError:
+            continue
+        if name not in out and name != _squash(str(p.value or "")):
+            out.append(name)
+    return out
+
+
 def hopeless(cell: OpenCell, g: Grounding) -> str | None:
     """Why no answer to ``cell`` could pass the grounding checks, so it is not asked; or None.
 
@@ -284,10 +333,11 @@ def hopeless(cell: OpenCell, g: Grounding) -> str | None:
             if after and after != _MASK:
                 return None
             at = g.document.find(raw, at + 1)
-        return "the cut text's continuation is printed nowhere in the document; not asked"
+        return NOWHERE
     if cell.field == "value":
         # a suspect value cell (a copy of the weight) is not evidence for its own repair
         own = "" if "value_suspect" in cell.flags else g.own_values.get(cell.indicator, "")
+        own = _REDACTED.sub("", own)  # ≤****000元: digits after a redaction are no number
         if _NUMBER.search(own):
             return None
         if name and any(name in c and _NUMBER.search(c) for c in g.clauses):
@@ -318,7 +368,9 @@ class CellProposal(BaseModel):
     quote: str = Field(default="", description="verbatim supporting text copied from 原文")
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     abstain: bool = False
-    reason: str = Field(default="", description="why abstaining (optional)")
+    reason: str = ""
+    not_truncated: bool = Field(default=False, description="name: complete as printed")
+    alternatives: list[str] = Field(default_factory=list, description="suggest: other names")
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> CellProposal:
@@ -333,6 +385,12 @@ class FormAnswer(BaseModel):
 
     proposals: list[CellProposal] = Field(default_factory=list)
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema the model is shown: no titles or defaults (see ``regions.compact``)."""
+        schema = super().model_json_schema(*args, **kwargs)
+        return {**compact_schema(schema), "title": schema["title"]}
+
     @model_validator(mode="after")
     def _one_per_cell(self) -> FormAnswer:
         seen: set[tuple[int, str]] = set()
@@ -341,6 +399,56 @@ class FormAnswer(BaseModel):
                 raise ValueError(f"indicator {p.indicator} field {p.field!r} answered twice")
             seen.add((p.indicator, p.field))
         return self
+
+
+class Completion(BaseModel):
+    """The model's own completion of one cut name (a suggestion)."""
+
+    indicator: int
+    value: str | None = None
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    alternatives: list[str] = Field(default_factory=list)
+
+
+class CompletionAnswer(BaseModel):
+    """Completions of the cut names asked."""
+
+    completions: list[Completion] = Field(default_factory=list)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema = super().model_json_schema(*args, **kwargs)
+        return {**compact_schema(schema), "title": schema["title"]}
+
+    def as_form_answer(self, asked: set[int]) -> FormAnswer:
+        """The completions as proposals of the cells asked (the rest dropped)."""
+        seen: set[int] = set()
+        proposals = []
+        for c in self.completions:
+            if c.indicator not in asked or c.indicator in seen:
+                continue
+            seen.add(c.indicator)
+            proposals.append(
+                CellProposal(
+                    indicator=c.indicator,
+                    field="name",
+                    value=c.value,
+                    confidence=c.confidence,
+                    abstain=not c.value,
+                    reason="" if c.value else "the model gave no completion",
+                    alternatives=c.alternatives,
+                )
+            )
+        return FormAnswer(proposals=proposals)
+
+
+def _render_completions(prompt: Prompt, form: Form, cells: list[OpenCell]) -> list[dict[str, str]]:
+    siblings = "；".join(ind.name or ind.name_raw or "（空）" for ind in form.indicators)
+    return prompt.render(
+        title=(form.title or form.project_name or "（无）")[:200],
+        siblings=siblings[:1500] or "（无）",
+        cells="\n".join(f"{c.indicator}: {c.raw}" for c in cells),
+    )
 
 
 class IndexedRepair(BaseModel):
@@ -360,30 +468,88 @@ def _render(
     rows = []
     for c in cells:
         ind = form.indicators[c.indicator] if 0 <= c.indicator < len(form.indicators) else None
-        row: dict[str, Any] = c.model_dump()
+        row: dict[str, Any] = c.model_dump(exclude_defaults=True)
+        row.setdefault("raw", c.raw)
         if ind is not None:
-            row["row"] = {
+            shown = {
+                "level1": ind.level1,
                 "level2": ind.level2,
-                "name": ind.name or ind.name_raw,
                 "operator": ind.operator,
                 "value": ind.value,
                 "unit": ind.unit,
-                "weight": ind.weight,
             }
+            row["row"] = {k: v for k, v in shown.items() if v is not None}
         rows.append(json.dumps(row, ensure_ascii=False))
     siblings = "\n".join(
         f"{i}: {ind.name or ind.name_raw or '（空）'}" for i, ind in enumerate(form.indicators)
     )
     return prompt.render(
-        title=clip(form.title, 200) or "（无）",
-        project_name=clip(form.project_name, 200) or "（无）",
-        overview=clip(form.overview, MAX_CONTEXT_CHARS) or "（无）",
-        goal=clip(form.annual_goal, MAX_CONTEXT_CHARS) or "（无）",
+        title=clip(form.title or form.project_name, 200) or "（无）",
         siblings=siblings or "（无）",
         cells="\n".join(rows),
-        document=fence_safe(clip(document, MAX_DOCUMENT_CHARS)),
-        units=" ".join(sorted(vocab.UNITS)),
+        document=fence_safe(clip(excerpt(form, cells, document), MAX_DOCUMENT_CHARS)),
+        knowledge=KNOWLEDGE if any(c.suggest for c in cells) else "",
     )
+
+
+def excerpt(form: Form, cells: list[OpenCell], document: str) -> str:
+    """The lines of ``document`` an answer can quote: those that print an asked indicator's
+    name (its own row, a target clause naming it) or a cut name's text (where it may go on).
+
+    Every quote the validators accept lies on such a line (a unit, value or operator quote
+    must be in the row or a clause naming the indicator; a completion must print the cut
+    text), so the rest of the form is not sent. Lines apart are joined by ``…``; with no
+    such line the whole document is sent.
+    """
+    keys: set[str] = set()
+    for c in cells:
+        ind = form.indicators[c.indicator] if 0 <= c.indicator < len(form.indicators) else None
+        if ind is not None:
+            keys |= {_squash(t) for t in (ind.name, ind.name_raw) if t and len(_squash(t)) >= 2}
+        if c.raw and len(_squash(c.raw)) >= 2:
+            keys.add(_squash(c.raw))
+    lines = document.split("\n")
+    keep = [k for k, ln in enumerate(lines) if any(key in _squash(ln) for key in keys)]
+    if not keep:
+        return document
+    out: list[str] = []
+    for n, k in enumerate(keep):
+        if n and k != keep[n - 1] + 1:
+            out.append("…")
+        out.append(lines[k])
+    return "\n".join(out)
+
+
+def compact_schema(schema: Any) -> Any:
+    """A JSON schema without titles, defaults, descriptions and ``anyOf [X, null]`` (the
+    prompt says what each field is and that any may be null): the same contract in a
+    fraction of the tokens."""
+    if isinstance(schema, list):
+        return [compact_schema(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: compact_schema(v) for name, v in value.items()}  # names are fields
+            continue
+        if key in ("title", "default", "description"):  # the prompt says what each field is
+            continue
+        if key == "anyOf" and isinstance(value, list):
+            kept = [v for v in value if v != {"type": "null"}]
+            if len(kept) == 1:
+                out.update(compact_schema(kept[0]))
+                continue
+        out[key] = compact_schema(value)
+    return out
+
+
+#: Said to the model when some cells ask for its own completion (``OpenCell.suggest``).
+KNOWLEDGE = (
+    '8. Cells with `"suggest": true`: the rest of the name is printed nowhere. Give your own '
+    "best completion in `value` (no quote needed), your `confidence`, and other likely names "
+    "in `alternatives`; it is shown to a reviewer as a suggestion."
+)
 
 
 def fence_safe(text: str) -> str:
@@ -435,6 +601,9 @@ async def repair_form_llm(
     """Ask once for all open cells of ``form``; return grounded repairs and queue entries.
 
     The form is not changed (``apply_repairs`` does that), so the cascade decides when to apply.
+    A cut name whose continuation is printed nowhere is asked for the model's own completion
+    when ``config.completions`` allows it (a suggestion for the queue, put in ``name`` only
+    with ``accept``); otherwise it is not asked, and the queue says so.
     """
     from jixiao.llm.client import AnswerRejected
 
@@ -443,6 +612,7 @@ async def repair_form_llm(
     prompt = prompt or load_prompt(PROMPT_NAME)
     by = f"llm:{client.config.model}@{prompt.ref}"
     g = Grounding.build(form, cells, document)
+    completions = client.config.completions
 
     def queue(cell: OpenCell, reason: str, proposal: CellProposal | None = None) -> QueueEntry:
         return cell.queue_entry(
@@ -458,7 +628,11 @@ async def repair_form_llm(
     askable: list[OpenCell] = []
     for c in cells:
         why = hopeless(c, g)
-        if why:
+        if why == NOWHERE and c.field == "name" and completions != "off":
+            askable.append(c.model_copy(update={"suggest": True}))
+        elif why:
+            if why == NOWHERE:
+                why += " (model completions are off); not asked"
             skipped.append(c.queue_entry(form, why, "llm", tried=[]))
         else:
             askable.append(c)
@@ -473,27 +647,33 @@ async def repair_form_llm(
     proposals: dict[tuple[int, str], CellProposal] = {}
     refused: dict[tuple[int, str], str] = {}
     try:
-        answer = await client.structured(
-            prompt,
-            _render(prompt, form, cells, document),
-            FormAnswer,
-            context={"grounding": g},
-        )
+        if all(c.suggest for c in cells):
+            # only the model's own completions are asked: the document cannot ground them,
+            # so it is not sent (a small prompt and schema)
+            done = load_prompt(COMPLETE_PROMPT_NAME)
+            by = f"llm:{client.config.model}@{done.ref}"
+            got = await client.structured(
+                done, _render_completions(done, form, cells), CompletionAnswer
+            )
+            answer = got.as_form_answer({c.indicator for c in cells})
+        else:
+            answer = await client.structured(
+                prompt,
+                _render(prompt, form, cells, document),
+                FormAnswer,
+                context={"grounding": g},
+            )
         proposals = {(p.indicator, p.field): p for p in answer.proposals}
     except AnswerRejected as exc:
         proposals, reasons = _salvage(exc.last_answer, g)
-        prefix = f"answer refused after {exc.attempts} attempt(s)"
+        prefix = failure_reason(exc)
         refused = {key: f"{prefix}: {why}" for key, why in reasons.items()}
         client.stats.refused += len(refused)
         for c in cells:
             if (c.indicator, c.field) not in proposals:
                 refused.setdefault((c.indicator, c.field), f"{prefix}: {str(exc)[-300:]}")
-    except BudgetExceeded as exc:
-        return [], skipped + [queue(c, f"LLM budget spent: {exc}") for c in cells]
-    except CacheMiss:
-        return [], skipped + [queue(c, "replay: no cached answer for this form") for c in cells]
-    except LLMError as exc:
-        return [], skipped + [queue(c, str(exc)) for c in cells]
+    except CALL_FAILURES as exc:
+        return [], skipped + [queue(c, failure_reason(exc, "form")) for c in cells]
 
     repairs: list[IndexedRepair] = []
     entries: list[QueueEntry] = []
@@ -501,15 +681,49 @@ async def repair_form_llm(
     for c in cells:
         key = (c.indicator, c.field)
         p = proposals.get(key)
+        ind = form.indicators[c.indicator]
         if p is None:
             entries.append(queue(c, refused.get(key, "the model gave no answer for this cell")))
         elif p.abstain:
             entries.append(queue(c, f"the model abstained: {p.reason or 'no reason given'}", p))
+        elif c.suggest:
+            try:
+                name = check_proposal(p, g)
+            except ValueError as exc:
+                client.stats.refused += 1
+                entries.append(queue(c, f"model completion refused: {exc}"))
+                continue
+            accept = completions == "accept" and p.confidence >= min_conf
+            entries.append(
+                c.queue_entry(
+                    form,
+                    SUGGESTED_ACCEPTED if accept else SUGGESTED,
+                    "llm",
+                    tried=[by],
+                    proposal=name,
+                    confidence=p.confidence,
+                    alternatives=alternatives(p, c),
+                    kind="model_completion",
+                )
+            )
+            if accept:
+                repairs.append(
+                    IndexedRepair(
+                        indicator=c.indicator,
+                        repair=Repair(
+                            field="name",
+                            before=ind.name,
+                            after=name,
+                            by=by,
+                            evidence="model completion (printed nowhere in the document)",
+                            confidence=p.confidence,
+                        ),
+                    )
+                )
         elif p.confidence < min_conf:
             entries.append(queue(c, f"low confidence {p.confidence:.2f} < {min_conf:.2f}", p))
         else:
             after = check_proposal(p, g)
-            ind = form.indicators[c.indicator]
             repairs.append(
                 IndexedRepair(
                     indicator=c.indicator,
@@ -518,12 +732,24 @@ async def repair_form_llm(
                         before=getattr(ind, c.field),
                         after=after,
                         by=by,
-                        evidence=p.quote,
+                        evidence="the model: the name is complete as printed"
+                        if c.field == "name" and p.not_truncated
+                        else p.quote,
                         confidence=p.confidence,
                     ),
                 )
             )
     return repairs, skipped + entries
+
+
+SUGGESTED = (
+    "model completion, a suggestion: the rest of the name is printed nowhere; "
+    "not applied (accept with --accept-model-completions)"
+)
+SUGGESTED_ACCEPTED = (
+    "model completion, a suggestion: the rest of the name is printed nowhere; "
+    "put in name (--accept-model-completions), flagged name_completed_by_model"
+)
 
 
 def apply_repairs(form: Form, repairs: list[IndexedRepair]) -> None:
@@ -533,6 +759,13 @@ def apply_repairs(form: Form, repairs: list[IndexedRepair]) -> None:
         setattr(ind, r.repair.field, r.repair.after)
         if r.repair.field == "value" and isinstance(r.repair.after, int | float):
             ind.value_kind = "quantitative"
+        if r.repair.evidence.startswith("model completion"):
+            ind.add_flag(
+                "name_completed_by_model",
+                f"name completed by the model ({r.repair.by}), printed nowhere in the document",
+            )
+        if r.repair.evidence.startswith("the model: the name is complete"):
+            ind.flags = [f for f in ind.flags if f != "name_truncated"]
         ind.source.repairs.append(r.repair)
 
 
@@ -561,25 +794,22 @@ async def arun_llm_stage(
     """Async ``run_llm_stage``, for callers already inside an event loop."""
     if config.backend == "none":
         return LLMStageResult(LLMStats(), _skip_all(forms_with_cells, "LLM backend is none"))
-    from jixiao.llm.client import LLMClient
-
-    prompt = prompt or load_prompt(PROMPT_NAME)
+    used = prompt or load_prompt(PROMPT_NAME)
     work = [(f, c, d) for f, c, d in forms_with_cells if c]
-    results: list[tuple[list[IndexedRepair], list[QueueEntry]]] = [([], [])] * len(work)
-    todo = iter(enumerate(work))
 
-    async def worker(client: LLMClient) -> None:
-        for i, (form, cells, document) in todo:  # one shared iterator: each form once
-            results[i] = await repair_form_llm(form, cells, document, client, prompt=prompt)
+    async def ask(
+        item: tuple[Form, list[OpenCell], str], client: LLMClient
+    ) -> tuple[list[IndexedRepair], list[QueueEntry]]:
+        form, cells, document = item
+        return await repair_form_llm(form, cells, document, client, prompt=used)
 
-    async with LLMClient(config, transport=transport) as client:
-        # as many workers as requests may be in flight: bounded tasks however many forms
-        await asyncio.gather(*(worker(client) for _ in range(max(1, config.concurrency))))
+    results, stats = await fan_out(work, config, ask, transport=transport)
     queue: list[QueueEntry] = []
-    for (form, _, _), (repairs, entries) in zip(work, results, strict=True):
+    for (form, _, _), result in zip(work, results, strict=True):
+        repairs, entries = result or ([], [])
         apply_repairs(form, repairs)
         queue.extend(entries)
-    return LLMStageResult(client.stats, queue)
+    return LLMStageResult(stats, queue)
 
 
 def run_llm_stage(
@@ -594,4 +824,4 @@ def run_llm_stage(
     Forms are asked concurrently (bounded by ``config.concurrency``); backend ``none`` makes
     no call and queues every cell.
     """
-    return asyncio.run(arun_llm_stage(forms_with_cells, config, transport=transport, prompt=prompt))
+    return run(arun_llm_stage(forms_with_cells, config, transport=transport, prompt=prompt))

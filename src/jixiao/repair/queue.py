@@ -29,8 +29,12 @@ class QueueEntry(BaseModel):
     tried: list[str] = Field(default_factory=list)
     reason: str
     stage: str = "llm"
-    proposal: Any = None  # the refused value, when a stage proposed one
+    proposal: Any = None  # the refused value, or the model's completion (a suggestion)
     confidence: float | None = None
+    #: ``unresolved``: no stage could settle the cell; ``model_completion``: the model's own
+    #: completion of a cut name printed nowhere (``proposal``), a suggestion for a person.
+    kind: str = "unresolved"
+    alternatives: list[str] = Field(default_factory=list)  # the model's other completions
 
 
 def write_queue(entries: Iterable[QueueEntry], path: Path, *, append: bool = False) -> int:

@@ -19,22 +19,26 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-from jixiao import defects
-from jixiao.grammar import clean
+from jixiao import defects, vocab
+from jixiao.grammar import clean, to_number
+from jixiao.llm.prompts import Prompt, load_prompt
+from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
+from jixiao.llm.stats import LLMStats
 from jixiao.normalize import build_form
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.repair.llm import INSTRUCTION_LIKE, fence_safe
-from jixiao.schema import FORM_FIELDS, Cell, FileResult, Form, Repair
+from jixiao.schema import FORM_FIELDS, Cell, FileResult, Form, Indicator, Repair
 
 if TYPE_CHECKING:
     from jixiao.llm.client import LLMClient
-    from jixiao.llm.prompts import Prompt
 
 PROMPT_NAME = "read_region"
+HEADER_PROMPT_NAME = "read_header"
 #: A region longer than this (characters) is cut into pieces of about this size at line ends.
 MAX_REGION_CHARS = 8_000
 #: Lines above a form's first line sent with its region (a title wrapped over lines).
@@ -81,6 +85,10 @@ class Region:
     lines: list[str]  # the source lines, in order
     reasons: list[str] = field(default_factory=list)
     form_index: int | None = None  # index in the file's forms; None: no form was read here
+    #: ``form``: the whole form is read (rows and header); ``header``: only the lines above the
+    #: table, asked for header fields only (every unexplained cell is above the first row).
+    part: str = "form"
+    fields: tuple[str, ...] = ()  # a header region: the header fields asked (the form lacks)
 
     @property
     def text(self) -> str:
@@ -97,6 +105,100 @@ def _content(cell: Cell) -> bool:
     return len(_CJK_OR_DIGIT.findall(text)) >= 2 and not _CHROME.match(text)
 
 
+#: A unit note alone in a cell: ``(万元)``, the annotation of a label beside it.
+_UNIT_NOTE = re.compile(r"^[（(]\s*(万元|元|万|千元|亿元)\s*[)）]$")
+#: A time of day: the rest of a page's 发布时间 line.
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+#: Row flags the cell stage would ask about (a whole-form reading answers them in the same call).
+_OPEN_FLAGS = frozenset({"name_truncated", "value_missing"})
+_NUMBER_CELL = re.compile(r"^[0-9][0-9,，]*(?:\.[0-9]+)?$")
+
+
+def _read_texts(form: Form) -> tuple[dict[int | None, set[str]], set[str], list[str], set[str]]:
+    """What the grammar read of ``form``: row cells by line, every row cell, the header's
+    texts, and the levels its rows carry (all folded)."""
+    by_line: dict[int | None, set[str]] = {}
+    every: set[str] = set()
+    levels: set[str] = set()
+    for ind in form.indicators:
+        levels |= {v for v in (ind.level1, ind.level2) if v}
+        for cell in ind.source.cells.values():
+            key = fold(clean(cell.text))
+            if key:
+                by_line.setdefault(cell.line, set()).add(key)
+                every.add(key)
+    header = [fold(c.text) for c in form.source.header_cells.values() if fold(c.text)]
+    for name in _MERGED_FIELDS:
+        value = getattr(form, name)
+        if isinstance(value, str) and value:
+            header.append(fold(value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            header.append(fold(f"{value:g}"))
+    header += [fold(f"{v:g}") for v in form.budget_breakdown.values() if v is not None]
+    return by_line, every, header, levels
+
+
+def explained(cell: Cell, form: Form, glued: bool = False, read: Any = None) -> bool:
+    """An unread cell that only repeats what the grammar read, so reading it teaches nothing.
+
+    A level heading the rows already carry, a 定性/定量 tag, a copy of a cell read on the same
+    line (a table printed twice side by side: 申报 and 批复 columns), a header label whose
+    field is read, or a header value read elsewhere (a unit named again above the table, an
+    amount printed twice). Glued text has one line, so a same-line copy proves nothing there.
+    """
+    by_line, _every, header, levels = read or _read_texts(form)
+    text = clean(cell.text).strip()
+    key = fold(text)
+    if not key or _UNIT_NOTE.match(key) or _CLOCK.match(key) or not vocab.strip_annotation(text):
+        return True  # nothing, a unit note, a clock time, a score note like (40-50)分
+    if vocab.canon_level1(text) in levels or vocab.canon_level2(text) in levels:
+        return True
+    if key in vocab.QUALITATIVE_MARKERS or key in vocab.QUANTITATIVE_MARKERS:
+        return True
+    if not glued and key in by_line.get(cell.line, set()):
+        return True
+    label, sep, value = text.partition(":") if ":" in text else text.partition("：")
+    field = vocab.header_field(label if sep else text)
+    field_read = field == "ignored" or (field is not None and getattr(form, field, None))
+    if field_read and (not sep or not fold(value) or any(fold(value) in h for h in header)):
+        return True  # a label whose field is read (and its value, if beside it, is that)
+    if sep and len(fold(value)) >= 4 and any(fold(value) in h for h in header):
+        return True  # 预算单位:X where X is read as the department
+    if _NUMBER_CELL.match(key):
+        number = to_number(key.replace(",", "").replace("，", ""))
+        return number is not None and fold(f"{float(number):g}") in header
+    return len(key) >= 4 and any(key in h for h in header)
+
+
+def _rereadable(ind: Indicator, text: str) -> bool:
+    """A row with an open cell that reading its lines again could settle: not a name cut by
+    the page end (its rest printed nowhere), nor that cut row's missing value."""
+    flags = _OPEN_FLAGS & set(ind.flags)
+    if flags and flags <= {"name_truncated", "value_missing"}:  # a row the page end cut
+        raw = fold(ind.name_raw or "")
+        folded = fold(text)
+        at = folded.find(raw) if raw else -1
+        cut_everywhere = True
+        while at >= 0:
+            after = folded[at + len(raw) : at + len(raw) + 1]
+            if after and after not in "|":
+                cut_everywhere = False
+                break
+            at = folded.find(raw, at + 1)
+        if cut_everywhere:
+            return False  # the row ends with the page: nothing more is printed to read
+    return bool(flags)
+
+
+def _scrap(cell: Cell, lines: list[str], first: int) -> bool:
+    """A piece of at most three characters alone on its line (a label wrapped over lines, or
+    a row cut by the page end): no field can be read from it."""
+    if cell.line is None or not 0 <= cell.line - first < len(lines):
+        return False
+    key = fold(clean(cell.text))
+    return len(key) <= 3 and not re.search(r"\d", key) and fold(lines[cell.line - first]) == key
+
+
 def find_regions(result: FileResult) -> list[Region]:
     """The regions of one file's result that the LLM fallback should read (maybe none)."""
     if not result.text:
@@ -110,7 +212,21 @@ def find_regions(result: FileResult) -> list[Region]:
     regions: list[Region] = []
     for k, form in enumerate(result.forms):
         reasons: list[str] = []
-        unread = [c for c in form.source.unread if _content(c)]
+        glued = (form.source.layout or "").startswith("glued")
+        read = _read_texts(form)
+        # with a form below, what follows this form's last row is that form's (its title)
+        after = result.forms[k + 1].source.line_start if k + 1 < len(result.forms) else None
+        last_row = max((i.source.line or 0 for i in form.indicators), default=0)
+        if after is not None and last_row:
+            after = min(after, last_row + 1)
+        unread = [
+            c
+            for c in form.source.unread
+            if _content(c)
+            and not explained(c, form, glued, read)
+            and not (after is not None and c.line is not None and c.line >= after)
+            and not _scrap(c, lines, first)
+        ]
         if unread:
             where = ", ".join(str(c.line) for c in unread[:5] if c.line is not None)
             reasons.append(f"{len(unread)} cells nothing explained (lines {where})")
@@ -127,7 +243,34 @@ def find_regions(result: FileResult) -> list[Region]:
         end = max([end or start] + [c.line or start for c in form.source.unread])
         # a title printed over several lines may start just above the form's first line
         start = max(first, start - CONTEXT_LINES)
-        regions.append(Region(result.file, start, end, cut(start, end), reasons, form_index=k))
+        part = "form"
+        fields: tuple[str, ...] = ()
+        rows = [i.source.line for i in form.indicators if i.source.line is not None]
+        if (
+            unread
+            and rows
+            and len(reasons) == 1
+            and all(c.line is not None and c.line < min(rows) for c in unread)
+            and not any(_rereadable(i, result.text) for i in form.indicators)
+        ):
+            # only the header is unexplained and every row is whole: the header's lines, asked
+            # for the header fields the form lacks (with open cells the whole form is read)
+            part, end = "header", min(rows) - 1
+            fields = missing_header(form)
+            if not fields:
+                continue  # every header field is read: the unread cells fill none of them
+        regions.append(
+            Region(
+                result.file,
+                start,
+                end,
+                cut(start, end),
+                reasons,
+                form_index=k,
+                part=part,
+                fields=fields if part == "header" else (),
+            )
+        )
     if not result.forms and FORM_VOCABULARY.search(result.text):
         last = first + len(lines) - 1
         regions.append(
@@ -151,12 +294,30 @@ def _pieces(region: Region) -> list[Region]:
     start, size = region.line_start, 0
     for k, line in enumerate(region.lines):
         if chunk and size + len(line) > MAX_REGION_CHARS:
-            out.append(Region(region.file, start, start + len(chunk) - 1, chunk, region.reasons))
+            out.append(
+                Region(
+                    region.file,
+                    start,
+                    start + len(chunk) - 1,
+                    chunk,
+                    region.reasons,
+                    part=region.part,
+                )
+            )
             start, size, chunk = region.line_start + k, 0, []
         chunk.append(line[:MAX_REGION_CHARS])
         size += len(line) + 1
     if chunk:
-        out.append(Region(region.file, start, start + len(chunk) - 1, chunk, region.reasons))
+        out.append(
+            Region(
+                region.file,
+                start,
+                start + len(chunk) - 1,
+                chunk,
+                region.reasons,
+                part=region.part,
+            )
+        )
     for piece in out:
         piece.form_index = region.form_index if len(out) == 1 else None
     if region.form_index is not None and out:
@@ -230,8 +391,8 @@ class BreakdownSpan(BaseModel):
     amount: str | None = None
 
 
-class FormSpans(BaseModel):
-    """One form: header fields and rows."""
+class HeaderSpans(BaseModel):
+    """A form's header fields."""
 
     title: str | None = None
     year: str | None = None
@@ -248,6 +409,11 @@ class FormSpans(BaseModel):
     overview: str | None = None
     basis: str | None = None
     annual_goal: str | None = None
+
+
+class FormSpans(HeaderSpans):
+    """One form: header fields and rows."""
+
     rows: list[RowSpans] = Field(default_factory=list)
 
 
@@ -261,6 +427,63 @@ class RegionAnswer(BaseModel):
         """The schema the model is shown, without what it does not need (see ``compact``)."""
         schema = super().model_json_schema(*args, **kwargs)
         return {**compact(schema), "title": schema["title"]}  # tools mode names the function
+
+
+#: What each header span is, as the header prompt lists the fields it asks.
+HEADER_GLOSS: dict[str, str] = {
+    "title": "表名",
+    "year": "年度",
+    "project_name": "项目名称",
+    "department": "主管部门",
+    "implementing_unit": "实施单位",
+    "compiling_unit": "编制单位",
+    "budget_total": "资金总额",
+    "budget_breakdown": "资金构成 [{label, amount}]",
+    "project_attribute": "项目属性（新增/延续）",
+    "period_start": "起始时间",
+    "period_end": "终止时间",
+    "duration": "实施期限",
+    "overview": "项目概况",
+    "basis": "立项依据",
+    "annual_goal": "年度目标",
+}
+
+
+class HeaderAnswer(BaseModel):
+    """Header fields of the form in 原文; every value a span copied from it, or null."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema = super().model_json_schema(*args, **kwargs)
+        return {**compact(schema), "title": schema["title"]}
+
+    def as_region(self) -> RegionAnswer:
+        """The same reading as a one-form ``RegionAnswer`` with no rows."""
+        return RegionAnswer(forms=[FormSpans(**self.model_dump())])
+
+
+@lru_cache(maxsize=64)
+def header_answer(fields: tuple[str, ...]) -> type[HeaderAnswer]:
+    """The answer model of a header region: only the fields asked (the schema the model is
+    shown holds nothing else)."""
+    spec: dict[str, Any] = {
+        f: (list[BreakdownSpan], Field(default_factory=list))
+        if f == "budget_breakdown"
+        else (str | None, None)
+        for f in fields
+    }
+    return create_model("HeaderAnswer", __base__=HeaderAnswer, **spec)
+
+
+def missing_header(form: Form) -> tuple[str, ...]:
+    """The header fields ``form`` has no value for (what a header region may fill)."""
+    out = [f for f in HEADER_SPANS if getattr(form, f, None) in (None, "")]
+    if not form.budget_breakdown:
+        out.insert(
+            out.index("project_attribute") if "project_attribute" in out else len(out),
+            "budget_breakdown",
+        )
+    return tuple(out)
 
 
 def compact(schema: Any) -> Any:
@@ -324,8 +547,6 @@ def raw_form(spans: FormSpans, loc: Locator, dropped: list[str]) -> RawForm:
         if label is None:
             continue
         amount = _ground(item.amount, loc, "budget_breakdown amount", dropped)
-        from jixiao import vocab
-
         key = vocab.breakdown_key(label.text) or "".join(clean(label.text).split())
         raw.breakdown.append((key, amount))
     for r, row in enumerate(spans.rows):
@@ -469,15 +690,19 @@ def _same_form(read: Form, known: Form) -> bool:
 
 
 def render_region(prompt: Prompt, region: Region) -> list[dict[str, str]]:
-    return prompt.render(document=fence_safe(region.numbered()))
+    document = fence_safe(region.numbered())
+    if "fields" not in prompt.placeholders:
+        return prompt.render(document=document)
+    asked = region.fields or tuple(HEADER_GLOSS)
+    return prompt.render(
+        document=document, fields="; ".join(f"{f} {HEADER_GLOSS[f]}" for f in asked)
+    )
 
 
 async def read_region(
-    region: Region, client: LLMClient, prompt: Prompt
+    region: Region, client: LLMClient, prompt: Prompt, header_prompt: Prompt | None = None
 ) -> tuple[RegionAnswer | None, str]:
     """One call for one region: the answer, or None and why not (budget, endpoint, refusal)."""
-    from jixiao.errors import BudgetExceeded, LLMError
-    from jixiao.llm.cache import CacheMiss
     from jixiao.llm.client import AnswerRejected
 
     if client.config.backend == "openai":
@@ -485,15 +710,17 @@ async def read_region(
         if stop:
             return None, stop
     try:
-        answer = await client.structured(prompt, render_region(prompt, region), RegionAnswer)
+        if region.part == "header":
+            header = header_prompt or load_prompt(HEADER_PROMPT_NAME)
+            model = header_answer(region.fields or tuple(HEADER_GLOSS))
+            got = await client.structured(header, render_region(header, region), model)
+            answer = got.as_region()
+        else:
+            answer = await client.structured(prompt, render_region(prompt, region), RegionAnswer)
     except AnswerRejected as exc:
-        return None, f"answer refused after {exc.attempts} attempt(s)"
-    except BudgetExceeded as exc:
-        return None, f"LLM budget spent: {exc}"
-    except CacheMiss:
-        return None, "replay: no cached answer for this region"
-    except LLMError as exc:
-        return None, str(exc)
+        return None, failure_reason(exc)
+    except CALL_FAILURES as exc:
+        return None, failure_reason(exc, "region")
     return answer, ""
 
 
@@ -521,27 +748,22 @@ async def aread_regions(
     prompt: Prompt | None = None,
 ) -> FallbackOutcome:
     """Read every region (bounded concurrency), then apply the readings in input order."""
-    from jixiao.llm.client import LLMClient
-    from jixiao.llm.prompts import load_prompt
-    from jixiao.llm.stats import LLMStats
 
     if config.backend == "none" or not work:
         return FallbackOutcome(LLMStats(), skipped=[(r, "LLM backend is none") for _, r in work])
-    prompt = prompt or load_prompt(PROMPT_NAME)
-    answers: list[tuple[RegionAnswer | None, str]] = [(None, "")] * len(work)
-    todo = iter(enumerate(work))
+    used = prompt or load_prompt(PROMPT_NAME)
+    header_prompt = load_prompt(HEADER_PROMPT_NAME)
 
-    async def worker(client: LLMClient) -> None:
-        for i, (_result, region) in todo:
-            answers[i] = await read_region(region, client, prompt)
+    async def ask(
+        item: tuple[FileResult, Region], client: LLMClient
+    ) -> tuple[RegionAnswer | None, str]:
+        return await read_region(item[1], client, used, header_prompt)
 
-    async with LLMClient(config, transport=transport) as client:
-        import asyncio
-
-        await asyncio.gather(*(worker(client) for _ in range(max(1, config.concurrency))))
-    outcome = FallbackOutcome(client.stats)
-    by = f"llm:{config.model}@{prompt.ref}"
-    for (result, region), (answer, why) in zip(work, answers, strict=True):
+    answers, stats = await fan_out(work, config, ask, transport=transport)
+    outcome = FallbackOutcome(stats)
+    for (result, region), got in zip(work, answers, strict=True):
+        answer, why = got or (None, "")
+        by = f"llm:{config.model}@{(header_prompt if region.part == 'header' else used).ref}"
         if answer is None:
             outcome.skipped.append((region, why))
             if why.startswith("endpoint unreachable"):
@@ -556,7 +778,7 @@ async def aread_regions(
             first_index=len(result.forms),
         )
         outcome.dropped += len(built.dropped)
-        client.stats.refused += len(built.dropped)
+        stats.refused += len(built.dropped)
         if region.form_index is not None and built.forms:
             target = result.forms[region.form_index]
             rest = [g for g in result.forms if g is not target]
@@ -599,6 +821,5 @@ def read_regions(
     prompt: Prompt | None = None,
 ) -> FallbackOutcome:
     """``aread_regions`` from synchronous code."""
-    import asyncio
 
-    return asyncio.run(aread_regions(work, config, transport=transport, prompt=prompt))
+    return run(aread_regions(work, config, transport=transport, prompt=prompt))

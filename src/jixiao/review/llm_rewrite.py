@@ -28,7 +28,6 @@ Accepted rewrites record their source as ``llm:<model>@rewrite_indicator:<versio
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -38,11 +37,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from jixiao import vocab
-from jixiao.errors import BudgetExceeded, LLMError
 from jixiao.grammar import canon_unit, fmt_number, to_number
-from jixiao.llm.cache import CacheMiss
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt, load_prompt
+from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
@@ -438,14 +436,10 @@ async def rewrite_form_llm(
         items = [p.model_dump() for p in answer.rewrites]
     except AnswerRejected as exc:
         items = _answer_items(exc.last_answer)
-        prefix = f"answer refused after {exc.attempts} attempt(s): "
+        prefix = failure_reason(exc) + ": "
         unanswered = prefix + str(exc)[-300:]
-    except BudgetExceeded as exc:
-        items, unanswered = [], f"LLM budget spent: {exc}"
-    except CacheMiss:
-        items, unanswered = [], "replay: no cached answer for this form"
-    except LLMError as exc:
-        items, unanswered = [], str(exc)
+    except CALL_FAILURES as exc:
+        items, unanswered = [], failure_reason(exc, "form")
 
     seen: set[int] = set()
     for item in items:
@@ -486,19 +480,17 @@ async def arun_rewrite_stage(
     """Async ``run_rewrite_stage``, for callers already inside an event loop."""
     if config.backend == "none":
         return RewriteStageResult([templates_only(j) for j in jobs], LLMStats())
-    from jixiao.llm.client import LLMClient
+    used = prompt or load_prompt(PROMPT_NAME)
+    asked = [k for k, j in enumerate(jobs) if j.indicators]
 
-    prompt = prompt or load_prompt(PROMPT_NAME)
+    async def ask(k: int, client: LLMClient) -> RewriteOutcome:
+        return await rewrite_form_llm(jobs[k], client, prompt=used)
+
+    answers, stats = await fan_out(asked, config, ask, transport=transport)
     results: list[RewriteOutcome] = [RewriteOutcome({}, [])] * len(jobs)
-    todo = iter([(k, j) for k, j in enumerate(jobs) if j.indicators])
-
-    async def worker(client: LLMClient) -> None:
-        for k, job in todo:  # one shared iterator: each form once
-            results[k] = await rewrite_form_llm(job, client, prompt=prompt)
-
-    async with LLMClient(config, transport=transport) as client:
-        await asyncio.gather(*(worker(client) for _ in range(max(1, config.concurrency))))
-    return RewriteStageResult(results, client.stats)
+    for k, outcome in zip(asked, answers, strict=True):
+        results[k] = outcome or RewriteOutcome({}, [])
+    return RewriteStageResult(results, stats)
 
 
 def run_rewrite_stage(
@@ -510,4 +502,4 @@ def run_rewrite_stage(
 ) -> RewriteStageResult:
     """Rewrites for the vague rows of many forms: one LLM call per form, concurrently (bounded
     by ``config.concurrency``); backend ``none`` makes no call and gives the templates."""
-    return asyncio.run(arun_rewrite_stage(jobs, config, transport=transport, prompt=prompt))
+    return run(arun_rewrite_stage(jobs, config, transport=transport, prompt=prompt))

@@ -26,6 +26,8 @@ from jixiao.review.profile import Profile, load_profile
 from jixiao.review.rules import (
     RULES,
     FormContext,
+    activity_name,
+    filler_phrase,
     graded_indicators,
     review_form,
     run_rules,
@@ -317,8 +319,6 @@ _ACTIVITY_TAIL = re.compile(r"(工作|任务)$")
 
 
 def _activity(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
-    from jixiao.review.rules import activity_name
-
     if l1 != lx.OUTPUT or not activity_name(_base(ind)):
         return None
     core = _ACTIVITY_TAIL.sub("", _ACTIVITY_HEAD.sub("", _base(ind))) or _base(ind)
@@ -487,8 +487,6 @@ def drop_rewrite(ind: Indicator, l1: str, l2: str | None, why: str) -> Rewrite:
 
 def _drop_reason(form: Form, index: int, profile: Profile) -> str | None:
     """Why row ``index`` should be dropped rather than rewritten, or None."""
-    from jixiao.review.rules import filler_phrase
-
     ind = form.indicators[index]
     n = _base(ind)
     macro = [w for w in lx.MACRO_OUTCOMES if w in n]

@@ -67,7 +67,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from jixiao.grammar import words
+from jixiao.grammar import fmt_number, words
 from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
 
 #: The seed layouts the generator renders, with their ``cases.json`` tags.
@@ -272,13 +272,6 @@ class SynthCase:
             for r in f.rows:
                 c.update(r.kinds)
         return c
-
-
-def fmt_number(value: int | float) -> str:
-    """``20`` → ``20``, ``8.5`` → ``8.5`` (never ``8.50`` or ``2e-05``)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value) if isinstance(value, int) else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _num(value: float) -> int | float:

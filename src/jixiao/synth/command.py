@@ -41,7 +41,8 @@ def synth_command(
         typer.Option(
             "--scans",
             help="扫描件：all 或逗号分隔的缺陷 / scanned pages instead of text, N forms per "
-            "defect: all, or a comma list of plain, upside_down, sideways, skew, seal, two_pages.",
+            "defect: all, or a comma list of plain, upside_down, sideways, skew, seal, two_pages, "
+            "perspective, handwriting.",
         ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help=SYNTH_JSON_HELP)] = False,

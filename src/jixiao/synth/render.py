@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jixiao.grammar import Row
+from jixiao.grammar import Row, fmt_number
 from jixiao.schema import Cell
 
 Record = Mapping[str, Any]
@@ -112,17 +112,6 @@ class FormPage:
     """One form laid out: paragraphs above its table, then the table."""
 
     blocks: list[Block]
-
-
-def fmt_number(value: Any) -> str:
-    """Numbers as a person types them: ``100`` not ``100.0``, ``126.73`` as is."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
 
 def _with_code(code: Any, name: Any) -> str:

@@ -17,8 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jixiao.schema import GLYPH_SYMBOLS
+
 #: The symbols classified (operators and the percent sign).
-SYMBOLS: tuple[str, ...] = ("≥", "≤", "=", "<", ">", "±", "%")
+SYMBOLS: tuple[str, ...] = GLYPH_SYMBOLS
 #: Marks that are none of them but could be taken for one (digits, letters OCR gives for ``≥``,
 #: strokes of common characters): when one of these matches best, nothing is read.
 DISTRACTORS: tuple[str, ...] = (
@@ -138,14 +140,22 @@ def classify(ink: Any) -> Glyph | None:
     return Glyph(ranked[0][0], ranked[0][1], runner)
 
 
-def ink_mask(gray: Any, x0: int, y0: int, x1: int, y1: int, dark: int = 128) -> Any:
-    """Dark pixels of a page region as a boolean mask, lone specks (noise) removed."""
+def ink_mask(gray: Any, x0: int, y0: int, x1: int, y1: int, dark: int | None = None) -> Any:
+    """Dark pixels of a page region as a boolean mask, lone specks (noise) removed.
+
+    The cut between ink and paper is halfway between the region's paper (its median) and its
+    darkest ink, no darker than 128: on a photo's shaded paper a small symbol's strokes are
+    grey, and a fixed cut keeps only their cores (a ``≥`` then matches nothing well)."""
     import cv2
     import numpy as np
 
     region = gray[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)]
     if region.size == 0:
         return np.zeros((0, 0), bool)
+    if dark is None:
+        paper = float(np.median(region))
+        darkest = float(cv2.GaussianBlur(region, (3, 3), 0).min())
+        dark = max(128, int((paper + darkest) / 2)) if paper - darkest >= 60 else 128
     mask = (region < dark).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     keep = np.zeros(n, bool)

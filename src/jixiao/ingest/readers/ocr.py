@@ -3,7 +3,9 @@
 RapidOCR (``rapidocr-onnxruntime``) ships its Chinese PP-OCR models inside the wheel, so
 nothing is downloaded at run time. A page is read in four steps:
 
-1. **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
+1. **Paper**: red seals taken out by colour, the page turned upright (``paper``), a phone
+   photo straightened from its table's outer border (``perspective``).
+   **Deskew**: the table's ruling lines (long horizontal strokes) give the scan's rotation,
    which is undone before anything else, so rows stay rows.
 2. **Cells from the rules**: horizontal and vertical strokes are isolated by morphology; the
    regions they enclose are the cells, merged cells included (no inner line, one region).
@@ -18,7 +20,8 @@ nothing is downloaded at run time. A page is read in four steps:
 
 Cells are ``OcrCell``: a ``Cell`` with ``confidence`` (lowest box score), ``box`` (pixels on the
 deskewed page), ``page`` and ``read_as`` (the OCR text before a vocabulary repair).
-``flag_low_confidence`` raises ``ocr_low_confidence`` on indicators built from weak cells.
+``annotate`` adds a scan's provenance (pages, glyphs); ``defects.ocr_confidence`` raises
+``ocr_low_confidence`` on indicators built from weak cells.
 """
 
 from __future__ import annotations
@@ -26,20 +29,20 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
 from jixiao.grammar import Row
-from jixiao.ingest.readers import geometry, glyphs, paper
+from jixiao.ingest.readers import geometry, glyphs, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
-from jixiao.schema import Cell, FileResult, Indicator, Repair
+from jixiao.schema import OCR_LOW_CONFIDENCE, FileResult, Indicator, OcrCell, Repair
 
 #: Cells read with a lower score than this are reported (``ocr_low_confidence``).
-LOW_CONFIDENCE = 0.80
+LOW_CONFIDENCE = OCR_LOW_CONFIDENCE
 #: OCR boxes scoring below this are dropped as noise (RapidOCR's own default is 0.5).
 MIN_SCORE = 0.30
 #: Env var: onnxruntime threads per process (default 1: a process pool gives the parallelism).
@@ -47,18 +50,8 @@ THREADS_ENV = "JIXIAO_OCR_THREADS"
 #: Largest side, in pixels, RapidOCR scales a page to for detection (its default). Geometry
 #: stays at full resolution: shrinking the page first made detection drop whole lines.
 MAX_SIDE = 2000
-
-
-@dataclass(slots=True)
-class OcrCell(Cell):
-    """A cell read by OCR: where it was on the page and how sure the reader was."""
-
-    confidence: float | None = None
-    box: tuple[float, float, float, float] | None = None
-    page: int | None = None
-    read_as: str | None = None  # the OCR text when a vocabulary repair replaced it
-    rect: tuple[float, float, float, float] | None = None  # the ruled cell around it
-    glyph: str | None = None  # classifier id when a symbol was read from the cell's ink
+#: Breaks in a ruling line shorter than this (pixels) are closed before cells are found.
+RULE_GAP = 15
 
 
 # --------------------------------------------------------------------------- engine
@@ -157,6 +150,10 @@ def table_cells(gray: Any) -> list[list[Rect]]:
     vert = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 80, 12)))
     )
+    # A rule with a short break (pen or stamp ink taken off where it crossed it, a worn
+    # scan) is still one rule: gaps shorter than RULE_GAP along the line are closed.
+    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, np.ones((1, RULE_GAP), np.uint8))
+    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, np.ones((RULE_GAP, 1), np.uint8))
     rules = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8), iterations=1)
     _n_tables, table_of = cv2.connectedComponents(rules, connectivity=8)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(255 - rules, connectivity=4)
@@ -178,11 +175,11 @@ def table_cells(gray: Any) -> list[list[Rect]]:
 def has_ink(gray: Any, rect: Rect, margin: int = 3) -> bool:
     """Whether a cell holds dark marks (a symbol OCR did not read), borders excluded."""
     x0, y0, x1, y1 = (int(v) for v in rect)
-    inner = gray[y0 + margin : y1 - margin, x0 + margin : x1 - margin]
+    inner = glyphs.ink_mask(gray, x0 + margin, y0 + margin, x1 - margin, y1 - margin)
     if inner.size == 0:
         return False
-    dark = int((inner < 110).sum())
-    return dark >= max(12, int(0.004 * inner.size))
+    # The same ink/paper cut as the glyph classifier's: a photo's faint symbol is ink too.
+    return int(inner.sum()) >= max(12, int(0.004 * inner.size))
 
 
 # --------------------------------------------------------------------------- vocabulary repair
@@ -291,6 +288,7 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
     gray = paper.gray_without_seals(image)
     gray, _turns = paper.upright(engine(), gray)
+    gray, _warped = perspective.straighten(gray)
     gray, _angle = deskew(gray)
     boxes = ocr_boxes(gray)
     if not boxes:
@@ -367,6 +365,7 @@ def _table_rows(
         inner = [b for b in boxes if geometry.inside(b, rect)]
         if _missed_lines(gray, rect, inner):
             inner = _second_look(gray, rect) or inner
+        inner = [_rechecked(gray, b) for b in inner]
         text = geometry.join_lines(geometry.group_lines(inner), rect[2])
         cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
@@ -399,6 +398,16 @@ def _ink_bands(gray: Any, rect: Rect, margin: int = 4) -> list[tuple[int, int, i
             bands.append((y0 + margin + start, y0 + margin + i, width))
             start = None
     return bands
+
+
+def _rechecked(gray: Any, box: Box) -> Box:
+    """A short box scored below ``LOW_CONFIDENCE``, its score re-checked on its own crop
+    (``recheck.class_score``: look-alikes that mean the same, ``0``/``o``, are not doubt)."""
+    if box.conf >= LOW_CONFIDENCE or len(box.text.strip()) > recheck.MAX_CHARS:
+        return box
+    x0, y0, x1, y1 = int(box.x0), int(box.top), int(box.x1) + 1, int(box.bottom) + 1
+    score = recheck.class_score(engine(), gray[max(y0, 0) : y1, max(x0, 0) : x1], box.text)
+    return box if score is None or score <= box.conf else replace(box, conf=score)
 
 
 def _missed_lines(gray: Any, rect: Rect, boxes: list[Box]) -> bool:
@@ -558,59 +567,16 @@ def _why(exc: Exception) -> str:
     return re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)) or type(exc).__name__
 
 
-def low_confidence_cells(cells: list[Cell], threshold: float = LOW_CONFIDENCE) -> list[OcrCell]:
-    """The OCR cells among ``cells`` read with less than ``threshold`` confidence."""
-    return [
-        c
-        for c in cells
-        if isinstance(c, OcrCell)
-        # a lone symbol the glyph classifier was sure of passed its own threshold
-        and not (c.glyph is not None and c.text.strip() in glyphs.SYMBOLS)
-        and c.confidence is not None
-        and c.confidence < threshold
-    ]
-
-
-def flag_low_confidence(
-    result: FileResult, rows: list[Row], threshold: float = LOW_CONFIDENCE
-) -> int:
-    """Raise ``ocr_low_confidence`` on indicators whose row holds a weakly read OCR cell.
-
-    The whole source row counts, not only the cells the parser placed: an empty cell with
-    confidence 0 had ink that OCR did not read (a dropped ``≥``), and the parser never places
-    an empty cell. Weak header cells are noted on the form. Each indicator's provenance gets
-    the page its row was printed on. Returns the indicators flagged; a no-op for results not
-    read by OCR.
-    """
+def annotate(result: FileResult, rows: list[Row]) -> None:
+    """Provenance a scan adds: each indicator's page, and the symbols read by the glyph
+    classifier (its flags are raised by ``defects.ocr_confidence``)."""
     by_line = {row.line: row for row in rows if row.line is not None}
-    flagged = 0
     for form in result.forms:
-        for field, cell in form.source.header_cells.items():
-            if low_confidence_cells([cell], threshold):
-                form.source.notes.append(
-                    f"ocr_low_confidence: {field} read with confidence {_conf(cell):.2f}"
-                )
         for ind in form.indicators:
             _record_glyphs(ind)
             row = by_line.get(ind.source.line) if ind.source.line is not None else None
             pages = [c.page for c in (row.cells if row else []) if isinstance(c, OcrCell)]
             ind.source.page = pages[0] if pages else None
-            cells = [*ind.source.cells.values(), *(row.cells if row else [])]
-            weak: list[Cell] = []
-            for cell in low_confidence_cells(cells, threshold):
-                if cell not in weak:  # a placed cell is also in its row: report it once
-                    weak.append(cell)
-            if not weak:
-                continue
-            roles = {id(c): r for r, c in ind.source.cells.items()}
-            parts = [
-                f"{roles.get(id(c), f'col {c.col}')}={_conf(c):.2f}"
-                + (" (ink, no text read)" if not c.text.strip() else "")
-                for c in weak
-            ]
-            ind.add_flag("ocr_low_confidence", "OCR read weakly: " + ", ".join(parts), *weak)
-            flagged += 1
-    return flagged
 
 
 def _record_glyphs(ind: Indicator) -> None:
@@ -629,8 +595,3 @@ def _record_glyphs(ind: Indicator) -> None:
                 confidence=round(float(cell.confidence or 0.0), 3),
             )
         )
-
-
-def _conf(cell: Cell) -> float:
-    value = getattr(cell, "confidence", None)
-    return float(value) if value is not None else 1.0

@@ -1,9 +1,13 @@
-"""Paper as it is scanned: red seals taken out by colour, pages turned upright.
+"""Paper as it is scanned: red seals and blue pen taken out by colour, pages turned upright.
 
 * **Seals**: a 公章 is printed in red over the text. Red ink (red well above green and blue)
   becomes paper; black print under the seal is dark in every channel, so it is not red and
   is kept. (Taking the red channel's value instead leaves the seal as light grey text that
   OCR still reads: 财政局 rows under the table.)
+* **Handwriting**: a reviewer's ticks, rings and scribbled figures are in ballpoint, blue
+  (blue well above red and green); they become paper the same way, so they are never read
+  as values. Marks in black ink are not told apart from print here: OCR reads them, with a
+  low score where they cross print (then the row is flagged).
 * **Orientation**: a page fed sideways or upside down is found from its text lines on a
   small copy of the page (PP-OCR detection, about a tenth of a full pass): lines taller than
   wide mean the page lies on its side (turned a quarter); PP-OCR's own 0°/180° line
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Blue ink (a ballpoint's, handwritten marks): blue above red and green by this much.
+PEN_BLUE = 40
 #: Longest side of the small copy orientation is judged on.
 PROBE_SIDE = 960
 #: Lines the 0°/180° classifier is asked about (the widest ones: most text, least noise).
@@ -38,9 +44,47 @@ def gray_without_seals(image: Any) -> Any:
         # grow the mask by a pixel, but only over pixels lighter than black print.
         grown = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         red = red | (grown & (gray > 120) & (r > g + 15))
-    # Stamp ink becomes paper; black print under it is not red (multiplied ink stays dark).
-    out = np.where(red, 255, gray)
+    pen = _pen(r, g, b, gray)
+    # Stamp and pen ink become paper; black print under them is neither red nor blue
+    # (multiplied ink stays dark in every channel).
+    out = np.where(red | pen, 255, gray)
     return np.ascontiguousarray(out.astype(np.uint8))
+
+
+def _pen(r: Any, g: Any, b: Any, gray: Any) -> Any:
+    """Pixels of blue ballpoint strokes (a boolean mask).
+
+    A stroke is two to four pixels wide and JPEG keeps colour at half resolution, so only a
+    stroke's core is clearly blue; its edges are faintly blue or grey. The mask is grown from
+    the clearly blue pixels (blue above red and green by ``PEN_BLUE``) through the faintly
+    blue ones connected to them, then by a pixel for the grey edge, never over pixels as dark
+    and neutral as black print (the print a stroke crosses or touches stays).
+    """
+    import numpy as np
+
+    excess = b - np.maximum(r, g)
+    seeds = excess > PEN_BLUE
+    if not bool(seeds.any()):
+        return seeds
+    import cv2
+
+    bluish = ((excess > 8) & (gray < 215)).astype(np.uint8)
+    n, labels = cv2.connectedComponents(bluish, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[seeds])] = True
+    keep[0] = False
+    pen = keep[labels].astype(np.uint8)
+    pen = cv2.dilate(pen, np.ones((3, 3), np.uint8)).astype(bool)
+    pen &= ~(((gray < 120) & (excess < 35)) | (gray < 45))
+    # Specks of a stroke's core that JPEG left neutral: small dark pieces the stroke surrounds.
+    left = ((gray < 170) & ~pen).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
+    near = cv2.dilate(pen.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    touching = np.zeros(n, bool)
+    touching[np.unique(labels[near & (left > 0)])] = True
+    speck = touching & (stats[:, cv2.CC_STAT_AREA] < 40)
+    speck[0] = False
+    return pen | speck[labels]
 
 
 def _probe(engine: Any, gray: Any) -> tuple[list[Any], Any]:

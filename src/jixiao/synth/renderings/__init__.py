@@ -31,6 +31,9 @@ header_variants    预算部门/预算单位/项目执行单位, codes before/af
                    元 or ``年度资金总额：120；其中：财政拨款120``, ``202101-202112``, ``项目期 3年``,
                    ``(2023年度`` missing its bracket
 folding            Kangxi radicals (``⽬``, ``⼀``) and traditional characters
+unit_columns       a value column per township (headed by its name), the same target in
+                   each: pipe cells, or glued (``≥500人次500人次``, ``≥11``) with the 指标解释
+                   glued to the name
 ================== ==========================================================================
 """
 
@@ -53,6 +56,7 @@ from jixiao.synth.renderings import (
     pdf_text_layer,
     placeholders,
     two_value_sets,
+    unit_columns,
     wrapped_labels,
 )
 from jixiao.synth.renderings.base import Record, order_fields
@@ -70,6 +74,7 @@ MODULES: tuple[ModuleType, ...] = (
     placeholders,
     header_variants,
     folding,
+    unit_columns,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 

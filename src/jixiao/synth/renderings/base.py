@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import Any
 
+from jixiao.grammar import fmt_number
 from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
 
 Record = MutableMapping[str, Any]
@@ -26,8 +27,6 @@ CLOSED_QUALITATIVE = ("有所提升", "有所提高", "稳步提高", "明显", 
 
 def fmt(value: Any) -> str:
     """A value as a person types it: ``20``, ``8.5`` (never ``8.50``)."""
-    from jixiao.synth import fmt_number
-
     if isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_number(value)
     return str(value)
