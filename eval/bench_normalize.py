@@ -29,10 +29,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from jixiao.output.runtime import tune_for_batch
-
 from jixiao.evaluate import run_eval
 from jixiao.evaluate.command import make_producer
+from jixiao.output.runtime import tune_for_batch
 from jixiao.pipeline import normalize_path
 from jixiao.repair.cascade import repair_forms
 from jixiao.synth import generate

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 from jixiao.output.runtime import tune_for_batch
-
 from jixiao.review.command import (
     ReviewRun,
     load_inputs,

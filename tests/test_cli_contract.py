@@ -450,9 +450,8 @@ def test_review_reports_progress_per_phase(tmp_path: Path) -> None:
 def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
     import os
 
-    from jixiao.output.runstore import Job
-
     from jixiao.cli import auto_workers
+    from jixiao.output.runstore import Job
 
     sample = sorted((ROOT / "golden" / "inputs").iterdir())
     assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1

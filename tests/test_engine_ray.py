@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from conftest import GOLDEN, SEEDS
-from jixiao.output.runstore import STORE_NAME, RunStore
 from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.engines import ray as ray_engine
+from jixiao.output.runstore import STORE_NAME, RunStore
 
 if not ray_engine.available():
     pytest.skip(

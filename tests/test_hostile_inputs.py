@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from jixiao.output.runstore import OutputLock
 from typer.testing import CliRunner
 
 from jixiao import errors
 from jixiao.cli import app
+from jixiao.output.runstore import OutputLock
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,10 +125,10 @@ DIE_HOOK = """
 import os
 import jixiao.pipeline as p
 _real = p.iter_path
-def iter_path(path):
+def iter_path(path, *args):
     if path.name.startswith("die"):
         os._exit(9)
-    return _real(path)
+    return _real(path, *args)
 p.iter_path = iter_path
 """
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from jixiao.output.runstore import MIGRATIONS, STORE_NAME, RunStore
 from typer.testing import CliRunner
 
 from jixiao.cli import app
+from jixiao.output.runstore import MIGRATIONS, STORE_NAME, RunStore
 from jixiao.output.writers import RunWriter
 from jixiao.schema import Reject
 

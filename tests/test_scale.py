@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from jixiao.output.runstore import STORE_NAME, RunStore
 from typer.testing import CliRunner
 
 from jixiao import pipeline
 from jixiao.cli import app
 from jixiao.defects import EVIDENCE_MARGIN, evidence_window
+from jixiao.output.runstore import STORE_NAME, RunStore
 from jixiao.pipeline import iter_text, merge_parts, normalize_text
 from jixiao.repair.cascade import repair_forms
 from jixiao.repair.rules import Lexicon

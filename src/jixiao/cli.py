@@ -240,7 +240,10 @@ def normalize(
     ] = limits.Limits.file_bytes,
     max_member_bytes: Annotated[
         int,
-        typer.Option(min=1, help="Limit: bytes a .docx/.xlsx package member inflates to."),
+        typer.Option(
+            min=1,
+            help="Limit: bytes a zip member (of an archive or a .docx/.xlsx/.ofd) inflates to.",
+        ),
     ] = limits.Limits.member_bytes,
     max_pages: Annotated[
         int, typer.Option(min=1, help="Limit: pages (PDF) or frames (images) per document.")
@@ -254,8 +257,17 @@ def normalize(
     max_cell_chars: Annotated[
         int, typer.Option(min=1, help="Limit: characters per cell (or text-dump cell).")
     ] = limits.Limits.cell_chars,
+    max_zip_members: Annotated[
+        int, typer.Option(min=1, help="Limit: entries per .zip archive.")
+    ] = limits.Limits.zip_members,
+    max_zip_depth: Annotated[
+        int, typer.Option(min=1, help="Limit: archives nested in archives (a .zip is 1).")
+    ] = limits.Limits.zip_depth,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
+
+    A .zip archive is walked like a directory (members named archive.zip!member); every
+    entry skipped (unknown suffix, hidden, symlink out of the tree) is a reject saying why.
 
     A file past a limit (--max-*) is rejected with the limit named; a file that hits a bug is
     rejected as 内部错误 and the batch goes on (exit code 3). One run at a time per OUT.
@@ -317,6 +329,8 @@ def normalize(
         sheet_cells=max_sheet_cells,
         span=max_span,
         cell_chars=max_cell_chars,
+        zip_members=max_zip_members,
+        zip_depth=max_zip_depth,
     )
     try:
         with OutputLock(out):
@@ -360,7 +374,6 @@ def _normalize(
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
     from jixiao.engines import ray as ray_engine
-    from jixiao.output.writers import RunWriter
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
@@ -368,17 +381,31 @@ def _normalize(
         config_key,
         file_digest,
         run_jobs,
+        skip_payload,
         stored_payloads,
     )
-    from jixiao.pipeline import iter_sources
+    from jixiao.output.writers import RunWriter
+    from jixiao.pipeline import Source, walk
 
-    files = list(iter_sources(paths))
-    all_jobs = [Job(str(p), file_digest(p), stage, llm, lims) for p in files]
+    all_jobs: list[Job] = []
+    skipped: list[dict[str, Any]] = []  # entries not read, as payloads of one reject each
+    digests: dict[Path, str] = {}
+    for unit in walk(paths):
+        if isinstance(unit, Source):
+            if unit.path not in digests:
+                try:
+                    digests[unit.path] = file_digest(unit.path)
+                except OSError:
+                    digests[unit.path] = "unreadable"  # reading it again makes its reject
+            job = Job(str(unit.path), digests[unit.path], stage, llm, lims, unit.member)
+            all_jobs.append(job)
+        else:
+            skipped.append(skip_payload(unit.name, unit.reason))
     store = RunStore(out / STORE_NAME)
     key = config_key(stage, llm, lims)
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
     workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
-    counts: Counter[str] = Counter({"files": len(all_jobs)})
+    counts: Counter[str] = Counter({"files": len(all_jobs), "skipped": len(skipped)})
     flags: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     pending = set(todo)
@@ -415,6 +442,9 @@ def _normalize(
                 )
                 write_ready()
 
+            for payload in skipped:  # first, in walk order: every entry not read is named
+                writer.add_payload(payload)
+                _tally(payload, counts, flags, reasons)
             write_ready()
             if engine == "ray":
                 ray_engine.run_jobs(
@@ -530,7 +560,9 @@ def _summary(
     """The run's totals, the rejects by kind and the flagged cells by flag (to stderr)."""
     if lang == "zh":
         console.print(
-            f"文件 {counts['files']}（{counts['reused']} 个未变，未重新解析）· 表 {counts['forms']}"
+            f"文件 {counts['files']}（{counts['reused']} 个未变，未重新解析）"
+            + (f" · 跳过 {counts['skipped']}" if counts["skipped"] else "")
+            + f" · 表 {counts['forms']}"
             f" · 指标 {counts['indicators']} · 拒收 {counts['rejects']}"
             f" · 待复核 {counts['queued']} → {out}",
             markup=False,
@@ -539,8 +571,9 @@ def _summary(
         )
     else:
         console.print(
-            f"files {counts['files']} ({counts['reused']} unchanged, not parsed again) · forms "
-            f"{counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
+            f"files {counts['files']} ({counts['reused']} unchanged, not parsed again)"
+            + (f" · skipped {counts['skipped']}" if counts["skipped"] else "")
+            + f" · forms {counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
             f" · review queue {counts['queued']} → {out}",
             markup=False,
             highlight=False,

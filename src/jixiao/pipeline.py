@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import gc
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
 from itertools import accumulate
 from pathlib import Path
+from typing import IO
 
 from jixiao import defects, layouts, limits, vocab
-from jixiao.errors import InputError
-from jixiao.ingest import readers
+from jixiao.errors import InputError, internal_reason
+from jixiao.ingest import archive, readers
+from jixiao.ingest.archive import Member, Skipped
 from jixiao.ingest.decode import decode, display_name
 from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
@@ -24,7 +29,7 @@ from jixiao.schema import FileResult, Reject
 _WS = re.compile(r"\s+")
 
 #: File suffixes read by the text pipeline (others are skipped when walking a directory).
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""}
+TEXT_SUFFIXES = readers.TEXT_SUFFIXES
 
 
 #: Text dumps longer than this (characters) are parsed in parts, each cut just before a form
@@ -37,13 +42,19 @@ def normalize_bytes(data: bytes, name: str) -> FileResult:
     return merge_parts(iter_bytes(data, name))
 
 
-def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterator[FileResult]:
+def iter_bytes(
+    data: bytes, name: str, part_chars: int | None = None, depth: int = 0
+) -> Iterator[FileResult]:
     """One file's results, part by part (one part unless it is a long text dump).
 
-    The format comes from the bytes, not the name: Word, Excel, PDF, HTML and images go
-    through their readers (``jixiao.ingest.readers``), everything else is decoded as a text dump.
+    The format comes from the bytes, not the name: Word, Excel, OFD, PDF, HTML and images go
+    through their readers (``jixiao.ingest.readers``), a zip archive is walked member by member
+    (``depth`` archives deep already), everything else is decoded as a text dump.
     """
     fmt = readers.sniff(data)
+    if fmt == "zip":
+        yield from iter_archive(BytesIO(data), name, depth + 1)
+        return
     try:
         if fmt not in ("text", "empty"):
             rows, fmt, text = readers.read(data, name)
@@ -343,10 +354,21 @@ def normalize_path(path: Path) -> FileResult:
     return merge_parts(iter_path(path))
 
 
-def iter_path(path: Path) -> Iterator[FileResult]:
+def _reject(name: str, reason: str) -> FileResult:
+    return FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+
+
+def iter_path(path: Path, member: Member | None = None) -> Iterator[FileResult]:
     """One file from disk, part by part (see ``iter_bytes``); unreadable or over the
-    ``file_bytes`` limit: one reject."""
+    ``file_bytes`` limit: one reject. A zip archive is walked member by member from disk
+    (only ``member`` when given: a batch run makes each member a job of its own)."""
     name = display_name(str(path))
+    if member is not None:
+        yield from iter_archive(str(path), name, 1, only=member)
+        return
+    if is_archive(path):
+        yield from iter_archive(str(path), name, 1)
+        return
     try:
         limits.check(name, "file_bytes", path.stat().st_size)
         data = path.read_bytes()
@@ -362,15 +384,135 @@ def iter_path(path: Path) -> Iterator[FileResult]:
     yield from parts
 
 
+def iter_archive(
+    source: str | IO[bytes], name: str, depth: int, only: Member | None = None
+) -> Iterator[FileResult]:
+    """A zip archive's results, member by member, each behind its own boundary: a member
+    that cannot be read (or that hits a bug) is that member's reject, and the walk goes on.
+    Entries skipped (unknown suffix, hidden, ``__MACOSX``) are rejects that say so."""
+    try:
+        limits.check(name, "zip_depth", depth)
+        zf = archive.open_zip(source, name)
+    except InputError as exc:
+        yield _reject(name, exc.reason)
+        return
+    with zf:
+        if only is not None:
+            yield from _member_results(zf, only, depth)
+            return
+        try:
+            found = archive.entries(zf, name)
+        except InputError as exc:
+            yield _reject(name, exc.reason)
+            return
+        if not found:
+            yield _reject(name, "empty zip archive: no file in it")
+        for entry in found:
+            if isinstance(entry, Skipped):
+                yield _reject(entry.name, entry.reason)
+            else:
+                yield from _member_results(zf, entry, depth)
+
+
+def _member_results(zf: zipfile.ZipFile, member: Member, depth: int) -> Iterator[FileResult]:
+    try:
+        data = archive.read_member(zf, member.index, member.name)
+        yield from iter_bytes(data, member.name, depth=depth)
+    except InputError as exc:
+        yield _reject(member.name, exc.reason)
+    except Exception as exc:  # the member's boundary: a bug in one member spares the rest
+        message = " ".join(str(exc).split())[:300]
+        yield _reject(member.name, internal_reason(f"{type(exc).__name__}: {message}"))
+
+
+def is_archive(path: Path) -> bool:
+    """Whether ``path`` is a zip archive of files (not a .docx/.xlsx/.ofd package)."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                return False
+        with zipfile.ZipFile(path) as zf:
+            return readers.zip_kind(zf.namelist()) == "zip"
+    except Exception:  # noqa: BLE001 - damaged: the reader of the bytes says why
+        return path.suffix.lower() in archive.ARCHIVE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Source:
+    """One unit of work: a file, or one member of an archive file."""
+
+    path: Path
+    member: Member | None = None
+
+
 def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files under directories named (recursive, sorted, hidden ones skipped)."""
+    """Files named, and files under directories named (recursive, sorted), without the
+    entries ``walk`` skips."""
+    seen: set[Path] = set()
+    for unit in walk(paths):
+        if isinstance(unit, Source) and unit.path not in seen:
+            seen.add(unit.path)
+            yield unit.path
+
+
+def walk(paths: Iterable[Path]) -> Iterator[Source | Skipped]:
+    """Every unit of work under ``paths``, and every entry skipped with its reason.
+
+    A directory is walked recursively in sorted order; an entry is skipped when its suffix is
+    unknown, it is hidden (a hidden directory is named once), it is a symlink to a directory
+    or to a file outside the tree, or it is not a regular file. A zip archive (named, or met in
+    the walk) gives one unit per member (``archive.zip!member``); one that cannot be listed is
+    one unit, rejected when read.
+    """
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(p.startswith(".") for p in child.parts[len(path.parts) :])
-                suffix = child.suffix.lower()
-                known = suffix in TEXT_SUFFIXES or suffix in readers.DOCUMENT_SUFFIXES
-                if child.is_file() and not hidden and known:
-                    yield child
-        else:
-            yield path
+        if not path.is_dir():
+            yield from _file_units(path)
+            continue
+        root = path.resolve()
+        for child in sorted(path.rglob("*")):
+            rel = child.parts[len(path.parts) :]
+            hidden = [k for k, p in enumerate(rel) if p.startswith(".")]
+            shown = display_name(str(child))
+            if hidden and hidden[0] < len(rel) - 1:
+                continue  # inside a hidden directory, named once below
+            if hidden:
+                what = "hidden directory" if child.is_dir() else "hidden file"
+                yield Skipped(shown, f"跳过 / skipped: {what}")
+                continue
+            if child.is_symlink():
+                target = child.resolve()
+                if child.is_dir():
+                    yield Skipped(shown, "跳过 / skipped: symlink to a directory, not followed")
+                    continue
+                if not target.is_relative_to(root):
+                    yield Skipped(
+                        shown, f"跳过 / skipped: symlink outside the input tree ({target})"
+                    )
+                    continue
+            if child.is_dir():
+                continue
+            if not child.is_file():
+                yield Skipped(shown, "跳过 / skipped: not a regular file")
+                continue
+            if not archive.known_suffix(child.suffix.lower()):
+                yield Skipped(shown, f"跳过 / skipped: unknown suffix {child.suffix.lower()!r}")
+                continue
+            yield from _file_units(child)
+
+
+def _file_units(path: Path) -> Iterator[Source | Skipped]:
+    """A file's units: itself, or each member of the archive it is."""
+    if not path.is_file() or not is_archive(path):
+        yield Source(path)
+        return
+    name = display_name(str(path))
+    try:
+        with archive.open_zip(str(path), name) as zf:
+            found = archive.entries(zf, name)
+    except InputError:
+        found = []
+    if not found:  # unreadable, past a limit or empty: reading it says why
+        yield Source(path)
+        return
+    for entry in found:
+        yield entry if isinstance(entry, Skipped) else Source(path, entry)

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from jixiao.ingest.archive import Member
 from jixiao.output.runstore import Job, RunStore, _payload, config_key, process
 from jixiao.output.runtime import tune_for_batch
 from jixiao.schema import FileResult, Reject
@@ -65,6 +66,8 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
                 "sha256": job.sha,
                 "stage": job.stage,
                 "llm": job.llm,
+                "member_index": job.member.index if job.member else -1,
+                "member_name": job.member.name if job.member else "",
             }
         )
     return rows
@@ -76,9 +79,9 @@ def parse_file(job: Job) -> list[dict[str, Any]]:
     store = _memory_store()
     key = config_key(job.stage, job.llm)
     process(job, store)
-    parts = list(store.parts(job.path, job.sha, key))
+    parts = list(store.parts(job.name, job.sha, key))
     store.db.execute(
-        "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (job.path, job.sha, key)
+        "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (job.name, job.sha, key)
     )
     store.db.commit()
     return parts
@@ -95,14 +98,17 @@ def failed_parts(job: Job, why: str) -> list[dict[str, Any]]:
     reason = (
         f"处理失败，重跑会再试 (the Ray task for this file failed: {why}; a rerun tries it again)"
     )
-    result = FileResult(file=job.path, rejects=[Reject(file=job.path, reason=reason)])
+    result = FileResult(file=job.name, rejects=[Reject(file=job.name, reason=reason)])
     return [_payload(result, job)]
 
 
 def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:
     """Ray Data's per-row function: one manifest row in, the file's parts (JSON) out."""
     tune_for_batch()
-    job = Job(row["path"], row["sha256"], row["stage"], row["llm"])
+    member = None
+    if int(row.get("member_index", -1)) >= 0:
+        member = Member(int(row["member_index"]), str(row["member_name"]))
+    job = Job(row["path"], row["sha256"], row["stage"], row["llm"], member=member)
     try:
         parts, failed = task(job), False
     except Exception as exc:  # one bad file fails only itself
@@ -159,7 +165,7 @@ def run_jobs(
 
         def finish(index: int, parts: list[dict[str, Any]], failed: bool) -> None:
             job = jobs[index]
-            totals = store.put_parts(job.path, job.sha, config_key(job.stage, job.llm), parts)
+            totals = store.put_parts(job.name, job.sha, config_key(job.stage, job.llm), parts)
             if failed:
                 totals["failed"] = 1
             left.discard(index)

@@ -27,7 +27,8 @@ from typing import Any
 import orjson
 
 from jixiao import __version__, limits
-from jixiao.errors import INTERNAL_PREFIX, InputError
+from jixiao.errors import InputError, internal_reason
+from jixiao.ingest.archive import Member
 from jixiao.ingest.decode import display_name
 from jixiao.output.runtime import worker_init
 from jixiao.schema import FileResult, Reject
@@ -167,11 +168,14 @@ class Job:
     stage: str
     llm: str
     limits: limits.Limits = field(default_factory=limits.Limits)
+    #: One member of the archive at ``path`` (``sha`` is the archive's), or the whole file.
+    member: Member | None = None
 
     @property
     def name(self) -> str:
-        """The file's name as outputs and the store hold it (see ``ingest.display_name``)."""
-        return display_name(self.path)
+        """The file's name as outputs and the store hold it (see ``ingest.display_name``);
+        ``archive.zip!member`` for a member."""
+        return self.member.name if self.member is not None else display_name(self.path)
 
     @property
     def key(self) -> str:
@@ -200,17 +204,13 @@ def process(job: Job, store: RunStore) -> tuple[Job, dict[str, int]]:
 
     try:
         with limits.use(job.limits):
-            payloads = (_payload(part, job) for part in iter_path(Path(job.path)))
+            parts = iter_path(Path(job.path), job.member)
+            payloads = (_payload(part, job) for part in parts)
             return job, store.put_parts(job.name, job.sha, job.key, payloads)
     except InputError as exc:
         return job, store.put_parts(job.name, job.sha, job.key, [reject_payload(job, exc.reason)])
     except Exception as exc:  # the isolation boundary: any bug becomes this file's reject
         return job, store.put_parts(job.name, job.sha, job.key, [internal_payload(job, exc)])
-
-
-def internal_reason(what: str) -> str:
-    """A reject reason for our own failure, Chinese first, with the exception named."""
-    return f"{INTERNAL_PREFIX}: {what} / internal error in jixiao; the rest of the batch went on"
 
 
 def internal_payload(job: Job, exc: BaseException) -> dict[str, Any]:
@@ -221,9 +221,14 @@ def internal_payload(job: Job, exc: BaseException) -> dict[str, Any]:
 
 def reject_payload(job: Job, reason: str) -> dict[str, Any]:
     """A stored part holding only one file-level reject."""
-    reject = Reject(file=job.name, reason=reason).model_dump(mode="json", exclude_none=True)
+    return skip_payload(job.name, reason)
+
+
+def skip_payload(name: str, reason: str) -> dict[str, Any]:
+    """A part holding only one file-level reject of the file (or entry) ``name``."""
+    reject = Reject(file=name, reason=reason).model_dump(mode="json", exclude_none=True)
     return {
-        "file": job.name,
+        "file": name,
         "encoding": None,
         "layout": None,
         "forms": [],
