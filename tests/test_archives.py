@@ -291,3 +291,21 @@ def test_ofd_file(tmp_path: Path, inside_zip: bool) -> None:
         ("服务对象满意度指标", "群众满意度", "≥", 95, "%"),
     ]
     assert form["source_file"] == (f"{path}!表.ofd" if inside_zip else str(path))
+
+
+def test_time_and_memory_per_file_limits(tmp_path: Path) -> None:
+    seed = SEEDS[2].read_text(encoding="utf-8")
+    slow = tmp_path / "slow.txt"
+    slow.write_text((seed + "\n\n") * 60, encoding="utf-8")  # many seconds of parsing
+    good = tmp_path / "good.txt"
+    good.write_bytes(SEEDS[0].read_bytes())
+    code, output, out = normalize(tmp_path, str(slow), str(good), "--max-seconds", "1")
+    assert code == errors.EXIT_REJECTS, output
+    [reject] = rows(out / "rejects.jsonl")
+    assert reject["file"] == str(slow) and reject["code"] == "limit_exceeded"
+    assert "每个文件的处理时间（秒）" in reject["reason"] and "--max-seconds" in reject["reason"]
+    assert set(sources(out)) == {str(good)}  # the next file is read as usual
+    code, output, out = normalize(tmp_path / "m", str(slow), "--max-memory-mb", "64")
+    [reject] = rows(out / "rejects.jsonl")  # this test process holds more than 64 MB already
+    assert "处理一个文件时进程的内存（MB）" in reject["reason"], output
+    assert "--max-memory-mb" in reject["reason"]

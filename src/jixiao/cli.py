@@ -263,6 +263,13 @@ def normalize(
     max_zip_depth: Annotated[
         int, typer.Option(min=1, help="Limit: archives nested in archives (a .zip is 1).")
     ] = limits.Limits.zip_depth,
+    max_seconds: Annotated[
+        int, typer.Option(min=1, help="Limit: wall-clock seconds to process one file.")
+    ] = limits.Limits.seconds,
+    max_memory_mb: Annotated[
+        int,
+        typer.Option(min=64, help="Limit: resident memory (MB) of the process reading a file."),
+    ] = limits.Limits.memory_mb,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
 
@@ -331,6 +338,8 @@ def normalize(
         cell_chars=max_cell_chars,
         zip_members=max_zip_members,
         zip_depth=max_zip_depth,
+        seconds=max_seconds,
+        memory_mb=max_memory_mb,
     )
     try:
         with OutputLock(out):

@@ -32,6 +32,8 @@ class Limits:
     cell_chars: int = 200_000
     zip_members: int = 10_000
     zip_depth: int = 3
+    seconds: int = 600
+    memory_mb: int = 3072
 
 
 #: Each limit: (Chinese name a person reads, CLI option that raises it).
@@ -44,6 +46,8 @@ LIMIT_NAMES: dict[str, tuple[str, str]] = {
     "cell_chars": ("每个单元格的字符数", "--max-cell-chars"),
     "zip_members": ("每个压缩包的文件数", "--max-zip-members"),
     "zip_depth": ("压缩包嵌套层数", "--max-zip-depth"),
+    "seconds": ("每个文件的处理时间（秒）", "--max-seconds"),
+    "memory_mb": ("处理一个文件时进程的内存（MB）", "--max-memory-mb"),
 }
 
 assert set(LIMIT_NAMES) == {f.name for f in fields(Limits)}

@@ -15,6 +15,7 @@ import hashlib
 import math
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -26,10 +27,11 @@ from typing import Any
 
 import orjson
 
-from jixiao import __version__, limits
+from jixiao import __version__, defects, limits
 from jixiao.errors import InputError, internal_reason
 from jixiao.ingest.archive import Member
 from jixiao.ingest.decode import display_name
+from jixiao.output import watchdog
 from jixiao.output.runtime import worker_init
 from jixiao.schema import FileResult, Reject
 
@@ -202,15 +204,24 @@ def process(job: Job, store: RunStore) -> tuple[Job, dict[str, int]]:
     """
     from jixiao.pipeline import iter_path
 
+    # loaded before the clock starts: a process-wide dictionary, not this file's cost (and a
+    # limit hit inside jieba's loader, which swallows exceptions, would leave it half made)
+    defects.jieba_tokenizer()
+    start = time.monotonic()
+    state = None
     try:
-        with limits.use(job.limits):
+        with limits.use(job.limits), watchdog.watch(job.name) as state:
             parts = iter_path(Path(job.path), job.member)
             payloads = (_payload(part, job) for part in parts)
-            return job, store.put_parts(job.name, job.sha, job.key, payloads)
+            totals = store.put_parts(job.name, job.sha, job.key, payloads)
     except InputError as exc:
-        return job, store.put_parts(job.name, job.sha, job.key, [reject_payload(job, exc.reason)])
+        totals = store.put_parts(job.name, job.sha, job.key, [reject_payload(job, exc.reason)])
     except Exception as exc:  # the isolation boundary: any bug becomes this file's reject
-        return job, store.put_parts(job.name, job.sha, job.key, [internal_payload(job, exc)])
+        totals = store.put_parts(job.name, job.sha, job.key, [internal_payload(job, exc)])
+    # what the file cost (kept with its totals in the store; eval/fuzz_hostile.py reads them)
+    totals["ms"] = round(1000 * (time.monotonic() - start))
+    totals["peak_mb"] = (state.peak if state is not None else watchdog.rss_bytes()) >> 20
+    return job, totals
 
 
 def internal_payload(job: Job, exc: BaseException) -> dict[str, Any]:
