@@ -92,6 +92,24 @@ REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
         "cell in an indicator row that no column claims",
     ),
     (
+        "row_before_form",
+        r"row before the first form",
+        "第一张表之前的行（上方没有表名或表头标签）",
+        "row before the first form",
+    ),
+    (
+        "row_discarded",
+        r"row of the part from line",
+        "被判定为非表部分中的行（未读入）",
+        "row of a part rejected as not a form",
+    ),
+    (
+        "label_repeated",
+        r"label repeated",
+        "表头标签重复出现（保留第一次的值）",
+        "header label repeated (the first value is kept)",
+    ),
+    (
         "file_truncated",
         r"file ends inside a table row",
         "文件在表格行中途结束，文本疑似被截断",

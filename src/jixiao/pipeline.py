@@ -23,8 +23,8 @@ from jixiao.ingest.archive import Member, Skipped
 from jixiao.ingest.decode import decode, display_name
 from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
-from jixiao.parse import RawForm, split_forms
-from jixiao.schema import FileResult, Reject
+from jixiao.parse import RawForm, is_value_like, split_forms
+from jixiao.schema import Cell, FileResult, Reject
 
 _WS = re.compile(r"\s+")
 
@@ -203,7 +203,7 @@ def normalize_rows(
     if text is None:
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
     lines = lines if lines is not None else text.split("\n")
-    raw_forms, _preamble = split_forms(rows, positional)
+    raw_forms, preamble = split_forms(rows, positional)
     if wraps is None:
         wraps = defects.text_wraps(text)
     context, shift = evidence or (text, 0)
@@ -220,6 +220,7 @@ def normalize_rows(
         )
         result.rejects.append(Reject(file=name, reason=reason))
         return result
+    result.rejects.extend(_preamble_rejects(preamble, name))
     for index, raw in enumerate(raw_forms):
         if not raw.indicators and not raw.header:
             result.rejects.append(
@@ -232,6 +233,7 @@ def normalize_rows(
                     text=clean(raw.title.text) if raw.title else None,
                 )
             )
+            result.rejects.extend(_discarded_rows(raw, name))
             continue
         if (
             not raw.columns
@@ -247,6 +249,7 @@ def normalize_rows(
                     text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
                 )
             )
+            result.rejects.extend(_discarded_rows(raw, name))
             continue
         form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
         cited = context
@@ -274,6 +277,23 @@ def normalize_rows(
         ]
         form.source.unread = [c for c, _ in leftovers if _worth_reporting(c.text)]
         form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
+        for later, kept in raw.repeated:
+            same = clean(later.text) == clean(kept.text)
+            result.rejects.append(
+                Reject(
+                    file=name,
+                    kind="row",
+                    form_index=first_form + len(result.forms),
+                    line=later.line,
+                    reason=(
+                        f"label repeated with the same value as line {kept.line}: not read again"
+                        if same
+                        else f"label repeated with a different value: line {kept.line}'s "
+                        f"{clean(kept.text)[:60]!r} is kept"
+                    ),
+                    text=clean(later.text)[:200],
+                )
+            )
         for cell, why in leftovers:
             if _worth_reporting(cell.text):
                 result.rejects.append(
@@ -339,6 +359,60 @@ def _last_line(lines: list[str]) -> int:
         if lines[i - 1].strip():
             return i
     return 0
+
+
+_DIGIT = re.compile(r"[\d０-９]")
+
+#: Lines before a form that are no content: an attachment number, a page number.
+_NOT_CONTENT = re.compile(
+    r"(附件|附表)\s*[\d一二三四五六七八九十]*[:：]?|第?\s*\d{1,3}\s*页?|[-—\s]*\d{1,3}[-—\s]*"
+)
+
+
+def _discarded_rows(raw: RawForm, name: str) -> list[Reject]:
+    """One reject per source line of a part rejected as not a form, after the first (which
+    the form's reject names): its rows are in no output, so each is named."""
+    cells = [*raw.header.values(), *(c for _, c in raw.breakdown if c is not None)]
+    cells += [*raw.unplaced, *(label for _, label in raw.pending), *(c for c, _ in raw.repeated)]
+    by_line: dict[int, list[str]] = {}
+    for cell in sorted(cells, key=lambda c: (c.line, c.col)):
+        if cell.line != raw.line_start and _worth_reporting(cell.text):
+            by_line.setdefault(cell.line, []).append(clean(cell.text))
+    return [
+        Reject(
+            file=name,
+            kind="row",
+            line=line,
+            reason=f"row of the part from line {raw.line_start} rejected as not a form: not read",
+            text=" | ".join(texts)[:200],
+        )
+        for line, texts in sorted(by_line.items())
+    ]
+
+
+def _preamble_rejects(preamble: list[Cell], name: str) -> list[Reject]:
+    """One reject per source line before the first form that holds a number or a target
+    value (issue 12: such rows were in no output and no reject). Page furniture without
+    numbers (``当前位置:``, a heading, a bureau's name) is not reported."""
+    by_line: dict[int, list[str]] = {}
+    keep: set[int] = set()
+    for cell in preamble:
+        text = clean(cell.text)
+        if _worth_reporting(text) and not _NOT_CONTENT.fullmatch(text):
+            by_line.setdefault(cell.line, []).append(text)
+            if _DIGIT.search(text) or is_value_like(text):
+                keep.add(cell.line)
+    return [
+        Reject(
+            file=name,
+            kind="row",
+            line=line,
+            reason="row before the first form: no form title or header label above it",
+            text=" | ".join(texts)[:200],
+        )
+        for line, texts in sorted(by_line.items())
+        if line in keep
+    ]
 
 
 def _worth_reporting(text: str) -> bool:

@@ -46,8 +46,10 @@ def read_ofd(data: bytes, name: str) -> RowBuilder:
                 raise InputError(name, f"corrupt OFD package: {path} is missing")
             try:
                 return etree.fromstring(package.read(names[key]), parser)
-            except etree.XMLSyntaxError as exc:
-                raise InputError(name, f"corrupt OFD package: {path}: {exc}") from exc
+            except Exception as exc:  # noqa: BLE001 - a damaged member (CRC, deflate) or XML
+                raise InputError(
+                    name, f"corrupt OFD package: {path}: {type(exc).__name__}: {exc}"
+                ) from exc
 
         root = xml("OFD.xml")
         docs = [_text(e) for e in root.iter() if _local(e) == "DocRoot" and _text(e)]
@@ -90,15 +92,17 @@ def _numbers(text: str | None) -> list[float]:
     return out
 
 
-def _deltas(text: str | None) -> list[float]:
-    """``DeltaX``/``DeltaY`` with the ``g N d`` run-length form expanded."""
+def _deltas(text: str | None, needed: int) -> list[float]:
+    """``DeltaX``/``DeltaY`` with the ``g N d`` run-length form expanded, up to the ``needed``
+    advances a run of text uses (a hostile ``g 1000000000 1`` costs nothing)."""
     parts = (text or "").split()
     out: list[float] = []
     k = 0
-    while k < len(parts):
+    while k < len(parts) and len(out) < needed:
         try:
             if parts[k] == "g" and k + 2 < len(parts):
-                out.extend([float(parts[k + 2])] * min(int(float(parts[k + 1])), 100_000))
+                count = min(int(float(parts[k + 1])), needed - len(out))
+                out.extend([float(parts[k + 2])] * max(count, 0))
                 k += 3
             else:
                 out.append(float(parts[k]))
@@ -135,7 +139,7 @@ def _glyphs(obj: Any) -> list[Box]:
         text = code.text or ""
         x = _numbers(code.get("X"))[0] if code.get("X") else x
         y = _numbers(code.get("Y"))[0] if code.get("Y") else y
-        dx = _deltas(code.get("DeltaX"))
+        dx = _deltas(code.get("DeltaX"), len(text))
         for k, ch in enumerate(text):
             natural = size * (_HALF if ch.isascii() else 1.0)
             advance = dx[k - 1] if 0 < k <= len(dx) else (natural if k else 0.0)
