@@ -375,8 +375,10 @@ def _discarded_rows(raw: RawForm, name: str) -> list[Reject]:
     cells = [*raw.header.values(), *(c for _, c in raw.breakdown if c is not None)]
     cells += [*raw.unplaced, *(label for _, label in raw.pending), *(c for c, _ in raw.repeated)]
     by_line: dict[int, list[str]] = {}
-    for cell in sorted(cells, key=lambda c: (c.line, c.col)):
-        if cell.line != raw.line_start and _worth_reporting(cell.text):
+    for cell in sorted(cells, key=lambda c: (c.line or 0, c.col or 0)):
+        if cell.line is None or cell.line == raw.line_start:
+            continue
+        if _worth_reporting(cell.text):
             by_line.setdefault(cell.line, []).append(clean(cell.text))
     return [
         Reject(
@@ -398,6 +400,8 @@ def _preamble_rejects(preamble: list[Cell], name: str) -> list[Reject]:
     keep: set[int] = set()
     for cell in preamble:
         text = clean(cell.text)
+        if cell.line is None:
+            continue
         if _worth_reporting(text) and not _NOT_CONTENT.fullmatch(text):
             by_line.setdefault(cell.line, []).append(text)
             if _DIGIT.search(text) or is_value_like(text):
