@@ -309,3 +309,24 @@ def test_time_and_memory_per_file_limits(tmp_path: Path) -> None:
     [reject] = rows(out / "rejects.jsonl")  # this test process holds more than 64 MB already
     assert "处理一个文件时进程的内存（MB）" in reject["reason"], output
     assert "--max-memory-mb" in reject["reason"]
+
+
+def test_blank_and_tiny_image_frames_skip_ocr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+
+    from jixiao.ingest.readers import ocr
+
+    def no_ocr(*args: object, **kwargs: object) -> bool:
+        raise AssertionError("a blank frame went to OCR")
+
+    monkeypatch.setattr(ocr, "read_image", no_ocr)
+    frames = [Image.new("L", (4, 4), color=k * 40) for k in range(5)]  # tiny
+    frames += [Image.new("L", (400, 300), color=200) for _ in range(3)]  # one grey, no ink
+    path = tmp_path / "frames.tif"
+    frames[0].save(path, "TIFF", save_all=True, append_images=frames[1:])
+    code, output, out = normalize(tmp_path, str(path))
+    assert code == errors.EXIT_REJECTS, output
+    [reject] = rows(out / "rejects.jsonl")
+    assert reject["code"] == "no_text"
