@@ -17,7 +17,7 @@ from fuzz_hostile import main  # noqa: E402
 
 
 def test_hostile_inputs_small(tmp_path: Path) -> None:
-    result = main(60, jobs=1, keep=tmp_path, quiet=True, small=True)
+    result = main(40, jobs=1, keep=tmp_path, quiet=True, small=True)
     report = result["report"]
     assert result["crashes"] == 0, (report["internal"], result["stderr"][-2000:])
     assert report["missing"] == []
