@@ -85,7 +85,7 @@ def main() -> None:
         loaded, _skipped = load_inputs([forms])
         lap("read")
         choose = profile_chooser("default")
-        files = ReviewRun([review_file(str(p), fs, choose) for p, fs in loaded])
+        files = ReviewRun([review_file(name, fs, choose) for name, fs in loaded])
         lap("rules")
         write_findings(files, out / "findings.jsonl")
         write_rewrites(files, out / "rewrites.jsonl")

@@ -454,9 +454,9 @@ def test_jobs_default_is_one_process_for_a_small_input(tmp_path: Path) -> None:
     from jixiao.output.runstore import Job
 
     sample = sorted((ROOT / "golden" / "inputs").iterdir())
-    assert auto_workers([Job(str(p), "", "rules", "none") for p in sample]) == 1
+    assert auto_workers([Job(str(p), "") for p in sample]) == 1
     scans = []
     for k in range(12):
         (tmp_path / f"s{k}.pdf").write_bytes(b"%PDF-1.4\n")
-        scans.append(Job(str(tmp_path / f"s{k}.pdf"), "", "rules", "none"))
+        scans.append(Job(str(tmp_path / f"s{k}.pdf"), ""))
     assert auto_workers(scans) == (os.cpu_count() or 1)  # 12 documents to OCR: every core

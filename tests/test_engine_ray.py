@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import GOLDEN, SEEDS
@@ -117,12 +118,12 @@ def test_a_failing_task_rejects_only_its_file_and_local_finishes_the_run(
     normalize([archive], clean, "-j", "1")
     raising, crashing = "0001_" + SEEDS[2].name, "0002_" + SEEDS[3].name
 
-    def flaky(job: ray_engine.Job, real: ray_engine.Task = ray_engine.parse_file) -> list:
+    def flaky(job: ray_engine.Job, work: Any, real: Any = ray_engine.parse_file) -> list:
         if job.path.endswith(raising):
             raise RuntimeError("injected failure")
         if job.path.endswith(crashing):
             os._exit(1)  # the worker process dies: Ray retries, then gives the file up
-        return real(job)
+        return real(job, work)
 
     monkeypatch.setattr(ray_engine, "parse_file", flaky)
     out = tmp_path / "out"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-import sys
-import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,8 @@ from jixiao.evaluate.history import (
     migrate,
     missing_metrics,
 )
-from jixiao.schema import FileResult, Form, Indicator
+from jixiao.schema import Form, Indicator, PartOutcome
+from jixiao.settings import RunSettings
 
 Records = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -228,29 +227,32 @@ def test_history_path_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 # --------------------------------------------------------------------------- the real producer
 
 
-def fake_normalize(path: Path) -> FileResult:
-    return FileResult(file=str(path), forms=[Form(title="t", indicators=[Indicator(name="x")])])
+def test_producer_scores_what_normalize_writes(tmp_path: Path) -> None:
+    """eval reads a file through the route ``normalize`` takes: the records it scores are the
+    lines of forms.jsonl (less the source keys the writer adds beside the contract)."""
+    from jixiao.cli import app
+
+    source = Path(__file__).resolve().parents[1] / "golden" / "inputs" / "000_a0fb249f9976cb71.txt"
+    result = CliRunner().invoke(app, ["normalize", str(source), "-o", str(tmp_path / "out")])
+    assert result.exit_code in (0, 1), result.output
+    lines = (tmp_path / "out" / "forms.jsonl").read_text(encoding="utf-8").splitlines()
+    written = [json.loads(line) for line in lines]
+    records, _findings = command.make_producer("rules", "none")(source)
+    assert written and records == [
+        {k: v for k, v in w.items() if k not in ("source_file", "source_lines")} for w in written
+    ]
 
 
-def test_make_producer_runs_cascade_and_sums_usage(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    seen: list[tuple[int, str, str]] = []
+def test_producer_sums_llm_usage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[RunSettings] = []
 
-    def repair_forms(forms: list[Form], stage: str, llm_backend: str, files: Any = None) -> Any:
-        assert files is not None and files[0].forms is forms  # the file, for the fallback
-        seen.append((len(forms), stage, llm_backend))
-        forms[0].indicators[0].name = "repaired"
-        return types.SimpleNamespace(calls=2, tokens=300, cache_hits=1)
+    def run_file(path: Path, settings: RunSettings) -> Any:
+        seen.append(settings)
+        return iter([PartOutcome(file=path.name, calls=2, tokens=300, cache_hits=1)])
 
-    cascade = types.ModuleType("jixiao.repair.cascade")
-    cascade.repair_forms = repair_forms  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "jixiao.repair.cascade", cascade)
-    monkeypatch.setattr("jixiao.pipeline.normalize_path", fake_normalize)
+    monkeypatch.setattr(command, "run_file", run_file)
     producer = command.make_producer("llm", "replay")
-    forms, _ = producer(tmp_path / "a.txt")
+    producer(tmp_path / "a.txt")
     producer(tmp_path / "b.txt")
-    assert forms[0]["indicators"][0]["name"] == "repaired"
-    assert seen == [(1, "llm", "replay")] * 2
-    assert isinstance(producer, command.PipelineProducer)
+    assert [(s.stage, s.llm) for s in seen] == [("llm", "replay")] * 2
     assert producer.usage.to_json() == {"calls": 4, "tokens": 600, "cache_hits": 2}

@@ -185,7 +185,7 @@ def test_template_placeholders_give_a_bare_value_its_operator_and_unit() -> None
 
 
 def test_deadlines_are_text_targets_so_no_unit_is_missing() -> None:
-    from jixiao.normalize import parse_value
+    from jixiao.grammar import parse_value
 
     for text in ("2023.12", "2024年6月底前", "12月31日前", "2023-12-31"):
         parsed = parse_value(text)

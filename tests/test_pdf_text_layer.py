@@ -7,8 +7,8 @@ digit, a goal wrapped over two lines. Every expected field is read off these str
 
 from __future__ import annotations
 
-from jixiao import label_columns
 from jixiao.layouts import space_rows
+from jixiao.parse import label_columns
 from jixiao.pipeline import normalize_text
 
 PAGE = "\n".join(

@@ -115,7 +115,7 @@ def test_review_accepts_a_record_with_a_null_title(tmp_path: Path):
     rec["title"] = None
     p = tmp_path / "forms.jsonl"
     p.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert load_forms(p)[0].title == ""
+    assert load_forms(p)[0][1][0].title == ""
 
 
 # --------------------------------------------------------------------------- judgement rules

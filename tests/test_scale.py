@@ -13,7 +13,7 @@ import pytest
 from conftest import SEEDS
 from typer.testing import CliRunner
 
-from jixiao import pipeline
+from jixiao import segment
 from jixiao.cli import app
 from jixiao.defects import EVIDENCE_MARGIN, evidence_window
 from jixiao.output.runstore import STORE_NAME, RunStore
@@ -86,7 +86,7 @@ def test_normalize_writes_every_part_of_a_long_dump(
     whole, parted = tmp_path / "whole", tmp_path / "parted"
     for out in (whole, parted):
         if out is parted:
-            monkeypatch.setattr(pipeline, "PART_CHARS", 10_000)
+            monkeypatch.setattr(segment, "PART_CHARS", 10_000)
         run = runner.invoke(app, ["normalize", str(archive), "-o", str(out), "-j", "1", "-q"])
         assert run.exit_code == 0, run.output
     store = RunStore(parted / STORE_NAME)
@@ -105,9 +105,9 @@ def test_parts_are_cut_only_before_a_form_title_that_opens_a_form() -> None:
     heading = "某县财政局关于公开绩效目标表"  # a page heading right above the form title
     tail = form + title + "\n" + form  # a title straight after a table row, no blank line
     text = "\n".join([title, "", form, "", heading, "", title, "", tail])
-    starts = [offset for offset, _line in pipeline._part_starts(text, 10)]
+    starts = [offset for offset, _line in segment.part_starts(text, 10)]
     lines_at = [text[offset:].split("\n", 1)[0] for offset in starts]
     # The start, then before the page heading (not between it and its title); the last title
     # follows a table row with no blank line, so it is not a cut point.
     assert lines_at == [title, heading]
-    assert list(pipeline._part_starts(form * 3, 10)) == [(0, 1)]  # no title: one part
+    assert list(segment.part_starts(form * 3, 10)) == [(0, 1)]  # no title: one part

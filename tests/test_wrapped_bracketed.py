@@ -7,11 +7,11 @@ under bracketed category headings or as prose. Every expected field is read off 
 
 from __future__ import annotations
 
+from jixiao.grammar import Row
 from jixiao.layouts import choose
-from jixiao.layouts.base import Row
+from jixiao.parse.unwrap import join_wrapped
 from jixiao.pipeline import normalize_text
 from jixiao.schema import Cell
-from jixiao.unwrap import join_wrapped
 
 WRAPPED = "\n".join(
     [

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from jixiao import layouts, vocab
 from jixiao.errors import InputError
+from jixiao.grammar import Row, classify, clean
 from jixiao.ingest import readers
 from jixiao.ingest.decode import decode
-from jixiao.layouts.base import Row, clean
-from jixiao.parse import classify
 from jixiao.schema import FileResult
 
 #: Cell types shown to the user, Chinese first (the code stays stable for scripts).

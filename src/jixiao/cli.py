@@ -42,13 +42,14 @@ from jixiao.errors import (
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_label, reject_code, reject_label
 from jixiao.output.runtime import tune_for_batch
 from jixiao.output.safetext import terminal
+from jixiao.settings import Backend, Stage
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
     from jixiao.llm.ledger import RunLedger
-    from jixiao.schema import FileResult
+    from jixiao.schema import FileResult, PartOutcome
 
 #: One line on Ctrl-C (every command; the run store makes a rerun resume).
 INTERRUPTED = "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
@@ -177,7 +178,7 @@ def normalize(
     paths: Annotated[list[Path], typer.Argument(help="Source files or directories (recursive).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
     stage: Annotated[
-        str | None,
+        Stage | None,
         typer.Option(
             "--stage",
             help="Run the cascade up to: parse | rules | llm (default: llm when --llm is set, "
@@ -186,7 +187,7 @@ def normalize(
         ),
     ] = None,
     llm: Annotated[
-        str,
+        Backend,
         typer.Option(
             "--llm", help="LLM backend: none | openai | replay.", envvar="JIXIAO_LLM_BACKEND"
         ),
@@ -300,13 +301,10 @@ def normalize(
     from jixiao.engines import ray as ray_engine
     from jixiao.llm.ledger import endpoint_note, llm_run_env
     from jixiao.output.runstore import LockHeld, OutputLock
-    from jixiao.repair.cascade import STAGES
 
     if engine == "ray" and not ray_engine.available():
         raise typer.BadParameter("--engine ray needs Ray: pip install 'jixiao[ray]'")
     stage = stage or ("llm" if llm != "none" else "rules")
-    if stage not in STAGES:
-        raise typer.BadParameter(f"--stage must be parse, rules or llm, not {stage!r}")
     if llm != "none" and stage != "llm":
         raise typer.BadParameter(
             f"--llm {llm} only acts in the llm stage: use --stage llm (or drop --stage), "
@@ -382,22 +380,23 @@ def _normalize(
     lang: Lang = "zh",
 ) -> None:
     """The run behind ``normalize`` (holding the output directory's lock)."""
+    from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
         RunStore,
-        config_key,
         file_digest,
-        run_jobs,
-        skip_payload,
-        stored_payloads,
+        skip_outcome,
+        stored_outcomes,
     )
     from jixiao.output.writers import RunWriter
-    from jixiao.pipeline import Source, walk
+    from jixiao.pipeline import Source, run_file, walk
+    from jixiao.settings import RunSettings
 
+    settings = RunSettings(stage, llm, lims)
     all_jobs: list[Job] = []
-    skipped: list[dict[str, Any]] = []  # entries not read, as payloads of one reject each
+    skipped: list[PartOutcome] = []  # entries not read, one reject each
     digests: dict[Path, str] = {}
     for unit in walk(paths):
         if isinstance(unit, Source):
@@ -406,12 +405,11 @@ def _normalize(
                     digests[unit.path] = file_digest(unit.path)
                 except OSError:
                     digests[unit.path] = "unreadable"  # reading it again makes its reject
-            job = Job(str(unit.path), digests[unit.path], stage, llm, lims, unit.member)
-            all_jobs.append(job)
+            all_jobs.append(Job(str(unit.path), digests[unit.path], settings, unit.member))
         else:
-            skipped.append(skip_payload(unit.name, unit.reason))
+            skipped.append(skip_outcome(unit.name, unit.reason))
     store = RunStore(out / STORE_NAME)
-    key = config_key(stage, llm, lims)
+    key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
     workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs), "skipped": len(skipped)})
@@ -434,9 +432,9 @@ def _normalize(
                 (outputs grow while workers parse; they are renamed into place at the end)."""
                 nonlocal written
                 while written < len(all_jobs) and all_jobs[written] not in pending:
-                    for payload in stored_payloads(store, [all_jobs[written]]):
-                        writer.add_payload(payload)
-                        _tally(payload, counts, flags, reasons)
+                    for part in stored_outcomes(store, [all_jobs[written]]):
+                        writer.add_part(part)
+                        _tally(part, counts, flags, reasons)
                     written += 1
 
             def done(job: Job, totals: dict[str, int]) -> None:
@@ -451,16 +449,27 @@ def _normalize(
                 )
                 write_ready()
 
-            for payload in skipped:  # first, in walk order: every entry not read is named
-                writer.add_payload(payload)
-                _tally(payload, counts, flags, reasons)
+            for part in skipped:  # first, in walk order: every entry not read is named
+                writer.add_part(part)
+                _tally(part, counts, flags, reasons)
             write_ready()
+            if workers <= 1 and engine != "ray":
+                from jixiao.grammar import jieba_tokenizer
+
+                # loaded before the first file's clock starts (--max-seconds): jieba's loader
+                # swallows exceptions, so a limit hit inside it would leave it half made
+                jieba_tokenizer()
             if engine == "ray":
                 ray_engine.run_jobs(
-                    todo, out / STORE_NAME, done, address=ray_address, num_cpus=jobs or None
+                    todo,
+                    out / STORE_NAME,
+                    done,
+                    run_file,
+                    address=ray_address,
+                    num_cpus=jobs or None,
                 )
             else:
-                run_jobs(todo, workers, out / STORE_NAME, done)
+                local_engine.run_jobs(todo, workers, out / STORE_NAME, done, run_file)
             write_ready()
     finally:
         store.close()
@@ -526,17 +535,15 @@ def auto_workers(todo: list[Any]) -> int:
 
 
 def _tally(
-    payload: dict[str, Any], counts: Counter[str], flags: Counter[str], reasons: Counter[str]
+    part: PartOutcome, counts: Counter[str], flags: Counter[str], reasons: Counter[str]
 ) -> None:
     """Add one stored part to the run's totals."""
-    counts["forms"] += len(payload["forms"])
-    reasons.update(reject_code(str(r["reason"])) for r in payload["rejects"])
-    counts["rejects"] += len(payload["rejects"])
-    counts["internal"] += sum(
-        str(r["reason"]).startswith(INTERNAL_PREFIX) for r in payload["rejects"]
-    )
-    counts["queued"] += len(payload["queue"])
-    for record in payload["forms"]:
+    counts["forms"] += len(part.forms)
+    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    counts["rejects"] += len(part.rejects)
+    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["queued"] += len(part.queue)
+    for record in part.forms:
         counts["indicators"] += len(record["indicators"])
         for ind in record["indicators"]:
             flags.update(ind["flags"])
@@ -644,18 +651,22 @@ def inspect(
     """
     from rich.console import Console
 
-    from jixiao.pipeline import normalize_path
+    from jixiao.pipeline import normalize_path, run_file
+    from jixiao.settings import RunSettings
 
-    result = normalize_path(file)
     out = Console(highlight=False)
-    if cells:
-        _print_cells(out, file, result)
+    if cells:  # the grammar's own reading, before any repair
+        _print_cells(out, file, normalize_path(file))
         return
-    out.print(f"[bold]{_shown(file)}[/bold]  encoding={result.encoding}  layout={result.layout}")
-    for reject in result.rejects:
-        where = f" line {reject.line}" if reject.line else ""
-        out.print(f"[red]reject[/red]{where}: {_shown(reject.reason)} {_shown(reject.text or '')}")
-    for k, form in enumerate(result.forms):
+    parts = list(run_file(file, RunSettings()))  # the forms normalize writes
+    first = parts[0] if parts else None
+    encoding, layout = (first.encoding, first.layout) if first else (None, None)
+    out.print(f"[bold]{_shown(file)}[/bold]  encoding={encoding}  layout={layout}")
+    for reject in (r for part in parts for r in part.rejects):
+        where = f" line {reject['line']}" if reject.get("line") else ""
+        text = _shown(reject.get("text") or "")
+        out.print(f"[red]reject[/red]{where}: {_shown(reject['reason'])} {text}")
+    for k, form in enumerate(f for part in parts for f in part.records()):
         out.rule(
             f"form {k}: {_shown(form.title)} ({form.form_kind}) "
             f"lines {form.source.line_start}–{form.source.line_end}"

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
-from jixiao.normalize import to_number
+from jixiao.grammar import inexact, jieba_tokenizer, to_number, words
 from jixiao.schema import Form, Indicator, Repair
 
 #: Single characters that end a Chinese indicator name naturally (率, 数, 量, 度 …).
@@ -125,32 +124,6 @@ def _unit_missing(ind: Indicator) -> None:
 # ----------------------------------------------------------------------------- truncation
 
 
-@lru_cache(maxsize=1)
-def jieba_tokenizer() -> object:
-    """jieba, loaded once (its dictionary takes ~0.7 s), quiet.
-
-    The dictionary lives as long as the process, so it is moved out of the garbage
-    collector's reach (``gc.freeze``): otherwise every full collection of a long run walks
-    its hundreds of thousands of entries again (about a tenth of a bulk run's time).
-    """
-    import gc
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    gc.freeze()
-    return jieba
-
-
-@lru_cache(maxsize=65536)
-def words(text: str) -> tuple[str, ...]:
-    """``text`` cut into dictionary words (jieba, no HMM). Memoised: an archive prints the
-    same indicator names (群众满意度, 资金到位率) in form after form."""
-    return tuple(jieba_tokenizer().cut(text, HMM=False))  # type: ignore[attr-defined]
-
-
 def _truncated(ind: Indicator, document: str, wraps: bool, seen: dict[str, str | None]) -> None:
     """Flag a name that stops mid-word: an unclosed bracket, a dangling word, a cut word."""
     name = ind.name
@@ -250,3 +223,33 @@ _FINAL_WORDS = ("用时", "工时", "学时", "课时", "小时", "历时")
 
 #: Characters that in these forms begin a two-character word and rarely end a name.
 _CUT_STARTS = set("平任运成管改形提整信材工推办传常视全党综人时")
+
+
+_DIGITS = re.compile(r"[-+]?\d[\d,，]*(?:\.\d+)?")
+
+
+def inexact_numbers(form: Form) -> None:
+    """Numbers every reader holds exactly: an indicator value that cannot be is kept as the
+    source cell's digits (text) and flagged ``value_suspect``; a weight that cannot be is
+    dropped and flagged. Nothing is rounded silently (the parsed number may already be a
+    rounded double: the cell is the truth). Run last, after repairs."""
+    for ind in form.indicators:
+        suspect = []
+        if inexact(ind.value):
+            cell = ind.source.cells.get("value")
+            digits = _DIGITS.search(cell.text) if cell else None
+            ind.value = re.sub("[,，]", "", digits.group()) if digits else str(ind.value)
+            suspect.append("value")
+        if inexact(ind.weight):
+            ind.weight = None
+            suspect.append("weight")
+        if suspect:
+            cells = [c for role in suspect if (c := ind.source.cells.get(role))]
+            reason = f"{'/'.join(suspect)} cannot be held exactly as a number: kept as printed"
+            ind.add_flag("value_suspect", reason, *cells)
+
+
+def cut_at_file_end(ind: Indicator) -> None:
+    """The file ends inside this row's name cell (no value cell after it): a cut name."""
+    if ind.value is None and "value" not in ind.source.cells:
+        ind.add_flag("name_truncated", "the file ends inside this name cell")

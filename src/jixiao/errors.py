@@ -2,14 +2,12 @@
 
     JixiaoError
     ├── InputError          a source file cannot be read (empty, binary, undecodable) — names the file
-    ├── LayoutError         no known layout / no 绩效目标表 in the text — names the file
-    ├── ParseError          a form was found but a part of it could not be parsed — file, form, line
     ├── ConfigError         bad configuration (env var, profile, CLI option)
     ├── LLMError            the LLM stage failed after retries — carries attempts and token usage
     │   └── BudgetExceeded  the run's call/token budget is spent
     └── InternalError       our bug: an invariant broke
 
-Batch code turns InputError/LayoutError/ParseError into reject lines and goes on; only
+Batch code turns InputError into reject lines and goes on; only
 ConfigError and InternalError stop a run.
 """
 
@@ -27,30 +25,6 @@ class InputError(JixiaoError):
         super().__init__(f"{file}: {reason}")
         self.file = file
         self.reason = reason
-
-
-class LayoutError(JixiaoError):
-    """The text holds no 绩效目标表 that any layout recognises."""
-
-    def __init__(self, file: str, reason: str) -> None:
-        super().__init__(f"{file}: {reason}")
-        self.file = file
-        self.reason = reason
-
-
-class ParseError(JixiaoError):
-    """A part of a recognised form could not be parsed."""
-
-    def __init__(
-        self, file: str, reason: str, form_index: int | None = None, line: int | None = None
-    ) -> None:
-        where = f"{file}" + (f" form {form_index}" if form_index is not None else "")
-        where += f" line {line}" if line is not None else ""
-        super().__init__(f"{where}: {reason}")
-        self.file = file
-        self.reason = reason
-        self.form_index = form_index
-        self.line = line
 
 
 class ConfigError(JixiaoError):

@@ -8,128 +8,46 @@ are raised here, with the cell as evidence. Cross-row checks live in ``defects.p
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from jixiao import vocab
-from jixiao.layouts.base import clean
+from jixiao.grammar import (
+    NO_VALUE,
+    ParsedValue,
+    canon_unit,
+    clean,
+    clean_goal,
+    clean_long,
+    clean_name,
+    parse_operator,
+    parse_value,
+    strip_placeholder,
+    to_amount,
+    to_number,
+)
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.schema import Cell, Form, FormSource, Indicator, IndicatorSource, Repair
 
 _WS = re.compile(r"\s+")
 
-_CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-_WRAP_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])|(?<=[,;:])\s+(?=[{_CJK}])")
 _NUMBERING = re.compile(r"^(指标\s*\d+|\d+)\s*[:：、.．]\s*")
 _WRAPPER = re.compile(
     r"^(?P<l1>产出|效益|满意度|成本)(指标)?(?:[-－—](?P<l2>[^（(]+?))?[（(](?P<name>.+)[）)]$"
-)
-_NUM = r"[-+]?\d+(?:[.,]\d+)*"
-_VALUE = re.compile(
-    rf"^(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>{_NUM})\s*(?P<unit>[^\d\s].*?)?\s*"
-    rf"(?P<suffix>及以上|以上|及以下|以下|以内)?$"
-)
-#: A date or deadline as a target: ``2023.12``, ``2024年6月底前``, ``12月31日前``, ``2023-12-31``.
-_DATE_VALUE = re.compile(
-    r"^(?:[≤<]|不晚于|不迟于)?(?:(?:19|20)\d{2}\s*[.年/\-]\s*\d{1,2}(?:\s*[.月/\-]\s*\d{1,2}日?|月)?"
-    r"|\d{1,2}月(?:\d{1,2}日|份)?|\d{1,2}月\d{1,2}号)"
-    r"(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|内|完成)?$"
 )
 _NAME_TARGET = re.compile(
     rf"^(?P<name>.*?[^\d.≥≤=<>＞＜])\s*(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>\d+(?:\.\d+)?)"
     rf"\s*(?P<unit>{vocab.UNIT_PATTERN})$"
 )
 _ZERO_TARGET = re.compile(r"^零(?P<name>[\u4e00-\u9fff].+)$")
-#: Real markup only: ``<p>``, ``</p>``, ``<input type="checkbox"/>``; ``<政协…办法>`` is a title mark.
-_MASKED = re.compile(
-    rf"^(?P<op>{vocab.OPERATOR_PATTERN})?[\d.]*\*+[\d.*]*(?P<unit>[\u4e00-\u9fff%/]{{1,4}})?$"
-)
 _NAME_UNIT = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]{1,5})[）)]$")
-_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]{0,200})?/?>")
 _CODE_NAME = re.compile(r"^(?P<code>[0-9A-Z]{3,30})\s*[-－—_]\s*(?P<name>.+)$")
 _BRACKET_CODE = re.compile(r"^[\[【〔(（]\s*(?P<code>[0-9A-Z]{2,30})\s*[\]】〕)）]\s*(?P<name>.+)$")
 _CHECKED = "■☑√✓✔▇█"
-_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
-_AMOUNT = re.compile(r"([-+]?[\d,，]+(?:\.\d+)?)(万元|万|元)?")
 _TITLE_PREFIX = re.compile(r"^(附件\s*[\d-]*[:：.]?|\d+[.、．])")
 _DEPARTMENT_TITLE = re.compile(r"部门整体|整体支出|整体绩效")
 _YEAR = re.compile(r"(19|20)\d{2}")
 _DIGIT = re.compile(r"\d")
-_BLANK_RUN = re.compile(r"[ \t\u3000\u00a0]+")
-_PARAGRAPH_BREAK = re.compile(r"</p>\s*<p>|<br\s*/?>")
-_GOAL_ITEM = re.compile(r"\s+(?=目标\s*\d+\s*[:：])")
 _TICK_OPTIONS = re.compile(rf"([^{_CHECKED}口□☐]+?)([{_CHECKED}口□☐])")
-_SPACE = re.compile(r"\s")
-
-
-# ----------------------------------------------------------------------------- text
-
-
-class _DigitFolds(dict[int, str]):
-    """``str.translate`` table: each character's replacement, worked out on first sight."""
-
-    def __missing__(self, codepoint: int) -> str:
-        ch = chr(codepoint)
-        folded = unicodedata.normalize("NFKC", ch) if ch.isdigit() or ch in "％．，＋－" else ch
-        self[codepoint] = folded
-        return folded
-
-
-_DIGIT_FOLDS = _DigitFolds()
-
-
-def text_nfkc(text: str) -> str:
-    """Full-width and other digits, ``％．，＋－`` → ASCII; CJK untouched (OCR noise)."""
-    return text if text.isascii() else text.translate(_DIGIT_FOLDS)
-
-
-def clean_name(text: str) -> str:
-    """Drop wrap spaces inside Chinese text and trim; keep ASCII spacing between words."""
-    text = clean(text)
-    return _WRAP_SPACE.sub("", text).strip() if _SPACE.search(text) else text
-
-
-def clean_long(text: str) -> str:
-    """Long texts: drop HTML tags and checkbox markup, collapse blanks, trim."""
-    text = _HTML_TAG.sub(" ", text)
-    text = _BLANK_RUN.sub(" ", text)
-    return text.strip()
-
-
-def clean_goal(text: str) -> str:
-    """Goals: as ``clean_long``, with each ``<p>`` / ``目标N:`` item on its own line."""
-    text = _PARAGRAPH_BREAK.sub("\n", text)
-    text = _GOAL_ITEM.sub("\n", text)
-    lines = [clean_long(part) for part in text.split("\n")]
-    return "\n".join(ln for ln in lines if ln)
-
-
-@lru_cache(maxsize=65536)
-def to_number(text: str) -> float | int | None:
-    """``1,200`` / ``160.00`` / ``２０`` → a number (int when integral); None when not a number."""
-    t = text_nfkc(clean(text)).replace(",", "").replace("，", "")
-    if t.endswith("%"):
-        t = t[:-1]
-    if not _PLAIN_NUMBER.fullmatch(t):
-        return None
-    value = float(t)
-    return int(value) if value.is_integer() else value
-
-
-def to_amount(text: str) -> float | int | None:
-    """A money cell in 万元: ``164万元`` → 164, ``1,200,000元`` → 120, ``20.00`` → 20."""
-    t = _WS.sub("", text_nfkc(clean(text)))
-    m = _AMOUNT.fullmatch(t)
-    if not m:
-        return None
-    number = to_number(m.group(1))
-    if number is None:
-        return None
-    if m.group(2) == "元":
-        scaled = round(float(number) / 10000, 6)
-        return int(scaled) if scaled.is_integer() else scaled
-    return number
 
 
 def _attribute(text: str) -> Literal["新增", "延续"] | None:
@@ -144,85 +62,6 @@ def _attribute(text: str) -> Literal["新增", "延续"] | None:
     if t.startswith(("延续", "持续", "续建")):
         return "延续"
     return None
-
-
-@lru_cache(maxsize=16384)
-def canon_unit(text: str) -> str | None:
-    """A unit as printed → canonical unit, or None when the text is not a unit."""
-    t = _WS.sub("", text_nfkc(text))
-    if not t:
-        return None
-    if t in vocab.UNIT_ALIASES:
-        return vocab.UNIT_ALIASES[t]
-    if t in vocab.UNITS:
-        return t
-    if "/" in t:
-        parts = t.split("/")
-        if all(
-            p in vocab.UNITS or p in vocab.UNIT_ALIASES or p in {"每天", "人·月"} for p in parts
-        ):
-            return "/".join(vocab.UNIT_ALIASES.get(p, p) for p in parts)
-        if parts[0] in vocab.UNITS and all(
-            re.fullmatch(r"[\u4e00-\u9fff.·]{1,4}", p) for p in parts[1:]
-        ):
-            return t
-    return None
-
-
-def parse_operator(text: str) -> str | None:
-    """An operator cell → canonical operator, or None."""
-    t = _WS.sub("", text)
-    return vocab.OPERATOR_WORDS.get(t)
-
-
-class ParsedValue(NamedTuple):
-    """What a value cell says: operator, value, unit (if embedded) and kind."""
-
-    operator: str | None
-    value: float | int | str | None
-    unit: str | None
-    kind: Literal["quantitative", "qualitative"] | None
-
-
-_NO_VALUE = ParsedValue(None, None, None, None)
-_OCR_EQUALS = re.compile(r"^二\s*\d")
-
-
-@lru_cache(maxsize=65536)
-def parse_value(text: str) -> ParsedValue:
-    """A value cell → operator, value, unit (if embedded) and kind; text values stay text.
-
-    Memoised (the result is immutable): archives repeat the same targets (≥95%, 100%).
-    """
-    t = text_nfkc(clean(text))
-    t = re.sub(r"(?<=\d)\s+(?=\d)", "", t)
-    if not t:
-        return _NO_VALUE
-    if t.startswith("二") and _OCR_EQUALS.match(t):
-        t = "=" + t[1:]  # OCR reads ``=`` as ``二``: no Chinese numeral stands before a number
-    masked = _MASKED.match(_WS.sub("", t))
-    if masked:  # ``≤****000元``: digits masked by the publisher; the target is unknown
-        unit = canon_unit(masked.group("unit") or "") or (masked.group("unit") or None)
-        op = vocab.OPERATOR_WORDS.get(masked.group("op") or "")
-        return ParsedValue(op, None, unit, "quantitative")
-    if _DATE_VALUE.match(_WS.sub("", t)):
-        return ParsedValue(None, t, None, "qualitative")  # a deadline, not a quantity
-    m = _VALUE.match(_WS.sub("", t))
-    if m:
-        num = to_number(m.group("num"))
-        unit_raw = m.group("unit") or ""
-        unit = canon_unit(unit_raw) if unit_raw else None
-        if unit is None and re.fullmatch(r"[\u4e00-\u9fff]{1,3}(/[\u4e00-\u9fff]{1,3})?", unit_raw):
-            unit = unit_raw  # a short word after a number in a value cell is its unit
-        if num is not None and (not unit_raw or unit is not None):
-            op = vocab.OPERATOR_WORDS.get(m.group("op") or "") or (
-                vocab.OPERATOR_SUFFIXES.get(m.group("suffix") or "")
-            )
-            return ParsedValue(op, num, unit, "quantitative")
-    return ParsedValue(None, t, None, "qualitative")
-
-
-# ----------------------------------------------------------------------------- header
 
 
 def _header_text(raw: RawForm, key: str) -> str | None:
@@ -411,29 +250,35 @@ def _year(raw: RawForm, title: str) -> int | None:
 
 # ----------------------------------------------------------------------------- indicators
 
-#: A template placeholder left in a name: ``（≥**%）``, ``≥**人``, ``( ≥**% )``.
-_PLACEHOLDER = re.compile(
-    r"\s*[（(]?\s*(?P<op>≥|≤|>=|<=|＞|＜|>|<|=|＝)?\s*[*＊]{1,}\s*(?P<unit>[^\s*＊()（）\d]{1,4})?\s*[)）]?\s*$"
-)
-_MARKER = re.compile(r"^[★☆*＊※]+|[★☆*＊※]+$")
-
-
-def strip_placeholder(name: str) -> tuple[str, str | None, str | None]:
-    """A name with its template placeholder and markers removed, and what the placeholder
-    said: the operator and unit the blank value was meant to carry."""
-    m = _PLACEHOLDER.search(name)
-    op = unit = None
-    if m and m.start() > 0 and ("*" in m.group() or "＊" in m.group()):
-        op = parse_operator(m.group("op")) if m.group("op") else None
-        unit = m.group("unit")
-        name = name[: m.start()]
-    return _MARKER.sub("", name).strip(), op, unit
-
 
 def _with_unit(parsed: ParsedValue, unit: str | None) -> ParsedValue:
     if unit is None:
         return parsed
     return parsed._replace(unit=unit, kind=parsed.kind or "quantitative")
+
+
+def _slid_target(
+    cells: dict[str, Cell],
+) -> tuple[dict[str, Cell], str, tuple[Cell, ...]] | None:
+    """A target printed one column off, read where it belongs: ``≥12场`` in the 指标性质
+    column beside an empty 指标值, or 指标值 and 计量单位 holding each other (``场`` | ``12``).
+    Only a cell that is unmistakably a quantity moves (a number, with its operator and unit);
+    returns the cells by role as they should have been, the reason, and the cells moved."""
+    value = cells.get("value")
+    value_text = clean(value.text) if value is not None else ""
+    op, unit = cells.get("operator"), cells.get("unit")
+    if not value_text and op is not None and parse_operator(_WS.sub("", clean(op.text))) is None:
+        parsed = parse_value(op.text)
+        if isinstance(parsed.value, int | float) and parsed.operator is not None:
+            moved = {k: c for k, c in cells.items() if k != "operator"}
+            moved["value"] = op
+            return moved, "the target stands in the 指标性质 column", (op,)
+    if value is not None and value_text and unit is not None and canon_unit(value_text):
+        parsed = parse_value(unit.text)
+        if isinstance(parsed.value, int | float) and canon_unit(clean(unit.text)) is None:
+            moved = {**cells, "value": unit, "unit": value}
+            return moved, "指标值 and 计量单位 hold each other's cells", (value, unit)
+    return None
 
 
 def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -> Indicator:
@@ -445,6 +290,10 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     cells = row.cells
     name_cell = cells["name"]
     flags: list[tuple[str, str, tuple[Cell, ...]]] = []
+    slid = _slid_target(cells)
+    if slid:
+        cells = slid[0]
+        flags.append(("column_shift", slid[1], slid[2]))
 
     # ---- levels: own columns (inherited down merged cells), else the name's wrapper
     stated1 = clean(cells["level1"].text) if "level1" in cells else ""
@@ -507,7 +356,7 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
 
     # ---- value
     value_cell = cells.get("value")
-    parsed = parse_value(value_cell.text) if value_cell is not None else _NO_VALUE
+    parsed = parse_value(value_cell.text) if value_cell is not None else NO_VALUE
     value = parsed.value
     value_kind = parsed.kind
     operator = operator or parsed.operator

@@ -14,27 +14,25 @@ from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from jixiao import defects, layouts, limits, vocab
+from jixiao import defects, layouts, limits, segment
 from jixiao.errors import InputError, internal_reason
+from jixiao.grammar import Row, clean, is_value_like
 from jixiao.ingest import archive, readers
 from jixiao.ingest.archive import Member, Skipped
 from jixiao.ingest.decode import decode, display_name
-from jixiao.layouts.base import Row, clean
 from jixiao.normalize import build_form
-from jixiao.parse import RawForm, is_value_like, split_forms
-from jixiao.schema import Cell, FileResult, Reject
+from jixiao.output.exact import json_safe
+from jixiao.parse import RawForm, split_forms
+from jixiao.repair.cascade import repair_results
+from jixiao.schema import Cell, FileResult, PartOutcome, Reject
+from jixiao.settings import RunSettings
 
 _WS = re.compile(r"\s+")
 
 #: File suffixes read by the text pipeline (others are skipped when walking a directory).
 TEXT_SUFFIXES = readers.TEXT_SUFFIXES
-
-
-#: Text dumps longer than this (characters) are parsed in parts, each cut just before a form
-#: title, so memory follows the part, not the file (a whole archive dumped into one file).
-PART_CHARS = 150_000
 
 
 def normalize_bytes(data: bytes, name: str) -> FileResult:
@@ -85,9 +83,9 @@ def iter_text(
     text: str, name: str = "<text>", encoding: str | None = None, part_chars: int | None = None
 ) -> Iterator[FileResult]:
     """Decoded text's results part by part (parts of about ``part_chars`` characters, by
-    default ``PART_CHARS``); line numbers and form indices stay the file's."""
+    default ``segment.PART_CHARS``); line numbers and form indices stay the file's."""
     forms = 0
-    parts = list(_part_starts(text, part_chars or PART_CHARS))
+    parts = list(segment.part_starts(text, part_chars or segment.PART_CHARS))
     wraps = defects.text_wraps(text)  # a property of the whole dump, not of one part
     for k, (start, first_line) in enumerate(parts):
         end = parts[k + 1][0] if k + 1 < len(parts) else len(text)
@@ -139,41 +137,6 @@ def merge_parts(parts: Iterable[FileResult]) -> FileResult:
     if merged is None:
         raise ValueError("no parts to merge")
     return merged
-
-
-def _part_starts(text: str, part_chars: int) -> Iterator[tuple[int, int]]:
-    """(offset, line number) where each part begins: the text's start, then the first form
-    title (a title line after a blank line, not after another title) past each
-    ``part_chars`` characters. Without such a title the part simply runs on."""
-    yield 0, 1
-    start, line = 0, 1
-    pos = text.find("绩效目标", part_chars)
-    while pos != -1:
-        begin = text.rfind("\n", 0, pos) + 1
-        stop = text.find("\n", pos)
-        stop = len(text) if stop == -1 else stop
-        if begin > start and _is_title_line(text[begin:stop]) and _opens_form(text, begin):
-            line += text.count("\n", start, begin)
-            start = begin
-            yield start, line
-            pos = text.find("绩效目标", start + part_chars)
-        else:
-            pos = text.find("绩效目标", stop)
-
-
-def _is_title_line(line: str) -> bool:
-    cells = [c for c in re.split(r"[\t|]", line) if clean(c)]
-    return len(cells) == 1 and bool(vocab.TITLE.match(_WS.sub("", clean(cells[0]))))
-
-
-def _opens_form(text: str, begin: int) -> bool:
-    """The title line at ``begin`` follows a blank line, and the line before that blank run
-    is not a title too (a page heading and its form title stay together)."""
-    before = text[max(0, begin - 2000) : begin].split("\n")[:-1]
-    if not before or clean(before[-1]):
-        return False
-    previous = next((ln for ln in reversed(before) if clean(ln)), "")
-    return not _is_title_line(previous)
 
 
 def normalize_rows(
@@ -318,8 +281,7 @@ def normalize_rows(
             reason += "; the fragment is not kept as an indicator"
         else:
             reason += "; the row is kept, flagged"
-            if cut.value is None and "value" not in cut.source.cells:
-                cut.add_flag("name_truncated", "the file ends inside this name cell")
+            defects.cut_at_file_end(cut)
         result.rejects.append(
             Reject(
                 file=name,
@@ -594,3 +556,46 @@ def _file_units(path: Path) -> Iterator[Source | Skipped]:
         return
     for entry in found:
         yield entry if isinstance(entry, Skipped) else Source(path, entry)
+
+
+def run_file(
+    path: Path, settings: RunSettings, member: Member | None = None
+) -> Iterator[PartOutcome]:
+    """The one composer: a file read part by part (ingest, layout, parse, normalise, defect
+    checks), each part repaired up to ``settings.stage``, as outcomes ready to store and write.
+
+    ``normalize`` (both engines), ``eval``, ``review`` and ``inspect`` all read files through
+    here, so they see the same forms. The settings' limits hold while the parts are made.
+    ``member``: only that member of the zip archive at ``path`` (a batch run's unit).
+    """
+    with limits.use(settings.limits):
+        for result in iter_path(path, member):
+            yield outcome(result, settings)
+
+
+def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
+    """One part's result repaired up to the stage, as JSON-ready records with provenance."""
+    queue: list[dict[str, Any]] = []
+    cascade = ""
+    calls = tokens = cache_hits = 0
+    if settings.stage != "parse" and (result.forms or settings.stage == "llm"):
+        stats = repair_results([result], settings.stage, settings.llm)
+        queue = [q.model_dump(mode="json") for q in stats.queue]
+        cascade = str(stats)
+        calls, tokens, cache_hits = stats.calls, stats.tokens, stats.cache_hits
+    for form in result.forms:
+        defects.inexact_numbers(form)
+    provenance = [f.provenance() for f in result.forms]
+    return PartOutcome(
+        file=result.file,
+        encoding=result.encoding,
+        layout=result.layout,
+        forms=json_safe([f.contract() for f in result.forms]),
+        provenance=json_safe(provenance),
+        rejects=json_safe([r.model_dump(mode="json", exclude_none=True) for r in result.rejects]),
+        queue=json_safe(queue),
+        cascade=cascade,
+        calls=calls,
+        tokens=tokens,
+        cache_hits=cache_hits,
+    )

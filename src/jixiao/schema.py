@@ -9,7 +9,7 @@ not be found is ``None``, never invented.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -227,3 +227,62 @@ class FileResult(BaseModel):
     #: kept for the LLM fallback that reads regions the grammar left unexplained; never output.
     text: str | None = Field(default=None, exclude=True)
     first_line: int = Field(default=1, exclude=True)
+
+
+def form_from_record(record: dict[str, Any], provenance: dict[str, Any] | None = None) -> Form:
+    """A ``Form`` back from its contract record and, when given, its provenance line: the
+    reviewer then sees the same form, source cells and positions as the run that wrote it.
+
+    Keys the contract does not have (``source_file``, ``source_lines``) are ignored; a null
+    ``title`` (which the contract allows) is read as empty.
+    """
+    data = {k: v for k, v in record.items() if k in FORM_FIELDS}
+    if data.get("title") is None:
+        data["title"] = ""
+    prov = provenance or {}
+    if prov.get("source"):
+        data["source"] = prov["source"]
+    elif record.get("source_file"):
+        data["source"] = {"file": record["source_file"]}
+    sources = prov.get("indicators") or []
+    data["indicators"] = [
+        {**ind, "source": sources[k]} if k < len(sources) else ind
+        for k, ind in enumerate(data.get("indicators") or [])
+    ]
+    return Form.model_validate(data)
+
+
+@dataclass
+class PartOutcome:
+    """What one part of one file gave a run, ready to store and write: the contract records,
+    their provenance (aligned by index), rejects and review-queue entries as JSON objects,
+    the cascade's summary line, and whether an LLM call failed (the file is then not done)."""
+
+    file: str
+    encoding: str | None = None
+    layout: str | None = None
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    cascade: str = ""
+    calls: int = 0
+    tokens: int = 0
+    cache_hits: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored shape (JSON-ready; shallow: the records are not copied)."""
+        return {name: getattr(self, name) for name in _OUTCOME_FIELDS}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PartOutcome:
+        """Back from the stored shape; keys a newer or older store has and this one lacks
+        are ignored or defaulted."""
+        return cls(**{k: v for k, v in data.items() if k in _OUTCOME_FIELDS})
+
+    def records(self) -> list[Form]:
+        """The forms as models, with their provenance."""
+        return [form_from_record(r, p) for r, p in zip(self.forms, self.provenance, strict=True)]
+
+
+_OUTCOME_FIELDS = tuple(f.name for f in fields(PartOutcome))

@@ -2,7 +2,7 @@
 
 The manifest of input files (path, size, content hash) is the unit of work: Ray Data maps
 its rows, a few files per task, through the very function the local pool calls
-(``runstore.process``), run against the worker's own in-memory store, and the task returns
+(``runstore.process`` on ``pipeline.run_file``), run against the worker's own in-memory store, and the task returns
 each file's parts. The driver puts them into the run store under the keys a local run uses
 and hands the file to the same callback as the local pool (mark done, progress bar, writer
 in input order). So a killed run resumes, unchanged files are never parsed again, and
@@ -26,9 +26,11 @@ from typing import Any
 import orjson
 
 from jixiao.ingest.archive import Member
-from jixiao.output.runstore import Job, RunStore, _payload, config_key, process
+from jixiao.limits import Limits
+from jixiao.output.runstore import Job, RunStore, Work, process, reject_outcome
 from jixiao.output.runtime import tune_for_batch
-from jixiao.schema import FileResult, Reject
+from jixiao.schema import PartOutcome
+from jixiao.settings import RunSettings
 
 #: Files per Ray task: a task costs a few milliseconds, a small file tens (the local pool
 #: hands its workers 4 at a time too). A crash of the worker loses at most these files.
@@ -64,8 +66,9 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
                 "path": job.path,
                 "size": size,
                 "sha256": job.sha,
-                "stage": job.stage,
-                "llm": job.llm,
+                "stage": job.settings.stage,
+                "llm": job.settings.llm,
+                "limits": vars(job.settings.limits),
                 "member_index": job.member.index if job.member else -1,
                 "member_name": job.member.name if job.member else "",
             }
@@ -73,15 +76,14 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
     return rows
 
 
-def parse_file(job: Job) -> list[dict[str, Any]]:
+def parse_file(job: Job, work: Work) -> list[dict[str, Any]]:
     """One file's stored parts, made by ``runstore.process`` exactly as a local worker makes
     them, in this worker's in-memory store, and taken out of it again."""
     store = _memory_store()
-    key = config_key(job.stage, job.llm)
-    process(job, store)
-    parts = list(store.parts(job.name, job.sha, key))
+    process(job, store, work)
+    parts = [part.as_dict() for part in store.parts(job.name, job.sha, job.key)]
     store.db.execute(
-        "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (job.name, job.sha, key)
+        "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (job.name, job.sha, job.key)
     )
     store.db.commit()
     return parts
@@ -98,17 +100,17 @@ def failed_parts(job: Job, why: str) -> list[dict[str, Any]]:
     reason = (
         f"处理失败，重跑会再试 (the Ray task for this file failed: {why}; a rerun tries it again)"
     )
-    result = FileResult(file=job.name, rejects=[Reject(file=job.name, reason=reason)])
-    return [_payload(result, job)]
+    return [reject_outcome(job, reason).as_dict()]
 
 
 def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:
     """Ray Data's per-row function: one manifest row in, the file's parts (JSON) out."""
     tune_for_batch()
+    settings = RunSettings(row["stage"], row["llm"], Limits(**row["limits"]))
     member = None
     if int(row.get("member_index", -1)) >= 0:
         member = Member(int(row["member_index"]), str(row["member_name"]))
-    job = Job(row["path"], row["sha256"], row["stage"], row["llm"], member=member)
+    job = Job(row["path"], row["sha256"], settings, member)
     try:
         parts, failed = task(job), False
     except Exception as exc:  # one bad file fails only itself
@@ -139,6 +141,7 @@ def run_jobs(
     jobs: list[Job],
     store_path: Path,
     on_done: Callable[[Job, dict[str, int]], None],
+    work: Work,
     *,
     address: str | None = None,
     num_cpus: int | None = None,
@@ -165,7 +168,8 @@ def run_jobs(
 
         def finish(index: int, parts: list[dict[str, Any]], failed: bool) -> None:
             job = jobs[index]
-            totals = store.put_parts(job.name, job.sha, config_key(job.stage, job.llm), parts)
+            outcomes = [PartOutcome.from_dict(part) for part in parts]
+            totals = store.put_parts(job.name, job.sha, job.key, outcomes)
             if failed:
                 totals["failed"] = 1
             left.discard(index)
@@ -174,7 +178,7 @@ def run_jobs(
         def run_pass(rows: list[dict[str, Any]], per_task: int) -> None:
             dataset = ray.data.from_items(
                 rows, override_num_blocks=math.ceil(len(rows) / per_task)
-            ).map(partial(_map_row, task=parse_file), max_retries=TASK_RETRIES)
+            ).map(partial(_map_row, task=partial(parse_file, work=work)), max_retries=TASK_RETRIES)
             for row in dataset.iter_rows():
                 finish(int(row["index"]), orjson.loads(row["parts"]), bool(row["failed"]))
 

@@ -7,9 +7,8 @@ tests replace), ``run_eval`` scores, ``report``/``history`` render and persist.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
@@ -27,54 +26,42 @@ from jixiao.evaluate.history import (
 )
 from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
 from jixiao.evaluate.score import LLMUsage, Producer, Record, run_eval
-
-Stage = Literal["parse", "rules", "llm"]
-LLMBackend = Literal["none", "openai", "replay"]
+from jixiao.pipeline import run_file
+from jixiao.review import review_records
+from jixiao.schema import Form
+from jixiao.settings import Backend, RunSettings, Stage
 
 DEFAULT_BASELINE = Path("eval/baseline.json")
 DEFAULT_OUT = Path("eval/reports")
 
-RepairFn = Callable[..., object]  # (forms, stage, llm, files=[FileResult]) -> stats
-
 
 class PipelineProducer:
-    """The real producer: ``normalize_path``, then the repair cascade up to ``stage``.
+    """The real producer: each file through ``pipeline.run_file`` (the route ``normalize``
+    takes), scored on the records it writes and reviewed as ``jixiao review`` reviews them.
 
-    ``stage`` is the stage it really runs (``parse`` after a fallback) and ``usage`` sums the
-    LLM cost the cascade reports, so ``run_eval`` can put both beside the scores.
+    ``usage`` sums the LLM cost the cascade reports, so ``run_eval`` can put it beside the
+    scores.
     """
 
-    def __init__(self, stage: str, llm: str, repair: RepairFn | None) -> None:
-        self.stage = stage
-        self.llm = llm
+    def __init__(self, settings: RunSettings) -> None:
+        self.settings = settings
+        self.stage = settings.stage
         self.usage = LLMUsage()
-        self._repair = repair
 
     def __call__(self, path: Path) -> tuple[list[Record], list[Record]]:
-        from jixiao.pipeline import normalize_path
-
-        result = normalize_path(path)
-        forms = result.forms
-        if self._repair is not None:
-            stats = self._repair(forms, self.stage, self.llm, files=[result])
-            self.usage.add(
-                calls=int(getattr(stats, "calls", 0) or 0),
-                tokens=int(getattr(stats, "tokens", 0) or 0),
-                cache_hits=int(getattr(stats, "cache_hits", 0) or 0),
-            )
-        from jixiao.review import review_records
-
+        records: list[Record] = []
+        forms: list[Form] = []
+        for part in run_file(path, self.settings):
+            records += part.forms
+            forms += part.records()
+            self.usage.add(calls=part.calls, tokens=part.tokens, cache_hits=part.cache_hits)
         # Only the rules the golden sets label are scored (heuristic candidates are not).
-        return [f.contract() for f in forms], [dict(r) for r in review_records(forms)]
+        return records, [dict(r) for r in review_records(forms)]
 
 
 def make_producer(stage: str, llm: str) -> Producer:
     """The producer for ``--stages``/``--llm``: normalise, then the cascade up to ``stage``."""
-    if stage == "parse":
-        return PipelineProducer("parse", llm, None)
-    from jixiao.repair.cascade import repair_forms
-
-    return PipelineProducer(stage, llm, repair_forms)
+    return PipelineProducer(RunSettings(stage, llm))
 
 
 def eval_command(
@@ -87,9 +74,7 @@ def eval_command(
     stages: Annotated[
         Stage, typer.Option("--stages", help="Run the cascade up to this stage.")
     ] = "rules",
-    llm: Annotated[
-        LLMBackend, typer.Option("--llm", help="LLM backend for --stages llm.")
-    ] = "none",
+    llm: Annotated[Backend, typer.Option("--llm", help="LLM backend for --stages llm.")] = "none",
     baseline: Annotated[
         Path | None,
         typer.Option("--baseline", help="Fail (exit 1) when a metric drops below this file's."),

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jixiao.grammar import Row
 from jixiao.layouts import cell_per_line, glued, pipe_cells, pipe_rows, space_rows, tab_rows
-from jixiao.layouts.base import Row
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jixiao.layouts.base import Row
+from jixiao.grammar import Row
 from jixiao.schema import Cell
 
 NAME = "cell_per_line"

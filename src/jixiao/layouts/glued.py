@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 from jixiao import vocab
-from jixiao.layouts.base import BLANKS, Row
+from jixiao.grammar import BLANKS, Row
 from jixiao.schema import Cell
 
 NAME = "glued"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, clean
 from jixiao.schema import Cell
 
 NAME = "pipe_rows"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from jixiao.layouts.base import Row
+from jixiao.grammar import Row
 from jixiao.schema import Cell
 
 NAME = "space_rows"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, clean
 from jixiao.schema import Cell
 
 NAME = "tab_rows"

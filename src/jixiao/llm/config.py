@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from jixiao.errors import ConfigError
+from jixiao.settings import Backend
 
 logger = logging.getLogger(__name__)
 
-Backend = Literal["none", "openai", "replay"]
 ModeName = Literal["json", "md_json", "tools"]
 
 DEFAULT_MODEL = "gpt-4o-mini"

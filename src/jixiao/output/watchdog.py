@@ -57,9 +57,8 @@ class _State:
 
 
 @contextmanager
-def watch(name: str) -> Iterator[_State]:
-    """Watch one file's processing under the limits in force (``limits.use``)."""
-    lims = limits.current()
+def watch(name: str, lims: limits.Limits) -> Iterator[_State]:
+    """Watch one file's processing under ``lims`` (its ``seconds`` and ``memory_mb``)."""
     state = _State()
     if threading.current_thread() is not threading.main_thread():
         yield state

@@ -18,7 +18,7 @@ import orjson
 from jixiao.labels import LANGS, Lang, flag_labels, reject_code, reject_reason
 from jixiao.output import xlsx as xlsxout
 from jixiao.output.safetext import escape_json_line, sheet_cell
-from jixiao.schema import FileResult, Reject
+from jixiao.schema import PartOutcome, Reject
 
 #: One JSON object per line; orjson (several times faster than ``json``): a bulk run spent a
 #: quarter of its time encoding records.
@@ -140,20 +140,13 @@ class RunWriter:
         handle = self._files.get(name) or self._open(name)
         handle.write(escape_json_line(orjson.dumps(record, option=_JSON_OPTIONS).decode()))
 
-    def add(self, result: FileResult) -> None:
-        """Write every form and reject of one file."""
-        for form in result.forms:
-            self.add_form(form.contract(), form.provenance())
-        for reject in result.rejects:
-            self.add_reject(reject)
-
-    def add_payload(self, payload: dict[str, Any]) -> None:
-        """Write one file's stored result (see ``runstore.process``)."""
-        for record, provenance in zip(payload["forms"], payload["provenance"], strict=True):
+    def add_part(self, part: PartOutcome) -> None:
+        """Write one stored part of a file: its forms, rejects and review-queue entries."""
+        for record, provenance in zip(part.forms, part.provenance, strict=True):
             self.add_form(record, provenance)
-        for reject in payload["rejects"]:
+        for reject in part.rejects:
             self._reject(reject)
-        for entry in payload.get("queue", []):
+        for entry in part.queue:
             self._jsonl("review_queue.jsonl", entry)
 
     def add_form(self, record: dict[str, Any], provenance: dict[str, Any]) -> None:

@@ -14,7 +14,9 @@ sort and sum; an integer too long for Excel's 15 digits is written as text, so n
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -86,6 +88,9 @@ class Workbook:
                 "strings_to_urls": False,
             },
         )
+        # A fixed creation time (SOURCE_DATE_EPOCH when set): the same inputs give the same
+        # bytes, so a resumed or repeated run can be compared file for file.
+        self._book.set_properties({"created": _created()})
         self.bold = self._book.add_format({"bold": True})
         self._fills = {rgb: self._book.add_format({"bg_color": f"#{rgb}"}) for rgb in fills}
         self._sheets: list[Sheet] = []
@@ -118,3 +123,11 @@ class Workbook:
             with contextlib.suppress(Exception):  # the file is thrown away in any case
                 self._book.close()  # XlsxWriter warns about a workbook never closed
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _created() -> dt.datetime:
+    """The workbook's creation time: ``SOURCE_DATE_EPOCH`` (reproducible builds), else a fixed day."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    return dt.datetime(2000, 1, 1)

@@ -18,8 +18,6 @@ from jixiao.repair.queue import QueueEntry, write_queue
 from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer_unit
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
-STAGES = ("parse", "rules", "llm")
-
 
 @dataclass
 class CascadeStats:

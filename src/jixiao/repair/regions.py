@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from jixiao import defects
-from jixiao.layouts.base import clean
+from jixiao.grammar import clean
 from jixiao.normalize import build_form
 from jixiao.parse import RawForm, RawIndicator
 from jixiao.repair.llm import INSTRUCTION_LIKE, fence_safe

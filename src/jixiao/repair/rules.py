@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from jixiao.defects import continuations, words
-from jixiao.normalize import clean_name
+from jixiao.defects import continuations
+from jixiao.grammar import clean_name, words
 from jixiao.schema import Form, Indicator, Repair
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")

@@ -39,6 +39,7 @@ from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
 from jixiao.output.safetext import escape_json_line, jsonl_lines
+from jixiao.pipeline import iter_sources, run_file
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
     AUTO,
@@ -51,7 +52,8 @@ from jixiao.review.profile import (
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
 from jixiao.review.rules import RULES, fmt, review_form
-from jixiao.schema import Form
+from jixiao.schema import Form, form_from_record
+from jixiao.settings import RunSettings
 
 if TYPE_CHECKING:
     import httpx
@@ -109,47 +111,74 @@ def form_record(record: object) -> dict[str, Any] | None:
     return record
 
 
-def load_forms(path: Path) -> list[Form]:
-    """Contract records from a ``.jsonl`` file, else the forms the parser finds in a source file.
+#: Forms of one input file as a review groups them: (the source file's name, its forms).
+FileForms = tuple[str, list[Form]]
 
-    Raises ``NotForms`` naming the reason when the file holds no form: an empty file, a line
-    that is not a form record (provenance, rejects, findings, ``{"a": 1}``), a source file in
-    which the parser finds no 绩效目标表.
+
+def load_forms(path: Path) -> list[FileForms]:
+    """The forms a file holds, grouped by the source file they were read from.
+
+    A ``.jsonl`` of contract records (``normalize``'s forms.jsonl) is grouped by each record's
+    ``source_file``, with the provenance.jsonl written beside it (line for line) attached, so
+    it reviews exactly as its sources do; any other file is read through ``pipeline.run_file``,
+    the route ``normalize`` takes. Raises ``NotForms`` naming the reason when the file holds no
+    form: an empty file, a line that is not a form record (provenance, rejects, findings,
+    ``{"a": 1}``), a source file in which the parser finds no 绩效目标表.
     """
     if path.suffix.lower() == ".jsonl":
-        if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
-            raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
-        forms: list[Form] = []
-        try:
-            lines = jsonl_lines(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise NotForms(str(path), f"cannot read: {exc}") from exc
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = form_record(json.loads(line))
-                if record is None:
-                    raise NotForms(
-                        str(path),
-                        f"line {n} is not a form record (a form has form_kind and indicators)",
-                    )
-                if record.get("title") is None:
-                    record["title"] = ""  # the contract allows a null title
-                forms.append(Form.model_validate(record))
-            except (ValidationError, ValueError) as exc:
-                why = " ".join(str(exc).split())[:200]
-                raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
-        if not forms:
-            raise NotForms(str(path), "no form records (the file is empty)")
-        return forms
-    from jixiao.pipeline import normalize_path
-
-    result = normalize_path(path)
-    if not result.forms:
-        why = result.rejects[0].reason if result.rejects else "no 绩效目标表 found"
+        return _load_records(path)
+    forms: list[Form] = []
+    rejects: list[dict[str, Any]] = []
+    name = str(path)
+    for part in run_file(path, RunSettings()):
+        name = part.file
+        forms += part.records()
+        rejects += part.rejects
+    if not forms:
+        why = rejects[0]["reason"] if rejects else "no 绩效目标表 found"
         raise NotForms(str(path), f"neither forms nor a source with a form: {why}")
-    return result.forms
+    return [(name, forms)]
+
+
+def _load_records(path: Path) -> list[FileForms]:
+    if path.name in NOT_FORMS or path.name.endswith(".review.jsonl"):
+        raise NotForms(str(path), f"{path.name} is not a forms file (it is a jixiao output)")
+    try:
+        lines = [ln for ln in jsonl_lines(path.read_text(encoding="utf-8-sig")) if ln.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotForms(str(path), f"cannot read: {exc}") from exc
+    provenance = _provenance_beside(path, len(lines))
+    groups: dict[str, list[Form]] = {}
+    for n, line in enumerate(lines, 1):
+        try:
+            record = form_record(json.loads(line))
+            if record is None:
+                raise NotForms(
+                    str(path),
+                    f"line {n} is not a form record (a form has form_kind and indicators)",
+                )
+            form = form_from_record(record, provenance[n - 1] if provenance else None)
+        except (ValidationError, ValueError) as exc:
+            why = " ".join(str(exc).split())[:200]
+            raise NotForms(str(path), f"line {n} is not a form record: {why}") from exc
+        groups.setdefault(str(record.get("source_file") or path), []).append(form)
+    if not groups:
+        raise NotForms(str(path), "no form records (the file is empty)")
+    return list(groups.items())
+
+
+def _provenance_beside(path: Path, count: int) -> list[dict[str, Any]] | None:
+    """``provenance.jsonl`` next to a forms file, when it has one line per form record."""
+    beside = path.with_name("provenance.jsonl")
+    if path.name != "forms.jsonl" or not beside.is_file():
+        return None
+    try:
+        lines = [ln for ln in jsonl_lines(beside.read_text(encoding="utf-8")) if ln.strip()]
+        records = [json.loads(ln) for ln in lines]
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    ok = len(records) == count and all(isinstance(r, dict) for r in records)
+    return records if ok else None
 
 
 def expand_inputs(paths: Sequence[Path]) -> list[Path]:
@@ -160,8 +189,6 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
         if not p.exists():
             raise NotForms(str(p), "no such file or directory")
         if p.is_dir():
-            from jixiao.pipeline import iter_sources
-
             out += sorted(
                 q
                 for q in p.rglob("*.jsonl")
@@ -197,19 +224,19 @@ class Progress:
 
 def load_inputs(
     paths: Sequence[Path], progress: Callable[[int, int], None] | None = None
-) -> tuple[list[tuple[Path, list[Form]]], list[tuple[Path, str]]]:
+) -> tuple[list[FileForms], list[tuple[Path, str]]]:
     """The forms of every input, and the files under directories skipped with their reason.
 
     A file named on the command line that holds no form is refused (``NotForms``); one found
     under a directory is skipped and listed. No form at all is refused too.
     """
     named = {p.resolve() for p in paths if p.is_file()}
-    loaded: list[tuple[Path, list[Form]]] = []
+    loaded: list[FileForms] = []
     skipped: list[tuple[Path, str]] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
-            loaded.append((path, load_forms(path)))
+            loaded += load_forms(path)
         except NotForms as exc:
             if path.resolve() in named:
                 raise
@@ -319,8 +346,8 @@ def run_review(
     tick = progress.step("审核 review", sum(len(f) for _, f in loaded)) if progress else None
     files = ReviewRun(
         [
-            review_file(str(p), forms, choose, (lambda: tick(1, 0)) if tick else None)
-            for p, forms in loaded
+            review_file(name, forms, choose, (lambda: tick(1, 0)) if tick else None)
+            for name, forms in loaded
         ],
         llm=llm,
     )

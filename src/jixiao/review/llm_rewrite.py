@@ -39,11 +39,11 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_va
 
 from jixiao import vocab
 from jixiao.errors import BudgetExceeded, LLMError
+from jixiao.grammar import canon_unit, to_number
 from jixiao.llm.cache import CacheMiss
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt, load_prompt
 from jixiao.llm.stats import LLMStats
-from jixiao.normalize import canon_unit, to_number
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.review.rewrite import Rewrite, check_rewrite, suggest_rewrite

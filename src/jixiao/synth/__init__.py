@@ -67,7 +67,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jixiao.defects import words
+from jixiao.grammar import words
 from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jixiao.layouts.base import Row
+from jixiao.grammar import Row
 from jixiao.schema import Cell
 
 Record = Mapping[str, Any]

@@ -23,8 +23,8 @@ from io import BytesIO
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
+from jixiao.grammar import Row, clean
 from jixiao.ingest.readers.rows import RowBuilder
-from jixiao.layouts.base import Row, clean
 
 __all__ = ["DOCUMENT_SUFFIXES", "TEXT_SUFFIXES", "read", "read_rows", "sniff"]
 

@@ -32,10 +32,10 @@ from typing import Any
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
+from jixiao.grammar import Row
 from jixiao.ingest.readers import geometry, glyphs, paper
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
-from jixiao.layouts.base import Row
 from jixiao.schema import Cell, FileResult, Indicator, Repair
 
 #: Cells read with a lower score than this are reported (``ocr_low_confidence``).

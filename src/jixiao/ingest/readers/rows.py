@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jixiao import limits
+from jixiao.grammar import Row, clean
 from jixiao.ingest.decode import fold_radicals
-from jixiao.layouts.base import Row, clean
 from jixiao.schema import Cell
 
 

@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from jixiao import vocab
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, classify, clean
 from jixiao.schema import Cell
 
 if TYPE_CHECKING:
@@ -128,12 +128,12 @@ def read_heading(
     when they stand in the lines above — and marks a heading that says 元; leaves an ordinary
     table alone.
     """
-    from jixiao.vocab import column_role
-
     upper: list[Row] = []
     for prev in reversed(before[-8:]):
         texts = [t for t in prev.texts if t]
-        if not texts or not all(heading_field(t)[0] or column_role(t) == "lead" for t in texts):
+        if not texts or not all(
+            heading_field(t)[0] or vocab.column_role(t) == "lead" for t in texts
+        ):
             break
         upper.insert(0, prev)
     found: dict[int, str] = {}
@@ -210,8 +210,6 @@ def _take_by_order(form: RawForm, row: Row) -> tuple[dict[str, Cell], list[Cell]
     """Renderings that drop empty cells: the project cells are the ones before the row's
     first 一级 label (a new project opens a new 一级 merge), or the whole row when it holds no
     level label and reads as code, name and amount (a project's own row above its block)."""
-    from jixiao.parse import classify
-
     cells = row.nonempty()
     kinds = [classify(c.text) for c in cells]
     fields = _fields_in_order(form)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from jixiao import vocab
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, canon_unit, classify, clean
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -118,9 +118,6 @@ def _stops(row: Row) -> bool:
 
 
 def _kind(text: str) -> str:
-    from jixiao.normalize import canon_unit  # normalise owns the unit grammar
-    from jixiao.parse import classify  # the parser's cell kinds (it imports this module)
-
     t = _WS.sub("", clean(text))
     if t in vocab.OPERATOR_WORDS:
         return "operator"

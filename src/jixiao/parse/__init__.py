@@ -14,24 +14,18 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jixiao import label_columns, projects, unwrap, vocab
-from jixiao.layouts.base import Row, clean
+from jixiao import vocab
+from jixiao.grammar import Row, canon_unit, classify, clean
+from jixiao.parse import label_columns, projects, unwrap
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
 
-_NUMBERED = re.compile(r"^指标\s*\d+\s*[:：]")
 _TABLE_END = re.compile(
     r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])|盖章|签字|年\s+月\s+日"
 )
 _INLINE_LABEL = re.compile(r"^([^:：]{2,14})[:：]\s*(.*)$", re.S)
 _WEIGHT = re.compile(r"\d+(\.\d+)?%?")
-#: ``(2023年度)``; one bracket may be lost (``(2023年度``), never both (a bare ``2023年`` is a value).
-_QUAL_VALUE = re.compile(
-    r"^(优|良|中|差|优秀|良好|较好|好|明显|显著|有所提升|有所提高|有所改善|提升|提高|改善|健全|完善|"
-    r"是|否|达标|合格|正常|有效|稳定|逐步提升|持续提升|进一步提升|高|中等|低|增强|逐步完善|较大提升|"
-    r"不断提升|基本完善|已完成|完成|按时完成|全覆盖|零|无|满意|基本满意|符合要求|规范)"
-)
 
 
 @dataclass
@@ -67,7 +61,7 @@ class RawForm:
     held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
     inferred: bool = False  # columns inferred from the rows (no heading row printed)
     budget_in_yuan: bool = False  # the budget label says its amounts are in 元, not 万元
-    # A multi-project table (``jixiao.projects``): column → header field of the per-project
+    # A multi-project table (``jixiao.parse.projects``): column → header field of the per-project
     # columns, and (indicator index, project cells) where each project block opens.
     project_columns: dict[int, str] = field(default_factory=dict)
     project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
@@ -452,32 +446,6 @@ def _merge_continuations(rows: list[Row], i: int, width: int) -> tuple[Row, int]
 
 
 @lru_cache(maxsize=16384)
-def classify(text: str) -> str:
-    """What a cell holds by its content: empty, level1, level2, numbered, value, or text."""
-    t = clean(text)
-    if not t:
-        return "empty"
-    if vocab.canon_level1(t):
-        return "level1"
-    if vocab.looks_like_level2(t):
-        return "level2"
-    if _NUMBERED.match(t):
-        return "numbered"
-    if is_value_like(t):
-        return "value"
-    return "text"
-
-
-@lru_cache(maxsize=16384)
-def is_value_like(text: str) -> bool:
-    """A target value: a number with optional operator/unit, or a short qualitative word."""
-    t = _WS.sub("", text)
-    if re.match(rf"^({vocab.OPERATOR_PATTERN})?[-+]?[\d０-９][\d０-９.,，]*", t):
-        return True
-    return bool(_QUAL_VALUE.match(t)) and len(t) <= 8
-
-
-@lru_cache(maxsize=16384)
 def fits(role: str, text: str) -> bool:
     """Whether a cell's content is plausible for the column it stands in."""
     kind = classify(text)
@@ -721,7 +689,7 @@ def _suit(role: str, text: str) -> float | None:
             return 3.0 if re.search(r"\d", t) else 1.5
         return 0.3 if kind == "text" and len(t) <= 20 else None
     if role == "unit":
-        ok = t in vocab.QUALITATIVE_MARKERS or _canon_unit(t) is not None
+        ok = t in vocab.QUALITATIVE_MARKERS or canon_unit(t) is not None
         return 3.0 if ok else None
     if role in ("operator", "operator2"):
         ok = (
@@ -737,12 +705,6 @@ def _suit(role: str, text: str) -> float | None:
     if role == "value_type":
         return 3.0 if t in vocab.QUALITATIVE_MARKERS or t in vocab.QUANTITATIVE_MARKERS else None
     return 0.2  # note and other free-text columns
-
-
-def _canon_unit(text: str) -> str | None:
-    from jixiao.normalize import canon_unit  # normalise owns the unit grammar
-
-    return canon_unit(text)
 
 
 _EXTRA_COST = -2.0

@@ -31,8 +31,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from jixiao import stream_rows, vocab
-from jixiao.layouts.base import Row, clean
+from jixiao import vocab
+from jixiao.grammar import Row, classify, clean
+from jixiao.parse import stream_rows
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -329,8 +330,6 @@ def _wrapped_text(rows: list[Row], i: int) -> tuple[Row, int]:
 
 @lru_cache(maxsize=16384)
 def _kind(text: str) -> str:
-    from jixiao.parse import classify  # the parser's cell kinds (it imports this module)
-
     t = clean(text)
     return "operator" if t in vocab.OPERATOR_WORDS else classify(t)
 

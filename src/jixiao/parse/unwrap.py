@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from jixiao import vocab
-from jixiao.layouts.base import Row, clean
+from jixiao.grammar import Row, clean
 from jixiao.schema import Cell
 
 #: How many continuation lines one wrapped cell may take (``年度绩效目标`` one character per line).
