@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import re
 import zipfile
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -184,6 +185,7 @@ def normalize_rows(
         result.rejects.append(Reject(file=name, reason=reason))
         return result
     result.rejects.extend(_preamble_rejects(preamble, name))
+    cell_index: tuple[list[int], list[Cell]] | None = None  # made when a part is discarded
     for index, raw in enumerate(raw_forms):
         if not raw.indicators and not raw.header:
             result.rejects.append(
@@ -196,7 +198,8 @@ def normalize_rows(
                     text=clean(raw.title.text) if raw.title else None,
                 )
             )
-            result.rejects.extend(_discarded_rows(raw, name))
+            cell_index = cell_index or _line_index(rows)
+            result.rejects.extend(_discarded_rows(raw, name, cell_index))
             continue
         if (
             not raw.columns
@@ -212,7 +215,8 @@ def normalize_rows(
                     text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
                 )
             )
-            result.rejects.extend(_discarded_rows(raw, name))
+            cell_index = cell_index or _line_index(rows)
+            result.rejects.extend(_discarded_rows(raw, name, cell_index))
             continue
         form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
         cited = context
@@ -331,16 +335,37 @@ _NOT_CONTENT = re.compile(
 )
 
 
-def _discarded_rows(raw: RawForm, name: str) -> list[Reject]:
+def _line_index(rows: list[Row]) -> tuple[list[int], list[Cell]]:
+    """Every cell of ``rows`` sorted by source line, with the lines alone (for bisecting)."""
+    cells = sorted((c for row in rows for c in row.cells if c.line is not None), key=_at)
+    return [c.line or 0 for c in cells], cells
+
+
+def _at(cell: Cell) -> tuple[int, int]:
+    return cell.line or 0, cell.col or 0
+
+
+def _discarded_rows(raw: RawForm, name: str, index: tuple[list[int], list[Cell]]) -> list[Reject]:
     """One reject per source line of a part rejected as not a form, after the first (which
-    the form's reject names): its rows are in no output, so each is named."""
+    the form's reject names): its rows are in no output, so each is named. The part's cells
+    as the parser kept them, and every source row within its lines (a cell the parser let go
+    of is named too)."""
     cells = [*raw.header.values(), *(c for _, c in raw.breakdown if c is not None)]
     cells += [*raw.unplaced, *(label for _, label in raw.pending), *(c for c, _ in raw.repeated)]
+    cells += [
+        *raw.stream,
+        *(c for ind in raw.indicators for c in [*ind.cells.values(), *ind.extra]),
+    ]
+    first, last = raw.line_start or 0, raw.line_end or raw.line_start or 0
+    lines, by_position = index
+    cells += by_position[bisect_right(lines, first) : bisect_right(lines, last)]
     by_line: dict[int, list[str]] = {}
-    for cell in sorted(cells, key=lambda c: (c.line or 0, c.col or 0)):
+    seen: set[tuple[int, int | None, str]] = set()
+    for cell in sorted(cells, key=_at):
         if cell.line is None or cell.line == raw.line_start:
             continue
-        if _worth_reporting(cell.text):
+        if _worth_reporting(cell.text) and (cell.line, cell.col, cell.text) not in seen:
+            seen.add((cell.line, cell.col, cell.text))
             by_line.setdefault(cell.line, []).append(clean(cell.text))
     return [
         Reject(
