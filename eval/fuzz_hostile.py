@@ -574,16 +574,17 @@ def build(root: Path, n: int, seed: int = 20261203, small: bool = False) -> Corp
                 for k in range(rnd.randrange(1, 5)):
                     data, msub, lines = text_input()
                     mname = {
-                        "unsafe": rnd.choice(
-                            ["../../escape.txt", "/abs/path.txt", "a/../../b.txt"]
-                        ),
+                        "unsafe": rnd.choice(["../../escape", "/abs/path", "a/../../b"])
+                        + f"{k}.txt",
                         "dups": "same.txt",
                     }.get(sub, f"dir/m{k}.txt")
                     members.append((mname, data))
                     shown_m = f"{shown}!{mname}"
                     if sub == "dups" and k:
                         shown_m = f"{shown_m} (#{k + 1})"
-                    expect.append(Made(shown_m, f"zip-text:{msub}", lines))
+                    # a damaged archive may have its member names damaged too: counted below
+                    kind_m = "zip-damaged" if sub == "bad_crc" else f"zip-text:{msub}"
+                    expect.append(Made(shown_m, kind_m, None if sub == "bad_crc" else lines))
                 if sub == "mixed":
                     members.append(("表.docx", rnd.choice(docx_bases)))
                     expect.append(Made(f"{shown}!表.docx", "zip-docx"))
@@ -684,7 +685,15 @@ def check(corpus: Corpus, out: Path) -> dict[str, Any]:
     missing = []
     unaccounted: list[str] = []
     looking = 0
+    named = in_forms | rejected_any
+    damaged = Counter(m.name.split("!")[0] for m in corpus.made if m.kind == "zip-damaged")
+    for archive_name, count in damaged.items():
+        under = {n for n in named if n.startswith(archive_name + "!")}
+        if archive_name not in file_rejects and len(under) < count:
+            missing.append(f"{archive_name!r}: {count} members written, {len(under)} named")
     for made in corpus.made:
+        if made.kind == "zip-damaged":
+            continue  # counted above: the directory's names may be damaged
         if made.skipped:
             if made.name not in skipped_named and not under_rejected(made.name):
                 missing.append(f"{made.name!r} (skipped, but no 'skipped' reject names it)")
