@@ -21,8 +21,9 @@ from pathlib import Path
 
 from jixiao.evaluate import EvalResult, run_eval
 from jixiao.evaluate.command import make_producer
+from jixiao.evaluate.kinds import score_by_kind
 from jixiao.schema import FLAGS
-from jixiao.synth import generate, score_by_kind
+from jixiao.synth import generate
 
 
 def _pct(x: float | None) -> str:

@@ -306,7 +306,8 @@ def test_review_of_a_normalize_directory_reads_only_its_forms(tmp_path: Path) ->
         json.loads(x)["file"]
         for x in (tmp_path / "r" / "findings.jsonl").read_text("utf-8").splitlines()
     }
-    assert {Path(f).name for f in files} == {"forms.jsonl"}
+    # findings name the source file each record was read from (its source_file)
+    assert {Path(f).name for f in files} == {SEED0.name}
 
 
 def test_review_fail_on(tmp_path: Path) -> None:

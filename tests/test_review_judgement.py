@@ -11,7 +11,7 @@ from pathlib import Path
 from jixiao.review import review_form
 from jixiao.review.command import load_forms
 from jixiao.review.rewrite import PLACEHOLDER, check_rewrite, suggest_rewrite
-from jixiao.schema import Form, Indicator
+from jixiao.schema import Cell, Form, Indicator
 
 
 def ind(name: str, l1: str = "产出指标", l2: str | None = "数量指标", **kw: object) -> Indicator:
@@ -194,3 +194,193 @@ def test_vague_timeliness_becomes_the_forms_deadline():
     ]
     rw = suggest_rewrite(form(rows, year=2023), 3)
     assert rw is not None and rw.name == "项目完成时间" and rw.value == "2023年12月31日"
+
+
+# --------------------------------------------------------------------------- issue 18, second round
+# Each expected finding is read off the catalogue (review-rules.md §4), not off the code.
+
+
+def found(f: Form, code: str) -> list[int | None]:
+    return [x.indicator for x in review_form(f) if x.code == code]
+
+
+def test_process_indicators_are_execution_rates_about_money():
+    rows = base_rows() + [
+        ind("中央预算内投资支付率", "产出指标", "质量指标", operator="≥", value=95, unit="%"),
+        ind("年度计划投资完成率", "产出指标", "质量指标", operator="≥", value=95, unit="%"),
+        ind("项目财政资金到位时间", "产出指标", "时效指标", value="2023年3月底前"),
+        ind('"两个责任"按项目落实到位率', "产出指标", "质量指标", value=100, unit="%"),
+    ]
+    assert found(form(rows), "process_indicator") == [3, 4, 5]
+
+
+def test_inputs_people_pay_and_consumables():
+    rows = base_rows() + [
+        ind("聘用调解员人数", operator="=", value=1, unit="人"),
+        ind("出差人次", operator="=", value=24, unit="人次"),
+        ind("购买标准试剂", operator="≥", value=100, unit="个"),
+        ind("按年度发放绩效奖、文明奖", operator="≥", value=60, unit="%"),
+        ind("购置设备数量", operator="=", value=5, unit="台"),  # §5.1: a typical output
+    ]
+    f = form(rows)
+    assert found(f, "input_as_output") == [3, 4, 5, 6]
+    ev = [x.message for x in review_form(f) if x.code == "input_as_output"]
+    assert "聘用" in ev[0] and "试剂" in ev[2]
+
+
+def test_a_count_filed_as_quality_is_misclassified_but_a_duration_is_not():
+    rows = base_rows() + [
+        ind("实验室仪器维修维护", "产出指标", "质量指标", operator="≥", value=4, unit="次"),
+        ind("政务公开培训时间", "产出指标", "数量指标", value=7, unit="天"),
+        ind("信息报送及时率", "产出指标", "数量指标", operator="≥", value=95, unit="%"),
+    ]
+    assert found(form(rows), "misclassified_indicator") == [3, 5]
+
+
+def test_a_rate_in_days_is_one_unit_finding_not_also_a_direction():
+    rows = base_rows() + [
+        ind("检测及时率", "产出指标", "时效指标", operator="≤", value=7, unit="工作日")
+    ]
+    f = form(rows)
+    assert found(f, "unit_mismatch") == [3] and found(f, "operator_direction") == []
+
+
+def test_money_names_need_money_units_and_times_no_percent():
+    rows = base_rows() + [
+        ind("检查差旅费", "产出指标", "成本指标", value=470, unit="人/天"),
+        ind("项目完成时间", "产出指标", "时效指标", value=100, unit="%"),
+        ind("人均培训成本", "产出指标", "成本指标", operator="≤", value=500, unit="元/人"),
+    ]
+    assert found(form(rows), "unit_mismatch") == [3, 4]
+
+
+def test_a_masked_value_is_not_a_missing_value():
+    masked = ind("项目总成本", "产出指标", "成本指标", operator="≤", value=None, unit="元")
+    masked.source.cells["value"] = Cell(text="≤****000元")
+    empty = ind("基本支出", "产出指标", "成本指标", value=None)
+    f = form(base_rows() + [masked, empty])
+    assert found(f, "value_missing") == [4]
+
+
+def test_values_the_calendar_or_the_form_rule_out():
+    rows = base_rows() + [
+        ind("工作计划按时完成时间", "产出指标", "时效指标", operator="=", value=44561),
+        ind("办公费总成本", "产出指标", "成本指标", operator="=", value=0, unit="万元"),
+        ind("补助发放次数", operator="≥", value=12, unit="次"),
+        ind("补助发放及时率", "产出指标", "时效指标", operator="≥", value=98, unit="%"),
+    ]
+    f = form(rows, year=2021)
+    hits = [x for x in review_form(f) if x.code == "value_plausibility"]
+    assert [x.indicator for x in hits] == [3, 4, 6]
+    assert "2021年12月31日" in hits[0].message and "91.7%" in hits[2].message
+    assert found(f, "unit_missing") == []  # the serial is a date, not a number lacking a unit
+    rows[4] = ind("超预算支出金额", "产出指标", "成本指标", operator="=", value=0, unit="万元")
+    rows[6] = ind("补助发放及时率", "产出指标", "时效指标", operator="=", value=100, unit="%")
+    assert found(form(rows, year=2021), "value_plausibility") == [3]  # 超支 =0 is a target
+
+
+def test_satisfaction_of_the_units_own_officers():
+    rows = base_rows() + [
+        ind("干警满意度", "满意度指标", "服务对象满意度指标", operator="≥", value=95, unit="%")
+    ]
+    hits = [x for x in review_form(form(rows)) if x.code == "satisfaction_internal"]
+    assert [x.indicator for x in hits] == [3] and "干警满意度" in hits[0].evidence
+
+
+def test_a_goal_that_only_lists_duties():
+    duties = "组织协调推进全州食品安全重点工作；承办州食品安全委员会会议；承担日常工作。"
+    hits = [
+        x for x in review_form(form(base_rows(), annual_goal=duties)) if x.code == "vague_target"
+    ]
+    assert len(hits) == 1 and "承办" in hits[0].message and hits[0].evidence.startswith("组织")
+    with_target = "承办食品安全委员会会议；承担日常工作，全年培训100人次。"
+    assert found(form(base_rows(), annual_goal=with_target), "vague_target") == []
+
+
+def test_work_and_object_names():
+    rows = base_rows() + [
+        ind("信访基础业务培训", value=20, unit="件次"),
+        ind("应急综合演练", operator="≥", value=2, unit="次"),  # counts the drills held
+        ind("OA自动办公系统", operator="=", value=1, unit="个/套"),
+        ind(
+            "解决群众困难及公示发布", "效益指标", "社会效益指标", operator="≥", value=100, unit="%"
+        ),
+    ]
+    f = form(rows)
+    assert found(f, "name_is_activity") == [3, 5, 6]
+    msgs = [x.message for x in review_form(f) if x.code == "name_is_activity"]
+    assert "对象" in msgs[1] and "工作" in msgs[0]
+
+
+def test_a_vague_rate_stays_a_rate_with_a_placeholder():
+    rows = base_rows() + [
+        ind(
+            "残疾学生家庭负担率",
+            "效益指标",
+            "社会效益指标",
+            value="有所减轻",
+            value_kind="qualitative",
+        )
+    ]
+    rw = suggest_rewrite(form(rows), 3)
+    assert rw is not None and (rw.name, rw.operator, rw.value, rw.unit) == (
+        "残疾学生家庭负担率",
+        "≤",
+        PLACEHOLDER,
+        "%",
+    )
+    assert "上年" in rw.rationale and check_rewrite(form(rows), 3, rw) == []
+
+
+def test_vague_efficiency_becomes_time_saved_at_the_same_level():
+    rows = base_rows() + [
+        ind(
+            "提升各单位工作效率",
+            "效益指标",
+            "可持续影响指标",
+            value="明显",
+            value_kind="qualitative",
+        )
+    ]
+    rw = suggest_rewrite(form(rows), 3)
+    assert rw is not None and rw.name == "平均办理时限压缩天数" and rw.value == PLACEHOLDER
+    assert (rw.level1, rw.level2) == ("效益指标", "可持续影响指标")
+
+
+def test_a_perception_with_a_small_percentage_is_dropped_not_polished():
+    rows = base_rows() + [
+        ind("提高政府网站公众形象", "效益指标", "社会效益指标", operator="≥", value=2, unit="%")
+    ]
+    rw = suggest_rewrite(form(rows), 3)
+    assert rw is not None and rw.action == "drop" and "形象" in rw.rationale
+
+
+def test_removing_a_hazard_becomes_zero_incidents():
+    rows = base_rows() + [
+        ind(
+            "消除安全隐患", "效益指标", "可持续影响指标", value="持续影响", value_kind="qualitative"
+        )
+    ]
+    rw = suggest_rewrite(form(rows), 3)
+    assert rw is not None and rw.value == 0 and rw.unit == "起"
+
+
+def test_a_cut_name_is_not_reworded():
+    cut = ind("政府网站的公众形", "效益指标", "社会效益指标", value="优", value_kind="qualitative")
+    cut.flags = ["name_truncated"]
+    assert suggest_rewrite(form(base_rows() + [cut]), 3) is None
+
+
+def test_life_safety_in_an_epidemic_project_is_not_turned_into_work_accidents():
+    rows = base_rows() + [
+        ind(
+            "保障人民群众生命安全",
+            "效益指标",
+            "社会效益指标",
+            value="明显",
+            value_kind="qualitative",
+        )
+    ]
+    f = form(rows, project_name="疫情防控工作经费", annual_goal="做好疫情防控，培训100人次。")
+    rw = suggest_rewrite(f, 3)
+    assert rw is not None and "事故" not in rw.name

@@ -17,13 +17,13 @@ import jixiao.normalize
 from jixiao.cli import app
 from jixiao.evaluate import EvalResult, run_eval
 from jixiao.evaluate.command import make_producer
+from jixiao.evaluate.kinds import score_by_kind
 from jixiao.synth import (
     KIND_FLAGS,
     LAYOUTS,
     ROW_KINDS,
     cut_widths,
     generate,
-    score_by_kind,
     wrap_text,
 )
 from jixiao.synth.command import synth_command

@@ -25,9 +25,10 @@ from jixiao.evaluate.history import (
     write_baseline,
 )
 from jixiao.evaluate.report import HEADLINE, render_markdown, write_json_report
-from jixiao.evaluate.score import LLMUsage, Producer, Record, run_eval
+from jixiao.evaluate.score import LLMUsage, Producer, Record, case_sources, run_eval
 from jixiao.pipeline import run_file
 from jixiao.review import review_records
+from jixiao.review.rules import program_codes
 from jixiao.schema import Form
 from jixiao.settings import Backend, RunSettings, Stage
 
@@ -172,7 +173,16 @@ def eval_command(
     if json_output:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        typer.echo(render_markdown(result, commit=commit, trend=trend), nl=False)
+        typer.echo(
+            render_markdown(
+                result,
+                commit=commit,
+                trend=trend,
+                program_codes=program_codes(),
+                sources=case_sources(golden_dir),
+            ),
+            nl=False,
+        )
     typer.echo(f"report: {path}", err=True)
 
     if update_baseline:

@@ -7,7 +7,7 @@ one row per flag, one column per layout (when there is more than one), then the 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,8 +57,14 @@ def render_markdown(
     *,
     commit: str | None = None,
     trend: Sequence[Run] = (),
+    program_codes: Collection[str] | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> str:
     """The whole human report: header, counts, fields, flags, review codes, errors, trend.
+
+    With ``program_codes`` (the review rules a program can check) the review findings are
+    also totalled per case source (``sources``: case -> ``seed``/``real-sample``…) for those
+    rules and for all labelled findings.
 
     Regressions are not in it: the command prints those to stderr, one per line, for CI logs.
     """
@@ -104,6 +110,8 @@ def render_markdown(
         rows = [_prf_row(code, p) for code, p in sorted(overall.review.items())]
         rows.append(_prf_row("**all codes**", overall.review_micro))
         out += [_table(["review code", "support", "predicted", "P", "R", "F1"], rows), ""]
+        if program_codes is not None:
+            out += [_review_groups(result, program_codes, sources or {}), ""]
 
     for name, err in result.errors.items():
         out.append(f"- error in case `{name}`: {err}")
@@ -112,6 +120,29 @@ def render_markdown(
     if trend:
         out += [render_trend(result.metrics(), trend), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _review_groups(
+    result: EvalResult, program_codes: Collection[str], sources: Mapping[str, str]
+) -> str:
+    """Review P/R per case source: the rules a program can check, and every labelled finding."""
+    groups: dict[str, dict[str, PRF]] = {}
+    for name, case in result.cases.items():
+        if not case.score.review_scored:
+            continue
+        g = groups.setdefault(sources.get(name, "other"), {"program": PRF(), "all": PRF()})
+        for code, p in case.score.review.items():
+            g["all"].merge(p)
+            if code in program_codes:
+                g["program"].merge(p)
+    rows = []
+    for src in sorted(groups, key=lambda k: (k != "real-sample", k)):
+        for part, label in (("program", "rules a program can check"), ("all", "all labelled")):
+            p = groups[src][part]
+            rows.append(
+                [src, label, str(p.support), str(p.predicted), pct(p.precision), pct(p.recall)]
+            )
+    return _table(["review · source", "rules", "support", "predicted", "P", "R"], rows)
 
 
 def _counts_line(result: EvalResult, s: Score) -> str:

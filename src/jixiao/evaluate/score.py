@@ -527,6 +527,22 @@ def _layouts(golden_dir: Path) -> dict[str, str]:
     return out
 
 
+def case_sources(golden_dir: Path) -> dict[str, str]:
+    """Case -> ``source`` from ``cases.json`` (``seed``, ``real-sample`` …); missing ones absent."""
+    path = golden_dir / "cases.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except json.JSONDecodeError:
+        return {}  # _layouts reports a bad file
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k): str(v["source"])
+        for k, v in data.items()
+        if isinstance(v, dict) and isinstance(v.get("source"), str)
+    }
+
+
 def load_golden(golden_dir: Path) -> tuple[list[GoldenCase], list[str]]:
     """Read a golden directory; returns the cases and warnings for files that do not pair up."""
     inputs_dir, expected_dir = golden_dir / "inputs", golden_dir / "expected"

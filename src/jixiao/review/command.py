@@ -35,6 +35,7 @@ from jixiao.errors import (
     LLMError,
     out_dir_problem,
 )
+from jixiao.grammar import fmt_number
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.stats import LLMStats
@@ -51,7 +52,7 @@ from jixiao.review.profile import (
 )
 from jixiao.review.report_html import SEVERITY_LABEL, ReviewedFile, department_of, render_html
 from jixiao.review.rewrite import suggest_rewrites
-from jixiao.review.rules import RULES, fmt, review_form
+from jixiao.review.rules import RULES, review_form
 from jixiao.schema import Form, form_from_record
 from jixiao.settings import RunSettings
 
@@ -615,7 +616,7 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -
             lines.append(
                 "按规则："
                 + "、".join(
-                    f"{RULES[c].title if c in RULES else c}（{c}）{fmt(n)}"
+                    f"{RULES[c].title if c in RULES else c}（{c}）{fmt_number(n)}"
                     for c, n in t.codes.most_common()
                 )
             )
@@ -633,7 +634,9 @@ def summary_lines(files: Sequence[ReviewedFile], out: Path, lang: Lang = "zh") -
         f"rewrites {t.rewrites} → {out}"
     ]
     if t.codes:
-        lines.append("by rule: " + ", ".join(f"{c} {fmt(n)}" for c, n in t.codes.most_common()))
+        lines.append(
+            "by rule: " + ", ".join(f"{c} {fmt_number(n)}" for c, n in t.codes.most_common())
+        )
     if t.llm is not None:
         accepted, kept, st = t.llm
         lines.append(

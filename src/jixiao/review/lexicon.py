@@ -261,30 +261,50 @@ PSEUDO_WORDS: tuple[str, ...] = ("提高", "提升", "改善", "形象", "幸福
 PROCESS_WORDS: tuple[str, ...] = (
     "预算执行率",
     "执行率",
-    "资金到位率",
-    "到位率",
+    "资金到位",
+    "经费到位",
     "资金使用率",
     "经费使用率",
     "支出进度",
     "完成支出",
     "拨付率",
+    "支付率",
+    "投资完成率",
 )
+#: ``到位率`` is about money only with one of these (``"两个责任"落实到位率`` is not).
+MONEY_CONTEXT: tuple[str, ...] = ("资金", "经费", "投资", "款", "预算")
 #: The row that makes a table total 100 instead of 90.
 BUDGET_EXEC_WORDS: tuple[str, ...] = ("预算执行率",)
 
 #: input_as_output: resources, not results.
 INPUT_WORDS: tuple[str, ...] = (
+    # the unit's own people
     "在编",
     "在职人员",
     "职工人数",
     "退休",
     "劳务派遣人",
     "劳务派遣驾驶员",
+    "临聘",
+    "聘用",
+    "公益性岗位",
+    "清洁工人数",
+    "保洁人数",
+    "出差人",
+    # their pay
+    "绩效奖",
+    "文明奖",
+    "应休未休",
+    "工资福利",
+    # premises and money
     "办公楼",
     "经费",
     "金额",
     "资金",
 )
+#: Consumables bought are inputs (``购买标准试剂 ≥100个``); equipment bought may be the output.
+INPUT_PURCHASES: tuple[str, ...] = ("试剂", "耗材", "办公用品", "燃油", "油料", "原材料")
+PURCHASE_VERBS: tuple[str, ...] = ("购买", "采购", "购置")
 
 #: goal_boilerplate: compliance phrases that name no output.
 BOILERPLATE_PHRASES: tuple[str, ...] = ("八项规定", "过紧日子", "只减不增", "合理合规使用")
@@ -293,7 +313,17 @@ BOILERPLATE_PHRASES: tuple[str, ...] = ("八项规定", "过紧日子", "只减�
 PAST_REFERENCE_WORDS: tuple[str, ...] = ("年鉴", "保存", "记录", "回顾", "历史", "总结")
 
 #: Names that measure the unit's own staff rather than service recipients.
-INTERNAL_SATISFACTION_WORDS: tuple[str, ...] = ("职工满意度", "干部满意度", "员工满意度")
+INTERNAL_SATISFACTION_WORDS: tuple[str, ...] = (
+    "职工满意度",
+    "干部满意度",
+    "员工满意度",
+    "干警满意度",
+    "教职工满意度",
+    "本单位人员满意度",
+)
+
+#: vague_target's [LLM] part made deterministic: a goal that only lists duties (负责…、承办…).
+DUTY_WORDS: tuple[str, ...] = ("负责", "承担", "承办", "组织协调", "协助", "履行", "职能职责")
 
 #: Measure words: a name without any of these probably names an activity (LLM pre-filter).
 MEASURE_WORDS: tuple[str, ...] = (
@@ -515,6 +545,29 @@ ACTIVITY_MEASURES: tuple[str, ...] = (
     "项数",
     "户数",
 )
+
+#: An activity noun ending a name (``信访基础业务培训``, ``网络机房管理``): with a unit that does
+#: not count the activity's events (件次, 个, %), the row names the work, not its result.
+ACTIVITY_NOUNS: tuple[str, ...] = (
+    "安保",
+    "培训",
+    "管理",
+    "监管",
+    "发布",
+    "改造",
+    "督查",
+    "整治",
+    "运维",
+    "维护",
+    "宣传",
+)
+#: Units that count an activity's events or people served: ``应急综合演练 ≥2次`` is a result.
+EVENT_UNITS: frozenset[str] = frozenset(
+    {"次", "场", "场次", "期", "批次", "班", "人", "人次", "户", "家", "天", "小时", "学时", "件"}
+    | {"条", "篇", "份"}
+)
+#: Objects named with no measure: ``OA自动办公系统 =1个/套`` says what exists, not what was done.
+OBJECT_NOUNS: tuple[str, ...] = ("系统", "平台")
 
 #: relevance_attribution: outcomes of a whole economy or region no single project moves.
 MACRO_OUTCOMES: tuple[str, ...] = (

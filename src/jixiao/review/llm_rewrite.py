@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_va
 
 from jixiao import vocab
 from jixiao.errors import BudgetExceeded, LLMError
-from jixiao.grammar import canon_unit, to_number
+from jixiao.grammar import canon_unit, fmt_number, to_number
 from jixiao.llm.cache import CacheMiss
 from jixiao.llm.config import LLMConfig
 from jixiao.llm.prompts import Prompt, load_prompt
@@ -47,7 +47,7 @@ from jixiao.llm.stats import LLMStats
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.review.rewrite import Rewrite, check_rewrite, suggest_rewrite
-from jixiao.review.rules import MISFILED_CLASSES, effective_levels, fmt
+from jixiao.review.rules import MISFILED_CLASSES, effective_levels
 from jixiao.schema import Finding, Form, Operator
 
 if TYPE_CHECKING:  # openai + instructor are imported only when a client is really built
@@ -244,7 +244,7 @@ def vet(p: RewriteProposal, scope: RewriteScope) -> Verdict:
         value = lx.compact(str(p.value)) if p.value is not None else ""
         if value not in TARGET_GRADES:
             problems.append(
-                f"指标值「{fmt(p.value)}」既不是数字（不带单位和运算符），"
+                f"指标值「{fmt_number(p.value)}」既不是数字（不带单位和运算符），"
                 "也不是定性目标“好”（定性时须写分级标准）"
             )
         if op is not None and op != "=":
@@ -297,8 +297,8 @@ def _row_line(form: Form, i: int) -> str:
     ind = form.indicators[i]
     l1, l2 = effective_levels(ind)
     levels = "/".join(x for x in (l1 or "（未填）", l2 or "（未填）"))
-    target = f"{ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}" or "（空）"
-    weight = f" · 权重{fmt(ind.weight)}" if ind.weight is not None else ""
+    target = f"{ind.operator or ''}{fmt_number(ind.value)}{ind.unit or ''}" or "（空）"
+    weight = f" · 权重{fmt_number(ind.weight)}" if ind.weight is not None else ""
     return f"{i}: {levels} · {ind.name or ind.name_raw or '（空）'} {target}{weight}"
 
 
@@ -332,7 +332,7 @@ def render_messages(
         for l2, words in lx.KEYWORD_CLASSES
         if l2 in MISFILED_CLASSES
     )
-    budget = fmt(form.budget_total) if form.budget_total is not None else "（未填）"
+    budget = fmt_number(form.budget_total) if form.budget_total is not None else "（未填）"
     return prompt.render(
         title=_clip(form.title, 200) or "（无）",
         project_name=_clip(form.project_name, 200) or "（无）",
@@ -346,7 +346,7 @@ def render_messages(
         levels=levels,
         classes=classes,
         units=" ".join(sorted(vocab.UNITS)),
-        satisfaction_min=fmt(max(profile.satisfaction.minimum, 85)),
+        satisfaction_min=fmt_number(max(profile.satisfaction.minimum, 85)),
     )
 
 

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from jixiao.grammar import fmt_number
 from jixiao.labels import flag_label
 from jixiao.review.rewrite import Rewrite
-from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels, fmt
+from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels
 from jixiao.schema import Finding, Form, Indicator
 
 SEVERITY_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -145,7 +146,7 @@ def _cell_html(ind: Indicator, fld: str, inferred: str | None) -> str:
         return _e(ind.name or ind.name_raw or "∅")
     if v is None and inferred:
         return f'<span class="inferred" title="按名称推断">{_e(inferred)}</span>'
-    return "" if v is None else _e(fmt(v))
+    return "" if v is None else _e(fmt_number(v))
 
 
 def provenance(ind: Indicator, role: str) -> str:
@@ -174,7 +175,7 @@ def provenance(ind: Indicator, role: str) -> str:
             lines.append(f"标记「{flag_label(ev.flag)}」（{ev.flag}）：{ev.reason}")
     for rep in ind.source.repairs:
         if rep.field == role:
-            lines.append(f"修复 {fmt(rep.before)} → {fmt(rep.after)}（{rep.by}）")
+            lines.append(f"修复 {fmt_number(rep.before)} → {fmt_number(rep.after)}（{rep.by}）")
     return "\n".join(lines)
 
 
@@ -251,8 +252,8 @@ def _rewrites_table(form: Form, rewrites: Mapping[int, Rewrite]) -> str:
     rows = []
     for i, rw in sorted(rewrites.items()):
         ind = form.indicators[i]
-        before = f"{ind.name or ind.name_raw} {ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}"
-        target = f"{rw.operator or ''}{fmt(rw.value)}{rw.unit or ''}"
+        before = f"{ind.name or ind.name_raw} {ind.operator or ''}{fmt_number(ind.value)}{ind.unit or ''}"
+        target = f"{rw.operator or ''}{fmt_number(rw.value)}{rw.unit or ''}"
         rows.append(
             f'<tr><td class="num">{i + 1}</td><td>{_e(before)}</td>'
             f"<td>{_e(rw.level1)}/{_e(rw.level2 or '—')}</td><td><b>{_e(rw.name)}</b></td>"
@@ -280,7 +281,7 @@ def _form_section(rf: ReviewedFile, fi: int, anchor: str) -> str:
         ("主管部门", department_of(form)),
         ("项目编码", form.project_code),
         ("年度", form.year),
-        ("预算（万元）", fmt(form.budget_total) if form.budget_total is not None else None),
+        ("预算（万元）", fmt_number(form.budget_total) if form.budget_total is not None else None),
     ]
     meta_html = "".join(
         f"<span><b>{_e(k)}</b> {_e(v)}</span>" for k, v in meta if v not in (None, "")

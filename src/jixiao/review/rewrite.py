@@ -20,12 +20,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from jixiao.grammar import fmt_number, to_number
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.review.rules import (
     RULES,
     FormContext,
-    as_number,
     graded_indicators,
     review_form,
     run_rules,
@@ -68,7 +68,7 @@ class Rewrite(BaseModel):
 
     def to_indicator(self, weight: float | int | None = None) -> Indicator:
         """The indicator this rewrite stands for, keeping the original row's weight."""
-        quantitative = as_number(self.value) is not None and not isinstance(self.value, str)
+        quantitative = to_number(self.value) is not None and not isinstance(self.value, str)
         return Indicator(
             level1=self.level1,
             level2=self.level2,
@@ -85,15 +85,9 @@ class Rewrite(BaseModel):
         """One line for reports: ``效益指标/社会效益指标 · 名称 ≥95%``."""
         if self.action == "drop":
             return f"建议删除或替换「{self.name}」：{self.rationale}"
-        target = f"{self.operator or ''}{_fmt(self.value)}{self.unit or ''}"
+        target = f"{self.operator or ''}{fmt_number(self.value)}{self.unit or ''}"
         levels = "/".join(x for x in (self.level1, self.level2) if x)
         return f"{levels} · {self.name} {target}"
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 # --------------------------------------------------------------------------- re-check
@@ -163,7 +157,7 @@ def vague_indicators(
         ind = form.indicators[f.indicator]
         if f.code == "value_missing" and ind.value_kind != "qualitative":
             continue
-        if f.code == "satisfaction_threshold" and as_number(ind.value) is not None:
+        if f.code == "satisfaction_threshold" and to_number(ind.value) is not None:
             continue
         out.add(f.indicator)
     return sorted(out)
@@ -173,7 +167,7 @@ def vague_indicators(
 
 _LEAD_VAGUE = ("有效", "切实", "进一步", "全面", "不断", "持续", "稳步", "逐步", "有所")
 _VERBS = ("增强", "提升", "提高", "改善", "促进", "保障", "加强", "优化", "确保", "保证", "维持")
-_ENDINGS = ("情况", "程度", "水平", "成效", "效果")
+_ENDINGS = ("情况", "程度", "水平", "成效", "效果", "状况", "状态")
 _CLAUSE = re.compile(r"[，,；;。]")
 
 NORMALISED_LEVEL2 = {"可持续发展指标": "可持续影响指标"}
@@ -328,8 +322,8 @@ def _activity(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> R
     if l1 != lx.OUTPUT or not activity_name(_base(ind)):
         return None
     core = _ACTIVITY_TAIL.sub("", _ACTIVITY_HEAD.sub("", _base(ind))) or _base(ind)
-    v = as_number(ind.value)
-    value: float | int | str = PLACEHOLDER if v is None else (int(v) if v.is_integer() else v)
+    v = to_number(ind.value)
+    value: float | int | str = PLACEHOLDER if v is None else v
     return Rewrite(
         level1=lx.OUTPUT,
         level2="数量指标",
@@ -354,7 +348,14 @@ def _cleanliness(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -
     )
 
 
+_ACCIDENT_CONTEXT = ("事故", "安全生产", "安全隐患", "应急", "消防", "危房", "隐患", "维修")
+
+
 def _safety(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    """Zero accidents, where accidents are what the project is about (not an epidemic's 生命安全)."""
+    text = lx.compact(f"{_base(ind)} {f.project_name or ''} {f.annual_goal or ''}")
+    if not any(w in text for w in _ACCIDENT_CONTEXT):
+        return None
     return Rewrite(
         level1=lx.EFFECT,
         level2=_effect_level2(l1, l2, "社会效益指标"),
@@ -397,14 +398,53 @@ def _mechanism(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> 
     )
 
 
+_LOWER_IS_BETTER = ("负担", "发生率", "投诉", "故障", "差错", "出错", "事故")
+
+
+def _rate(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    """``残疾学生家庭负担率 有所减轻`` → ``残疾学生家庭负担率 ≤__%``: a rate stays a rate."""
+    name = _base(ind)
+    if not name.endswith("率") or "满意" in name:
+        return None
+    down = any(w in name for w in _LOWER_IS_BETTER) or lx.polarity(name, "%") == "down"
+    return Rewrite(
+        level1=l1,
+        level2=l2,
+        name=name,
+        operator="≤" if down else "≥",
+        value=PLACEHOLDER,
+        unit="%",
+        rationale="比率类指标保留比率，写明数值目标；目标值按上年实际值核定"
+        + ("（应低于上年）。" if down else "（不低于上年）。"),
+    )
+
+
+def _efficiency(f: Form, ind: Indicator, l1: str, l2: str | None, p: Profile) -> Rewrite | None:
+    """``提升工作效率 明显`` → ``平均办理时限压缩天数 ≥__天`` (§5.3 example, §5.1 社会效益)."""
+    if l1 != lx.EFFECT:
+        return None
+    return Rewrite(
+        level1=lx.EFFECT,
+        level2=_effect_level2(l1, l2, "社会效益指标"),
+        name="平均办理时限压缩天数",
+        operator="≥",
+        value=PLACEHOLDER,
+        unit="天",
+        rationale="“效率提升”改为可统计的办理时限压缩（§5.1 社会效益：办理时限压缩），"
+        "以办件系统记录的上年平均办理时限为基数核定。",
+    )
+
+
 _THEMES: tuple[_Theme, ...] = (
     _Theme(("满意",), _satisfaction),
+    _Theme(("率",), _rate, avoid=("满意", "效率")),
+    _Theme(("效率",), _efficiency, avoid=("满意",)),
     _Theme(("正常运行", "正常运转", "畅通"), _running),
     _Theme(("合规", "规范性"), _compliance),
     _Theme(("及时", "时效", "进度"), _timeliness, avoid=("满意",)),
     _Theme(lx.ACTIVITY_PREFIXES + ("工作",), _activity),
     _Theme(("整洁", "干净", "卫生", "外观", "美好", "市容"), _cleanliness, avoid=("办公", "健康")),
-    _Theme(("生命安全", "安全生产", "事故"), _safety),
+    _Theme(("生命安全", "安全生产", "事故", "安全隐患"), _safety),
     _Theme(("知晓", "宣传"), _awareness, avoid=("次数", "场次", "开展", "组织")),
     _Theme(("机制", "制度"), _mechanism),
 )
@@ -425,6 +465,10 @@ def _graded(ind: Indicator, l1: str, l2: str | None) -> Rewrite:
             "部分达成（一般）、未达成（差）三档计分。"
         ),
     )
+
+
+#: Perceptions no table measures: a rewrite would invent a survey (公众形象, 幸福感 …).
+_PERCEPTIONS = ("形象", "幸福感", "获得感", "安全感", "公信力")
 
 
 def drop_rewrite(ind: Indicator, l1: str, l2: str | None, why: str) -> Rewrite:
@@ -452,6 +496,12 @@ def _drop_reason(form: Form, index: int, profile: Profile) -> str | None:
         return (
             f"「{macro[0]}」不是本项目能影响的结果（88号 相关性）；删除，"
             "或换成本项目直接带来的效益（受益人数、服务覆盖率、办理时限等）。"
+        )
+    feeling = [w for w in _PERCEPTIONS if w in n]
+    if feeling:
+        return (
+            f"「{feeling[0]}」是主观感受，表中没有基数和调查来源，本项目也无法单独归因；删除，"
+            "或换成本项目能统计的效果（受益人数、按时足额发放率、投诉下降等）。"
         )
     found = filler_phrase(n)
     if found and not any(any(w in n for w in t.words) for t in _THEMES):
@@ -482,7 +532,8 @@ def candidate_rewrites(form: Form, index: int, profile: Profile | None = None) -
             rw = theme.build(form, ind, l1, l2, profile)
             if rw is not None:
                 out.append(rw)
-    if l1 != lx.SATISFACTION:
+    if l1 != lx.SATISFACTION and "name_truncated" not in ind.flags:
+        # A cut name (``政府网站的公众形``) is not reworded into a graded one: it would keep the cut.
         fallback = _graded(ind, l1, l2)
         # The row may sit under the wrong level2 (招商引资成效 under 社会效益): offer the
         # keyword class first, so the suggestion also repairs the classification.

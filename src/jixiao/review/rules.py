@@ -6,9 +6,17 @@ rules, severity overrides). Rules read a form *as filed*: where the parser moved
 the name or found the value cell to be a copy of the weight (``value_suspect``), the filed value
 is what the 指标值 column said, because that is what the reviewer is judging.
 
-``kind`` says how far a rule can be trusted without the LLM: ``code`` rules are deterministic and
-labelled in ``golden/expected/*.review.jsonl``; ``code+llm`` rules yield heuristic candidates that
-the LLM layer is meant to confirm (they run in rules-only mode too, and are not labelled).
+``basis`` says what decides a finding, and so how it is measured (``eval/bench_review_rules.py``
+prints the two groups apart):
+
+- ``program``: a rule a program can check. The catalogue marks its condition [code]: the form's
+  cells, numbers and structure decide it, and two careful readers cannot disagree.
+- ``judgement``: a rule a careful reviewer applies by reading ([LLM] or [code+LLM] in the
+  catalogue, and the judgement rules of issue 18). The check here fires only where a lexicon and
+  the form's structure decide, and every finding quotes its evidence from the form; ``--llm``
+  is where a model may confirm the rest, grounded in quoted text and re-checked.
+
+Both kinds run in rules-only mode and both are labelled in ``golden/expected/*.review.jsonl``.
 """
 
 from __future__ import annotations
@@ -16,13 +24,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Literal
 
+from jixiao.grammar import fmt_number, to_number
 from jixiao.review import lexicon as lx
 from jixiao.review.profile import Profile, load_profile
 from jixiao.schema import Finding, Form, Indicator, Severity
 
-RuleKind = Literal["code", "code+llm"]
+Basis = Literal["program", "judgement"]
 Scope = Literal["form", "indicator"]
 Number = float | int
 
@@ -73,14 +83,19 @@ Check = Callable[[FormContext], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A catalogue entry: code, default severity, scope, the cell it marks, and its check."""
+    """A catalogue entry: code, default severity, scope, the cell it marks, and its check.
+
+    ``basis`` is ``program`` (the catalogue's [code]: cells and numbers decide) or ``judgement``
+    (a reading of the text: [LLM]/[code+LLM]); ``optional`` rules run only when a profile
+    enables them.
+    """
 
     code: str
     severity: Severity
     title: str
     check: Check
     scope: Scope = "indicator"
-    kind: RuleKind = "code"
+    basis: Basis = "program"
     field: str | None = None
     optional: bool = False
 
@@ -94,7 +109,7 @@ def rule(
     title: str,
     *,
     scope: Scope = "indicator",
-    kind: RuleKind = "code",
+    basis: Basis = "program",
     field: str | None = None,
     optional: bool = False,
 ) -> Callable[[Check], Check]:
@@ -103,15 +118,25 @@ def rule(
     def deco(fn: Check) -> Check:
         if code in RULES:
             raise ValueError(f"review rule {code!r} registered twice")
-        RULES[code] = Rule(code, severity, title, fn, scope, kind, field, optional)
+        RULES[code] = Rule(code, severity, title, fn, scope, basis, field, optional)
         return fn
 
     return deco
 
 
 def labelled_codes() -> frozenset[str]:
-    """Codes whose findings the golden review labels cover (deterministic, on by default)."""
-    return frozenset(c for c, r in RULES.items() if r.kind == "code" and not r.optional)
+    """Codes whose findings the golden review labels cover: every rule on by default."""
+    return frozenset(c for c, r in RULES.items() if not r.optional)
+
+
+def program_codes() -> frozenset[str]:
+    """Codes of the rules a program can check (``basis == "program"``)."""
+    return frozenset(c for c, r in RULES.items() if r.basis == "program")
+
+
+def judgement_codes() -> frozenset[str]:
+    """Codes of the judgement rules (``basis == "judgement"``)."""
+    return frozenset(c for c, r in RULES.items() if r.basis == "judgement")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -124,25 +149,6 @@ _PUNCT = re.compile(r"[\s，。、；;,.：:！!？?“”\"'‘’（）()【�
 def norm(text: str | None) -> str:
     """Text for equality tests: whitespace and punctuation removed."""
     return _PUNCT.sub("", text or "")
-
-
-def as_number(v: object) -> float | None:
-    """A number, or a string that is exactly a number; else None."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        m = _NUM.fullmatch(v.strip())
-        return float(m.group()) if m else None
-    return None
-
-
-def fmt(v: object) -> str:
-    """A value for a message: 95.0 → 95."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return "" if v is None else str(v)
 
 
 def filed_value(ind: Indicator) -> Number | str | None:
@@ -159,7 +165,7 @@ def filed_value(ind: Indicator) -> Number | str | None:
 
 def filed_number(ind: Indicator) -> float | None:
     """The filed value when it is a number."""
-    return as_number(filed_value(ind))
+    return to_number(filed_value(ind))
 
 
 def raw_cell(ind: Indicator, role: str) -> str | None:
@@ -307,15 +313,44 @@ def goal_missing(ctx: FormContext) -> Iterator[Hit]:
 def vague_target(ctx: FormContext) -> Iterator[Hit]:
     """A goal with vague words and no quantity cannot be checked against results."""
     goal = ctx.form.annual_goal or ""
-    words = lx.vague_words_in(goal)
-    if not goal.strip() or not words or goal_targets(ctx.form):
+    if not goal.strip() or goal_targets(ctx.form):
         return
+    words = lx.vague_words_in(goal)
+    duties = duty_words(goal)
+    if not words and not duties:
+        return
+    why = (
+        f"使用「{'、'.join(words[:4])}」等模糊表述"
+        if words
+        else f"只罗列职责或任务（「{'、'.join(duties[:4])}」），没有写预期产出和效果"
+    )
     yield Hit(
-        f"绩效目标使用「{'、'.join(words[:4])}」等模糊表述，除年份和预算金额外没有任何量化目标。",
+        f"绩效目标{why}，除年份和预算金额外没有任何量化目标。",
         "按“细化量化”要求，写明可衡量的产出和效果，如完成数量、达到的比率、时限"
         "（例：“全年完成X项…，覆盖率达到Y%，12月底前完成”）。",
         evidence=goal[:200],
     )
+
+
+_DO_WELL_WORK = re.compile(r"做好.{1,40}?工作")
+
+
+def duty_words(goal: str) -> list[str]:
+    """The duty phrases of a goal that only restates the unit's duties or tasks.
+
+    ``负责…；承办…``, ``…职能职责`` or ``做好…工作``: two duty words, the word 职能职责, or a
+    goal that is one ``做好…工作`` sentence (the catalogue's [LLM] reading of ``vague_target``,
+    decided here from the words; a goal with any quantity never gets here).
+    """
+    g = lx.compact(goal)
+    found = [w for w in lx.DUTY_WORDS if w in g]
+    count = sum(g.count(w) for w in lx.DUTY_WORDS)
+    if "职能职责" in g or count >= 2:
+        return found
+    m = _DO_WELL_WORK.search(g)
+    if m and len(g) <= len(m.group(0)) + 8:
+        return [m.group(0)]
+    return []
 
 
 _BOILERPLATE_QUOTES = re.compile(r"[“”\"'‘’「」]")
@@ -483,18 +518,48 @@ def level_mismatch(ctx: FormContext) -> Iterator[Hit]:
 MISFILED_CLASSES = frozenset({"时效指标", "质量指标", "成本指标"})
 
 
-@rule("misclassified_indicator", "warning", "指标归类可能错误", kind="code+llm", field="level2")
+_DEADLINE_WORDS = ("及时", "按时", "按期", "时限", "响应", "完成时间", "时效")
+_DURATION_UNITS = ("天", "日", "小时", "学时", "课时", "周")
+
+
+def _shortened(name: str) -> bool:
+    """``办理时限压缩``, ``办理时间缩短``: a time saved, which §5.1 files as an effect."""
+    return any(w in name for w in ("压缩", "缩短", "减少"))
+
+
+def _duration_quantity(name: str, unit: str | None) -> bool:
+    """``培训时间 7天``: a length of time delivered, named with 时间 but no deadline word."""
+    n = lx.compact(name)
+    return (
+        "时间" in n
+        and not any(w in n for w in _DEADLINE_WORDS)
+        and lx.compact(unit) in _DURATION_UNITS
+    )
+
+
+@rule("misclassified_indicator", "warning", "指标归类可能错误", basis="judgement", field="level2")
 def misclassified_indicator(ctx: FormContext) -> Iterator[Hit]:
     """Keyword class (§5.2) differs from the stated level2: a candidate for the LLM to confirm."""
     for i, ind in enumerate(ctx.form.indicators):
         stated = ind.level2
         if not stated or stated not in lx.LEVEL2_TO_LEVEL1:
             continue
-        guess = lx.infer_level2(name_of(ind), ind.unit)
-        if guess is None or guess == stated or guess not in MISFILED_CLASSES:
+        n = name_of(ind)
+        guess = lx.infer_level2(n, ind.unit)
+        if (
+            guess == "数量指标"
+            and stated in ("质量指标", "时效指标")
+            and lx.keyword_class(n) is None
+        ):
+            pass  # 实验室仪器维修维护 ≥4次 under 质量: a count, not a quality
+        elif guess is None or guess == stated or guess not in MISFILED_CLASSES:
             continue
         if {guess, stated} <= lx.COST_LEVEL2:
             continue
+        if guess == "时效指标" and stated == "数量指标" and _duration_quantity(n, ind.unit):
+            continue  # 培训时间 7天 is how much training, not a deadline
+        if guess == "时效指标" and stated in lx.LEVEL2_PARENTS[lx.EFFECT] and _shortened(n):
+            continue  # 办理时限压缩天数: the gain, a 社会效益 in §5.1
         yield Hit(
             f"{label(ind, i)}按名称应属「{guess}」，表中填为「{stated}」。",
             f"核实指标性质；如确属{guess}，调整到对应二级指标下。",
@@ -503,7 +568,7 @@ def misclassified_indicator(ctx: FormContext) -> Iterator[Hit]:
         )
 
 
-@rule("input_as_output", "warning", "以投入作为产出", kind="code+llm", field="name")
+@rule("input_as_output", "warning", "以投入作为产出", basis="judgement", field="name")
 def input_as_output(ctx: FormContext) -> Iterator[Hit]:
     """Headcount, premises or money are inputs; targets must be outputs and effects."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -514,14 +579,17 @@ def input_as_output(ctx: FormContext) -> Iterator[Hit]:
         cost_row = l2 in lx.COST_LEVEL2 and ind.operator in ("≤", "<", "=", None)
         money_ge = lx.is_money_unit(ind.unit) and ind.operator in ("≥", ">")
         words = [w for w in lx.INPUT_WORDS if w in n]
+        if n.startswith(lx.PURCHASE_VERBS):
+            words += [w for w in lx.INPUT_PURCHASES if w in n]
         if cost_row and not money_ge:
             continue
         if not words and not money_ge:
             continue
         yield Hit(
-            f"{label(ind, i)}反映的是投入的人员、场地或资金，不是产出。",
+            f"{label(ind, i)}反映的是投入的人员、场地、物资或资金（{words[0] if words else '金额'}），"
+            "不是产出。",
             "改为该投入所形成的产出或效果，如服务人次、办结件数、保障的会议场次、设备完好率。",
-            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(ind.value)}{ind.unit or ''}",
+            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(ind.value)}{ind.unit or ''}",
             indicator=i,
         )
 
@@ -532,6 +600,8 @@ def process_indicator(ctx: FormContext) -> Iterator[Hit]:
     for i, ind in enumerate(ctx.form.indicators):
         n = lx.compact(name_of(ind))
         hits = [w for w in lx.PROCESS_WORDS if w in n]
+        if not hits and "到位率" in n and any(w in n for w in lx.MONEY_CONTEXT):
+            hits = ["到位率"]
         if hits:
             yield Hit(
                 f"{label(ind, i)}是资金执行过程指标（{hits[0]}）。",
@@ -557,15 +627,15 @@ def weight_invalid(ctx: FormContext) -> Iterator[Hit]:
         if w is None:
             why = f"权重为空或不是数字（{raw}）" if raw else "权重为空"
         elif w <= 0:
-            why = f"权重为{fmt(w)}"
+            why = f"权重为{fmt_number(w)}"
         elif w > total:
-            why = f"权重{fmt(w)}超过合计{fmt(total)}"
+            why = f"权重{fmt_number(w)}超过合计{fmt_number(total)}"
         else:
             continue
         yield Hit(
             f"{label(ind, i)}{why}。",
             "为每项指标填写大于0的分值，各项合计等于应有总分。",
-            evidence=raw or fmt(w),
+            evidence=raw or fmt_number(w),
             indicator=i,
         )
 
@@ -580,11 +650,13 @@ def weights_sum(ctx: FormContext) -> Iterator[Hit]:
     expected = _expected_total(form, ctx.profile)
     if abs(total - expected) > ctx.profile.weights.tolerance:
         yield Hit(
-            f"指标权重合计为{fmt(total)}，应为{fmt(expected)}。",
-            f"调整各项分值使合计为{fmt(expected)}"
+            f"指标权重合计为{fmt_number(total)}，应为{fmt_number(expected)}。",
+            f"调整各项分值使合计为{fmt_number(expected)}"
             f"（财预〔2020〕10号：产出、效益、满意度合计90分，预算执行率另计"
-            f"{fmt(ctx.profile.weights.budget_exec_points)}分）。",
-            evidence=" + ".join(fmt(i.weight) for i in form.indicators if i.weight is not None),
+            f"{fmt_number(ctx.profile.weights.budget_exec_points)}分）。",
+            evidence=" + ".join(
+                fmt_number(i.weight) for i in form.indicators if i.weight is not None
+            ),
         )
 
 
@@ -617,8 +689,8 @@ def level1_weight_split(ctx: FormContext) -> Iterator[Hit]:
     severity: Severity = (
         "warning" if sat > w.satisfaction_share_max or eff < w.effect_share_min else "info"
     )
-    shown = "/".join(fmt(round(sums.get(k, 0.0), 2)) for k in split)
-    default = "/".join(fmt(v) for v in split.values())
+    shown = "/".join(fmt_number(round(sums.get(k, 0.0), 2)) for k in split)
+    default = "/".join(fmt_number(v) for v in split.values())
     yield Hit(
         f"一级指标权重（{'/'.join(k[:-2] for k in split)}）为{shown}，"
         f"偏离财预〔2020〕10号默认的{default}。",
@@ -658,7 +730,7 @@ def operator_invalid(ctx: FormContext) -> Iterator[Hit]:
                     yield Hit(
                         f"{label(ind, i)}未写运算符，按“=”理解。",
                         "在指标值前写明≥、≤或=。",
-                        evidence=fmt(ind.value),
+                        evidence=fmt_number(ind.value),
                         indicator=i,
                         severity="info",
                     )
@@ -666,9 +738,20 @@ def operator_invalid(ctx: FormContext) -> Iterator[Hit]:
                 yield Hit(
                     f"{label(ind, i)}缺少运算符。",
                     "在指标性质栏填写≥、≤、=、>或<。",
-                    evidence=fmt(ind.value),
+                    evidence=fmt_number(ind.value),
                     indicator=i,
                 )
+
+
+def _rate_with_wrong_unit(name: str, unit: str | None) -> bool:
+    """A name ending in 率/满意度 whose unit is not a percentage (检测及时率 in 工作日)."""
+    n = lx.compact(name)
+    return (
+        bool(unit)
+        and n.endswith(("率", "满意度"))
+        and not lx.is_percent_unit(unit)
+        and lx.compact(unit) != "‰"
+    )
 
 
 @rule("operator_direction", "warning", "运算符方向与指标性质相反", field="operator")
@@ -680,6 +763,8 @@ def operator_direction(ctx: FormContext) -> Iterator[Hit]:
         if op is None:
             continue
         n = name_of(ind)
+        if _rate_with_wrong_unit(n, ind.unit):
+            continue  # 检测及时率 ≤7工作日: unit_mismatch says it; the direction fits the unit
         pol = lx.polarity(n, ind.unit)
         if pol == "down" and op in ("≥", ">"):
             if any(a in n for a in allowed):
@@ -689,14 +774,14 @@ def operator_direction(ctx: FormContext) -> Iterator[Hit]:
                 f"{label(ind, i)}越低越好，却用“{op}”。"
                 + ("金额类成本应设上限。" if money else ""),
                 "成本、费用用“≤”（不超过预算或标准）；事故、故障、投诉等用“=0”或“≤”。",
-                evidence=f"{n} {op}{fmt(ind.value)}{ind.unit or ''}",
+                evidence=f"{n} {op}{fmt_number(ind.value)}{ind.unit or ''}",
                 indicator=i,
             )
         elif pol == "up" and op in ("≤", "<"):
             yield Hit(
                 f"{label(ind, i)}越高越好，却用“{op}”。",
                 "满意度、完成率、合格率、覆盖率等用“≥”。",
-                evidence=f"{n} {op}{fmt(ind.value)}{ind.unit or ''}",
+                evidence=f"{n} {op}{fmt_number(ind.value)}{ind.unit or ''}",
                 indicator=i,
             )
 
@@ -709,7 +794,7 @@ def percent_out_of_range(ctx: FormContext) -> Iterator[Hit]:
         if v is None or not lx.is_percent_unit(ind.unit):
             continue
         op = ind.operator
-        shown = f"{op or ''}{fmt(v)}%"
+        shown = f"{op or ''}{fmt_number(v)}%"
         if v > 100 or v < 0 or (op == ">" and v >= 100) or (op == "<" and v <= 0):
             yield Hit(
                 f"{label(ind, i)}的百分比目标{shown}不可能达到。",
@@ -733,6 +818,8 @@ def value_missing(ctx: FormContext) -> Iterator[Hit]:
     for i, ind in enumerate(ctx.form.indicators):
         v = filed_value(ind)
         if v is None or (isinstance(v, str) and not v.strip()):
+            if lx.has_placeholder(raw_cell(ind, "value")):
+                continue  # ``≤****000元``: masked by the publisher, not left empty
             kind = "定性指标" if ind.value_kind == "qualitative" else "指标"
             yield Hit(
                 f"{label(ind, i)}（{kind}）未填写指标值。",
@@ -755,7 +842,8 @@ def value_equals_weight(ctx: FormContext) -> Iterator[Hit]:
             f"{len(same)}/{len(rows)}项指标的指标值与权重相同，指标值栏疑似照抄了权重。",
             "逐项填写真实目标值（如人次、件数、满意度≥90%），权重只放在权重栏。",
             evidence="；".join(
-                f"{name_of(i)} 值{fmt(filed_value(i))}=权重{fmt(i.weight)}" for i in same[:5]
+                f"{name_of(i)} 值{fmt_number(filed_value(i))}=权重{fmt_number(i.weight)}"
+                for i in same[:5]
             ),
         )
 
@@ -799,7 +887,7 @@ def value_in_name(ctx: FormContext) -> Iterator[Hit]:
         conflict = filed is not None and number is not None and abs(filed - number) > 1e-9
         yield Hit(
             f"{label(ind, i)}的名称含目标值「{text}」"
-            + (f"，与指标值栏的{fmt(filed)}矛盾。" if conflict else "。"),
+            + (f"，与指标值栏的{fmt_number(filed)}矛盾。" if conflict else "。"),
             "名称只写考核什么，目标值移到指标值栏（运算符、数值、单位分开填写）。",
             evidence=raw,
             indicator=i,
@@ -812,6 +900,14 @@ def value_in_name(ctx: FormContext) -> Iterator[Hit]:
 _QUAL_MARKERS = ("定性",)
 _COUNT_NAME_ENDINGS = ("次数", "人数", "个数", "天数", "数量", "件数", "场次", "人次")
 _COUNT_UNITS_FOR_RATE = ("次", "件次", "人次")
+_MONEY_NAME_ENDINGS = ("费", "费用", "成本", "经费", "补助金", "资金")
+_TIME_NAME_ENDINGS = ("时间", "时限", "日期")
+
+
+def _money_or_share(unit: str | None) -> bool:
+    """元, 万元/年, 元/人·天, or a % (成本控制率-like shares)."""
+    u = lx.compact(unit)
+    return lx.is_money_unit(u) or lx.is_percent_unit(u) or "元" in u
 
 
 @rule("unit_missing", "warning", "缺少计量单位", field="unit")
@@ -824,10 +920,12 @@ def unit_missing(ctx: FormContext) -> Iterator[Hit]:
             continue
         if lx.compact(name_of(ind)).endswith(("率", "度")):
             continue
+        if date_serial(ind) is not None:
+            continue  # a date typed into Excel (44561 = 2021-12-31): value_plausibility says it
         yield Hit(
-            f"{label(ind, i)}的指标值{fmt(filed_value(ind))}没有计量单位。",
+            f"{label(ind, i)}的指标值{fmt_number(filed_value(ind))}没有计量单位。",
             "填写计量单位（个、条、次、Mbps、年等）。",
-            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(filed_value(ind))}",
+            evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(filed_value(ind))}",
             indicator=i,
         )
 
@@ -840,7 +938,7 @@ def unit_mismatch(ctx: FormContext) -> Iterator[Hit]:
         cell = raw_cell(ind, "unit")
         unit = ind.unit
         why: str | None = None
-        if "unit_invalid" in ind.flags or (cell and as_number(cell) is not None):
+        if "unit_invalid" in ind.flags or (cell and to_number(cell) is not None):
             why = f"计量单位栏填的是「{cell or '非单位内容'}」"
         elif cell == "定":
             why = "计量单位栏填的是「定」"
@@ -852,6 +950,10 @@ def unit_mismatch(ctx: FormContext) -> Iterator[Hit]:
             why = f"比率类指标的单位是「{unit}」"
         elif unit and n.endswith(_COUNT_NAME_ENDINGS) and lx.is_percent_unit(unit):
             why = "计数类指标的单位是%"
+        elif unit and n.endswith(_MONEY_NAME_ENDINGS) and not _money_or_share(unit):
+            why = f"费用类指标的单位是「{unit}」，不是金额单位"
+        elif unit and n.endswith(_TIME_NAME_ENDINGS) and lx.is_percent_unit(unit):
+            why = "时间类指标的单位是%，应为日期或时长"
         if why:
             yield Hit(
                 f"{label(ind, i)}：{why}。",
@@ -881,7 +983,7 @@ def qualitative_vague(ctx: FormContext) -> Iterator[Hit]:
             )
 
 
-@rule("pseudo_quantification", "warning", "伪量化", kind="code+llm", field="value")
+@rule("pseudo_quantification", "warning", "伪量化", basis="judgement", field="value")
 def pseudo_quantification(ctx: FormContext) -> Iterator[Hit]:
     """形象提升 ≥2% has a number but no baseline or data source: a vague effect in disguise."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -891,10 +993,10 @@ def pseudo_quantification(ctx: FormContext) -> Iterator[Hit]:
             continue
         if v <= 5 and (lx.is_percent_unit(ind.unit) or ind.unit == "项"):
             yield Hit(
-                f"{label(ind, i)}以「{ind.operator or ''}{fmt(v)}{ind.unit}」量化一个模糊效果，"
+                f"{label(ind, i)}以「{ind.operator or ''}{fmt_number(v)}{ind.unit}」量化一个模糊效果，"
                 "没有基数和数据来源。",
                 "改用有统计来源的指标（如投诉量、办理时限、网站访问量），或定性并写明分级标准。",
-                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(v)}{ind.unit}",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(v)}{ind.unit}",
                 indicator=i,
             )
 
@@ -907,7 +1009,7 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
         if ctx.level1(i) != lx.SATISFACTION and "满意度" not in lx.compact(name_of(ind)):
             continue
         v = filed_value(ind)
-        num = as_number(v)
+        num = to_number(v)
         problems: list[str] = []
         if v is None:
             continue  # value_missing reports it
@@ -915,9 +1017,9 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
             problems.append(f"目标「{v}」不是数值")
         else:
             if num >= 100:
-                problems.append(f"目标{fmt(num)}%无法通过调查验证")
+                problems.append(f"目标{fmt_number(num)}%无法通过调查验证")
             elif num < floor:
-                problems.append(f"目标{fmt(num)}低于{fmt(floor)}%")
+                problems.append(f"目标{fmt_number(num)}低于{fmt_number(floor)}%")
             if ind.unit and not lx.is_percent_unit(ind.unit):
                 problems.append(f"单位为「{ind.unit}」")
             if ind.operator not in ("≥", ">"):
@@ -925,8 +1027,8 @@ def satisfaction_threshold(ctx: FormContext) -> Iterator[Hit]:
         if problems:
             yield Hit(
                 f"{label(ind, i)}：{'；'.join(problems)}。",
-                f"满意度写作“≥{fmt(max(floor, 85))}%”到“≥95%”，以抽样调查结果考核。",
-                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt(v)}{ind.unit or ''}",
+                f"满意度写作“≥{fmt_number(max(floor, 85))}%”到“≥95%”，以抽样调查结果考核。",
+                evidence=f"{name_of(ind)} {ind.operator or ''}{fmt_number(v)}{ind.unit or ''}",
                 indicator=i,
             )
 
@@ -992,7 +1094,7 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
         v = filed_number(ind)
         wan = None if v is None else _to_wan(v, ind.unit)
         if wan is not None and _is_monthly(lx.compact(name_of(ind)), ind.unit):
-            scaled.append(f"{name_of(ind)} {fmt(v)}{ind.unit or ''}×{months}个月")
+            scaled.append(f"{name_of(ind)} {fmt_number(v)}{ind.unit or ''}×{months}个月")
             wan *= months
         if wan is not None:
             costs.append((i, wan))
@@ -1010,10 +1112,10 @@ def cost_exceeds_budget(ctx: FormContext) -> Iterator[Hit]:
     severity: Severity = "error" if over > ctx.profile.cost.budget_tolerance else "warning"
     what = "成本指标合计" if total >= top else f"第{top_i + 1}项成本指标"
     yield Hit(
-        f"{what}{fmt(round(worst, 4))}万元超过预算{fmt(budget)}万元（超{over:.2%}）。",
+        f"{what}{fmt_number(round(worst, 4))}万元超过预算{fmt_number(budget)}万元（超{over:.2%}）。",
         "成本指标之和不应超过批复预算；核对金额或单位（元/万元）。",
-        evidence=" + ".join(f"{fmt(round(w, 4))}" for _, w in costs)
-        + f" vs {fmt(budget)}"
+        evidence=" + ".join(f"{fmt_number(round(w, 4))}" for _, w in costs)
+        + f" vs {fmt_number(budget)}"
         + (f"（{'；'.join(scaled)}）" if scaled else ""),
         severity=severity,
     )
@@ -1076,7 +1178,7 @@ def year_mismatch(ctx: FormContext) -> Iterator[Hit]:
 
 
 def _target_text(ind: Indicator) -> str:
-    return f"{ind.operator or ''}{fmt(filed_value(ind))}{ind.unit or ''}"
+    return f"{ind.operator or ''}{fmt_number(filed_value(ind))}{ind.unit or ''}"
 
 
 def activity_name(name: str, unit: str | None = None) -> bool:
@@ -1096,17 +1198,43 @@ def activity_name(name: str, unit: str | None = None) -> bool:
     return not counted or n.endswith(lx.ACTIVITY_SUFFIXES)
 
 
-@rule("name_is_activity", "warning", "指标名称是工作而非结果", field="name")
+def work_or_object_name(name: str, unit: str | None) -> bool:
+    """``信访基础业务培训 件次``, ``网络机房管理 =1个``, ``OA自动办公系统 =1个/套``.
+
+    No measure word, and the name ends in an activity noun whose unit does not count the
+    activity's events or people, or in an object (系统, 平台) counted as one.
+    """
+    n = lx.strip_template(name)
+    if not n or any(w in n for w in lx.MEASURE_WORDS) or any(w in n for w in ("比例", "情况")):
+        return False
+    u = lx.compact(unit)
+    if n.endswith(lx.ACTIVITY_NOUNS) and u not in lx.EVENT_UNITS:
+        return True
+    return n.endswith(lx.OBJECT_NOUNS) and u in ("", "个", "套", "个/套")
+
+
+@rule("name_is_activity", "warning", "指标名称是工作而非结果", basis="judgement", field="name")
 def name_is_activity(ctx: FormContext) -> Iterator[Hit]:
-    """An output must be a result (次数, 人次, 合格率), not the action the unit performs."""
+    """An output must be a result (次数, 人次, 合格率), not the action the unit performs.
+
+    An effect rated in % with a work name (``解决群众困难及公示发布 ≥100%``) is one too.
+    """
     for i, ind in enumerate(ctx.form.indicators):
-        if ctx.level1(i) not in (lx.OUTPUT, None) or ctx.level2(i) in lx.COST_LEVEL2:
-            continue
         n = name_of(ind)
-        if not activity_name(n, ind.unit):
+        l1 = ctx.level1(i)
+        if l1 == lx.EFFECT:
+            found = lx.is_percent_unit(ind.unit) and work_or_object_name(n, ind.unit)
+        else:
+            found = (
+                l1 in (lx.OUTPUT, None)
+                and ctx.level2(i) not in lx.COST_LEVEL2
+                and (activity_name(n, ind.unit) or work_or_object_name(n, ind.unit))
+            )
+        if not found:
             continue
+        what = "对象" if lx.strip_template(n).endswith(lx.OBJECT_NOUNS) else "要开展的工作"
         yield Hit(
-            f"{label(ind, i)}写的是要开展的工作，不是可考核的产出。",
+            f"{label(ind, i)}写的是{what}，不是可考核的结果。",
             "改写成这项工作形成的结果：数量（开展X次/覆盖X户）、质量（整改完成率）或时效"
             "（X月底前完成），指标值写明目标。",
             evidence=f"{n} {_target_text(ind)}".strip(),
@@ -1114,7 +1242,7 @@ def name_is_activity(ctx: FormContext) -> Iterator[Hit]:
         )
 
 
-@rule("relevance_attribution", "warning", "效益与项目缺乏关联", field="name")
+@rule("relevance_attribution", "warning", "效益与项目缺乏关联", basis="judgement", field="name")
 def relevance_attribution(ctx: FormContext) -> Iterator[Hit]:
     """A project cannot claim regional GDP or whole-economy growth (88号 审核·相关性)."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -1146,7 +1274,7 @@ def filler_phrase(name: str) -> tuple[str, str] | None:
     return verb, obj
 
 
-@rule("filler_effect", "warning", "效益指标空泛", field="name")
+@rule("filler_effect", "warning", "效益指标空泛", basis="judgement", field="name")
 def filler_effect(ctx: FormContext) -> Iterator[Hit]:
     """``促进X发展 ≥95%``: a vague effect with a high percentage nobody can measure."""
     for i, ind in enumerate(ctx.form.indicators):
@@ -1186,7 +1314,7 @@ def cost_indicator_weak(ctx: FormContext) -> Iterator[Hit]:
         n = lx.compact(name_of(ind))
         v = filed_number(ind)
         wan = None if v is None else _to_wan(v, ind.unit)
-        raw = ind.name_raw + " " + (raw_cell(ind, "value") or fmt(ind.value))
+        raw = ind.name_raw + " " + (raw_cell(ind, "value") or fmt_number(ind.value))
         total_like = any(w in n for w in lx.WEAK_COST_NAMES) or (
             n.startswith("项目") and n.endswith("成本")
         )
@@ -1240,38 +1368,103 @@ def indicator_count(ctx: FormContext) -> Iterator[Hit]:
         yield Hit(f"只有{len(ctx.form.indicators)}项指标。", "至少设置产出、效益、满意度各一项。")
 
 
-@rule("value_plausibility", "info", "指标值不合常理", kind="code+llm", optional=True, field="value")
+_SERIAL_MIN, _SERIAL_MAX = 36526, 54789  # Excel serials of 2000-01-01 and 2049-12-31
+_TIME_WORDS = ("时间", "日期", "时限", "完成时", "到位时")
+_RATE_ENDINGS = ("及时率", "完成率", "准确率", "合格率", "到位率", "率")
+
+
+#: A cost row where 0 is the target itself (超支金额 =0, 超标准支出 =0).
+_ZERO_IS_A_TARGET = ("超", "结余", "偏差", "差额", "违规", "损失", "浪费")
+
+
+def date_serial(ind: Indicator) -> str | None:
+    """``44561`` in a time row: a date typed into Excel and exported as its serial number."""
+    v = filed_number(ind)
+    if v is None or not float(v).is_integer() or not _SERIAL_MIN <= v <= _SERIAL_MAX or ind.unit:
+        return None
+    if not any(w in lx.compact(name_of(ind)) for w in _TIME_WORDS):
+        return None
+    d = date(1899, 12, 30) + timedelta(days=int(v))
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _rate_granularity(ctx: FormContext, i: int, ind: Indicator) -> str | None:
+    """``发放次数 ≥12次`` beside ``发放及时率 ≥98%``: with 12 events only k/12 is reachable."""
+    p = filed_number(ind)
+    n = lx.compact(name_of(ind))
+    if p is None or not lx.is_percent_unit(ind.unit) or not 0 < p < 100 or not n.endswith("率"):
+        return None
+    stem = next((n[: -len(e)] for e in _RATE_ENDINGS if n.endswith(e)), "")
+    if len(stem) < 2:
+        return None
+    for j, other in enumerate(ctx.form.indicators):
+        m = lx.compact(name_of(other))
+        k = filed_number(other)
+        if j == i or k is None or not float(k).is_integer() or not 2 <= k <= 52:
+            continue
+        if (
+            stem in m
+            and m.endswith("次数")
+            and lx.compact(other.unit) == "次"
+            and 100 * (k - 1) / k < p
+        ):
+            return (
+                f"「{name_of(other)} {_target_text(other)}」只有{fmt_number(k)}次，"
+                f"及时率只能是{fmt_number(round(100 * (k - 1) / k, 1))}%或100%，"
+                f"{_target_text(ind)}实际等于100%"
+            )
+    return None
+
+
+@rule("value_plausibility", "info", "指标值不合常理", basis="judgement", field="value")
 def value_plausibility(ctx: FormContext) -> Iterator[Hit]:
-    """Values the calendar rules out (365 days in a leap year, more days than the year has)."""
+    """Values the calendar or the form itself rules out.
+
+    365 days in a leap year; a date exported from Excel as its serial (44561); a cost of 0;
+    a rate finer than the events it counts allow (12 payments, ``及时率 ≥98%``).
+    """
     year = ctx.form.year
     for i, ind in enumerate(ctx.form.indicators):
         v = filed_number(ind)
-        if v is None or ind.unit != "天" or year is None:
+        if v is None:
             continue
-        days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
-        if v > days or ("值班" in name_of(ind) and v in (365.0, 366.0) and v != days):
+        why: str | None = None
+        serial = date_serial(ind)
+        if serial is not None:
+            why = f"指标值{fmt_number(v)}是Excel日期序列号（即{serial}），不是时间目标"
+        elif ind.unit == "天" and year is not None:
+            days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+            if v > days or ("值班" in name_of(ind) and v in (365.0, 366.0) and v != days):
+                why = f"为{fmt_number(v)}天，{year}年有{days}天"
+        elif (
+            v == 0
+            and lx.is_money_unit(ind.unit)
+            and (ctx.level1(i) == lx.COST or ctx.level2(i) in lx.COST_LEVEL2)
+            and not any(w in lx.compact(name_of(ind)) for w in _ZERO_IS_A_TARGET)
+        ):
+            why = f"成本目标为{_target_text(ind)}，列入预算的支出不会为0"
+        else:
+            why = _rate_granularity(ctx, i, ind)
+        if why:
             yield Hit(
-                f"{label(ind, i)}为{fmt(v)}天，{year}年有{days}天。",
-                "按当年日历核定天数。",
+                f"{label(ind, i)}{why}。",
+                "按当年日历和实际事项核定指标值；日期写成“X年X月X日前”，成本写实际标准。",
+                evidence=f"{name_of(ind)} {_target_text(ind)}",
                 indicator=i,
             )
 
 
-@rule(
-    "satisfaction_internal",
-    "info",
-    "满意度对象为本单位职工",
-    kind="code+llm",
-    optional=True,
-    field="name",
-)
+@rule("satisfaction_internal", "info", "满意度对象为本单位职工", basis="judgement", field="name")
 def satisfaction_internal(ctx: FormContext) -> Iterator[Hit]:
     """满意度 is of service recipients (88号), not of the unit's own staff."""
     for i, ind in enumerate(ctx.form.indicators):
-        if any(w in lx.compact(name_of(ind)) for w in lx.INTERNAL_SATISFACTION_WORDS):
+        n = lx.compact(name_of(ind))
+        words = [w for w in lx.INTERNAL_SATISFACTION_WORDS if w in n]
+        if words:
             yield Hit(
-                f"{label(ind, i)}调查的是本单位职工。",
+                f"{label(ind, i)}调查的是本单位人员（{words[0][:-3]}），不是服务对象。",
                 "改为服务对象或受益群众的满意度。",
+                evidence=f"{name_of(ind)} {_target_text(ind)}",
                 indicator=i,
             )
 
