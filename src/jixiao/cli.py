@@ -285,7 +285,10 @@ def normalize(
     ] = limits.Limits.file_bytes,
     max_member_bytes: Annotated[
         int,
-        typer.Option(min=1, help="Limit: bytes a .docx/.xlsx package member inflates to."),
+        typer.Option(
+            min=1,
+            help="Limit: bytes a zip member (of an archive or a .docx/.xlsx/.ofd) inflates to.",
+        ),
     ] = limits.Limits.member_bytes,
     max_pages: Annotated[
         int, typer.Option(min=1, help="Limit: pages (PDF) or frames (images) per document.")
@@ -299,8 +302,24 @@ def normalize(
     max_cell_chars: Annotated[
         int, typer.Option(min=1, help="Limit: characters per cell (or text-dump cell).")
     ] = limits.Limits.cell_chars,
+    max_zip_members: Annotated[
+        int, typer.Option(min=1, help="Limit: entries per .zip archive.")
+    ] = limits.Limits.zip_members,
+    max_zip_depth: Annotated[
+        int, typer.Option(min=1, help="Limit: archives nested in archives (a .zip is 1).")
+    ] = limits.Limits.zip_depth,
+    max_seconds: Annotated[
+        int, typer.Option(min=1, help="Limit: wall-clock seconds to process one file.")
+    ] = limits.Limits.seconds,
+    max_memory_mb: Annotated[
+        int,
+        typer.Option(min=64, help="Limit: resident memory (MB) of the process reading a file."),
+    ] = limits.Limits.memory_mb,
 ) -> None:
     """Turn legacy dumps into canonical records: forms.jsonl, indicators.csv, rejects.jsonl.
+
+    A .zip archive is walked like a directory (members named archive.zip!member); every
+    entry skipped (unknown suffix, hidden, symlink out of the tree) is a reject saying why.
 
     A file past a limit (--max-*) is rejected with the limit named; a file that hits a bug is
     rejected as 内部错误 and the batch goes on (exit code 3). One run at a time per OUT.
@@ -366,6 +385,10 @@ def normalize(
         sheet_cells=max_sheet_cells,
         span=max_span,
         cell_chars=max_cell_chars,
+        zip_members=max_zip_members,
+        zip_depth=max_zip_depth,
+        seconds=max_seconds,
+        memory_mb=max_memory_mb,
     )
     import sqlite3
 
@@ -430,24 +453,43 @@ def _normalize(
     path to the name shown for it (``<stdin>``)."""
     from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
-    from jixiao.output.runstore import STORE_NAME, Job, RunStore, file_digest, stored_outcomes
+    from jixiao.output.runstore import (
+        STORE_NAME,
+        Job,
+        RunStore,
+        file_digest,
+        skip_outcome,
+        stored_outcomes,
+    )
     from jixiao.output.writers import RunWriter
-    from jixiao.pipeline import iter_sources, run_file, run_named
+    from jixiao.pipeline import Source, run_file, run_named, walk
     from jixiao.repair.cascade import llm_settings
     from jixiao.settings import RunSettings
 
-    files = list(iter_sources(paths))
     # the LLM settings that change a result (model, endpoint host, prompts) key the store too
     llm_key = llm_settings(llm) if stage == "llm" and llm != "none" else ""
     settings = RunSettings(stage, llm, lims, llm_key)
     names = names or {}
-    all_jobs = [Job(str(p), file_digest(p), settings, names.get(str(p))) for p in files]
     work = partial(run_named, names=names) if names else run_file
+    all_jobs: list[Job] = []
+    skipped: list[PartOutcome] = []  # entries not read, one reject each
+    digests: dict[Path, str] = {}
+    for unit in walk(paths):
+        if isinstance(unit, Source):
+            if unit.path not in digests:
+                try:
+                    digests[unit.path] = file_digest(unit.path)
+                except OSError:
+                    digests[unit.path] = "unreadable"  # reading it again makes its reject
+            label = names.get(str(unit.path))
+            all_jobs.append(Job(str(unit.path), digests[unit.path], settings, unit.member, label))
+        else:
+            skipped.append(skip_outcome(unit.name, unit.reason))
     store = RunStore(out / STORE_NAME)
     key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
     workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
-    counts: Counter[str] = Counter({"files": len(all_jobs)})
+    counts: Counter[str] = Counter({"files": len(all_jobs), "skipped": len(skipped)})
     flags: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     pending = set(todo)
@@ -487,7 +529,16 @@ def _normalize(
                 )
                 write_ready()
 
+            for part in skipped:  # first, in walk order: every entry not read is named
+                writer.add_part(part)
+                _tally(part, counts, flags, reasons)
             write_ready()
+            if workers <= 1 and engine != "ray":
+                from jixiao.grammar import jieba_tokenizer
+
+                # loaded before the first file's clock starts (--max-seconds): jieba's loader
+                # swallows exceptions, so a limit hit inside it would leave it half made
+                jieba_tokenizer()
             if engine == "ray":
                 ray_engine.run_jobs(
                     todo,
@@ -626,7 +677,9 @@ def _summary(
     """The run's totals, the rejects by kind and the flagged cells by flag (to stderr)."""
     if lang == "zh":
         console.print(
-            f"文件 {counts['files']}（{counts['reused']} 个未变，未重新解析）· 表 {counts['forms']}"
+            f"文件 {counts['files']}（{counts['reused']} 个未变，未重新解析）"
+            + (f" · 跳过 {counts['skipped']}" if counts["skipped"] else "")
+            + f" · 表 {counts['forms']}"
             f" · 指标 {counts['indicators']} · 拒收 {counts['rejects']}"
             f" · 待复核 {counts['queued']} → {out}",
             markup=False,
@@ -635,8 +688,9 @@ def _summary(
         )
     else:
         console.print(
-            f"files {counts['files']} ({counts['reused']} unchanged, not parsed again) · forms "
-            f"{counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
+            f"files {counts['files']} ({counts['reused']} unchanged, not parsed again)"
+            + (f" · skipped {counts['skipped']}" if counts["skipped"] else "")
+            + f" · forms {counts['forms']} · indicators {counts['indicators']} · rejects {counts['rejects']}"
             f" · review queue {counts['queued']} → {out}",
             markup=False,
             highlight=False,
@@ -725,7 +779,7 @@ def inspect(
             _print_cells(_stdout(), path, result, name)
             code = EXIT_REJECTS if result.rejects else 0
         else:
-            parts = list(run_file(path, RunSettings(), name))  # the forms normalize writes
+            parts = list(run_file(path, RunSettings(), name=name))  # the forms normalize writes
             code = EXIT_REJECTS if any(part.rejects for part in parts) else 0
             if json_output:
                 print_json(_inspect_json(name, parts, code))

@@ -51,6 +51,12 @@ class InternalError(JixiaoError):
 #: Reject reasons for our own failures begin with this (Chinese first; see ``runstore``).
 INTERNAL_PREFIX = "内部错误"
 
+
+def internal_reason(what: str) -> str:
+    """A reject reason for our own failure, Chinese first, with the exception named."""
+    return f"{INTERNAL_PREFIX}: {what} / internal error in jixiao; the rest of the batch went on"
+
+
 # Exit codes of ``jixiao normalize`` (documented in the CLI help and README).
 #: every input understood
 EXIT_OK = 0

@@ -40,8 +40,14 @@ REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
     ("internal_error", r"内部错误", "内部错误（jixiao 的缺陷）", "internal error in jixiao"),
     ("limit_exceeded", r"超出限制", "超出限制", "limit exceeded"),
     ("image_bomb", r"图像像素过多", "图像像素过多，疑似解压炸弹", "image claims too many pixels"),
+    (
+        "skipped",
+        r"跳过",
+        "跳过的文件（后缀未知、隐藏、符号链接等）",
+        "entry skipped (unknown suffix, hidden, symlink …)",
+    ),
     ("unreadable", r"无法读取|cannot read", "无法读取文件", "cannot read the file"),
-    ("empty_file", r"empty file", "空文件", "empty file"),
+    ("empty_file", r"empty file|empty zip archive", "空文件", "empty file"),
     ("binary", r"binary content|cannot decode", "二进制内容，不是文本", "binary content"),
     ("encrypted", r"encrypted", "文件已加密，需要密码才能打开", "encrypted: a password is needed"),
     (
@@ -88,6 +94,24 @@ REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
         r"cell in an indicator row",
         "指标行中多出的单元格（表中没有对应的列）",
         "cell in an indicator row that no column claims",
+    ),
+    (
+        "row_before_form",
+        r"row before the first form",
+        "第一张表之前的行（上方没有表名或表头标签）",
+        "row before the first form",
+    ),
+    (
+        "row_discarded",
+        r"row of the part from line",
+        "被判定为非表部分中的行（未读入）",
+        "row of a part rejected as not a form",
+    ),
+    (
+        "label_repeated",
+        r"label repeated",
+        "表头标签重复出现（保留第一次的值）",
+        "header label repeated (the first value is kept)",
     ),
     (
         "file_truncated",

@@ -8,27 +8,32 @@ from __future__ import annotations
 
 import gc
 import re
+import zipfile
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from jixiao import defects, layouts, limits, segment
-from jixiao.errors import InputError
-from jixiao.grammar import Row, clean
-from jixiao.ingest import readers
+from jixiao.errors import InputError, internal_reason
+from jixiao.grammar import Row, clean, is_value_like
+from jixiao.ingest import archive, readers
+from jixiao.ingest.archive import Member, Skipped
 from jixiao.ingest.decode import decode, display_name
 from jixiao.normalize import build_form
 from jixiao.output.exact import json_safe
 from jixiao.parse import RawForm, split_forms
 from jixiao.repair.cascade import repair_results
-from jixiao.schema import FileResult, PartOutcome, Reject
+from jixiao.schema import Cell, FileResult, PartOutcome, Reject
 from jixiao.settings import RunSettings
 
 _WS = re.compile(r"\s+")
 
 #: File suffixes read by the text pipeline (others are skipped when walking a directory).
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""}
+TEXT_SUFFIXES = readers.TEXT_SUFFIXES
 
 
 def normalize_bytes(data: bytes, name: str) -> FileResult:
@@ -36,13 +41,19 @@ def normalize_bytes(data: bytes, name: str) -> FileResult:
     return merge_parts(iter_bytes(data, name))
 
 
-def iter_bytes(data: bytes, name: str, part_chars: int | None = None) -> Iterator[FileResult]:
+def iter_bytes(
+    data: bytes, name: str, part_chars: int | None = None, depth: int = 0
+) -> Iterator[FileResult]:
     """One file's results, part by part (one part unless it is a long text dump).
 
-    The format comes from the bytes, not the name: Word, Excel, PDF, HTML and images go
-    through their readers (``jixiao.ingest.readers``), everything else is decoded as a text dump.
+    The format comes from the bytes, not the name: Word, Excel, OFD, PDF, HTML and images go
+    through their readers (``jixiao.ingest.readers``), a zip archive is walked member by member
+    (``depth`` archives deep already), everything else is decoded as a text dump.
     """
     fmt = readers.sniff(data)
+    if fmt == "zip":
+        yield from iter_archive(BytesIO(data), name, depth + 1)
+        return
     try:
         if fmt not in ("text", "empty"):
             rows, fmt, text = readers.read(data, name)
@@ -158,7 +169,7 @@ def normalize_rows(
     if text is None:
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
     lines = lines if lines is not None else text.split("\n")
-    raw_forms, _preamble = split_forms(rows, positional)
+    raw_forms, preamble = split_forms(rows, positional)
     if wraps is None:
         wraps = defects.text_wraps(text) and defects.cells_wrap(rows)
     context, shift = evidence or (text, 0)
@@ -175,6 +186,8 @@ def normalize_rows(
         )
         result.rejects.append(Reject(file=name, reason=reason))
         return result
+    result.rejects.extend(_preamble_rejects(preamble, name))
+    cell_index: tuple[list[int], list[Cell]] | None = None  # made when a part is discarded
     for index, raw in enumerate(raw_forms):
         if not raw.indicators and not raw.header:
             result.rejects.append(
@@ -187,6 +200,8 @@ def normalize_rows(
                     text=clean(raw.title.text) if raw.title else None,
                 )
             )
+            cell_index = cell_index or _line_index(rows)
+            result.rejects.extend(_discarded_rows(raw, name, cell_index))
             continue
         if (
             not raw.columns
@@ -202,6 +217,8 @@ def normalize_rows(
                     text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
                 )
             )
+            cell_index = cell_index or _line_index(rows)
+            result.rejects.extend(_discarded_rows(raw, name, cell_index))
             continue
         form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
         cited = context
@@ -233,6 +250,23 @@ def normalize_rows(
         ]
         form.source.unread = [c for c, _ in leftovers if _worth_reporting(c.text)]
         form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
+        for later, kept in raw.repeated:
+            same = clean(later.text) == clean(kept.text)
+            result.rejects.append(
+                Reject(
+                    file=name,
+                    kind="row",
+                    form_index=first_form + len(result.forms),
+                    line=later.line,
+                    reason=(
+                        f"label repeated with the same value as line {kept.line}: not read again"
+                        if same
+                        else f"label repeated with a different value: line {kept.line}'s "
+                        f"{clean(kept.text)[:60]!r} is kept"
+                    ),
+                    text=clean(later.text)[:200],
+                )
+            )
         for cell, why in leftovers:
             if _worth_reporting(cell.text):
                 result.rejects.append(
@@ -299,6 +333,85 @@ def _last_line(lines: list[str]) -> int:
     return 0
 
 
+_DIGIT = re.compile(r"[\d０-９]")
+
+#: Lines before a form that are no content: an attachment number, a page number.
+_NOT_CONTENT = re.compile(
+    r"(附件|附表)\s*[\d一二三四五六七八九十]*[:：]?|第?\s*\d{1,3}\s*页?|[-—\s]*\d{1,3}[-—\s]*"
+)
+
+
+def _line_index(rows: list[Row]) -> tuple[list[int], list[Cell]]:
+    """Every cell of ``rows`` sorted by source line, with the lines alone (for bisecting)."""
+    cells = sorted((c for row in rows for c in row.cells if c.line is not None), key=_at)
+    return [c.line or 0 for c in cells], cells
+
+
+def _at(cell: Cell) -> tuple[int, int]:
+    return cell.line or 0, cell.col or 0
+
+
+def _discarded_rows(raw: RawForm, name: str, index: tuple[list[int], list[Cell]]) -> list[Reject]:
+    """One reject per source line of a part rejected as not a form, after the first (which
+    the form's reject names): its rows are in no output, so each is named. The part's cells
+    as the parser kept them, and every source row within its lines (a cell the parser let go
+    of is named too)."""
+    cells = [*raw.header.values(), *(c for _, c in raw.breakdown if c is not None)]
+    cells += [*raw.unplaced, *(label for _, label in raw.pending), *(c for c, _ in raw.repeated)]
+    cells += [
+        *raw.stream,
+        *(c for ind in raw.indicators for c in [*ind.cells.values(), *ind.extra]),
+    ]
+    first, last = raw.line_start or 0, raw.line_end or raw.line_start or 0
+    lines, by_position = index
+    cells += by_position[bisect_right(lines, first) : bisect_right(lines, last)]
+    by_line: dict[int, list[str]] = {}
+    seen: set[tuple[int, int | None, str]] = set()
+    for cell in sorted(cells, key=_at):
+        if cell.line is None or cell.line == raw.line_start:
+            continue
+        if _worth_reporting(cell.text) and (cell.line, cell.col, cell.text) not in seen:
+            seen.add((cell.line, cell.col, cell.text))
+            by_line.setdefault(cell.line, []).append(clean(cell.text))
+    return [
+        Reject(
+            file=name,
+            kind="row",
+            line=line,
+            reason=f"row of the part from line {raw.line_start} rejected as not a form: not read",
+            text=" | ".join(texts)[:200],
+        )
+        for line, texts in sorted(by_line.items())
+    ]
+
+
+def _preamble_rejects(preamble: list[Cell], name: str) -> list[Reject]:
+    """One reject per source line before the first form that holds a number or a target
+    value (issue 12: such rows were in no output and no reject). Page furniture without
+    numbers (``当前位置:``, a heading, a bureau's name) is not reported."""
+    by_line: dict[int, list[str]] = {}
+    keep: set[int] = set()
+    for cell in preamble:
+        text = clean(cell.text)
+        if cell.line is None:
+            continue
+        if _worth_reporting(text) and not _NOT_CONTENT.fullmatch(text):
+            by_line.setdefault(cell.line, []).append(text)
+            if _DIGIT.search(text) or is_value_like(text):
+                keep.add(cell.line)
+    return [
+        Reject(
+            file=name,
+            kind="row",
+            line=line,
+            reason="row before the first form: no form title or header label above it",
+            text=" | ".join(texts)[:200],
+        )
+        for line, texts in sorted(by_line.items())
+        if line in keep
+    ]
+
+
 def _worth_reporting(text: str) -> bool:
     """Unit notes and checkbox debris are not content; everything else unplaced is reported."""
     t = re.sub(r"\s+", "", clean(text))
@@ -310,13 +423,27 @@ def _worth_reporting(text: str) -> bool:
 def normalize_path(path: Path, name: str | None = None) -> FileResult:
     """Parse one source file from disk (named ``name``, default its path); an unreadable file
     becomes a reject."""
-    return merge_parts(iter_path(path, name))
+    return merge_parts(iter_path(path, name=name))
 
 
-def iter_path(path: Path, name: str | None = None) -> Iterator[FileResult]:
+def _reject(name: str, reason: str) -> FileResult:
+    return FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+
+
+def iter_path(
+    path: Path, member: Member | None = None, name: str | None = None
+) -> Iterator[FileResult]:
     """One file from disk, part by part (see ``iter_bytes``), named ``name`` (default: its
-    path); unreadable or over the ``file_bytes`` limit: one reject."""
+    path); unreadable or over the ``file_bytes`` limit: one reject. A zip archive is walked
+    member by member from disk (only ``member`` when given: a batch run makes each member a
+    job of its own)."""
     name = name or display_name(str(path))
+    if member is not None:
+        yield from iter_archive(str(path), name, 1, only=member)
+        return
+    if is_archive(path):
+        yield from iter_archive(str(path), name, 1)
+        return
     try:
         limits.check(name, "file_bytes", path.stat().st_size)
         data = path.read_bytes()
@@ -332,36 +459,162 @@ def iter_path(path: Path, name: str | None = None) -> Iterator[FileResult]:
     yield from parts
 
 
+def iter_archive(
+    source: str | IO[bytes], name: str, depth: int, only: Member | None = None
+) -> Iterator[FileResult]:
+    """A zip archive's results, member by member, each behind its own boundary: a member
+    that cannot be read (or that hits a bug) is that member's reject, and the walk goes on.
+    Entries skipped (unknown suffix, hidden, ``__MACOSX``) are rejects that say so."""
+    try:
+        limits.check(name, "zip_depth", depth)
+        zf = archive.open_zip(source, name)
+    except InputError as exc:
+        yield _reject(name, exc.reason)
+        return
+    with zf:
+        if only is not None:
+            yield from _member_results(zf, only, depth)
+            return
+        try:
+            found = archive.entries(zf, name)
+        except InputError as exc:
+            yield _reject(name, exc.reason)
+            return
+        if not found:
+            yield _reject(name, "empty zip archive: no file in it")
+        for entry in found:
+            if isinstance(entry, Skipped):
+                yield _reject(entry.name, entry.reason)
+            else:
+                yield from _member_results(zf, entry, depth)
+
+
+def _member_results(zf: zipfile.ZipFile, member: Member, depth: int) -> Iterator[FileResult]:
+    try:
+        data = archive.read_member(zf, member.index, member.name)
+        yield from iter_bytes(data, member.name, depth=depth)
+    except InputError as exc:
+        yield _reject(member.name, exc.reason)
+    except Exception as exc:  # the member's boundary: a bug in one member spares the rest
+        message = " ".join(str(exc).split())[:300]
+        yield _reject(member.name, internal_reason(f"{type(exc).__name__}: {message}"))
+
+
+def is_archive(path: Path) -> bool:
+    """Whether ``path`` is a zip archive of files (not a .docx/.xlsx/.ofd package)."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                return False
+        with zipfile.ZipFile(path) as zf:
+            return readers.zip_kind(zf.namelist()) == "zip"
+    except Exception:  # noqa: BLE001 - damaged: the reader of the bytes says why
+        return path.suffix.lower() in archive.ARCHIVE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Source:
+    """One unit of work: a file, or one member of an archive file."""
+
+    path: Path
+    member: Member | None = None
+
+
 def iter_sources(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files under directories named (recursive, sorted, hidden ones skipped)."""
+    """Files named, and files under directories named (recursive, sorted), without the
+    entries ``walk`` skips."""
+    seen: set[Path] = set()
+    for unit in walk(paths):
+        if isinstance(unit, Source) and unit.path not in seen:
+            seen.add(unit.path)
+            yield unit.path
+
+
+def walk(paths: Iterable[Path]) -> Iterator[Source | Skipped]:
+    """Every unit of work under ``paths``, and every entry skipped with its reason.
+
+    A directory is walked recursively in sorted order; an entry is skipped when its suffix is
+    unknown, it is hidden (a hidden directory is named once), it is a symlink to a directory
+    or to a file outside the tree, or it is not a regular file. A zip archive (named, or met in
+    the walk) gives one unit per member (``archive.zip!member``); one that cannot be listed is
+    one unit, rejected when read.
+    """
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(p.startswith(".") for p in child.parts[len(path.parts) :])
-                suffix = child.suffix.lower()
-                known = suffix in TEXT_SUFFIXES or suffix in readers.DOCUMENT_SUFFIXES
-                if child.is_file() and not hidden and known:
-                    yield child
-        else:
-            yield path
+        if not path.is_dir():
+            yield from _file_units(path)
+            continue
+        root = path.resolve()
+        for child in sorted(path.rglob("*")):
+            rel = child.parts[len(path.parts) :]
+            hidden = [k for k, p in enumerate(rel) if p.startswith(".")]
+            shown = display_name(str(child))
+            if hidden and hidden[0] < len(rel) - 1:
+                continue  # inside a hidden directory, named once below
+            if hidden:
+                what = "hidden directory" if child.is_dir() else "hidden file"
+                yield Skipped(shown, f"跳过 / skipped: {what}")
+                continue
+            if child.is_symlink():
+                target = child.resolve()
+                if child.is_dir():
+                    yield Skipped(shown, "跳过 / skipped: symlink to a directory, not followed")
+                    continue
+                if not target.is_relative_to(root):
+                    yield Skipped(
+                        shown, f"跳过 / skipped: symlink outside the input tree ({target})"
+                    )
+                    continue
+            if child.is_dir():
+                continue
+            if not child.is_file():
+                yield Skipped(shown, "跳过 / skipped: not a regular file")
+                continue
+            if not archive.known_suffix(child.suffix.lower()):
+                yield Skipped(shown, f"跳过 / skipped: unknown suffix {child.suffix.lower()!r}")
+                continue
+            yield from _file_units(child)
 
 
-def run_file(path: Path, settings: RunSettings, name: str | None = None) -> Iterator[PartOutcome]:
+def _file_units(path: Path) -> Iterator[Source | Skipped]:
+    """A file's units: itself, or each member of the archive it is."""
+    if not path.is_file() or not is_archive(path):
+        yield Source(path)
+        return
+    name = display_name(str(path))
+    try:
+        with archive.open_zip(str(path), name) as zf:
+            found = archive.entries(zf, name)
+    except InputError:
+        found = []
+    if not found:  # unreadable, past a limit or empty: reading it says why
+        yield Source(path)
+        return
+    for entry in found:
+        yield entry if isinstance(entry, Skipped) else Source(path, entry)
+
+
+def run_file(
+    path: Path, settings: RunSettings, member: Member | None = None, name: str | None = None
+) -> Iterator[PartOutcome]:
     """The one composer: a file read part by part (ingest, layout, parse, normalise, defect
     checks), each part repaired up to ``settings.stage``, as outcomes ready to store and write.
 
     ``normalize`` (both engines), ``eval``, ``review`` and ``inspect`` all read files through
     here, so they see the same forms. The settings' limits hold while the parts are made.
+    ``member``: only that member of the zip archive at ``path`` (a batch run's unit);
+    ``name``: the name shown instead of the path (``<stdin>``).
     """
     with limits.use(settings.limits):
-        for result in iter_path(path, name):
+        for result in iter_path(path, member, name):
             yield outcome(result, settings)
 
 
-def run_named(path: Path, settings: RunSettings, names: dict[str, str]) -> Iterator[PartOutcome]:
+def run_named(
+    path: Path, settings: RunSettings, member: Member | None = None, *, names: dict[str, str]
+) -> Iterator[PartOutcome]:
     """``run_file`` with the file named by ``names`` (path → name shown, as ``<stdin>``); a
     module function, so ``functools.partial(run_named, names=...)`` travels to pool workers."""
-    return run_file(path, settings, names.get(str(path)))
+    return run_file(path, settings, member, names.get(str(path)))
 
 
 def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:

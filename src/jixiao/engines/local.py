@@ -15,7 +15,8 @@ from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
-from jixiao.output.runstore import Job, RunStore, Work, internal_reason, process, reject_outcome
+from jixiao.errors import internal_reason
+from jixiao.output.runstore import Job, RunStore, Work, process, reject_outcome
 from jixiao.output.runtime import worker_init
 
 Done = Callable[[Job, dict[str, int]], None]

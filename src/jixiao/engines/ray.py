@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from jixiao.ingest.archive import Member
 from jixiao.limits import Limits
 from jixiao.output.runstore import Job, RunStore, Work, process, reject_outcome
 from jixiao.output.runtime import tune_for_batch
@@ -69,6 +70,8 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
                 "llm": job.settings.llm,
                 "limits": vars(job.settings.limits),
                 "llm_key": job.settings.llm_key,
+                "member_index": job.member.index if job.member else -1,
+                "member_name": job.member.name if job.member else "",
             }
         )
     return rows
@@ -105,7 +108,10 @@ def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:
     """Ray Data's per-row function: one manifest row in, the file's parts (JSON) out."""
     tune_for_batch()
     settings = RunSettings(row["stage"], row["llm"], Limits(**row["limits"]), row["llm_key"])
-    job = Job(row["path"], row["sha256"], settings)
+    member = None
+    if int(row.get("member_index", -1)) >= 0:
+        member = Member(int(row["member_index"]), str(row["member_name"]))
+    job = Job(row["path"], row["sha256"], settings, member)
     try:
         parts, failed = task(job), False
     except Exception as exc:  # one bad file fails only itself

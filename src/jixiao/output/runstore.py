@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
-from jixiao.errors import INTERNAL_PREFIX, InputError
+from jixiao import limits
+from jixiao.errors import InputError, internal_reason
+from jixiao.ingest.archive import Member
 from jixiao.ingest.decode import display_name
+from jixiao.output import watchdog
 from jixiao.schema import PartOutcome, Reject
 from jixiao.settings import RunSettings
 
@@ -161,12 +165,17 @@ class Job:
     path: str
     sha: str
     settings: RunSettings = field(default_factory=RunSettings)
+    #: One member of the archive at ``path`` (``sha`` is the archive's), or the whole file.
+    member: Member | None = None
     #: the name to show instead of the path (``<stdin>`` for standard input's temporary file)
     label: str | None = None
 
     @property
     def name(self) -> str:
-        """The file's name as outputs and the store hold it (see ``ingest.display_name``)."""
+        """The file's name as outputs and the store hold it (see ``ingest.display_name``);
+        ``archive.zip!member`` for a member, ``label`` when one is given."""
+        if self.member is not None:
+            return self.member.name
         return self.label or display_name(self.path)
 
     @property
@@ -176,7 +185,7 @@ class Job:
 
 #: The work done on one file: its parts as outcomes (``pipeline.run_file``), passed in by the
 #: caller so that the store and the engines import no stage.
-Work = Callable[[Path, RunSettings], Iterable[PartOutcome]]
+Work = Callable[[Path, RunSettings, Member | None], Iterable[PartOutcome]]
 
 
 def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]:
@@ -185,19 +194,24 @@ def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]
     Parts go to the store as they are made, so a worker holds one part at a time however
     long the file; the caller only hears the totals. Whatever goes wrong inside (a limit hit
     late, a bug, memory exhausted) replaces the file's parts with one reject, and the batch
-    goes on: one file never takes the run down.
+    goes on: one file never takes the run down. The file's wall time and memory are watched
+    (``watchdog``, the ``seconds``/``memory_mb`` limits) and kept with its totals (``ms``,
+    ``peak_mb``: eval/fuzz_hostile.py reads them).
     """
+    start = time.monotonic()
+    state = None
     try:
-        return job, store.put_parts(job.name, job.sha, job.key, work(Path(job.path), job.settings))
+        lims = job.settings.limits
+        with limits.use(lims), watchdog.watch(job.name, lims) as state:
+            parts = work(Path(job.path), job.settings, job.member)
+            totals = store.put_parts(job.name, job.sha, job.key, parts)
     except InputError as exc:
-        return job, store.put_parts(job.name, job.sha, job.key, [reject_outcome(job, exc.reason)])
+        totals = store.put_parts(job.name, job.sha, job.key, [reject_outcome(job, exc.reason)])
     except Exception as exc:  # the isolation boundary: any bug becomes this file's reject
-        return job, store.put_parts(job.name, job.sha, job.key, [internal_outcome(job, exc)])
-
-
-def internal_reason(what: str) -> str:
-    """A reject reason for our own failure, Chinese first, with the exception named."""
-    return f"{INTERNAL_PREFIX}: {what} / internal error in jixiao; the rest of the batch went on"
+        totals = store.put_parts(job.name, job.sha, job.key, [internal_outcome(job, exc)])
+    totals["ms"] = round(1000 * (time.monotonic() - start))
+    totals["peak_mb"] = (state.peak if state is not None else watchdog.rss_bytes()) >> 20
+    return job, totals
 
 
 def internal_outcome(job: Job, exc: BaseException) -> PartOutcome:
@@ -208,8 +222,13 @@ def internal_outcome(job: Job, exc: BaseException) -> PartOutcome:
 
 def reject_outcome(job: Job, reason: str) -> PartOutcome:
     """A part holding only one file-level reject."""
-    reject = Reject(file=job.name, reason=reason).model_dump(mode="json", exclude_none=True)
-    return PartOutcome(file=job.name, rejects=[reject])
+    return skip_outcome(job.name, reason)
+
+
+def skip_outcome(name: str, reason: str) -> PartOutcome:
+    """A part holding only one file-level reject of the file (or walk entry) ``name``."""
+    reject = Reject(file=name, reason=reason).model_dump(mode="json", exclude_none=True)
+    return PartOutcome(file=name, rejects=[reject])
 
 
 LOCK_NAME = ".jixiao-run.lock"

@@ -55,6 +55,8 @@ class RawForm:
     totals: list[Cell] = field(default_factory=list)  # cells of 小计/合计 rows (not indicators)
     notes: list[str] = field(default_factory=list)
     pending: list[tuple[str, Cell]] = field(default_factory=list)  # labels waiting for a value
+    #: (later value, kept value) of a header label met again with a value (the first is kept)
+    repeated: list[tuple[Cell, Cell]] = field(default_factory=list)
     cell_stream: bool = False  # one cell per row, no row delimiter: rows are rebuilt by content
     stream: list[Cell] = field(default_factory=list)  # cells of the stream row being rebuilt
     held: dict[str, Cell] = field(default_factory=dict)  # level labels of a placeholder row
@@ -376,6 +378,8 @@ def _store(form: RawForm, fieldname: str, value: Cell) -> None:
     """Keep the first non-empty value a label gets (later repeats do not overwrite it)."""
     if fieldname not in form.header or not clean(form.header[fieldname].text):
         form.header[fieldname] = value
+    elif clean(value.text) and value is not form.header[fieldname]:
+        form.repeated.append((value, form.header[fieldname]))
     if form.breakdown and fieldname not in _BUDGET_FIELDS:
         form.budget_closed = True
     form.pending = [(f, c) for f, c in form.pending if f != fieldname]

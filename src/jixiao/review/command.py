@@ -165,7 +165,7 @@ def load_file(path: Path, name: str | None = None) -> tuple[list[FileForms], lis
         return loaded, read_rejects(beside) if path.name == "forms.jsonl" else []
     forms: list[Form] = []
     rejects: list[dict[str, Any]] = []
-    for part in run_file(path, RunSettings(), name):
+    for part in run_file(path, RunSettings(), name=name):
         shown = part.file
         forms += part.records()
         rejects += part.rejects

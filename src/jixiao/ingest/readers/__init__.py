@@ -6,7 +6,7 @@ text layout emits (``Row`` of ``Cell`` with line and column), so the parser down
 not know or care where a row came from. A file that cannot be read raises ``InputError``
 with a reason a person can act on (corrupt, encrypted, empty, not a form).
 
-    sniff(data)            -> "docx" | "xlsx" | "pdf" | "html" | "image" | "ole" | "zip" | "empty" | "text"
+    sniff(data)            -> "docx" | "xlsx" | "ofd" | "pdf" | "html" | "image" | "ole" | "zip" | "empty" | "text"
     read(data, name)       -> (rows, format, text)     any non-text format
     read_rows(data, name)  -> (rows, format) | None    None for plain text: the text pipeline reads it
 
@@ -27,11 +27,14 @@ from jixiao.grammar import Row, clean
 from jixiao.ingest.readers import legacy
 from jixiao.ingest.readers.rows import RowBuilder
 
-__all__ = ["DOCUMENT_SUFFIXES", "read", "read_rows", "sniff"]
+__all__ = ["DOCUMENT_SUFFIXES", "TEXT_SUFFIXES", "read", "read_rows", "sniff"]
+
+#: Suffixes of text dumps, read by the text pipeline.
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".csv", ".tsv", ".dump", ""})
 
 #: Suffixes worth reading when walking a directory (the format itself comes from the bytes).
 DOCUMENT_SUFFIXES = frozenset(
-    {".docx", ".docm", ".xlsx", ".xlsm", ".pdf", ".html", ".htm", ".xhtml", ".shtml"}
+    {".docx", ".docm", ".xlsx", ".xlsm", ".pdf", ".html", ".htm", ".xhtml", ".shtml", ".ofd"}
     | {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
     | {".doc", ".xls"}  # often HTML or OOXML under an old name; if OLE, through LibreOffice
     | {".wps", ".et"}  # WPS Office's binary Writer and Spreadsheets files (OLE, as .doc/.xls)
@@ -72,18 +75,29 @@ def sniff(data: bytes) -> str:
 def _sniff_zip(data: bytes) -> str:
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
-            names = set(z.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+            names = z.namelist()
+    except Exception:  # noqa: BLE001 - any damage (bad directory, odd version): look closer
         # A truncated package still names its parts in its local headers.
-        if b"word/" in data[:65536]:
+        head = data[:65536]
+        if b"word/" in head:
             return "docx"
-        if b"xl/" in data[:65536]:
+        if b"xl/" in head:
             return "xlsx"
+        if b"OFD.xml" in head:
+            return "ofd"
         return "zip"
-    if "word/document.xml" in names or any(n.startswith("word/") for n in names):
+    return zip_kind(names)
+
+
+def zip_kind(names: list[str]) -> str:
+    """What a zip package is from its member names: a Word or Excel package, an OFD
+    document, or an archive of files (``zip``)."""
+    if any(n.startswith("word/") for n in names):
         return "docx"
-    if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
+    if any(n.startswith("xl/") for n in names):
         return "xlsx"
+    if any(n.lstrip("/") == "OFD.xml" for n in names):
+        return "ofd"
     return "zip"
 
 
@@ -131,7 +145,7 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
     if fmt == "zip":
         raise InputError(name, "zip archive that is neither a .docx nor a .xlsx package")
     detail = ""
-    if fmt in ("docx", "xlsx"):
+    if fmt in ("docx", "xlsx", "ofd"):
         limits.check_zip(data, name)
     if fmt == "docx":
         from jixiao.ingest.readers.docx import read_docx
@@ -143,6 +157,10 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
 
         builder = read_xlsx(data, name)
         fmt = "xls" if kind == "xls" else fmt
+    elif fmt == "ofd":
+        from jixiao.ingest.readers.ofd import read_ofd
+
+        builder = read_ofd(data, name)
     elif fmt == "html":
         from jixiao.ingest.readers.html import read_html
 

@@ -556,10 +556,26 @@ def read_images(data: bytes, name: str) -> RowBuilder:
     out = RowBuilder()
     try:
         for index, frame in enumerate(ImageSequence.Iterator(image)):
-            read_image(frame.copy(), out, page=index + 1)
+            if not blank_image(frame):
+                read_image(frame.copy(), out, page=index + 1)
     except OSError as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})") from exc
     return out
+
+
+#: Frames smaller than this (pixels, either side) hold nothing legible; a frame whose grey
+#: levels span less than ``FLAT_SPAN`` has no ink (blank, or one colour).
+TINY_SIDE = 16
+FLAT_SPAN = 24
+
+
+def blank_image(image: Any) -> bool:
+    """A frame not worth OCR (seconds each, even for a 4×4 blank: a 400-frame GIF took
+    minutes): too small to hold text, or without ink."""
+    if min(image.size) < TINY_SIDE:
+        return True
+    lo, hi = image.convert("L").getextrema()
+    return bool(hi - lo < FLAT_SPAN)
 
 
 def _why(exc: Exception) -> str:
