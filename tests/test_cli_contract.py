@@ -820,7 +820,9 @@ def test_a_junk_file_is_a_reject_in_every_command(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "拒收原因：文件已损坏或不完整 1" in res.stderr, res.output
     assert not res.stderr.startswith("\n")  # no progress bar's blank line off a terminal
     res = _run("inspect", str(junk))
-    assert res.exit_code == 1 and "拒收 reject: 文件已损坏或不完整 / corrupt zip archive" in res.stdout
+    assert (
+        res.exit_code == 1 and "拒收 reject: 文件已损坏或不完整 / corrupt zip archive" in res.stdout
+    )
     res = _run("review", str(junk), "-o", str(tmp_path / "r"))
     assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
     assert "既不是表单记录，也不是含绩效目标表的源文件" in res.output
