@@ -39,12 +39,14 @@ from jixiao.errors import (
 from jixiao.grammar import fmt_number
 from jixiao.ingest.stdin import stdin_paths
 from jixiao.labels import LANG_ENV, Lang, check_lang, flag_labels, reject_reason
-from jixiao.llm.config import LLMConfig
+from jixiao.llm.config import LLMConfig, resolve_llm_config
 from jixiao.llm.stats import LLMStats
 from jixiao.output import logs
+from jixiao.output import xlsx as xlsxout
 from jixiao.output.jsonout import REVIEW_JSON_HELP, print_json
 from jixiao.output.progress import Progress, progress_bar
 from jixiao.output.safetext import escape_json_line, jsonl_lines
+from jixiao.output.xlsx import SEVERITY_FILL
 from jixiao.pipeline import iter_sources, run_file
 from jixiao.review.llm_rewrite import DroppedRewrite, RewriteJob, run_rewrite_stage
 from jixiao.review.profile import (
@@ -63,7 +65,7 @@ from jixiao.review.report_html import (
     department_of,
     write_report,
 )
-from jixiao.review.rewrite import suggest_rewrites
+from jixiao.review.rewrite import suggest_rewrites, vague_indicators
 from jixiao.review.rules import RULES, review_form
 from jixiao.schema import Form, form_from_record
 from jixiao.settings import RunSettings
@@ -370,7 +372,6 @@ def llm_rewrites(
 
     One call per form with vague rows; a row whose proposal is refused keeps its template.
     """
-    from jixiao.review.rewrite import vague_indicators
 
     jobs: list[tuple[ReviewedFile, int, RewriteJob]] = []
     for rf in files:
@@ -441,8 +442,6 @@ def run_review(
         if str(p) not in listed
     ] + inputs.rejects
     if llm != "none":
-        from jixiao.llm.config import resolve_llm_config
-
         config = llm_config.with_(backend=llm) if llm_config else resolve_llm_config(backend=llm)
         files.dropped, files.llm_stats = llm_rewrites(files, choose, config, transport=transport)
     if progress is not None:
@@ -556,7 +555,6 @@ _SEVERITY_EN = {"error": "error", "warning": "warning", "info": "info"}
 def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> None:
     """Sheets 指标 (one row per indicator) and 问题 (one row per finding), written in one pass
     (write-only: time and memory linear in the rows); frozen header, filters, text cells."""
-    from jixiao.output import xlsx as xlsxout
 
     zh = lang == "zh"
     book = xlsxout.Workbook()
@@ -568,7 +566,6 @@ def write_xlsx(files: Sequence[ReviewedFile], path: Path, lang: Lang = "zh") -> 
 
 
 def _write_sheets(book: Any, files: Sequence[ReviewedFile], lang: Lang, zh: bool) -> None:
-    from jixiao.output.xlsx import SEVERITY_FILL
 
     ws = book.sheet(
         "指标" if zh else "indicators",
