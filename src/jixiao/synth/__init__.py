@@ -67,6 +67,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from jixiao import vocab
 from jixiao.grammar import fmt_number, words
 from jixiao.schema import FLAGS, FORM_FIELDS, INDICATOR_FIELDS
 
@@ -678,15 +679,11 @@ def _number_names(rows: Sequence[SynthRow]) -> None:
 
 def _short_level2(level2: str) -> str:
     """``数量指标`` → ``数量`` where the short form reads back the same; else as it is."""
-    from jixiao import vocab
-
     short = level2.removesuffix("指标")
     return short if vocab.LEVEL2_CANON.get(short) == level2 else level2
 
 
 def _unit_in_name_ok(unit: str) -> bool:
-    from jixiao import vocab
-
     return unit in vocab.UNITS or unit in vocab.UNIT_ALIASES
 
 
