@@ -250,35 +250,26 @@ def normalize_rows(
         ]
         form.source.unread = [c for c, _ in leftovers if _worth_reporting(c.text)]
         form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
+        index = first_form + len(result.forms)
+
+        def row_reject(cell: Cell, reason: str, index: int = index) -> Reject:
+            text = clean(cell.text)[:200]
+            return Reject(
+                file=name, kind="row", form_index=index, line=cell.line, reason=reason, text=text
+            )
+
         for later, kept in raw.repeated:
             same = clean(later.text) == clean(kept.text)
             result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="row",
-                    form_index=first_form + len(result.forms),
-                    line=later.line,
-                    reason=(
-                        f"label repeated with the same value as line {kept.line}: not read again"
-                        if same
-                        else f"label repeated with a different value: line {kept.line}'s "
-                        f"{clean(kept.text)[:60]!r} is kept"
-                    ),
-                    text=clean(later.text)[:200],
+                row_reject(
+                    later,
+                    f"label repeated with the same value as line {kept.line}: not read again"
+                    if same
+                    else f"label repeated with a different value: line {kept.line}'s "
+                    f"{clean(kept.text)[:60]!r} is kept",
                 )
             )
-        for cell, why in leftovers:
-            if _worth_reporting(cell.text):
-                result.rejects.append(
-                    Reject(
-                        file=name,
-                        kind="row",
-                        form_index=first_form + len(result.forms),
-                        line=cell.line,
-                        reason=why,
-                        text=clean(cell.text)[:200],
-                    )
-                )
+        result.rejects += [row_reject(c, why) for c, why in leftovers if _worth_reporting(c.text)]
         result.forms.append(form)
     last = raw_forms[-1].indicators[-1] if raw_forms[-1].indicators else None
     at_end = last_part and last is not None and last.line == first_line - 1 + _last_line(lines)

@@ -289,35 +289,22 @@ def _pieces(region: Region) -> list[Region]:
     """A long region as pieces of at most ``MAX_REGION_CHARS`` characters, cut at line ends."""
     if len(region.text) <= MAX_REGION_CHARS:
         return [region]
+
+    def lines_at(start: int, chunk: list[str]) -> Region:
+        end = start + len(chunk) - 1
+        return Region(region.file, start, end, chunk, region.reasons, part=region.part)
+
     out: list[Region] = []
     chunk: list[str] = []
     start, size = region.line_start, 0
     for k, line in enumerate(region.lines):
         if chunk and size + len(line) > MAX_REGION_CHARS:
-            out.append(
-                Region(
-                    region.file,
-                    start,
-                    start + len(chunk) - 1,
-                    chunk,
-                    region.reasons,
-                    part=region.part,
-                )
-            )
+            out.append(lines_at(start, chunk))
             start, size, chunk = region.line_start + k, 0, []
         chunk.append(line[:MAX_REGION_CHARS])
         size += len(line) + 1
     if chunk:
-        out.append(
-            Region(
-                region.file,
-                start,
-                start + len(chunk) - 1,
-                chunk,
-                region.reasons,
-                part=region.part,
-            )
-        )
+        out.append(lines_at(start, chunk))
     for piece in out:
         piece.form_index = region.form_index if len(out) == 1 else None
     if region.form_index is not None and out:
