@@ -13,7 +13,9 @@ truth is known exactly and is written beside the input, in the contract's golden
 
 Output is written case by case, so 100,000 forms never sit in memory.
 
-Layouts (the renderers write the same text shapes the seeds use, so the real parser reads them):
+Layouts (one module each in ``jixiao.synth.layouts``, a ``SeedLayout`` the builder of
+``jixiao.synth.builder`` calls; they write the same text shapes the seeds use, so the real
+parser reads them):
 
 * ``cell_per_line``: docx dump, one tab-indented cell per line, blank line between rows (000–002);
 * ``pdf_tab7``: tab-separated PDF dump, 7 indicator columns plus the caption column (003);
@@ -65,9 +67,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jixiao.grammar import fmt_number
-from jixiao.synth.builder import KIND_FLAGS, ROW_KINDS, Builder
+from jixiao.synth.builder import KIND_FLAGS, Builder
 from jixiao.synth.forms import SynthForm, cut_widths, resolve_truncations, wrap_text
+from jixiao.synth.layouts import SEED_LAYOUTS
 from jixiao.synth.pool import DEFAULT_GOLDEN, Item, Pool, load_pool
 from jixiao.synth.renderings import RENDERINGS, build
 
@@ -78,7 +80,9 @@ __all__ = [
 ]  # fmt: skip
 
 #: The seed layouts the generator renders, with their ``cases.json`` tags.
-LAYOUTS: tuple[str, ...] = ("cell_per_line", "pdf_tab7", "ocr_4col")
+LAYOUTS: tuple[str, ...] = tuple(SEED_LAYOUTS)
+#: Row perturbations per seed layout with their relative weights.
+ROW_KINDS: dict[str, dict[str, float]] = {k: dict(v.row_kinds) for k, v in SEED_LAYOUTS.items()}
 FORMS_PER_FILE = 50
 
 
@@ -94,7 +98,7 @@ class SynthCase:
     def text(self) -> str:
         if self.rendered is not None:
             return self.rendered[0]
-        return RENDERERS[self.layout](self.forms)
+        return SEED_LAYOUTS[self.layout].render(self.forms)
 
     def records(self) -> list[dict[str, Any]]:
         """The truth, one contract record per form."""
@@ -110,130 +114,6 @@ class SynthCase:
             for r in f.rows:
                 c.update(r.kinds)
         return c
-
-
-# --------------------------------------------------------------------------- renderers
-
-
-def render_cell_per_line(forms: Sequence[SynthForm]) -> str:
-    """The docx dump of 000–002: one tab-indented cell per line, a blank line between rows."""
-    out: list[str] = []
-    for f in forms:
-        h, s = f.header, f.style
-        out += ["", f"\t{h['title']}", ""]
-        dept = h["department"]
-        if h.get("department_code"):
-            dept = f"{h['department_code']}-{dept}"
-        if h["form_kind"] == "department":
-            out += [
-                "\t业务主管部门",
-                f"\t{dept}",
-                "\t部门支出预算总量（万元）",
-                f"\t{s['budget_text']}",
-                "",
-            ]
-            out += ["\t当年整体绩效目标", f"\t{h['annual_goal']}", ""]
-        else:
-            if s.get("compiling_split"):
-                out += ["\t编制单位：", f"\t{h['compiling_unit']}"]
-            else:
-                out += [f"\t编制单位：{h['compiling_unit']}"]
-            out += ["\t", "\t", "\t", "\t单位：万元", ""]
-            out += ["\t专项资金名称", f"\t{h['project_name']}", "\t业务主管部门", f"\t{dept}", ""]
-            out += [f"\t{h['year']}年预算", f"\t {s['budget_text']}", "\t区级支出"]
-            out += [f"\t\u3000{s['budget_text']}", ""]
-            out += ["\t", "\t", "\t补助街镇", f"\t\u3000{s['town_text']}", ""]
-            out += ["\t项目概况", f"\t{h['overview']}", ""]
-            out += ["\t立项依据", f"\t{h['basis']}", ""]
-            out += ["\t当年绩效目标", f"\t{h['annual_goal']}", ""]
-        out += ["\t绩效指标", "\t指标", "\t指标权重", "\t计量单位", "\t指标性质", "\t指标值", ""]
-        for r in f.rows:
-            c = r.cells
-            out += ["\t"] + [f"\t{c[k]}" for k in ("name", "weight", "unit", "operator", "value")]
-            out += [""]
-        out += ["", ""]
-    return "\n".join(out) + "\n"
-
-
-def _coded(code: Any, name: Any, wrap: bool) -> str:
-    """``103-重庆市綦江区人民政府 办公室``: code, dash, name, wrapped like 003's header cells."""
-    text = f"{code}-{name}" if code else str(name)
-    return wrap_text(text, 13) if wrap and len(text) > 13 else text
-
-
-def render_pdf_tab7(forms: Sequence[SynthForm]) -> str:
-    """The PDF dump of 003: a row per line, tab-separated, 8 positions per table row."""
-    out: list[str] = []
-    for f in forms:
-        h, s = f.header, f.style
-        wrap = bool(s.get("wrap"))
-        out += ["", f"{h['title']}", "", "单位：万元", ""]
-        out.append(f"项目名称\t{h['project_code']}-{h['project_name']}" + "\t" * 6)
-        dept = _coded(h["department_code"], h["department"], wrap)
-        impl = _coded(h["implementing_unit_code"], h["implementing_unit"], wrap)
-        out.append(f"主管部门\t{dept}\t实施单位\t\t{impl}\t\t\t")
-        attribute = "新增" if h["project_attribute"] == "新增" else "延续"
-        out.append(
-            f"资金总额（万）\t{fmt_number(h['budget_total'])}\t项目属性\t\t{attribute}\t\t\t"
-        )
-        out.append(f"项目起始时间\t{h['period_start']}\t项目终止时间\t\t{h['period_end']}\t\t\t")
-        out.append(f"项目概况\t{h['overview']}" + "\t" * 6)
-        out.append(f"项目当年绩效目\t{h['annual_goal']}" + "\t" * 6)
-        out.append("绩效指标\t一级指标\t二级指标\t三级指标\t指标值\t指标性质\t度量单位\t权重")
-        for r in f.rows:
-            c = r.cells
-            keys = ("level1", "level2", "name", "value", "operator", "unit", "weight")
-            out.append("\t" + "\t".join(c[k] for k in keys))
-    return "\n".join(out) + "\n"
-
-
-def render_ocr_4col(forms: Sequence[SynthForm]) -> str:
-    """The OCR dump of 004: 4 columns, level cells merged down, ``指标N:`` names, ``≤20万元``."""
-    out: list[str] = []
-    for f in forms:
-        h, s = f.header, f.style
-        budget = fmt_number(h["budget_total"])
-        attribute = "新增项目" if h["project_attribute"] == "新增" else "延续性项目"
-        out += ["", "", h["title"], "", f"({h['year']}年度)", ""]
-        out.append(f"项目名称\t\t{h['project_name']}\t\t")
-        out.append(f"主管部门及代码\t\t{h['department']}\t实施单位\t{h['implementing_unit']}")
-        out.append(f"项目属性\t\t{attribute}\t项目期\t{h['duration']}")
-        out.append(f"项目资金 (万元)\t年度资金总额:\t\t{budget}\t")
-        out.append(f"\t其中:财政拨款\t\t{budget}\t")
-        out.append("\t其他资金\t\t\t")
-        goal = " ".join(str(h["annual_goal"]).split("\n"))
-        out.append(f"年度总体目标\t{goal}\t\t\t")
-        out.append("绩效指标\t一级指标\t二级指标\t三级指标\t指标值")
-        prev1: str | None = None
-        prev2: str | None = None
-        for r in f.rows:
-            c = r.cells
-            l1, l2 = c["level1"], c["level2"]
-            show1 = l1 if l1 != prev1 else ""
-            note = ""
-            if s.get("annotate"):
-                note = " (必填硬性指标)" if l2 in ("数量指标", "成本指标") else " (必填)"
-            show2 = f"{l2}{note}" if (l1, l2) != (prev1, prev2) and l2 else ""
-            prev1, prev2 = l1, l2
-            cells = ["", show1, show2, c["name"], c["value"]]
-            if r.shift < 0:
-                cells = cells[1:]
-            elif r.shift > 0:
-                cells = ["", *cells]
-            out.append("\t".join(cells).rstrip("\t") if r.shift else "\t".join(cells))
-        out.append(
-            '综合评定等级\t\t优 <input type="checkbox"/> 良 <input type="checkbox"/> 中 '
-            '<input type="checkbox"/> 差 <input type="checkbox"/>\t\t'
-        )
-        out.append("")
-    return "\n".join(out) + "\n"
-
-
-RENDERERS = {
-    "cell_per_line": render_cell_per_line,
-    "pdf_tab7": render_pdf_tab7,
-    "ocr_4col": render_ocr_4col,
-}
 
 
 # --------------------------------------------------------------------------- generation
@@ -283,13 +163,13 @@ def iter_cases(
         layout = layouts[index % len(layouts)]
         count = min(per_file, n - done)
         rng = random.Random(f"jixiao-synth:{seed}:{index}")
-        if layout not in ROW_KINDS:  # an unseen rendering: its own module, its own truth
+        if layout in RENDERINGS:  # an unseen rendering: its own module, its own truth
             rendered = build(layout, pool, rng, count)
             yield SynthCase(f"synth_{index:05d}_{layout}", layout, [], rendered)
             done += count
             index += 1
             continue
-        builder = Builder(pool, rng, layout, rate)
+        builder = Builder(pool, rng, SEED_LAYOUTS[layout], rate)
         forms = [builder.form() for _ in range(count)]
         resolve_truncations(forms)
         yield SynthCase(f"synth_{index:05d}_{layout}", layout, forms)

@@ -1,9 +1,15 @@
-"""The builder of seed-layout synthetic forms: header, rows, perturbations, from one seeded RNG."""
+"""The builder of seed-layout synthetic forms: header, rows, perturbations, from one seeded RNG.
+
+What every seed layout shares (picking header texts from the pool, drawing items and weights,
+the perturbations and their truth) is here; what differs is a ``SeedLayout`` in
+``jixiao.synth.layouts`` (one module per layout, as ``jixiao.layouts`` has one per seed
+layout): its header fields, how it prints a row, where a perturbation's truth differs, and its
+text rendering. The builder never asks which layout it builds.
+"""
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,34 +25,12 @@ from jixiao.synth.forms import (
     add_flags,
     cut_widths,
     num,
-    pad,
-    short_level2,
     truth,
     unit_in_name_ok,
     wrap_text,
 )
 from jixiao.synth.pool import Item, Pool
 
-#: Row perturbations per layout with their relative weights.
-ROW_KINDS: dict[str, dict[str, float]] = {
-    "cell_per_line": {
-        "value_in_name": 2,
-        "unit_invalid": 1,
-        "unit_blank": 1,
-        "value_blank": 1,
-        "category_op": 2,
-        "ocr_noise": 2,
-    },
-    "pdf_tab7": {
-        "truncate": 4,
-        "value_in_name": 1,
-        "unit_invalid": 1,
-        "unit_blank": 1,
-        "value_blank": 1,
-        "ocr_noise": 2,
-    },
-    "ocr_4col": {"column_shift": 3, "value_in_name": 1, "value_blank": 1, "ocr_noise": 2},
-}
 #: The flags each perturbation must raise (``weight_copy`` adds value_missing or value_in_name).
 KIND_FLAGS: dict[str, tuple[str, ...]] = {
     "truncate": ("name_truncated",),
@@ -66,15 +50,67 @@ _FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 _NOISY_OPS = {"≥": ("＞＝", ">="), "≤": ("＜＝", "<="), "=": ("＝",), ">": ("＞",), "<": ("＜",)}
 
 
+class SeedLayout:
+    """How one seed layout prints a form; the defaults are what most layouts do.
+
+    A layout module makes one instance (``LAYOUT``) of a subclass and sets ``name`` (the
+    ``cases.json`` tag) and ``row_kinds`` (its row perturbations with their weights).
+    """
+
+    name: str = ""
+    #: Row perturbations this layout can print, with their relative weights.
+    row_kinds: Mapping[str, float] = {}
+    #: Whether a whole form may repeat the weight in every value cell (``weight_copy``).
+    weight_copies: bool = True
+    #: Whether a form may be wrapped (a blank every 5 characters, as a PDF line wrap leaves).
+    wraps: bool = False
+    #: Whether a target moved into the name keeps its operator (``≥20万元``).
+    operator_in_value: bool = False
+
+    def form_kind(self, rng: random.Random) -> str:
+        """``project`` or ``department`` for a new form."""
+        return "project"
+
+    def header(self, b: Builder, h: dict[str, Any], style: dict[str, Any], kind: str) -> None:
+        """Fill the header truth ``h`` (its ``budget_total`` is drawn) and its render options."""
+        raise NotImplementedError
+
+    def form_style(self, rng: random.Random, style: dict[str, Any]) -> None:
+        """Render options drawn once the header is made."""
+
+    def cells(
+        self, b: Builder, item: Item, t: dict[str, Any], value: str, style: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """The clean row's cells by role (``value`` is the target as text); edits truth ``t``."""
+        raise NotImplementedError
+
+    def value_blank(self, t: dict[str, Any], cells: Mapping[str, str]) -> None:
+        """The truth of a row whose value cell was emptied, beyond ``value`` null."""
+
+    def copied_value_kind(self, t: Mapping[str, Any], cells: Mapping[str, str]) -> str | None:
+        """The value kind of a weight-copied row whose target is lost."""
+        return "quantitative" if t["unit"] else None
+
+    def finish_rows(self, rows: Sequence[SynthRow]) -> None:
+        """Last edits to the printed rows, after the perturbations and before ``name_raw``."""
+
+    def finish_cells(self, rng: random.Random, row: SynthRow) -> None:
+        """Last edits to one row's cells after its ``name_raw`` is set (trimmed on read)."""
+
+    def render(self, forms: Sequence[SynthForm]) -> str:
+        """The text of a file of ``forms``."""
+        raise NotImplementedError
+
+
 class Builder:
     """Builds the forms of one case from the pool with one seeded RNG."""
 
-    def __init__(self, pool: Pool, rng: random.Random, layout: str, rate: float) -> None:
+    def __init__(self, pool: Pool, rng: random.Random, layout: SeedLayout, rate: float) -> None:
         self.pool = pool
         self.rng = rng
         self.layout = layout
         self.rate = rate
-        self.kinds = ROW_KINDS[layout]
+        self.kinds = layout.row_kinds
 
     # ---------------------------------------------------------------- header
 
@@ -107,67 +143,12 @@ class Builder:
 
     def header(self, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """Header truth and render options for a new form."""
-        rng = self.rng
         h: dict[str, Any] = {k: None for k in FORM_FIELDS if k != "indicators"}
         h["form_kind"] = kind
         h["budget_breakdown"] = {}
         style: dict[str, Any] = {}
-        budget = self._budget()
-        h["budget_total"] = budget
-        if self.layout == "cell_per_line":
-            h["department"], h["department_code"] = self.pick_pair(
-                "cell_per_line", "department", "department_code", kind
-            )
-            if kind == "department":
-                h["title"] = "部门整体绩效目标表"
-                goal = self.pick("cell_per_line", "annual_goal", "department")
-                h["annual_goal"] = goal
-                m = re.search(r"((?:19|20)\d{2})年(?:度)?(?:部门)?预算", goal or "")
-                h["year"] = int(m.group(1)) if m else None
-                style["budget_text"] = fmt_number(budget)
-                return h, style
-            year = rng.choice((2022, 2023, 2024, 2025))
-            h["title"] = "部门专项绩效目标申报表"
-            h["year"] = year
-            h["project_name"] = self.pick("cell_per_line", "project_name")
-            h["compiling_unit"] = self.pick("cell_per_line", "compiling_unit")
-            for key in ("overview", "basis", "annual_goal"):
-                h[key] = self.pick("cell_per_line", key)
-            town = 0 if rng.random() < 0.6 else None
-            h["budget_breakdown"] = {"区级支出": budget, "补助街镇": town}
-            style.update(
-                budget_text=f"{budget:.2f}" if rng.random() < 0.3 else fmt_number(budget),
-                town_text="0" if town == 0 else "\u3000",
-                compiling_split=rng.random() < 0.3,
-            )
-        elif self.layout == "pdf_tab7":
-            year = rng.choice((2021, 2022, 2023))
-            h["title"] = f"{year}年财政资金项目支出绩效目标表"
-            h["year"] = year
-            h["project_code"] = f"500110{year % 100:02d}T{rng.randrange(10**12):012d}"
-            h["project_name"] = self.pick("pdf_tab7", "project_name")
-            h["department"], h["department_code"] = self.pick_pair(
-                "pdf_tab7", "department", "department_code"
-            )
-            h["implementing_unit"], h["implementing_unit_code"] = self.pick_pair(
-                "pdf_tab7", "implementing_unit", "implementing_unit_code"
-            )
-            h["project_attribute"] = rng.choice(("新增", "新增", "延续"))
-            h["period_start"] = f"{year}年"
-            h["period_end"] = rng.choice(("长期", "长期", "1年"))
-            h["overview"] = self.pick("pdf_tab7", "overview")
-            h["annual_goal"] = self.pick("pdf_tab7", "annual_goal")
-        else:
-            year = rng.choice((2022, 2023, 2024))
-            h["title"] = "部门项目支出预算绩效目标申报表"
-            h["year"] = year
-            h["project_name"] = self.pick("ocr_4col", "project_name")
-            h["department"] = self.pick("ocr_4col", "department")
-            h["implementing_unit"] = self.pick("ocr_4col", "implementing_unit")
-            h["project_attribute"] = rng.choice(("新增", "延续"))
-            h["duration"] = "1年"
-            h["annual_goal"] = self.pick("ocr_4col", "annual_goal")
-            h["budget_breakdown"] = {"财政拨款": budget, "其他资金": None}
+        h["budget_total"] = self._budget()
+        self.layout.header(self, h, style, kind)
         return h, style
 
     # ---------------------------------------------------------------- rows
@@ -192,64 +173,9 @@ class Builder:
 
     def base_row(self, item: Item, style: Mapping[str, Any]) -> SynthRow:
         """The clean row as this layout prints it, and its truth."""
-        rng = self.rng
         t = truth(item)
-        cells: dict[str, str] = {}
         value = str(item.value) if isinstance(item.value, str) else fmt_number(item.value)
-        if self.layout == "cell_per_line":
-            weight = self.weight(item)
-            t["weight"] = weight
-            name = item.name
-            wrapper = style.get("wrapper")
-            if wrapper:
-                l1 = item.level1 if wrapper == "full" else LEVEL1_SHORT[item.level1]
-                l2 = item.level2
-                if l2 and item.level1 != "满意度指标":
-                    l2s = l2 if wrapper == "full" else short_level2(l2)
-                    name = f"{l1}-{l2s}（{item.name}）"
-                else:
-                    name = f"{l1}（{item.name}）"
-                    t["level2"] = None
-            else:
-                t["level1"] = t["level2"] = None
-            t["name_raw"] = name
-            if item.quantitative:
-                unit = str(item.unit)
-                if unit == "%" and rng.random() < 0.3:
-                    unit = "百分比"
-                op = item.operator or ""
-            else:
-                unit, op = "定性", item.operator or "="
-                t["operator"] = op
-            cells = {
-                "name": name,
-                "weight": f"{weight}%" if style.get("weight_pct") else str(weight),
-                "unit": unit,
-                "operator": op,
-                "value": value,
-            }
-        elif self.layout == "pdf_tab7":
-            weight = self.weight(item)
-            t["weight"] = weight
-            op = item.operator or ("=" if not item.quantitative else "")
-            t["operator"] = op or None
-            cells = {
-                "level1": item.level1,
-                "level2": item.level2 or "",
-                "name": item.name,
-                "value": value,
-                "operator": op,
-                "unit": item.unit or "",
-                "weight": str(weight),
-            }
-        else:
-            if item.quantitative:
-                op = item.operator or ""
-                value = f"{op}{value}{item.unit}"
-            else:
-                t["operator"] = None
-            cells = {"level1": item.level1, "level2": item.level2 or "", "name": item.name}
-            cells["value"] = value
+        cells = self.layout.cells(self, item, t, value, style)
         return SynthRow(item=item, cells=cells, truth=t)
 
     def _applicable(self, row: SynthRow, kind: str) -> bool:
@@ -286,7 +212,7 @@ class Builder:
         elif kind == "value_in_name":
             number = fmt_number(t["value"])
             target = f"{number}{t['unit']}"
-            if self.layout == "ocr_4col":
+            if self.layout.operator_in_value:
                 target = f"{t['operator'] or ''}{target}"
             name = c["name"]
             c["name"] = name[:-1] + target + name[-1] if name.endswith("）") else name + target
@@ -303,10 +229,7 @@ class Builder:
         elif kind == "value_blank":
             c["value"] = ""
             t["value"] = None
-            if self.layout == "ocr_4col":
-                t["value_kind"] = t["unit"] = t["operator"] = None
-            elif self.layout == "pdf_tab7" and not c["unit"]:
-                t["value_kind"] = None
+            self.layout.value_blank(t, c)
             add_flags(t, "value_missing")
         elif kind == "category_op":
             c["operator"] = LEVEL1_SHORT[row.item.level1]
@@ -341,27 +264,21 @@ class Builder:
             if "value_in_name" in t["flags"]:
                 continue  # the name still carries the target
             t["value"] = None
-            if self.layout == "cell_per_line" and c["unit"] == "定性":
-                t["value_kind"] = "qualitative"
-            else:
-                t["value_kind"] = "quantitative" if t["unit"] else None
+            t["value_kind"] = self.layout.copied_value_kind(t, c)
             add_flags(t, "value_missing")
 
     def form(self) -> SynthForm:
         """One form: header, 4–10 rows in level order, then its perturbations."""
         rng = self.rng
-        kind = "department" if self.layout == "cell_per_line" and rng.random() < 0.1 else "project"
+        layout = self.layout
+        kind = layout.form_kind(rng)
         header, style = self.header(kind)
-        if self.layout == "cell_per_line":
-            style["wrapper"] = rng.choice((None, None, "full", "short"))
-            style["weight_pct"] = rng.random() < 0.4
-        elif self.layout == "ocr_4col":
-            style["annotate"] = rng.random() < 0.7
-        form = SynthForm(self.layout, header, [], style)
+        layout.form_style(rng, style)
+        form = SynthForm(layout.name, header, [], style)
         items = self._items(rng.randint(4, 10))
         form.rows = [self.base_row(item, style) for item in items]
-        copy = self.layout != "ocr_4col" and rng.random() < self.rate / 3
-        if self.layout == "pdf_tab7" and rng.random() < self.rate:
+        copy = layout.weight_copies and rng.random() < self.rate / 3
+        if layout.wraps and rng.random() < self.rate:
             form.kinds.append("wrap")
             style["wrap"] = True
         allowed = {"value_in_name", "category_op", "ocr_noise"} if copy else set(self.kinds)
@@ -378,22 +295,8 @@ class Builder:
             for row in form.rows:
                 if len(row.cells["name"]) > 5:
                     row.cells["name"] = wrap_text(row.cells["name"])
-        if self.layout == "ocr_4col":
-            _number_names(form.rows)
+        layout.finish_rows(form.rows)
         for row in form.rows:
             row.truth["name_raw"] = row.cells["name"].strip(BLANKS)
-            if self.layout == "cell_per_line":
-                for role in ("name", "weight", "unit", "operator", "value"):
-                    row.cells[role] = pad(rng, row.cells[role])
+            layout.finish_cells(rng, row)
         return form
-
-
-def _number_names(rows: Sequence[SynthRow]) -> None:
-    """OCR names carry ``指标N:``, numbered from 1 within each level2 block."""
-    block: tuple[str, str] | None = None
-    number = 0
-    for row in rows:
-        key = (row.cells["level1"], row.cells["level2"])
-        number = number + 1 if key == block else 1
-        block = key
-        row.cells["name"] = f"指标{number}: {row.cells['name']}"

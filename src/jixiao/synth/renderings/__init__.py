@@ -46,6 +46,7 @@ from typing import Any
 
 from jixiao.synth.builder import Builder
 from jixiao.synth.forms import LEVEL1_ORDER, truth
+from jixiao.synth.layouts import pdf_tab7
 from jixiao.synth.pool import Pool
 from jixiao.synth.renderings import (
     bracketed,
@@ -84,7 +85,7 @@ RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
 def base_forms(pool: Pool, rng: random.Random, count: int, module: ModuleType) -> list[Record]:
     """``count`` clean contract records from the pool, rows the module can print exactly."""
-    builder = Builder(pool, rng, "pdf_tab7", 0.0)
+    builder = Builder(pool, rng, pdf_tab7.LAYOUT, 0.0)  # its header generator
     items = [i for i in pool.items if module.item_ok(i)]
     names = sorted({i.name for i in items})
     forms: list[Record] = []
