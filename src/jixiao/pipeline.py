@@ -180,120 +180,154 @@ def normalize_rows(
         file=name, encoding=encoding, layout=layout, text=text, first_line=first_line
     )
     if not raw_forms:
-        reason = (
-            "no 绩效目标表 found: no form title, header label or indicator table heading "
-            f"(read as {layout})"
-        )
-        result.rejects.append(Reject(file=name, reason=reason))
+        result.rejects.append(_no_form_reject(name, layout))
         return result
     result.rejects.extend(_preamble_rejects(preamble, name))
     cell_index: tuple[list[int], list[Cell]] | None = None  # made when a part is discarded
     for index, raw in enumerate(raw_forms):
-        if not raw.indicators and not raw.header:
-            result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="form",
-                    form_index=first_form + index,
-                    line=raw.line_start,
-                    reason="form title found but no header fields or indicator rows follow",
-                    text=clean(raw.title.text) if raw.title else None,
-                )
-            )
+        refused = _not_a_form(raw, name, first_form + index, index == len(raw_forms) - 1)
+        if refused is not None:
+            result.rejects.append(refused)
             cell_index = cell_index or _line_index(rows)
             result.rejects.extend(_discarded_rows(raw, name, cell_index))
             continue
-        if (
-            not raw.columns
-            and (raw.title is None or index < len(raw_forms) - 1)
-            and not _cut_form(raw)
-        ):
-            result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="form",
-                    line=raw.line_start,
-                    reason="form labels or a title but no indicator table before the next form: not a form",
-                    text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
-                )
-            )
-            cell_index = cell_index or _line_index(rows)
-            result.rejects.extend(_discarded_rows(raw, name, cell_index))
-            continue
-        form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
+        at = first_form + len(result.forms)
+        form = build_form(raw, name, at, encoding, layout)
         cited = context
         if windowed:
             start, end = _span(raw, line_offsets, first_line)
             cited = defects.evidence_window(context, shift + start, shift + end)
         defects.check_form(form, cited, wraps, seen if cited is context else None)
         if not raw.columns:
-            result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="form",
-                    form_index=first_form + len(result.forms),
-                    line=raw.line_start,
-                    reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
-                )
-            )
-        leftovers = [
-            (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
-        ]
-        leftovers += [
-            (cell, "cell not understood as an indicator: a subtotal or total row (小计/合计)")
-            for cell in raw.totals
-        ]
-        leftovers += [
-            (cell, "cell in an indicator row that no column of the table claims")
-            for row in raw.indicators
-            for cell in row.extra
-        ]
-        form.source.unread = [c for c, _ in leftovers if _worth_reporting(c.text)]
+            result.rejects.append(_no_table_reject(raw, name, at))
+        leftovers = _leftover_cells(raw)
+        form.source.unread = [c for c, _ in leftovers]
         form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
-        index = first_form + len(result.forms)
-
-        def row_reject(cell: Cell, reason: str, index: int = index) -> Reject:
-            text = clean(cell.text)[:200]
-            return Reject(
-                file=name, kind="row", form_index=index, line=cell.line, reason=reason, text=text
-            )
-
-        for later, kept in raw.repeated:
-            same = clean(later.text) == clean(kept.text)
-            result.rejects.append(
-                row_reject(
-                    later,
-                    f"label repeated with the same value as line {kept.line}: not read again"
-                    if same
-                    else f"label repeated with a different value: line {kept.line}'s "
-                    f"{clean(kept.text)[:60]!r} is kept",
-                )
-            )
-        result.rejects += [row_reject(c, why) for c, why in leftovers if _worth_reporting(c.text)]
+        result.rejects += _repeated_label_rejects(raw, name, at)
+        result.rejects += [_row_reject(name, at, c, why) for c, why in leftovers]
         result.forms.append(form)
-    last = raw_forms[-1].indicators[-1] if raw_forms[-1].indicators else None
-    at_end = last_part and last is not None and last.line == first_line - 1 + _last_line(lines)
-    if last is not None and last.short and at_end and result.forms:
-        form = result.forms[-1]
-        cut = form.indicators[-1]
-        reason = "file ends inside a table row: the text looks truncated"
-        if cut.value is None and len(cut.name or "") < 4:
-            form.indicators.pop()  # a fragment ("开展质"): nothing to keep but the reject
-            reason += "; the fragment is not kept as an indicator"
-        else:
-            reason += "; the row is kept, flagged"
-            defects.cut_at_file_end(cut)
-        result.rejects.append(
-            Reject(
-                file=name,
-                kind="row",
-                form_index=first_form + len(result.forms) - 1,
-                line=last.line,
-                reason=reason,
-                text=cut.name_raw,
-            )
-        )
+    if last_part:
+        _cut_at_file_end(result, raw_forms[-1], lines, first_line, first_form)
     return result
+
+
+def _no_form_reject(name: str, layout: str) -> Reject:
+    """The file's one reject when no form is found in it."""
+    reason = (
+        "no 绩效目标表 found: no form title, header label or indicator table heading "
+        f"(read as {layout})"
+    )
+    return Reject(file=name, reason=reason)
+
+
+def _not_a_form(raw: RawForm, name: str, form_index: int, last: bool) -> Reject | None:
+    """Why a raw form is no form (its rows are then discarded), or None when it is one.
+
+    A title with nothing after it is no form; nor are labels or a title with no indicator table
+    before the next form (the ``last`` one may be a form cut at the file's end).
+    """
+    if not raw.indicators and not raw.header:
+        return Reject(
+            file=name,
+            kind="form",
+            form_index=form_index,
+            line=raw.line_start,
+            reason="form title found but no header fields or indicator rows follow",
+            text=clean(raw.title.text) if raw.title else None,
+        )
+    if not raw.columns and (raw.title is None or not last) and not _cut_form(raw):
+        return Reject(
+            file=name,
+            kind="form",
+            line=raw.line_start,
+            reason="form labels or a title but no indicator table before the next form: not a form",
+            text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
+        )
+    return None
+
+
+def _no_table_reject(raw: RawForm, name: str, form_index: int) -> Reject:
+    """A form read without an indicator table heading (its fields are kept)."""
+    return Reject(
+        file=name,
+        kind="form",
+        form_index=form_index,
+        line=raw.line_start,
+        reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
+    )
+
+
+def _leftover_cells(raw: RawForm) -> list[tuple[Cell, str]]:
+    """The cells of a form no label or column claims, worth reporting, each with its reason."""
+    leftovers = [
+        (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
+    ]
+    leftovers += [
+        (cell, "cell not understood as an indicator: a subtotal or total row (小计/合计)")
+        for cell in raw.totals
+    ]
+    leftovers += [
+        (cell, "cell in an indicator row that no column of the table claims")
+        for row in raw.indicators
+        for cell in row.extra
+    ]
+    return [(cell, why) for cell, why in leftovers if _worth_reporting(cell.text)]
+
+
+def _row_reject(name: str, form_index: int, cell: Cell, reason: str) -> Reject:
+    """A row reject of form ``form_index`` at ``cell``, its text cut to 200 characters."""
+    text = clean(cell.text)[:200]
+    return Reject(
+        file=name, kind="row", form_index=form_index, line=cell.line, reason=reason, text=text
+    )
+
+
+def _repeated_label_rejects(raw: RawForm, name: str, form_index: int) -> list[Reject]:
+    """A header label printed again: the later cell is not read, the first value is kept."""
+    out: list[Reject] = []
+    for later, kept in raw.repeated:
+        if clean(later.text) == clean(kept.text):
+            reason = f"label repeated with the same value as line {kept.line}: not read again"
+        else:
+            reason = (
+                f"label repeated with a different value: line {kept.line}'s "
+                f"{clean(kept.text)[:60]!r} is kept"
+            )
+        out.append(_row_reject(name, form_index, later, reason))
+    return out
+
+
+def _cut_at_file_end(
+    result: FileResult, raw: RawForm, lines: list[str], first_line: int, first_form: int
+) -> None:
+    """A file that ends inside the last form's last indicator row: the text looks truncated.
+
+    A short fragment without a value (``开展质``) is dropped, a longer row kept and flagged;
+    either way one row reject says so.
+    """
+    last = raw.indicators[-1] if raw.indicators else None
+    at_end = last is not None and last.line == first_line - 1 + _last_line(lines)
+    if last is None or not last.short or not at_end or not result.forms:
+        return
+    form = result.forms[-1]
+    cut = form.indicators[-1]
+    reason = "file ends inside a table row: the text looks truncated"
+    if cut.value is None and len(cut.name or "") < 4:
+        form.indicators.pop()  # a fragment ("开展质"): nothing to keep but the reject
+        reason += "; the fragment is not kept as an indicator"
+    else:
+        reason += "; the row is kept, flagged"
+        defects.cut_at_file_end(cut)
+    result.rejects.append(
+        Reject(
+            file=result.file,
+            kind="row",
+            form_index=first_form + len(result.forms) - 1,
+            line=last.line,
+            reason=reason,
+            text=cut.name_raw,
+        )
+    )
 
 
 _HEADER_CORE = ("project_name", "department", "implementing_unit", "budget_total")
