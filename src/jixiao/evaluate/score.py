@@ -638,7 +638,6 @@ class EvalResult:
     cases: dict[str, CaseResult]
     warnings: list[str] = field(default_factory=list)
     usage: LLMUsage | None = None
-    stage_run: str | None = None  # the stage the producer actually ran (after any fallback)
 
     @property
     def overall(self) -> Score:
@@ -671,7 +670,6 @@ class EvalResult:
         return {
             "golden_dir": self.golden_dir,
             "stage": self.stage,
-            "stage_run": self.stage_run or self.stage,
             "llm": self.llm,
             "time": self.time,
             "usage": self.usage.to_json() if self.usage else None,
@@ -731,7 +729,6 @@ def run_eval(
         )
         if progress is not None:
             progress(done, len(cases))
-    stage_run = getattr(producer, "stage", None)
     return EvalResult(
         golden_dir=str(golden_dir),
         stage=stage,
@@ -740,5 +737,4 @@ def run_eval(
         cases=results,
         warnings=warnings,
         usage=usage,
-        stage_run=stage_run if isinstance(stage_run, str) else None,
     )
