@@ -70,7 +70,9 @@ def iter_bytes(
             return
         source = decode(data, name)
     except InputError as exc:
-        yield FileResult(file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason)])
+        yield FileResult(
+            file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason, code=exc.code)]
+        )
         return
     del data  # the decoded text is all the parts need: a long dump is not held twice
     yield from iter_text(source.text, name, source.encoding, part_chars)
@@ -201,10 +203,10 @@ def normalize_rows(
         if not raw.columns:
             result.rejects.append(_no_table_reject(raw, name, at))
         leftovers = _leftover_cells(raw)
-        form.source.unread = [c for c, _ in leftovers]
+        form.source.unread = [c for c, _, _ in leftovers]
         form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
         result.rejects += _repeated_label_rejects(raw, name, at)
-        result.rejects += [_row_reject(name, at, c, why) for c, why in leftovers]
+        result.rejects += [_row_reject(name, at, *left) for left in leftovers]
         result.forms.append(form)
     if last_part:
         _cut_at_file_end(result, raw_forms[-1], lines, first_line, first_form)
@@ -217,7 +219,7 @@ def _no_form_reject(name: str, layout: str) -> Reject:
         "no 绩效目标表 found: no form title, header label or indicator table heading "
         f"(read as {layout})"
     )
-    return Reject(file=name, reason=reason)
+    return Reject(file=name, reason=reason, code="no_form")
 
 
 def _not_a_form(raw: RawForm, name: str, form_index: int, last: bool) -> Reject | None:
@@ -233,6 +235,7 @@ def _not_a_form(raw: RawForm, name: str, form_index: int, last: bool) -> Reject 
             form_index=form_index,
             line=raw.line_start,
             reason="form title found but no header fields or indicator rows follow",
+            code="form_without_body",
             text=clean(raw.title.text) if raw.title else None,
         )
     if not raw.columns and (raw.title is None or not last) and not _cut_form(raw):
@@ -241,6 +244,7 @@ def _not_a_form(raw: RawForm, name: str, form_index: int, last: bool) -> Reject 
             kind="form",
             line=raw.line_start,
             reason="form labels or a title but no indicator table before the next form: not a form",
+            code="not_a_form",
             text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
         )
     return None
@@ -254,31 +258,43 @@ def _no_table_reject(raw: RawForm, name: str, form_index: int) -> Reject:
         form_index=form_index,
         line=raw.line_start,
         reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
+        code="no_indicator_table",
     )
 
 
-def _leftover_cells(raw: RawForm) -> list[tuple[Cell, str]]:
-    """The cells of a form no label or column claims, worth reporting, each with its reason."""
+def _leftover_cells(raw: RawForm) -> list[tuple[Cell, str, str]]:
+    """The cells of a form no label or column claims, worth reporting: cell, reason, code."""
     leftovers = [
-        (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
+        (cell, "cell not understood (no label or column claims it)", "cell_unplaced")
+        for cell in raw.unplaced
     ]
     leftovers += [
-        (cell, "cell not understood as an indicator: a subtotal or total row (小计/合计)")
+        (
+            cell,
+            "cell not understood as an indicator: a subtotal or total row (小计/合计)",
+            "cell_unplaced",
+        )
         for cell in raw.totals
     ]
     leftovers += [
-        (cell, "cell in an indicator row that no column of the table claims")
+        (cell, "cell in an indicator row that no column of the table claims", "cell_extra")
         for row in raw.indicators
         for cell in row.extra
     ]
-    return [(cell, why) for cell, why in leftovers if _worth_reporting(cell.text)]
+    return [left for left in leftovers if _worth_reporting(left[0].text)]
 
 
-def _row_reject(name: str, form_index: int, cell: Cell, reason: str) -> Reject:
+def _row_reject(name: str, form_index: int, cell: Cell, reason: str, code: str) -> Reject:
     """A row reject of form ``form_index`` at ``cell``, its text cut to 200 characters."""
     text = clean(cell.text)[:200]
     return Reject(
-        file=name, kind="row", form_index=form_index, line=cell.line, reason=reason, text=text
+        file=name,
+        kind="row",
+        form_index=form_index,
+        line=cell.line,
+        reason=reason,
+        text=text,
+        code=code,
     )
 
 
@@ -293,7 +309,7 @@ def _repeated_label_rejects(raw: RawForm, name: str, form_index: int) -> list[Re
                 f"label repeated with a different value: line {kept.line}'s "
                 f"{clean(kept.text)[:60]!r} is kept"
             )
-        out.append(_row_reject(name, form_index, later, reason))
+        out.append(_row_reject(name, form_index, later, reason, "label_repeated"))
     return out
 
 
@@ -326,6 +342,7 @@ def _cut_at_file_end(
             line=last.line,
             reason=reason,
             text=cut.name_raw,
+            code="file_truncated",
         )
     )
 
@@ -405,6 +422,7 @@ def _discarded_rows(raw: RawForm, name: str, index: tuple[list[int], list[Cell]]
             line=line,
             reason=f"row of the part from line {raw.line_start} rejected as not a form: not read",
             text=" | ".join(texts)[:200],
+            code="row_discarded",
         )
         for line, texts in sorted(by_line.items())
     ]
@@ -431,6 +449,7 @@ def _preamble_rejects(preamble: list[Cell], name: str) -> list[Reject]:
             line=line,
             reason="row before the first form: no form title or header label above it",
             text=" | ".join(texts)[:200],
+            code="row_before_form",
         )
         for line, texts in sorted(by_line.items())
         if line in keep
@@ -451,8 +470,8 @@ def normalize_path(path: Path, name: str | None = None) -> FileResult:
     return merge_parts(iter_path(path, name=name))
 
 
-def _reject(name: str, reason: str) -> FileResult:
-    return FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+def _reject(name: str, reason: str, code: str) -> FileResult:
+    return FileResult(file=name, rejects=[Reject(file=name, reason=reason, code=code)])
 
 
 def iter_path(
@@ -473,11 +492,11 @@ def iter_path(
         limits.check(name, "file_bytes", path.stat().st_size)
         data = path.read_bytes()
     except InputError as exc:
-        yield FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason)])
+        yield FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason, code=exc.code)])
         return
     except OSError as exc:
         reason = f"无法读取 / cannot read: {exc.strerror or type(exc).__name__}"
-        yield FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+        yield _reject(name, reason, "unreadable")
         return
     parts = iter_bytes(data, name)
     del data  # held by the parts until they are decoded, then let go
@@ -494,7 +513,7 @@ def iter_archive(
         limits.check(name, "zip_depth", depth)
         zf = archive.open_zip(source, name)
     except InputError as exc:
-        yield _reject(name, exc.reason)
+        yield _reject(name, exc.reason, exc.code)
         return
     with zf:
         if only is not None:
@@ -503,13 +522,13 @@ def iter_archive(
         try:
             found = archive.entries(zf, name)
         except InputError as exc:
-            yield _reject(name, exc.reason)
+            yield _reject(name, exc.reason, exc.code)
             return
         if not found:
-            yield _reject(name, "empty zip archive: no file in it")
+            yield _reject(name, "empty zip archive: no file in it", "empty_file")
         for entry in found:
             if isinstance(entry, Skipped):
-                yield _reject(entry.name, entry.reason)
+                yield _reject(entry.name, entry.reason, "skipped")
             else:
                 yield from _member_results(zf, entry, depth)
 
@@ -519,10 +538,12 @@ def _member_results(zf: zipfile.ZipFile, member: Member, depth: int) -> Iterator
         data = archive.read_member(zf, member.index, member.name)
         yield from iter_bytes(data, member.name, depth=depth)
     except InputError as exc:
-        yield _reject(member.name, exc.reason)
+        yield _reject(member.name, exc.reason, exc.code)
     except Exception as exc:  # the member's boundary: a bug in one member spares the rest
         message = " ".join(str(exc).split())[:300]
-        yield _reject(member.name, internal_reason(f"{type(exc).__name__}: {message}"))
+        yield _reject(
+            member.name, internal_reason(f"{type(exc).__name__}: {message}"), "internal_error"
+        )
 
 
 def is_archive(path: Path) -> bool:
