@@ -323,7 +323,7 @@ def load_inputs(
     loaded: list[FileForms] = []
     skipped: list[tuple[Path, str]] = []
     rejects: list[RejectedInput] = []
-    refused: list[RejectedInput] = []
+    skipped_rejects: list[RejectedInput] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
@@ -334,14 +334,14 @@ def load_inputs(
             if path.resolve() in named:
                 raise
             skipped.append((path, exc.reason))
-            refused.append(RejectedInput(str(path), exc.reason, "skipped", exc.code))
+            skipped_rejects.append(RejectedInput(str(path), exc.reason, "skipped", exc.code))
             rejects += exc.rejects
         if progress is not None:
             progress(k + 1, len(files))
     if not loaded:
         where = ", ".join(map(str, paths))
         raise NotForms(where, f"没有可审核的表 / no forms to review ({len(skipped)} files skipped)")
-    return Inputs(loaded, skipped, rejects, refused)
+    return Inputs(loaded, skipped, rejects, skipped_rejects)
 
 
 def profile_chooser(name: str) -> Callable[[Form], Profile]:
