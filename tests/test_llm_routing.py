@@ -145,3 +145,21 @@ def test_hostile_synth_forms_are_read_by_the_fallback():
             assert score.metrics("x")["x.fields.indicator"] < 0.5, name
     assert llm.overall.metrics("x")["x.fields.indicator"] >= 0.95
     assert cascade.calls > 0
+
+
+def test_a_table_under_a_header_read_whole_is_sent_without_the_header():
+    from jixiao.pipeline import normalize_path
+    from jixiao.repair.regions import find_regions
+
+    bench = _bench()
+    with bench.synth_hostile(3, 1) as golden:
+        path = next((golden / "inputs").glob("*pdf_tab7_headings.txt"))
+        result = normalize_path(path)
+    regions = find_regions(result)
+    assert regions and all(r.part == "form" for r in regions)
+    for region in regions:
+        form = result.forms[region.form_index]
+        assert not form.indicators and form.project_name  # no row read, the header read
+        assert form.project_name not in region.text  # the header is not sent again
+        assert form.project_name in region.context  # but the rows' checks see it
+        assert "考核要点" in region.text  # the table, from its unseen heading on
