@@ -142,7 +142,7 @@ def run(name: str, inputs: Path, out: Path) -> tuple[float, float, int, Memory]:
     sampler.join()
     _reap()
     cpu = _cpu() - cpu0
-    if proc.returncode not in (0, 1):
+    if proc.returncode not in (0, 1) or not (out / "forms.jsonl").exists():
         raise SystemExit(f"{name} failed ({proc.returncode}):\n{err[-2000:]}")
     with (out / "forms.jsonl").open("rb") as handle:
         forms = sum(1 for _ in handle)

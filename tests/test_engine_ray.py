@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import GOLDEN, SEEDS
+from fakellm import KEY, FakeLLMServer, answer
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -184,3 +185,67 @@ def stored(out: Path) -> int:
             return int(con.execute("SELECT count(*) FROM files").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """The LLM stage against the fake server; the run's settings undone after the test."""
+    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("JIXIAO_LLM_API_KEY", KEY)
+    monkeypatch.setenv("JIXIAO_LLM_MODEL", "fake-model")
+    monkeypatch.setenv("JIXIAO_LLM_CONCURRENCY", "1")
+    for name in (
+        "JIXIAO_LLM_LEDGER",
+        "JIXIAO_LLM_TIMEOUT",
+        "JIXIAO_LLM_MAX_CALLS",
+        "JIXIAO_LLM_MAX_TOKENS",
+        "JIXIAO_LLM_DEADLINE_AT",
+        "JIXIAO_LLM_COMPLETIONS",
+    ):
+        monkeypatch.setenv(name, "")
+    return monkeypatch
+
+
+def abstain(request: dict[str, Any]) -> Any:
+    """Every LLM request of the stage answered with nothing to change."""
+    system = "\n".join(str(m.get("content") or "") for m in request["messages"])
+    if "抄录字段" in system:
+        return answer({})
+    if "抄录" in system:
+        return answer({"forms": []})
+    if "补全被截断" in system:
+        return answer({"completions": []})
+    return answer({"proposals": []})
+
+
+def test_llm_on_ray_keeps_the_run_budget_and_merges_the_caches(
+    cluster: str, llm_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the golden text inputs need more than 3 calls (regions and cells of the real samples)
+    inputs = sorted((GOLDEN / "inputs").glob("*.txt"))
+    llm = ["--engine", "ray", "--llm", "openai"]
+    with FakeLLMServer(responder=abstain) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        budget = normalize(inputs, tmp_path / "budget", *llm, "--budget-calls", "3")
+        assert server.count <= 3, budget
+        # the budget divided across the 2 workers, and what was used of it, is said
+        assert "LLM 预算 3 calls 按 2 个工作进程分为 2/1" in budget
+        assert f"用了 {server.count}，未用 {3 - server.count}" in budget
+        assert f"LLM：本次调用 {server.count} 次" in budget  # the run's ledger has it all
+        queue = (tmp_path / "budget" / "review_queue.jsonl").read_text(encoding="utf-8")
+        assert "LLM budget spent" in queue  # the calls refused are said per cell
+        assert server.max_inflight <= 2  # one request per worker at a time (concurrency 1)
+
+        first = server.count
+        full = normalize(inputs, tmp_path / "full", *llm)  # no budget: the rest is asked
+        assert server.count > first, full
+        made = server.count
+        # a fresh output directory: every file is parsed again, every answer is in the
+        # run's cache (the workers' caches were merged into it): no call at all
+        again = normalize(inputs, tmp_path / "again", *llm)
+        assert server.count == made, again
+        assert "LLM：本次调用 0 次" in again
+        local = normalize(inputs, tmp_path / "local", "--llm", "openai", "-j", "1")
+        assert server.count == made, local  # the local engine reads the same merged cache
+    same_outputs(tmp_path / "local", tmp_path / "again")
+    same_outputs(tmp_path / "full", tmp_path / "again")

@@ -32,6 +32,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -174,6 +175,7 @@ class LLMPlan:
     """What a worker needs for the LLM stage: the run's environment, a copy of its cache, the
     actor handing out budget shares."""
 
+    run: str  # this run's id: a worker process reused by the next run starts afresh
     env: dict[str, str]
     cache_seed: Any  # a list holding the ObjectRef of the cache file's bytes, or []
     shares: Any  # the ``_Shares`` actor
@@ -197,12 +199,15 @@ class _WorkerLLM:
     def __init__(self, plan: LLMPlan) -> None:
         import ray
 
+        self.run = plan.run
         self.dir = Path(tempfile.mkdtemp(prefix="jixiao-ray-llm-"))
         atexit.register(shutil.rmtree, self.dir, True)
         home = self.dir / "home"
         home.mkdir()
         if plan.cache_seed:
             (home / CACHE_FILE).write_bytes(ray.get(plan.cache_seed[0]))
+        for name in LLM_ENV:  # the run's settings, none left over from an earlier run
+            os.environ.pop(name, None)
         os.environ.update(plan.env)
         os.environ["JIXIAO_HOME"] = str(home)
         os.environ["JIXIAO_LLM_LEDGER"] = str(self.dir / "ledger.sqlite")
@@ -211,6 +216,11 @@ class _WorkerLLM:
         self.ledger.set_share(calls, tokens)
         self.cache = ResponseCache(home / CACHE_FILE)
         self.row = self.cache.last_row()
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.cache.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def usage_since(self, calls: int, tokens: int) -> Usage:
         now_calls, now_tokens = self.ledger.totals()
@@ -223,6 +233,9 @@ _worker_llm: _WorkerLLM | None = None
 
 def _llm_state(plan: LLMPlan) -> _WorkerLLM:
     global _worker_llm
+    if _worker_llm is not None and _worker_llm.run != plan.run:
+        _worker_llm.close()
+        _worker_llm = None
     if _worker_llm is None:
         _worker_llm = _WorkerLLM(plan)
     return _worker_llm
@@ -320,7 +333,7 @@ class _RunLLM:
         actor = ray.remote(num_cpus=0)(_Shares).remote(
             list(zip(self.calls, self.tokens, strict=True))
         )
-        self.plan = LLMPlan(env, seed, actor)
+        self.plan = LLMPlan(uuid.uuid4().hex, env, seed, actor)
 
     def merge(self, usage: Usage) -> None:
         """One file's calls, tokens and new cache entries into the run's ledger and cache."""
