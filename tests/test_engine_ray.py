@@ -249,3 +249,30 @@ def test_llm_on_ray_keeps_the_run_budget_and_merges_the_caches(
         assert server.count == made, local  # the local engine reads the same merged cache
     same_outputs(tmp_path / "local", tmp_path / "again")
     same_outputs(tmp_path / "full", tmp_path / "again")
+
+
+def test_uri_inputs_are_listed_and_read_through_pyarrow_and_keep_their_names(
+    cluster: str, tmp_path: Path
+) -> None:
+    archive = copies(tmp_path, 2)  # 10 files in b0/ and b1/
+    (archive / ".hidden.txt").write_text("x", encoding="utf-8")
+    (archive / "notes.xyz").write_text("x", encoding="utf-8")
+    uri = archive.as_uri()  # file:///…/archive
+    assert uri.startswith("file:///")
+    by_path, by_uri, by_ray = tmp_path / "path", tmp_path / "uri", tmp_path / "ray"
+    normalize([archive], by_path, "-j", "1")
+    runner.invoke(app, ["normalize", uri, "-o", str(by_uri), "-q", "-j", "1"])
+    said = runner.invoke(app, ["normalize", uri, "-o", str(by_ray), "-q", "--engine", "ray"])
+    assert said.exit_code in (0, 1), said.output
+    same_outputs(by_uri, by_ray)  # both engines read URIs alike
+    # the same files as by path, each named by its URI
+    for name in OUTPUTS:
+        local = (by_path / name).read_text(encoding="utf-8")
+        assert local.replace(str(archive), uri) == (by_uri / name).read_text(encoding="utf-8")
+    rejects = (by_uri / "rejects.jsonl").read_text(encoding="utf-8")
+    assert f"{uri}/.hidden.txt" in rejects and f"{uri}/notes.xyz" in rejects
+    forms = (by_uri / "forms.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(forms) >= 10 and all(f'"{uri}/b' in line for line in forms)
+    assert {key[0] for key in stored_keys(by_ray)} == {
+        f"{uri}/{p.relative_to(archive).as_posix()}" for p in archive.rglob("0*")
+    }
