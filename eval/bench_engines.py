@@ -4,6 +4,7 @@ Usage:
     python eval/bench_engines.py                      # 2,000 synthetic forms (quick)
     python eval/bench_engines.py --forms 20000        # the figure
     python eval/bench_engines.py --runs local1,ray1   # a subset: local1 local2 ray1 ray2
+    python eval/bench_engines.py --scans 40           # 40 scanned pages instead (OCR)
 
 Writes a synthetic set (``jixiao.synth``, 50 forms per file) to a temporary directory, then
 runs the real CLI end to end in a fresh subprocess per configuration (``--stage rules``, a new
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.synth import generate
+from jixiao.synth.scans import SCAN_DEFECTS, write_scan_set
 
 RUNS = {
     "local1": ["-j", "1"],
@@ -154,13 +156,23 @@ def main() -> None:
     parser.add_argument("--forms", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", default="local1,local2,ray1,ray2")
+    parser.add_argument(
+        "--scans", type=int, default=0, help="scanned pages (jixiao.synth.scans) instead of text"
+    )
     args = parser.parse_args()
     names = args.runs.split(",")
     _subreaper()
     root = Path(tempfile.mkdtemp(prefix="bench-engines-"))
     try:
-        summary = generate(args.forms, args.seed, root / "set")
-        print(f"synthetic set: {summary.forms} forms in {summary.cases} files")
+        if args.scans:
+            per = -(-args.scans // len(SCAN_DEFECTS))
+            cases = write_scan_set(root / "set", per, args.seed, SCAN_DEFECTS)
+            for extra in sorted((root / "set" / "inputs").iterdir())[args.scans :]:
+                extra.unlink()
+            print(f"synthetic scans: {min(cases, args.scans)} images, one form each")
+        else:
+            summary = generate(args.forms, args.seed, root / "set")
+            print(f"synthetic set: {summary.forms} forms in {summary.cases} files")
         walls: dict[str, float] = {}
         cpus: dict[str, float] = {}
         outputs: dict[str, bytes] = {}
