@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.engines import ray as ray_engine
+from jixiao.llm.cache import ResponseCache
+from jixiao.llm.ledger import RunLedger
 from jixiao.output.runstore import STORE_NAME, RunStore
 
 if not ray_engine.available():
@@ -276,3 +278,37 @@ def test_uri_inputs_are_listed_and_read_through_pyarrow_and_keep_their_names(
     assert {key[0] for key in stored_keys(by_ray)} == {
         f"{uri}/{p.relative_to(archive).as_posix()}" for p in archive.rglob("0*")
     }
+
+
+def test_budget_shares_and_task_groups() -> None:
+    assert ray_engine.split(10, 3) == [4, 3, 3] and sum(ray_engine.split(7, 4)) == 7
+    assert ray_engine.split(1, 2) == [1, 0] and ray_engine.split(None, 2) == [None, None]
+    rows = [{"path": f"/a/{k}.txt"} for k in range(20)] + [{"path": "/a/scan.jpg"}]
+    cut = ray_engine.groups(rows, cpus=2)  # 4 tasks per CPU: 8 groups of text, the scan alone
+    assert cut[0] == [{"path": "/a/scan.jpg"}] and [len(g) for g in cut[1:]] == [3] * 6 + [2]
+    assert [r for g in cut[1:] for r in g] == rows[:20]  # every file once, in order
+
+
+def test_a_worker_share_stops_its_calls(tmp_path: Path) -> None:
+    ledger = RunLedger(tmp_path / "ledger.sqlite")
+    ledger.set_share(2, None)
+    taken = [ledger.take_call(10, None) for _ in range(3)]
+    assert taken[:2] == [None, None]
+    assert taken[2] and taken[2].startswith("LLM budget spent: 2 of 2 calls, this worker's share")
+    ledger.close()
+
+
+def test_cache_merge_is_a_union(tmp_path: Path) -> None:
+    def put(cache: ResponseCache, key: str, text: str) -> None:
+        cache.put(key, model="m", prompt="p", prompt_version="1", request={}, response={"t": text})
+
+    run, worker = ResponseCache(tmp_path / "run.sqlite"), ResponseCache(tmp_path / "w.sqlite")
+    put(run, "k1", "run's")
+    start = worker.last_row()
+    put(worker, "k1", "worker's")
+    put(worker, "k2", "new")
+    _, rows = worker.rows_after(start)
+    assert run.merge(rows) == 1  # k2 is new; k1 keeps the first answer
+    assert run.get("k1").response == {"t": "run's"}  # type: ignore[union-attr]
+    assert run.get("k2").response == {"t": "new"}  # type: ignore[union-attr]
+    run.close(), worker.close()
