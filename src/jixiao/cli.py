@@ -44,7 +44,6 @@ from jixiao.errors import (
     error_line,
     out_dir_problem,
 )
-from jixiao.ingest import uris
 from jixiao.ingest.stdin import is_stdin, stdin_paths
 from jixiao.labels import (
     LANG_ENV,
@@ -347,6 +346,7 @@ def normalize(
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
     from jixiao.engines import ray as ray_engine
+    from jixiao.ingest import uris
     from jixiao.llm.ledger import endpoint_note, llm_run_env
     from jixiao.output.runstore import LockHeld, OutputLock
 
@@ -458,6 +458,7 @@ def _normalize(
     path to the name shown for it (``<stdin>``)."""
     from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
+    from jixiao.ingest import uris
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
