@@ -38,7 +38,6 @@ from jixiao.errors import (
     EXIT_OPERATIONAL,
     EXIT_REJECTS,
     EXIT_USAGE,
-    INTERNAL_PREFIX,
     ConfigError,
     JixiaoError,
     error_line,
@@ -47,10 +46,10 @@ from jixiao.errors import (
 from jixiao.ingest.stdin import is_stdin, stdin_paths
 from jixiao.labels import (
     LANG_ENV,
+    OTHER_REJECT,
     Lang,
     check_lang,
     flag_label,
-    reject_code,
     reject_label,
     reject_reason,
 )
@@ -504,7 +503,7 @@ def _normalize(
                 job = Job(str(unit.path), digests[unit.path], settings, unit.member, label)
                 all_jobs.append(job)
             else:
-                skipped.append(skip_outcome(unit.name, unit.reason))
+                skipped.append(skip_outcome(unit.name, unit.reason, "skipped"))
     store = RunStore(out / STORE_NAME)
     key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
@@ -663,9 +662,9 @@ def _tally(
 ) -> None:
     """Add one stored part to the run's totals."""
     counts["forms"] += len(part.forms)
-    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    reasons.update(str(r.get("code") or OTHER_REJECT) for r in part.rejects)
     counts["rejects"] += len(part.rejects)
-    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["internal"] += sum(r.get("code") == "internal_error" for r in part.rejects)
     counts["queued"] += len(part.queue)
     for record in part.forms:
         counts["indicators"] += len(record["indicators"])
@@ -840,7 +839,7 @@ def _inspect_json(name: str, parts: list[PartOutcome], code: int) -> dict[str, A
             for form in part.records()
         ],
         "rejects": [
-            {"line": r.get("line"), "code": reject_code(r["reason"]), "reason": r["reason"]}
+            {"line": r.get("line"), "code": r.get("code") or OTHER_REJECT, "reason": r["reason"]}
             for part in parts
             for r in part.rejects
         ],
@@ -855,7 +854,7 @@ def _print_view(out: Console, name: str, parts: list[PartOutcome]) -> None:
     for reject in (r for part in parts for r in part.rejects):
         where = f" line {reject['line']}" if reject.get("line") else ""
         text = _shown(reject.get("text") or "")
-        why = _shown(reject_reason(reject["reason"]))
+        why = _shown(reject_reason(reject.get("code") or OTHER_REJECT, reject["reason"]))
         out.print(f"[red]拒收 reject[/red]{where}: {why} {text}")
     for k, form in enumerate(f for part in parts for f in part.records()):
         out.rule(

@@ -162,7 +162,7 @@ def failed_result(job: Job, why: str) -> FileResult:
     reason = (
         f"处理失败，重跑会再试 (the Ray task for this file failed: {why}; a rerun tries it again)"
     )
-    part = reject_outcome(job, reason)
+    part = reject_outcome(job, reason, "other")
     totals = {"parts": 1, "forms": 0, "rejects": len(part.rejects), "llm_failed": 0}
     return totals, [RunStore.payload(part)]
 
