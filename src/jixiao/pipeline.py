@@ -656,11 +656,16 @@ def run_file(
 
 
 def run_named(
-    path: Path, settings: RunSettings, member: Member | None = None, *, names: dict[str, str]
+    path: Path,
+    settings: RunSettings,
+    member: Member | None = None,
+    name: str | None = None,
+    *,
+    names: dict[str, str],
 ) -> Iterator[PartOutcome]:
     """``run_file`` with the file named by ``names`` (path → name shown, as ``<stdin>``); a
     module function, so ``functools.partial(run_named, names=...)`` travels to pool workers."""
-    return run_file(path, settings, member, names.get(str(path)))
+    return run_file(path, settings, member, name or names.get(str(path)))
 
 
 def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:
