@@ -425,6 +425,7 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     sheet.append(["=SUM(A1)", "<a & b>", "x\x07y"])
     sheet.append([12, 3.5, big], fill=(1, xlsxout.SEVERITY_FILL["error"]))
     sheet.append([None, "", True])
+    sheet.append([" 前后空格 ", "<r>不是富文本</r>", "_x0041_ 原样"])
     book.save(tmp_path / "t.xlsx")
     ws = load_workbook(tmp_path / "t.xlsx")["表'1"]
     assert [c.value for c in ws[2]] == ["=SUM(A1)", "<a & b>", "x\ufffdy"]
@@ -432,7 +433,12 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     assert [c.value for c in ws[3]] == [12, 3.5, str(big)]  # every digit kept
     assert ws["B3"].fill.fgColor.rgb == "FF" + xlsxout.SEVERITY_FILL["error"]
     assert [c.value for c in ws[4]] == [None, None, True]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.b
+    # whitespace kept, markup shown as text (not spliced into the XML as rich text)
+    assert [c.value for c in ws[5]][:2] == [" 前后空格 ", "<r>不是富文本</r>"]
+    # a literal Excel escape is itself escaped (ECMA-376 ST_Xstring: Excel shows "_x0041_",
+    # not "A"); openpyxl does not decode inline-string escapes, so it shows the stored form
+    assert ws["C5"].value == "_x005F_x0041_ 原样"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C5" and ws["A1"].font.b
     assert not book.tmp.exists()  # saved: temporary files gone
 
 
