@@ -866,3 +866,54 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
             assert err.splitlines() == [
                 "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
             ], (args, delay, err[-800:])
+
+
+def test_click_usage_errors_are_one_chinese_first_line_exit_2(tmp_path: Path) -> None:
+    """Missing argument, unknown option or command, a bad choice or number, an option without
+    its value: in every command one line, Chinese first, naming what is wrong, exit 2."""
+    seed = str(SEED0)
+    cases = [
+        (["normalize"], "缺少参数 'PATH'", "jixiao normalize -h"),
+        (["inspect"], "缺少参数 'FILE'", "jixiao inspect -h"),
+        (["eval"], "缺少参数 'GOLDEN_DIR'", "jixiao eval -h"),
+        (["review"], "缺少参数 'PATH'", "jixiao review -h"),
+        (["review", seed, "--bogus"], "没有选项 --bogus", "jixiao review -h"),
+        (["inspect", seed, "--bogus"], "没有选项 --bogus", "jixiao inspect -h"),
+        (["synth", "--bogus"], "没有选项 --bogus", "jixiao synth -h"),
+        (["eval", "golden", "--bogus"], "没有选项 --bogus", "jixiao eval -h"),
+        (["normalize", seed, "--stage", "bogus"], "'--stage'", "jixiao normalize -h"),
+        (["review", seed, "--fail-on", "bad"], "--fail-on 的值无效", "jixiao review -h"),
+        (["synth", "-n", "abc"], "'-n' / '--forms' 的值无效", "jixiao synth -h"),
+        (["review", seed, "-o"], "选项 -o 后面缺少值", "jixiao review -h"),
+        (["inspect", seed, "extra"], "多余的参数", "jixiao inspect -h"),
+        (["nosuch"], "没有这个命令", "jixiao -h"),
+        (["--bogus"], "没有选项 --bogus", "jixiao -h"),
+    ]
+    for args, why, where in cases:
+        res = _run(*args)
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2, (args, res.output)
+        assert len(lines) == 1 and lines[0].startswith("错误 / error: "), (args, res.output)
+        assert why in lines[0] and where in lines[0], (args, lines[0])
+        assert "Usage:" not in res.output and "Traceback" not in res.output
+    assert "Missing argument 'PATH'" in _run("review").output  # click's English kept after
+    res = _run()  # no command at all is not a mistake: the help, as before
+    assert "Commands:" in res.output and "错误 / error" not in res.output
+
+
+def test_inspect_names_the_zip_member_of_each_reject(tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(SEED0, "good.txt")
+        z.writestr("junk.txt", b"\x00\x01\x02 nothing readable")
+        z.writestr("bad.docx", b"PK\x03\x04 not a package")
+    res = _run("inspect", str(archive))
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.stdout.split())  # the terminal view wraps long paths
+    assert "拒收 reject " + str(archive) + "!junk.txt: 二进制内容" in text, res.stdout
+    assert "拒收 reject " + str(archive) + "!bad.docx: 文件已损坏" in text, res.stdout
+    data = json.loads(_run("inspect", str(archive), "--json").stdout)
+    assert sorted(r["file"] for r in data["rejects"]) == ["a.zip!bad.docx", "a.zip!junk.txt"]
