@@ -40,7 +40,6 @@ from jixiao.errors import (
     EXIT_OPERATIONAL,
     EXIT_REJECTS,
     EXIT_USAGE,
-    INTERNAL_PREFIX,
     ConfigError,
     JixiaoError,
     error_line,
@@ -49,10 +48,10 @@ from jixiao.errors import (
 from jixiao.ingest.stdin import is_stdin, stdin_paths
 from jixiao.labels import (
     LANG_ENV,
+    OTHER_REJECT,
     Lang,
     check_lang,
     flag_label,
-    reject_code,
     reject_label,
     reject_reason,
 )
@@ -569,7 +568,7 @@ def _normalize(
             label = names.get(str(unit.path))
             all_jobs.append(Job(str(unit.path), digests[unit.path], settings, unit.member, label))
         else:
-            skipped.append(skip_outcome(unit.name, unit.reason))
+            skipped.append(skip_outcome(unit.name, unit.reason, "skipped"))
     store = RunStore(out / STORE_NAME)
     key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
@@ -725,9 +724,9 @@ def _tally(
 ) -> None:
     """Add one stored part to the run's totals."""
     counts["forms"] += len(part.forms)
-    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    reasons.update(str(r.get("code") or OTHER_REJECT) for r in part.rejects)
     counts["rejects"] += len(part.rejects)
-    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["internal"] += sum(r.get("code") == "internal_error" for r in part.rejects)
     counts["queued"] += len(part.queue)
     for record in part.forms:
         counts["indicators"] += len(record["indicators"])
@@ -905,7 +904,7 @@ def _inspect_json(name: str, parts: list[PartOutcome], code: int) -> dict[str, A
             {
                 "file": r.get("file"),
                 "line": r.get("line"),
-                "code": reject_code(r["reason"]),
+                "code": r.get("code") or OTHER_REJECT,
                 "reason": r["reason"],
             }
             for part in parts
@@ -924,7 +923,7 @@ def _print_view(out: Console, name: str, parts: list[PartOutcome]) -> None:
         where = f" {_shown(member)}" if member and member != name else ""  # ``a.zip!b.txt``
         where += f" line {reject['line']}" if reject.get("line") else ""
         text = _shown(reject.get("text") or "")
-        why = _shown(reject_reason(reject["reason"]))
+        why = _shown(reject_reason(reject.get("code") or OTHER_REJECT, reject["reason"]))
         out.print(f"[red]拒收 reject[/red]{where}: {why} {text}")
     for k, form in enumerate(f for part in parts for f in part.records()):
         member = form.source.file if form.source.file != name else ""

@@ -101,7 +101,7 @@ def failed_parts(job: Job, why: str) -> list[dict[str, Any]]:
     reason = (
         f"处理失败，重跑会再试 (the Ray task for this file failed: {why}; a rerun tries it again)"
     )
-    return [reject_outcome(job, reason).as_dict()]
+    return [reject_outcome(job, reason, "other").as_dict()]
 
 
 def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:

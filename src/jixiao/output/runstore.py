@@ -206,7 +206,9 @@ def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]
             parts = work(Path(job.path), job.settings, job.member)
             totals = store.put_parts(job.name, job.sha, job.key, parts)
     except InputError as exc:
-        totals = store.put_parts(job.name, job.sha, job.key, [reject_outcome(job, exc.reason)])
+        totals = store.put_parts(
+            job.name, job.sha, job.key, [reject_outcome(job, exc.reason, exc.code)]
+        )
     except Exception as exc:  # the isolation boundary: any bug becomes this file's reject
         totals = store.put_parts(job.name, job.sha, job.key, [internal_outcome(job, exc)])
     totals["ms"] = round(1000 * (time.monotonic() - start))
@@ -217,18 +219,20 @@ def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]
 def internal_outcome(job: Job, exc: BaseException) -> PartOutcome:
     """The outcome of a file whose processing raised ``exc``."""
     message = " ".join(str(exc).split())[:300]
-    return reject_outcome(job, internal_reason(f"{type(exc).__name__}: {message}"))
+    return reject_outcome(
+        job, internal_reason(f"{type(exc).__name__}: {message}"), "internal_error"
+    )
 
 
-def reject_outcome(job: Job, reason: str) -> PartOutcome:
-    """A part holding only one file-level reject."""
-    return skip_outcome(job.name, reason)
+def reject_outcome(job: Job, reason: str, code: str) -> PartOutcome:
+    """A part holding only one file-level reject (``code``: see ``labels.REJECT_LABELS``)."""
+    return skip_outcome(job.name, reason, code)
 
 
-def skip_outcome(name: str, reason: str) -> PartOutcome:
+def skip_outcome(name: str, reason: str, code: str = "skipped") -> PartOutcome:
     """A part holding only one file-level reject of the file (or walk entry) ``name``."""
-    reject = Reject(file=name, reason=reason).model_dump(mode="json", exclude_none=True)
-    return PartOutcome(file=name, rejects=[reject])
+    reject = Reject(file=name, reason=reason, code=code)
+    return PartOutcome(file=name, rejects=[reject.model_dump(mode="json", exclude_none=True)])
 
 
 LOCK_NAME = ".jixiao-run.lock"
