@@ -429,6 +429,7 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     sheet.append(["=SUM(A1)", "<a & b>", "x\x07y"])
     sheet.append([12, 3.5, big], fill=(1, xlsxout.SEVERITY_FILL["error"]))
     sheet.append([None, "", True])
+    sheet.append([" 前后空格 ", "<r>不是富文本</r>", "_x0041_ 原样"])
     book.save(tmp_path / "t.xlsx")
     ws = load_workbook(tmp_path / "t.xlsx")["表'1"]
     assert [c.value for c in ws[2]] == ["=SUM(A1)", "<a & b>", "x\ufffdy"]
@@ -436,7 +437,12 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     assert [c.value for c in ws[3]] == [12, 3.5, str(big)]  # every digit kept
     assert ws["B3"].fill.fgColor.rgb == "FF" + xlsxout.SEVERITY_FILL["error"]
     assert [c.value for c in ws[4]] == [None, None, True]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.b
+    # whitespace kept, markup shown as text (not spliced into the XML as rich text)
+    assert [c.value for c in ws[5]][:2] == [" 前后空格 ", "<r>不是富文本</r>"]
+    # a literal Excel escape is itself escaped (ECMA-376 ST_Xstring: Excel shows "_x0041_",
+    # not "A"); openpyxl does not decode inline-string escapes, so it shows the stored form
+    assert ws["C5"].value == "_x005F_x0041_ 原样"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C5" and ws["A1"].font.b
     assert not book.tmp.exists()  # saved: temporary files gone
 
 
@@ -864,3 +870,55 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
             assert err.splitlines() == [
                 "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
             ], (args, delay, err[-800:])
+
+
+def test_click_usage_errors_are_one_chinese_first_line_exit_2(tmp_path: Path) -> None:
+    """Missing argument, unknown option or command, a bad choice or number, an option without
+    its value: in every command one line, Chinese first, naming what is wrong, exit 2."""
+    seed = str(SEED0)
+    cases = [
+        (["normalize"], "缺少参数 'PATH'", "jixiao normalize -h"),
+        (["inspect"], "缺少参数 'FILE'", "jixiao inspect -h"),
+        (["eval"], "缺少参数 'GOLDEN_DIR'", "jixiao eval -h"),
+        (["review"], "缺少参数 'PATH'", "jixiao review -h"),
+        (["review", seed, "--bogus"], "没有选项 --bogus", "jixiao review -h"),
+        (["inspect", seed, "--bogus"], "没有选项 --bogus", "jixiao inspect -h"),
+        (["synth", "--bogus"], "没有选项 --bogus", "jixiao synth -h"),
+        (["eval", "golden", "--bogus"], "没有选项 --bogus", "jixiao eval -h"),
+        (["normalize", seed, "--stage", "bogus"], "'--stage'", "jixiao normalize -h"),
+        (["review", seed, "--fail-on", "bad"], "--fail-on 的值无效", "jixiao review -h"),
+        (["synth", "-n", "abc"], "'-n' / '--forms' 的值无效", "jixiao synth -h"),
+        (["review", seed, "-o"], "选项 -o 后面缺少值", "jixiao review -h"),
+        (["inspect", seed, "extra"], "多余的参数", "jixiao inspect -h"),
+        (["nosuch"], "没有这个命令", "jixiao -h"),
+        (["--bogus"], "没有选项 --bogus", "jixiao -h"),
+    ]
+    for args, why, where in cases:
+        res = _run(*args)
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2, (args, res.output)
+        assert len(lines) == 1 and lines[0].startswith("错误 / error: "), (args, res.output)
+        assert why in lines[0] and where in lines[0], (args, lines[0])
+        assert "Usage:" not in res.output and "Traceback" not in res.output
+    assert "Missing argument 'PATH'" in _run("review").output  # click's English kept after
+    res = _run()  # no command at all is not a mistake: the help, as before
+    assert "Commands:" in res.output and "错误 / error" not in res.output
+
+
+def test_inspect_names_the_zip_member_of_each_reject(tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(SEED0, "good.txt")
+        z.writestr("junk.txt", b"\x00\x01\x02 nothing readable")
+        z.writestr("bad.docx", b"PK\x03\x04 not a package")
+    res = _run("inspect", str(archive))
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.stdout.split())  # the terminal view wraps long paths
+    assert "拒收 reject " + str(archive) + "!junk.txt: 二进制内容" in text, res.stdout
+    assert "拒收 reject " + str(archive) + "!bad.docx: 文件已损坏" in text, res.stdout
+    data = json.loads(_run("inspect", str(archive), "--json").stdout)
+    files = sorted(r["file"] for r in data["rejects"])
+    assert files == [f"{archive}!bad.docx", f"{archive}!junk.txt"]
