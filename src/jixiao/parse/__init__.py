@@ -408,8 +408,20 @@ def _split_inline_label(text: str) -> tuple[str, str]:
 
 
 def _cell_roles(row: Row) -> list[str | None]:
-    """Each cell's column role (``vocab.column_role``), None for empty and unknown cells."""
-    return [vocab.column_role(t) if t else None for t in row.texts]
+    """Each cell's column role (``vocab.column_role``), None for empty and unknown cells.
+
+    A row with 一级/二级 headings and no heading of its own for the names: the first heading
+    after them that can name indicators (``绩效指标``, ``指标内容``) is the name column.
+    """
+    roles = [vocab.column_role(t) if t else None for t in row.texts]
+    if "name" in roles or not ({"level1", "level2"} & set(roles)):
+        return roles
+    last = max(k for k, r in enumerate(roles) if r in ("level1", "level2"))
+    for k in range(last + 1, len(roles)):
+        if roles[k] is not None and vocab.NAME_FALLBACK_HEADINGS.match(_WS.sub("", row.texts[k])):
+            roles[k] = "name"
+            break
+    return roles
 
 
 def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, str]:
@@ -436,6 +448,8 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
                 roles = {k: v for k, v in roles.items() if v != "value"}
             elif role == "operator" and "operator2" not in roles.values():
                 role = "operator2"  # 指标性质 (正向/反向) beside 指标方向 (=, ≥)
+            elif role == "note":  # 指标解释, 评分标准, 数据来源 …: each its own column
+                role = f"note_{sum(1 for r in roles.values() if r.startswith('note')) + 1}"
             else:
                 continue
         roles[cell.col if cell.col is not None else len(roles)] = role
@@ -707,7 +721,7 @@ def _suit(role: str, text: str) -> float | None:
     t = _WS.sub("", clean(text))
     kind = classify(t)
     if _UNIT_NOTE.match(t):
-        return 0.2 if role == "note" else None
+        return 0.2 if role.startswith("note") else None
     if role == "level1":
         return 4.0 if vocab.canon_level1(t) else None
     if role == "level2":
@@ -740,6 +754,8 @@ def _suit(role: str, text: str) -> float | None:
         return 3.0 if ok else None
     if role == "weight":
         return 2.5 if re.fullmatch(r"\d+(\.\d+)?[%％分]?", t) else None
+    if role == "seq":
+        return 2.0 if re.fullmatch(r"\d{1,3}[.、．]?", t) else None
     if role == "value_type":
         return 3.0 if t in vocab.QUALITATIVE_MARKERS or t in vocab.QUANTITATIVE_MARKERS else None
     return 0.2  # note and other free-text columns
@@ -820,7 +836,7 @@ def _in_place(cells: list[Cell], roles: list[str]) -> dict[str, Cell] | None:
     one value-like cell under 计量单位 (a date serial ``44,561`` printed there: the unit is
     invalid, and the builder says so). Else None: the cells are matched by content."""
     n = len(cells)
-    if n < 4 or n > len(roles) or any(r != "note" for r in roles[n:]):
+    if n < 4 or n > len(roles) or any(not r.startswith("note") for r in roles[n:]):
         return None
     misfit = [k for k in range(n) if _suit(roles[k], cells[k].text) is None]
     if len(misfit) != 1 or roles[misfit[0]] != "unit":

@@ -34,6 +34,11 @@ folding            Kangxi radicals (``⽬``, ``⼀``) and traditional characters
 unit_columns       a value column per township (headed by its name), the same target in
                    each: pipe cells, or glued (``≥500人次500人次``, ``≥11``) with the 指标解释
                    glued to the name
+heading_synonyms   other provinces' column headings (指标名称/绩效指标/指标内容, 全年指标值/
+                   本年目标值, 运算符号/比较方式, 度量单位, 分值/权重（%）) and columns to step
+                   over (序号, 上年实际值, 指标解释, 评（扣）分标准, 数据来源, 佐证材料, 备注)
+outline_levels     level names numbered as an outline (``一、产出指标``, ``（一）数量指标``,
+                   ``1.社会效益指标``), short forms (``产出``, ``数量``), merged cells blank below
 ================== ==========================================================================
 """
 
@@ -49,10 +54,12 @@ from jixiao.synth.renderings import (
     folding,
     glued_text,
     header_variants,
+    heading_synonyms,
     merged_cells,
     multi_project,
     non_indicator_rows,
     ocr_noise,
+    outline_levels,
     pdf_text_layer,
     placeholders,
     two_value_sets,
@@ -75,6 +82,8 @@ MODULES: tuple[ModuleType, ...] = (
     header_variants,
     folding,
     unit_columns,
+    heading_synonyms,
+    outline_levels,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 

@@ -1,0 +1,104 @@
+"""Templates of other provinces and publishers: the same form under other headings, labels and
+level names. Each case is small and written here as such forms print; the expected values are
+read off the text."""
+
+from __future__ import annotations
+
+from jixiao import vocab
+from jixiao.pipeline import normalize_text
+
+HEADER = (
+    "项目支出绩效目标表\n（2024年度）\n"
+    "项目名称\t社区养老服务补助\t\t\n主管部门\t某市民政局\t\t\n"
+    "资金总额（万元）\t120\t\t\n年度绩效目标\t完成养老服务补助发放\t\t\n"
+)
+EXPECTED = [
+    ("产出指标", "数量指标", "补助发放人数", "≥", 500, "人", 20),
+    ("产出指标", "质量指标", "补助发放准确率", "≥", 98, "%", 20),
+    ("效益指标", "社会效益指标", "老年人生活质量", None, "有所提升", None, 30),
+    ("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", 90, "%", 30),
+]
+
+
+def _rows(text: str) -> list[tuple]:
+    (form,) = normalize_text(text, "t.txt").forms
+    return [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in form.indicators
+    ]
+
+
+def test_central_template_with_columns_to_step_over() -> None:
+    # 序号 first; 指标性质 holds the operator; 指标解释 … 备注 explain the row, never part of it
+    text = HEADER + (
+        "序号\t一级指标\t二级指标\t三级指标\t指标性质\t指标值\t度量单位\t权重（%）\t"
+        "指标值设定依据及数据来源\t评（扣）分标准\t佐证材料\t备注\n"
+        "1\t产出指标\t数量指标\t补助发放人数\t≥\t500\t人\t20\t民政统计\t完成得满分\t台账\t\n"
+        "2\t产出指标\t质量指标\t补助发放准确率\t≥\t98\t%\t20\t抽查\t每降1%扣1分\t抽查记录\t\n"
+        "3\t效益指标\t社会效益指标\t老年人生活质量\t\t有所提升\t\t30\t问卷\t酌情扣分\t问卷\t\n"
+        "4\t满意度指标\t服务对象满意度指标\t服务对象满意度\t≥\t90\t%\t30\t问卷\t酌情扣分\t问卷\t\n"
+    )
+    assert _rows(text) == EXPECTED
+
+
+def test_web_page_pipes_with_note_columns() -> None:
+    text = HEADER.replace("\t\t", "").replace("\t", " | ") + (
+        "| 一级指标 | 二级指标 | 指标名称 | 运算符号 | 全年指标值 | 计量单位 | 分值 | 数据来源 | 考核方式 |\n"
+        "| 产出指标 | 数量指标 | 补助发放人数 | ≥ | 500 | 人 | 20 | 民政统计 | 查阅资料 |\n"
+        "| 产出指标 | 质量指标 | 补助发放准确率 | ≥ | 98 | % | 20 | 抽查记录 | 现场抽查 |\n"
+        "| 效益指标 | 社会效益指标 | 老年人生活质量 | | 有所提升 | | 30 | 问卷调查 | 问卷 |\n"
+        "| 满意度指标 | 服务对象满意度指标 | 服务对象满意度 | ≥ | 90 | % | 30 | 问卷调查 | 问卷 |\n"
+    )
+    assert _rows(text) == EXPECTED
+
+
+def test_a_table_whose_names_are_headed_by_what_elsewhere_is_a_group() -> None:
+    # 一级指标 | 二级指标 | 绩效指标: no 三级 heading, so 绩效指标 heads the names
+    text = HEADER + (
+        "一级指标\t二级指标\t绩效指标\t比较方式\t年度目标值\t单位\t权重\n"
+        "产出指标\t数量指标\t补助发放人数\t≥\t500\t人\t20\n"
+        "产出指标\t质量指标\t补助发放准确率\t≥\t98\t%\t20\n"
+        "效益指标\t社会效益指标\t老年人生活质量\t\t有所提升\t\t30\n"
+        "满意度指标\t服务对象满意度指标\t服务对象满意度\t≥\t90\t%\t30\n"
+    )
+    assert _rows(text) == EXPECTED
+    assert _rows(text.replace("绩效指标\t比较方式", "指标内容\t指标方向")) == EXPECTED
+
+
+def test_last_years_value_beside_the_target_is_not_the_target() -> None:
+    text = HEADER + (
+        "一级指标\t二级指标\t三级指标\t上年实际值\t本年目标值\t计量单位\t权重\n"
+        "产出指标\t数量指标\t补助发放人数\t420\t≥500\t人\t20\n"
+        "产出指标\t质量指标\t补助发放准确率\t95\t≥98\t%\t20\n"
+        "效益指标\t社会效益指标\t老年人生活质量\t一般\t有所提升\t\t30\n"
+        "满意度指标\t服务对象满意度指标\t服务对象满意度\t85\t≥90\t%\t30\n"
+    )
+    assert _rows(text) == EXPECTED
+
+
+def test_a_unit_in_the_heading_brackets_keeps_the_role() -> None:
+    assert vocab.column_role("指标值（%）") == "value"
+    assert vocab.column_role("分值（分）") == "weight"
+    assert vocab.column_role("权重(%)") == "weight"
+    assert vocab.column_role("2024年目标值") == "value"
+    assert vocab.column_role("序号") == "seq"
+
+
+def test_outline_numbered_levels_merged_down() -> None:
+    text = HEADER + (
+        "一级指标\t二级指标\t三级指标\t指标值\t权重\n"
+        "一、产出指标\t（一）数量指标\t补助发放人数\t≥500人\t20\n"
+        "\t（二）质量指标\t补助发放准确率\t≥98%\t20\n"
+        "二、效益指标\t1.社会效益指标\t老年人生活质量\t有所提升\t30\n"
+        "三、满意度指标\t服务对象满意度指标\t服务对象满意度\t≥90%\t30\n"
+    )
+    assert _rows(text) == EXPECTED
+
+
+def test_outline_numbering_is_no_part_of_a_level() -> None:
+    assert vocab.canon_level1("一、产出指标") == "产出指标"
+    assert vocab.canon_level1("（三）满意度指标") == "满意度指标"
+    assert vocab.canon_level2("（一）数量指标") == "数量指标"
+    assert vocab.canon_level2("2、经济成本指标") == "经济成本指标"
+    assert vocab.canon_level2("1.可持续发展指标") == "可持续发展指标"
+    # a decimal is not a numbering
+    assert vocab.strip_annotation("1.5数量指标") == "1.5数量指标"
