@@ -102,3 +102,78 @@ def test_outline_numbering_is_no_part_of_a_level() -> None:
     assert vocab.canon_level2("1.可持续发展指标") == "可持续发展指标"
     # a decimal is not a numbering
     assert vocab.strip_annotation("1.5数量指标") == "1.5数量指标"
+
+
+INDICATORS = (
+    "年度绩效指标\t一级指标\t二级指标\t三级指标\t指标值\n"
+    "\t产出指标\t数量指标\t补助发放人数\t≥500人\n"
+    "\t满意度指标\t服务对象满意度指标\t服务对象满意度\t≥90%\n"
+)
+
+
+def _header(text: str) -> dict:
+    (form,) = normalize_text(text, "t.txt").forms
+    return {
+        k: getattr(form, k)
+        for k in ("form_kind", "project_name", "department", "department_code", "budget_total",
+                  "budget_breakdown", "project_attribute", "period_start", "period_end",
+                  "duration", "annual_goal")
+        if getattr(form, k) not in (None, {})
+    } | {"n": len(form.indicators)}  # fmt: skip
+
+
+def test_department_task_table_answered_by_its_total_row() -> None:
+    # the 总额 | 财政拨款 | 其他资金 sub-heading is answered by 金额合计, not by a task's row
+    text = (
+        "部门（单位）整体支出绩效目标表\n（2024年度）\n单位：万元\n"
+        "部门（单位）名称\t某市民政局\t\t\t\t\n"
+        "年度主要任务\t任务名称\t主要内容\t预算金额\t\t\n"
+        "\t\t\t总额\t财政拨款\t其他资金\n"
+        "\t养老服务\t发放高龄津贴和养老服务补贴\t800\t700\t100\n"
+        "\t社会救助\t城乡低保和特困供养\t700\t500\t200\n"
+        "\t金额合计\t\t1500\t1200\t300\n"
+        "年度总体目标\t保障困难群众基本生活\t\t\t\t\n" + INDICATORS
+    )
+    assert _header(text) == {
+        "form_kind": "department",
+        "department": "某市民政局",
+        "budget_total": 1500,
+        "budget_breakdown": {"财政拨款": 1200, "其他资金": 300},
+        "annual_goal": "保障困难群众基本生活",
+        "n": 2,
+    }
+
+
+def test_application_form_with_two_pairs_a_row_and_a_budget_grid() -> None:
+    # 项目总额 is the whole project's amount; the year's is 年度资金总额, its parts under them
+    text = (
+        "项目支出绩效目标申报表\n（2024年度）\n"
+        "项目名称\t社区养老服务补助\t\t\t\n"
+        "项目负责人\t张伟\t联系电话\t0871-64123456\t\n"
+        "主管部门及代码\t[301]某市民政局\t项目类型\t延续性项目\t\n"
+        "项目起止时间\t2024年1月-2024年12月\t实施单位\t某区养老中心\t\n"
+        "资金情况（万元）\t项目总额\t年度资金总额\t其中：财政拨款\t其他资金\n"
+        "\t360\t120\t100\t20\n"
+        "年度绩效目标\t完成补助发放\t\t\t\n" + INDICATORS
+    )
+    assert _header(text) == {
+        "form_kind": "project",
+        "project_name": "社区养老服务补助",
+        "department": "某市民政局",
+        "department_code": "301",
+        "budget_total": 120,
+        "budget_breakdown": {"财政拨款": 100, "其他资金": 20},
+        "project_attribute": "延续",
+        "period_start": "2024年1月",
+        "period_end": "2024年12月",
+        "annual_goal": "完成补助发放",
+        "n": 2,
+    }
+
+
+def test_a_whole_life_amount_alone_is_the_budget() -> None:
+    text = (
+        "项目支出绩效目标表\n（2024年度）\n项目名称\t社区养老服务补助\t\n"
+        "项目总额（万元）\t120\t\n年度绩效目标\t完成补助发放\t\n" + INDICATORS
+    )
+    assert _header(text)["budget_total"] == 120

@@ -428,7 +428,7 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
             r"^(资金总额|年度资金总额|项目资金总额|部门支出预算总量|预算总额|项目总金额|项目预算|"
             r"预算金额|年度预算|当年预算|资金总额（万）|资金总额\(万\)|资金总额（万元）|资金总额\(万元\)|"
             r"年度资金总额（万元）|部门支出预算总量（万元）|部门支出预算总量\(万元\)|项目资金|"
-            r"项目金额|预算数|年度预算数|资金情况|年度资金|部门预算总额|年度预算总额)"
+            r"项目金额|预算数|年度预算数|资金情况|年度资金|部门预算总额|年度预算总额|总额)"
             r"([（(]万元?[）)])?[:：]?$"
         ),
         "budget_total",
@@ -436,6 +436,14 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^(中期资金总额|中期资金|中期预算|中期预算总额|中期市财政预算)$"),
         "budget_midterm",
+    ),
+    # The project's whole-life amount: the budget only when no annual amount is printed.
+    (
+        re.compile(
+            r"^(项目总额|项目总预算|项目总投资|总投资|项目总资金|项目资金总额（全周期）)"
+            r"([（(]万元?[）)])?[:：]?$"
+        ),
+        "budget_lifetime",
     ),
     (re.compile(r"^(项目属性|项目类型)[:：]?$"), "project_attribute"),
     (

@@ -70,6 +70,11 @@ class RawForm:
     project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
     # Value columns headed by unit names (one per township), not by 指标值: how many headings.
     unit_heads: int = 0
+    # The rendering keeps empty cells (a cell's column is its position), see ``split_forms``.
+    positional: bool = False
+    # The open labels came from a row of labels only (a header printed as a grid, its values in
+    # a row below): in a positional rendering they are answered by the cells under them.
+    grid: bool = False
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -108,7 +113,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             if form is not None:
                 _flush_stream(form)
             page_title = forms[-1].title if forms else None
-            form = RawForm(title=title, line_start=row.line)
+            form = RawForm(title=title, line_start=row.line, positional=positional)
             if title is None:
                 form.title = page_title  # no title of its own: the page's carries over
                 form.year_cell = forms[-1].year_cell if forms else None
@@ -119,7 +124,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
                 continue
         if form is None:
             if _has_label(row, "project_name") or _has_label(row, "department") or _columns(row):
-                form = RawForm(line_start=row.line)
+                form = RawForm(line_start=row.line, positional=positional)
                 forms.append(form)
             else:
                 preamble.extend(row.nonempty())
@@ -229,6 +234,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     for f in forms:
         if f.unit_heads:
             unit_values.settle(f.indicators, f.unit_heads)
+        if "budget_total" not in f.header and "budget_lifetime" in f.header:
+            f.header["budget_total"] = f.header["budget_lifetime"]  # no annual amount printed
     return projects.split(forms), preamble
 
 
@@ -264,6 +271,11 @@ def _read_header(row: Row, form: RawForm) -> None:
         form.budget_in_yuan = True  # ``单位：元`` in a cell, or cut as 金额单位 | 元
     j = 0
     claimed = False
+    if form.pending and form.grid and form.positional:
+        j, claimed = _answer_below(row, form)
+        if j < 0:
+            form.unplaced.extend(row.nonempty())  # a row of another table under the grid
+            return
     # Cells before the row's first label answer labels left open on the rows above.
     while j < len(cells) and form.pending:
         text = texts[j]
@@ -276,9 +288,12 @@ def _read_header(row: Row, form: RawForm) -> None:
             answer = cells[j]
             if pending_field in vocab.LONG_FIELDS and not form.pending:
                 answer, j = _join_long(row, j)  # the one open label's goal, wrapped over cells
-            _store(form, pending_field, answer)
+            _answer(form, pending_field, answer)
             claimed = True
         j += 1
+    form.grid = False
+    labels_here = 0
+    answered_here = 0
     while j < len(cells):
         label, inline = _split_inline_label(texts[j])
         if label and not inline and j + 1 < len(cells) and texts[j + 1]:
@@ -341,17 +356,78 @@ def _read_header(row: Row, form: RawForm) -> None:
                 form.unplaced.extend(c for c in (label_cell, value) if c is not None)
                 continue
             form.breakdown.append((bkey, value))
+            labels_here += 1
+            if value is None:
+                form.pending.append((_BREAKDOWN + bkey, label_cell))
+            else:
+                answered_here += 1
         elif fieldname is not None:
+            labels_here += 1
             if value is not None:
+                answered_here += 1
                 _store(form, fieldname, value)
             else:
                 form.pending.append((fieldname, label_cell))
+    form.grid = labels_here >= 2 and not answered_here and len(form.pending) >= 2
     if not claimed:
         cells = row.nonempty()
         while cells and form.pending:
             fieldname, _label = form.pending.pop(0)
-            _store(form, fieldname, cells.pop(0))
+            _answer(form, fieldname, cells.pop(0))
         form.unplaced.extend(cells)
+
+
+#: The pending name of a budget part left open (``其中：财政拨款`` over its amount).
+_BREAKDOWN = "breakdown:"
+
+
+def _answer(form: RawForm, pending_field: str, value: Cell) -> None:
+    """Give a label left open its value: a header field, or a budget part."""
+    if not pending_field.startswith(_BREAKDOWN):
+        _store(form, pending_field, value)
+        return
+    key = pending_field[len(_BREAKDOWN) :]
+    for k, (bkey, old) in enumerate(form.breakdown):
+        if bkey == key and old is None:
+            form.breakdown[k] = (bkey, value)
+            break
+    form.pending = [(f, c) for f, c in form.pending if f != pending_field]
+
+
+def _answer_below(row: Row, form: RawForm) -> tuple[int, bool]:
+    """Answer a grid of labels by the cells under them (same column), up to the row's first
+    label. Returns where the row's own labels start and whether anything was answered; -1 when
+    the row holds other cells (a row of the task table a grid of amount labels heads, which
+    its 合计 row answers): the labels stay open for that row.
+
+    A cell under no open label is allowed only as a 合计 caption; open labels nothing answers
+    are captions over the grid (``资金情况（万元）``) and are let go.
+    """
+    cells, texts = row.cells, row.texts
+    first = next((k for k, t in enumerate(texts) if t and _is_label(t)), len(cells))
+    at = {c.col: (f, c) for f, c in form.pending if c.col is not None}
+    answers: list[tuple[str, Cell]] = []
+    for k in range(first):
+        if not texts[k]:
+            continue
+        col = cells[k].col
+        if col is not None and col in at:
+            answers.append((at[col][0], cells[k]))
+        elif not (_total_caption(texts[k]) or vocab.TOTAL_ROW.match(_WS.sub("", texts[k]))):
+            return -1, False
+    if not answers:
+        return (0, False) if first == 0 else (-1, False)
+    for pending_field, cell in answers:
+        if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", cell.text)):
+            continue
+        _answer(form, pending_field, cell)
+    form.pending.clear()
+    return first, True
+
+
+def _total_caption(text: str) -> bool:
+    """``金额合计``, ``资金合计``, ``预算合计``: the row that sums a task table's amounts."""
+    return bool(re.fullmatch(r"(金额|资金|预算|经费)?(合计|总计)[:：]?", _WS.sub("", text)))
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")

@@ -39,6 +39,11 @@ heading_synonyms   other provinces' column headings (指标名称/绩效指标/�
                    over (序号, 上年实际值, 指标解释, 评（扣）分标准, 数据来源, 佐证材料, 备注)
 outline_levels     level names numbered as an outline (``一、产出指标``, ``（一）数量指标``,
                    ``1.社会效益指标``), short forms (``产出``, ``数量``), merged cells blank below
+application_form   项目支出绩效目标申报表: two label/value pairs per header row (项目负责人,
+                   联系电话, 项目属性, 项目期限 …), a 资金情况 block or a grid of budget labels
+                   over their amounts (项目总额 | 年度资金总额 | 其中：财政拨款 | 其他资金)
+department_whole   部门（单位）整体支出绩效目标表: the 年度主要任务 table with its 金额合计 row
+                   under a 总额 | 财政拨款 | 其他资金 sub-heading, or a 年度预算申请 block
 ================== ==========================================================================
 """
 
@@ -50,7 +55,9 @@ from types import ModuleType
 from typing import Any
 
 from jixiao.synth.renderings import (
+    application_form,
     bracketed,
+    department_whole,
     folding,
     glued_text,
     header_variants,
@@ -84,6 +91,8 @@ MODULES: tuple[ModuleType, ...] = (
     unit_columns,
     heading_synonyms,
     outline_levels,
+    application_form,
+    department_whole,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
