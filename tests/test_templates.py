@@ -177,3 +177,30 @@ def test_a_whole_life_amount_alone_is_the_budget() -> None:
         "项目总额（万元）\t120\t\n年度绩效目标\t完成补助发放\t\n" + INDICATORS
     )
     assert _header(text)["budget_total"] == 120
+
+
+def test_a_heading_printed_over_two_rows_of_a_merged_table() -> None:
+    # 绩效指标 spans the three level columns; 指标值 and 权重 are merged down (blank below)
+    text = HEADER + (
+        "绩效指标\t\t\t指标值\t权重\n"
+        "一级指标\t二级指标\t三级指标\t\t\n"
+        "产出指标\t数量指标\t补助发放人数\t≥500人\t20\n"
+        "产出指标\t质量指标\t补助发放准确率\t≥98%\t20\n"
+        "效益指标\t社会效益指标\t老年人生活质量\t有所提升\t30\n"
+        "满意度指标\t服务对象满意度指标\t服务对象满意度\t≥90%\t30\n"
+    )
+    assert _rows(text) == EXPECTED
+
+
+def test_both_levels_in_one_category_cell() -> None:
+    text = HEADER + (
+        "指标类别\t指标名称\t指标值\t权重\n"
+        "产出指标-数量指标\t补助发放人数\t≥500人\t20\n"
+        "产出-质量\t补助发放准确率\t≥98%\t20\n"
+        "效益指标/社会效益指标\t老年人生活质量\t有所提升\t30\n"
+        "满意度指标－服务对象满意度指标\t服务对象满意度\t≥90%\t30\n"
+    )
+    assert _rows(text) == EXPECTED
+    assert vocab.split_category("产出指标-效果指标") == ("产出指标", "效果指标")
+    assert vocab.split_category("产出指标-效益指标") is None  # two level-1 words
+    assert vocab.split_category("补助-发放人数") is None

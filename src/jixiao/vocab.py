@@ -279,11 +279,38 @@ def strip_annotation(text: str) -> str:
     return out
 
 
+_CATEGORY_PAIR = re.compile(
+    r"^[【\[]?(?P<l1>[^-－—–·/_、【】\[\]]{2,8})[-－—–·/_、](?P<l2>[^【】\[\]]{2,12})[】\]]?$"
+)
+
+
+@lru_cache(maxsize=16384)
+def split_category(text: str) -> tuple[str, str] | None:
+    """A category cell holding both levels (``产出指标-数量指标``, ``效益/社会效益``, ``【产出-质量】``)
+    → (canonical level1, canonical level2); None for anything else."""
+    m = _CATEGORY_PAIR.match(strip_annotation(text))
+    if not m:
+        return None
+    l1 = LEVEL1_CANON.get(m.group("l1"))
+    l2_key = m.group("l2")
+    if l1 is None or l2_key in _LEVEL1_ONLY:
+        return None
+    base = l2_key[:-2] if l2_key.endswith("指标") else l2_key
+    l2 = LEVEL2_CANON.get(base)
+    if l2 is None and l2_key.endswith("指标") and 3 <= len(l2_key) <= 12:
+        l2 = l2_key  # a non-standard 二级 the source states (效果指标) is kept as stated
+    return (l1, l2) if l2 else None
+
+
 @lru_cache(maxsize=16384)
 def canon_level1(text: str) -> str | None:
     """``产出`` / ``预期产出指标`` / ``成本指标(0-20)分`` → canonical level1, else None."""
     key = strip_annotation(text)
-    return LEVEL1_CANON.get(key)
+    found = LEVEL1_CANON.get(key)
+    if found is None and len(key) >= 5:
+        pair = split_category(key)
+        return pair[0] if pair else None
+    return found
 
 
 #: Level1 labels that are never a level2 (成本指标 and 效果指标 can be either).
@@ -296,6 +323,10 @@ def canon_level2(text: str) -> str | None:
     key = strip_annotation(text)
     if not key or key in _LEVEL1_ONLY:
         return None
+    if len(key) >= 5:
+        pair = split_category(key)
+        if pair:
+            return pair[1]
     base = key[:-2] if key.endswith("指标") else key
     if base in LEVEL2_CANON:
         return LEVEL2_CANON[base]
@@ -321,7 +352,8 @@ def looks_like_level2(text: str) -> bool:
 #: Column heading → role. Matched on the heading with whitespace removed.
 COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(绩效指标|绩效目标|指标名称及内容)(（.*）|\(.*\))?$"), "lead"),
-    (re.compile(r"^一级(指标)?(名称)?$"), "level1"),
+    # 指标类别 holds the 一级 or both levels in one cell (``产出指标-数量指标``)
+    (re.compile(r"^(一级(指标)?(名称)?|指标类别|绩效指标类别|指标分类|指标层级)$"), "level1"),
     (re.compile(r"^二级(指标)?(名称)?$"), "level2"),
     (
         re.compile(

@@ -142,7 +142,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             _is_heading_part(roles, len(filled))
             or (not positional and len(filled) == 1 and any(roles))
         ):
-            row, used = _join_heading_lines(rows, i)
+            row, used = _join_heading_lines(rows, i, positional)
             roles = _cell_roles(row)
             columns = _columns(row, roles)
             if columns:
@@ -956,8 +956,13 @@ def _is_heading_part(cell_roles: list[str | None], filled: int) -> bool:
     return known >= 2 and known == filled
 
 
-def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:
-    """Join the heading pieces that follow row ``i`` into one heading row."""
+def _join_heading_lines(rows: list[Row], i: int, positional: bool = False) -> tuple[Row, int]:
+    """Join the heading pieces that follow row ``i`` into one heading row.
+
+    In a positional rendering a heading printed over two rows of a merged table (``绩效指标``
+    over ``一级指标 | 二级指标 | 三级指标``, ``指标值`` and ``权重`` merged down) is joined by
+    column: the lower row's heading stands under the upper's group heading or empty cell.
+    """
     cells = list(rows[i].nonempty())
     used = 1
     while i + used < len(rows):
@@ -966,4 +971,28 @@ def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:
             break
         cells.extend(rows[i + used].nonempty())
         used += 1
+    if positional and used == 2:
+        stacked = _stack_heading(rows[i], rows[i + 1])
+        if stacked is not None:
+            return stacked, used
     return Row([Cell(text=c.text, line=c.line, col=k) for k, c in enumerate(cells)]), used
+
+
+def _stack_heading(upper: Row, lower: Row) -> Row | None:
+    """Two heading rows of one merged table joined by column, or None when they collide."""
+    by_col: dict[int, Cell] = {}
+    for cell in upper.nonempty():
+        if cell.col is None:
+            return None
+        by_col[cell.col] = cell
+    for cell in lower.nonempty():
+        if cell.col is None:
+            return None
+        above = by_col.get(cell.col)
+        if above is not None and vocab.column_role(above.text) != "lead":
+            return None  # two headings for one column: not one table's heading
+        by_col[cell.col] = cell
+    if not any(vocab.column_role(c.text) == "lead" for c in upper.nonempty()):
+        return None  # no group heading above: the rows are pieces of one line, not a stack
+    width = max(by_col) + 1
+    return Row([by_col.get(k, Cell(text="", line=upper.line, col=k)) for k in range(width)])

@@ -44,6 +44,8 @@ application_form   项目支出绩效目标申报表: two label/value pairs per 
                    over their amounts (项目总额 | 年度资金总额 | 其中：财政拨款 | 其他资金)
 department_whole   部门（单位）整体支出绩效目标表: the 年度主要任务 table with its 金额合计 row
                    under a 总额 | 财政拨款 | 其他资金 sub-heading, or a 年度预算申请 block
+stacked_headings   a heading over two rows (``绩效指标`` over 一级/二级/三级, 指标值 and 权重
+                   merged down), or both levels in one 指标类别 cell (``产出指标-数量指标``)
 ================== ==========================================================================
 """
 
@@ -69,6 +71,7 @@ from jixiao.synth.renderings import (
     outline_levels,
     pdf_text_layer,
     placeholders,
+    stacked_headings,
     two_value_sets,
     unit_columns,
     wrapped_labels,
@@ -93,6 +96,7 @@ MODULES: tuple[ModuleType, ...] = (
     outline_levels,
     application_form,
     department_whole,
+    stacked_headings,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
