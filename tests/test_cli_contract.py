@@ -40,31 +40,35 @@ def test_readme_names_the_system_packages_the_skips_name() -> None:
 
 
 def test_every_flag_and_reject_code_has_a_chinese_and_an_english_label() -> None:
-    from jixiao.labels import FLAG_LABELS, REJECT_KINDS, flag_label, reject_code, reject_reason
+    from jixiao.labels import FLAG_LABELS, REJECT_LABELS, flag_label, reject_label, reject_reason
     from jixiao.schema import FLAGS
 
     assert set(FLAGS) <= set(FLAG_LABELS)
     for zh, en in FLAG_LABELS.values():
         assert re.search(r"[\u4e00-\u9fff]", zh) and en.isascii()
+    for zh, en in REJECT_LABELS.values():
+        assert re.search(r"[\u4e00-\u9fff]", zh) and en
     assert flag_label("column_shift") == "单元格错列"
     assert flag_label("column_shift", "en") == "cells in the wrong columns"
-    assert len({code for code, *_ in REJECT_KINDS}) == len(REJECT_KINDS)
-    # reasons as the readers write them (readers/__init__.py, readers/pdf.py, pipeline.py)
-    said = {
-        "empty file (0 bytes)": "empty_file",
-        "encrypted PDF: a password is needed to open it": "encrypted",
-        "legacy Word 97-2003 .doc (binary): save it as .docx to read it": "legacy_office",
-        "corrupt .docx (cannot open the package: File is not a zip file)": "corrupt",
-        "no 绩效目标表 found: no form title, header label or indicator table heading": "no_form",
-        "cell not understood (no label or column claims it)": "cell_unplaced",
-        "内部错误: ValueError: x / internal error in jixiao; the rest of the batch went on": (
-            "internal_error"
-        ),
-        "something new": "other",
-    }
-    assert {r: reject_code(r) for r in said} == said
-    assert reject_reason("empty file (0 bytes)") == "空文件 / empty file (0 bytes)"
-    assert reject_reason("empty file (0 bytes)", "en") == "empty file (0 bytes)"
+    assert reject_label("empty_file") == "空文件"
+    assert reject_label("something new") == "无法读取的内容"  # unknown: the ``other`` label
+    assert reject_reason("empty_file", "empty file (0 bytes)") == "空文件 / empty file (0 bytes)"
+    assert reject_reason("empty_file", "empty file (0 bytes)", "en") == "empty file (0 bytes)"
+    limit = "超出限制「文件大小」: 9 > 1 / limit exceeded"  # written Chinese first: kept as it is
+    assert reject_reason("limit_exceeded", limit) == limit
+
+
+def test_reject_codes_are_set_where_the_reject_is_made() -> None:
+    """The code comes with the reject (reader, parser), not from reading its reason text."""
+    from jixiao.pipeline import normalize_bytes, normalize_text
+
+    def codes(result: Any) -> list[str]:
+        return [r.code for r in result.rejects]
+
+    assert codes(normalize_bytes(b"", "a.txt")) == ["empty_file"]
+    assert codes(normalize_bytes(b"PK\x03\x04" + b"x" * 40, "a.docx")) == ["corrupt"]
+    assert codes(normalize_bytes(bytes(range(256)) * 8, "a.txt")) == ["binary"]
+    assert codes(normalize_text("今天天气很好。\n明天也好。\n", "a.txt")) == ["no_form"]
 
 
 def test_lang_other_than_zh_or_en_is_a_usage_error(tmp_path: Path) -> None:
@@ -173,14 +177,14 @@ def test_lang_en_gives_english_headers_and_labels(tmp_path: Path) -> None:
 
 
 def test_docs_schema_lists_every_code_and_column_and_readme_links_it() -> None:
-    from jixiao.labels import FLAG_LABELS, OTHER_REJECT, REJECT_KINDS
+    from jixiao.labels import FLAG_LABELS, REJECT_LABELS
     from jixiao.output.writers import INDICATOR_COLUMNS
     from jixiao.schema import FORM_FIELDS, INDICATOR_FIELDS
 
     doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     for code, (zh, en) in FLAG_LABELS.items():
         assert f"| `{code}` | {zh} | {en} |" in doc
-    for code, _pattern, zh, en in (*REJECT_KINDS, (OTHER_REJECT[0], "", *OTHER_REJECT[1:])):
+    for code, (zh, en) in REJECT_LABELS.items():
         assert f"| `{code}` | {zh} | {en} |" in doc
     for _key, zh, en, _width in INDICATOR_COLUMNS:
         assert f"| {zh} | `{en}` |" in doc

@@ -38,7 +38,6 @@ from jixiao.errors import (
     EXIT_OPERATIONAL,
     EXIT_REJECTS,
     EXIT_USAGE,
-    INTERNAL_PREFIX,
     ConfigError,
     JixiaoError,
     error_line,
@@ -47,10 +46,10 @@ from jixiao.errors import (
 from jixiao.ingest.stdin import is_stdin, stdin_paths
 from jixiao.labels import (
     LANG_ENV,
+    OTHER_REJECT,
     Lang,
     check_lang,
     flag_label,
-    reject_code,
     reject_label,
     reject_reason,
 )
@@ -346,6 +345,7 @@ def normalize(
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
     from jixiao.engines import ray as ray_engine
+    from jixiao.ingest import uris
     from jixiao.llm.ledger import endpoint_note, llm_run_env
     from jixiao.output.runstore import LockHeld, OutputLock
 
@@ -370,7 +370,11 @@ def normalize(
     note = endpoint_note(llm)
     if note:
         console.print(note, soft_wrap=True)
-    missing = [p for p in paths if not p.exists() and not is_stdin(p)]
+    missing = [
+        p
+        for p in paths
+        if not p.exists() and not is_stdin(p) and not uris.is_uri(uris.unfold(str(p)))
+    ]
     if missing:
         _usage_error(
             f"找不到文件或目录 / no such file or directory: {', '.join(map(str, missing))}"
@@ -453,6 +457,7 @@ def _normalize(
     path to the name shown for it (``<stdin>``)."""
     from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
+    from jixiao.ingest import uris
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
@@ -474,17 +479,31 @@ def _normalize(
     all_jobs: list[Job] = []
     skipped: list[PartOutcome] = []  # entries not read, one reject each
     digests: dict[Path, str] = {}
-    for unit in walk(paths):
-        if isinstance(unit, Source):
-            if unit.path not in digests:
+    for given in paths:
+        uri = uris.unfold(str(given))
+        if uris.is_uri(uri):  # listed and read through pyarrow's filesystems, named by URI
+            for name, reason in uris.list_uri(uri):
+                if reason:
+                    skipped.append(skip_outcome(name, reason))
+                    continue
                 try:
-                    digests[unit.path] = file_digest(unit.path)
+                    sha = uris.digest(name)
                 except OSError:
-                    digests[unit.path] = "unreadable"  # reading it again makes its reject
-            label = names.get(str(unit.path))
-            all_jobs.append(Job(str(unit.path), digests[unit.path], settings, unit.member, label))
-        else:
-            skipped.append(skip_outcome(unit.name, unit.reason))
+                    sha = "unreadable"
+                all_jobs.append(Job(name, sha, settings, None, name))
+            continue
+        for unit in walk([given]):
+            if isinstance(unit, Source):
+                if unit.path not in digests:
+                    try:
+                        digests[unit.path] = file_digest(unit.path)
+                    except OSError:
+                        digests[unit.path] = "unreadable"  # reading it again makes its reject
+                label = names.get(str(unit.path))
+                job = Job(str(unit.path), digests[unit.path], settings, unit.member, label)
+                all_jobs.append(job)
+            else:
+                skipped.append(skip_outcome(unit.name, unit.reason, "skipped"))
     store = RunStore(out / STORE_NAME)
     key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
@@ -494,6 +513,7 @@ def _normalize(
     reasons: Counter[str] = Counter()
     pending = set(todo)
     written = 0
+    notes: list[str] = []  # the engine's (Ray: the LLM budget's shares and use)
     try:
         with _progress(quiet) as progress, RunWriter(out, lang) as writer:
             task = progress.add_task(
@@ -540,7 +560,7 @@ def _normalize(
                 # swallows exceptions, so a limit hit inside it would leave it half made
                 jieba_tokenizer()
             if engine == "ray":
-                ray_engine.run_jobs(
+                notes = ray_engine.run_jobs(
                     todo,
                     out / STORE_NAME,
                     done,
@@ -567,6 +587,8 @@ def _normalize(
             if lang == "zh"
             else f"LLM: {calls} calls, {tokens} tokens this run"
         )
+        for line in notes:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         if down:
             console.print(
                 f"模型服务不可达：{down}；各表停在规则阶段，重新运行即可重试"
@@ -640,9 +662,9 @@ def _tally(
 ) -> None:
     """Add one stored part to the run's totals."""
     counts["forms"] += len(part.forms)
-    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    reasons.update(str(r.get("code") or OTHER_REJECT) for r in part.rejects)
     counts["rejects"] += len(part.rejects)
-    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["internal"] += sum(r.get("code") == "internal_error" for r in part.rejects)
     counts["queued"] += len(part.queue)
     for record in part.forms:
         counts["indicators"] += len(record["indicators"])
@@ -817,7 +839,7 @@ def _inspect_json(name: str, parts: list[PartOutcome], code: int) -> dict[str, A
             for form in part.records()
         ],
         "rejects": [
-            {"line": r.get("line"), "code": reject_code(r["reason"]), "reason": r["reason"]}
+            {"line": r.get("line"), "code": r.get("code") or OTHER_REJECT, "reason": r["reason"]}
             for part in parts
             for r in part.rejects
         ],
@@ -832,7 +854,7 @@ def _print_view(out: Console, name: str, parts: list[PartOutcome]) -> None:
     for reject in (r for part in parts for r in part.rejects):
         where = f" line {reject['line']}" if reject.get("line") else ""
         text = _shown(reject.get("text") or "")
-        why = _shown(reject_reason(reject["reason"]))
+        why = _shown(reject_reason(reject.get("code") or OTHER_REJECT, reject["reason"]))
         out.print(f"[red]拒收 reject[/red]{where}: {why} {text}")
     for k, form in enumerate(f for part in parts for f in part.records()):
         out.rule(

@@ -56,6 +56,10 @@ import re
 from types import ModuleType
 from typing import Any
 
+from jixiao.synth.builder import Builder
+from jixiao.synth.forms import LEVEL1_ORDER, truth
+from jixiao.synth.layouts import pdf_tab7
+from jixiao.synth.pool import Pool
 from jixiao.synth.renderings import (
     application_form,
     bracketed,
@@ -100,14 +104,10 @@ MODULES: tuple[ModuleType, ...] = (
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
-_LEVEL1_ORDER = {"产出指标": 0, "成本指标": 1, "效益指标": 2, "满意度指标": 3}
 
-
-def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) -> list[Record]:
+def base_forms(pool: Pool, rng: random.Random, count: int, module: ModuleType) -> list[Record]:
     """``count`` clean contract records from the pool, rows the module can print exactly."""
-    from jixiao.synth import _Builder, _truth
-
-    builder = _Builder(pool, rng, "pdf_tab7", 0.0)
+    builder = Builder(pool, rng, pdf_tab7.LAYOUT, 0.0)  # its header generator
     items = [i for i in pool.items if module.item_ok(i)]
     names = sorted({i.name for i in items})
     forms: list[Record] = []
@@ -125,11 +125,11 @@ def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) ->
                 seen.add(item.name)
                 chosen.append(item)
         order = {l2: k for k, l2 in enumerate(dict.fromkeys(i.level2 for i in chosen))}
-        chosen.sort(key=lambda i: (_LEVEL1_ORDER.get(i.level1, 9), order[i.level2]))
+        chosen.sort(key=lambda i: (LEVEL1_ORDER.get(i.level1, 9), order[i.level2]))
         inds = []
         for item in chosen:
-            t = _truth(item)
-            t["weight"] = builder._weight(item)
+            t = truth(item)
+            t["weight"] = builder.weight(item)
             if not item.quantitative:
                 t["operator"] = None  # no rendering here prints an operator for text targets
             inds.append(t)
@@ -138,7 +138,9 @@ def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) ->
     return forms
 
 
-def build(name: str, pool: Any, rng: random.Random, count: int) -> tuple[str, list[dict[str, Any]]]:
+def build(
+    name: str, pool: Pool, rng: random.Random, count: int
+) -> tuple[str, list[dict[str, Any]]]:
     """Render ``count`` forms in rendering ``name``: the text and its truth records."""
     module = RENDERINGS[name]
     forms = base_forms(pool, rng, count, module)
