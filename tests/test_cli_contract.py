@@ -849,12 +849,20 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
     import time
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # the command line as ``python -m jixiao.cli`` runs it, saying when jixiao's handler is in
+    # place (it is the first thing jixiao.cli imports)
+    launcher = (
+        "import sys; import jixiao.interrupt; print('ready', flush=True); import runpy; "
+        "sys.argv[0] = 'jixiao'; runpy.run_module('jixiao.cli', run_name='__main__')"
+    )
+
     for args in (["inspect", "-"], ["review", "-", "-o", "/nonexistent-never-written"]):
-        # not a timing assertion: every moment gives the same (from 0.4 s on: before that the
-        # interpreter itself may still be starting, and a Ctrl-C there is Python's own)
-        for delay in (0.4, 1.0, 3.0):
+        # not a timing assertion: every moment after jixiao's handler is in place gives the same
+        # (a Ctrl-C before it, while the interpreter itself starts, is Python's own). The first
+        # moment is right then, mid-import; the others later, while it waits for stdin.
+        for delay in (0.0, 1.0, 3.0):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "jixiao.cli", *args],
+                [sys.executable, "-c", launcher, *args],
                 env=env,
                 stdin=subprocess.PIPE,  # kept open: the command waits for it to end
                 stdout=subprocess.PIPE,
@@ -863,6 +871,8 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
                 start_new_session=True,
                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n"
             time.sleep(delay)
             os.killpg(proc.pid, signal.SIGINT)
             _out, err = proc.communicate(timeout=120)
