@@ -264,6 +264,7 @@ def _read_header(row: Row, form: RawForm) -> None:
         form.budget_in_yuan = True  # ``单位：元`` in a cell, or cut as 金额单位 | 元
     j = 0
     claimed = False
+    used: set[int] = set()  # indices of the cells read as a label or a value
     # Cells before the row's first label answer labels left open on the rows above.
     while j < len(cells) and form.pending:
         text = texts[j]
@@ -273,9 +274,10 @@ def _read_header(row: Row, form: RawForm) -> None:
             pending_field, _label = form.pending.pop(0)
             if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", text)):
                 continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
-            answer = cells[j]
+            answer, start = cells[j], j
             if pending_field in vocab.LONG_FIELDS and not form.pending:
                 answer, j = _join_long(row, j)  # the one open label's goal, wrapped over cells
+            used.update(range(start, j + 1))
             _store(form, pending_field, answer)
             claimed = True
         j += 1
@@ -285,6 +287,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             joined = label + texts[j + 1]
             if vocab.header_field(joined) and not vocab.header_field(texts[j + 1]):
                 # a label wrapped over two cells: ``年度主要目标`` | ``和成果``
+                used.add(j)
                 label, j = joined, j + 1
         fieldname = vocab.header_field(label) if label else None
         bkey = vocab.breakdown_key(label) if label else None
@@ -292,6 +295,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             j += 1
             continue
         label_at = j
+        used.add(j)
         if not claimed:
             form.pending.clear()  # a new row of labels: older unanswered labels were captions
         claimed = True
@@ -308,11 +312,15 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
-                    if fieldname == "budget_total" and not vocab.budget_cell(_WS.sub("", nxt)):
-                        break  # a budget label's value is an amount, never text or a score
-                    value = cells[k]
+                    amount_only = fieldname == "budget_total" or fieldname is None
+                    if amount_only and not vocab.budget_cell(_WS.sub("", nxt)):
+                        # a budget label's (or a budget part's) value is an amount, never
+                        # text or a score: that cell is reported below, not read as budget
+                        break
+                    value, start = cells[k], k
                     if fieldname in vocab.LONG_FIELDS:
                         value, k = _join_long(row, k)
+                    used.update(range(start, k + 1))
                     break
                 k += 1
             # With no value, k stopped on the next label (or the row end): read that next.
@@ -352,6 +360,12 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname, _label = form.pending.pop(0)
             _store(form, fieldname, cells.pop(0))
         form.unplaced.extend(cells)
+        return
+    # Cells of a label row that are neither a label nor a label's value (an unknown label's
+    # value, a cell more than the labels take): reported, never dropped (issue 12).
+    form.unplaced.extend(
+        c for k, c in enumerate(cells) if k not in used and texts[k] and not _is_label(texts[k])
+    )
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
@@ -360,13 +374,15 @@ _YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$"
 
 
 def _join_long(row: Row, k: int) -> tuple[Cell, int]:
-    """A long text split over several cells (blank-separated renderings): join up to a label."""
+    """A long text split over several cells of its line (blank-separated renderings): join up
+    to a label. Cells of other lines (a one-cell-per-line row) are not joined in: a joined
+    cell names only its first line, so their lines would be in no output and no reject."""
     cells, texts = row.cells, row.texts
     parts = [texts[k]]
     end = k
     for j in range(k + 1, len(cells)):
         text = texts[j]
-        if text and _is_label(text):
+        if (text and _is_label(text)) or cells[j].line != cells[k].line:
             break
         if text:
             parts.append(text)
