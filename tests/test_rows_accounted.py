@@ -133,3 +133,27 @@ def test_cells_a_label_row_does_not_read_are_rejects(tmp_path: Path) -> None:
     rows = {r["line"]: r for r in rejects if r["kind"] == "row"}
     assert {k: rows[k]["text"] for k in (5, 10, 14)} == {5: "≥95%", 10: "30%", 14: "20%"}
     assert {rows[k]["code"] for k in (5, 10, 14)} == {"cell_unplaced"}
+
+
+def test_a_target_in_a_heading_row_is_a_reject(tmp_path: Path) -> None:
+    """A value shuffled into the table's heading row heads no column and was dropped."""
+    lines = [
+        "\t2024年度项目支出绩效目标表",
+        "",
+        "\t项目名称",
+        "\t城区道路养护",
+        "",
+        "\t一级指标",
+        "\t二级指标",
+        "\t三级指标",
+        "\t指标值",
+        "\t≥98%",  # line 10
+        "",
+        "\t产出指标",
+        "\t数量指标",
+        "\t道路养护里程",
+        "\t≥120公里",
+    ]
+    forms, rejects = run(tmp_path, lines)
+    assert len(forms) == 1 and [i["name"] for i in forms[0]["indicators"]] == ["道路养护里程"]
+    assert [(r["line"], r["text"]) for r in rejects if r["kind"] == "row"] == [(10, "≥98%")]

@@ -146,6 +146,16 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         if columns:
             _flush_stream(form)
             form.pending.clear()
+            # cells of a heading row that head no column (a shuffled dump's stray value):
+            # reported, never dropped (issue 12)
+            form.unplaced.extend(
+                c
+                for c, t, r in zip(row.cells, row.texts, roles, strict=True)
+                if t
+                and r is None
+                and (c.col not in columns or (form.columns and not form.inferred))
+                and _data(t)
+            )
             if not form.columns or form.inferred:
                 form.columns = columns
                 form.unit_heads = _unit_heads(row, roles)
@@ -428,6 +438,11 @@ def _cell_roles(row: Row) -> list[str | None]:
     return [vocab.column_role(t) if t else None for t in row.texts]
 
 
+def _data(text: str) -> bool:
+    """A cell that holds a number or a target (not a caption a heading row may carry)."""
+    return classify(clean(text)) in ("value", "number")
+
+
 def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, str]:
     """Column index → role when the row is a table heading row, else {}.
 
@@ -445,7 +460,8 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         if role == "name" and _WS.sub("", text) == "级指标" and "level2" in cell_roles[k + 1 :]:
             role = "level1"  # 一级指标 with its first character lost: it stands before 二级指标
         if role is None:
-            unknown.append(cell.col if cell.col is not None else len(roles))
+            if not _data(text):  # a number or a target heads no column: a stray cell
+                unknown.append(cell.col if cell.col is not None else len(roles))
             continue
         if role in roles.values():
             if role == "value":  # a second value set (中期/年度, per-town): the last one wins
