@@ -5,7 +5,9 @@ One local Ray (2 CPUs, no dashboard) serves the whole module; the CLI joins it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -312,3 +314,53 @@ def test_cache_merge_is_a_union(tmp_path: Path) -> None:
     assert run.get("k1").response == {"t": "run's"}  # type: ignore[union-attr]
     assert run.get("k2").response == {"t": "new"}  # type: ignore[union-attr]
     run.close(), worker.close()
+
+
+def test_ray_tasks_keep_the_per_file_limits(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--max-seconds and --max-memory-mb hold in a Ray task as in a local worker: the file
+    over its limit is its own reject, with the local reject's text, and the batch goes on."""
+    archive = copies(tmp_path, 1)  # 5 files
+    slow = "0000_" + SEEDS[1].name
+
+    def crawling(job: ray_engine.Job, work: Any, real: Any = ray_engine.parse_file) -> list:
+        def crawl(path: Path, settings: Any, member: Any) -> Any:
+            if str(path).endswith(slow):
+                while True:  # a stage gone quadratic: pure Python that never returns
+                    sum(range(1000))
+            return work(path, settings, member)
+
+        return real(job, crawl)
+
+    monkeypatch.setattr(ray_engine, "parse_file", crawling)
+    out = tmp_path / "out"
+    args = ["normalize", str(archive), "-o", str(out), "-q", "--engine", "ray"]
+    result = runner.invoke(app, [*args, "--max-seconds", "5"])
+    assert result.exit_code == 1, result.output
+    rejects = [json.loads(x) for x in (out / "rejects.jsonl").read_text("utf-8").split("\n") if x]
+    limited = [r for r in rejects if r.get("code") == "limit_exceeded"]
+    assert slow in {Path(r["file"]).name for r in limited}
+    for reject in limited:  # on a loaded machine another file may be slow too: no timing here
+        assert re.fullmatch(
+            r"超出限制「每个文件的处理时间（秒）」: \d+\.\d > 5（用 --max-seconds 调高）"
+            r" / limit exceeded: seconds \d+\.\d > 5 \(raise it with --max-seconds\)",
+            reject["reason"],
+        )
+    forms = (out / "forms.jsonl").read_text("utf-8").split("\n")
+    named = {json.loads(x)["source_file"] for x in forms if x} | {r["file"] for r in rejects}
+    assert len({Path(n).name for n in named}) == 5  # the batch went on past the slow file
+    monkeypatch.undo()
+
+    # a Ray worker alone is resident past 64 MB: every file is over this limit, each its own
+    memory = tmp_path / "memory"
+    result = runner.invoke(
+        app, ["normalize", str(archive), "-o", str(memory), "-q", "--engine", "ray",
+              "--max-memory-mb", "64"]
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    rejects = [
+        json.loads(x) for x in (memory / "rejects.jsonl").read_text("utf-8").split("\n") if x
+    ]
+    assert len(rejects) == 5 and {r["code"] for r in rejects} == {"limit_exceeded"}
+    assert all("(raise it with --max-memory-mb)" in r["reason"] for r in rejects)

@@ -151,6 +151,16 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         if columns:
             _flush_stream(form)
             form.pending.clear()
+            # cells of a heading row that head no column (a shuffled dump's stray value):
+            # reported, never dropped (issue 12)
+            form.unplaced.extend(
+                c
+                for c, t, r in zip(row.cells, row.texts, roles, strict=True)
+                if t
+                and r is None
+                and (c.col not in columns or (form.columns and not form.inferred))
+                and _data(t)
+            )
             if not form.columns or form.inferred:
                 form.columns = columns
                 form.unit_heads = _unit_heads(row, roles)
@@ -271,11 +281,13 @@ def _read_header(row: Row, form: RawForm) -> None:
         form.budget_in_yuan = True  # ``单位：元`` in a cell, or cut as 金额单位 | 元
     j = 0
     claimed = False
+    used: set[int] = set()  # indices of the cells read as a label or a value
     if form.pending and form.grid and form.positional:
         j, claimed = _answer_below(row, form)
         if j < 0:
             form.unplaced.extend(row.nonempty())  # a row of another table under the grid
             return
+        used.update(range(j))  # the grid's answers, and 合计 captions beside them
     # Cells before the row's first label answer labels left open on the rows above.
     while j < len(cells) and form.pending:
         text = texts[j]
@@ -285,9 +297,10 @@ def _read_header(row: Row, form: RawForm) -> None:
             pending_field, _label = form.pending.pop(0)
             if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", text)):
                 continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
-            answer = cells[j]
+            answer, start = cells[j], j
             if pending_field in vocab.LONG_FIELDS and not form.pending:
                 answer, j = _join_long(row, j)  # the one open label's goal, wrapped over cells
+            used.update(range(start, j + 1))
             _answer(form, pending_field, answer)
             claimed = True
         j += 1
@@ -300,6 +313,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             joined = label + texts[j + 1]
             if vocab.header_field(joined) and not vocab.header_field(texts[j + 1]):
                 # a label wrapped over two cells: ``年度主要目标`` | ``和成果``
+                used.add(j)
                 label, j = joined, j + 1
         fieldname = vocab.header_field(label) if label else None
         bkey = vocab.breakdown_key(label) if label else None
@@ -307,6 +321,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             j += 1
             continue
         label_at = j
+        used.add(j)
         if not claimed:
             form.pending.clear()  # a new row of labels: older unanswered labels were captions
         claimed = True
@@ -323,11 +338,15 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
-                    if fieldname == "budget_total" and not vocab.budget_cell(_WS.sub("", nxt)):
-                        break  # a budget label's value is an amount, never text or a score
-                    value = cells[k]
+                    amount_only = fieldname == "budget_total" or fieldname is None
+                    if amount_only and not vocab.budget_cell(_WS.sub("", nxt)):
+                        # a budget label's (or a budget part's) value is an amount, never
+                        # text or a score: that cell is reported below, not read as budget
+                        break
+                    value, start = cells[k], k
                     if fieldname in vocab.LONG_FIELDS:
                         value, k = _join_long(row, k)
+                    used.update(range(start, k + 1))
                     break
                 k += 1
             # With no value, k stopped on the next label (or the row end): read that next.
@@ -375,6 +394,12 @@ def _read_header(row: Row, form: RawForm) -> None:
             fieldname, _label = form.pending.pop(0)
             _answer(form, fieldname, cells.pop(0))
         form.unplaced.extend(cells)
+        return
+    # Cells of a label row that are neither a label nor a label's value (an unknown label's
+    # value, a cell more than the labels take): reported, never dropped (issue 12).
+    form.unplaced.extend(
+        c for k, c in enumerate(cells) if k not in used and texts[k] and not _is_label(texts[k])
+    )
 
 
 #: The pending name of a budget part left open (``其中：财政拨款`` over its amount).
@@ -436,13 +461,15 @@ _YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$"
 
 
 def _join_long(row: Row, k: int) -> tuple[Cell, int]:
-    """A long text split over several cells (blank-separated renderings): join up to a label."""
+    """A long text split over several cells of its line (blank-separated renderings): join up
+    to a label. Cells of other lines (a one-cell-per-line row) are not joined in: a joined
+    cell names only its first line, so their lines would be in no output and no reject."""
     cells, texts = row.cells, row.texts
     parts = [texts[k]]
     end = k
     for j in range(k + 1, len(cells)):
         text = texts[j]
-        if text and _is_label(text):
+        if (text and _is_label(text)) or cells[j].line != cells[k].line:
             break
         if text:
             parts.append(text)
@@ -500,6 +527,11 @@ def _cell_roles(row: Row) -> list[str | None]:
     return roles
 
 
+def _data(text: str) -> bool:
+    """A cell that holds a number or a target (not a caption a heading row may carry)."""
+    return classify(clean(text)) in ("value", "number")
+
+
 def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, str]:
     """Column index → role when the row is a table heading row, else {}.
 
@@ -517,7 +549,8 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         if role == "name" and _WS.sub("", text) == "级指标" and "level2" in cell_roles[k + 1 :]:
             role = "level1"  # 一级指标 with its first character lost: it stands before 二级指标
         if role is None:
-            unknown.append(cell.col if cell.col is not None else len(roles))
+            if not _data(text):  # a number or a target heads no column: a stray cell
+                unknown.append(cell.col if cell.col is not None else len(roles))
             continue
         if role in roles.values():
             if role == "value":  # a second value set (中期/年度, per-town): the last one wins
