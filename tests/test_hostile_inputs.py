@@ -322,7 +322,7 @@ def test_the_watchdog_holds_off_the_main_thread(tmp_path: Path) -> None:
     from jixiao.output.runstore import Job, RunStore, process
     from jixiao.settings import RunSettings
 
-    def crawl(path: Path, settings: object, member: object) -> list:  # type: ignore[type-arg]
+    def crawl(path: Path, settings: object, member: object, name: object) -> list:  # type: ignore[type-arg]
         while True:  # pure Python that never returns
             sum(range(1000))
 
