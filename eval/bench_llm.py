@@ -4,6 +4,7 @@ Usage:
     PYTHONPATH=src python eval/bench_llm.py                    # golden/
     PYTHONPATH=src python eval/bench_llm.py golden /other/set  # several golden sets
     PYTHONPATH=src python eval/bench_llm.py --mode tools       # instructor TOOLS mode
+    PYTHONPATH=src python eval/bench_llm.py --source synth-hostile  # forms read badly
 
 For each golden set it scores, with the same producer as ``jixiao eval``:
 
@@ -27,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -97,6 +99,85 @@ def _subset(golden: Path, source: str | None) -> Iterator[Path]:
             for path in (golden / sub).iterdir():
                 if path.name.split(".")[0] in keep:
                     shutil.copy(path, root / sub / path.name)
+        (root / "cases.json").write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
+        yield root
+
+
+#: Column headings no template of ours prints (an unseen publisher's table): the grammar finds
+#: the form by its header but reads no row, so the form-level fallback must read the table.
+UNSEEN_HEADINGS = {
+    "一级指标": "第一层级",
+    "二级指标": "第二层级",
+    "三级指标": "具体考核内容",
+    "指标值": "目标水平",
+    "度量单位": "计数方式",
+    "计量单位": "计数方式",
+    "指标性质": "比较关系",
+    "权重": "分值占比",
+    "指标权重": "分值占比",
+    "绩效指标": "考核要点",
+    "指标": "考核内容",
+}
+#: Header labels no template of ours prints: the grammar leaves the header fields empty and
+#: the labels unread, so the fallback must read the header.
+UNSEEN_LABELS = {
+    "项目名称": "事项称谓",
+    "专项资金名称": "资金事项称谓",
+    "主管部门": "归口管理方",
+    "业务主管部门": "归口管理方",
+    "主管部门及代码": "归口管理方及编号",
+    "实施单位": "执行主体",
+    "项目属性": "事项类别",
+    "项目概况": "情况简介",
+    "立项依据": "设立缘由",
+    "编制单位：": "填报方：",
+}
+DAMAGES = {"headings": UNSEEN_HEADINGS, "labels": UNSEEN_LABELS}
+
+
+def damage(text: str, words: dict[str, str]) -> str:
+    """``text`` with every whole cell (a line, or a tab/| delimited piece) that is one of
+    ``words`` renamed; the values (the truth) are untouched."""
+    out = []
+    for line in text.split("\n"):
+        parts = re.split(r"([\t|])", line)
+        out.append(
+            "".join(
+                p.replace(p.strip(), words[p.strip()]) if p.strip() in words else p for p in parts
+            )
+        )
+    return "\n".join(out)
+
+
+@contextlib.contextmanager
+def synth_hostile(forms: int, seed: int) -> Iterator[Path]:
+    """A golden set with exact truth that the grammar reads badly: ``jixiao synth`` forms
+    (every layout), each file once with unseen column headings and once with unseen header
+    labels (``DAMAGES``); the expected records are synth's own (renaming a label changes no
+    field)."""
+    from jixiao.synth import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, root = Path(tmp) / "synth", Path(tmp) / "hostile"
+        generate(forms, seed, src, forms_per_file=max(1, forms // 3))
+        cases = json.loads((src / "cases.json").read_text(encoding="utf-8"))
+        keep: dict[str, Any] = {}
+        for sub in ("inputs", "expected"):
+            (root / sub).mkdir(parents=True)
+        for name, case in cases.items():
+            for kind, words in DAMAGES.items():
+                new = f"{name}_{kind}"
+                for path in (src / "inputs").glob(f"{name}.*"):
+                    text = path.read_text(encoding="utf-8")
+                    (root / "inputs" / f"{new}{path.suffix}").write_text(
+                        damage(text, words), encoding="utf-8"
+                    )
+                shutil.copy(src / "expected" / f"{name}.jsonl", root / "expected" / f"{new}.jsonl")
+                keep[new] = {
+                    **case,
+                    "layout": f"{case['layout']}+{kind}",
+                    "source": "synth-hostile",
+                }
         (root / "cases.json").write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
         yield root
 
@@ -192,8 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--source",
         help="only the cases of this source in cases.json (e.g. real-sample; 'not:seed' for all "
-        "but the seeds)",
+        "but the seeds); synth-hostile: a synthetic set the grammar reads badly (synth forms "
+        "with unseen column headings, and with unseen header labels; exact truth)",
     )
+    ap.add_argument(
+        "--forms", type=int, default=30, help="synth-hostile: forms to synthesise (default 30)"
+    )
+    ap.add_argument("--seed", type=int, default=1, help="synth-hostile: synth's seed (default 1)")
     ap.add_argument("--per-case", action="store_true", help="also print each case's figures")
     ap.add_argument(
         "--accept-model-completions",
@@ -202,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     os.environ["JIXIAO_LLM_COMPLETIONS"] = "accept" if args.accept_model_completions else "suggest"
+    if args.source == "synth-hostile":
+        with synth_hostile(args.forms, args.seed) as chosen:
+            label = Path(f"synth-hostile (jixiao synth -n {args.forms} --seed {args.seed})")
+            report(label, measure(chosen, args.mode), args.per_case)
+        return 0
     for golden in args.golden:
         with _subset(golden, args.source) as chosen:
             report(golden, measure(chosen, args.mode), args.per_case)

@@ -147,14 +147,15 @@ class Oracle:
             return {}
         loc = Locator(text, first or 1)
         at = case.folded.find(key)
-        # the form whose header this is: the first expected form with rows printed after it
-        later = case.folded[at:]
+        # the form whose header this is: the first expected form with most of its rows printed
+        # after the region (a region may start on the last lines of the form above)
+        later = case.folded[at + len(key) :]
         best: dict[str, Any] = {}
         for e in case.expected:
             names = [
                 fold(r.get("name_raw") or r.get("name") or "") for r in e.get("indicators") or []
             ]
-            if any(n and n in later for n in names):
+            if names and 2 * sum(1 for n in names if n and n in later) > len(names):
                 spans = spans_for_form({**e, "indicators": []}, loc)
                 spans.pop("rows", None)
                 best = {k: v for k, v in spans.items() if fields is None or k in fields}
@@ -195,10 +196,10 @@ class Oracle:
                 continue
             if not isinstance(cell, dict) or "indicator" not in cell:
                 continue
-            proposals.append(self._cell(cell, document))
+            proposals.append(self._cell(cell, document, user))
         return {"proposals": proposals}
 
-    def _cell(self, cell: dict[str, Any], document: str) -> dict[str, Any]:
+    def _cell(self, cell: dict[str, Any], document: str, user: str = "") -> dict[str, Any]:
         abstain = {
             "indicator": cell["indicator"],
             "field": cell["field"],
@@ -209,7 +210,8 @@ class Oracle:
             "reason": "原文 does not settle it",
         }
         if cell["field"] != "name":
-            return abstain
+            got = self._grounded_cell(cell, document, user)
+            return {**abstain, **got, "abstain": False, "reason": ""} if got else abstain
         raw = fold(cell.get("raw") or "")
         for case in self.cases:
             for form in case.expected:
@@ -224,6 +226,74 @@ class Oracle:
                         return {**abstain, "value": name, "quote": quote.strip(),
                                 "confidence": 0.95, "abstain": False, "reason": ""}  # fmt: skip
         return abstain
+
+    def _label_row(self, index: int, names: dict[str, str]) -> dict[str, Any] | None:
+        """The labelled row of indicator ``index`` of the form whose rows are ``names``
+        (index → name, as the prompt lists them): the expected form sharing most names."""
+
+        def keys(row: dict[str, Any]) -> set[str]:
+            return {fold(row.get("name_raw") or ""), fold(row.get("name") or "")} - {""}
+
+        mine = {fold(n) for n in names.values()}
+        key = fold(names.get(str(index), ""))
+        best, score = None, 0
+        for case in self.cases:
+            for form in case.expected:
+                rows = form.get("indicators") or []
+                shared = sum(1 for r in rows if keys(r) & mine)
+                if shared > score:
+                    best, score = rows, shared
+        if best is None or not key:
+            return None
+        same = [r for r in best if key in keys(r)]
+        return dict(same[0]) if len(same) == 1 else None
+
+    def _grounded_cell(self, cell: dict[str, Any], document: str, user: str) -> dict[str, Any]:
+        """A perfect model's grounded answer to a level, unit, value or operator cell: the
+        labelled value, quoted from a clause of the document that names the indicator (a
+        level from any line printing it); {} when the document does not print it."""
+        names = dict(re.findall(r"^(\d+): (.*)$", user.split("待修复单元格")[0], re.M))
+        name = names.get(str(cell["indicator"]), "")
+        row = self._label_row(cell["indicator"], names) if name and name != "（空）" else None
+        field = cell["field"]
+        if row is None or row.get(field) is None:
+            return {}
+        want = row[field]
+        lines = [ln for ln in document.split("\n") if ln.strip() and ln != "…"]
+        if field in ("level1", "level2"):
+            canon = vocab.canon_level1 if field == "level1" else vocab.canon_level2
+            words = vocab.LEVEL1_CANON if field == "level1" else vocab.LEVEL2_CANON
+            for word in sorted(words, key=len, reverse=True):
+                if canon(word) == want and any(word in fold(ln) for ln in lines):
+                    return {"value": word, "quote": word, "confidence": 0.95}
+            return {}
+        squashed = fold(name)
+        clauses = [
+            c.strip()
+            for ln in lines
+            for c in re.split(r"[。；;！？!?，,\t|]", ln)
+            if squashed and squashed in fold(c)
+        ]
+        for clause in clauses:
+            rest = clause.replace(name, " ") if name in clause else clause
+            if field == "unit":
+                for n in (4, 3, 2, 1):
+                    for i in range(len(rest) - n + 1):
+                        span = rest[i : i + n]
+                        if span.strip() == span and canon_unit(span) == want:
+                            return {"value": span, "quote": clause, "confidence": 0.95}
+            elif field == "operator":
+                for word in sorted(vocab.OPERATOR_WORDS, key=len, reverse=True):
+                    if word in rest and vocab.OPERATOR_WORDS[word] == want:
+                        return {"value": word, "quote": clause, "confidence": 0.95}
+            elif field == "value" and isinstance(want, str):
+                if fold(want) in fold(rest):
+                    return {"value": want, "quote": clause, "confidence": 0.95}
+            elif field == "value":
+                numbers = re.findall(r"\d+(?:\.\d+)?", rest.replace(",", ""))
+                if any(float(n) == float(want) for n in numbers):
+                    return {"value": want, "quote": clause, "confidence": 0.95}
+        return {}
 
 
 def _unnumber(numbered: str) -> tuple[str, int | None]:

@@ -40,31 +40,35 @@ def test_readme_names_the_system_packages_the_skips_name() -> None:
 
 
 def test_every_flag_and_reject_code_has_a_chinese_and_an_english_label() -> None:
-    from jixiao.labels import FLAG_LABELS, REJECT_KINDS, flag_label, reject_code, reject_reason
+    from jixiao.labels import FLAG_LABELS, REJECT_LABELS, flag_label, reject_label, reject_reason
     from jixiao.schema import FLAGS
 
     assert set(FLAGS) <= set(FLAG_LABELS)
     for zh, en in FLAG_LABELS.values():
         assert re.search(r"[\u4e00-\u9fff]", zh) and en.isascii()
+    for zh, en in REJECT_LABELS.values():
+        assert re.search(r"[\u4e00-\u9fff]", zh) and en
     assert flag_label("column_shift") == "单元格错列"
     assert flag_label("column_shift", "en") == "cells in the wrong columns"
-    assert len({code for code, *_ in REJECT_KINDS}) == len(REJECT_KINDS)
-    # reasons as the readers write them (readers/__init__.py, readers/pdf.py, pipeline.py)
-    said = {
-        "empty file (0 bytes)": "empty_file",
-        "encrypted PDF: a password is needed to open it": "encrypted",
-        "legacy Word 97-2003 .doc (binary): save it as .docx to read it": "legacy_office",
-        "corrupt .docx (cannot open the package: File is not a zip file)": "corrupt",
-        "no 绩效目标表 found: no form title, header label or indicator table heading": "no_form",
-        "cell not understood (no label or column claims it)": "cell_unplaced",
-        "内部错误: ValueError: x / internal error in jixiao; the rest of the batch went on": (
-            "internal_error"
-        ),
-        "something new": "other",
-    }
-    assert {r: reject_code(r) for r in said} == said
-    assert reject_reason("empty file (0 bytes)") == "空文件 / empty file (0 bytes)"
-    assert reject_reason("empty file (0 bytes)", "en") == "empty file (0 bytes)"
+    assert reject_label("empty_file") == "空文件"
+    assert reject_label("something new") == "无法读取的内容"  # unknown: the ``other`` label
+    assert reject_reason("empty_file", "empty file (0 bytes)") == "空文件 / empty file (0 bytes)"
+    assert reject_reason("empty_file", "empty file (0 bytes)", "en") == "empty file (0 bytes)"
+    limit = "超出限制「文件大小」: 9 > 1 / limit exceeded"  # written Chinese first: kept as it is
+    assert reject_reason("limit_exceeded", limit) == limit
+
+
+def test_reject_codes_are_set_where_the_reject_is_made() -> None:
+    """The code comes with the reject (reader, parser), not from reading its reason text."""
+    from jixiao.pipeline import normalize_bytes, normalize_text
+
+    def codes(result: Any) -> list[str]:
+        return [r.code for r in result.rejects]
+
+    assert codes(normalize_bytes(b"", "a.txt")) == ["empty_file"]
+    assert codes(normalize_bytes(b"PK\x03\x04" + b"x" * 40, "a.docx")) == ["corrupt"]
+    assert codes(normalize_bytes(bytes(range(256)) * 8, "a.txt")) == ["binary"]
+    assert codes(normalize_text("今天天气很好。\n明天也好。\n", "a.txt")) == ["no_form"]
 
 
 def test_lang_other_than_zh_or_en_is_a_usage_error(tmp_path: Path) -> None:
@@ -173,14 +177,14 @@ def test_lang_en_gives_english_headers_and_labels(tmp_path: Path) -> None:
 
 
 def test_docs_schema_lists_every_code_and_column_and_readme_links_it() -> None:
-    from jixiao.labels import FLAG_LABELS, OTHER_REJECT, REJECT_KINDS
+    from jixiao.labels import FLAG_LABELS, REJECT_LABELS
     from jixiao.output.writers import INDICATOR_COLUMNS
     from jixiao.schema import FORM_FIELDS, INDICATOR_FIELDS
 
     doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     for code, (zh, en) in FLAG_LABELS.items():
         assert f"| `{code}` | {zh} | {en} |" in doc
-    for code, _pattern, zh, en in (*REJECT_KINDS, (OTHER_REJECT[0], "", *OTHER_REJECT[1:])):
+    for code, (zh, en) in REJECT_LABELS.items():
         assert f"| `{code}` | {zh} | {en} |" in doc
     for _key, zh, en, _width in INDICATOR_COLUMNS:
         assert f"| {zh} | `{en}` |" in doc
@@ -425,6 +429,7 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     sheet.append(["=SUM(A1)", "<a & b>", "x\x07y"])
     sheet.append([12, 3.5, big], fill=(1, xlsxout.SEVERITY_FILL["error"]))
     sheet.append([None, "", True])
+    sheet.append([" 前后空格 ", "<r>不是富文本</r>", "_x0041_ 原样"])
     book.save(tmp_path / "t.xlsx")
     ws = load_workbook(tmp_path / "t.xlsx")["表'1"]
     assert [c.value for c in ws[2]] == ["=SUM(A1)", "<a & b>", "x\ufffdy"]
@@ -432,7 +437,12 @@ def test_xlsx_writer_keeps_text_exact_and_numbers_numbers(tmp_path: Path) -> Non
     assert [c.value for c in ws[3]] == [12, 3.5, str(big)]  # every digit kept
     assert ws["B3"].fill.fgColor.rgb == "FF" + xlsxout.SEVERITY_FILL["error"]
     assert [c.value for c in ws[4]] == [None, None, True]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.b
+    # whitespace kept, markup shown as text (not spliced into the XML as rich text)
+    assert [c.value for c in ws[5]][:2] == [" 前后空格 ", "<r>不是富文本</r>"]
+    # a literal Excel escape is itself escaped (ECMA-376 ST_Xstring: Excel shows "_x0041_",
+    # not "A"); openpyxl does not decode inline-string escapes, so it shows the stored form
+    assert ws["C5"].value == "_x005F_x0041_ 原样"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C5" and ws["A1"].font.b
     assert not book.tmp.exists()  # saved: temporary files gone
 
 
@@ -839,12 +849,20 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
     import time
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # the command line as ``python -m jixiao.cli`` runs it, saying when jixiao's handler is in
+    # place (it is the first thing jixiao.cli imports)
+    launcher = (
+        "import sys; import jixiao.interrupt; print('ready', flush=True); import runpy; "
+        "sys.argv[0] = 'jixiao'; runpy.run_module('jixiao.cli', run_name='__main__')"
+    )
+
     for args in (["inspect", "-"], ["review", "-", "-o", "/nonexistent-never-written"]):
-        # not a timing assertion: every moment gives the same (from 0.4 s on: before that the
-        # interpreter itself may still be starting, and a Ctrl-C there is Python's own)
-        for delay in (0.4, 1.0, 3.0):
+        # not a timing assertion: every moment after jixiao's handler is in place gives the same
+        # (a Ctrl-C before it, while the interpreter itself starts, is Python's own). The first
+        # moment is right then, mid-import; the others later, while it waits for stdin.
+        for delay in (0.0, 1.0, 3.0):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "jixiao.cli", *args],
+                [sys.executable, "-c", launcher, *args],
                 env=env,
                 stdin=subprocess.PIPE,  # kept open: the command waits for it to end
                 stdout=subprocess.PIPE,
@@ -853,6 +871,8 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
                 start_new_session=True,
                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n"
             time.sleep(delay)
             os.killpg(proc.pid, signal.SIGINT)
             _out, err = proc.communicate(timeout=120)
@@ -860,3 +880,55 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130() -> None:
             assert err.splitlines() == [
                 "已中断——重新运行同一命令即可续跑 (interrupted — rerun the same command to resume)"
             ], (args, delay, err[-800:])
+
+
+def test_click_usage_errors_are_one_chinese_first_line_exit_2(tmp_path: Path) -> None:
+    """Missing argument, unknown option or command, a bad choice or number, an option without
+    its value: in every command one line, Chinese first, naming what is wrong, exit 2."""
+    seed = str(SEED0)
+    cases = [
+        (["normalize"], "缺少参数 'PATH'", "jixiao normalize -h"),
+        (["inspect"], "缺少参数 'FILE'", "jixiao inspect -h"),
+        (["eval"], "缺少参数 'GOLDEN_DIR'", "jixiao eval -h"),
+        (["review"], "缺少参数 'PATH'", "jixiao review -h"),
+        (["review", seed, "--bogus"], "没有选项 --bogus", "jixiao review -h"),
+        (["inspect", seed, "--bogus"], "没有选项 --bogus", "jixiao inspect -h"),
+        (["synth", "--bogus"], "没有选项 --bogus", "jixiao synth -h"),
+        (["eval", "golden", "--bogus"], "没有选项 --bogus", "jixiao eval -h"),
+        (["normalize", seed, "--stage", "bogus"], "'--stage'", "jixiao normalize -h"),
+        (["review", seed, "--fail-on", "bad"], "--fail-on 的值无效", "jixiao review -h"),
+        (["synth", "-n", "abc"], "'-n' / '--forms' 的值无效", "jixiao synth -h"),
+        (["review", seed, "-o"], "选项 -o 后面缺少值", "jixiao review -h"),
+        (["inspect", seed, "extra"], "多余的参数", "jixiao inspect -h"),
+        (["nosuch"], "没有这个命令", "jixiao -h"),
+        (["--bogus"], "没有选项 --bogus", "jixiao -h"),
+    ]
+    for args, why, where in cases:
+        res = _run(*args)
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2, (args, res.output)
+        assert len(lines) == 1 and lines[0].startswith("错误 / error: "), (args, res.output)
+        assert why in lines[0] and where in lines[0], (args, lines[0])
+        assert "Usage:" not in res.output and "Traceback" not in res.output
+    assert "Missing argument 'PATH'" in _run("review").output  # click's English kept after
+    res = _run()  # no command at all is not a mistake: the help, as before
+    assert "Commands:" in res.output and "错误 / error" not in res.output
+
+
+def test_inspect_names_the_zip_member_of_each_reject(tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(SEED0, "good.txt")
+        z.writestr("junk.txt", b"\x00\x01\x02 nothing readable")
+        z.writestr("bad.docx", b"PK\x03\x04 not a package")
+    res = _run("inspect", str(archive))
+    assert res.exit_code == 1, res.output
+    text = " ".join(res.stdout.split())  # the terminal view wraps long paths
+    assert "拒收 reject " + str(archive) + "!junk.txt: 二进制内容" in text, res.stdout
+    assert "拒收 reject " + str(archive) + "!bad.docx: 文件已损坏" in text, res.stdout
+    data = json.loads(_run("inspect", str(archive), "--json").stdout)
+    files = sorted(r["file"] for r in data["rejects"])
+    assert files == [f"{archive}!bad.docx", f"{archive}!junk.txt"]

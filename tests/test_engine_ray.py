@@ -5,7 +5,9 @@ One local Ray (2 CPUs, no dashboard) serves the whole module; the CLI joins it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -16,10 +18,13 @@ from typing import Any
 
 import pytest
 from conftest import GOLDEN, SEEDS
+from fakellm import KEY, FakeLLMServer, answer
 from typer.testing import CliRunner
 
 from jixiao.cli import app
 from jixiao.engines import ray as ray_engine
+from jixiao.llm.cache import ResponseCache
+from jixiao.llm.ledger import RunLedger
 from jixiao.output.runstore import STORE_NAME, RunStore
 
 if not ray_engine.available():
@@ -184,3 +189,178 @@ def stored(out: Path) -> int:
             return int(con.execute("SELECT count(*) FROM files").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """The LLM stage against the fake server; the run's settings undone after the test."""
+    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("JIXIAO_LLM_API_KEY", KEY)
+    monkeypatch.setenv("JIXIAO_LLM_MODEL", "fake-model")
+    monkeypatch.setenv("JIXIAO_LLM_CONCURRENCY", "1")
+    for name in (
+        "JIXIAO_LLM_LEDGER",
+        "JIXIAO_LLM_TIMEOUT",
+        "JIXIAO_LLM_MAX_CALLS",
+        "JIXIAO_LLM_MAX_TOKENS",
+        "JIXIAO_LLM_DEADLINE_AT",
+        "JIXIAO_LLM_COMPLETIONS",
+    ):
+        monkeypatch.setenv(name, "")
+    return monkeypatch
+
+
+def abstain(request: dict[str, Any]) -> Any:
+    """Every LLM request of the stage answered with nothing to change."""
+    system = "\n".join(str(m.get("content") or "") for m in request["messages"])
+    if "抄录字段" in system:
+        return answer({})
+    if "抄录" in system:
+        return answer({"forms": []})
+    if "补全被截断" in system:
+        return answer({"completions": []})
+    return answer({"proposals": []})
+
+
+def test_llm_on_ray_keeps_the_run_budget_and_merges_the_caches(
+    cluster: str, llm_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the golden text inputs need more than 3 calls (regions and cells of the real samples)
+    inputs = sorted((GOLDEN / "inputs").glob("*.txt"))
+    llm = ["--engine", "ray", "--llm", "openai"]
+    with FakeLLMServer(responder=abstain) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        budget = normalize(inputs, tmp_path / "budget", *llm, "--budget-calls", "3")
+        assert server.count <= 3, budget
+        # the budget divided across the 2 workers, and what was used of it, is said
+        assert "LLM 预算 3 calls 按 2 个工作进程分为 2/1" in budget
+        assert f"用了 {server.count}，未用 {3 - server.count}" in budget
+        assert f"LLM：本次调用 {server.count} 次" in budget  # the run's ledger has it all
+        queue = (tmp_path / "budget" / "review_queue.jsonl").read_text(encoding="utf-8")
+        assert "LLM budget spent" in queue  # the calls refused are said per cell
+        assert server.max_inflight <= 2  # one request per worker at a time (concurrency 1)
+
+        first = server.count
+        full = normalize(inputs, tmp_path / "full", *llm)  # no budget: the rest is asked
+        assert server.count > first, full
+        made = server.count
+        # a fresh output directory: every file is parsed again, every answer is in the
+        # run's cache (the workers' caches were merged into it): no call at all
+        again = normalize(inputs, tmp_path / "again", *llm)
+        assert server.count == made, again
+        assert "LLM：本次调用 0 次" in again
+        local = normalize(inputs, tmp_path / "local", "--llm", "openai", "-j", "1")
+        assert server.count == made, local  # the local engine reads the same merged cache
+    same_outputs(tmp_path / "local", tmp_path / "again")
+    same_outputs(tmp_path / "full", tmp_path / "again")
+
+
+def test_uri_inputs_are_listed_and_read_through_pyarrow_and_keep_their_names(
+    cluster: str, tmp_path: Path
+) -> None:
+    archive = copies(tmp_path, 2)  # 10 files in b0/ and b1/
+    (archive / ".hidden.txt").write_text("x", encoding="utf-8")
+    (archive / "notes.xyz").write_text("x", encoding="utf-8")
+    uri = archive.as_uri()  # file:///…/archive
+    assert uri.startswith("file:///")
+    by_path, by_uri, by_ray = tmp_path / "path", tmp_path / "uri", tmp_path / "ray"
+    normalize([archive], by_path, "-j", "1")
+    runner.invoke(app, ["normalize", uri, "-o", str(by_uri), "-q", "-j", "1"])
+    said = runner.invoke(app, ["normalize", uri, "-o", str(by_ray), "-q", "--engine", "ray"])
+    assert said.exit_code in (0, 1), said.output
+    same_outputs(by_uri, by_ray)  # both engines read URIs alike
+    # the same files as by path, each named by its URI
+    for name in OUTPUTS:
+        local = (by_path / name).read_text(encoding="utf-8")
+        assert local.replace(str(archive), uri) == (by_uri / name).read_text(encoding="utf-8")
+    rejects = (by_uri / "rejects.jsonl").read_text(encoding="utf-8")
+    assert f"{uri}/.hidden.txt" in rejects and f"{uri}/notes.xyz" in rejects
+    forms = (by_uri / "forms.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(forms) >= 10 and all(f'"{uri}/b' in line for line in forms)
+    assert {key[0] for key in stored_keys(by_ray)} == {
+        f"{uri}/{p.relative_to(archive).as_posix()}" for p in archive.rglob("0*")
+    }
+
+
+def test_budget_shares_and_task_groups() -> None:
+    assert ray_engine.split(10, 3) == [4, 3, 3] and sum(ray_engine.split(7, 4)) == 7
+    assert ray_engine.split(1, 2) == [1, 0] and ray_engine.split(None, 2) == [None, None]
+    rows = [{"path": f"/a/{k}.txt"} for k in range(20)] + [{"path": "/a/scan.jpg"}]
+    cut = ray_engine.groups(rows, cpus=2)  # 4 tasks per CPU: 8 groups of text, the scan alone
+    assert cut[0] == [{"path": "/a/scan.jpg"}] and [len(g) for g in cut[1:]] == [3] * 6 + [2]
+    assert [r for g in cut[1:] for r in g] == rows[:20]  # every file once, in order
+
+
+def test_a_worker_share_stops_its_calls(tmp_path: Path) -> None:
+    ledger = RunLedger(tmp_path / "ledger.sqlite")
+    ledger.set_share(2, None)
+    taken = [ledger.take_call(10, None) for _ in range(3)]
+    assert taken[:2] == [None, None]
+    assert taken[2] and taken[2].startswith("LLM budget spent: 2 of 2 calls, this worker's share")
+    ledger.close()
+
+
+def test_cache_merge_is_a_union(tmp_path: Path) -> None:
+    def put(cache: ResponseCache, key: str, text: str) -> None:
+        cache.put(key, model="m", prompt="p", prompt_version="1", request={}, response={"t": text})
+
+    run, worker = ResponseCache(tmp_path / "run.sqlite"), ResponseCache(tmp_path / "w.sqlite")
+    put(run, "k1", "run's")
+    start = worker.last_row()
+    put(worker, "k1", "worker's")
+    put(worker, "k2", "new")
+    _, rows = worker.rows_after(start)
+    assert run.merge(rows) == 1  # k2 is new; k1 keeps the first answer
+    assert run.get("k1").response == {"t": "run's"}  # type: ignore[union-attr]
+    assert run.get("k2").response == {"t": "new"}  # type: ignore[union-attr]
+    run.close(), worker.close()
+
+
+def test_ray_tasks_keep_the_per_file_limits(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--max-seconds and --max-memory-mb hold in a Ray task as in a local worker: the file
+    over its limit is its own reject, with the local reject's text, and the batch goes on."""
+    archive = copies(tmp_path, 1)  # 5 files
+    slow = "0000_" + SEEDS[1].name
+
+    def crawling(job: ray_engine.Job, work: Any, real: Any = ray_engine.parse_file) -> list:
+        def crawl(path: Path, settings: Any, member: Any) -> Any:
+            if str(path).endswith(slow):
+                while True:  # a stage gone quadratic: pure Python that never returns
+                    sum(range(1000))
+            return work(path, settings, member)
+
+        return real(job, crawl)
+
+    monkeypatch.setattr(ray_engine, "parse_file", crawling)
+    out = tmp_path / "out"
+    args = ["normalize", str(archive), "-o", str(out), "-q", "--engine", "ray"]
+    result = runner.invoke(app, [*args, "--max-seconds", "5"])
+    assert result.exit_code == 1, result.output
+    rejects = [json.loads(x) for x in (out / "rejects.jsonl").read_text("utf-8").split("\n") if x]
+    limited = [r for r in rejects if r.get("code") == "limit_exceeded"]
+    assert slow in {Path(r["file"]).name for r in limited}
+    for reject in limited:  # on a loaded machine another file may be slow too: no timing here
+        assert re.fullmatch(
+            r"超出限制「每个文件的处理时间（秒）」: \d+\.\d > 5（用 --max-seconds 调高）"
+            r" / limit exceeded: seconds \d+\.\d > 5 \(raise it with --max-seconds\)",
+            reject["reason"],
+        )
+    forms = (out / "forms.jsonl").read_text("utf-8").split("\n")
+    named = {json.loads(x)["source_file"] for x in forms if x} | {r["file"] for r in rejects}
+    assert len({Path(n).name for n in named}) == 5  # the batch went on past the slow file
+    monkeypatch.undo()
+
+    # a Ray worker alone is resident past 64 MB: every file is over this limit, each its own
+    memory = tmp_path / "memory"
+    result = runner.invoke(
+        app, ["normalize", str(archive), "-o", str(memory), "-q", "--engine", "ray",
+              "--max-memory-mb", "64"]
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    rejects = [
+        json.loads(x) for x in (memory / "rejects.jsonl").read_text("utf-8").split("\n") if x
+    ]
+    assert len(rejects) == 5 and {r["code"] for r in rejects} == {"limit_exceeded"}
+    assert all("(raise it with --max-memory-mb)" in r["reason"] for r in rejects)

@@ -288,7 +288,7 @@ def test_run_eval_reports_llm_usage_per_case(tmp_path: Path) -> None:
     r = run_eval(golden, Counting(), stage="llm", llm="replay")
     assert r.usage == LLMUsage(calls=2, tokens=150, cache_hits=2)
     assert r.cases["a"].usage == LLMUsage(calls=1, tokens=100, cache_hits=1)
-    assert r.stage_run == "llm"
+    assert r.stage == "llm"
     assert r.cases["a"].layout == "unknown"
 
 

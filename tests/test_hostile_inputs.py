@@ -311,3 +311,39 @@ def test_inspect_shows_escape_codes_instead_of_obeying_them(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output
     assert "\\x1b[2J" in result.output and "[red]次数" in result.output
+
+
+def test_the_watchdog_holds_off_the_main_thread(tmp_path: Path) -> None:
+    """A file processed on a thread that is not the main one (where signals cannot land) is
+    stopped at its time limit too, with the main thread's reject text."""
+    import threading
+
+    from jixiao.limits import Limits
+    from jixiao.output.runstore import Job, RunStore, process
+    from jixiao.settings import RunSettings
+
+    def crawl(path: Path, settings: object, member: object) -> list:  # type: ignore[type-arg]
+        while True:  # pure Python that never returns
+            sum(range(1000))
+
+    src = tmp_path / "slow.txt"
+    src.write_text("x", encoding="utf-8")
+    job = Job(str(src), "0" * 64, RunSettings(limits=Limits(seconds=1)))
+    done: list[dict[str, int]] = []
+
+    def run() -> None:
+        store = RunStore(tmp_path / "store.sqlite")
+        try:
+            done.append(process(job, store, crawl)[1])
+            rejects = [r for part in store.parts(job.name, job.sha, job.key) for r in part.rejects]
+            done.append(rejects)  # type: ignore[arg-type]
+        finally:
+            store.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and len(done) == 2
+    (reject,) = done[1]  # type: ignore[misc]
+    assert reject["reason"].startswith("超出限制「每个文件的处理时间（秒）」")  # type: ignore[index]
+    assert "(raise it with --max-seconds)" in reject["reason"]  # type: ignore[index]

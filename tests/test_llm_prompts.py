@@ -19,7 +19,7 @@ GOOD = "---\nversion: 2\ndescription: test\n---\n=== system ===\n系统 $a\n=== 
 
 def test_repair_form_prompt_loads_and_renders():
     p = load_prompt("repair_form")
-    assert p.version == "3" and p.ref == "repair_form:3"
+    assert p.version == "4" and p.ref == "repair_form:4"
     raw = (PROMPTS_DIR / "repair_form.md").read_bytes()
     assert p.sha256 == hashlib.sha256(raw).hexdigest()
     assert p.placeholders == {"title", "siblings", "cells", "document", "knowledge"}

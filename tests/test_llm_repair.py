@@ -189,7 +189,7 @@ def test_good_answer_is_applied_with_provenance(server, tmp_path, mode):
     assert (ind[0].name, ind[1].unit, ind[2].value) == ("民生监察平台建设完成率", "%", 90)
     assert ind[2].value_kind == "quantitative"
     rep = ind[0].source.repairs[0]
-    assert rep.by == "llm:fake-model@repair_form:3"
+    assert rep.by == "llm:fake-model@repair_form:4"
     assert rep.evidence == "民生监察平台建设完成率达到100%"
     assert (rep.before, rep.after, rep.confidence) == (None, "民生监察平台建设完成率", 0.9)
     assert ind[0].flags == ["name_truncated"]  # flags describe the source, they stay
@@ -228,7 +228,7 @@ def test_always_ungrounded_goes_to_review_queue_unchanged(server, tmp_path):
     assert entry.proposal is None
     assert entry.tried == [
         "rules: no completion in the batch lexicon",
-        "llm:fake-model@repair_form:3",
+        "llm:fake-model@repair_form:4",
     ]
     # the grounded proposals of the last answer were still kept, one by one
     assert form.indicators[1].unit == "%" and form.indicators[2].value == 90

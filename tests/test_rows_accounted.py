@@ -86,3 +86,74 @@ def test_a_repeated_header_label_is_a_reject(tmp_path: Path) -> None:
     assert {r["text"] for r in repeated} == {"延续性项目", "3年"}
     assert {r["line"] for r in repeated} == {at + 1}
     assert all("line 7" in r["reason"] for r in repeated)
+
+
+def test_cells_a_label_row_does_not_read_are_rejects(tmp_path: Path) -> None:
+    """A shuffled one-cell-per-line dump: a blank line ends a row, so a stray value lands in a
+    row of labels. ``≥95%`` after 项目名称's value, ``30%`` as 财政拨款's "amount" and ``20%``
+    on the line after 年度绩效目标's text were read by nothing and named by no reject."""
+    lines = [
+        "\t2024年度项目支出绩效目标表",
+        "",
+        "\t项目名称",
+        "\t城区道路养护",
+        "\t≥95%",  # line 5: a label's value is taken, this cell is left over
+        "\t主管部门",
+        "\t某市交通运输局",
+        "",
+        "\t财政拨款",
+        "\t30%",  # line 10: a budget part's value is an amount, not a share
+        "",
+        "\t年度绩效目标",
+        "\t完成城区道路养护",
+        "\t20%",  # line 14: another line, not a wrap of the goal's text
+        "",
+        "\t一级指标",
+        "\t二级指标",
+        "\t三级指标",
+        "\t指标值",
+        "",
+        "\t产出指标",
+        "\t数量指标",
+        "\t道路养护里程",
+        "\t≥120公里",
+        "",
+        "\t效益指标",
+        "\t满意度指标",
+        "\t群众满意度",
+        "\t≥90%",
+    ]
+    forms, rejects = run(tmp_path, lines)
+    assert len(forms) == 1
+    form = forms[0]
+    assert form["project_name"] == "城区道路养护" and form["department"] == "某市交通运输局"
+    assert [i["name"] for i in form["indicators"]] == ["道路养护里程", "群众满意度"]
+    assert form["budget_breakdown"] == {"财政拨款": None}
+    assert form["annual_goal"] == "完成城区道路养护"
+    rows = {r["line"]: r for r in rejects if r["kind"] == "row"}
+    assert {k: rows[k]["text"] for k in (5, 10, 14)} == {5: "≥95%", 10: "30%", 14: "20%"}
+    assert {rows[k]["code"] for k in (5, 10, 14)} == {"cell_unplaced"}
+
+
+def test_a_target_in_a_heading_row_is_a_reject(tmp_path: Path) -> None:
+    """A value shuffled into the table's heading row heads no column and was dropped."""
+    lines = [
+        "\t2024年度项目支出绩效目标表",
+        "",
+        "\t项目名称",
+        "\t城区道路养护",
+        "",
+        "\t一级指标",
+        "\t二级指标",
+        "\t三级指标",
+        "\t指标值",
+        "\t≥98%",  # line 10
+        "",
+        "\t产出指标",
+        "\t数量指标",
+        "\t道路养护里程",
+        "\t≥120公里",
+    ]
+    forms, rejects = run(tmp_path, lines)
+    assert len(forms) == 1 and [i["name"] for i in forms[0]["indicators"]] == ["道路养护里程"]
+    assert [(r["line"], r["text"]) for r in rejects if r["kind"] == "row"] == [(10, "≥98%")]

@@ -139,7 +139,7 @@ def test_a_failed_run_leaves_the_previous_outputs(tmp_path: Path) -> None:
     out.mkdir()
     (out / "forms.jsonl").write_text("previous run\n", encoding="utf-8")
     with pytest.raises(RuntimeError), RunWriter(out) as writer:
-        writer.add_reject(Reject(file="a.txt", reason="unreadable"))
+        writer.add_reject(Reject(file="a.txt", reason="unreadable", code="unreadable"))
         raise RuntimeError("interrupted mid-run")
     assert (out / "forms.jsonl").read_text(encoding="utf-8") == "previous run\n"
     assert not (out / "rejects.jsonl").exists()

@@ -68,6 +68,7 @@ ROLE_LABELS: dict[str, str] = {
     "weight": "权重",
     "kind": "指标性质",
     "note": "指标解释",
+    "seq": "序号",
     "unit_values": "各单位指标值",
     "name_and_note": "指标名称+指标解释",
 }

@@ -24,8 +24,10 @@ from typer.core import TyperCommand, TyperGroup
 
 try:  # typer >= 0.22 carries its own click: TyperGroup's commands and contexts are its own
     from typer import _click as click
+    from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover - older typer on the installed click
     import click  # type: ignore[no-redef]
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from jixiao import limits
 from jixiao.engines import ENGINES
@@ -38,7 +40,6 @@ from jixiao.errors import (
     EXIT_OPERATIONAL,
     EXIT_REJECTS,
     EXIT_USAGE,
-    INTERNAL_PREFIX,
     ConfigError,
     JixiaoError,
     error_line,
@@ -47,10 +48,10 @@ from jixiao.errors import (
 from jixiao.ingest.stdin import is_stdin, stdin_paths
 from jixiao.labels import (
     LANG_ENV,
+    OTHER_REJECT,
     Lang,
     check_lang,
     flag_label,
-    reject_code,
     reject_label,
     reject_reason,
 )
@@ -112,7 +113,21 @@ class LazyGroup(TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] in LAZY_COMMANDS and args[0] not in self.commands:
             self.add_command(_load(args[0]), args[0])
-        return super().resolve_command(ctx, args)
+        name, cmd, rest = super().resolve_command(ctx, args)
+        ctx.meta["jixiao.command"] = f"{ctx.command_path} {name}"  # for a usage error's line
+        return name, cmd, rest
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click_errors.UsageError as exc:  # the group's own options: ``jixiao --bogus``
+            raise OneLineUsageError.of(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -120,6 +135,75 @@ class LazyGroup(TyperGroup):
         except KeyboardInterrupt:
             interrupt.tell()  # already told, when it came as a signal
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except click_errors.UsageError as exc:  # a command's arguments, or an unknown command
+            sub = ctx.meta.get("jixiao.command")
+            raise OneLineUsageError.of(exc, sub) from None
+
+
+class OneLineUsageError(click_errors.UsageError):
+    """Click's usage errors (missing argument, unknown option or command, bad value) as the
+    one line every command prints for a user's mistake: Chinese first, the option named,
+    click's English after it, and where to look; exit 2 (``EXIT_USAGE``)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, line: str, ctx: click.Context | None = None) -> None:
+        super().__init__(line, ctx)
+        self.line = line
+
+    @classmethod
+    def of(cls, exc: click_errors.UsageError, where: str | None = None) -> click_errors.UsageError:
+        """The one-line error for ``exc``; ``where`` names the command when click did not."""
+        if isinstance(exc, (cls, click_errors.NoArgsIsHelpError)):
+            return exc  # already one line; ``jixiao`` alone prints the help
+        english = " ".join(exc.format_message().split())
+        where = exc.ctx.command_path if exc.ctx is not None else where or "jixiao"
+        where = " ".join(["jixiao", *where.split()[1:]])  # ``python -m jixiao.cli`` too
+        return cls(error_line(f"{_usage_zh(exc)} / {english} （{where} -h）"), exc.ctx)
+
+    def show(self, file: Any = None) -> None:
+        typer.echo(self.line, err=True)
+
+
+def _usage_zh(exc: click_errors.UsageError) -> str:
+    """What went wrong, in Chinese, naming the option or argument."""
+    hint = _param_hint(exc)
+    if isinstance(exc, click_errors.MissingParameter):
+        param = getattr(exc, "param", None)
+        kind = "参数" if getattr(param, "param_type_name", None) == "argument" else "选项"
+        return f"缺少{kind} {hint}".rstrip()
+    if isinstance(exc, click_errors.NoSuchOption):
+        maybe = sorted(exc.possibilities or ())
+        return f"没有选项 {exc.option_name}" + (
+            f"（是否想用 {'、'.join(maybe)}？）" if maybe else ""
+        )
+    if isinstance(exc, click_errors.BadOptionUsage):
+        if "requires an argument" in exc.message:
+            return f"选项 {exc.option_name} 后面缺少值"
+        return f"选项 {exc.option_name} 用法不对"
+    if isinstance(exc, click_errors.BadParameter):
+        return f"{hint} 的值无效" if hint else "值无效"
+    if exc.message.startswith("Got unexpected extra argument"):
+        return "多余的参数（路径里有空格？请加引号）"
+    if exc.message.startswith("No such command"):
+        listed = getattr(exc.ctx.command, "list_commands", None) if exc.ctx else None
+        names = "、".join(sorted(listed(exc.ctx))) if listed else ""
+        return "没有这个命令" + (f"（可用：{names}）" if names else "")
+    return "用法不对"
+
+
+def _param_hint(exc: click_errors.UsageError) -> str:
+    """``'-n' / '--forms'`` or ``'PATH'``: the option or argument an error is about."""
+    hint = getattr(exc, "param_hint", None)
+    param = getattr(exc, "param", None)
+    if hint is None and param is not None:
+        try:
+            hint = param.get_error_hint()
+        except TypeError:  # click's own get_error_hint takes the context
+            hint = param.get_error_hint(exc.ctx)
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(hint)
+    return str(hint or "")
 
 
 def _load(name: str) -> click.Command:
@@ -346,6 +430,7 @@ def normalize(
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be local or ray, not {engine!r}")
     from jixiao.engines import ray as ray_engine
+    from jixiao.ingest import uris
     from jixiao.llm.ledger import endpoint_note, llm_run_env
     from jixiao.output.runstore import LockHeld, OutputLock
 
@@ -370,7 +455,11 @@ def normalize(
     note = endpoint_note(llm)
     if note:
         console.print(note, soft_wrap=True)
-    missing = [p for p in paths if not p.exists() and not is_stdin(p)]
+    missing = [
+        p
+        for p in paths
+        if not p.exists() and not is_stdin(p) and not uris.is_uri(uris.unfold(str(p)))
+    ]
     if missing:
         _usage_error(
             f"找不到文件或目录 / no such file or directory: {', '.join(map(str, missing))}"
@@ -453,6 +542,7 @@ def _normalize(
     path to the name shown for it (``<stdin>``)."""
     from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
+    from jixiao.ingest import uris
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
@@ -474,17 +564,31 @@ def _normalize(
     all_jobs: list[Job] = []
     skipped: list[PartOutcome] = []  # entries not read, one reject each
     digests: dict[Path, str] = {}
-    for unit in walk(paths):
-        if isinstance(unit, Source):
-            if unit.path not in digests:
+    for given in paths:
+        uri = uris.unfold(str(given))
+        if uris.is_uri(uri):  # listed and read through pyarrow's filesystems, named by URI
+            for name, reason in uris.list_uri(uri):
+                if reason:
+                    skipped.append(skip_outcome(name, reason))
+                    continue
                 try:
-                    digests[unit.path] = file_digest(unit.path)
+                    sha = uris.digest(name)
                 except OSError:
-                    digests[unit.path] = "unreadable"  # reading it again makes its reject
-            label = names.get(str(unit.path))
-            all_jobs.append(Job(str(unit.path), digests[unit.path], settings, unit.member, label))
-        else:
-            skipped.append(skip_outcome(unit.name, unit.reason))
+                    sha = "unreadable"
+                all_jobs.append(Job(name, sha, settings, None, name))
+            continue
+        for unit in walk([given]):
+            if isinstance(unit, Source):
+                if unit.path not in digests:
+                    try:
+                        digests[unit.path] = file_digest(unit.path)
+                    except OSError:
+                        digests[unit.path] = "unreadable"  # reading it again makes its reject
+                label = names.get(str(unit.path))
+                job = Job(str(unit.path), digests[unit.path], settings, unit.member, label)
+                all_jobs.append(job)
+            else:
+                skipped.append(skip_outcome(unit.name, unit.reason, "skipped"))
     store = RunStore(out / STORE_NAME)
     key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
@@ -494,6 +598,7 @@ def _normalize(
     reasons: Counter[str] = Counter()
     pending = set(todo)
     written = 0
+    notes: list[str] = []  # the engine's (Ray: the LLM budget's shares and use)
     try:
         with _progress(quiet) as progress, RunWriter(out, lang) as writer:
             task = progress.add_task(
@@ -540,7 +645,7 @@ def _normalize(
                 # swallows exceptions, so a limit hit inside it would leave it half made
                 jieba_tokenizer()
             if engine == "ray":
-                ray_engine.run_jobs(
+                notes = ray_engine.run_jobs(
                     todo,
                     out / STORE_NAME,
                     done,
@@ -567,6 +672,8 @@ def _normalize(
             if lang == "zh"
             else f"LLM: {calls} calls, {tokens} tokens this run"
         )
+        for line in notes:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         if down:
             console.print(
                 f"模型服务不可达：{down}；各表停在规则阶段，重新运行即可重试"
@@ -640,9 +747,9 @@ def _tally(
 ) -> None:
     """Add one stored part to the run's totals."""
     counts["forms"] += len(part.forms)
-    reasons.update(reject_code(str(r["reason"])) for r in part.rejects)
+    reasons.update(str(r.get("code") or OTHER_REJECT) for r in part.rejects)
     counts["rejects"] += len(part.rejects)
-    counts["internal"] += sum(str(r["reason"]).startswith(INTERNAL_PREFIX) for r in part.rejects)
+    counts["internal"] += sum(r.get("code") == "internal_error" for r in part.rejects)
     counts["queued"] += len(part.queue)
     for record in part.forms:
         counts["indicators"] += len(record["indicators"])
@@ -817,7 +924,12 @@ def _inspect_json(name: str, parts: list[PartOutcome], code: int) -> dict[str, A
             for form in part.records()
         ],
         "rejects": [
-            {"line": r.get("line"), "code": reject_code(r["reason"]), "reason": r["reason"]}
+            {
+                "file": r.get("file"),
+                "line": r.get("line"),
+                "code": r.get("code") or OTHER_REJECT,
+                "reason": r["reason"],
+            }
             for part in parts
             for r in part.rejects
         ],
@@ -830,14 +942,18 @@ def _print_view(out: Console, name: str, parts: list[PartOutcome]) -> None:
     encoding, layout = (first.encoding, first.layout) if first else (None, None)
     out.print(f"[bold]{_shown(name)}[/bold]  encoding={encoding}  layout={layout}")
     for reject in (r for part in parts for r in part.rejects):
-        where = f" line {reject['line']}" if reject.get("line") else ""
+        member = reject.get("file")
+        where = f" {_shown(member)}" if member and member != name else ""  # ``a.zip!b.txt``
+        where += f" line {reject['line']}" if reject.get("line") else ""
         text = _shown(reject.get("text") or "")
-        why = _shown(reject_reason(reject["reason"]))
+        why = _shown(reject_reason(reject.get("code") or OTHER_REJECT, reject["reason"]))
         out.print(f"[red]拒收 reject[/red]{where}: {why} {text}")
     for k, form in enumerate(f for part in parts for f in part.records()):
+        member = form.source.file if form.source.file != name else ""
         out.rule(
             f"form {k}: {_shown(form.title)} ({form.form_kind}) "
-            f"lines {form.source.line_start}–{form.source.line_end}"
+            + (f"{_shown(member)} " if member else "")
+            + f"lines {form.source.line_start}–{form.source.line_end}"
         )
         header = form.contract()
         header.pop("indicators")

@@ -19,12 +19,14 @@ class JixiaoError(Exception):
 
 
 class InputError(JixiaoError):
-    """A source file cannot be read as text."""
+    """A source file cannot be read as text; ``code`` is its reject's stable code
+    (``labels.REJECT_LABELS``), set where the error is raised."""
 
-    def __init__(self, file: str, reason: str) -> None:
+    def __init__(self, file: str, reason: str, code: str) -> None:
         super().__init__(f"{file}: {reason}")
         self.file = file
         self.reason = reason
+        self.code = code
 
 
 class ConfigError(JixiaoError):

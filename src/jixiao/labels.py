@@ -5,8 +5,8 @@ rely on them; CSV, xlsx, the HTML report and the CLI summaries show these labels
 default or English with ``--lang en`` (``JIXIAO_LANG``).
 
 Reject reasons are written by the readers and the parser as free text with the particulars
-(the exception, the limit, the rows read); ``reject_code`` files each under one stable code by
-how it begins, and ``reject_reason`` puts the code's label in front of the particulars.
+(the exception, the limit, the rows read), each with a stable code set where it is made;
+``reject_reason`` puts the code's label in front of the particulars.
 """
 
 from __future__ import annotations
@@ -35,93 +35,58 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "ocr_low_confidence": ("OCR 识别置信度低", "OCR read with low confidence"),
 }
 
-#: reject code → (how the reason begins, 中文, English), first match wins.
-REJECT_KINDS: tuple[tuple[str, str, str, str], ...] = (
-    ("internal_error", r"内部错误", "内部错误（jixiao 的缺陷）", "internal error in jixiao"),
-    ("limit_exceeded", r"超出限制", "超出限制", "limit exceeded"),
-    ("image_bomb", r"图像像素过多", "图像像素过多，疑似解压炸弹", "image claims too many pixels"),
-    (
-        "skipped",
-        r"跳过",
+#: reject code → (中文, English); the code is set where the reject is made (the readers'
+#: ``InputError``, the parser's rejects in ``pipeline``, the run store's), never read from text.
+REJECT_LABELS: dict[str, tuple[str, str]] = {
+    "internal_error": ("内部错误（jixiao 的缺陷）", "internal error in jixiao"),
+    "limit_exceeded": ("超出限制", "limit exceeded"),
+    "image_bomb": ("图像像素过多，疑似解压炸弹", "image claims too many pixels"),
+    "skipped": (
         "跳过的文件（后缀未知、隐藏、符号链接等）",
         "entry skipped (unknown suffix, hidden, symlink …)",
     ),
-    ("unreadable", r"无法读取|cannot read", "无法读取文件", "cannot read the file"),
-    ("empty_file", r"empty file|empty zip archive", "空文件", "empty file"),
-    ("binary", r"binary content|cannot decode", "二进制内容，不是文本", "binary content"),
-    ("encrypted", r"encrypted", "文件已加密，需要密码才能打开", "encrypted: a password is needed"),
-    (
-        "legacy_office",
-        r"legacy (Word|Excel)",
+    "unreadable": ("无法读取文件", "cannot read the file"),
+    "empty_file": ("空文件", "empty file"),
+    "binary": ("二进制内容，不是文本", "binary content"),
+    "encrypted": ("文件已加密，需要密码才能打开", "encrypted: a password is needed"),
+    "legacy_office": (
         "旧版 Office/WPS 二进制格式（.doc/.wps/.xls/.et）：需安装 LibreOffice 转换，或另存为 .docx/.xlsx",
         "legacy Office/WPS binary format (.doc/.wps/.xls/.et): needs LibreOffice",
     ),
-    (
-        "unknown_format",
-        r"OLE compound file|zip archive that is neither|plain text",
-        "无法识别的文件格式",
-        "unknown file format",
-    ),
-    ("corrupt", r"corrupt|unreadable", "文件已损坏或不完整", "corrupt or truncated file"),
-    ("no_text", r"no text found", "文档中没有可读的文字", "no text in the document"),
-    ("no_form", r"no 绩效目标表", "未找到绩效目标表", "no 绩效目标表 found"),
-    (
-        "form_without_body",
-        r"form title found but no header",
+    "unknown_format": ("无法识别的文件格式", "unknown file format"),
+    "corrupt": ("文件已损坏或不完整", "corrupt or truncated file"),
+    "no_text": ("文档中没有可读的文字", "no text in the document"),
+    "no_form": ("未找到绩效目标表", "no 绩效目标表 found"),
+    "form_without_body": (
         "有表名，但其后没有表头字段或指标行",
         "form title without header fields or indicator rows",
     ),
-    (
-        "not_a_form",
-        r"form labels or a title but no indicator table",
+    "not_a_form": (
         "有表头标签或表名，但下一张表之前没有指标表：不是一张表",
         "labels or a title but no indicator table: not a form",
     ),
-    (
-        "no_indicator_table",
-        r"no indicator table heading",
+    "no_indicator_table": (
         "表中没有指标表表头（一级指标/三级指标/指标值 …）",
         "no indicator table heading in the form",
     ),
-    (
-        "cell_unplaced",
-        r"cell not understood",
+    "cell_unplaced": (
         "无法归位的单元格（没有标签或列认领）",
         "cell that no label or column claims",
     ),
-    (
-        "cell_extra",
-        r"cell in an indicator row",
+    "cell_extra": (
         "指标行中多出的单元格（表中没有对应的列）",
         "cell in an indicator row that no column claims",
     ),
-    (
-        "row_before_form",
-        r"row before the first form",
-        "第一张表之前的行（上方没有表名或表头标签）",
-        "row before the first form",
-    ),
-    (
-        "row_discarded",
-        r"row of the part from line",
-        "被判定为非表部分中的行（未读入）",
-        "row of a part rejected as not a form",
-    ),
-    (
-        "label_repeated",
-        r"label repeated",
+    "row_before_form": ("第一张表之前的行（上方没有表名或表头标签）", "row before the first form"),
+    "row_discarded": ("被判定为非表部分中的行（未读入）", "row of a part rejected as not a form"),
+    "label_repeated": (
         "表头标签重复出现（保留第一次的值）",
         "header label repeated (the first value is kept)",
     ),
-    (
-        "file_truncated",
-        r"file ends inside a table row",
-        "文件在表格行中途结束，文本疑似被截断",
-        "file ends inside a table row",
-    ),
-)
-OTHER_REJECT = ("other", "无法读取的内容", "not readable")
-_REJECT_RE = [(code, re.compile(rf"\s*(?:{pat})"), zh, en) for code, pat, zh, en in REJECT_KINDS]
+    "file_truncated": ("文件在表格行中途结束，文本疑似被截断", "file ends inside a table row"),
+    "other": ("无法读取的内容", "not readable"),
+}
+OTHER_REJECT = "other"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -136,29 +101,19 @@ def flag_labels(codes: list[str], lang: Lang = "zh") -> str:
     return ("；" if lang == "zh" else "; ").join(flag_label(c, lang) for c in codes)
 
 
-def reject_code(reason: str) -> str:
-    """The stable code of a reject reason (``other`` when no kind matches)."""
-    for code, pattern, _zh, _en in _REJECT_RE:
-        if pattern.match(reason):
-            return code
-    return OTHER_REJECT[0]
-
-
 def reject_label(code: str, lang: Lang = "zh") -> str:
-    """The label of one reject code."""
-    for known, _pattern, zh, en in REJECT_KINDS:
-        if known == code:
-            return zh if lang == "zh" else en
-    return OTHER_REJECT[1] if lang == "zh" else OTHER_REJECT[2]
+    """The label of one reject code (an unknown code: the ``other`` label)."""
+    pair = REJECT_LABELS.get(code) or REJECT_LABELS[OTHER_REJECT]
+    return pair[LANGS.index(lang)]
 
 
-def reject_reason(reason: str, lang: Lang = "zh") -> str:
+def reject_reason(code: str, reason: str, lang: Lang = "zh") -> str:
     """A reject reason as a person reads it: in Chinese, the label, `` / `` and the particulars
     (as the limit and internal-error reasons are written already: those are kept as they are);
     in English, as written."""
     if lang == "en" or _CJK.match(reason.strip()[:1] or "a"):
         return reason
-    return f"{reject_label(reject_code(reason), lang)} / {reason}"
+    return f"{reject_label(code, lang)} / {reason}"
 
 
 def check_lang(lang: str) -> Lang:

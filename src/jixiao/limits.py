@@ -63,7 +63,7 @@ class LimitExceeded(InputError):
             f"超出限制「{label}」: {actual} > {allowed}（用 {option} 调高）"
             f" / limit exceeded: {limit} {actual} > {allowed} (raise it with {option})"
         )
-        super().__init__(file, reason)
+        super().__init__(file, reason, "limit_exceeded")
         self.limit = limit
 
 

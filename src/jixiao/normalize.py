@@ -299,6 +299,13 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
     stated1 = clean(cells["level1"].text) if "level1" in cells else ""
     own1 = vocab.canon_level1(stated1) if stated1 else None
     own2 = vocab.canon_level2(cells["level2"].text) if "level2" in cells else None
+    if not own1 and own2 and not stated1:
+        # one category cell for both levels (``产出指标-数量指标`` under 指标类别)
+        pair = vocab.split_category(cells["level2"].text)
+        own1 = pair[0] if pair else None
+    elif own1 and not own2 and "level2" not in cells:
+        pair = vocab.split_category(stated1)
+        own2 = pair[1] if pair else None
     if own1:
         # A 一级 label printed mid-block (merged cell) keeps the 二级 running above it.
         level2 = own2 or (level2 if level1 in (None, own1) else None)

@@ -70,7 +70,9 @@ def iter_bytes(
             return
         source = decode(data, name)
     except InputError as exc:
-        yield FileResult(file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason)])
+        yield FileResult(
+            file=name, layout=fmt, rejects=[Reject(file=name, reason=exc.reason, code=exc.code)]
+        )
         return
     del data  # the decoded text is all the parts need: a long dump is not held twice
     yield from iter_text(source.text, name, source.encoding, part_chars)
@@ -180,120 +182,169 @@ def normalize_rows(
         file=name, encoding=encoding, layout=layout, text=text, first_line=first_line
     )
     if not raw_forms:
-        reason = (
-            "no 绩效目标表 found: no form title, header label or indicator table heading "
-            f"(read as {layout})"
-        )
-        result.rejects.append(Reject(file=name, reason=reason))
+        result.rejects.append(_no_form_reject(name, layout))
         return result
     result.rejects.extend(_preamble_rejects(preamble, name))
     cell_index: tuple[list[int], list[Cell]] | None = None  # made when a part is discarded
     for index, raw in enumerate(raw_forms):
-        if not raw.indicators and not raw.header:
-            result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="form",
-                    form_index=first_form + index,
-                    line=raw.line_start,
-                    reason="form title found but no header fields or indicator rows follow",
-                    text=clean(raw.title.text) if raw.title else None,
-                )
-            )
+        refused = _not_a_form(raw, name, first_form + index, index == len(raw_forms) - 1)
+        if refused is not None:
+            result.rejects.append(refused)
             cell_index = cell_index or _line_index(rows)
             result.rejects.extend(_discarded_rows(raw, name, cell_index))
             continue
-        if (
-            not raw.columns
-            and (raw.title is None or index < len(raw_forms) - 1)
-            and not _cut_form(raw)
-        ):
-            result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="form",
-                    line=raw.line_start,
-                    reason="form labels or a title but no indicator table before the next form: not a form",
-                    text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
-                )
-            )
-            cell_index = cell_index or _line_index(rows)
-            result.rejects.extend(_discarded_rows(raw, name, cell_index))
-            continue
-        form = build_form(raw, name, first_form + len(result.forms), encoding, layout)
+        at = first_form + len(result.forms)
+        form = build_form(raw, name, at, encoding, layout)
         cited = context
         if windowed:
             start, end = _span(raw, line_offsets, first_line)
             cited = defects.evidence_window(context, shift + start, shift + end)
         defects.check_form(form, cited, wraps, seen if cited is context else None)
         if not raw.columns:
-            result.rejects.append(
-                Reject(
-                    file=name,
-                    kind="form",
-                    form_index=first_form + len(result.forms),
-                    line=raw.line_start,
-                    reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
-                )
-            )
-        leftovers = [
-            (cell, "cell not understood (no label or column claims it)") for cell in raw.unplaced
-        ]
-        leftovers += [
-            (cell, "cell not understood as an indicator: a subtotal or total row (小计/合计)")
-            for cell in raw.totals
-        ]
-        leftovers += [
-            (cell, "cell in an indicator row that no column of the table claims")
-            for row in raw.indicators
-            for cell in row.extra
-        ]
-        form.source.unread = [c for c, _ in leftovers if _worth_reporting(c.text)]
+            result.rejects.append(_no_table_reject(raw, name, at))
+        leftovers = _leftover_cells(raw)
+        form.source.unread = [c for c, _, _ in leftovers]
         form.source.unread += [label for _, label in raw.pending if _worth_reporting(label.text)]
-        index = first_form + len(result.forms)
-
-        def row_reject(cell: Cell, reason: str, index: int = index) -> Reject:
-            text = clean(cell.text)[:200]
-            return Reject(
-                file=name, kind="row", form_index=index, line=cell.line, reason=reason, text=text
-            )
-
-        for later, kept in raw.repeated:
-            same = clean(later.text) == clean(kept.text)
-            result.rejects.append(
-                row_reject(
-                    later,
-                    f"label repeated with the same value as line {kept.line}: not read again"
-                    if same
-                    else f"label repeated with a different value: line {kept.line}'s "
-                    f"{clean(kept.text)[:60]!r} is kept",
-                )
-            )
-        result.rejects += [row_reject(c, why) for c, why in leftovers if _worth_reporting(c.text)]
+        result.rejects += _repeated_label_rejects(raw, name, at)
+        result.rejects += [_row_reject(name, at, *left) for left in leftovers]
         result.forms.append(form)
-    last = raw_forms[-1].indicators[-1] if raw_forms[-1].indicators else None
-    at_end = last_part and last is not None and last.line == first_line - 1 + _last_line(lines)
-    if last is not None and last.short and at_end and result.forms:
-        form = result.forms[-1]
-        cut = form.indicators[-1]
-        reason = "file ends inside a table row: the text looks truncated"
-        if cut.value is None and len(cut.name or "") < 4:
-            form.indicators.pop()  # a fragment ("开展质"): nothing to keep but the reject
-            reason += "; the fragment is not kept as an indicator"
-        else:
-            reason += "; the row is kept, flagged"
-            defects.cut_at_file_end(cut)
-        result.rejects.append(
-            Reject(
-                file=name,
-                kind="row",
-                form_index=first_form + len(result.forms) - 1,
-                line=last.line,
-                reason=reason,
-                text=cut.name_raw,
-            )
-        )
+    if last_part:
+        _cut_at_file_end(result, raw_forms[-1], lines, first_line, first_form)
     return result
+
+
+def _no_form_reject(name: str, layout: str) -> Reject:
+    """The file's one reject when no form is found in it."""
+    reason = (
+        "no 绩效目标表 found: no form title, header label or indicator table heading "
+        f"(read as {layout})"
+    )
+    return Reject(file=name, reason=reason, code="no_form")
+
+
+def _not_a_form(raw: RawForm, name: str, form_index: int, last: bool) -> Reject | None:
+    """Why a raw form is no form (its rows are then discarded), or None when it is one.
+
+    A title with nothing after it is no form; nor are labels or a title with no indicator table
+    before the next form (the ``last`` one may be a form cut at the file's end).
+    """
+    if not raw.indicators and not raw.header:
+        return Reject(
+            file=name,
+            kind="form",
+            form_index=form_index,
+            line=raw.line_start,
+            reason="form title found but no header fields or indicator rows follow",
+            code="form_without_body",
+            text=clean(raw.title.text) if raw.title else None,
+        )
+    if not raw.columns and (raw.title is None or not last) and not _cut_form(raw):
+        return Reject(
+            file=name,
+            kind="form",
+            line=raw.line_start,
+            reason="form labels or a title but no indicator table before the next form: not a form",
+            code="not_a_form",
+            text=" | ".join(clean(c.text) for c in raw.header.values())[:200],
+        )
+    return None
+
+
+def _no_table_reject(raw: RawForm, name: str, form_index: int) -> Reject:
+    """A form read without an indicator table heading (its fields are kept)."""
+    return Reject(
+        file=name,
+        kind="form",
+        form_index=form_index,
+        line=raw.line_start,
+        reason="no indicator table heading (一级指标/三级指标/指标值 …) found in the form",
+        code="no_indicator_table",
+    )
+
+
+def _leftover_cells(raw: RawForm) -> list[tuple[Cell, str, str]]:
+    """The cells of a form no label or column claims, worth reporting: cell, reason, code."""
+    leftovers = [
+        (cell, "cell not understood (no label or column claims it)", "cell_unplaced")
+        for cell in raw.unplaced
+    ]
+    leftovers += [
+        (
+            cell,
+            "cell not understood as an indicator: a subtotal or total row (小计/合计)",
+            "cell_unplaced",
+        )
+        for cell in raw.totals
+    ]
+    leftovers += [
+        (cell, "cell in an indicator row that no column of the table claims", "cell_extra")
+        for row in raw.indicators
+        for cell in row.extra
+    ]
+    return [left for left in leftovers if _worth_reporting(left[0].text)]
+
+
+def _row_reject(name: str, form_index: int, cell: Cell, reason: str, code: str) -> Reject:
+    """A row reject of form ``form_index`` at ``cell``, its text cut to 200 characters."""
+    text = clean(cell.text)[:200]
+    return Reject(
+        file=name,
+        kind="row",
+        form_index=form_index,
+        line=cell.line,
+        reason=reason,
+        text=text,
+        code=code,
+    )
+
+
+def _repeated_label_rejects(raw: RawForm, name: str, form_index: int) -> list[Reject]:
+    """A header label printed again: the later cell is not read, the first value is kept."""
+    out: list[Reject] = []
+    for later, kept in raw.repeated:
+        if clean(later.text) == clean(kept.text):
+            reason = f"label repeated with the same value as line {kept.line}: not read again"
+        else:
+            reason = (
+                f"label repeated with a different value: line {kept.line}'s "
+                f"{clean(kept.text)[:60]!r} is kept"
+            )
+        out.append(_row_reject(name, form_index, later, reason, "label_repeated"))
+    return out
+
+
+def _cut_at_file_end(
+    result: FileResult, raw: RawForm, lines: list[str], first_line: int, first_form: int
+) -> None:
+    """A file that ends inside the last form's last indicator row: the text looks truncated.
+
+    A short fragment without a value (``开展质``) is dropped, a longer row kept and flagged;
+    either way one row reject says so.
+    """
+    last = raw.indicators[-1] if raw.indicators else None
+    at_end = last is not None and last.line == first_line - 1 + _last_line(lines)
+    if last is None or not last.short or not at_end or not result.forms:
+        return
+    form = result.forms[-1]
+    cut = form.indicators[-1]
+    reason = "file ends inside a table row: the text looks truncated"
+    if cut.value is None and len(cut.name or "") < 4:
+        form.indicators.pop()  # a fragment ("开展质"): nothing to keep but the reject
+        reason += "; the fragment is not kept as an indicator"
+    else:
+        reason += "; the row is kept, flagged"
+        defects.cut_at_file_end(cut)
+    result.rejects.append(
+        Reject(
+            file=result.file,
+            kind="row",
+            form_index=first_form + len(result.forms) - 1,
+            line=last.line,
+            reason=reason,
+            text=cut.name_raw,
+            code="file_truncated",
+        )
+    )
 
 
 _HEADER_CORE = ("project_name", "department", "implementing_unit", "budget_total")
@@ -371,6 +422,7 @@ def _discarded_rows(raw: RawForm, name: str, index: tuple[list[int], list[Cell]]
             line=line,
             reason=f"row of the part from line {raw.line_start} rejected as not a form: not read",
             text=" | ".join(texts)[:200],
+            code="row_discarded",
         )
         for line, texts in sorted(by_line.items())
     ]
@@ -397,6 +449,7 @@ def _preamble_rejects(preamble: list[Cell], name: str) -> list[Reject]:
             line=line,
             reason="row before the first form: no form title or header label above it",
             text=" | ".join(texts)[:200],
+            code="row_before_form",
         )
         for line, texts in sorted(by_line.items())
         if line in keep
@@ -417,8 +470,8 @@ def normalize_path(path: Path, name: str | None = None) -> FileResult:
     return merge_parts(iter_path(path, name=name))
 
 
-def _reject(name: str, reason: str) -> FileResult:
-    return FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+def _reject(name: str, reason: str, code: str) -> FileResult:
+    return FileResult(file=name, rejects=[Reject(file=name, reason=reason, code=code)])
 
 
 def iter_path(
@@ -439,11 +492,11 @@ def iter_path(
         limits.check(name, "file_bytes", path.stat().st_size)
         data = path.read_bytes()
     except InputError as exc:
-        yield FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason)])
+        yield FileResult(file=name, rejects=[Reject(file=name, reason=exc.reason, code=exc.code)])
         return
     except OSError as exc:
         reason = f"无法读取 / cannot read: {exc.strerror or type(exc).__name__}"
-        yield FileResult(file=name, rejects=[Reject(file=name, reason=reason)])
+        yield _reject(name, reason, "unreadable")
         return
     parts = iter_bytes(data, name)
     del data  # held by the parts until they are decoded, then let go
@@ -460,7 +513,7 @@ def iter_archive(
         limits.check(name, "zip_depth", depth)
         zf = archive.open_zip(source, name)
     except InputError as exc:
-        yield _reject(name, exc.reason)
+        yield _reject(name, exc.reason, exc.code)
         return
     with zf:
         if only is not None:
@@ -469,13 +522,13 @@ def iter_archive(
         try:
             found = archive.entries(zf, name)
         except InputError as exc:
-            yield _reject(name, exc.reason)
+            yield _reject(name, exc.reason, exc.code)
             return
         if not found:
-            yield _reject(name, "empty zip archive: no file in it")
+            yield _reject(name, "empty zip archive: no file in it", "empty_file")
         for entry in found:
             if isinstance(entry, Skipped):
-                yield _reject(entry.name, entry.reason)
+                yield _reject(entry.name, entry.reason, "skipped")
             else:
                 yield from _member_results(zf, entry, depth)
 
@@ -485,10 +538,12 @@ def _member_results(zf: zipfile.ZipFile, member: Member, depth: int) -> Iterator
         data = archive.read_member(zf, member.index, member.name)
         yield from iter_bytes(data, member.name, depth=depth)
     except InputError as exc:
-        yield _reject(member.name, exc.reason)
+        yield _reject(member.name, exc.reason, exc.code)
     except Exception as exc:  # the member's boundary: a bug in one member spares the rest
         message = " ".join(str(exc).split())[:300]
-        yield _reject(member.name, internal_reason(f"{type(exc).__name__}: {message}"))
+        yield _reject(
+            member.name, internal_reason(f"{type(exc).__name__}: {message}"), "internal_error"
+        )
 
 
 def is_archive(path: Path) -> bool:
@@ -601,11 +656,16 @@ def run_file(
 
 
 def run_named(
-    path: Path, settings: RunSettings, member: Member | None = None, *, names: dict[str, str]
+    path: Path,
+    settings: RunSettings,
+    member: Member | None = None,
+    name: str | None = None,
+    *,
+    names: dict[str, str],
 ) -> Iterator[PartOutcome]:
     """``run_file`` with the file named by ``names`` (path → name shown, as ``<stdin>``); a
     module function, so ``functools.partial(run_named, names=...)`` travels to pool workers."""
-    return run_file(path, settings, member, names.get(str(path)))
+    return run_file(path, settings, member, name or names.get(str(path)))
 
 
 def outcome(result: FileResult, settings: RunSettings) -> PartOutcome:

@@ -227,6 +227,8 @@ class Reject(BaseModel):
     line: int | None = None
     text: str | None = None
     kind: Literal["file", "form", "row"] = "file"
+    #: The stable code (``labels.REJECT_LABELS``), set where the reject is made.
+    code: str
 
 
 class Finding(BaseModel):

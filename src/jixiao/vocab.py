@@ -261,22 +261,56 @@ _ANNOTATION = re.compile(
 )
 
 
+#: Outline numbering before a category label: ``一、产出指标``, ``（一）数量指标``, ``1.社会效益指标``.
+_OUTLINE = re.compile(
+    r"^(?:第?[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）][、.．]?|\d{1,2}[、.．](?!\d))"
+)
+
+
 @lru_cache(maxsize=16384)
 def strip_annotation(text: str) -> str:
-    """Drop trailing annotations like ``(必填硬性指标)``, ``（或建筑规模指标）``, ``(0-20)分``."""
+    """Drop trailing annotations like ``(必填硬性指标)``, ``（或建筑规模指标）``, ``(0-20)分``,
+    and outline numbering before the label (``一、``, ``（一）``, ``1.``)."""
     prev = None
-    out = _WS.sub("", text)
+    out = _OUTLINE.sub("", _WS.sub("", text))
     while prev != out:
         prev = out
         out = _ANNOTATION.sub("", out).strip()
     return out
 
 
+_CATEGORY_PAIR = re.compile(
+    r"^[【\[]?(?P<l1>[^-－—–·/_、【】\[\]]{2,8})[-－—–·/_、](?P<l2>[^【】\[\]]{2,12})[】\]]?$"
+)
+
+
+@lru_cache(maxsize=16384)
+def split_category(text: str) -> tuple[str, str] | None:
+    """A category cell holding both levels (``产出指标-数量指标``, ``效益/社会效益``, ``【产出-质量】``)
+    → (canonical level1, canonical level2); None for anything else."""
+    m = _CATEGORY_PAIR.match(strip_annotation(text))
+    if not m:
+        return None
+    l1 = LEVEL1_CANON.get(m.group("l1"))
+    l2_key = m.group("l2")
+    if l1 is None or l2_key in _LEVEL1_ONLY:
+        return None
+    base = l2_key[:-2] if l2_key.endswith("指标") else l2_key
+    l2 = LEVEL2_CANON.get(base)
+    if l2 is None and l2_key.endswith("指标") and 3 <= len(l2_key) <= 12:
+        l2 = l2_key  # a non-standard 二级 the source states (效果指标) is kept as stated
+    return (l1, l2) if l2 else None
+
+
 @lru_cache(maxsize=16384)
 def canon_level1(text: str) -> str | None:
     """``产出`` / ``预期产出指标`` / ``成本指标(0-20)分`` → canonical level1, else None."""
     key = strip_annotation(text)
-    return LEVEL1_CANON.get(key)
+    found = LEVEL1_CANON.get(key)
+    if found is None and len(key) >= 5:
+        pair = split_category(key)
+        return pair[0] if pair else None
+    return found
 
 
 #: Level1 labels that are never a level2 (成本指标 and 效果指标 can be either).
@@ -289,6 +323,10 @@ def canon_level2(text: str) -> str | None:
     key = strip_annotation(text)
     if not key or key in _LEVEL1_ONLY:
         return None
+    if len(key) >= 5:
+        pair = split_category(key)
+        if pair:
+            return pair[1]
     base = key[:-2] if key.endswith("指标") else key
     if base in LEVEL2_CANON:
         return LEVEL2_CANON[base]
@@ -314,40 +352,71 @@ def looks_like_level2(text: str) -> bool:
 #: Column heading → role. Matched on the heading with whitespace removed.
 COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(绩效指标|绩效目标|指标名称及内容)(（.*）|\(.*\))?$"), "lead"),
-    (re.compile(r"^一级(指标)?$"), "level1"),
-    (re.compile(r"^二级(指标)?$"), "level2"),
+    # 指标类别 holds the 一级 or both levels in one cell (``产出指标-数量指标``)
+    (re.compile(r"^(一级(指标)?(名称)?|指标类别|绩效指标类别|指标分类|指标层级)$"), "level1"),
+    (re.compile(r"^二级(指标)?(名称)?$"), "level2"),
     (
-        re.compile(r"^(三级(指标)?|指标|指标名称|绩效指标名称|级指标|具体指标|三级指标名称)$"),
+        re.compile(
+            r"^(三级(指标)?|指标|指标名称|绩效指标名称|级指标|具体指标|三级指标名称|三级指标内容|"
+            r"考核指标|评价指标|指标项|指标项目)$"
+        ),
         "name",
     ),
     (
         re.compile(
             r"^(指标值|目标值|计划指标值|指标目标值|年度指标值|预期目标值|计划水平|指标值（或计划水平）|"
             r"指标值\(或计划水平\)|计划指标值（或计划水平）|计划指标值\(或计划水平\)|预期2\d{3}年实现值|"
-            r"年度目标值|绩效目标值|标准值)$"
+            r"年度目标值|绩效目标值|标准值|全年指标值|全年目标值|本年目标值|本年指标值|本年度目标值|"
+            r"本年度指标值|当年目标值|当年指标值|年度计划值|年度预期目标值|年度预期指标值|预期指标值|"
+            r"预期值|目标指标值|(20\d{2}年度?)?(目标|指标|计划)值)$"
         ),
         "value",
     ),
-    (re.compile(r"^(指标权重|权重|权重[（(]?%?[）)]?|分值|指标分值|权重分值)$"), "weight"),
-    (re.compile(r"^(计量单位|度量单位|单位|指标单位)$"), "unit"),
-    (re.compile(r"^(指标性质|计算符号|符号|指标方向|运算符|比较符)$"), "operator"),
-    (re.compile(r"^(指标值类型|指标类型|定量/定性|性质)$"), "value_type"),
     (
         re.compile(
-            r"^(指标解释|指标说明|绩效指标描述|指标内容|指标值内容|备注|评\(扣\)分标准|评（扣）分标准|指标标准或依据)$"
+            r"^(指标权重|权重|权重[（(]?%?[）)]?|分值|指标分值|权重分值|权重值|标准分值|分数|赋分|"
+            r"满分值|指标分数)$"
+        ),
+        "weight",
+    ),
+    (re.compile(r"^(计量单位|度量单位|单位|指标单位|指标值单位|计量单位名称)$"), "unit"),
+    (
+        re.compile(
+            r"^(指标性质|计算符号|符号|指标方向|运算符|比较符|运算符号|比较方式|比较符号|"
+            r"运算方式|关系符号|指标值方向)$"
+        ),
+        "operator",
+    ),
+    (re.compile(r"^(指标值类型|指标类型|定量/定性|性质|定性/定量|指标属性)$"), "value_type"),
+    (
+        # Columns that explain a row, never part of it (and a prior-year value beside the target).
+        re.compile(
+            r"^(指标解释|指标说明|绩效指标描述|指标内容|指标值内容|备注|评\(扣\)分标准|评（扣）分标准|"
+            r"指标标准或依据|评分标准|评分规则|评分方法|计分方法|扣分标准|考核标准|评价标准|"
+            r"考核方式|考核方法|评价方法|数据来源|数据来源及方式|指标来源|佐证材料|佐证资料|"
+            r"证明材料|指标值设定依据|指标值设定依据及数据来源|指标值确定依据|设定依据|"
+            r"上年实际值|上年完成值|上年指标值|上年实际完成值|上年度实际完成值|上年度完成值|"
+            r"基期值|现状值|历史值|历史标准值|上年度指标值|指标值说明|计分规则|评分细则|计分标准)$"
         ),
         "note",
     ),
+    (re.compile(r"^(序号|编号|行次)$"), "seq"),
 ]
+#: Headings that name the indicators only when the row has no 三级/指标名称 heading of its own
+#: (``一级指标 | 二级指标 | 绩效指标 | 指标值``, ``… | 指标内容 | 年度目标值``).
+NAME_FALLBACK_HEADINGS = re.compile(r"^(绩效指标|指标内容|三级指标内容|绩效指标内容)$")
+#: A unit or note in brackets after a heading: ``指标值（%）``, ``权重(%)``, ``分值（分）``.
+_HEADING_NOTE = re.compile(r"[（(][^（）()]{1,8}[）)]$")
 
 
 @lru_cache(maxsize=16384)
 def column_role(heading: str) -> str | None:
     """The role of a table column from its heading, or None when not a known heading."""
     key = _WS.sub("", heading)
-    for pattern, role in COLUMN_HEADINGS:
-        if pattern.match(key):
-            return role
+    for variant in (key, _HEADING_NOTE.sub("", key)):
+        for pattern, role in COLUMN_HEADINGS:
+            if pattern.match(variant):
+                return role
     return None
 
 
@@ -391,7 +460,7 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
             r"^(资金总额|年度资金总额|项目资金总额|部门支出预算总量|预算总额|项目总金额|项目预算|"
             r"预算金额|年度预算|当年预算|资金总额（万）|资金总额\(万\)|资金总额（万元）|资金总额\(万元\)|"
             r"年度资金总额（万元）|部门支出预算总量（万元）|部门支出预算总量\(万元\)|项目资金|"
-            r"项目金额|预算数|年度预算数|资金情况|年度资金|部门预算总额|年度预算总额)"
+            r"项目金额|预算数|年度预算数|资金情况|年度资金|部门预算总额|年度预算总额|总额)"
             r"([（(]万元?[）)])?[:：]?$"
         ),
         "budget_total",
@@ -399,6 +468,14 @@ HEADER_LABELS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"^(中期资金总额|中期资金|中期预算|中期预算总额|中期市财政预算)$"),
         "budget_midterm",
+    ),
+    # The project's whole-life amount: the budget only when no annual amount is printed.
+    (
+        re.compile(
+            r"^(项目总额|项目总预算|项目总投资|总投资|项目总资金|项目资金总额（全周期）)"
+            r"([（(]万元?[）)])?[:：]?$"
+        ),
+        "budget_lifetime",
     ),
     (re.compile(r"^(项目属性|项目类型)[:：]?$"), "project_attribute"),
     (

@@ -56,7 +56,9 @@ def run_jobs(
             why = internal_reason(
                 "处理进程意外退出 (worker process died: memory or a native crash)"
             )
-            totals = store.put_parts(job.name, job.sha, job.key, [reject_outcome(job, why)])
+            totals = store.put_parts(
+                job.name, job.sha, job.key, [reject_outcome(job, why, "internal_error")]
+            )
         finally:
             store.close()
         on_done(job, totals)

@@ -1,13 +1,24 @@
 """``--engine ray``: a normalize batch on Ray Data, with the local run's store, keys and outputs.
 
 The manifest of input files (path, size, content hash) is the unit of work: Ray Data maps
-its rows, a few files per task, through the very function the local pool calls
-(``runstore.process`` on ``pipeline.run_file``), run against the worker's own in-memory store, and the task returns
-each file's parts. The driver puts them into the run store under the keys a local run uses
-and hands the file to the same callback as the local pool (mark done, progress bar, writer
-in input order). So a killed run resumes, unchanged files are never parsed again, and
-``--engine local`` and ``--engine ray`` finish each other's runs. Workers need the inputs at
-the same path (a shared mount) and jixiao installed; they never touch the driver's store.
+groups of its rows (many small text files per task, one document or scan per task) through
+the very function the local pool calls (``runstore.process`` on ``pipeline.run_file``). A
+worker keeps each part as the bytes the run store holds (no store of its own, no decoding and
+re-encoding on the way) and returns them with the file's totals; the driver inserts them under
+the keys a local run uses, one transaction per file, and hands the file to the same callback
+as the local pool (mark done, progress bar, writer in input order). So a killed run resumes,
+unchanged files are never parsed again, and ``--engine local`` and ``--engine ray`` finish
+each other's runs. Workers read local paths at the same path (a shared mount) and URIs
+(``s3://…``) through pyarrow's filesystems; they never touch the driver's store.
+
+The LLM stage: the run's call and token budget is divided across the workers up front (each
+worker process claims one share; a worker never spends more than its share, so the run never
+spends more than its budget), each worker keeps the client's bounded concurrency
+(``JIXIAO_LLM_CONCURRENCY`` requests in flight per worker), starts from a copy of the run's
+response cache, and sends back with each file the cache entries it made: the driver merges
+them into the run's cache as files finish (keys are content hashes: a union) and adds the
+calls and tokens to the run's ledger. ``run_jobs`` returns a note of the shares and what each
+worker used, so budget left unused on one worker while another ran out is said, not lost.
 
 A file whose task raises becomes that file's reject, and is not marked done: a rerun tries
 it again. Ray itself is an optional extra (``pip install 'jixiao[ray]'``), imported only here.
@@ -15,32 +26,64 @@ it again. Ray itself is an optional extra (``pip install 'jixiao[ray]'``), impor
 
 from __future__ import annotations
 
+import atexit
 import logging
-import math
 import os
-from collections.abc import Callable
-from functools import lru_cache, partial
+import pickle
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from jixiao.ingest.archive import Member
-from jixiao.limits import Limits
+from jixiao.llm.cache import ResponseCache
+from jixiao.llm.config import CACHE_FILE, resolve_llm_config
+from jixiao.llm.ledger import RunLedger
 from jixiao.output.runstore import Job, RunStore, Work, process, reject_outcome
 from jixiao.output.runtime import tune_for_batch
 from jixiao.schema import PartOutcome
 from jixiao.settings import RunSettings
 
-#: Files per Ray task: a task costs a few milliseconds, a small file tens (the local pool
-#: hands its workers 4 at a time too). A crash of the worker loses at most these files.
-FILES_PER_TASK = 4
+#: Files per Ray task at most: a task costs milliseconds of scheduling, a small text file
+#: tens; a crash of the worker loses at most these files (they are retried one per task).
+MAX_FILES_PER_TASK = 64
+#: Tasks per CPU at least, so the last tasks do not leave CPUs idle for long.
+TASKS_PER_CPU = 4
+#: Suffixes whose files take seconds each (OCR, LibreOffice): one file per task.
+HEAVY_SUFFIXES = frozenset(
+    {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".doc", ".wps", ".xls", ".et"}
+)
 
 #: Times Ray reruns a task whose worker died (a crash on one file) before its files are
 #: given up as rejects (retried by the next run).
 TASK_RETRIES = 2
 
-Task = Callable[[Job], list[dict[str, Any]]]
+#: The variables a worker needs to make the run's LLM calls (a joined cluster's workers were
+#: started without the driver's environment).
+LLM_ENV = (
+    "JIXIAO_LLM_BACKEND",
+    "JIXIAO_LLM_BASE_URL",
+    "JIXIAO_LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "JIXIAO_LLM_MODEL",
+    "JIXIAO_LLM_MODE",
+    "JIXIAO_LLM_CONCURRENCY",
+    "JIXIAO_LLM_TIMEOUT",
+    "JIXIAO_LLM_DEADLINE_AT",
+    "JIXIAO_LLM_COMPLETIONS",
+    "JIXIAO_LLM_MAX_CALLS",
+    "JIXIAO_LLM_MAX_TOKENS",
+)
+
+#: One file's result as a worker returns it: its totals and its parts as stored bytes.
+FileResult = tuple[dict[str, int], list[bytes]]
+Task = Callable[[Job, Work], FileResult]
 
 
 def available() -> bool:
@@ -53,11 +96,11 @@ def available() -> bool:
 
 
 def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
-    """One row per input file: its place in the run, path, size, content hash, configuration."""
+    """One row per input file: its place in the run, path (or URI), size, content hash."""
     rows = []
     for index, job in enumerate(jobs):
         try:
-            size = os.stat(job.path).st_size
+            size = -1 if "://" in job.path else os.stat(job.path).st_size
         except OSError:
             size = -1  # the task reports the file as unreadable, like a local run
         rows.append(
@@ -66,61 +109,192 @@ def manifest(jobs: list[Job]) -> list[dict[str, Any]]:
                 "path": job.path,
                 "size": size,
                 "sha256": job.sha,
-                "stage": job.settings.stage,
-                "llm": job.settings.llm,
-                "limits": vars(job.settings.limits),
-                "llm_key": job.settings.llm_key,
                 "member_index": job.member.index if job.member else -1,
                 "member_name": job.member.name if job.member else "",
+                "label": job.label or "",
             }
         )
     return rows
 
 
-def parse_file(job: Job, work: Work) -> list[dict[str, Any]]:
-    """One file's stored parts, made by ``runstore.process`` exactly as a local worker makes
-    them, in this worker's in-memory store, and taken out of it again."""
-    store = _memory_store()
-    process(job, store, work)
-    parts = [part.as_dict() for part in store.parts(job.name, job.sha, job.key)]
-    store.db.execute(
-        "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (job.name, job.sha, job.key)
-    )
-    store.db.commit()
-    return parts
+def groups(rows: list[dict[str, Any]], cpus: int, per_task: int | None = None) -> list[list[Any]]:
+    """The manifest cut into tasks, in order: a document or scan alone (seconds each), text
+    files ``per_task`` at a time (by default as many as keeps ``TASKS_PER_CPU`` tasks per CPU,
+    at most ``MAX_FILES_PER_TASK``)."""
+    heavy = [r for r in rows if Path(r["path"]).suffix.lower() in HEAVY_SUFFIXES]
+    light = [r for r in rows if Path(r["path"]).suffix.lower() not in HEAVY_SUFFIXES]
+    if per_task is None:
+        per_task = -(-len(light) // max(1, cpus * TASKS_PER_CPU))
+    size = min(MAX_FILES_PER_TASK, max(1, per_task))
+    cut = [light[k : k + size] for k in range(0, len(light), size)]
+    return [[r] for r in heavy] + cut
 
 
-@lru_cache(maxsize=1)
-def _memory_store() -> RunStore:
-    """A worker process's scratch store (SQLite in memory), opened once."""
-    return RunStore(Path(":memory:"))
+class _Collect:
+    """A worker's sink for ``runstore.process``: each part as the bytes the store keeps."""
+
+    def __init__(self) -> None:
+        self.payloads: list[bytes] = []
+
+    def put_parts(
+        self, path: str, sha: str, config: str, parts: Iterable[PartOutcome]
+    ) -> dict[str, int]:
+        totals = {"parts": 0, "forms": 0, "rejects": 0, "llm_failed": 0}
+        for part in parts:
+            self.payloads.append(RunStore.payload(part))
+            totals["parts"] += 1
+            totals["forms"] += len(part.forms)
+            totals["rejects"] += len(part.rejects)
+            totals["llm_failed"] += part.llm_failed
+        return totals
 
 
-def failed_parts(job: Job, why: str) -> list[dict[str, Any]]:
-    """The one reject of a file whose task failed, shaped as a stored part."""
+def parse_file(job: Job, work: Work) -> FileResult:
+    """One file's totals and stored parts, made by ``runstore.process`` exactly as a local
+    worker makes them."""
+    sink = _Collect()
+    _, totals = process(job, sink, work)
+    return totals, sink.payloads
+
+
+def failed_result(job: Job, why: str) -> FileResult:
+    """The one reject of a file whose task failed, as a stored part."""
     reason = (
         f"处理失败，重跑会再试 (the Ray task for this file failed: {why}; a rerun tries it again)"
     )
-    return [reject_outcome(job, reason).as_dict()]
+    part = reject_outcome(job, reason, "other")
+    totals = {"parts": 1, "forms": 0, "rejects": len(part.rejects), "llm_failed": 0}
+    return totals, [RunStore.payload(part)]
 
 
-def _map_row(row: dict[str, Any], task: Task) -> dict[str, Any]:
-    """Ray Data's per-row function: one manifest row in, the file's parts (JSON) out."""
+# ----------------------------------------------------------------------------- LLM on workers
+
+
+@dataclass(frozen=True)
+class LLMPlan:
+    """What a worker needs for the LLM stage: the run's environment, a copy of its cache, the
+    actor handing out budget shares."""
+
+    run: str  # this run's id: a worker process reused by the next run starts afresh
+    env: dict[str, str]
+    cache_seed: Any  # a list holding the ObjectRef of the cache file's bytes, or []
+    shares: Any  # the ``_Shares`` actor
+
+
+@dataclass
+class Usage:
+    """What one file's LLM calls cost on its worker, and the cache entries they made."""
+
+    slot: int
+    calls: int = 0
+    tokens: int = 0
+    down: str | None = None
+    cache: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class _WorkerLLM:
+    """A worker process's LLM state: its own home (a copy of the run's cache), its own ledger
+    holding its share of the run's budget. Made once per process, removed at its exit."""
+
+    def __init__(self, plan: LLMPlan) -> None:
+        import ray
+
+        self.run = plan.run
+        self.dir = Path(tempfile.mkdtemp(prefix="jixiao-ray-llm-"))
+        atexit.register(shutil.rmtree, self.dir, True)
+        home = self.dir / "home"
+        home.mkdir()
+        if plan.cache_seed:
+            (home / CACHE_FILE).write_bytes(ray.get(plan.cache_seed[0]))
+        for name in LLM_ENV:  # the run's settings, none left over from an earlier run
+            os.environ.pop(name, None)
+        os.environ.update(plan.env)
+        os.environ["JIXIAO_HOME"] = str(home)
+        os.environ["JIXIAO_LLM_LEDGER"] = str(self.dir / "ledger.sqlite")
+        self.slot, calls, tokens = ray.get(plan.shares.claim.remote())
+        self.ledger = RunLedger(self.dir / "ledger.sqlite")
+        self.ledger.set_share(calls, tokens)
+        self.cache = ResponseCache(home / CACHE_FILE)
+        self.row = self.cache.last_row()
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.cache.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def usage_since(self, calls: int, tokens: int) -> Usage:
+        now_calls, now_tokens = self.ledger.totals()
+        self.row, rows = self.cache.rows_after(self.row)
+        return Usage(self.slot, now_calls - calls, now_tokens - tokens, self.ledger.down(), rows)
+
+
+_worker_llm: _WorkerLLM | None = None
+
+
+def _llm_state(plan: LLMPlan) -> _WorkerLLM:
+    global _worker_llm
+    if _worker_llm is not None and _worker_llm.run != plan.run:
+        _worker_llm.close()
+        _worker_llm = None
+    if _worker_llm is None:
+        _worker_llm = _WorkerLLM(plan)
+    return _worker_llm
+
+
+class _Shares:
+    """Hands each worker process its share of the run's budget, once (a Ray actor)."""
+
+    def __init__(self, shares: list[tuple[int | None, int | None]]) -> None:
+        self.shares = shares
+        self.claimed = 0
+
+    def claim(self) -> tuple[int, int | None, int | None]:
+        """(slot, calls, tokens): a worker beyond the planned ones (a replacement for one that
+        died) gets nothing, so the run's budget is never exceeded."""
+        slot = self.claimed
+        self.claimed += 1
+        if slot < len(self.shares):
+            return (slot, *self.shares[slot])
+        calls, tokens = self.shares[0] if self.shares else (None, None)
+        return slot, (0 if calls is not None else None), (0 if tokens is not None else None)
+
+
+def split(budget: int | None, parts: int) -> list[int | None]:
+    """``budget`` divided into ``parts`` shares as even as can be (the first ones get the
+    remainder); None (no budget) for each when there is none."""
+    if budget is None:
+        return [None] * parts
+    return [budget // parts + (1 if k < budget % parts else 0) for k in range(parts)]
+
+
+# ----------------------------------------------------------------------------- the Ray side
+
+
+def _map_group(
+    item: dict[str, Any],
+    *,
+    settings: RunSettings,
+    work: Work,
+    task: Task,
+    llm: LLMPlan | None,
+) -> list[dict[str, Any]]:
+    """Ray Data's function: a group of manifest rows in, one result row per file out."""
     tune_for_batch()
-    settings = RunSettings(row["stage"], row["llm"], Limits(**row["limits"]), row["llm_key"])
-    member = None
-    if int(row.get("member_index", -1)) >= 0:
-        member = Member(int(row["member_index"]), str(row["member_name"]))
-    job = Job(row["path"], row["sha256"], settings, member)
-    try:
-        parts, failed = task(job), False
-    except Exception as exc:  # one bad file fails only itself
-        parts, failed = failed_parts(job, f"{type(exc).__name__}: {exc}"), True
-    return {
-        "index": row["index"],
-        "parts": orjson.dumps(parts, option=orjson.OPT_NON_STR_KEYS),
-        "failed": failed,
-    }
+    state = _llm_state(llm) if llm is not None else None
+    out = []
+    for row in orjson.loads(item["rows"]):
+        member = None
+        if int(row["member_index"]) >= 0:
+            member = Member(int(row["member_index"]), str(row["member_name"]))
+        job = Job(row["path"], row["sha256"], settings, member, row["label"] or None)
+        spent = state.ledger.totals() if state is not None else (0, 0)
+        try:
+            result, failed = task(job, work), False
+        except Exception as exc:  # one bad file fails only itself
+            result, failed = failed_result(job, f"{type(exc).__name__}: {exc}"), True
+        usage = state.usage_since(*spent) if state is not None else None
+        out.append({"index": row["index"], "result": pickle.dumps((result, failed, usage))})
+    return out
 
 
 def connect(address: str | None, num_cpus: int | None) -> bool:
@@ -138,6 +312,94 @@ def connect(address: str | None, num_cpus: int | None) -> bool:
     return True
 
 
+class _RunLLM:
+    """The driver's side of the LLM stage on Ray: the plan sent to workers, the merge back."""
+
+    def __init__(self, settings: RunSettings, workers: int) -> None:
+        import ray
+
+        config = resolve_llm_config(backend=settings.llm)
+        self.calls = split(config.max_calls, workers)
+        self.tokens = split(config.max_tokens, workers)
+        self.budget = (config.max_calls, config.max_tokens)
+        self.used: dict[int, list[int]] = {}
+        seed: list[Any] = []
+        if config.cache_path.exists():
+            seed = [ray.put(_snapshot(config.cache_path))]
+        self.cache = ResponseCache(config.cache_path, readonly=config.backend == "replay")
+        ledger = os.environ.get("JIXIAO_LLM_LEDGER", "").strip()
+        self.ledger = RunLedger(Path(ledger)) if ledger else None
+        env = {name: os.environ[name] for name in LLM_ENV if os.environ.get(name)}
+        actor = ray.remote(num_cpus=0)(_Shares).remote(
+            list(zip(self.calls, self.tokens, strict=True))
+        )
+        self.plan = LLMPlan(uuid.uuid4().hex, env, seed, actor)
+
+    def merge(self, usage: Usage) -> None:
+        """One file's calls, tokens and new cache entries into the run's ledger and cache."""
+        used = self.used.setdefault(usage.slot, [0, 0])
+        used[0] += usage.calls
+        used[1] += usage.tokens
+        self.cache.merge(usage.cache)
+        if self.ledger is not None:
+            self.ledger.add_spent(usage.calls, usage.tokens)
+            if usage.down:
+                self.ledger.mark_down(usage.down)
+
+    def note(self) -> list[str]:
+        """The shares and what each worker used (Chinese first)."""
+        max_calls, max_tokens = self.budget
+        slots = sorted(self.used)
+        used = ", ".join(f"#{s}: {self.used[s][0]} 次/{self.used[s][1]} token" for s in slots)
+        lines = [f"LLM（Ray）：{len(slots)} 个工作进程各用 {used or '无'}"]
+        for kind, budget, shares, k in (
+            ("calls", max_calls, self.calls, 0),
+            ("tokens", max_tokens, self.tokens, 1),
+        ):
+            if budget is None:
+                continue
+            spent = sum(u[k] for u in self.used.values())
+            left = budget - spent
+            shown = "/".join(str(s) for s in shares)
+            lines.append(
+                f"LLM 预算 {budget} {kind} 按 {len(shares)} 个工作进程分为 {shown}；"
+                f"用了 {spent}，未用 {max(0, left)}"
+                + (
+                    "（有的进程用完了份额而别的进程有剩：预算用尽而未问的文件未标记完成，"
+                    "重跑会再问 / a worker ran out of its share while others had some left: "
+                    "files not asked are left for the next run)"
+                    if left > 0
+                    and any(
+                        self.used.get(s, [0, 0])[k] >= sh
+                        for s, sh in enumerate(shares)
+                        if sh is not None
+                    )  # fmt: skip
+                    else ""
+                )
+            )
+        return lines
+
+    def close(self) -> None:
+        self.cache.close()
+        if self.ledger is not None:
+            self.ledger.close()
+
+
+def _snapshot(path: Path) -> bytes:
+    """The SQLite cache file's bytes, consistent even while another process writes it."""
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / CACHE_FILE
+        source, target = sqlite3.connect(path), sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return copy.read_bytes()
+
+
 def run_jobs(
     jobs: list[Job],
     store_path: Path,
@@ -146,53 +408,75 @@ def run_jobs(
     *,
     address: str | None = None,
     num_cpus: int | None = None,
-    files_per_task: int = FILES_PER_TASK,
-) -> None:
-    """Process jobs on Ray Data, storing each file and calling back as its task finishes.
+    files_per_task: int | None = None,
+) -> list[str]:
+    """Process jobs on Ray Data, storing each file and calling back as its task finishes;
+    returns notes for the user (the LLM budget's shares and use).
 
     ``on_done`` gets the file's totals; ``totals["failed"]`` is 1 when its task failed (its
     reject is stored, but the file must not be marked done).
     """
     if not jobs:
-        return
+        return []
     import ray
     import ray.data
 
     started = connect(address, num_cpus)
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # plan and timing chatter
+    settings = jobs[0].settings
+    llm: _RunLLM | None = None
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # the CLI's bar is fed below
         context.max_errored_blocks = -1  # a lost task costs its files, not the run
+        resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        cpus = max(1, int(resources.get("CPU", 1)))
+        rows = manifest(jobs)
+        tasks = groups(rows, cpus, files_per_task)
+        if settings.stage == "llm" and settings.llm != "none":
+            llm = _RunLLM(settings, min(cpus, len(tasks)))
         store = RunStore(store_path)
         left = set(range(len(jobs)))
 
-        def finish(index: int, parts: list[dict[str, Any]], failed: bool) -> None:
+        def finish(index: int, result: FileResult, failed: bool, usage: Usage | None) -> None:
             job = jobs[index]
-            outcomes = [PartOutcome.from_dict(part) for part in parts]
-            totals = store.put_parts(job.name, job.sha, job.key, outcomes)
+            totals, payloads = result
+            if llm is not None and usage is not None:
+                llm.merge(usage)
+            store.put_payloads(job.name, job.sha, job.key, payloads)
+            totals = dict(totals)
             if failed:
                 totals["failed"] = 1
             left.discard(index)
             on_done(job, totals)
 
-        def run_pass(rows: list[dict[str, Any]], per_task: int) -> None:
-            dataset = ray.data.from_items(
-                rows, override_num_blocks=math.ceil(len(rows) / per_task)
-            ).map(partial(_map_row, task=partial(parse_file, work=work)), max_retries=TASK_RETRIES)
+        def run_pass(cut: list[list[Any]]) -> None:
+            items = [{"rows": orjson.dumps(group)} for group in cut]
+            fn = partial(
+                _map_group,
+                settings=settings,
+                work=work,
+                task=parse_file,
+                llm=llm.plan if llm is not None else None,
+            )
+            dataset = ray.data.from_items(items, override_num_blocks=len(items)).flat_map(
+                fn, max_retries=TASK_RETRIES
+            )
             for row in dataset.iter_rows():
-                finish(int(row["index"]), orjson.loads(row["parts"]), bool(row["failed"]))
+                finish(int(row["index"]), *pickle.loads(row["result"]))
 
         try:
-            rows = manifest(jobs)
-            run_pass(rows, max(1, files_per_task))
-            if left and files_per_task > 1:  # a lost task's files again, one per task
-                run_pass([rows[i] for i in sorted(left)], 1)
+            run_pass(tasks)
+            if left and any(len(group) > 1 for group in tasks):  # a lost task's files again
+                run_pass([[rows[i]] for i in sorted(left)])
             for index in sorted(left):  # their worker died TASK_RETRIES + 1 times
                 why = "the worker running it was lost (crashed or killed)"
-                finish(index, failed_parts(jobs[index], why), True)
+                finish(index, failed_result(jobs[index], why), True, None)
         finally:
             store.close()
+        return llm.note() if llm is not None else []
     finally:
+        if llm is not None:
+            llm.close()
         if started:
             ray.shutdown()

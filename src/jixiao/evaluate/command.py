@@ -112,7 +112,7 @@ def eval_command(
         typer.Option(
             "--json",
             help="Print the JSON report (as saved under --out) to stdout instead of Markdown: "
-            "golden_dir, stage, stage_run, llm, time, usage, warnings, errors, overall, "
+            "golden_dir, stage, llm, time, usage, warnings, errors, overall, "
             "layouts, cases, metrics, commit, history, baseline, tolerance, regressions, "
             "missing_metrics, trend.",
         ),
@@ -162,21 +162,20 @@ def eval_command(
     missing = missing_metrics(metrics, base) if base is not None else []
     commit = git_commit()
     store = history_path(history)
-    stage_run = result.stage_run or result.stage
     with History.open(store) as h:
         key = str(golden_dir.resolve())
-        trend = h.recent(key, stage_run)
+        trend = h.recent(key, result.stage)
         h.append(
             time=result.time,
             git_commit=commit,
             golden_dir=key,
-            stage=stage_run,
+            stage=result.stage,
             llm=llm,
             metrics=metrics,
             counts=result.overall.counts(),
             usage=result.usage.to_json() if result.usage else None,
         )
-        runs = h.recent(key, stage_run, limit=HISTORY_RUNS)  # this run last
+        runs = h.recent(key, result.stage, limit=HISTORY_RUNS)  # this run last
     extra: dict[str, Any] = {
         "commit": commit,
         "history": str(store),

@@ -290,7 +290,7 @@ def render_eval_html(
     data: dict[str, Any] = {
         "title": "jixiao eval",
         "result": result,
-        "stage": result.stage_run or result.stage,
+        "stage": result.stage,
         "commit": commit,
         "counts": overall.counts(),
         "cases": len(result.cases),

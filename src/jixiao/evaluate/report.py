@@ -71,9 +71,7 @@ def render_markdown(
     overall = result.overall
     layouts = result.layouts
     multi = len(layouts) > 1
-    stage = result.stage_run or result.stage
-    fell_back = f" (asked {result.stage})" if stage != result.stage else ""
-    head = f"## jixiao eval · {result.golden_dir} · stage {stage}{fell_back} · llm {result.llm}"
+    head = f"## jixiao eval · {result.golden_dir} · stage {result.stage} · llm {result.llm}"
     head += f" · {result.time}" + (f" · {commit}" if commit else "")
     out = [head, "", _counts_line(result, overall), ""]
 
@@ -185,7 +183,7 @@ def render_trend(current: dict[str, float], runs: Sequence[Run]) -> str:
 def report_filename(result: EvalResult) -> str:
     """``eval-<UTC time>-<stage>.json``: sortable, and two stages of one night do not collide."""
     stamp = datetime.fromisoformat(result.time).strftime("%Y%m%dT%H%M%SZ")
-    return f"eval-{stamp}-{result.stage_run or result.stage}.json"
+    return f"eval-{stamp}-{result.stage}.json"
 
 
 def write_json_report(

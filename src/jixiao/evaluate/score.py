@@ -499,13 +499,17 @@ def _iter_jsonl(path: Path) -> Iterator[Record]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(str(path), f"line {n}: not JSON ({exc.msg})") from exc
+                raise InputError(
+                    str(path), f"line {n}: not JSON ({exc.msg})", code="unreadable"
+                ) from exc
             if not isinstance(rec, dict):
-                raise InputError(str(path), f"line {n}: expected a JSON object")
+                raise InputError(str(path), f"line {n}: expected a JSON object", code="unreadable")
             if path.name.endswith(".review.jsonl") and not (
                 isinstance(rec.get("form"), int) and isinstance(rec.get("code"), str)
             ):
-                raise InputError(str(path), f"finding {n}: needs an integer form and a code")
+                raise InputError(
+                    str(path), f"finding {n}: needs an integer form and a code", code="unreadable"
+                )
             yield rec
 
 
@@ -516,9 +520,11 @@ def _layouts(golden_dir: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"not JSON ({exc.msg})") from exc
+        raise InputError(str(path), f"not JSON ({exc.msg})", code="unreadable") from exc
     if not isinstance(data, dict):
-        raise InputError(str(path), "expected an object mapping case -> {layout: ...}")
+        raise InputError(
+            str(path), "expected an object mapping case -> {layout: ...}", code="unreadable"
+        )
     out: dict[str, str] = {}
     for case, meta in data.items():
         layout = meta.get("layout") if isinstance(meta, dict) else meta
@@ -547,7 +553,11 @@ def load_golden(golden_dir: Path) -> tuple[list[GoldenCase], list[str]]:
     """Read a golden directory; returns the cases and warnings for files that do not pair up."""
     inputs_dir, expected_dir = golden_dir / "inputs", golden_dir / "expected"
     if not inputs_dir.is_dir() or not expected_dir.is_dir():
-        raise InputError(str(golden_dir), "not a golden directory (needs inputs/ and expected/)")
+        raise InputError(
+            str(golden_dir),
+            "not a golden directory (needs inputs/ and expected/)",
+            code="unreadable",
+        )
     layouts = _layouts(golden_dir)
     warnings: list[str] = []
     inputs: dict[str, Path] = {}
@@ -555,7 +565,7 @@ def load_golden(golden_dir: Path) -> tuple[list[GoldenCase], list[str]]:
         if p.name.startswith(".") or not p.is_file():
             continue
         if p.stem in inputs:
-            raise InputError(str(p), f"two inputs for case {p.stem!r}")
+            raise InputError(str(p), f"two inputs for case {p.stem!r}", code="unreadable")
         inputs[p.stem] = p
     cases: list[GoldenCase] = []
     for name, path in inputs.items():
@@ -575,7 +585,11 @@ def load_golden(golden_dir: Path) -> tuple[list[GoldenCase], list[str]]:
         if not stem.endswith(".review") and stem not in inputs:
             warnings.append(f"{exp}: no input for case {stem!r}, ignored")
     if not cases:
-        raise InputError(str(golden_dir), "no cases (inputs/<case>.* with expected/<case>.jsonl)")
+        raise InputError(
+            str(golden_dir),
+            "no cases (inputs/<case>.* with expected/<case>.jsonl)",
+            code="unreadable",
+        )
     return cases, warnings
 
 
@@ -638,7 +652,6 @@ class EvalResult:
     cases: dict[str, CaseResult]
     warnings: list[str] = field(default_factory=list)
     usage: LLMUsage | None = None
-    stage_run: str | None = None  # the stage the producer actually ran (after any fallback)
 
     @property
     def overall(self) -> Score:
@@ -671,7 +684,6 @@ class EvalResult:
         return {
             "golden_dir": self.golden_dir,
             "stage": self.stage,
-            "stage_run": self.stage_run or self.stage,
             "llm": self.llm,
             "time": self.time,
             "usage": self.usage.to_json() if self.usage else None,
@@ -731,7 +743,6 @@ def run_eval(
         )
         if progress is not None:
             progress(done, len(cases))
-    stage_run = getattr(producer, "stage", None)
     return EvalResult(
         golden_dir=str(golden_dir),
         stage=stage,
@@ -740,5 +751,4 @@ def run_eval(
         cases=results,
         warnings=warnings,
         usage=usage,
-        stage_run=stage_run if isinstance(stage_run, str) else None,
     )

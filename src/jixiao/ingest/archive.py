@@ -71,9 +71,13 @@ def open_zip(source: str | IO[bytes], name: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
     except NotImplementedError as exc:
-        raise InputError(name, f"corrupt or unsupported zip archive: {exc}") from exc
+        raise InputError(
+            name, f"corrupt or unsupported zip archive: {exc}", code="corrupt"
+        ) from exc
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError(name, f"corrupt zip archive: {type(exc).__name__}: {exc}") from exc
+        raise InputError(
+            name, f"corrupt zip archive: {type(exc).__name__}: {exc}", code="corrupt"
+        ) from exc
 
 
 def entries(archive: zipfile.ZipFile, name: str) -> list[Member | Skipped]:
@@ -121,7 +125,9 @@ def read_member(archive: zipfile.ZipFile, index: int, name: str) -> bytes:
     which = "member_bytes" if lims.member_bytes <= lims.file_bytes else "file_bytes"
     cap = getattr(lims, which)
     if info.flag_bits & 0x1:
-        raise InputError(name, "encrypted zip member: a password is needed to open it")
+        raise InputError(
+            name, "encrypted zip member: a password is needed to open it", code="encrypted"
+        )
     if info.file_size > cap:
         limits.check(name, which, info.file_size)
     chunks: list[bytes] = []
@@ -136,11 +142,15 @@ def read_member(archive: zipfile.ZipFile, index: int, name: str) -> bytes:
     except InputError:
         raise
     except NotImplementedError as exc:
-        raise InputError(name, f"corrupt or unsupported zip member: {exc}") from exc
+        raise InputError(name, f"corrupt or unsupported zip member: {exc}", code="corrupt") from exc
     except RuntimeError as exc:  # zipfile's "encrypted, password required"
-        raise InputError(name, f"encrypted zip member: {exc}") from exc
+        raise InputError(name, f"encrypted zip member: {exc}", code="encrypted") from exc
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise InputError(name, f"corrupt zip member: {type(exc).__name__}: {exc}") from exc
+        raise InputError(
+            name, f"corrupt zip member: {type(exc).__name__}: {exc}", code="corrupt"
+        ) from exc
     except Exception as exc:  # zlib/bz2/lzma errors of a damaged stream
-        raise InputError(name, f"corrupt zip member: {type(exc).__name__}: {exc}") from exc
+        raise InputError(
+            name, f"corrupt zip member: {type(exc).__name__}: {exc}", code="corrupt"
+        ) from exc
     return b"".join(chunks)

@@ -42,16 +42,18 @@ class SourceText:
 def decode(data: bytes, name: str) -> SourceText:
     """Decode ``data``; raise ``InputError`` naming the file when it is empty or not text."""
     if not data.strip():
-        raise InputError(name, "empty file")
+        raise InputError(name, "empty file", code="empty_file")
     encoding = _detect(data, name)
     errors = "replace" if encoding == "utf-8-damaged" else "strict"
     codec = "utf-8" if errors == "replace" else encoding
     try:
         text = data.decode(codec, errors=errors)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(name, f"cannot decode as {encoding}: {exc}") from exc
+        raise InputError(name, f"cannot decode as {encoding}: {exc}", code="binary") from exc
     if _control_share(text) > 0.05:
-        raise InputError(name, f"binary content (decoded as {encoding}, mostly control bytes)")
+        raise InputError(
+            name, f"binary content (decoded as {encoding}, mostly control bytes)", code="binary"
+        )
     label = _canon(encoding)
     if errors == "replace":
         label = f"utf-8 ({text.count(chr(0xFFFD))} damaged bytes replaced by U+FFFD)"
@@ -173,7 +175,7 @@ def _detect(data: bytes, name: str) -> str:
         pass
     best = from_bytes(data).best()
     if best is None:
-        raise InputError(name, "binary content (no text encoding fits)")
+        raise InputError(name, "binary content (no text encoding fits)", code="binary")
     return str(best.encoding)
 
 

@@ -40,6 +40,12 @@ def cache_key(payload: Mapping[str, Any]) -> str:
     return KEY_TAG + digest
 
 
+_COLUMNS = (
+    "key, model, prompt, prompt_version, request_json, response_json, prompt_tokens, "
+    "completion_tokens, created_at"
+)
+
+
 def _m001_responses(db: sqlite3.Connection) -> None:
     db.execute(
         """CREATE TABLE responses (
@@ -148,6 +154,43 @@ class ResponseCache:
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 ),
             )
+
+    def last_row(self) -> int:
+        """The highest row number stored (0 when empty): ``rows_after`` it gives what is new."""
+        if self._db is None:
+            return 0
+        try:
+            row = self._db.execute("SELECT max(rowid) FROM responses").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0] or 0)
+
+    def rows_after(self, rowid: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """The entries stored after row ``rowid`` (whole rows, for ``merge``), and the last
+        row number seen."""
+        if self._db is None:
+            return rowid, []
+        try:
+            rows = self._db.execute(
+                f"SELECT rowid, {_COLUMNS} FROM responses WHERE rowid > ? ORDER BY rowid",
+                (rowid,),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return rowid, []
+        return (int(rows[-1][0]) if rows else rowid), [tuple(r[1:]) for r in rows]
+
+    def merge(self, rows: list[tuple[Any, ...]]) -> int:
+        """Add entries made by another cache (``rows_after``); keys are content hashes, so this
+        is a union: a key already here keeps its first answer. Returns how many were new."""
+        if self.readonly or self._db is None or not rows:
+            return 0
+        with self._db:
+            before = self._db.total_changes
+            self._db.executemany(
+                f"INSERT OR IGNORE INTO responses ({_COLUMNS}) VALUES ({', '.join('?' * 9)})",
+                rows,
+            )
+            return self._db.total_changes - before
 
     def requests(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every stored (key, key payload), for ``verify``."""

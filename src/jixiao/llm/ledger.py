@@ -45,11 +45,35 @@ class RunLedger:
             (key, amount),
         )
 
+    def _limit(self, key: str) -> float | None:
+        row = self._db.execute("SELECT num FROM ledger WHERE key = ?", (key,)).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def set_share(self, calls: int | None, tokens: int | None) -> None:
+        """Hold this ledger's client(s) to a share of the run's budget (a Ray worker's: the
+        run's budget divided across workers); None: no share of that kind."""
+        for key, value in (("share_calls", calls), ("share_tokens", tokens)):
+            if value is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO ledger (key, num) VALUES (?, ?)", (key, value)
+                )
+
     def take_call(self, max_calls: int | None, max_tokens: int | None) -> str | None:
         """Take one call of the run budget; the reason it is spent, or None when taken."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             calls, tokens = self._num("calls"), self._num("tokens")
+            share_calls, share_tokens = self._limit("share_calls"), self._limit("share_tokens")
+            if share_calls is not None and calls >= share_calls:
+                return (
+                    f"LLM budget spent: {int(calls)} of {int(share_calls)} calls, this worker's "
+                    "share of the run's budget"
+                )
+            if share_tokens is not None and tokens >= share_tokens:
+                return (
+                    f"LLM budget spent: {int(tokens)} of {int(share_tokens)} tokens, this "
+                    "worker's share of the run's budget"
+                )
             if max_calls is not None and calls >= max_calls:
                 return f"LLM budget spent: {int(calls)} of {max_calls} calls this run"
             if max_tokens is not None and tokens >= max_tokens:
@@ -61,6 +85,11 @@ class RunLedger:
 
     def add_tokens(self, tokens: int) -> None:
         """Count tokens a call used against the run budget."""
+        self._add("tokens", tokens)
+
+    def add_spent(self, calls: int, tokens: int) -> None:
+        """Count calls and tokens spent elsewhere (a Ray worker's own ledger) in this run."""
+        self._add("calls", calls)
         self._add("tokens", tokens)
 
     def totals(self) -> tuple[int, int]:

@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import orjson
 
 from jixiao import limits
 from jixiao.errors import InputError, internal_reason
+from jixiao.ingest import uris
 from jixiao.ingest.archive import Member
 from jixiao.ingest.decode import display_name
 from jixiao.output import watchdog
@@ -130,7 +132,7 @@ class RunStore:
         for part in parts:
             self.db.execute(
                 "INSERT INTO parts (path, sha256, config, part, payload) VALUES (?, ?, ?, ?, ?)",
-                (path, sha, config, totals["parts"], orjson.dumps(part.as_dict(), option=_OPTIONS)),
+                (path, sha, config, totals["parts"], self.payload(part)),
             )
             self.db.commit()
             totals["parts"] += 1
@@ -138,6 +140,23 @@ class RunStore:
             totals["rejects"] += len(part.rejects)
             totals["llm_failed"] += part.llm_failed
         return totals
+
+    @staticmethod
+    def payload(part: PartOutcome) -> bytes:
+        """A part as the store keeps it (JSON bytes)."""
+        return orjson.dumps(part.as_dict(), option=_OPTIONS)
+
+    def put_payloads(self, path: str, sha: str, config: str, payloads: list[bytes]) -> None:
+        """Store a file's parts made elsewhere (a Ray worker's ``payload``s), replacing any
+        leftovers, in one transaction."""
+        with self.db:
+            self.db.execute(
+                "DELETE FROM parts WHERE path=? AND sha256=? AND config=?", (path, sha, config)
+            )
+            self.db.executemany(
+                "INSERT INTO parts (path, sha256, config, part, payload) VALUES (?, ?, ?, ?, ?)",
+                [(path, sha, config, k, data) for k, data in enumerate(payloads)],
+            )
 
     def done(self, path: str, sha: str, config: str, totals: dict[str, int]) -> None:
         """Mark one file done (its parts are all in), durably, before the next is taken."""
@@ -183,12 +202,21 @@ class Job:
         return self.settings.key()
 
 
-#: The work done on one file: its parts as outcomes (``pipeline.run_file``), passed in by the
-#: caller so that the store and the engines import no stage.
-Work = Callable[[Path, RunSettings, Member | None], Iterable[PartOutcome]]
+#: The work done on one file: its parts as outcomes (``pipeline.run_file``: path, settings,
+#: archive member, the name to show instead of the path), passed in by the caller so that the
+#: store and the engines import no stage.
+Work = Callable[[Path, RunSettings, Member | None, str | None], Iterable[PartOutcome]]
 
 
-def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]:
+class PartSink(Protocol):
+    """Where ``process`` puts a file's parts: the run store, or a Ray worker's collector."""
+
+    def put_parts(
+        self, path: str, sha: str, config: str, parts: Iterable[PartOutcome]
+    ) -> dict[str, int]: ...
+
+
+def process(job: Job, store: PartSink, work: Work) -> tuple[Job, dict[str, int]]:
     """Run ``work`` on one file part by part into the store, behind a boundary.
 
     Parts go to the store as they are made, so a worker holds one part at a time however
@@ -196,17 +224,26 @@ def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]
     late, a bug, memory exhausted) replaces the file's parts with one reject, and the batch
     goes on: one file never takes the run down. The file's wall time and memory are watched
     (``watchdog``, the ``seconds``/``memory_mb`` limits) and kept with its totals (``ms``,
-    ``peak_mb``: eval/fuzz_hostile.py reads them).
+    ``peak_mb``: eval/fuzz_hostile.py reads them). A file named by URI (``s3://…``) is read
+    through pyarrow's filesystem into a temporary copy for the time of its work, named by
+    its URI.
     """
     start = time.monotonic()
     state = None
     try:
         lims = job.settings.limits
         with limits.use(lims), watchdog.watch(job.name, lims) as state:
-            parts = work(Path(job.path), job.settings, job.member)
-            totals = store.put_parts(job.name, job.sha, job.key, parts)
+            if uris.is_uri(job.path):
+                with uris.local_copy(job.path) as copy:
+                    parts = work(copy, job.settings, job.member, job.name)
+                    totals = store.put_parts(job.name, job.sha, job.key, parts)
+            else:
+                parts = work(Path(job.path), job.settings, job.member, job.label)
+                totals = store.put_parts(job.name, job.sha, job.key, parts)
     except InputError as exc:
-        totals = store.put_parts(job.name, job.sha, job.key, [reject_outcome(job, exc.reason)])
+        totals = store.put_parts(
+            job.name, job.sha, job.key, [reject_outcome(job, exc.reason, exc.code)]
+        )
     except Exception as exc:  # the isolation boundary: any bug becomes this file's reject
         totals = store.put_parts(job.name, job.sha, job.key, [internal_outcome(job, exc)])
     totals["ms"] = round(1000 * (time.monotonic() - start))
@@ -217,18 +254,20 @@ def process(job: Job, store: RunStore, work: Work) -> tuple[Job, dict[str, int]]
 def internal_outcome(job: Job, exc: BaseException) -> PartOutcome:
     """The outcome of a file whose processing raised ``exc``."""
     message = " ".join(str(exc).split())[:300]
-    return reject_outcome(job, internal_reason(f"{type(exc).__name__}: {message}"))
+    return reject_outcome(
+        job, internal_reason(f"{type(exc).__name__}: {message}"), "internal_error"
+    )
 
 
-def reject_outcome(job: Job, reason: str) -> PartOutcome:
-    """A part holding only one file-level reject."""
-    return skip_outcome(job.name, reason)
+def reject_outcome(job: Job, reason: str, code: str) -> PartOutcome:
+    """A part holding only one file-level reject (``code``: see ``labels.REJECT_LABELS``)."""
+    return skip_outcome(job.name, reason, code)
 
 
-def skip_outcome(name: str, reason: str) -> PartOutcome:
+def skip_outcome(name: str, reason: str, code: str = "skipped") -> PartOutcome:
     """A part holding only one file-level reject of the file (or walk entry) ``name``."""
-    reject = Reject(file=name, reason=reason).model_dump(mode="json", exclude_none=True)
-    return PartOutcome(file=name, rejects=[reject])
+    reject = Reject(file=name, reason=reason, code=code)
+    return PartOutcome(file=name, rejects=[reject.model_dump(mode="json", exclude_none=True)])
 
 
 LOCK_NAME = ".jixiao-run.lock"

@@ -9,14 +9,19 @@ the worker goes on with the next file. The handler acts only while a file is wat
 late alarm never lands elsewhere. A C call that never returns to Python (one huge allocation)
 is not interruptible: the pool replaces a worker that dies of it (``runstore.run_jobs``).
 
-Only the main thread can take signals: elsewhere (a Ray worker thread) ``watch`` is a no-op.
+Only the main thread can take signals. A file processed on another thread (a Ray worker
+that runs its task off the main thread, an embedding application) is watched the same way, but
+the exception is handed to that thread with ``PyThreadState_SetAsyncExc`` (raised at its next
+bytecode, not inside an import), with the same reject text.
 """
 
 from __future__ import annotations
 
 import _thread
+import ctypes
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -60,9 +65,8 @@ class _State:
 def watch(name: str, lims: limits.Limits) -> Iterator[_State]:
     """Watch one file's processing under ``lims`` (its ``seconds`` and ``memory_mb``)."""
     state = _State()
-    if threading.current_thread() is not threading.main_thread():
-        yield state
-        return
+    on_main = threading.current_thread() is threading.main_thread()
+    target = threading.get_ident()
     stop = threading.Event()
     start = time.monotonic()
 
@@ -84,12 +88,16 @@ def watch(name: str, lims: limits.Limits) -> Iterator[_State]:
                 state.fired = ("seconds", f"{elapsed:.1f}")
             elif rss > cap:
                 state.fired = ("memory_mb", str(rss // (1024 * 1024)))
-            if state.fired is not None:
-                # again every poll until the file is given up: code that swallows exceptions
-                # (``except Exception`` in a library) cannot carry on past the limit
+            if state.fired is None:
+                continue
+            # again every poll until the file is given up: code that swallows exceptions
+            # (``except Exception`` in a library) cannot carry on past the limit
+            if on_main:
                 _thread.interrupt_main(signal.SIGUSR1)
+            elif state.active and not _importing(sys._current_frames().get(target)):
+                _raise_in(target, _limit_error(name, *state.fired))
 
-    before = signal.signal(signal.SIGUSR1, handler)
+    before = signal.signal(signal.SIGUSR1, handler) if on_main else None
     state.active = True
     state.peak = rss_bytes()
     thread = threading.Thread(target=look, name="jixiao-watchdog", daemon=True)
@@ -100,4 +108,25 @@ def watch(name: str, lims: limits.Limits) -> Iterator[_State]:
         state.active = False
         stop.set()
         thread.join()
-        signal.signal(signal.SIGUSR1, before)
+        if on_main:
+            signal.signal(signal.SIGUSR1, before)
+        elif state.fired is not None:
+            _raise_in(target, None)  # one handed over but not yet raised: withdrawn
+
+
+def _limit_error(name: str, limit: str, actual: str) -> type[limits.LimitExceeded]:
+    """A ``LimitExceeded`` class that needs no arguments (``PyThreadState_SetAsyncExc``
+    raises a class), with the reject text the main thread's handler gives."""
+
+    class WatchdogLimit(limits.LimitExceeded):
+        def __init__(self) -> None:
+            super().__init__(name, limit, actual)
+
+    return WatchdogLimit
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Have thread ``thread_id`` raise ``exc`` at its next bytecode (None: withdraw it)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None
+    )

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import orjson
 
-from jixiao.labels import LANGS, Lang, flag_labels, reject_code, reject_reason
+from jixiao.labels import LANGS, OTHER_REJECT, Lang, flag_labels, reject_reason
 from jixiao.output import xlsx as xlsxout
 from jixiao.output.safetext import escape_json_line, sheet_cell
 from jixiao.schema import PartOutcome, Reject
@@ -173,7 +173,8 @@ class RunWriter:
     def _reject(self, reject: dict[str, Any]) -> None:
         """A reject line with its stable ``code`` and its reason in the run's language."""
         reason = str(reject.get("reason", ""))
-        line = {**reject, "code": reject_code(reason), "reason": reject_reason(reason, self.lang)}
+        code = str(reject.get("code") or OTHER_REJECT)  # a store of an older run has none
+        line = {**reject, "code": code, "reason": reject_reason(code, reason, self.lang)}
         self._jsonl("rejects.jsonl", line)
 
     def discard(self) -> None:

@@ -70,6 +70,11 @@ class RawForm:
     project_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
     # Value columns headed by unit names (one per township), not by 指标值: how many headings.
     unit_heads: int = 0
+    # The rendering keeps empty cells (a cell's column is its position), see ``split_forms``.
+    positional: bool = False
+    # The open labels came from a row of labels only (a header printed as a grid, its values in
+    # a row below): in a positional rendering they are answered by the cells under them.
+    grid: bool = False
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -108,7 +113,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             if form is not None:
                 _flush_stream(form)
             page_title = forms[-1].title if forms else None
-            form = RawForm(title=title, line_start=row.line)
+            form = RawForm(title=title, line_start=row.line, positional=positional)
             if title is None:
                 form.title = page_title  # no title of its own: the page's carries over
                 form.year_cell = forms[-1].year_cell if forms else None
@@ -119,7 +124,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
                 continue
         if form is None:
             if _has_label(row, "project_name") or _has_label(row, "department") or _columns(row):
-                form = RawForm(line_start=row.line)
+                form = RawForm(line_start=row.line, positional=positional)
                 forms.append(form)
             else:
                 preamble.extend(row.nonempty())
@@ -137,7 +142,7 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             _is_heading_part(roles, len(filled))
             or (not positional and len(filled) == 1 and any(roles))
         ):
-            row, used = _join_heading_lines(rows, i)
+            row, used = _join_heading_lines(rows, i, positional)
             roles = _cell_roles(row)
             columns = _columns(row, roles)
             if columns:
@@ -146,6 +151,16 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         if columns:
             _flush_stream(form)
             form.pending.clear()
+            # cells of a heading row that head no column (a shuffled dump's stray value):
+            # reported, never dropped (issue 12)
+            form.unplaced.extend(
+                c
+                for c, t, r in zip(row.cells, row.texts, roles, strict=True)
+                if t
+                and r is None
+                and (c.col not in columns or (form.columns and not form.inferred))
+                and _data(t)
+            )
             if not form.columns or form.inferred:
                 form.columns = columns
                 form.unit_heads = _unit_heads(row, roles)
@@ -229,6 +244,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     for f in forms:
         if f.unit_heads:
             unit_values.settle(f.indicators, f.unit_heads)
+        if "budget_total" not in f.header and "budget_lifetime" in f.header:
+            f.header["budget_total"] = f.header["budget_lifetime"]  # no annual amount printed
     return projects.split(forms), preamble
 
 
@@ -264,6 +281,13 @@ def _read_header(row: Row, form: RawForm) -> None:
         form.budget_in_yuan = True  # ``单位：元`` in a cell, or cut as 金额单位 | 元
     j = 0
     claimed = False
+    used: set[int] = set()  # indices of the cells read as a label or a value
+    if form.pending and form.grid and form.positional:
+        j, claimed = _answer_below(row, form)
+        if j < 0:
+            form.unplaced.extend(row.nonempty())  # a row of another table under the grid
+            return
+        used.update(range(j))  # the grid's answers, and 合计 captions beside them
     # Cells before the row's first label answer labels left open on the rows above.
     while j < len(cells) and form.pending:
         text = texts[j]
@@ -273,18 +297,23 @@ def _read_header(row: Row, form: RawForm) -> None:
             pending_field, _label = form.pending.pop(0)
             if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", text)):
                 continue  # ``项目资金`` over ``预算执行 10分``: a caption, not the budget's label
-            answer = cells[j]
+            answer, start = cells[j], j
             if pending_field in vocab.LONG_FIELDS and not form.pending:
                 answer, j = _join_long(row, j)  # the one open label's goal, wrapped over cells
-            _store(form, pending_field, answer)
+            used.update(range(start, j + 1))
+            _answer(form, pending_field, answer)
             claimed = True
         j += 1
+    form.grid = False
+    labels_here = 0
+    answered_here = 0
     while j < len(cells):
         label, inline = _split_inline_label(texts[j])
         if label and not inline and j + 1 < len(cells) and texts[j + 1]:
             joined = label + texts[j + 1]
             if vocab.header_field(joined) and not vocab.header_field(texts[j + 1]):
                 # a label wrapped over two cells: ``年度主要目标`` | ``和成果``
+                used.add(j)
                 label, j = joined, j + 1
         fieldname = vocab.header_field(label) if label else None
         bkey = vocab.breakdown_key(label) if label else None
@@ -292,6 +321,7 @@ def _read_header(row: Row, form: RawForm) -> None:
             j += 1
             continue
         label_at = j
+        used.add(j)
         if not claimed:
             form.pending.clear()  # a new row of labels: older unanswered labels were captions
         claimed = True
@@ -308,11 +338,15 @@ def _read_header(row: Row, form: RawForm) -> None:
                     nlabel, _ = _split_inline_label(nxt)
                     if vocab.header_field(nlabel) or vocab.breakdown_key(nlabel):
                         break
-                    if fieldname == "budget_total" and not vocab.budget_cell(_WS.sub("", nxt)):
-                        break  # a budget label's value is an amount, never text or a score
-                    value = cells[k]
+                    amount_only = fieldname == "budget_total" or fieldname is None
+                    if amount_only and not vocab.budget_cell(_WS.sub("", nxt)):
+                        # a budget label's (or a budget part's) value is an amount, never
+                        # text or a score: that cell is reported below, not read as budget
+                        break
+                    value, start = cells[k], k
                     if fieldname in vocab.LONG_FIELDS:
                         value, k = _join_long(row, k)
+                    used.update(range(start, k + 1))
                     break
                 k += 1
             # With no value, k stopped on the next label (or the row end): read that next.
@@ -341,17 +375,84 @@ def _read_header(row: Row, form: RawForm) -> None:
                 form.unplaced.extend(c for c in (label_cell, value) if c is not None)
                 continue
             form.breakdown.append((bkey, value))
+            labels_here += 1
+            if value is None:
+                form.pending.append((_BREAKDOWN + bkey, label_cell))
+            else:
+                answered_here += 1
         elif fieldname is not None:
+            labels_here += 1
             if value is not None:
+                answered_here += 1
                 _store(form, fieldname, value)
             else:
                 form.pending.append((fieldname, label_cell))
+    form.grid = labels_here >= 2 and not answered_here and len(form.pending) >= 2
     if not claimed:
         cells = row.nonempty()
         while cells and form.pending:
             fieldname, _label = form.pending.pop(0)
-            _store(form, fieldname, cells.pop(0))
+            _answer(form, fieldname, cells.pop(0))
         form.unplaced.extend(cells)
+        return
+    # Cells of a label row that are neither a label nor a label's value (an unknown label's
+    # value, a cell more than the labels take): reported, never dropped (issue 12).
+    form.unplaced.extend(
+        c for k, c in enumerate(cells) if k not in used and texts[k] and not _is_label(texts[k])
+    )
+
+
+#: The pending name of a budget part left open (``其中：财政拨款`` over its amount).
+_BREAKDOWN = "breakdown:"
+
+
+def _answer(form: RawForm, pending_field: str, value: Cell) -> None:
+    """Give a label left open its value: a header field, or a budget part."""
+    if not pending_field.startswith(_BREAKDOWN):
+        _store(form, pending_field, value)
+        return
+    key = pending_field[len(_BREAKDOWN) :]
+    for k, (bkey, old) in enumerate(form.breakdown):
+        if bkey == key and old is None:
+            form.breakdown[k] = (bkey, value)
+            break
+    form.pending = [(f, c) for f, c in form.pending if f != pending_field]
+
+
+def _answer_below(row: Row, form: RawForm) -> tuple[int, bool]:
+    """Answer a grid of labels by the cells under them (same column), up to the row's first
+    label. Returns where the row's own labels start and whether anything was answered; -1 when
+    the row holds other cells (a row of the task table a grid of amount labels heads, which
+    its 合计 row answers): the labels stay open for that row.
+
+    A cell under no open label is allowed only as a 合计 caption; open labels nothing answers
+    are captions over the grid (``资金情况（万元）``) and are let go.
+    """
+    cells, texts = row.cells, row.texts
+    first = next((k for k, t in enumerate(texts) if t and _is_label(t)), len(cells))
+    at = {c.col: (f, c) for f, c in form.pending if c.col is not None}
+    answers: list[tuple[str, Cell]] = []
+    for k in range(first):
+        if not texts[k]:
+            continue
+        col = cells[k].col
+        if col is not None and col in at:
+            answers.append((at[col][0], cells[k]))
+        elif not (_total_caption(texts[k]) or vocab.TOTAL_ROW.match(_WS.sub("", texts[k]))):
+            return -1, False
+    if not answers:
+        return (0, False) if first == 0 else (-1, False)
+    for pending_field, cell in answers:
+        if pending_field == "budget_total" and not vocab.budget_cell(_WS.sub("", cell.text)):
+            continue
+        _answer(form, pending_field, cell)
+    form.pending.clear()
+    return first, True
+
+
+def _total_caption(text: str) -> bool:
+    """``金额合计``, ``资金合计``, ``预算合计``: the row that sums a task table's amounts."""
+    return bool(re.fullmatch(r"(金额|资金|预算|经费)?(合计|总计)[:：]?", _WS.sub("", text)))
 
 
 _IN_YUAN = re.compile(r"[（(](单位[:：])?元[）)]")
@@ -360,13 +461,15 @@ _YUAN_CAPTION = re.compile(r"^[（(]?(金额|资金)?单位[:：]\s*元[）)]?$"
 
 
 def _join_long(row: Row, k: int) -> tuple[Cell, int]:
-    """A long text split over several cells (blank-separated renderings): join up to a label."""
+    """A long text split over several cells of its line (blank-separated renderings): join up
+    to a label. Cells of other lines (a one-cell-per-line row) are not joined in: a joined
+    cell names only its first line, so their lines would be in no output and no reject."""
     cells, texts = row.cells, row.texts
     parts = [texts[k]]
     end = k
     for j in range(k + 1, len(cells)):
         text = texts[j]
-        if text and _is_label(text):
+        if (text and _is_label(text)) or cells[j].line != cells[k].line:
             break
         if text:
             parts.append(text)
@@ -408,8 +511,25 @@ def _split_inline_label(text: str) -> tuple[str, str]:
 
 
 def _cell_roles(row: Row) -> list[str | None]:
-    """Each cell's column role (``vocab.column_role``), None for empty and unknown cells."""
-    return [vocab.column_role(t) if t else None for t in row.texts]
+    """Each cell's column role (``vocab.column_role``), None for empty and unknown cells.
+
+    A row with 一级/二级 headings and no heading of its own for the names: the first heading
+    after them that can name indicators (``绩效指标``, ``指标内容``) is the name column.
+    """
+    roles = [vocab.column_role(t) if t else None for t in row.texts]
+    if "name" in roles or not ({"level1", "level2"} & set(roles)):
+        return roles
+    last = max(k for k, r in enumerate(roles) if r in ("level1", "level2"))
+    for k in range(last + 1, len(roles)):
+        if roles[k] is not None and vocab.NAME_FALLBACK_HEADINGS.match(_WS.sub("", row.texts[k])):
+            roles[k] = "name"
+            break
+    return roles
+
+
+def _data(text: str) -> bool:
+    """A cell that holds a number or a target (not a caption a heading row may carry)."""
+    return classify(clean(text)) in ("value", "number")
 
 
 def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, str]:
@@ -429,13 +549,16 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         if role == "name" and _WS.sub("", text) == "级指标" and "level2" in cell_roles[k + 1 :]:
             role = "level1"  # 一级指标 with its first character lost: it stands before 二级指标
         if role is None:
-            unknown.append(cell.col if cell.col is not None else len(roles))
+            if not _data(text):  # a number or a target heads no column: a stray cell
+                unknown.append(cell.col if cell.col is not None else len(roles))
             continue
         if role in roles.values():
             if role == "value":  # a second value set (中期/年度, per-town): the last one wins
                 roles = {k: v for k, v in roles.items() if v != "value"}
             elif role == "operator" and "operator2" not in roles.values():
                 role = "operator2"  # 指标性质 (正向/反向) beside 指标方向 (=, ≥)
+            elif role == "note":  # 指标解释, 评分标准, 数据来源 …: each its own column
+                role = f"note_{sum(1 for r in roles.values() if r.startswith('note')) + 1}"
             else:
                 continue
         roles[cell.col if cell.col is not None else len(roles)] = role
@@ -707,7 +830,7 @@ def _suit(role: str, text: str) -> float | None:
     t = _WS.sub("", clean(text))
     kind = classify(t)
     if _UNIT_NOTE.match(t):
-        return 0.2 if role == "note" else None
+        return 0.2 if role.startswith("note") else None
     if role == "level1":
         return 4.0 if vocab.canon_level1(t) else None
     if role == "level2":
@@ -740,6 +863,8 @@ def _suit(role: str, text: str) -> float | None:
         return 3.0 if ok else None
     if role == "weight":
         return 2.5 if re.fullmatch(r"\d+(\.\d+)?[%％分]?", t) else None
+    if role == "seq":
+        return 2.0 if re.fullmatch(r"\d{1,3}[.、．]?", t) else None
     if role == "value_type":
         return 3.0 if t in vocab.QUALITATIVE_MARKERS or t in vocab.QUANTITATIVE_MARKERS else None
     return 0.2  # note and other free-text columns
@@ -820,7 +945,7 @@ def _in_place(cells: list[Cell], roles: list[str]) -> dict[str, Cell] | None:
     one value-like cell under 计量单位 (a date serial ``44,561`` printed there: the unit is
     invalid, and the builder says so). Else None: the cells are matched by content."""
     n = len(cells)
-    if n < 4 or n > len(roles) or any(r != "note" for r in roles[n:]):
+    if n < 4 or n > len(roles) or any(not r.startswith("note") for r in roles[n:]):
         return None
     misfit = [k for k in range(n) if _suit(roles[k], cells[k].text) is None]
     if len(misfit) != 1 or roles[misfit[0]] != "unit":
@@ -864,8 +989,13 @@ def _is_heading_part(cell_roles: list[str | None], filled: int) -> bool:
     return known >= 2 and known == filled
 
 
-def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:
-    """Join the heading pieces that follow row ``i`` into one heading row."""
+def _join_heading_lines(rows: list[Row], i: int, positional: bool = False) -> tuple[Row, int]:
+    """Join the heading pieces that follow row ``i`` into one heading row.
+
+    In a positional rendering a heading printed over two rows of a merged table (``绩效指标``
+    over ``一级指标 | 二级指标 | 三级指标``, ``指标值`` and ``权重`` merged down) is joined by
+    column: the lower row's heading stands under the upper's group heading or empty cell.
+    """
     cells = list(rows[i].nonempty())
     used = 1
     while i + used < len(rows):
@@ -874,4 +1004,28 @@ def _join_heading_lines(rows: list[Row], i: int) -> tuple[Row, int]:
             break
         cells.extend(rows[i + used].nonempty())
         used += 1
+    if positional and used == 2:
+        stacked = _stack_heading(rows[i], rows[i + 1])
+        if stacked is not None:
+            return stacked, used
     return Row([Cell(text=c.text, line=c.line, col=k) for k, c in enumerate(cells)]), used
+
+
+def _stack_heading(upper: Row, lower: Row) -> Row | None:
+    """Two heading rows of one merged table joined by column, or None when they collide."""
+    by_col: dict[int, Cell] = {}
+    for cell in upper.nonempty():
+        if cell.col is None:
+            return None
+        by_col[cell.col] = cell
+    for cell in lower.nonempty():
+        if cell.col is None:
+            return None
+        above = by_col.get(cell.col)
+        if above is not None and vocab.column_role(above.text) != "lead":
+            return None  # two headings for one column: not one table's heading
+        by_col[cell.col] = cell
+    if not any(vocab.column_role(c.text) == "lead" for c in upper.nonempty()):
+        return None  # no group heading above: the rows are pieces of one line, not a stack
+    width = max(by_col) + 1
+    return Row([by_col.get(k, Cell(text="", line=upper.line, col=k)) for k in range(width)])

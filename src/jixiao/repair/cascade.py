@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao import vocab
 from jixiao.defects import evidence_window
 from jixiao.llm.config import resolve_llm_config
 from jixiao.llm.prompts import load_prompt
@@ -186,8 +187,50 @@ def _repair_count(form: Form) -> int:
 def _open_cells(form: Form, tried: dict[int, str]) -> list[OpenCell]:
     """The cells still open after the rules, as the LLM stage takes them."""
     cells: list[OpenCell] = []
+    # a form whose level1 column prints only categories of the vocabulary (one that prints
+    # its own, such as 过程管理指标, has none to give a row that lost its level1)
+    printed = [
+        ind.source.cells["level1"].text
+        for ind in form.indicators
+        if "level1" in ind.source.cells and ind.source.cells["level1"].text.strip()
+    ]
+    leveled = any(ind.level1 for ind in form.indicators) and all(
+        vocab.canon_level1(t) for t in printed
+    )
+    # a row whose cells slid (column_shift) has suspect levels, and so have the rows below
+    # that carried them down (no level cell of their own)
+    carried = {"level1": False, "level2": False}
     for k, ind in enumerate(form.indicators):
         hint = tried.get(k, "")
+        for level in ("level1", "level2"):
+            value = getattr(ind, level)
+            # a slid row's level is suspect when empty, or a level1 that can be a level2 in a
+            # row that has no level2 (the level2 slid into the level1 column)
+            suspect = value is None or (
+                level == "level1" and ind.level2 is None and vocab.canon_level2(value)
+            )
+            carried[level] = ("column_shift" in ind.flags and bool(suspect)) or (
+                carried[level] and level not in ind.source.cells
+            )
+            # a level1 lost while the form's other rows have one is asked too (a level2 may
+            # well be empty in the source)
+            if (leveled and level == "level1" and value is None) or carried[level]:
+                raw = ind.source.cells[level].text.strip() if level in ind.source.cells else ""
+                cells.append(
+                    OpenCell(indicator=k, field=level, raw=raw, flags=ind.flags, hint=hint)
+                )
+        if (
+            ind.operator is None
+            and ind.value_kind == "quantitative"
+            and ind.value is not None
+            and "category_in_operator" not in ind.flags
+            and "operator" in ind.source.cells
+            and ind.source.cells["operator"].text.strip()
+        ):
+            raw = ind.source.cells["operator"].text.strip()
+            cells.append(
+                OpenCell(indicator=k, field="operator", raw=raw, flags=ind.flags, hint=hint)
+            )
         if "name_truncated" in ind.flags and not _repaired(ind, "name"):
             raw = ind.name_raw
             cells.append(OpenCell(indicator=k, field="name", raw=raw, flags=ind.flags, hint=hint))
@@ -200,7 +243,17 @@ def _open_cells(form: Form, tried: dict[int, str]) -> list[OpenCell]:
             cells.append(OpenCell(indicator=k, field="unit", raw=raw, flags=ind.flags, hint=hint))
         if ind.value is None and ("value_missing" in ind.flags or "value_suspect" in ind.flags):
             raw = ind.source.cells["value"].text.strip() if "value" in ind.source.cells else ""
-            cells.append(OpenCell(indicator=k, field="value", raw=raw, flags=ind.flags, hint=hint))
+            text = ind.value_kind != "quantitative" and ind.unit is None
+            cells.append(
+                OpenCell(
+                    indicator=k,
+                    field="value",
+                    raw=raw,
+                    flags=ind.flags,
+                    hint=hint,
+                    qualitative=text,
+                )
+            )
     return cells
 
 

@@ -47,7 +47,7 @@ COMPLETE_PROMPT_NAME = "complete_names"
 MAX_DOCUMENT_CHARS = 12_000
 MAX_CONTEXT_CHARS = 1_500
 
-CellField = Literal["name", "unit", "value", "operator"]
+CellField = Literal["name", "unit", "value", "operator", "level1", "level2"]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -76,6 +76,8 @@ class OpenCell(BaseModel):
     #: A cut name whose continuation is printed nowhere: asked for the model's own completion
     #: (a suggestion: no quote can ground it), not for a grounded one.
     suggest: bool = False
+    #: A value cell of a 定性 row (or one whose kind is unknown): words may answer it.
+    qualitative: bool = False
 
     def queue_entry(
         self,
@@ -125,7 +127,8 @@ class Grounding:
         masked = document
         for cell in cells:
             raw = cell.raw.strip()
-            if raw:
+            # a level cell holds a word of the level vocabulary, printed for other rows too
+            if raw and cell.field not in ("level1", "level2"):
                 pattern = re.compile(_CELL_EDGE.format(re.escape(raw)), re.MULTILINE)
                 masked = pattern.sub(_MASK, masked)
         names = {
@@ -239,6 +242,8 @@ def check_proposal(p: CellProposal, g: Grounding) -> Any:
         if name not in quote:
             raise ValueError(f"name {p.value!r} does not appear in its quote")
         return name
+    if p.field in ("level1", "level2"):
+        return check_level(p, quote)
     name_here = g.names.get(p.indicator, "")
     if not in_row and not _shares_bigram(quote, name_here):
         raise ValueError(f"quote {p.quote[:80]!r} is not about indicator {name_here!r}")
@@ -255,6 +260,20 @@ def check_proposal(p: CellProposal, g: Grounding) -> Any:
                 "clause of the target text that names it"
             )
         return unit
+    if p.field == "value" and cell.qualitative and _is_text_value(p.value):
+        text = _squash(str(p.value))
+        if len(text) > MAX_TEXT_VALUE_CHARS:
+            raise ValueError(f"value {p.value!r} is not a short 定性 value")
+        if text not in quote:
+            raise ValueError(f"value {p.value!r} does not appear in its quote")
+        if not (own_cell or in_row) and not _names_it(quote, name_here, g.clauses):
+            raise ValueError(
+                f"quote {p.quote[:80]!r} is neither indicator {name_here!r}'s own row "
+                "nor a clause of the form that names it"
+            )
+        if name_here and text in _squash(name_here):
+            raise ValueError(f"value {p.value!r} is a piece of the indicator's name")
+        return text
     if p.field == "value":
         number = _parse_number(p.value)
         found = (float(n) for n in _NUMBER.findall(quote.replace(",", "")))
@@ -275,6 +294,29 @@ def check_proposal(p: CellProposal, g: Grounding) -> Any:
             "clause of the form that names it"
         )
     return op
+
+
+#: A text (定性) value: a few words, no digit (a number is read as a number).
+MAX_TEXT_VALUE_CHARS = 16
+
+
+def _is_text_value(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    text = _squash(value)
+    return to_number(text) is None and not re.search(r"\d", text)
+
+
+def check_level(p: CellProposal, quote: str) -> str:
+    """A level1/level2 answer: a category of the level vocabulary, printed in its quote."""
+    canon = vocab.canon_level1 if p.field == "level1" else vocab.canon_level2
+    printed = _squash(str(p.value or ""))
+    level = canon(printed) if printed else None
+    if level is None:
+        raise ValueError(f"{p.field} {p.value!r} is not a category of the level vocabulary")
+    if printed not in quote and level not in quote:
+        raise ValueError(f"{p.field} {p.value!r} does not appear in its quote")
+    return level
 
 
 #: A number redacted in the source (``****000``, ``**万元``): what is left is not the number.
@@ -342,7 +384,21 @@ def hopeless(cell: OpenCell, g: Grounding) -> str | None:
             return None
         if name and any(name in c and _NUMBER.search(c) for c in g.clauses):
             return None
+        if cell.qualitative and name and any(name in c and len(c) > len(name) for c in g.clauses):
+            return None  # a 定性 value: words in a clause naming the indicator
         return "no number in a clause that names this indicator; not asked"
+    if cell.field in ("level1", "level2"):
+        canon = vocab.canon_level1 if cell.field == "level1" else vocab.canon_level2
+        words = vocab.LEVEL1_CANON if cell.field == "level1" else vocab.LEVEL2_CANON
+        if any(w in g.document and canon(w) for w in words):
+            return None
+        return "no category of the level vocabulary printed in the document; not asked"
+    if cell.field == "operator":
+        pieces = [c for c in g.clauses if name and name in c]
+        pieces += g.rows.get(cell.indicator, [])
+        if any(w in p for p in pieces for w in vocab.OPERATOR_WORDS):
+            return None
+        return "no operator printed in this indicator's row or a clause naming it; not asked"
     if cell.field == "unit":
         pieces = [c for c in g.targets if name and name in c]
         pieces += g.rows.get(cell.indicator, [])
@@ -508,6 +564,9 @@ def excerpt(form: Form, cells: list[OpenCell], document: str) -> str:
             keys |= {_squash(t) for t in (ind.name, ind.name_raw) if t and len(_squash(t)) >= 2}
         if c.raw and len(_squash(c.raw)) >= 2:
             keys.add(_squash(c.raw))
+        if c.field in ("level1", "level2"):  # a level is printed on a line of its own group
+            words = vocab.LEVEL1_CANON if c.field == "level1" else vocab.LEVEL2_CANON
+            keys |= {w for w in words if w.endswith("指标")}
     lines = document.split("\n")
     keep = [k for k, ln in enumerate(lines) if any(key in _squash(ln) for key in keys)]
     if not keep:
@@ -759,6 +818,8 @@ def apply_repairs(form: Form, repairs: list[IndexedRepair]) -> None:
         setattr(ind, r.repair.field, r.repair.after)
         if r.repair.field == "value" and isinstance(r.repair.after, int | float):
             ind.value_kind = "quantitative"
+        elif r.repair.field == "value" and isinstance(r.repair.after, str):
+            ind.value_kind = "qualitative"
         if r.repair.evidence.startswith("model completion"):
             ind.add_flag(
                 "name_completed_by_model",

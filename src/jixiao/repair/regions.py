@@ -89,6 +89,9 @@ class Region:
     #: table, asked for header fields only (every unexplained cell is above the first row).
     part: str = "form"
     fields: tuple[str, ...] = ()  # a header region: the header fields asked (the form lacks)
+    #: The form's whole span when only its table is sent: the text the defect checks of the
+    #: rows read see (a cut name's rest may be printed in the header); empty: ``text``.
+    context: str = ""
 
     @property
     def text(self) -> str:
@@ -243,7 +246,7 @@ def find_regions(result: FileResult) -> list[Region]:
         end = max([end or start] + [c.line or start for c in form.source.unread])
         # a title printed over several lines may start just above the form's first line
         start = max(first, start - CONTEXT_LINES)
-        part = "form"
+        part, context = "form", ""
         fields: tuple[str, ...] = ()
         rows = [i.source.line for i in form.indicators if i.source.line is not None]
         if (
@@ -259,6 +262,17 @@ def find_regions(result: FileResult) -> list[Region]:
             fields = missing_header(form)
             if not fields:
                 continue  # every header field is read: the unread cells fill none of them
+        elif unread and not rows and not missing_header(form, essential=True):
+            # a table read by no row under a header read whole (unseen column headings): only
+            # the table's lines, from its first unexplained cell, are sent (the header would
+            # only repeat what the grammar read)
+            header_end = max(
+                (c.line for c in form.source.header_cells.values() if c.line is not None),
+                default=None,
+            )
+            table = min((c.line for c in unread if c.line is not None), default=None)
+            if header_end is not None and table is not None and table > header_end:
+                context, start = "\n".join(cut(start, end)), table
         regions.append(
             Region(
                 result.file,
@@ -269,6 +283,7 @@ def find_regions(result: FileResult) -> list[Region]:
                 form_index=k,
                 part=part,
                 fields=fields if part == "header" else (),
+                context=context,
             )
         )
     if not result.forms and FORM_VOCABULARY.search(result.text):
@@ -292,7 +307,9 @@ def _pieces(region: Region) -> list[Region]:
 
     def lines_at(start: int, chunk: list[str]) -> Region:
         end = start + len(chunk) - 1
-        return Region(region.file, start, end, chunk, region.reasons, part=region.part)
+        return Region(
+            region.file, start, end, chunk, region.reasons, part=region.part, context=region.context
+        )
 
     out: list[Region] = []
     chunk: list[str] = []
@@ -462,8 +479,15 @@ def header_answer(fields: tuple[str, ...]) -> type[HeaderAnswer]:
     return create_model("HeaderAnswer", __base__=HeaderAnswer, **spec)
 
 
-def missing_header(form: Form) -> tuple[str, ...]:
-    """The header fields ``form`` has no value for (what a header region may fill)."""
+#: Header fields every form of ours prints (the rest are printed by some templates only).
+ESSENTIAL_HEADER = ("title", "project_name", "department")
+
+
+def missing_header(form: Form, essential: bool = False) -> tuple[str, ...]:
+    """The header fields ``form`` has no value for (what a header region may fill); with
+    ``essential``, only those of ``ESSENTIAL_HEADER``."""
+    if essential:
+        return tuple(f for f in ESSENTIAL_HEADER if getattr(form, f, None) in (None, ""))
     out = [f for f in HEADER_SPANS if getattr(form, f, None) in (None, "")]
     if not form.budget_breakdown:
         out.insert(
@@ -577,7 +601,7 @@ def build_region(
             continue
         kept += len(raw.header) + len(raw.indicators) + (raw.title is not None)
         form = build_form(raw, region.file, first_index + len(forms), encoding, layout or "llm")
-        defects.check_form(form, region.text)
+        defects.check_form(form, region.context or region.text)
         lines = f"{region.line_start}-{region.line_end}"
         form.source.notes.append(f"read by {by} from source lines {lines}")
         for ind in form.indicators:

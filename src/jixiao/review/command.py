@@ -124,8 +124,14 @@ class NotForms(InputError):
     ``rejects`` are the parser's records of why, for a source file (a directory's file is
     listed on the report's rejects page with them, as ``normalize`` would have listed it)."""
 
-    def __init__(self, file: str, reason: str, rejects: Sequence[RejectedInput] = ()) -> None:
-        super().__init__(file, reason)
+    def __init__(
+        self,
+        file: str,
+        reason: str,
+        rejects: Sequence[RejectedInput] = (),
+        code: str = "other",
+    ) -> None:
+        super().__init__(file, reason, code)
         self.rejects = list(rejects)
 
 
@@ -173,7 +179,12 @@ def load_file(path: Path, name: str | None = None) -> tuple[list[FileForms], lis
         rejects += part.rejects
     refused = [reject_input(r, shown) for r in rejects]
     if not forms:
-        why = reject_reason(rejects[0]["reason"]) if rejects else "no 绩效目标表 found"
+        first = rejects[0] if rejects else None
+        why = (
+            reject_reason(str(first.get("code") or "other"), first["reason"])
+            if first
+            else "no 绩效目标表 found"
+        )
         raise NotForms(
             shown,
             f"既不是表单记录，也不是含绩效目标表的源文件 / neither forms nor a source with a "
@@ -223,7 +234,7 @@ def _load_records(path: Path, shown: str) -> list[FileForms]:
     try:
         lines = [ln for ln in jsonl_lines(path.read_text(encoding="utf-8-sig")) if ln.strip()]
     except (OSError, UnicodeDecodeError) as exc:
-        raise NotForms(shown, f"无法读取 / cannot read: {exc}") from exc
+        raise NotForms(shown, f"无法读取 / cannot read: {exc}", code="unreadable") from exc
     provenance = _provenance_beside(path, len(lines))
     groups: dict[str, list[Form]] = {}
     for n, line in enumerate(lines, 1):
@@ -294,6 +305,8 @@ class Inputs:
     loaded: list[FileForms]
     skipped: list[tuple[Path, str]]
     rejects: list[RejectedInput]
+    #: the skipped files as the report's rejects page lists them (with their codes)
+    refused: list[RejectedInput]
 
 
 def load_inputs(
@@ -310,6 +323,7 @@ def load_inputs(
     loaded: list[FileForms] = []
     skipped: list[tuple[Path, str]] = []
     rejects: list[RejectedInput] = []
+    skipped_rejects: list[RejectedInput] = []
     files = expand_inputs(paths)
     for k, path in enumerate(files):
         try:
@@ -320,13 +334,14 @@ def load_inputs(
             if path.resolve() in named:
                 raise
             skipped.append((path, exc.reason))
+            skipped_rejects.append(RejectedInput(str(path), exc.reason, "skipped", exc.code))
             rejects += exc.rejects
         if progress is not None:
             progress(k + 1, len(files))
     if not loaded:
         where = ", ".join(map(str, paths))
         raise NotForms(where, f"没有可审核的表 / no forms to review ({len(skipped)} files skipped)")
-    return Inputs(loaded, skipped, rejects)
+    return Inputs(loaded, skipped, rejects, skipped_rejects)
 
 
 def profile_chooser(name: str) -> Callable[[Form], Profile]:
@@ -436,11 +451,7 @@ def run_review(
     files.skipped = inputs.skipped
     # a skipped source file is listed by its parser's rejects; other skipped files as skipped
     listed = {r.file for r in inputs.rejects}
-    files.rejects = [
-        RejectedInput(file=str(p), reason=why, kind="skipped")
-        for p, why in inputs.skipped
-        if str(p) not in listed
-    ] + inputs.rejects
+    files.rejects = [r for r in inputs.refused if r.file not in listed] + inputs.rejects
     if llm != "none":
         config = llm_config.with_(backend=llm) if llm_config else resolve_llm_config(backend=llm)
         files.dropped, files.llm_stats = llm_rewrites(files, choose, config, transport=transport)

@@ -9,6 +9,7 @@ substring search on a name with whitespace removed; the order of ``KEYWORD_CLASS
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 Polarity = Literal["up", "down"]
@@ -346,12 +347,18 @@ MEASURE_WORDS: tuple[str, ...] = (
 
 _WS = re.compile(r"\s+")
 
+#: The text helpers below are pure functions of one string, called for the same cell by many
+#: rules (a name is stripped about 17 times per indicator): each result is kept for the run.
+_CACHE = 1 << 16
 
+
+@lru_cache(maxsize=_CACHE)
 def compact(text: str | None) -> str:
     """Text with all whitespace removed (Chinese names never contain spaces)."""
     return _WS.sub("", text or "")
 
 
+@lru_cache(maxsize=_CACHE)
 def keyword_class(name: str | None) -> str | None:
     """The level2 that §5.2 keywords give a name, or None when no keyword matches."""
     n = compact(name)
@@ -374,17 +381,20 @@ def keyword_class(name: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE)
 def is_money_unit(unit: str | None) -> bool:
     """万元, 元, 万元/年 … (a per-person rate such as 元/人 is money too)."""
     u = compact(unit)
     return any(u.startswith(m) for m in MONEY_UNITS)
 
 
+@lru_cache(maxsize=_CACHE)
 def is_percent_unit(unit: str | None) -> bool:
     """%, ％ or 百分比."""
     return compact(unit) in PERCENT_UNITS
 
 
+@lru_cache(maxsize=_CACHE)
 def infer_level2(name: str | None, unit: str | None) -> str | None:
     """Level2 from the name's keywords, then from its unit (money → 成本, count → 数量)."""
     cls = keyword_class(name)
@@ -405,6 +415,7 @@ def infer_level1(level2: str | None) -> str:
     return LEVEL2_TO_LEVEL1.get(level2, OUTPUT)
 
 
+@lru_cache(maxsize=_CACHE)
 def polarity(name: str | None, unit: str | None = None) -> Polarity | None:
     """↑/↓ of a name (§5.1); savings and incomes are ↑ even when they mention 成本/费用."""
     n = compact(name)
@@ -455,6 +466,7 @@ _PLACEHOLDER = re.compile(
 _MARKERS = re.compile(r"[★☆※]|^\s*[*＊]+|^\s*指标\s*\d+\s*[:：]\s*")
 
 
+@lru_cache(maxsize=_CACHE)
 def strip_template(text: str | None) -> str:
     """A cell with template placeholders, ★/* markers and ``指标N:`` prefixes removed."""
     t = _PLACEHOLDER.sub("", text or "")

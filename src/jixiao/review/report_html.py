@@ -23,7 +23,14 @@ from types import SimpleNamespace as V
 from typing import Any
 
 from jixiao.grammar import fmt_number
-from jixiao.labels import Lang, flag_label, reject_code, reject_label, report_text, severity_label
+from jixiao.labels import (
+    OTHER_REJECT,
+    Lang,
+    flag_label,
+    reject_label,
+    report_text,
+    severity_label,
+)
 from jixiao.output.templating import environment
 from jixiao.review.rewrite import Rewrite
 from jixiao.review.rules import RULES, SEVERITY_ORDER, effective_levels
@@ -107,7 +114,7 @@ class RejectedInput:
 
     @property
     def reject_code(self) -> str:
-        return self.code or reject_code(self.reason)
+        return self.code or OTHER_REJECT
 
 
 def department_of(form: Form) -> str:

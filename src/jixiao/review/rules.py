@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from jixiao.grammar import fmt_number, to_number
@@ -146,6 +147,7 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 _PUNCT = re.compile(r"[\s，。、；;,.：:！!？?“”\"'‘’（）()【】\[\]《》<>—\-_]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def norm(text: str | None) -> str:
     """Text for equality tests: whitespace and punctuation removed."""
     return _PUNCT.sub("", text or "")
@@ -251,15 +253,20 @@ _FLOOR_BEFORE = re.compile(r"(不低于|不少于|至少|超过|高于|达到)\S
 _FLOOR_AFTER = re.compile(r"^\s*(以上|及以上)")
 
 
-def goal_targets(form: Form) -> list[GoalTarget]:
-    """Quantities a goal states, skipping years, the budget, numbering and document numbers."""
-    goal = form.annual_goal or ""
+@lru_cache(maxsize=4096)
+def _goal_text(goal: str) -> str:
+    """A goal with document numbers, numbering, quoted numbers, years and dates blanked."""
     text = _DOC_REF.sub(" ", goal)
     text = _NUMBERING.sub(" ", text)
     text = _PAREN_NUMBERING.sub(" ", text)
     text = _QUOTED_NUMBER.sub(" ", text)
     text = _YEAR_SPAN.sub(" ", text)
-    text = _DATE.sub(" ", text)
+    return _DATE.sub(" ", text)
+
+
+def goal_targets(form: Form) -> list[GoalTarget]:
+    """Quantities a goal states, skipping years, the budget, numbering and document numbers."""
+    text = _goal_text(form.annual_goal or "")
     out: list[GoalTarget] = []
     for m in _GOAL_NUMBER.finditer(text):
         value, unit = float(m.group(1)), m.group(2)

@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.synth import render
+from jixiao.synth.builder import Builder
+from jixiao.synth.layouts import cell_per_line
+from jixiao.synth.pool import load_pool
 
 SCAN_DEFECTS: tuple[str, ...] = (
     "plain",
@@ -63,10 +66,8 @@ def parse_defects(spec: str) -> tuple[str, ...]:
 
 def clean_records(n: int, seed: int) -> list[dict[str, Any]]:
     """``n`` clean synthetic forms (seed pool recombined, nothing perturbed): their truth."""
-    from jixiao.synth import _Builder, load_pool
-
     pool = load_pool()
-    builder = _Builder(pool, random.Random(f"jixiao-scans:{seed}"), "cell_per_line", 0.0)
+    builder = Builder(pool, random.Random(f"jixiao-scans:{seed}"), cell_per_line.LAYOUT, 0.0)
     return [builder.form().record() for _ in range(n)]
 
 

@@ -113,11 +113,13 @@ def _decode_head(head: bytes) -> str:
     return head.decode("latin-1")
 
 
-def _ole_reason(kind: str | None) -> str:
+def _ole_error(name: str, kind: str | None) -> InputError:
     """Why an OLE compound file that LibreOffice does not convert cannot be read."""
     if kind == "encrypted":
-        return "encrypted Office document: a password is needed to open it"
-    return "OLE compound file of an unknown kind (not .docx/.xlsx/.pdf/HTML)"
+        reason = "encrypted Office document: a password is needed to open it"
+        return InputError(name, reason, code="encrypted")
+    reason = "OLE compound file of an unknown kind (not .docx/.xlsx/.pdf/HTML)"
+    return InputError(name, reason, code="unknown_format")
 
 
 def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
@@ -131,19 +133,23 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
     kind: str | None = None  # the legacy binary kind LibreOffice converted, if any
     builder: RowBuilder
     if fmt == "empty":
-        raise InputError(name, f"empty file ({len(data)} bytes)")
+        raise InputError(name, f"empty file ({len(data)} bytes)", code="empty_file")
     if fmt == "text":
-        raise InputError(name, "plain text: read it with the text pipeline")
+        raise InputError(name, "plain text: read it with the text pipeline", code="unknown_format")
     if fmt == "ole":
         kind = legacy.ole_kind(data)
         if kind is None or kind not in legacy.KINDS:
-            raise InputError(name, _ole_reason(kind))
+            raise _ole_error(name, kind)
         data = legacy.convert(data, name, kind)  # .doc/.wps → .docx, .xls/.et → .xlsx
         if sniff(data) != legacy.KINDS[kind][1]:
-            raise InputError(name, f"{legacy.KINDS[kind][0]}: LibreOffice wrote no package")
+            raise InputError(
+                name, f"{legacy.KINDS[kind][0]}: LibreOffice wrote no package", code="legacy_office"
+            )
         fmt = legacy.KINDS[kind][1]
     if fmt == "zip":
-        raise InputError(name, "zip archive that is neither a .docx nor a .xlsx package")
+        raise InputError(
+            name, "zip archive that is neither a .docx nor a .xlsx package", code="unknown_format"
+        )
     detail = ""
     if fmt in ("docx", "xlsx", "ofd"):
         limits.check_zip(data, name)
@@ -180,13 +186,14 @@ def read(data: bytes, name: str) -> tuple[list[Row], str, str | None]:
     rows = builder.rows
     if not rows:
         what = f" ({detail})" if detail else ""
-        raise InputError(name, f"no text found in the {fmt} document{what}")
+        raise InputError(name, f"no text found in the {fmt} document{what}", code="no_text")
     if not has_form(rows):
         sample = " / ".join(clean(c.text)[:20] for r in rows[:3] for c in r.nonempty()[:2])
         raise InputError(
             name,
             f"no 绩效目标表 in the {fmt} document: {len(rows)} rows read, none a form title, "
             f"header label or indicator table heading (begins: {sample[:80]})",
+            code="no_form",
         )
     return rows, fmt, builder.text()
 

@@ -26,7 +26,9 @@ def read_docx(data: bytes, name: str) -> RowBuilder:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # zip, XML and package errors all mean "not a readable .docx"
-        raise InputError(name, f"corrupt .docx (cannot open the package: {exc})") from exc
+        raise InputError(
+            name, f"corrupt .docx (cannot open the package: {exc})", code="corrupt"
+        ) from exc
     out = RowBuilder()
     _walk(document.element.body, out)
     return out

@@ -79,7 +79,7 @@ def read_html(data: bytes, name: str) -> RowBuilder:
     try:
         root = lxml.html.document_fromstring(text)
     except Exception as exc:  # lxml's ParserError / XMLSyntaxError on empty or binary input
-        raise InputError(name, f"unreadable HTML ({exc})") from exc
+        raise InputError(name, f"unreadable HTML ({exc})", code="corrupt") from exc
     out = RowBuilder()
     walker = _Flow(out)
     body = root.find("body")

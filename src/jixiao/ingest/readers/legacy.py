@@ -68,6 +68,7 @@ def convert(data: bytes, name: str, kind: str) -> bytes:
             name,
             f"{what}: LibreOffice (soffice) is not installed: install it (apt-get install "
             f"{package}) to read it, or save it as .{target}",
+            code="legacy_office",
         )
     with tempfile.TemporaryDirectory(prefix="jixiao-soffice-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
@@ -97,6 +98,7 @@ def convert(data: bytes, name: str, kind: str) -> bytes:
             name,
             f"{what}: LibreOffice could not convert it ({why or 'no output'}); open it in "
             f"WPS/Office and save it as .{target}",
+            code="legacy_office",
         )
 
 

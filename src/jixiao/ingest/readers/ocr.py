@@ -602,16 +602,17 @@ def read_images(data: bytes, name: str) -> RowBuilder:
         raise InputError(
             name,
             f"图像像素过多，疑似解压炸弹 / image claims too many pixels ({_why(exc)})",
+            code="image_bomb",
         ) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise InputError(name, f"corrupt or truncated image ({_why(exc)})") from exc
+        raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     out = RowBuilder()
     try:
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             if not blank_image(frame):
                 read_image(frame.copy(), out, page=index + 1)
     except OSError as exc:
-        raise InputError(name, f"corrupt or truncated image ({_why(exc)})") from exc
+        raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     return out
 
 

@@ -35,7 +35,9 @@ def read_ofd(data: bytes, name: str) -> RowBuilder:
     try:
         package = zipfile.ZipFile(BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any damage to the package
-        raise InputError(name, f"corrupt OFD package ({type(exc).__name__}: {exc})") from exc
+        raise InputError(
+            name, f"corrupt OFD package ({type(exc).__name__}: {exc})", code="corrupt"
+        ) from exc
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     with package:
         names = {n.lstrip("/"): n for n in package.namelist()}
@@ -43,18 +45,22 @@ def read_ofd(data: bytes, name: str) -> RowBuilder:
         def xml(path: str) -> Any:
             key = posixpath.normpath(path.lstrip("/"))
             if key not in names:
-                raise InputError(name, f"corrupt OFD package: {path} is missing")
+                raise InputError(name, f"corrupt OFD package: {path} is missing", code="corrupt")
             try:
                 return etree.fromstring(package.read(names[key]), parser)
             except Exception as exc:  # noqa: BLE001 - a damaged member (CRC, deflate) or XML
                 raise InputError(
-                    name, f"corrupt OFD package: {path}: {type(exc).__name__}: {exc}"
+                    name,
+                    f"corrupt OFD package: {path}: {type(exc).__name__}: {exc}",
+                    code="corrupt",
                 ) from exc
 
         root = xml("OFD.xml")
         docs = [_text(e) for e in root.iter() if _local(e) == "DocRoot" and _text(e)]
         if not docs:
-            raise InputError(name, "corrupt OFD package: OFD.xml names no document (DocRoot)")
+            raise InputError(
+                name, "corrupt OFD package: OFD.xml names no document (DocRoot)", code="corrupt"
+            )
         pages: list[str] = []
         for doc in docs:
             base = posixpath.dirname(doc.lstrip("/"))

@@ -34,8 +34,10 @@ def open_pdf(data: bytes, name: str) -> Any:
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
-            raise InputError(name, "encrypted PDF: a password is needed to open it") from exc
-        raise InputError(name, f"corrupt PDF ({message})") from exc
+            raise InputError(
+                name, "encrypted PDF: a password is needed to open it", code="encrypted"
+            ) from exc
+        raise InputError(name, f"corrupt PDF ({message})", code="corrupt") from exc
 
 
 def read_pdf(data: bytes, name: str, ocr: bool = True) -> tuple[RowBuilder, dict[str, int]]:
@@ -68,7 +70,9 @@ def read_pdf(data: bytes, name: str, ocr: bool = True) -> tuple[RowBuilder, dict
     except InputError:
         raise
     except Exception as exc:  # pdfminer parse errors on a file pdfium accepted
-        raise InputError(name, f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+        raise InputError(
+            name, f"corrupt PDF ({type(exc).__name__}: {exc})", code="corrupt"
+        ) from exc
     finally:
         document.close()
     return out, stats

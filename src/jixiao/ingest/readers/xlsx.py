@@ -25,7 +25,9 @@ def read_xlsx(data: bytes, name: str) -> RowBuilder:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # zip, XML, and openpyxl's own errors: not a readable workbook
-        raise InputError(name, f"corrupt .xlsx (cannot open the workbook: {exc})") from exc
+        raise InputError(
+            name, f"corrupt .xlsx (cannot open the workbook: {exc})", code="corrupt"
+        ) from exc
     out = RowBuilder()
     try:
         for ws in wb.worksheets:
@@ -42,7 +44,9 @@ def read_xlsx(data: bytes, name: str) -> RowBuilder:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(name, f"corrupt .xlsx (a sheet cannot be read: {exc})") from exc
+        raise InputError(
+            name, f"corrupt .xlsx (a sheet cannot be read: {exc})", code="corrupt"
+        ) from exc
     finally:
         wb.close()
     return out

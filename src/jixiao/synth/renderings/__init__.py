@@ -34,6 +34,18 @@ folding            Kangxi radicals (``⽬``, ``⼀``) and traditional characters
 unit_columns       a value column per township (headed by its name), the same target in
                    each: pipe cells, or glued (``≥500人次500人次``, ``≥11``) with the 指标解释
                    glued to the name
+heading_synonyms   other provinces' column headings (指标名称/绩效指标/指标内容, 全年指标值/
+                   本年目标值, 运算符号/比较方式, 度量单位, 分值/权重（%）) and columns to step
+                   over (序号, 上年实际值, 指标解释, 评（扣）分标准, 数据来源, 佐证材料, 备注)
+outline_levels     level names numbered as an outline (``一、产出指标``, ``（一）数量指标``,
+                   ``1.社会效益指标``), short forms (``产出``, ``数量``), merged cells blank below
+application_form   项目支出绩效目标申报表: two label/value pairs per header row (项目负责人,
+                   联系电话, 项目属性, 项目期限 …), a 资金情况 block or a grid of budget labels
+                   over their amounts (项目总额 | 年度资金总额 | 其中：财政拨款 | 其他资金)
+department_whole   部门（单位）整体支出绩效目标表: the 年度主要任务 table with its 金额合计 row
+                   under a 总额 | 财政拨款 | 其他资金 sub-heading, or a 年度预算申请 block
+stacked_headings   a heading over two rows (``绩效指标`` over 一级/二级/三级, 指标值 and 权重
+                   merged down), or both levels in one 指标类别 cell (``产出指标-数量指标``)
 ================== ==========================================================================
 """
 
@@ -44,17 +56,26 @@ import re
 from types import ModuleType
 from typing import Any
 
+from jixiao.synth.builder import Builder
+from jixiao.synth.forms import LEVEL1_ORDER, truth
+from jixiao.synth.layouts import pdf_tab7
+from jixiao.synth.pool import Pool
 from jixiao.synth.renderings import (
+    application_form,
     bracketed,
+    department_whole,
     folding,
     glued_text,
     header_variants,
+    heading_synonyms,
     merged_cells,
     multi_project,
     non_indicator_rows,
     ocr_noise,
+    outline_levels,
     pdf_text_layer,
     placeholders,
+    stacked_headings,
     two_value_sets,
     unit_columns,
     wrapped_labels,
@@ -75,17 +96,18 @@ MODULES: tuple[ModuleType, ...] = (
     header_variants,
     folding,
     unit_columns,
+    heading_synonyms,
+    outline_levels,
+    application_form,
+    department_whole,
+    stacked_headings,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
-_LEVEL1_ORDER = {"产出指标": 0, "成本指标": 1, "效益指标": 2, "满意度指标": 3}
 
-
-def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) -> list[Record]:
+def base_forms(pool: Pool, rng: random.Random, count: int, module: ModuleType) -> list[Record]:
     """``count`` clean contract records from the pool, rows the module can print exactly."""
-    from jixiao.synth import _Builder, _truth
-
-    builder = _Builder(pool, rng, "pdf_tab7", 0.0)
+    builder = Builder(pool, rng, pdf_tab7.LAYOUT, 0.0)  # its header generator
     items = [i for i in pool.items if module.item_ok(i)]
     names = sorted({i.name for i in items})
     forms: list[Record] = []
@@ -103,11 +125,11 @@ def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) ->
                 seen.add(item.name)
                 chosen.append(item)
         order = {l2: k for k, l2 in enumerate(dict.fromkeys(i.level2 for i in chosen))}
-        chosen.sort(key=lambda i: (_LEVEL1_ORDER.get(i.level1, 9), order[i.level2]))
+        chosen.sort(key=lambda i: (LEVEL1_ORDER.get(i.level1, 9), order[i.level2]))
         inds = []
         for item in chosen:
-            t = _truth(item)
-            t["weight"] = builder._weight(item)
+            t = truth(item)
+            t["weight"] = builder.weight(item)
             if not item.quantitative:
                 t["operator"] = None  # no rendering here prints an operator for text targets
             inds.append(t)
@@ -116,7 +138,9 @@ def base_forms(pool: Any, rng: random.Random, count: int, module: ModuleType) ->
     return forms
 
 
-def build(name: str, pool: Any, rng: random.Random, count: int) -> tuple[str, list[dict[str, Any]]]:
+def build(
+    name: str, pool: Pool, rng: random.Random, count: int
+) -> tuple[str, list[dict[str, Any]]]:
     """Render ``count`` forms in rendering ``name``: the text and its truth records."""
     module = RENDERINGS[name]
     forms = base_forms(pool, rng, count, module)

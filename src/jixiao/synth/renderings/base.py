@@ -2,7 +2,7 @@
 
 A rendering is a module with ``NAME``, ``item_ok(item)`` (which pool items it can print with
 an exact truth) and ``render(forms, rng) -> str``. ``forms`` are contract records made from
-the same pool and header generator as the seed-layout synth (``jixiao.synth._Builder``);
+the same pool and header generator as the seed-layout synth (``jixiao.synth.builder.Builder``);
 ``render`` prints them and edits each record in place to what a careful reader can recover
 from the printed text (fields it does not print become null, cleaned names, flags).
 """
