@@ -188,6 +188,19 @@ def test_handwritten_ticks_rings_and_figures_are_never_read_as_values(tmp_path: 
 
 
 @pytest.mark.slow
+def test_marks_in_black_ink_are_never_read_as_values(tmp_path: Path) -> None:
+    # The same marks in black ink, which no colour tells from print: figures written across
+    # a name cell are left out of it; any row a mark still changes comes back flagged.
+    forms, _prov = _read(tmp_path, "black_pen")
+    assert len(forms) == 1
+    got = forms[0]["indicators"]
+    assert len(got) == len(WANT)
+    for row, want in zip(got, WANT, strict=True):
+        read = (row["name"], row["operator"], row["value"], row["unit"])
+        assert read == want or row["flags"], (read, want)
+
+
+@pytest.mark.slow
 def test_a_lone_zero_read_right_is_not_flagged_as_low_confidence(tmp_path: Path) -> None:
     # PP-OCR scores a lone printed "0" about 0.75 (it hesitates between 0, o, O and 。): the
     # reading is not doubtful, so no ocr_low_confidence.

@@ -16,6 +16,8 @@ would, and damaged in one way a real archive is:
 * ``handwriting``: a reviewer's ballpoint marks: ticks in the margin and over cells, a ring
   around a value, digits scribbled in the margin and across a name cell (none of it is part
   of the form: the truth is the printed form).
+* ``black_pen``: the same marks in black ink, which no colour tells apart from print: a mark
+  over a cell may be read with it, so the cell's row must come back right or flagged.
 
 Each case is one image file (JPEG, or a two-page TIFF) beside its truth, in the golden-set
 layout, so ``jixiao eval`` and ``eval/bench_scans.py`` score it like any other set.
@@ -45,6 +47,7 @@ SCAN_DEFECTS: tuple[str, ...] = (
     "two_pages",
     "perspective",
     "handwriting",
+    "black_pen",
 )
 DPI = 200
 
@@ -158,14 +161,19 @@ def _photo(page: Any, rng: random.Random, seed: int) -> Any:
     return render.degrade(img, seed, rotate=0.0, blur=0.8)
 
 
+Ink = tuple[int, int, int]
 #: A reviewer's ballpoint (blue-black, as most pens on archived forms).
-PEN = (28, 52, 150)
+PEN: Ink = (28, 52, 150)
+#: A black pen or a gel pen: as dark and neutral as the print (``black_pen``).
+BLACK_PEN: Ink = (30, 30, 34)
 
 
-def _stroke(draw: Any, points: list[tuple[float, float]], rng: random.Random, width: int) -> None:
+def _stroke(
+    draw: Any, points: list[tuple[float, float]], rng: random.Random, width: int, ink: Ink = PEN
+) -> None:
     """A pen stroke through ``points``, each point wobbled by a pixel or two."""
     wobbly = [(x + rng.uniform(-1.5, 1.5), y + rng.uniform(-1.5, 1.5)) for x, y in points]
-    draw.line(wobbly, fill=PEN, width=width, joint="curve")
+    draw.line(wobbly, fill=ink, width=width, joint="curve")
 
 
 def _ring(cx: float, cy: float, rx: float, ry: float, start: float = 0.0, turn: float = 1.08,
@@ -192,24 +200,29 @@ _DIGITS: dict[str, list[list[tuple[float, float]]]] = {
 }
 
 
-def _write(draw: Any, text: str, x: float, y: float, size: float, rng: random.Random) -> None:
+def _write(
+    draw: Any, text: str, x: float, y: float, size: float, rng: random.Random, ink: Ink = PEN
+) -> None:
     """Digits written by hand from (x, y), ``size`` pixels tall, slanted a little."""
     slant = rng.uniform(0.1, 0.25)
     for ch in text:
         for path in _DIGITS[ch]:
             pts = [(x + (px * 0.6 + (1 - py) * slant) * size, y + py * size) for px, py in path]
-            _stroke(draw, pts, rng, max(3, int(size / 12)))
+            _stroke(draw, pts, rng, max(3, int(size / 12)), ink)
         x += size * rng.uniform(0.7, 0.85)
 
 
-def _tick(draw: Any, x: float, y: float, size: float, rng: random.Random) -> None:
+def _tick(draw: Any, x: float, y: float, size: float, rng: random.Random, ink: Ink = PEN) -> None:
     _stroke(draw, [(x, y + size * 0.55), (x + size * 0.35, y + size),
-                   (x + size * rng.uniform(1.0, 1.3), y - size * 0.1)], rng, max(3, int(size / 10)))  # fmt: skip
+                   (x + size * rng.uniform(1.0, 1.3), y - size * 0.1)], rng,
+            max(3, int(size / 10)), ink)  # fmt: skip
 
 
-def handwrite(page: Any, rng: random.Random, clean: Any = None) -> Any:
-    """The page in colour with a reviewer's ballpoint marks over it (ink multiplied in);
-    the rows and columns are found on ``clean`` (the page before the scanner's damage)."""
+def handwrite(page: Any, rng: random.Random, clean: Any = None, ink: Ink | None = None) -> Any:
+    """The page in colour with a reviewer's ballpoint marks over it (ink multiplied in, blue
+    ``PEN`` unless ``ink`` is given); the rows and columns are found on ``clean`` (the page
+    before the scanner's damage)."""
+    ink = ink or PEN
     import numpy as np
     from PIL import ImageChops, ImageDraw
 
@@ -227,21 +240,21 @@ def handwrite(page: Any, rng: random.Random, clean: Any = None) -> Any:
     size = (body[0][1] - body[0][0]) * 0.8 if body else 30
     # Ticks in the left margin beside some indicator rows, and one over a row's last cell.
     for top, bottom in rng.sample(body, min(3, len(body))):
-        _tick(draw, max(left - size * 1.6, 4), top + (bottom - top) * 0.1, size * 0.8, rng)
+        _tick(draw, max(left - size * 1.6, 4), top + (bottom - top) * 0.1, size * 0.8, rng, ink)
     top, bottom = rng.choice(body)
-    _tick(draw, right - size * 1.6, top + (bottom - top) * 0.05, size * 0.8, rng)
+    _tick(draw, right - size * 1.6, top + (bottom - top) * 0.05, size * 0.8, rng, ink)
     # A ring around a value (the value column starts about 57 % across the table).
     top, bottom = rng.choice(body)
     vx = left + (right - left) * 0.585
     _stroke(draw, _ring(vx + size * 0.8, (top + bottom) / 2, size * 1.3, (bottom - top) * 0.42,
-                        rng.uniform(0, math.pi), 1.1), rng, 3)  # fmt: skip
+                        rng.uniform(0, math.pi), 1.1), rng, 3, ink)  # fmt: skip
     # Digits scribbled in the right margin, and across the middle of a name cell.
     top, bottom = rng.choice(body)
     _write(draw, rng.choice(("98", "5", "30")), min(right + size * 0.4, w - size * 2),
-           top, size * 0.9, rng)  # fmt: skip
+           top, size * 0.9, rng, ink)  # fmt: skip
     top, bottom = rng.choice(body)
     _write(draw, rng.choice(("7", "20", "85")), left + (right - left) * 0.22, top + 2,
-           (bottom - top) * 0.85, rng)  # fmt: skip
+           (bottom - top) * 0.85, rng, ink)  # fmt: skip
     return ImageChops.multiply(rgb, overlay)
 
 
@@ -303,6 +316,8 @@ def scan_pages(record: dict[str, Any], defect: str, seed: int) -> list[Any]:
             img = _photo(page, rng, seed * 7 + k)
         elif defect == "handwriting" and k == 0:
             img = _jpeg(handwrite(img, rng, page))
+        elif defect == "black_pen" and k == 0:
+            img = _jpeg(handwrite(img, rng, page, BLACK_PEN))
         elif defect == "upside_down":
             img = img.rotate(180)
         elif defect == "sideways":

@@ -361,13 +361,28 @@ def _table_rows(
     grid: list[list[OcrCell]] = [
         [OcrCell(text="", col=c, page=page) for c in range(ncols)] for _ in range(nrows)
     ]
-    for row, col, _rs, _cs, rect in placed:
+    cells: list[list[Box]] = []
+    for _row, _col, _rs, _cs, rect in placed:
         inner = [b for b in boxes if geometry.inside(b, rect)]
-        if _missed_lines(gray, rect, inner):
-            inner = _second_look(gray, rect) or inner
-        inner = [_rechecked(gray, b) for b in inner]
-        text = geometry.join_lines(geometry.group_lines(inner), rect[2])
-        cell = replace(_cell(text, inner, col, page, rect), rect=rect)
+        cells.append(
+            _second_look(gray, rect) or inner if _missed_lines(gray, rect, inner) else inner
+        )
+    cells = _rechecked(gray, cells)
+    line = _print_height(boxes)
+    for (row, col, _rs, _cs, rect), inner in zip(placed, cells, strict=True):
+        hand = [b for b in inner if _handwritten(b, line)]
+        if hand:
+            # Figures written by hand over the cell: not the form's. Beside print they are
+            # left out (the OCR text kept in read_as); alone they are ink unread (flagged).
+            seen = geometry.join_lines(geometry.group_lines(inner), rect[2])
+            print_ = [b for b in inner if b not in hand]
+            text = geometry.join_lines(geometry.group_lines(print_), rect[2])
+            cell = replace(_cell(text, print_, col, page, rect), rect=rect, read_as=seen)
+            if not print_:
+                cell = replace(cell, text="", confidence=0.0, box=rect)
+        else:
+            text = geometry.join_lines(geometry.group_lines(inner), rect[2])
+            cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
             cell = _read_symbol(gray, replace(cell, confidence=0.0, box=rect), rect)
         if 0 <= row < nrows and 0 <= col < ncols:
@@ -378,6 +393,28 @@ def _table_rows(
     if cols:
         carry["columns"] = (ncols, cols)
     return [r for r in grid if any(c.text.strip() or c.confidence == 0.0 for c in r)]
+
+
+#: A box of figures this many times taller than the page's print (the median box height) is
+#: handwriting: printed figures in a form's cells are the body size (at most 1.25× measured
+#: on scans), a reviewer's figures are written across the row (1.5× and more).
+HANDWRITTEN_HEIGHT = 1.4
+_FIGURES = re.compile(r"^[0-9.,%]+$")
+
+
+def _print_height(boxes: list[Box]) -> float:
+    """The median height of the page's text boxes: the print's line height."""
+    heights = sorted(b.bottom - b.top for b in boxes)
+    return heights[len(heights) // 2] if heights else 0.0
+
+
+def _handwritten(box: Box, line: float) -> bool:
+    """Whether a box is figures written by hand: figures only, much taller than the print."""
+    return (
+        line > 0
+        and box.bottom - box.top >= HANDWRITTEN_HEIGHT * line
+        and bool(_FIGURES.match(box.text.strip()))
+    )
 
 
 def _ink_bands(gray: Any, rect: Rect, margin: int = 4) -> list[tuple[int, int, int]]:
@@ -400,14 +437,29 @@ def _ink_bands(gray: Any, rect: Rect, margin: int = 4) -> list[tuple[int, int, i
     return bands
 
 
-def _rechecked(gray: Any, box: Box) -> Box:
-    """A short box scored below ``LOW_CONFIDENCE``, its score re-checked on its own crop
-    (``recheck.class_score``: look-alikes that mean the same, ``0``/``o``, are not doubt)."""
-    if box.conf >= LOW_CONFIDENCE or len(box.text.strip()) > recheck.MAX_CHARS:
-        return box
-    x0, y0, x1, y1 = int(box.x0), int(box.top), int(box.x1) + 1, int(box.bottom) + 1
-    score = recheck.class_score(engine(), gray[max(y0, 0) : y1, max(x0, 0) : x1], box.text)
-    return box if score is None or score <= box.conf else replace(box, conf=score)
+def _rechecked(gray: Any, cells: list[list[Box]]) -> list[list[Box]]:
+    """Each cell's boxes, a short box scored below ``LOW_CONFIDENCE`` with its score re-checked
+    on its own crop (``recheck.class_scores``: look-alikes that mean the same, ``0``/``o``, are
+    not doubt)."""
+    weak = [
+        (c, k)
+        for c, inner in enumerate(cells)
+        for k, box in enumerate(inner)
+        if box.conf < LOW_CONFIDENCE and len(box.text.strip()) <= recheck.MAX_CHARS
+    ]
+    if not weak:
+        return cells
+    crops = []
+    for c, k in weak:
+        box = cells[c][k]
+        x0, y0, x1, y1 = int(box.x0), int(box.top), int(box.x1) + 1, int(box.bottom) + 1
+        crops.append((gray[max(y0, 0) : y1, max(x0, 0) : x1], box.text))
+    out = [list(inner) for inner in cells]
+    for (c, k), score in zip(weak, recheck.class_scores(engine(), crops), strict=True):
+        box = cells[c][k]
+        if score is not None and score > box.conf:
+            out[c][k] = replace(box, conf=score)
+    return out
 
 
 def _missed_lines(gray: Any, rect: Rect, boxes: list[Box]) -> bool:

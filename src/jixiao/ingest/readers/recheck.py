@@ -55,20 +55,37 @@ def _keys(chars: tuple[str, ...], numeric: bool, lone_zero: bool) -> tuple[list[
 def class_score(engine: Any, crop: Any, text: str) -> float | None:
     """The equivalence-class score of ``text`` read again from ``crop`` (greyscale array),
     or None when the crop does not decode to ``text`` (then nothing is proven)."""
+    return class_scores(engine, [(crop, text)])[0]
+
+
+def class_scores(engine: Any, items: list[tuple[Any, str]]) -> list[float | None]:
+    """``class_score`` of each (crop, text). Each crop is recognised at its own width, as
+    RapidOCR shapes a line alone (padded to the recogniser's minimum width): batched with
+    wider crops, a lone glyph's scores move with the padding (``%``: 0.999 alone, 0.59
+    padded to three glyphs' width), and a batch costs as much as its crops one by one."""
     import numpy as np
 
-    want = re.sub(r"\s+", "", text)
-    if not want or len(want) > MAX_CHARS or crop.size == 0 or min(crop.shape[:2]) < 4:
-        return None
+    out: list[float | None] = [None] * len(items)
+    rec = engine.text_rec
+    _c, img_h, img_w = rec.rec_image_shape[:3]
+    chars = rec.postprocess_op.character  # index 0 is CTC's blank
+    for i, (crop, text) in enumerate(items):
+        want = re.sub(r"\s+", "", text)
+        if not want or len(want) > MAX_CHARS or crop.size == 0 or min(crop.shape[:2]) < 4:
+            continue
+        rgb = np.ascontiguousarray(np.stack([crop] * 3, axis=-1))
+        h, w = rgb.shape[:2]
+        norm = rec.resize_norm_img(rgb, max(img_w / img_h, w / h))
+        preds = rec.session(norm[np.newaxis].astype(np.float32))[0][0]
+        out[i] = _score(preds, chars, want)
+    return out
+
+
+def _score(preds: Any, chars: list[str], want: str) -> float | None:
+    """The class score of ``want`` from one line's CTC probabilities, or None if it decodes
+    to something else."""
     numeric = bool(_NUMERIC.match(want))
     lone_zero = _key(want, numeric) == "0"
-    rec = engine.text_rec
-    rgb = np.ascontiguousarray(np.stack([crop] * 3, axis=-1))
-    h, w = rgb.shape[:2]
-    _c, img_h, img_w = rec.rec_image_shape[:3]
-    norm = rec.resize_norm_img(rgb, max(img_w / img_h, w / h))
-    preds = rec.session(norm[np.newaxis].astype(np.float32))[0][0]
-    chars = rec.postprocess_op.character  # index 0 is CTC's blank
     keys, ids = _keys(tuple(chars), numeric, lone_zero)
     best = preds.argmax(axis=1)
     got: list[str] = []
