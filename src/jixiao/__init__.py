@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 __all__ = ["FileResult", "Form", "Indicator", "normalize_bytes", "normalize_path"]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 _LAZY = {
     "normalize_bytes": "jixiao.pipeline",
