@@ -69,3 +69,25 @@ needs_cjk_font = pytest.mark.skipif(cjk_font_missing() is not None, reason=str(c
 needs_truetype_cjk_font = pytest.mark.skipif(
     truetype_cjk_font_missing() is not None, reason=str(truetype_cjk_font_missing())
 )
+
+
+@pytest.fixture
+def llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """The LLM stage against the fake server (tests/fakellm.py): its key and model, a home of
+    the test's own; the run's settings, which the CLI writes into os.environ for its workers,
+    undone after each test."""
+    from fakellm import KEY
+
+    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("JIXIAO_LLM_API_KEY", KEY)
+    monkeypatch.setenv("JIXIAO_LLM_MODEL", "fake-model")
+    for name in (
+        "JIXIAO_LLM_LEDGER",
+        "JIXIAO_LLM_TIMEOUT",
+        "JIXIAO_LLM_MAX_CALLS",
+        "JIXIAO_LLM_MAX_TOKENS",
+        "JIXIAO_LLM_DEADLINE_AT",
+        "JIXIAO_LLM_COMPLETIONS",
+    ):
+        monkeypatch.setenv(name, "")
+    return monkeypatch

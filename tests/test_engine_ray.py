@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import GOLDEN, SEEDS
-from fakellm import KEY, FakeLLMServer, answer
+from fakellm import FakeLLMServer, answer
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -192,22 +192,10 @@ def stored(out: Path) -> int:
 
 
 @pytest.fixture
-def llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    """The LLM stage against the fake server; the run's settings undone after the test."""
-    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("JIXIAO_LLM_API_KEY", KEY)
-    monkeypatch.setenv("JIXIAO_LLM_MODEL", "fake-model")
-    monkeypatch.setenv("JIXIAO_LLM_CONCURRENCY", "1")
-    for name in (
-        "JIXIAO_LLM_LEDGER",
-        "JIXIAO_LLM_TIMEOUT",
-        "JIXIAO_LLM_MAX_CALLS",
-        "JIXIAO_LLM_MAX_TOKENS",
-        "JIXIAO_LLM_DEADLINE_AT",
-        "JIXIAO_LLM_COMPLETIONS",
-    ):
-        monkeypatch.setenv(name, "")
-    return monkeypatch
+def llm_env(llm_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """conftest's LLM settings, with one call at a time per worker."""
+    llm_env.setenv("JIXIAO_LLM_CONCURRENCY", "1")
+    return llm_env
 
 
 def abstain(request: dict[str, Any]) -> Any:

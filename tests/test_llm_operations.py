@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GOLDEN, SEEDS
-from fakellm import KEY, FakeLLMServer, answer
+from fakellm import FakeLLMServer, answer
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -20,24 +20,6 @@ from jixiao.errors import EXIT_LLM_DOWN
 from jixiao.llm.ledger import RunLedger
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def llm_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("JIXIAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("JIXIAO_LLM_API_KEY", KEY)
-    monkeypatch.setenv("JIXIAO_LLM_MODEL", "fake-model")
-    # the CLI writes the run's settings into os.environ for its workers: undo after each test
-    for name in (
-        "JIXIAO_LLM_LEDGER",
-        "JIXIAO_LLM_TIMEOUT",
-        "JIXIAO_LLM_MAX_CALLS",
-        "JIXIAO_LLM_MAX_TOKENS",
-        "JIXIAO_LLM_DEADLINE_AT",
-        "JIXIAO_LLM_COMPLETIONS",
-    ):
-        monkeypatch.setenv(name, "")
-    return monkeypatch
 
 
 def _closed_port() -> int:
