@@ -400,6 +400,16 @@ COLUMN_HEADINGS: list[tuple[re.Pattern[str], str]] = [
         ),
         "note",
     ),
+    (
+        # What was achieved and how it scored (执行监控, 自评): beside the target, never it.
+        re.compile(
+            r"^((全年|年度|本年|当年|上半年|\d{1,2}[-－~至]\d{1,2}月|(20\d{2}年度?)?)"
+            r"(实际)?(完成|实现|执行)(值|情况|指标值|进度)|实际(完成)?(值|指标值|完成情况)|"
+            r"(自评|实际|评价)?得分|自评分|评分|偏差(原因|原因分析|分析)(及改进措施)?|"
+            r"未(达到|完成|达成)(指标值|目标值|目标)?(的)?原因(分析)?|改进措施)$"
+        ),
+        "note",
+    ),
     (re.compile(r"^(序号|编号|行次)$"), "seq"),
 ]
 #: Headings that name the indicators only when the row has no 三级/指标名称 heading of its own

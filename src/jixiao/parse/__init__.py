@@ -875,6 +875,9 @@ _DIRECTIONS = frozenset({"正向", "反向", "是/否", "是否"})
 _EXTRA_COST = -2.0
 _NOT_NAMES = frozenset({"正向", "反向", "定性", "定量", "定", "共性", "个性"})
 _TRAILING_COST = -0.5
+#: A tie-break, far below any difference of fit: a cell under its own note heading (实际完成值,
+#: 得分) stays a note when it would fit a target or weight column as well.
+_AT_HOME = 0.001
 _SUBSTANTIVE = {"level1", "level2", "value", "unit", "weight", "operator", "value_type"}
 _UNIT_NOTE = re.compile(r"^(金额)?单位[:：]")
 
@@ -889,9 +892,11 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
     """
     cells = row.nonempty()
     roles: list[str] = []
-    for _, role in sorted(columns.items()):
+    homes: list[int] = []
+    for col, role in sorted(columns.items()):
         if role != "lead" and role not in roles:
             roles.append(role)
+            homes.append(col)
     split = _split_explanation(cells, roles)
     printed = None if split is cells else next(c for c in cells if c not in split)
     cells = split
@@ -919,6 +924,8 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
                     move[i + 1][j] = (i, j, "extra")
                 if j < m:
                     suit = _suit(roles[j], cells[i].text)
+                    if suit is not None and cells[i].col == homes[j] and roles[j][:4] == "note":
+                        suit += _AT_HOME  # a result or a score under its own heading stays there
                     if suit is not None and here + suit > best[i + 1][j + 1]:
                         best[i + 1][j + 1] = here + suit
                         move[i + 1][j + 1] = (i, j, roles[j])

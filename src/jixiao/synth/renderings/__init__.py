@@ -63,6 +63,7 @@ from jixiao.synth.pool import Pool
 from jixiao.synth.renderings import (
     application_form,
     bracketed,
+    central_midterm,
     department_whole,
     folding,
     glued_text,
@@ -75,6 +76,7 @@ from jixiao.synth.renderings import (
     outline_levels,
     pdf_text_layer,
     placeholders,
+    result_columns,
     stacked_headings,
     two_value_sets,
     unit_columns,
@@ -101,6 +103,8 @@ MODULES: tuple[ModuleType, ...] = (
     application_form,
     department_whole,
     stacked_headings,
+    result_columns,
+    central_midterm,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
