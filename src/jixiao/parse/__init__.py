@@ -552,6 +552,10 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
             if not _data(text):  # a number or a target heads no column: a stray cell
                 unknown.append(cell.col if cell.col is not None else len(roles))
             continue
+        if role in ("level2", "name") and role in roles.values() and "value" in roles.values():
+            # A second column set (中央 template: 二级 | 三级 | 指标值 once for 中期, once for
+            # 年度): the annual set, printed last, is the form's; the first set is a note.
+            roles = _set_aside(roles)
         if role in roles.values():
             if role == "value":  # a second value set (中期/年度, per-town): the last one wins
                 roles = {k: v for k, v in roles.items() if v != "value"}
@@ -571,6 +575,21 @@ def _columns(row: Row, cell_roles: list[str | None] | None = None) -> dict[int, 
         # Columns headed by something else (a township per column): they hold the values.
         roles[unknown[-1]] = "value"
     return roles
+
+
+_SET_ROLES = frozenset({"level2", "name", "value", "unit", "operator", "operator2", "value_type"})
+
+
+def _set_aside(roles: dict[int, str]) -> dict[int, str]:
+    """The roles of a heading row with its first column set turned into notes."""
+    out: dict[int, str] = {}
+    notes = sum(1 for r in roles.values() if r.startswith("note"))
+    for col, role in roles.items():
+        if role in _SET_ROLES:
+            notes += 1
+            role = "note" if notes == 1 else f"note_{notes}"
+        out[col] = role
+    return out
 
 
 def _total_row(row: Row) -> bool:
