@@ -69,6 +69,7 @@ from jixiao.synth.renderings import (
     glued_text,
     header_variants,
     heading_synonyms,
+    markdown_tables,
     merged_cells,
     multi_project,
     non_indicator_rows,
@@ -105,6 +106,7 @@ MODULES: tuple[ModuleType, ...] = (
     stacked_headings,
     result_columns,
     central_midterm,
+    markdown_tables,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
