@@ -24,6 +24,8 @@ OPERATOR_WORDS: dict[str, str] = {
     "不少于": "≥",
     "不小于": "≥",
     "至少": "≥",
+    "≧": "≥",  # the JIS symbols (Japanese fonts, some PDF exports)
+    "≦": "≤",
     "≤": "≤",
     "<=": "≤",
     "＜＝": "≤",
@@ -44,6 +46,7 @@ OPERATOR_WORDS: dict[str, str] = {
     "＞": ">",
     "大于": ">",
     "高于": ">",
+    "超过": ">",
     "<": "<",
     "＜": "<",
     "小于": "<",

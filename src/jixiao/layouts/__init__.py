@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jixiao.grammar import Row
-from jixiao.layouts import cell_per_line, glued, pipe_cells, pipe_rows, space_rows, tab_rows
+from jixiao.layouts import (
+    cell_per_line,
+    csv_rows,
+    glued,
+    pipe_cells,
+    pipe_rows,
+    space_rows,
+    tab_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,7 @@ class Layout:
 
 REGISTRY: list[Layout] = [
     Layout(m.NAME, m.detect, m.rows, m.POSITIONAL)
-    for m in (cell_per_line, tab_rows, pipe_cells, pipe_rows, space_rows, glued)
+    for m in (cell_per_line, tab_rows, pipe_cells, pipe_rows, csv_rows, space_rows, glued)
 ]
 
 

@@ -64,6 +64,7 @@ from jixiao.synth.renderings import (
     application_form,
     bracketed,
     central_midterm,
+    csv_rows,
     department_whole,
     folding,
     glued_text,
@@ -81,6 +82,7 @@ from jixiao.synth.renderings import (
     stacked_headings,
     two_value_sets,
     unit_columns,
+    worded_targets,
     wrapped_labels,
 )
 from jixiao.synth.renderings.base import Record, order_fields
@@ -107,6 +109,8 @@ MODULES: tuple[ModuleType, ...] = (
     result_columns,
     central_midterm,
     markdown_tables,
+    csv_rows,
+    worded_targets,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
