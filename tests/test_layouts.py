@@ -38,6 +38,8 @@ RENDERINGS = {
     "space_rows": "\n".join("   ".join(line) for line in LINES),
     # OCR text layers: no separator at all, cut at the form's own vocabulary
     "glued": "\n".join("".join(line) for line in LINES),
+    # a sheet saved as CSV: every row padded with commas to the sheet's width
+    "csv_rows": "\n".join(",".join(line + [""] * (len(HEADINGS) - len(line))) for line in LINES),
 }
 
 

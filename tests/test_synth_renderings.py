@@ -71,6 +71,8 @@ def test_rendering_deterministic_and_valid(name: str) -> None:
         folded = fold_radicals(text)
         if name == "pdf_text_layer":
             folded = folded.replace("\n", "")
+        if name == "markdown_tables":  # a Markdown cell's <br> is a line break in the cell
+            folded = folded.replace("<br>", "\n")
         for ind in rec["indicators"]:
             assert ind["name_raw"] in folded or name == "glued_text" and ind["name"] in text
 

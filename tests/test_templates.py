@@ -4,7 +4,7 @@ read off the text."""
 
 from __future__ import annotations
 
-from jixiao import vocab
+from jixiao import grammar, vocab
 from jixiao.pipeline import normalize_text
 
 HEADER = (
@@ -204,3 +204,139 @@ def test_both_levels_in_one_category_cell() -> None:
     assert vocab.split_category("产出指标-效果指标") == ("产出指标", "效果指标")
     assert vocab.split_category("产出指标-效益指标") is None  # two level-1 words
     assert vocab.split_category("补助-发放人数") is None
+
+
+def test_actual_results_and_scores_beside_the_target_are_not_the_target() -> None:
+    # 实际完成值 before the target, 得分 after the weight, 偏差原因 last (a 执行监控 print)
+    text = HEADER + (
+        "一级指标\t二级指标\t三级指标\t实际完成值\t年度指标值\t分值\t得分\t偏差原因分析\n"
+        "产出指标\t数量指标\t补助发放人数\t480人\t≥500人\t20\t18\t部分对象迁出\n"
+        "产出指标\t质量指标\t补助发放准确率\t99%\t≥98%\t20\t20\t\n"
+        "效益指标\t社会效益指标\t老年人生活质量\t明显提升\t有所提升\t30\t30\t\n"
+        "满意度指标\t服务对象满意度指标\t服务对象满意度\t92%\t≥90%\t30\t28\t\n"
+    )
+    assert _rows(text) == EXPECTED
+
+
+def test_web_pipes_with_a_result_column_and_an_empty_last_cell() -> None:
+    # the empty 未达到指标值原因 cell is dropped: 完成值 and 得分 must keep their own columns
+    text = HEADER.replace("\t\t", "").replace("\t", " | ") + (
+        "| 一级指标 | 二级指标 | 三级指标 | 完成值 | 指标值 | 权重 | 自评得分 | 未达到指标值原因 |\n"
+        "| 产出指标 | 数量指标 | 补助发放人数 | 480人 | ≥500人 | 20 | 18 | 部分对象迁出 |\n"
+        "| 产出指标 | 质量指标 | 补助发放准确率 | 99% | ≥98% | 20 | 20 |  |\n"
+        "| 效益指标 | 社会效益指标 | 老年人生活质量 | 明显提升 | 有所提升 | 30 | 30 |  |\n"
+        "| 满意度指标 | 服务对象满意度指标 | 服务对象满意度 | 92% | ≥90% | 30 | 28 |  |\n"
+    )
+    assert _rows(text) == EXPECTED
+    for heading in ("实际完成值", "全年实际完成值", "1-6月执行情况", "得分", "偏差原因",
+                    "未达到指标值原因", "2021年实际实现值"):  # fmt: skip
+        assert vocab.column_role(heading) == "note", heading
+
+
+CENTRAL = (
+    "中央部门项目支出绩效目标申报表\n（2024年度）\n"
+    "项目名称\t社区养老服务补助\t\t\t\t\t\t\n"
+    "主管部门及代码\t[301]某市民政局\t实施单位\t某区养老中心\t\t\t\t\n"
+    "项目属性\t延续项目\t项目期\t3年\t\t\t\t\n"
+    "项目资金（万元）\t中期资金总额\t360\t年度资金总额\t120\t\t\t\n"
+    "\t其中：财政拨款\t300\t其中：财政拨款\t100\t\t\t\n"
+    "\t其他资金\t60\t其他资金\t20\t\t\t\n"
+    "总体目标\t中期目标（2024年—2026年）\t年度目标\t\t\t\t\t\n"
+    "\t三年内建成养老服务网络\t完成养老服务补助发放\t\t\t\t\t\n"
+    "绩效指标\t一级指标\t二级指标\t三级指标\t指标值\t二级指标\t三级指标\t指标值\n"
+)
+
+
+def test_central_template_reads_the_annual_block_beside_the_midterm_one() -> None:
+    # the 中期 block (a three-year total, names worded for the period) stands first
+    text = CENTRAL + (
+        "\t产出指标\t数量指标\t三年累计补助发放人数\t≥1500人\t数量指标\t补助发放人数\t≥500人\n"
+        "\t产出指标\t质量指标\t补助发放准确率\t≥98%\t质量指标\t补助发放准确率\t≥98%\n"
+        "\t效益指标\t社会效益指标\t老年人生活质量\t有所提升\t社会效益指标\t老年人生活质量\t有所提升\n"
+        "\t满意度指标\t服务对象满意度指标\t服务对象满意度\t≥90%\t服务对象满意度指标\t服务对象满意度\t≥90%\n"
+    )
+    assert _rows(text) == [row[:-1] + (None,) for row in EXPECTED]  # no weight column
+    assert _header(text) == {
+        "form_kind": "project",
+        "project_name": "社区养老服务补助",
+        "department": "某市民政局",
+        "department_code": "301",
+        "budget_total": 120,
+        "budget_breakdown": {"财政拨款": 100, "其他资金": 20},
+        "project_attribute": "延续",
+        "duration": "3年",
+        "annual_goal": "完成养老服务补助发放",
+        "n": 4,
+    }
+
+
+def test_central_template_on_a_web_page_drops_merged_cells_in_both_blocks() -> None:
+    text = (
+        "\n".join(
+            " | ".join(c for c in line.split("\t") if c) + " |" for line in CENTRAL.splitlines()
+        )
+        + "\n"
+        + (
+            "产出指标 | 数量指标 | 三年累计补助发放人数 | ≥1500人 | 数量指标 | 补助发放人数 | ≥500人 |\n"
+            "质量指标 | 补助发放准确率 | ≥98% | 质量指标 | 补助发放准确率 | ≥98% ||\n"
+            "效益指标 | 社会效益指标 | 老年人生活质量 | 有所提升 | 社会效益指标 | 老年人生活质量 | 有所提升 |\n"
+            "满意度指标 | 服务对象满意度指标 | 服务对象满意度 | ≥90% | 服务对象满意度指标 | 服务对象满意度 | ≥90% |\n"
+        )
+    )
+    assert _rows(text) == [row[:-1] + (None,) for row in EXPECTED]
+
+
+def test_markdown_syntax_is_no_part_of_the_form() -> None:
+    text = (
+        "## 项目支出绩效目标表\n\n（2024年度）\n\n"
+        "**项目名称**：社区养老服务补助\n\n**主管部门**：某市民政局\n\n"
+        "| **一级指标** | **二级指标** | **三级指标** | **指标值** | **权重** |\n"
+        "|:---|:---|:---|:---:|---:|\n"
+        "| 产出指标 | 数量指标 | 补助发放<br>人数 | ≥500人 | 20 |\n"
+        "| 产出指标 | 质量指标 | 补助发放准确率 | ≥98% | 20 |\n"
+        "| 效益指标 | 社会效益指标 | 老年人生活<br/>质量 | 有所提升 | 30 |\n"
+        "| 满意度指标 | 服务对象满意度指标 | 服务对象满意度 | ≥90% | 30 |\n"
+    )
+    (form,) = normalize_text(text, "t.md").forms
+    assert (form.title, form.project_name, form.department) == (
+        "项目支出绩效目标表", "社区养老服务补助", "某市民政局"
+    )  # fmt: skip
+    assert _rows(text) == EXPECTED
+
+
+def test_a_sheet_saved_as_csv_with_quoted_cells() -> None:
+    text = "\ufeff" + (
+        "项目支出绩效目标表,,,,\n（2024年度）,,,,\n"
+        "项目名称,社区养老服务补助,,,\n主管部门,某市民政局,,,\n资金总额（万元）,120,,,\n"
+        '年度绩效目标,"完成养老服务补助发放,提高老年人生活质量",,,\n'
+        "一级指标,二级指标,三级指标,指标值,权重\n"
+        "产出指标,数量指标,补助发放人数,≥500人,20\n"
+        '"产出指标","质量指标","补助发放准确率","≥98%","20"\n'
+        "效益指标,社会效益指标,老年人生活质量,有所提升,30\n"
+        "满意度指标,服务对象满意度指标,服务对象满意度,≥90%,30\n"
+    )
+    result = normalize_text(text, "t.csv")
+    assert result.layout == "csv_rows"
+    assert _rows(text) == EXPECTED
+    assert _header(text)["annual_goal"] == "完成养老服务补助发放,提高老年人生活质量"
+    assert _header(text)["budget_total"] == 120
+
+
+def test_targets_in_words_and_other_symbols() -> None:
+    # schema.md: the operator as stated, mapped (大于等于 → ≥, 以上 → ≥, 以内 → ≤, ％ → %)
+    cases = {
+        "不低于95%": ("≥", 95, "%"),
+        "95%以上": ("≥", 95, "%"),
+        "不少于10个": ("≥", 10, "个"),
+        "大于等于１００人": ("≥", 100, "人"),
+        "≧９５％": ("≥", 95, "%"),
+        "≦30天": ("≤", 30, "天"),
+        "控制在100万元以内": ("≤", 100, "万元"),
+        "超过80%": (">", 80, "%"),
+        "＝365天": ("=", 365, "天"),
+        "100%": (None, 100, "%"),
+    }
+    for printed, expected in cases.items():
+        parsed = grammar.parse_value(printed)
+        assert (parsed.operator, parsed.value, parsed.unit) == expected, printed
+        assert parsed.kind == "quantitative"

@@ -46,6 +46,18 @@ department_whole   部门（单位）整体支出绩效目标表: the 年度主�
                    under a 总额 | 财政拨款 | 其他资金 sub-heading, or a 年度预算申请 block
 stacked_headings   a heading over two rows (``绩效指标`` over 一级/二级/三级, 指标值 and 权重
                    merged down), or both levels in one 指标类别 cell (``产出指标-数量指标``)
+result_columns     tab or pipe rows with what was achieved beside the target (实际完成值/完成值/
+                   1-6月执行情况, before or after it) and how it scored (得分, 偏差原因)
+central_midterm    中央部门项目支出绩效目标申报表: 中期 and 年度 blocks side by side in full (amounts,
+                   goals, ``二级 | 三级 | 指标值`` twice); the annual block is the record; tab rows
+                   or web pipes that drop merged cells in both blocks
+markdown_tables    Markdown: ``## 标题``, bold labels and headings, a ``|---|`` rule, ``<br>`` in a
+                   name, or the header as ``**项目名称**：…`` lines above the table
+csv_rows           a sheet saved as CSV: rows padded with commas, quoted cells (all or those with
+                   a comma), a byte-order mark
+worded_targets     operators in words or other symbols: 不低于/不少于/大于等于/至少, ``95%以上``,
+                   ``控制在…以内``, ≧/≦, ＞＝, 超过/低于, full-width digits and ％, in the value or
+                   in a 指标性质 column
 ================== ==========================================================================
 """
 

@@ -21,7 +21,11 @@ from jixiao.synth.renderings.base import Record, blocks, coded, fmt, keep_header
 
 NAME = "central_midterm"
 _ATTR_TEXT = {"新增": ("新增项目", "新增"), "延续": ("延续项目", "延续性项目", "延续")}
-_TITLES = ("中央部门项目支出绩效目标申报表", "项目支出绩效目标申报表", "省级部门项目支出绩效目标申报表")
+_TITLES = (
+    "中央部门项目支出绩效目标申报表",
+    "项目支出绩效目标申报表",
+    "省级部门项目支出绩效目标申报表",
+)
 
 
 def item_ok(item: Any) -> bool:
@@ -29,7 +33,7 @@ def item_ok(item: Any) -> bool:
 
 
 def _cents(value: Any) -> int:
-    return round(value * 100)
+    return int(round(value * 100))
 
 
 def _back(cents: int) -> Any:
@@ -87,7 +91,9 @@ def render(forms: list[Record], rng: random.Random) -> str:
         mid_fin, mid_other = _split(mid, rng)
         fin, other = _split(budget, rng)
         rec["budget_breakdown"] = {"财政拨款": fin, "其他资金": other}
-        out.append(line(["项目资金（万元）", "中期资金总额", fmt(mid), "年度资金总额", fmt(budget)]))
+        out.append(
+            line(["项目资金（万元）", "中期资金总额", fmt(mid), "年度资金总额", fmt(budget)])
+        )
         out.append(line(["", "其中：财政拨款", fmt(mid_fin), "其中：财政拨款", fmt(fin)]))
         out.append(line(["", "其他资金", fmt(mid_other), "其他资金", fmt(other)]))
         span = f"（{year}年—{year + years - 1}年）"
