@@ -340,3 +340,28 @@ def test_targets_in_words_and_other_symbols() -> None:
         parsed = grammar.parse_value(printed)
         assert (parsed.operator, parsed.value, parsed.unit) == expected, printed
         assert parsed.kind == "quantitative"
+
+
+def test_an_older_template_prints_a_benefit_label_as_a_block_of_its_own() -> None:
+    # 社会效益指标 in the 一级 column, its 二级 empty: a 效益 block, not a row of 产出指标
+    text = HEADER + (
+        "一级指标\t二级指标\t三级指标\t指标值\t权重\n"
+        "产出指标\t数量指标\t补助发放人数\t≥500人\t20\n"
+        "\t质量指标\t补助发放准确率\t≥98%\t20\n"
+        "社会效益指标\t\t老年人生活质量\t有所提升\t30\n"
+        "满意度指标\t服务对象满意度指标\t服务对象满意度\t≥90%\t30\n"
+    )
+    assert _rows(text) == EXPECTED
+    rows = _rows(
+        HEADER + "一级指标\t二级指标\t三级指标\t指标值\t权重\n"
+        "成本指标\t经济成本指标\t人均补助标准\t≤200元\t10\n"
+        "可持续影响指标\t\t服务长效机制\t健全\t10\n"
+        "\t\t服务覆盖面\t逐步扩大\t10\n"
+        "过程管理指标\t资金管理指标\t资金到位率\t100%\t10\n"
+    )
+    assert [r[:3] for r in rows] == [
+        ("成本指标", "经济成本指标", "人均补助标准"),
+        ("效益指标", "可持续影响指标", "服务长效机制"),
+        ("效益指标", "可持续影响指标", "服务覆盖面"),
+        (None, "资金管理指标", "资金到位率"),  # no standard parent: level1 null (golden sc23)
+    ]

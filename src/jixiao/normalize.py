@@ -310,10 +310,13 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         # A 一级 label printed mid-block (merged cell) keeps the 二级 running above it.
         level2 = own2 or (level2 if level1 in (None, own1) else None)
         level1 = own1
-    elif stated1 and vocab.canon_level2(stated1):
-        # A 一级 label that is none of the four (过程管理指标): a new block with no canonical
-        # level1, so nothing is inherited from the block above.
-        level1, level2 = None, own2
+    elif stated1 and (as2 := vocab.canon_level2(stated1)):
+        # A 一级 label that is none of the four: a new block, nothing inherited from the block
+        # above. A standard 二级 label there (older templates: 社会效益指标 as a block of its
+        # own) names its parent; one with none (过程管理指标) leaves level1 null.
+        level1, level2 = vocab.LEVEL2_PARENT.get(as2), own2
+        if level1 and not own2 and not clean(cells["level2"].text if "level2" in cells else ""):
+            level2 = as2
     else:
         level2 = own2 or level2
 

@@ -248,6 +248,22 @@ LEVEL2_CANON: dict[str, str] = {
     "社会成本": "社会成本指标",
     "生态环境成本": "生态环境成本指标",
 }
+#: The level1 each standard level2 belongs to, for a 二级 label printed in the 一级 column of
+#: an older template (``社会效益指标`` as a block of its own, its 二级 cell empty). 成本指标 is
+#: both a level1 and an old level2 of 产出指标, so it has no parent here.
+LEVEL2_PARENT: dict[str, str] = {
+    "数量指标": "产出指标",
+    "质量指标": "产出指标",
+    "时效指标": "产出指标",
+    "经济效益指标": "效益指标",
+    "社会效益指标": "效益指标",
+    "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标",
+    "服务对象满意度指标": "满意度指标",
+    "经济成本指标": "成本指标",
+    "社会成本指标": "成本指标",
+    "生态环境成本指标": "成本指标",
+}
 #: Words in the 指标性质/operator column that are categories, not operators.
 CATEGORY_WORDS: dict[str, str] = {
     "产出": "产出指标",

@@ -631,8 +631,8 @@ def fits(role: str, text: str) -> bool:
     kind = classify(text)
     if kind == "empty":
         return role != "name"
-    if role == "level1":
-        return vocab.canon_level1(text) is not None
+    if role == "level1":  # a 二级-like label may head a block (社会效益指标, 过程管理指标)
+        return vocab.canon_level1(text) is not None or vocab.canon_level2(text) is not None
     if role == "level2":
         return vocab.canon_level2(text) is not None
     if role == "name":

@@ -58,6 +58,9 @@ csv_rows           a sheet saved as CSV: rows padded with commas, quoted cells (
 worded_targets     operators in words or other symbols: 不低于/不少于/大于等于/至少, ``95%以上``,
                    ``控制在…以内``, ≧/≦, ＞＝, 超过/低于, full-width digits and ％, in the value or
                    in a 指标性质 column
+level_vocab        the 2021 成本指标 block (经济成本指标 …), bare 产出/效益/数量/社会效益, or an older
+                   template's 二级 label heading a block of its own in the 一级 column
+                   (``社会效益指标 | | 名称 | 目标``)
 ================== ==========================================================================
 """
 
@@ -82,6 +85,7 @@ from jixiao.synth.renderings import (
     glued_text,
     header_variants,
     heading_synonyms,
+    level_vocab,
     markdown_tables,
     merged_cells,
     multi_project,
@@ -123,6 +127,7 @@ MODULES: tuple[ModuleType, ...] = (
     markdown_tables,
     csv_rows,
     worded_targets,
+    level_vocab,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
