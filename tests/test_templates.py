@@ -365,3 +365,23 @@ def test_an_older_template_prints_a_benefit_label_as_a_block_of_its_own() -> Non
         ("效益指标", "可持续影响指标", "服务覆盖面"),
         (None, "资金管理指标", "资金到位率"),  # no standard parent: level1 null (golden sc23)
     ]
+
+
+def test_central_template_web_row_whose_first_cell_is_a_merged_blocks_cost_label() -> None:
+    # 成本指标 under 产出指标 (its 一级 merged away): the 年度 block repeats it as its 二级
+    text = (
+        "\n".join(
+            " | ".join(c for c in line.split("\t") if c) + " |" for line in CENTRAL.splitlines()
+        )
+        + "\n"
+        + (
+            "产出指标 | 数量指标 | 三年累计补助发放人数 | ≥1500人 | 数量指标 | 补助发放人数 | ≥500人 |\n"
+            "成本指标 | 人均补助标准 | ≤200元 | 成本指标 | 人均补助标准 | ≤200元 ||\n"
+            "满意度指标 | 服务对象满意度指标 | 服务对象满意度 | ≥90% | 服务对象满意度指标 | 服务对象满意度 | ≥90% |\n"
+        )
+    )
+    assert [r[:3] for r in _rows(text)] == [
+        ("产出指标", "数量指标", "补助发放人数"),
+        ("产出指标", "成本指标", "人均补助标准"),
+        ("满意度指标", "服务对象满意度指标", "服务对象满意度"),
+    ]

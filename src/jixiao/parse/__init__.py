@@ -585,11 +585,17 @@ def _set_aside(roles: dict[int, str]) -> dict[int, str]:
     out: dict[int, str] = {}
     notes = sum(1 for r in roles.values() if r.startswith("note"))
     for col, role in roles.items():
-        if role in _SET_ROLES:
+        if role == "level2" and SET_LEVEL2 not in out.values():
+            role = SET_LEVEL2
+        elif role in _SET_ROLES:
             notes += 1
             role = "note" if notes == 1 else f"note_{notes}"
         out[col] = role
     return out
+
+
+#: The 二级 column of a column set set aside (a note, kept apart for ``_read_by_order``).
+SET_LEVEL2 = "note_set_level2"
 
 
 def _total_row(row: Row) -> bool:
@@ -960,6 +966,12 @@ def _read_by_order(row: Row, columns: dict[int, str]) -> RawIndicator | None:
         i, j = pi, pj
     if "name" not in placed or not placed.keys() & _SUBSTANTIVE:
         return None  # a lone text cell in a table is a caption or a note, not an indicator
+    if SET_LEVEL2 in roles and "level1" in placed and "level2" in placed:
+        first, second = (_WS.sub("", clean(placed[r].text)) for r in ("level1", "level2"))
+        if first == second and vocab.canon_level2(first):
+            # 成本指标 … 成本指标: the first set's copy of this row's 二级 (the 一级 is merged
+            # away above), not a 一级 of its own
+            placed[SET_LEVEL2] = placed.pop("level1")
     if printed is not None:
         placed[GLUED_NAME] = printed  # the cell as printed, name and 解释 in one
     return RawIndicator(cells=placed, line=row.line, extra=list(reversed(extra)))
