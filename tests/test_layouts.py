@@ -67,3 +67,16 @@ def test_every_registered_layout_has_a_case_here() -> None:
     from jixiao import layouts
 
     assert {layout.name for layout in layouts.REGISTRY} == set(RENDERINGS)
+
+
+def test_csv_a_stray_quote_does_not_swallow_the_rows_after_it() -> None:
+    lines = RENDERINGS["csv_rows"].split("\n")
+    lines[1] = '项目名称,"社区培训项目,,,,'  # a quote opened and never closed
+    text = "\n".join(lines[:3] + [",,,,,"] * 25 + lines[3:]) + "\n"
+    result = normalize_text(text, "csv_rows.txt")
+    assert result.layout == "csv_rows"
+    (form,) = result.forms
+    assert [(i.name, i.value) for i in form.indicators] == [
+        ("培训覆盖人次", 500),
+        ("学员满意度", 90),
+    ]

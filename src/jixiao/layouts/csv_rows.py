@@ -40,14 +40,40 @@ def detect(lines: list[str]) -> float:
     return 0.96 * rows / len(body)
 
 
-def rows(lines: list[str], first: int = 1) -> list[Row]:
-    """One row per record (a quoted cell may span lines); empty trailing cells dropped."""
-    out: list[Row] = []
+#: A quoted cell over more lines than this is a stray quote, not a cell: lines are read alone.
+_MAX_SPAN = 20
+
+
+def _records(lines: list[str], first: int) -> list[tuple[int, list[str]]]:
+    """(source line, cells) per record; a quoted cell may span lines."""
+    out: list[tuple[int, list[str]]] = []
     reader = csv.reader(f"{ln}\n" for ln in lines)
     start = first
     for record in reader:
-        line = start
+        if first + reader.line_num - start > _MAX_SPAN:
+            raise csv.Error("a quoted cell runs on too far")
+        out.append((start, record))
         start = first + reader.line_num
+    return out
+
+
+def _alone(line: str) -> list[str]:
+    """One line's cells, read without the lines around it (commas split a broken quote)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return line.split(",")
+
+
+def rows(lines: list[str], first: int = 1) -> list[Row]:
+    """One row per record; empty trailing cells dropped. A quote left open (a stray ``"``)
+    leaves each line a record of its own."""
+    try:
+        records = _records(lines, first)
+    except csv.Error:
+        records = [(i, _alone(ln)) for i, ln in enumerate(lines, first)]
+    out: list[Row] = []
+    for line, record in records:
         if not any(clean(t) for t in record):
             continue
         while len(record) > 1 and not clean(record[-1]):
