@@ -59,7 +59,7 @@ _WRAP_SPACE = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])|(?<=[,;:])\s+(?=[{_
 _NUM = r"[-+]?\d+(?:[.,]\d+)*"
 _VALUE = re.compile(
     rf"^(?P<op>{vocab.OPERATOR_PATTERN})?\s*(?P<num>{_NUM})\s*(?P<unit>[^\d\s].*?)?\s*"
-    rf"(?P<suffix>及以上|以上|及以下|以下|以内)?$"
+    rf"(?P<suffix>{vocab.OPERATOR_SUFFIX_PATTERN})?$"
 )
 #: A date or deadline as a target: ``2023.12``, ``2024年6月底前``, ``12月31日前``, ``2023-12-31``.
 _DATE_VALUE = re.compile(
@@ -253,7 +253,7 @@ def parse_value(text: str) -> ParsedValue:
             unit = unit_raw  # a short word after a number in a value cell is its unit
         if num is not None and (not unit_raw or unit is not None):
             op = vocab.OPERATOR_WORDS.get(m.group("op") or "") or (
-                vocab.OPERATOR_SUFFIXES.get(m.group("suffix") or "")
+                vocab.OPERATOR_SUFFIXES.get(_WS.sub("", m.group("suffix") or "").strip("（()）含"))
             )
             return ParsedValue(op, num, unit, "quantitative")
     return ParsedValue(None, t, None, "qualitative")

@@ -61,7 +61,14 @@ OPERATOR_SUFFIXES: dict[str, str] = {
     "以下": "≤",
     "及以下": "≤",
     "以内": "≤",
+    "内": "≤",  # ``5日内``, ``3个工作日内``: within, after a unit of time (see the pattern)
 }
+#: The suffixes as a value cell prints them: ``（含）以上`` counts the bound in; ``内`` only
+#: after a unit of time (``30个工作日内``), so a number's unit never ends in it.
+OPERATOR_SUFFIX_PATTERN = (
+    r"[（(]含[)）](?:以上|以下|以内)|及以上|以上|及以下|以下|以内|"
+    r"(?<=[天日月年周时钟])内"
+)
 
 # ---------------------------------------------------------------- units
 UNIT_ALIASES: dict[str, str] = {

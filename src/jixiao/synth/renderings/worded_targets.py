@@ -1,7 +1,7 @@
 """Targets written in words or in other symbols: the operator of schema.md, stated otherwise.
 
 ``不低于95%``, ``不少于10个``, ``大于等于100人``, ``95%以上``, ``98%及以上``, ``至少2次``; ``不超过3天``,
-``控制在100万元以内``, ``30天以内``, ``5%以下``; ``≧``/``≦`` (JIS symbols), ``＞＝``/``＜＝``,
+``控制在100万元以内``, ``30天以内``, ``5日内``, ``5%以下``, ``95%（含）以上``; ``≧``/``≦`` (JIS symbols), ``＞＝``/``＜＝``,
 ``＝``/``等于``; ``大于``/``高于``/``超过``, ``小于``/``低于``; digits and ``％`` full width (``≥９５％``)
 or a blank between the parts (``≥ 95 %``). A target printed without any of these (``100%``)
 states no operator. Tab rows with the operator inside the value, or in a 指标性质 column that
@@ -26,7 +26,12 @@ _BEFORE: dict[str, tuple[str, ...]] = {
     "<": ("小于", "低于", "＜"),
 }
 #: … or after it (``95%以上``), with ``控制在…以内`` printing both.
-_AFTER: dict[str, tuple[str, ...]] = {"≥": ("以上", "及以上"), "≤": ("以内", "以下", "及以下")}
+_AFTER: dict[str, tuple[str, ...]] = {
+    "≥": ("以上", "及以上", "（含）以上"),
+    "≤": ("以内", "以下", "及以下", "（含）以下"),
+}
+#: Units of time after which ``内`` alone says within (``5日内``, ``30个工作日内``).
+_WITHIN = ("天", "日", "个工作日", "工作日", "小时", "分钟", "年", "月", "周")
 _FULL = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
 
 
@@ -53,6 +58,8 @@ def _worded(ind: Record, rng: random.Random) -> tuple[str, str]:
         return "", number
     if op in _AFTER and rng.random() < 0.35:
         suffix = rng.choice(_AFTER[op])
+        if op == "≤" and ind["unit"] in _WITHIN and rng.random() < 0.5:
+            suffix = "内"
         if op == "≤" and rng.random() < 0.4:
             return "", f"控制在{number}{suffix}"
         return "", f"{number}{suffix}"
