@@ -58,3 +58,12 @@ def test_bad_bytes_raise_input_error_naming_the_file(data: bytes, reason: str) -
 def test_converter_debris_removed() -> None:
     text = decode("\t[bookmark: _GoBack]\u3000100\n".encode(), "x.txt").text
     assert "bookmark" not in text
+
+
+def test_character_references_a_web_page_keeps_are_read_as_characters() -> None:
+    text = decode(
+        "≥ &ge;95% &le;3天 &gt;=2 a&amp;b&nbsp;c &#8805;1 &#x2264;2".encode(), "x.txt"
+    ).text
+    assert text == "≥ ≥95% ≤3天 >=2 a&b\u00a0c ≥1 ≤2"
+    # an unknown name, a NUL or an invalid number stays as printed
+    assert decode(b"&foo; &#0; &#1114112; R&D", "x.txt").text == "&foo; &#0; &#1114112; R&D"

@@ -5,7 +5,7 @@ read off the text."""
 from __future__ import annotations
 
 from jixiao import grammar, vocab
-from jixiao.pipeline import normalize_text
+from jixiao.pipeline import normalize_bytes, normalize_text
 
 HEADER = (
     "项目支出绩效目标表\n（2024年度）\n"
@@ -387,4 +387,20 @@ def test_central_template_web_row_whose_first_cell_is_a_merged_blocks_cost_label
         ("产出指标", "数量指标", "补助发放人数"),
         ("产出指标", "成本指标", "人均补助标准"),
         ("满意度指标", "服务对象满意度指标", "服务对象满意度"),
+    ]
+
+
+def test_a_scraped_markdown_page_with_entities_and_an_escaped_bar() -> None:
+    text = (
+        "| 项目支出绩效目标表 |\n| 项目名称 | 社区养老服务补助 | &nbsp; | &nbsp; | &nbsp; |\n"
+        "| 一级指标 | 二级指标 | 三级指标 | 指标值 | 权重 |\n|---|---|---|---|---|\n"
+        "| 产出指标 | 数量指标 | 补助发放人数 | &ge;500人 | 20 |\n"
+        "| 产出指标 | 时效指标 | 补助发放时间 \\| 季度 | &le;3天 | 20 |\n"
+    )
+    result = normalize_bytes(text.encode(), "t.md")
+    (form,) = result.forms
+    assert form.project_name == "社区养老服务补助"
+    assert [(i.name_raw, i.operator, i.value, i.unit, i.weight) for i in form.indicators] == [
+        ("补助发放人数", "≥", 500, "人", 20),
+        ("补助发放时间 | 季度", "≤", 3, "天", 20),
     ]

@@ -2,7 +2,8 @@
 
 The detected encoding is reported with every result. Text is normalised only where the
 bytes carry no meaning: line endings, NULs from UTF-16 mishaps, converter debris
-(``[bookmark: _GoBack]``) that Word-to-text tools leave, and the script a character is written
+(``[bookmark: _GoBack]``) that Word-to-text tools leave, character references a web page's
+text keeps (``&ge;``, ``&nbsp;``), and the script a character is written
 in (look-alike radicals and compatibility ideographs, traditional characters: the vocabulary
 and the contract are simplified). Every field, ``name_raw`` included, is read from the folded
 text.
@@ -10,6 +11,7 @@ text.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import unicodedata
@@ -28,6 +30,9 @@ _BOMS: list[tuple[bytes, str]] = [
     (b"\xfe\xff", "utf-16"),
 ]
 _DEBRIS = re.compile(r"\[bookmark: [^\]]*\]")
+#: A character reference a web page's text keeps (``&ge;``, ``&nbsp;``, ``&#8805;``): markup, not
+#: content, so it is read as the character it names (an unknown name stays as printed).
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8}\d{0,2});")
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,17 @@ def normalise(text: str) -> str:
     converter debris; cell content is otherwise kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = text.lstrip("\ufeff")
+    if "&" in text:
+        text = _ENTITY.sub(_character, text)
     return fold_radicals(_DEBRIS.sub("", text))
+
+
+def _character(m: re.Match[str]) -> str:
+    """The character an entity names; the entity as printed when it names none (or a control)."""
+    char = html.unescape(m.group())
+    if char == m.group() or len(char) != 1 or char == "\ufffd" or (ord(char) < 32 and char != "\t"):
+        return m.group()
+    return char
 
 
 def _radical_table() -> dict[int, str]:

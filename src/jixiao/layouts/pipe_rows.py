@@ -18,8 +18,14 @@ _EMPHASIS = re.compile(r"(\*\*|__)(?=[^\s*_])([^*_≥≤<>=%％]+?)(?<=\S)\1")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
+#: A cell separator: a bar Markdown has not escaped (``\|`` is a bar inside a cell).
+_BAR = re.compile(r"(?<!\\)\|")
+
+
 def _unmark(text: str) -> str:
     """A cell's text without its Markdown syntax."""
+    if "\\|" in text:
+        text = text.replace("\\|", "|")
     if "<" in text:
         text = _BREAK.sub("\n", text)
     if "*" in text or "_" in text:
@@ -44,7 +50,7 @@ def rows(lines: list[str], first: int = 1) -> list[Row]:
             continue
         if "#" in line and "|" not in line:
             line = _HEADING_MARK.sub("", line)
-        parts = line.split("|")
+        parts = _BAR.split(line) if "\\|" in line else line.split("|")
         if line.strip().startswith("|"):
             parts = parts[1:]
         if line.strip().endswith("|"):

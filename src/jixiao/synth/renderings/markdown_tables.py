@@ -3,7 +3,8 @@
 The title is a Markdown heading (``## 项目支出绩效目标表``) or bold (``**…**``); the form is a
 pipe table whose first row is followed by a rule row (``|---|---|``, ``|:---|:---:|``); labels
 and column headings may be bold (``| **项目名称** | … |``); a long name breaks with ``<br>``
-inside its cell. Or the header is printed as bold label lines above the table
+inside its cell; a scraped page writes ``&ge;``/``&le;`` and ``&nbsp;`` for an empty cell (read
+by decoding as the characters they name). Or the header is printed as bold label lines above the table
 (``**项目名称**：社区养老服务补助``) and only the indicators are a table. Markdown is syntax, not
 content: the truth is the form as printed without it (a name broken by ``<br>`` is one name;
 its ``name_raw`` keeps the break as a line break, as a wrapped cell keeps its wrap).
@@ -52,8 +53,15 @@ def _broken(name: str, rng: random.Random) -> str:
     return f"{name[:k]}<br>{name[k:]}"
 
 
+def _entities(line: str) -> str:
+    """A scraped page's Markdown: operators and empty cells as character references."""
+    line = line.replace("≥", "&ge;").replace("≤", "&le;")
+    return line.replace("|  |", "| &nbsp; |")
+
+
 def render(forms: list[Record], rng: random.Random) -> str:
     out: list[str] = []
+    entities = rng.random() < 0.3  # one file, one converter
     for rec in forms:
         year = rec["year"]
         bold_labels = rng.random() < 0.5
@@ -88,6 +96,6 @@ def render(forms: list[Record], rng: random.Random) -> str:
             ind["name_raw"] = name.replace("<br>", "\n")
             cells = [ind["level1"], ind["level2"] or "", name, target(ind), str(ind["weight"])]
             table.append(_row(cells))
-        out += table
+        out += [_entities(t) for t in table] if entities else table
         keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"
