@@ -404,3 +404,27 @@ def test_a_scraped_markdown_page_with_entities_and_an_escaped_bar() -> None:
         ("补助发放人数", "≥", 500, "人", 20),
         ("补助发放时间 | 季度", "≤", 3, "天", 20),
     ]
+
+
+def test_the_budgets_parts_listed_in_one_cell() -> None:
+    text = (
+        "项目支出绩效目标表\n（2024年度）\n"
+        "| 项目名称：社区养老服务补助 | 主管部门：某市民政局 |\n"
+        "| 资金总额：120万元 | 其中：财政拨款100万元，其他资金20万元 |\n"
+        "| 年度绩效目标：完成补助发放 |\n"
+        "| 一级指标 | 二级指标 | 三级指标 | 指标值 |\n"
+        "| 产出指标 | 数量指标 | 补助发放人数 | ≥500人 |\n"
+        "| 满意度指标 | 服务对象满意度指标 | 服务对象满意度 | ≥90% |\n"
+    )
+    header = _header(text)
+    assert (header["budget_total"], header["budget_breakdown"]) == (
+        120,
+        {"财政拨款": 100, "其他资金": 20},
+    )
+    lines = text.replace("| 资金总额：120万元 | 其中：财政拨款100万元，其他资金20万元 |\n", "")
+    lines = lines.replace("| 年度", "资金总额：1,256.5\n其中：中央资金1,200.5；省级资金56\n| 年度")
+    header = _header(lines)
+    assert (header["budget_total"], header["budget_breakdown"]) == (
+        1256.5,
+        {"中央资金": 1200.5, "省级资金": 56},
+    )

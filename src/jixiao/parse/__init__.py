@@ -308,6 +308,15 @@ def _read_header(row: Row, form: RawForm) -> None:
     labels_here = 0
     answered_here = 0
     while j < len(cells):
+        parts = _budget_parts(texts[j])
+        if parts and not any(key == k for key, _ in form.breakdown for k, _ in parts):
+            # ``其中：财政拨款100万元，其他资金20万元``: the budget's parts, listed in one cell
+            here = cells[j]
+            form.breakdown += [(k, Cell(text=a, line=here.line, col=here.col)) for k, a in parts]
+            used.add(j)
+            claimed = True
+            j += 1
+            continue
         label, inline = _split_inline_label(texts[j])
         if label and not inline and j + 1 < len(cells) and texts[j + 1]:
             joined = label + texts[j + 1]
@@ -400,6 +409,28 @@ def _read_header(row: Row, form: RawForm) -> None:
     form.unplaced.extend(
         c for k, c in enumerate(cells) if k not in used and texts[k] and not _is_label(texts[k])
     )
+
+
+_PARTS = re.compile(r"^其中[:：]?(?P<rest>.+)$", re.S)
+_PART = re.compile(
+    r"^(?P<label>[^\d:：]{2,16}?)[:：]?(?P<amount>\d[\d,，]*(?:\.\d+)?(?:万元|元|万)?)$"
+)
+
+
+def _budget_parts(text: str) -> list[tuple[str, str]]:
+    """``其中：财政拨款100万元，其他资金20万元`` → [(财政拨款, 100万元), (其他资金, 20万元)]: a cell
+    listing the budget's parts, each a part's label and its amount; [] for anything else."""
+    m = _PARTS.match(_WS.sub("", text)) if text.startswith("其中") else None
+    if m is None:
+        return []
+    out: list[tuple[str, str]] = []
+    for piece in re.split(r"[;；，、]|,(?!\d{3})", m.group("rest")):  # never 1,200's comma
+        part = _PART.match(piece)
+        key = vocab.breakdown_key(part.group("label")) if part else None
+        if part is None or key is None:
+            return []
+        out.append((key, part.group("amount")))
+    return out
 
 
 #: The pending name of a budget part left open (``其中：财政拨款`` over its amount).

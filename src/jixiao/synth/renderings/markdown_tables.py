@@ -4,8 +4,9 @@ The title is a Markdown heading (``## 项目支出绩效目标表``) or bold (``
 pipe table whose first row is followed by a rule row (``|---|---|``, ``|:---|:---:|``); labels
 and column headings may be bold (``| **项目名称** | … |``); a long name breaks with ``<br>``
 inside its cell; a scraped page writes ``&ge;``/``&le;`` and ``&nbsp;`` for an empty cell (read
-by decoding as the characters they name). Or the header is printed as bold label lines above the table
-(``**项目名称**：社区养老服务补助``) and only the indicators are a table. Markdown is syntax, not
+by decoding as the characters they name); the budget's parts listed in one cell or line
+(``其中：财政拨款100万元，其他资金20万元``). Or the header is printed as bold label lines above the
+table (``**项目名称**：社区养老服务补助``) and only the indicators are a table. Markdown is syntax, not
 content: the truth is the form as printed without it (a name broken by ``<br>`` is one name;
 its ``name_raw`` keeps the break as a line break, as a wrapped cell keeps its wrap).
 """
@@ -59,6 +60,17 @@ def _entities(line: str) -> str:
     return line.replace("|  |", "| &nbsp; |")
 
 
+def _parts(budget: Any, rng: random.Random) -> tuple[Any, Any]:
+    """财政拨款 and 其他资金 that add up to the budget exactly (in hundredths)."""
+    cents = int(round(budget * 100))
+    other = 0 if rng.random() < 0.4 else rng.randrange(0, cents // 3 + 1)
+
+    def back(c: int) -> Any:
+        return c // 100 if c % 100 == 0 else c / 100
+
+    return back(cents - other), back(other)
+
+
 def render(forms: list[Record], rng: random.Random) -> str:
     out: list[str] = []
     entities = rng.random() < 0.3  # one file, one converter
@@ -78,15 +90,29 @@ def render(forms: list[Record], rng: random.Random) -> str:
             ("资金总额（万元）", fmt(rec["budget_total"])),
             ("年度绩效目标", rec["annual_goal"]),
         ]
+        printed = SHORT_HEADER
+        parts = ""
+        if rng.random() < 0.4:  # the budget's parts listed in one cell or line
+            fin, other = _parts(rec["budget_total"], rng)
+            rec["budget_breakdown"] = {"财政拨款": fin, "其他资金": other}
+            printed = (*SHORT_HEADER, "budget_breakdown")
+            unit = rng.choice(("万元", ""))
+            sep = rng.choice(("，", "；", "、"))
+            parts = f"其中：财政拨款{fmt(fin)}{unit}{sep}其他资金{fmt(other)}{unit}"
         table: list[str] = []
         if rng.random() < 0.4:  # the header as bold label lines, then the indicator table
             for label, value in header:
                 out += [f"{_bold(label, True)}：{value}", ""]
+                if parts and label.startswith("资金总额"):
+                    out += [parts, ""]
             table.append(_row([_bold(h, bold_heads) for h in heads]))
             table.append(_rule(width, rng))
         else:  # one table for the whole form: its first row heads it
             for k, (label, value) in enumerate(header):
-                table.append(_row([_bold(label, bold_labels), value, *pad]))
+                cells = [_bold(label, bold_labels), value, *pad]
+                if parts and label.startswith("资金总额"):
+                    cells[2] = parts
+                table.append(_row(cells))
                 if k == 0:
                     table.append(_rule(width, rng))
             table.append(_row([_bold(h, bold_heads) for h in heads]))
@@ -97,5 +123,5 @@ def render(forms: list[Record], rng: random.Random) -> str:
             cells = [ind["level1"], ind["level2"] or "", name, target(ind), str(ind["weight"])]
             table.append(_row(cells))
         out += [_entities(t) for t in table] if entities else table
-        keep_header(rec, SHORT_HEADER)
+        keep_header(rec, printed)
     return "\n".join(out) + "\n"
