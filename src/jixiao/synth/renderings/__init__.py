@@ -46,6 +46,10 @@ department_whole   部门（单位）整体支出绩效目标表: the 年度主�
                    under a 总额 | 财政拨款 | 其他资金 sub-heading, or a 年度预算申请 block
 stacked_headings   a heading over two rows (``绩效指标`` over 一级/二级/三级, 指标值 and 权重
                    merged down), or both levels in one 指标类别 cell (``产出指标-数量指标``)
+wrapped_text_layer a PDF/OCR text layer of a table whose cells wrap, vertically centred: a
+                   long name's first lines come before the row's values, its end after
+                   them; lines by height (pdfplumber), column-aligned (``pdftotext
+                   -layout``), cell by cell (content stream) or with OCR's uneven gaps
 ================== ==========================================================================
 """
 
@@ -79,6 +83,7 @@ from jixiao.synth.renderings import (
     two_value_sets,
     unit_columns,
     wrapped_labels,
+    wrapped_text_layer,
 )
 from jixiao.synth.renderings.base import Record, order_fields
 
@@ -101,6 +106,7 @@ MODULES: tuple[ModuleType, ...] = (
     application_form,
     department_whole,
     stacked_headings,
+    wrapped_text_layer,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
