@@ -30,7 +30,14 @@ import random
 import unicodedata
 from typing import Any
 
-from jixiao.synth.renderings.base import SHORT_HEADER, Record, fmt, keep_header, plain_name_ok, target
+from jixiao.synth.renderings.base import (
+    SHORT_HEADER,
+    Record,
+    fmt,
+    keep_header,
+    plain_name_ok,
+    target,
+)
 
 NAME = "wrapped_text_layer"
 
