@@ -42,6 +42,7 @@ from jixiao.schema import Cell
 _TAIL = frozenset({"value", "weight", "unit", "operator", "value_type"})
 #: A row whose cells wrapped over more lines than this is not read (and the search stays small).
 _MAX_LINES = 12
+_WORD = re.compile(r"^[\u3400-\u9fff（）()]+$")
 _DIGIT = re.compile(r"\d")
 _NUMBER_FIRST = re.compile(rf"^({vocab.OPERATOR_PATTERN})?\s*[-+±]?\d")
 _MAX_PIECES = 14
@@ -53,16 +54,61 @@ def join(rows: list[Row]) -> list[Row]:
     i = 0
     while i < len(rows):
         roles = _heading_roles(rows[i])
+        if roles is None:
+            row, used = _label_wrap(rows, i)
+            out.append(row)
+            i += used
+            continue
         out.append(rows[i])
         i += 1
-        if roles is None:
-            continue
         end = _body_end(rows, i)
         body = rows[i:end]
         rebuilt = _centred(body, roles) or _streamed(body, roles)
         out.extend(rebuilt if rebuilt is not None else body)
         i = end
     return out
+
+
+def _label_wrap(rows: list[Row], i: int) -> tuple[Row, int]:
+    """A header label wrapped in its narrow cell, centred against its value: ``项目名`` /
+    ``(value)`` / ``称`` (a label over two lines, its value on one), or ``年度绩效 完成…水`` /
+    ``目标 平。`` (both over two lines). The row put together, and how many lines it took."""
+    row = rows[i]
+    first = _cells(row)
+    if len(first) > 2 or not first or vocab.header_field(first[0]):
+        return row, 1
+    nxt = rows[i + 1 : i + 3]
+    if not nxt or not all(_next_line(a, b) for a, b in zip([row, *nxt], nxt, strict=False)):
+        return row, 1
+    second = _cells(nxt[0])
+    if len(first) == 2 and len(second) == 2 and _label_of(first[0], second[0]):
+        return _rebuilt([first[0] + second[0], first[1] + second[1]], [row]), 2
+    if len(first) == 1 and len(nxt) == 2 and second:
+        third = _cells(nxt[1])
+        stacked = first[0] + "".join(second) + third[0] if len(third) == 1 else ""
+        if (
+            len(third) == 1
+            and _label_of(first[0], third[0])
+            and not vocab.header_field(second[0])
+            and not vocab.header_field(stacked)  # 年度 / 总体 / 目标: one label a word a line
+        ):
+            return _rebuilt([first[0] + third[0], *second], [row]), 3
+    return row, 1
+
+
+def _label_of(head: str, end: str) -> bool:
+    """``head`` + ``end`` is a header label, neither piece alone one (``项目名`` + ``称``)."""
+    return (
+        len(end) <= 6
+        and _WORD.match(head + end) is not None
+        and vocab.header_field(head + end) is not None
+        and vocab.header_field(end) is None
+    )
+
+
+def _next_line(above: Row, below: Row) -> bool:
+    a, b = above.cells[-1].line, below.line
+    return a is None or b is None or b == a + 1
 
 
 def _heading_roles(row: Row) -> list[str] | None:
