@@ -142,13 +142,43 @@ def _rows(text: str) -> list[Any]:
     return space_rows.rows(text.splitlines())
 
 
-def test_rows_wrapped_below_only_are_left_alone() -> None:
-    """Top-aligned cells continue under their row: no row line lacks a cell, so the pass
-    does not read them as centred (``unwrap``/``label_columns`` join them, not this)."""
-    rows = _rows(
-        HEADING + "产出指标 数量指标 改造危桥 ≥3座 20\n座数\n效益指标 社会效益指标 通行条件 改善 10"
+def test_top_aligned_cells_continue_under_their_row_line() -> None:
+    """Cells aligned to the top (Word's default): the row line holds every cell's first line,
+    the rest of a wrapped name follows under it, one piece a line."""
+    text = (
+        HEAD
+        + HEADING
+        + "\n".join(
+            [
+                "产出指标 质量指标 区委、区政府主要领 ≥100% 5",
+                "导交办事项督查督办",
+                "率",
+                "产出指标 数量指标 现场督查次数 ≥200次 15",
+                "满意度指标 服务对象满 群众满意度 ≥90% 10",
+                "意度指标",
+            ]
+        )
     )
-    assert centred.join(rows) == rows
+    _header, rows = _read(normalize_text(text, "t.txt"))
+    assert rows == [
+        ("产出指标", "质量指标", "区委、区政府主要领导交办事项督查督办率", "≥", 100, "%", 5),
+        ("产出指标", "数量指标", "现场督查次数", "≥", 200, "次", 15),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥", 90, "%", 10),
+    ]
+
+
+def test_a_short_piece_before_a_long_one_is_not_one_cell() -> None:
+    """A wrapped cell fills every line but its last, so ``住建筑`` (the end of the row above)
+    then ``企业座谈会开展次数`` are two cells' pieces: the rows are read top-aligned, not as
+    the second name centred over three lines."""
+    rows = _rows(
+        HEADING
+        + "产出指标 数量指标 整治三无老旧居 ≥5栋 20\n住建筑\n"
+        + "产出指标 数量指标 企业座谈会开展次数 ≥4次 10\n甲乙\n"
+        + "产出指标 数量指标 职工人数 ≥14人 10"
+    )
+    names = [r.texts[2] for r in centred.join(rows)[1:]]
+    assert names == ["整治三无老旧居住建筑", "企业座谈会开展次数甲乙", "职工人数"]
 
 
 def test_a_table_that_does_not_fit_is_left_alone() -> None:
@@ -196,3 +226,26 @@ def test_wrap_never_cuts_a_number() -> None:
     # a number wider than the cell is broken where it must be
     assert wrapped_text_layer.wrap("2023年", 3) == ["202", "3年"]
     assert wrapped_text_layer.wrap("甲乙", 4) == ["甲乙"]
+
+
+def test_noto_text_layer_with_radicals_reads_exactly() -> None:
+    """The same table printed with Noto Sans CJK: pdfplumber gives Kangxi and C-simplified
+    radicals for some characters (``项⽬``, ``主管部⻔``); decoding folds them."""
+    text = (FIXTURES / "ruled_names_noto.lines.txt").read_text(encoding="utf-8")
+    assert "⻔" in text and "⽬" in text
+    header, rows = _read(normalize_path(FIXTURES / "ruled_names_noto.lines.txt"))
+    assert header == EXPECTED["ruled_names"]["header"]
+    assert rows == EXPECTED["ruled_names"]["rows"]
+
+
+def test_a_level_name_alone_on_a_line_is_not_a_piece_of_a_name() -> None:
+    """A merged block's 效益指标 printed on a line of its own (tjhb23's shape) is never
+    glued to the name above it; read in stream order it is the next row's level 1."""
+    rows = _rows(
+        HEADING
+        + "产出指标 成本指标 参审案件补助 100元 10\n效益指标\n社会效益指标 群众知晓率 ≥90% 10"
+    )
+    assert [r.texts for r in centred.join(rows)[1:]] == [
+        ["产出指标", "成本指标", "参审案件补助", "100元", "10"],
+        ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "10"],
+    ]

@@ -34,13 +34,15 @@ import re
 from collections.abc import Iterator, Sequence
 
 from jixiao import vocab
-from jixiao.grammar import Row, canon_unit, is_value_like, to_number
+from jixiao.grammar import Row, canon_unit, is_date_value, is_value_like, parse_value, to_number
 from jixiao.schema import Cell
 
 #: Short columns after the name. The last column of a table is one of them and never wraps
 #: (a weight, a unit, a sign): every table row has one line with it, its *row line*.
 _TAIL = frozenset({"value", "weight", "unit", "operator", "value_type"})
 #: A row whose cells wrapped over more lines than this is not read (and the search stays small).
+#: Columns a row may leave empty (a qualitative target has no unit).
+_MAY_BE_EMPTY = frozenset({"unit", "operator", "value_type", "note"})
 _MAX_LINES = 12
 _WORD = re.compile(r"^[\u3400-\u9fff（）()]+$")
 _DIGIT = re.compile(r"\d")
@@ -63,8 +65,12 @@ def join(rows: list[Row]) -> list[Row]:
         i += 1
         end = _body_end(rows, i)
         body = rows[i:end]
-        rebuilt = _centred(body, roles) or _streamed(body, roles)
-        out.extend(rebuilt if rebuilt is not None else body)
+        readings = [
+            r for r in (_centred(body, roles), _streamed(body, roles), _top(body, roles)) if r
+        ]
+        # the reading whose cells fit their columns best (the first of equals)
+        best = max(readings, key=lambda r: r[0], default=None)
+        out.extend(best[1] if best is not None else body)
         i = end
     return out
 
@@ -151,6 +157,8 @@ def _row_line(row: Row, roles: list[str], least: int = 2) -> bool:
 
 def _fits(role: str, text: str) -> int:
     """How well a cell's text fits its column: > 0 fits, < 0 does not, 0 says nothing."""
+    if not text:
+        return 0 if role in _MAY_BE_EMPTY else -3
     # A level name fits best whole (``可持续影响指标``, not ``可持续影响`` + ``指标…``).
     if role == "level1":
         found = vocab.canon_level1(text)
@@ -176,22 +184,64 @@ def _fits(role: str, text: str) -> int:
     return 0
 
 
-def _score(
-    roles: list[str], texts: Sequence[str], pieces: Sequence[int] | None = None
-) -> int | None:
-    """The fit of a rebuilt row, None when a level or tail column holds what it cannot.
+def _score(roles: list[str], parts: Sequence[Sequence[str]]) -> int | None:
+    """The fit of a rebuilt row (its cells as the pieces they were printed in), None when a
+    level or tail column holds what it cannot.
 
-    A target in words wraps less readily than a name (``明显改善`` is short; a date or an
-    amount is what runs long), so each piece joined to a target without digits costs one."""
+    A target wraps less readily than a name (a date may, ``2023年12月`` / ``底前``), so each
+    piece joined to a target costs one: ``…情况`` / ``明显`` is a name's end and its target.
+    A wrapped cell fills every line but its last: pieces that do not (a short piece, then a
+    longer one) were not wrapped together, and cost two."""
     total = 0
-    for k, (role, text) in enumerate(zip(roles, texts, strict=True)):
-        got = _fits(role, text)
+    for role, pieces in zip(roles, parts, strict=True):
+        got = _fits(role, "".join(pieces))
         if got < -1:
             return None
-        if pieces is not None and role == "value" and not _DIGIT.search(text):
-            got -= pieces[k] - 1
+        # a level name on a line of its own is a row (a merged block's label), unless it
+        # ends a known longer one (服务对象 / 满意度指标)
+        known = role in ("level1", "level2") and got >= 3
+        if len(pieces) > 1 and not known and any(map(_level, pieces)):
+            return None
+        if role == "value" and len(pieces) > 1:
+            text = "".join(pieces)  # a target that wraps is an amount or a date, not words
+            if parse_value(text).kind != "quantitative" and not is_date_value(text):
+                return None
+            got -= len(pieces) - 1
+        if not _wrapped_evenly(pieces):
+            got -= 2
         total += got
     return total
+
+
+def _level(text: str) -> bool:
+    """A whole level name: ``效益指标``, ``社会效益指标`` (not a piece like ``社会效益``)."""
+    return vocab.canon_level1(text) == text or (
+        text.endswith("指标") and text[:-2] in vocab.LEVEL2_CANON
+    )
+
+
+def _wrapped_evenly(pieces: Sequence[str]) -> bool:
+    """Every line of a wrapped cell but the last is about as wide as the widest (one CJK
+    character of slack: a Latin word or number is not broken, punctuation may hang)."""
+    if len(pieces) < 2:
+        return True
+    widths = [_width(p) for p in pieces]
+    full = max(widths)
+    return all(w >= full - 2 for w in widths[:-1])
+
+
+def _width(text: str) -> int:
+    return sum(1 if ch.isascii() else 2 for ch in text)
+
+
+def _as_printed(roles: list[str], cells: list[str]) -> int:
+    """The score of a row nothing wrapped in, so that readings compare row for row."""
+    scores = [_score(roles, parts) for parts in _with_empties(roles, [[t] for t in cells])]
+    return max((x for x in scores if x is not None), default=0)
+
+
+def _texts(parts: Sequence[Sequence[str]]) -> list[str]:
+    return ["".join(p) for p in parts]
 
 
 def _cells(row: Row) -> list[str]:
@@ -199,21 +249,22 @@ def _cells(row: Row) -> list[str]:
 
 
 def _rebuilt(texts: Sequence[str], lines: Sequence[Row]) -> Row:
+    """One row of the cells put back together (an empty one dropped, as the text had it)."""
     line = lines[0].line
-    return Row([Cell(t, line, k) for k, t in enumerate(texts)])
+    return Row([Cell(t, line, k) for k, t in enumerate(t for t in texts if t)])
 
 
 # ----------------------------------------------------------------------------- centred lines
 
 
-def _centred(body: list[Row], roles: list[str]) -> list[Row] | None:
+def _centred(body: list[Row], roles: list[str]) -> tuple[int, list[Row]] | None:
     """The body read as lines by height: each row's upper lines, its row line, its lower lines."""
     marks = [k for k, row in enumerate(body) if _row_line(row, roles)]
     if not marks or len(marks) == len(body):
         return None
     out: list[Row] = []
+    total = 0
     above = marks[0]
-    evidence = False
     for n, k in enumerate(marks):
         start, stop = k - above, k + above + 1
         nxt = marks[n + 1] if n + 1 < len(marks) else len(body)
@@ -222,27 +273,23 @@ def _centred(body: list[Row], roles: list[str]) -> list[Row] | None:
         upper, lower = body[start:k], body[k + 1 : stop]
         if len(upper) > _MAX_LINES // 2:
             return None
-        texts = _centred_row(roles, upper, body[k], lower)
-        if texts is None:
+        got = _centred_row(roles, upper, body[k], lower)
+        if got is None:
             return None
-        mid = _cells(body[k])
-        # a row line that lacks a cell, or whose cells do not fit their columns alone
-        evidence = evidence or (
-            bool(upper) and (len(mid) < len(roles) or _score(roles, mid) is None)
-        )
-        out.append(_rebuilt(texts, body[start:stop]))
+        total += got[0]
+        out.append(_rebuilt(got[1], body[start:stop]))
         above = nxt - stop
     if above:
         return None  # lines left after the last row
-    return out if evidence else None
+    return total, out
 
 
 def _centred_row(
     roles: list[str], upper: list[Row], middle: Row, lower: list[Row]
-) -> list[str] | None:
+) -> tuple[int, list[str]] | None:
     mid = _cells(middle)
     if not upper:
-        return mid if len(mid) == len(roles) and _score(roles, mid) is not None else None
+        return _as_printed(roles, mid), mid  # nothing wrapped (an empty cell stays dropped)
     m = len(upper)
     # pair d: the d-th line above the row line and the d-th below, innermost first
     pairs = [(_cells(upper[m - 1 - d]), _cells(lower[d])) for d in range(m)]
@@ -251,23 +298,27 @@ def _centred_row(
     if sum(len(a) for a, _b in pairs) * 2 + len(mid) > 2 * _MAX_PIECES:
         return None
     front = len(roles) - 1  # every column but the last may wrap (a date as target too)
-    even = len(roles) - len(mid)
-    if even < 0:
+    absent = len(roles) - len(mid)  # cells wrapped over an even number of lines, or empty
+    if absent < 0:
         return None
     best: tuple[int, list[str]] | None = None
     for halves in range(m + 1):  # how many pairs stand at half-line heights (even cells)
         order = _heights(halves, m - halves)
         half = [pairs[d] for d in range(m) if order[d]]
         whole = [pairs[d] for d in range(m) if not order[d]]
-        if (len(half[0][0]) if half else 0) != even:
+        even = len(half[0][0]) if half else 0
+        if even > absent:
             continue
-        for missing in itertools.combinations(range(front), even):
-            present = [c for c in range(len(roles)) if c not in missing]
-            for texts, pieces in _fill(roles, mid, present, list(missing), half, whole, front):
-                score = _score(roles, texts, pieces)
-                if score is not None and (best is None or score > best[0]):
-                    best = (score, texts)
-    return best[1] if best else None
+        for gone in itertools.combinations(range(front), absent):
+            present = [c for c in range(len(roles)) if c not in gone]
+            for missing in itertools.combinations(gone, even):
+                if any(roles[c] not in _MAY_BE_EMPTY for c in gone if c not in missing):
+                    continue  # only a unit, sign or note cell is left empty
+                for parts in _fill(roles, mid, present, list(missing), half, whole, front):
+                    score = _score(roles, parts)
+                    if score is not None and (best is None or score > best[0]):
+                        best = (score, _texts(parts))
+    return best
 
 
 def _heights(halves: int, wholes: int) -> list[bool]:
@@ -275,9 +326,8 @@ def _heights(halves: int, wholes: int) -> list[bool]:
 
     Half-line heights are 0.5, 1.5 …, whole ones 1, 2 …; sorted together they give the order
     of the lines above (and below) the row line."""
-    tagged = [(h + 0.5, True) for h in range(halves)] + [
-        (float(w + 1), False) for w in range(wholes)
-    ]
+    tagged = [(h + 0.5, True) for h in range(halves)]
+    tagged += [(float(w + 1), False) for w in range(wholes)]
     return [t for _h, t in sorted(tagged)]
 
 
@@ -290,14 +340,9 @@ def _chains(
         yield []
         return
     inner = pairs[0]
-    cols_options = (
-        [start]
-        if len(inner[0]) == len(start)
-        else list(list(c) for c in itertools.combinations(start, len(inner[0])))
-    )
-    for cols in cols_options:
-        for rest in _chains(cols, pairs[1:]):
-            yield [cols, *rest]
+    for cols in itertools.combinations(start, len(inner[0])):
+        for rest in _chains(list(cols), pairs[1:]):
+            yield [list(cols), *rest]
 
 
 def _fill(
@@ -308,7 +353,8 @@ def _fill(
     half: list[tuple[list[str], list[str]]],
     whole: list[tuple[list[str], list[str]]],
     front: int,
-) -> Iterator[tuple[list[str], list[int]]]:
+) -> Iterator[list[list[str]]]:
+    """Each row the pairs can make: every column's pieces, top to bottom."""
     wrappable = [c for c in present if c < front]
     for half_cols in _chains(missing, half):
         if half and half_cols and half_cols[0] != missing:
@@ -322,23 +368,21 @@ def _fill(
                         tops[col].insert(0, ta)  # outer pairs come first above
                         bottoms[col].append(tb)  # and last below
             middle = dict(zip(present, mid, strict=True))
-            texts = [
-                "".join(tops[c]) + middle.get(c, "") + "".join(bottoms[c])
+            yield [
+                [*tops[c], *([middle[c]] if c in middle else []), *bottoms[c]]
                 for c in range(len(roles))
             ]
-            pieces = [len(tops[c]) + (c in middle) + len(bottoms[c]) for c in range(len(roles))]
-            yield texts, pieces
 
 
 # ----------------------------------------------------------------------------- stream order
 
 
-def _streamed(body: list[Row], roles: list[str]) -> list[Row] | None:
+def _streamed(body: list[Row], roles: list[str]) -> tuple[int, list[Row]] | None:
     """The body read in content-stream order: each cell in turn, a wrapped cell's lines one
     after the other, cells on one height sharing a line; each row ends on its row line."""
-    tail = 1
-    front = len(roles) - tail
+    front = len(roles) - 1
     out: list[Row] = []
+    total = 0
     evidence = False
     start = 0
     for k, row in enumerate(body):
@@ -346,41 +390,105 @@ def _streamed(body: list[Row], roles: list[str]) -> list[Row] | None:
             continue
         lines = [_cells(r) for r in body[start:k]]
         last = _cells(row)
-        lines.append(last[: len(last) - tail])
+        lines.append(last[:-1])
         lines = [ln for ln in lines if ln]
         if len(lines) > _MAX_LINES:
             return None
-        heads = _segment(roles, front, lines)
-        if heads is None:
+        got = _segment(roles, front, lines)
+        if got is None:
             return None
+        total += got[0] + _fits(roles[-1], last[-1])
         evidence = evidence or k > start
-        out.append(_rebuilt([*heads, *last[len(last) - tail :]], body[start : k + 1]))
+        out.append(_rebuilt([*got[1], last[-1]], body[start : k + 1]))
         start = k + 1
     if start != len(body) or not evidence:
         return None
-    return out
+    return total, out
 
 
-def _segment(roles: list[str], front: int, lines: list[list[str]]) -> list[str] | None:
+def _segment(roles: list[str], front: int, lines: list[list[str]]) -> tuple[int, list[str]] | None:
     """The front cells of one row from its stream lines: pieces on one line are different
     cells; a line break may or may not end a cell. The cut the column vocabulary fits best."""
-    breaks = len(lines) - 1
     best: tuple[int, list[str]] | None = None
-    for cuts in itertools.product((True, False), repeat=breaks):
-        cells: list[str] = list(lines[0])
-        pieces = [1] * len(cells)
+    for cuts in itertools.product((True, False), repeat=len(lines) - 1):
+        cells: list[list[str]] = [[p] for p in lines[0]]
         for cut, line in zip(cuts, lines[1:], strict=True):
-            if cut or not cells:
-                cells.extend(line)
-                pieces.extend([1] * len(line))
-            else:
-                cells[-1] += line[0]
-                pieces[-1] += 1
-                cells.extend(line[1:])
-                pieces.extend([1] * (len(line) - 1))
-        if len(cells) != front:
+            if not cut and cells:
+                cells[-1].append(line[0])
+                line = line[1:]
+            cells.extend([p] for p in line)
+        for parts in _with_empties(roles[:front], cells):
+            score = _score(roles[:front], parts)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, _texts(parts))
+    return best
+
+
+def _with_empties(roles: list[str], cells: list[list[str]]) -> Iterator[list[list[str]]]:
+    """``cells`` spread over the columns, the ones short of them left empty where a column
+    may be (a qualitative target's unit)."""
+    short = len(roles) - len(cells)
+    if short < 0:
+        return
+    if short == 0:
+        yield cells
+        return
+    for gone in itertools.combinations(range(len(roles)), short):
+        if any(roles[c] not in _MAY_BE_EMPTY for c in gone):
             continue
-        score = _score(roles[:front], cells, pieces)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, cells)
-    return best[1] if best else None
+        it = iter(cells)
+        yield [[] if c in gone else next(it) for c in range(len(roles))]
+
+
+# ----------------------------------------------------------------------------- top-aligned
+
+
+def _top(body: list[Row], roles: list[str]) -> tuple[int, list[Row]] | None:
+    """The body read as top-aligned cells: each row line holds every cell's first line, the
+    lines under it (up to the next row line) the rest of the cells that wrapped."""
+    marks = [k for k, row in enumerate(body) if _row_line(row, roles)]
+    if not marks or marks[0] != 0 or len(marks) == len(body):
+        return None
+    out: list[Row] = []
+    total = 0
+    for n, k in enumerate(marks):
+        stop = marks[n + 1] if n + 1 < len(marks) else len(body)
+        if stop - k - 1 > _MAX_LINES:
+            return None
+        got = _top_row(roles, _cells(body[k]), [_cells(r) for r in body[k + 1 : stop]])
+        if got is None:
+            return None
+        total += got[0]
+        out.append(_rebuilt(got[1], body[k:stop]))
+    return total, out
+
+
+def _top_row(
+    roles: list[str], first: list[str], more: list[list[str]]
+) -> tuple[int, list[str]] | None:
+    if not more:
+        return _as_printed(roles, first), first
+    best: tuple[int, list[str]] | None = None
+    for cells in _with_empties(roles, [[t] for t in first]):
+        present = [c for c, p in enumerate(cells) if p and c < len(roles) - 1]
+        for parts in _below(cells, present, more):
+            score = _score(roles, parts)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, _texts(parts))
+    return best
+
+
+def _below(
+    cells: list[list[str]], present: list[int], more: list[list[str]]
+) -> Iterator[list[list[str]]]:
+    """Each way the lines under a row line continue its cells, left to right; a cell that
+    stops wrapping takes no piece on the lines after."""
+    if not more:
+        yield cells
+        return
+    line, rest = more[0], more[1:]
+    for cols in itertools.combinations(present, len(line)):
+        grown = [list(p) for p in cells]
+        for col, piece in zip(cols, line, strict=True):
+            grown[col].append(piece)
+        yield from _below(grown, list(cols), rest)

@@ -19,6 +19,12 @@ Chromium and read back; ``tests/fixtures/text_layers``):
 * ``ocr``: lines as in ``lines`` but with the small, uneven gaps OCR leaves (one or two
   blanks, an ideographic space), lines indented a little.
 
+A quarter of the tables align their cells to the top instead (Word's default): the row's
+first line holds every cell's first line, the wrapped rest follows under it. The header's
+labels stand in a narrow column too: ``项目名`` / ``称`` around a value on one line,
+``年度绩效`` / ``目标`` beside a goal over two lines. A third of the tables print the unit in
+a 计量单位 column of its own, empty for a target in words.
+
 Names, level names and the caption wrap; targets and weights never do (a narrow cell breaks
 between characters; a number or Latin word is never cut). The header is printed one label
 and its value per line. The truth is the base form: every piece is printed, nothing is lost.
@@ -42,7 +48,6 @@ from jixiao.synth.renderings.base import (
 NAME = "wrapped_text_layer"
 
 FLAVOURS = ("lines", "layout", "stream", "ocr")
-_HEADINGS = ("一级指标", "二级指标", "三级指标", "指标值", "权重")
 #: Pieces of one printed line: (height in half-lines, column, text).
 Piece = tuple[int, int, str]
 
@@ -71,11 +76,12 @@ def _alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def place(cells: list[list[str]]) -> list[Piece]:
-    """One row's pieces: cell ``c``'s line ``k`` of ``n`` at height ``2k - (n - 1)``."""
+def place(cells: list[list[str]], top: bool = False) -> list[Piece]:
+    """One row's pieces: cell ``c``'s line ``k`` of ``n`` at height ``2k - (n - 1)``, or at
+    ``2k`` in a table whose cells are aligned to the top (Word's default)."""
     out: list[Piece] = []
     for col, lines in enumerate(cells):
-        n = len(lines)
+        n = 1 if top else len(lines)
         out += [(2 * k - (n - 1), col, text) for k, text in enumerate(lines) if text]
     return out
 
@@ -125,19 +131,13 @@ def _ocr_line(pieces: list[Piece], rng: random.Random) -> str:
 
 
 class _Table:
-    """The column widths of one printed table and how it prints a row in one flavour."""
+    """Columns of given widths (characters; ``None``: never wraps) printed in one flavour."""
 
-    def __init__(self, forms_inds: list[Record], flavour: str, rng: random.Random) -> None:
+    def __init__(self, widths: list[int | None], flavour: str, top: bool = False) -> None:
         self.flavour = flavour
-        longest = max(len(str(i["name"])) for i in forms_inds)
-        self.widths = [
-            rng.choice((4, 5, 5)),  # 一级指标: 满意度指标 may wrap at four
-            rng.choice((4, 5, 6, 9)),  # 二级指标: 社会效益指标, 服务对象满意度指标 wrap
-            max(rng.randint(5, 10), -(-longest // 4)),  # 三级指标: at most four lines
-            9,
-            3,
-        ]
-        span = [2 * w + 2 for w in self.widths]
+        self.top = top
+        self.widths = widths
+        span = [2 * (w or 9) + 2 for w in widths]
         x0 = [1]
         for s in span[:-1]:
             x0.append(x0[-1] + s)
@@ -145,10 +145,13 @@ class _Table:
 
     def row(self, cells: list[str], rng: random.Random, wrapping: bool = True) -> list[str]:
         parts = [
-            wrap(text, w) if wrapping and k < 3 else [text]
-            for k, (text, w) in enumerate(zip(cells, self.widths, strict=True))
+            wrap(text, w) if wrapping and w else [text]
+            for text, w in zip(cells, self.widths, strict=True)
         ]
-        pieces = place(parts)
+        return self.lines(parts, rng)
+
+    def lines(self, parts: list[list[str]], rng: random.Random) -> list[str]:
+        pieces = place(parts, self.top)
         if self.flavour == "stream":
             return _stream(pieces)
         lines = by_height(pieces)
@@ -157,6 +160,65 @@ class _Table:
         if self.flavour == "ocr":
             return [_ocr_line(ps, rng) for ps in lines]
         return [" ".join(t for _h, _c, t in ps) for ps in lines]
+
+
+def _two_lines(text: str) -> list[str]:
+    """A long value wrapped over two lines of its cell (one line when it is short)."""
+    for w in range(max(1, -(-len(text) // 2)), len(text) + 1):
+        lines = wrap(text, w)
+        if len(lines) <= 2:
+            return lines
+    return [text]
+
+
+def _header(rec: Record, flavour: str, rng: random.Random) -> list[str]:
+    """Header rows in a narrow label column: ``项目名`` / ``称`` around a one-line value at
+    three characters; ``年度绩效目标`` over two lines beside its goal over two."""
+    width = rng.choice((3, 4, 6, 6))
+    table = _Table([width, None], flavour)
+    out: list[str] = []
+    for label, value in (
+        ("项目名称", str(rec["project_name"])),
+        ("主管部门", str(rec["department"])),
+        ("资金总额", fmt(rec["budget_total"])),
+        ("年度绩效目标", str(rec["annual_goal"])),
+    ):
+        head = wrap(label, width)
+        if len(head) == 1:
+            out.append(_header_line(label, value, flavour, rng))
+            continue
+        long = label == "年度绩效目标" and len(head) == 2  # a goal wraps, a name fits
+        out += table.lines([head, _two_lines(value) if long else [value]], rng)
+    return out
+
+
+def _indicator_table(inds: list[Record], flavour: str, rng: random.Random) -> list[str]:
+    """The heading and one table row per indicator; sometimes a 计量单位 column (empty for a
+    target in words), sometimes the unit printed with the number."""
+    longest = max(len(str(i["name"])) for i in inds)
+    widths: list[int | None] = [
+        rng.choice((4, 5, 5)),  # 一级指标: 满意度指标 may wrap at four
+        rng.choice((4, 5, 6, 9)),  # 二级指标: 社会效益指标, 服务对象满意度指标 wrap
+        max(rng.randint(5, 10), -(-longest // 4)),  # 三级指标: at most four lines
+        None,
+    ]
+    units = rng.random() < 0.35
+    heads = ["一级指标", "二级指标", "三级指标", "指标值"]
+    if units:
+        widths.append(None)
+        heads.append("计量单位")
+    widths.append(None)
+    heads.append("权重")
+    table = _Table(widths, flavour, top=rng.random() < 0.25)
+    out = table.row(heads, rng, wrapping=False)
+    for ind in inds:
+        cells = [str(ind["level1"]), str(ind["level2"] or ""), str(ind["name"])]
+        if units:
+            cells += [target(ind, unit=False), str(ind["unit"] or "")]
+        else:
+            cells.append(target(ind))
+        out += table.row([*cells, str(ind["weight"])], rng)
+    return out
 
 
 def _header_line(label: str, value: str, flavour: str, rng: random.Random) -> str:
@@ -171,26 +233,9 @@ def render(forms: list[Record], rng: random.Random) -> str:
     out: list[str] = []
     for rec in forms:
         flavour = rng.choice(FLAVOURS)
-        inds = rec["indicators"]
-        table = _Table(inds, flavour, rng)
         title = str(rec["title"])
         out += ["", " " * 16 + title if flavour == "layout" else title, "单位：万元"]
-        for label, value in (
-            ("项目名称", rec["project_name"]),
-            ("主管部门", rec["department"]),
-            ("资金总额", fmt(rec["budget_total"])),
-            ("年度绩效目标", rec["annual_goal"]),
-        ):
-            out.append(_header_line(label, str(value), flavour, rng))
-        out += table.row(list(_HEADINGS), rng, wrapping=False)
-        for ind in inds:
-            cells = [
-                str(ind["level1"]),
-                str(ind["level2"] or ""),
-                str(ind["name"]),
-                target(ind),
-                str(ind["weight"]),
-            ]
-            out += table.row(cells, rng)
+        out += _header(rec, flavour, rng)
+        out += _indicator_table(rec["indicators"], flavour, rng)
         keep_header(rec, SHORT_HEADER)
     return "\n".join(out) + "\n"
