@@ -249,3 +249,10 @@ def test_a_level_name_alone_on_a_line_is_not_a_piece_of_a_name() -> None:
         ["产出指标", "成本指标", "参审案件补助", "100元", "10"],
         ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "10"],
     ]
+
+
+def test_a_label_stacked_a_word_a_line_is_not_a_label_around_a_value() -> None:
+    """``年度`` / ``履职`` / ``目标`` (nd19): three words of one label, not 年度…目标 around a
+    value ``履职``."""
+    rows = _rows("年度\n履职\n目标\n部门职能 年度目标任务")
+    assert centred.join(rows) == rows

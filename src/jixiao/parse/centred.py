@@ -96,7 +96,11 @@ def _label_wrap(rows: list[Row], i: int) -> tuple[Row, int]:
             len(third) == 1
             and _label_of(first[0], third[0])
             and not vocab.header_field(second[0])
-            and not vocab.header_field(stacked)  # 年度 / 总体 / 目标: one label a word a line
+            # 年度 / 总体 / 目标, 年度 / 履职 / 目标: one label a word a line, not around a value
+            and not vocab.header_field(stacked)
+            and not (
+                len(second) == 1 and len(second[0]) == len(first[0]) and _WORD.match(second[0])
+            )
         ):
             return _rebuilt([first[0] + third[0], *second], [row]), 3
     return row, 1
