@@ -146,3 +146,10 @@ def test_a_row_strips_every_kind_of_blank_once() -> None:
     assert row.texts == ["产出指标", "", "≥95%"]
     assert row.line == 3
     assert [c.col for c in row.nonempty()] == [0, 2]
+
+
+def test_is_date_value() -> None:
+    from jixiao.grammar import is_date_value
+
+    assert is_date_value("2023年12月底前") and is_date_value("2024.6")
+    assert not is_date_value("2022年发展真实情况明显") and not is_date_value("≥95%")

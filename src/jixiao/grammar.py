@@ -225,6 +225,11 @@ NO_VALUE = ParsedValue(None, None, None, None)
 _OCR_EQUALS = re.compile(r"^二\s*\d")
 
 
+def is_date_value(text: str) -> bool:
+    """A date or deadline as a target (``2023年12月底前``, ``2024.6``)."""
+    return bool(_DATE_VALUE.match(_WS.sub("", text_nfkc(clean(text)))))
+
+
 @lru_cache(maxsize=65536)
 def parse_value(text: str) -> ParsedValue:
     """A value cell → operator, value, unit (if embedded) and kind; text values stay text.

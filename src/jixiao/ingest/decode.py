@@ -92,7 +92,14 @@ def _radical_table() -> dict[int, str]:
     table[0x2E9F] = "母"  # ⺟ has no compatibility mapping but prints 母
     table[0x2EC5] = "见"  # ⻅
     table[0x2ED8] = "青"  # ⻘
+    # The C-simplified radicals that are whole characters too (``主管部⻔`` in the text layer
+    # of a page Chromium printed with Noto Sans CJK): none has a compatibility mapping.
+    table.update({ord(r): c for r, c in zip(_SIMPLIFIED_RADICALS, _SIMPLIFIED_CHARS, strict=True)})
     return table
+
+
+_SIMPLIFIED_RADICALS = "⻉⻋⻓⻔⻙⻚⻛⻜⻢⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳"
+_SIMPLIFIED_CHARS = "贝车长门韦页风飞马鱼鸟卤麦黄黾齐齿龙龟"
 
 
 #: CJK compatibility ideographs (``﨑``-like twins PDF fonts map glyphs to); NFKC gives the

@@ -4,10 +4,8 @@ One module per rendering, as ``jixiao.layouts`` has one per seed layout. Every m
 the same base forms (the seed pool and header generator of ``jixiao.synth``) its own way and
 edits the truth to what a careful reader can recover from that print:
 
-================== ==========================================================================
-rendering          what the text looks like
-================== ==========================================================================
-glued_text         no separators: ``项目名称…实施单位…`` on one line, rows
+================== ===================================================================rendering          what the text looks like
+================== ===================================================================glued_text         no separators: ``项目名称…实施单位…`` on one line, rows
                    ``产出指标数量指标培训覆盖人次≥500人次``, sometimes the whole form one line
 ocr_noise          tab rows from an OCR text layer: ``≥`` as ``>``/``2``, ``=`` as ``二``,
                    stray ``.``/Latin letters in names, ``%`` glued to a name, ``百分比``
@@ -61,8 +59,11 @@ worded_targets     operators in words or other symbols: 不低于/不少于/大�
 level_vocab        the 2021 成本指标 block (经济成本指标 …), bare 产出/效益/数量/社会效益, or an older
                    template's 二级 label heading a block of its own in the 一级 column
                    (``社会效益指标 | | 名称 | 目标``)
-================== ==========================================================================
-"""
+wrapped_text_layer a PDF/OCR text layer of a table whose cells wrap, vertically centred: a
+                   long name's first lines come before the row's values, its end after
+                   them; lines by height (pdfplumber), column-aligned (``pdftotext
+                   -layout``), cell by cell (content stream) or with OCR's uneven gaps
+================== ==================================================================="""
 
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ from jixiao.synth.renderings import (
     unit_columns,
     worded_targets,
     wrapped_labels,
+    wrapped_text_layer,
 )
 from jixiao.synth.renderings.base import Record, order_fields
 
@@ -128,6 +130,7 @@ MODULES: tuple[ModuleType, ...] = (
     csv_rows,
     worded_targets,
     level_vocab,
+    wrapped_text_layer,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
