@@ -72,11 +72,11 @@ def engine() -> Any:
 
 
 def ocr_boxes(gray: Any) -> list[Box]:
-    """Text boxes of a greyscale page (numpy array), axis-aligned, with their scores."""
+    """Text boxes of a greyscale image (a cell's crop), axis-aligned, with their scores:
+    RapidOCR's own detection and recognition, no line classifier (the page is upright)."""
     import numpy as np
 
     rgb = np.stack([gray] * 3, axis=-1)
-    # The page is upright (paper.upright): no per-line 0°/180° classifier pass is needed.
     result, _elapsed = engine()(rgb, use_cls=False)
     boxes: list[Box] = []
     for quad, text, score in result or []:
@@ -88,11 +88,95 @@ def ocr_boxes(gray: Any) -> list[Box]:
     return boxes
 
 
+def detect(gray: Any) -> list[Any]:
+    """Text-line quads of a greyscale page (float32 4×2, clockwise from the top left, page
+    pixels): PP-OCR detection as RapidOCR runs it (page scaled to ``MAX_SIDE``), no
+    recognition."""
+    import numpy as np
+
+    rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    quads, _elapsed = engine()(rgb, use_cls=False, use_rec=False)
+    return [np.asarray(q, np.float32).reshape(4, 2) for q in quads or []]
+
+
+def page_boxes(gray: Any) -> tuple[Any, list[Box]]:
+    """The page made upright, flat and level, and its text boxes on it: one detection and one
+    recognition pass.
+
+    The page is detected once as it came; its lines say how it lies (``paper.quarter_turns``).
+    Each step that moves the page (a half turn, a tilt over 1° from the text lines, the
+    perspective warp, the deskew on the rules) returns its matrix, and the detected lines
+    are carried through all of them to the final page, where they are cropped and
+    recognised. Only a page on its side is detected a second time, once turned: PP-OCR
+    detects horizontal lines.
+    """
+    import numpy as np
+
+    quads = detect(gray)
+    turns = paper.quarter_turns(engine(), gray, quads)
+    gray, move = paper.turn(gray, turns)
+    if turns % 2:
+        quads, move = detect(gray), np.eye(3)
+    tilt = paper.skew(_carried(quads, move, gray.shape))
+    if abs(tilt) > 1.0:
+        gray, step = paper.level(gray, -tilt)
+        move = step @ move
+    gray, warp = perspective.straighten(gray)
+    if warp is not None:
+        move = warp @ move
+    gray, step = deskew(gray)
+    if step is not None:
+        move = step @ move
+    return gray, recognise(gray, _carried(quads, move, gray.shape))
+
+
+def _carried(quads: list[Any], move: Any, shape: tuple[int, int]) -> list[Any]:
+    """Quads taken through ``move`` (3×3) onto a page of ``shape``: clipped to it, and still
+    clockwise from the top-left corner (a turn moves which corner comes first)."""
+    import cv2
+    import numpy as np
+
+    if not quads:
+        return []
+    pts = np.asarray(quads, np.float64).reshape(-1, 1, 2)
+    moved = cv2.perspectiveTransform(pts, move).reshape(-1, 4, 2)
+    h, w = shape
+    moved[..., 0] = moved[..., 0].clip(0, w)
+    moved[..., 1] = moved[..., 1].clip(0, h)
+    out = []
+    for q in moved.astype(np.float32):
+        out.append(np.roll(q, -int(np.argmin(q.sum(axis=1))), axis=0))
+    return out
+
+
+def recognise(gray: Any, quads: list[Any]) -> list[Box]:
+    """Text boxes from line quads on ``gray``: cropped as RapidOCR crops them, recognised in
+    its batches, boxes scoring under ``MIN_SCORE`` dropped, in RapidOCR's reading order."""
+    import numpy as np
+
+    if not quads:
+        return []
+    eng = engine()
+    quads = eng.sorted_boxes(np.asarray(quads, np.float32))
+    rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    crops = eng.get_crop_img_list(rgb, quads)
+    results, _elapsed = eng.text_rec(crops)
+    boxes: list[Box] = []
+    for quad, (text, score, *_rest) in zip(quads, results, strict=True):
+        text = str(text).strip()
+        if text and float(score) >= MIN_SCORE:
+            xs, ys = quad[:, 0], quad[:, 1]
+            x0, top, x1, bottom = float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+            boxes.append(Box(x0, top, x1, bottom, text, float(score)))
+    return boxes
+
+
 # --------------------------------------------------------------------------- page geometry
 
 
-def deskew(gray: Any) -> tuple[Any, float]:
-    """The page turned level by the angle of its long horizontal strokes, and that angle.
+def deskew(gray: Any) -> tuple[Any, Any | None]:
+    """The page turned level by the angle of its long horizontal strokes, and the rotation
+    applied (3×3, page before → after), or None when it was level.
 
     Each long horizontal stroke (a table rule, after an opening that keeps only horizontal
     runs and a small dilation that joins a tilted rule's staircase) gets a least-squares line
@@ -124,15 +208,11 @@ def deskew(gray: Any) -> tuple[Any, float]:
         if abs(a) <= 6:
             angles.append(a)
     if not angles:
-        return gray, 0.0
+        return gray, None
     angle = float(np.median(angles))
     if abs(angle) < 0.05:
-        return gray, 0.0
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    level = cv2.warpAffine(
-        gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255
-    )
-    return level, angle
+        return gray, None
+    return paper.level(gray, angle)
 
 
 def table_cells(gray: Any) -> list[list[Rect]]:
@@ -286,11 +366,7 @@ def repair_unit(text: str) -> str | None:
 
 def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
-    gray = paper.gray_without_seals(image)
-    gray, _turns = paper.upright(engine(), gray)
-    gray, _warped = perspective.straighten(gray)
-    gray, _angle = deskew(gray)
-    boxes = ocr_boxes(gray)
+    gray, boxes = page_boxes(paper.gray_without_seals(image))
     if not boxes:
         return False
     tables = table_cells(gray)

@@ -8,22 +8,24 @@
   (blue well above red and green); they become paper the same way, so they are never read
   as values. Marks in black ink are not told apart from print here: OCR reads them, with a
   low score where they cross print (then the row is flagged).
-* **Orientation**: a page fed sideways or upside down is found from its text lines on a
-  small copy of the page (PP-OCR detection, about a tenth of a full pass): lines taller than
-  wide mean the page lies on its side (turned a quarter); PP-OCR's own 0°/180° line
-  classifier, asked about the widest lines, says whether it is upside down. No recognition
-  is run here, so the page still costs one recognition pass.
+* **Orientation**: a page fed sideways or upside down is found from the text lines of the
+  page's one detection pass (``ocr.page_boxes`` detects, decides, then recognises): lines
+  taller than wide mean the page lies on its side; PP-OCR's own 0°/180° line classifier,
+  asked about the longest lines, says whether it is upside down. Only a page on its side
+  is detected again, turned (detection reads horizontal lines).
+* **Geometry**: each step that moves the page (``turn``, ``level``) returns the 3×3 matrix
+  it applied, so text boxes found before it are carried to the page after it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+#: Seal ink: red above green and blue by this much (and red over 120).
+SEAL_RED = 50
 #: Blue ink (a ballpoint's, handwritten marks): blue above red and green by this much.
 PEN_BLUE = 40
-#: Longest side of the small copy orientation is judged on.
-PROBE_SIDE = 960
-#: Lines the 0°/180° classifier is asked about (the widest ones: most text, least noise).
+#: Lines the 0°/180° classifier is asked about (the longest ones: most text, least noise).
 PROBE_LINES = 12
 
 
@@ -33,10 +35,15 @@ def gray_without_seals(image: Any) -> Any:
 
     if image.mode in ("L", "1", "I;16", "I"):
         return np.ascontiguousarray(np.asarray(image.convert("L")))
-    rgb = np.asarray(image.convert("RGB")).astype(np.int16)
+    rgb8 = np.asarray(image.convert("RGB"))
+    if not has_colour(rgb8):
+        # Nothing red or blue enough to be a seal or a pen seed: the masks below would be
+        # empty and the page its plain grey (same pixels, a tenth of the time).
+        return np.ascontiguousarray(np.asarray(image.convert("L")))
+    rgb = rgb8.astype(np.int16)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     gray = np.asarray(image.convert("L")).astype(np.int16)
-    red = (r - np.maximum(g, b) > 50) & (r > 120)
+    red = (r - np.maximum(g, b) > SEAL_RED) & (r > 120)
     if red.any():
         import cv2
 
@@ -49,6 +56,18 @@ def gray_without_seals(image: Any) -> Any:
     # (multiplied ink stays dark in every channel).
     out = np.where(red | pen, 255, gray)
     return np.ascontiguousarray(out.astype(np.uint8))
+
+
+def has_colour(rgb: Any) -> bool:
+    """Whether an RGB page (uint8) has a pixel of seal red or ballpoint blue: the seeds the
+    seal and pen masks grow from (saturating uint8 differences, no int16 copy of the page)."""
+    import cv2
+
+    r, g, b = cv2.split(rgb)
+    red = cv2.subtract(r, cv2.max(g, b))
+    if bool(((red > SEAL_RED) & (r > 120)).any()):
+        return True
+    return bool((cv2.subtract(b, cv2.max(r, g)) > PEN_BLUE).any())
 
 
 def _pen(r: Any, g: Any, b: Any, gray: Any) -> Any:
@@ -87,58 +106,49 @@ def _pen(r: Any, g: Any, b: Any, gray: Any) -> Any:
     return pen | speck[labels]
 
 
-def _probe(engine: Any, gray: Any) -> tuple[list[Any], Any]:
-    """Text-line quads on a small copy of ``gray`` and that copy (RGB)."""
-    import cv2
-    import numpy as np
-
-    h, w = gray.shape
-    scale = min(1.0, PROBE_SIDE / max(h, w))
-    small = cv2.resize(gray, (max(int(w * scale), 32), max(int(h * scale), 32)))
-    rgb = np.ascontiguousarray(np.stack([small] * 3, axis=-1))
-    boxes, _elapsed = engine.text_det(rgb)
-    return ([] if boxes is None else list(boxes)), rgb
-
-
 def _extent(quad: Any) -> tuple[float, float]:
     xs = [float(p[0]) for p in quad]
     ys = [float(p[1]) for p in quad]
     return max(xs) - min(xs), max(ys) - min(ys)
 
 
-def quarter_turns(engine: Any, gray: Any) -> tuple[int, float]:
-    """Counter-clockwise quarter turns (0–3) that make the page upright, and the skew left
-    after them (degrees, the median slope of the wide text lines; Pillow's sign)."""
+def quarter_turns(engine: Any, gray: Any, quads: list[Any]) -> int:
+    """Counter-clockwise quarter turns (0–3) that make the page upright, judged from the
+    text-line quads of the page's own detection (the one the page is read with).
+
+    Lines taller than wide mean the page lies on its side. The longest lines are cropped as
+    RapidOCR crops them (a tall crop is turned a quarter counter-clockwise, which makes a
+    page lying on its side read left to right or upside down) and PP-OCR's 0°/180° line
+    classifier says which: upside down adds a half turn.
+    """
     import numpy as np
 
-    quads, rgb = _probe(engine, gray)
     if len(quads) < 3:
-        return 0, 0.0
+        return 0
     sizes = [_extent(q) for q in quads]
     tall = sum(h * h for w, h in sizes if h > 1.5 * w)
     wide = sum(w * h for w, h in sizes if w > 1.5 * h)
-    turns = 0
-    if tall > wide:
-        turns = 1  # lying on its side: a quarter turn, then upright or upside down
-        quads, rgb = _probe(engine, np.ascontiguousarray(np.rot90(gray, 1)))
-        if len(quads) < 3:
-            return turns, 0.0
-    widest = sorted(quads, key=lambda q: -_extent(q)[0])[:PROBE_LINES]
-    crops = engine.get_crop_img_list(rgb, np.array(widest))
+    side = tall > wide
+    lines = [q for q, (w, h) in zip(quads, sizes, strict=True) if (h > 1.5 * w) == side]
+    longest = sorted(lines, key=lambda q: -max(_extent(q)))[:PROBE_LINES]
+    if not longest:
+        return 0
+    rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    crops = engine.get_crop_img_list(rgb, [np.asarray(q, np.float32) for q in longest])
     _imgs, labels, _elapsed = engine.text_cls(crops)
     flipped = sum(score for label, score in labels if "180" in str(label))
     upright = sum(score for label, score in labels if "180" not in str(label))
-    if flipped > upright:
-        turns += 2
-    return turns % 4, _skew(widest)
+    return ((1 if side else 0) + (2 if flipped > upright else 0)) % 4
 
 
-def _skew(quads: list[Any]) -> float:
-    """Median slope of text-line quads (top edge), in degrees; counter-clockwise positive."""
+def skew(quads: list[Any]) -> float:
+    """Median slope of the widest text lines' top edges (quads clockwise from top-left), in
+    degrees, counter-clockwise positive (Pillow's sign)."""
     import math
 
+    widest = sorted(quads, key=lambda q: -_extent(q)[0])[:PROBE_LINES]
     slopes = []
-    for q in quads:
+    for q in widest:
         (x0, y0), (x1, y1) = (float(q[0][0]), float(q[0][1])), (float(q[1][0]), float(q[1][1]))
         if x1 - x0 > 20:
             slopes.append(-math.degrees(math.atan2(y1 - y0, x1 - x0)))
@@ -146,26 +156,33 @@ def _skew(quads: list[Any]) -> float:
     return slopes[len(slopes) // 2] if slopes else 0.0
 
 
-def upright(engine: Any, gray: Any) -> tuple[Any, int]:
-    """The page turned upright (quarter turns, then any skew over 1°), and the turns applied.
+def turn(gray: Any, turns: int) -> tuple[Any, Any]:
+    """The page turned ``turns`` quarter turns counter-clockwise, and the 3×3 matrix that
+    takes a point of the page before to the page after."""
+    import numpy as np
 
-    Small skews are left to ``ocr.deskew``, which measures them more finely on the rules.
-    """
+    h, w = gray.shape
+    k = turns % 4
+    matrix = {
+        0: [[1, 0, 0], [0, 1, 0]],
+        1: [[0, 1, 0], [-1, 0, w - 1]],
+        2: [[-1, 0, w - 1], [0, -1, h - 1]],
+        3: [[0, -1, h - 1], [1, 0, 0]],
+    }[k]
+    out = np.ascontiguousarray(np.rot90(gray, k)) if k else gray
+    return out, np.array([*matrix, [0, 0, 1]], np.float64)
+
+
+def level(gray: Any, angle: float) -> tuple[Any, Any]:
+    """The page rotated by ``angle`` degrees (counter-clockwise, about its centre, same size,
+    paper around), and the 3×3 matrix of that rotation."""
     import cv2
     import numpy as np
 
-    turns, skew = quarter_turns(engine, gray)
-    if turns:
-        gray = np.ascontiguousarray(np.rot90(gray, turns))
-    if abs(skew) > 1.0:
-        h, w = gray.shape
-        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
-        gray = cv2.warpAffine(
-            gray,
-            matrix,
-            (w, h),
-            flags=cv2.INTER_CUBIC,
-            borderMode=cv2.BORDER_CONSTANT,
-            borderValue=255,
-        )
-    return gray, turns
+    h, w = gray.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    out = cv2.warpAffine(
+        gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
+    )  # fmt: skip
+    return out, np.vstack([matrix, [0.0, 0.0, 1.0]])

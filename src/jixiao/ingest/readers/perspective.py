@@ -86,14 +86,15 @@ def off_square(quad: Any) -> float:
     return max(off)
 
 
-def straighten(gray: Any) -> tuple[Any, bool]:
-    """The page with its table's border made a rectangle, and whether a warp was applied."""
+def straighten(gray: Any) -> tuple[Any, Any | None]:
+    """The page with its table's border made a rectangle, and the warp applied (a 3×3
+    homography from the page before to the page after), or None when it was flat."""
     import cv2
     import numpy as np
 
     quad = table_quad(gray)
     if quad is None or off_square(quad) <= MAX_SQUARE_OFF:
-        return gray, False
+        return gray, None
     tl, tr, br, bl = quad
     width = max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl)))
     height = max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)))
@@ -110,7 +111,7 @@ def straighten(gray: Any) -> tuple[Any, bool]:
         borderValue=255,
     )  # fmt: skip
     centre = (int(x0 + width / 2), int(y0 + height / 2))
-    return _desk_to_paper(flat, centre), True
+    return _desk_to_paper(flat, centre), matrix
 
 
 def _desk_to_paper(gray: Any, inside: tuple[int, int]) -> Any:
