@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,10 @@ def test_uri_inputs_are_listed_and_read_through_pyarrow_and_keep_their_names(
     archive = copies(tmp_path, 2)  # 10 files in b0/ and b1/
     (archive / ".hidden.txt").write_text("x", encoding="utf-8")
     (archive / "notes.xyz").write_text("x", encoding="utf-8")
+    with zipfile.ZipFile(archive / "z.zip", "w") as zf:  # a zip given by URI is read too
+        for seed in SEEDS[:2]:
+            zf.write(seed, f"in/{seed.name}")
+        zf.writestr("in/skip.xyz", "x")
     uri = archive.as_uri()  # file:///…/archive
     assert uri.startswith("file:///")
     by_path, by_uri, by_ray = tmp_path / "path", tmp_path / "uri", tmp_path / "ray"
@@ -264,10 +269,12 @@ def test_uri_inputs_are_listed_and_read_through_pyarrow_and_keep_their_names(
     rejects = (by_uri / "rejects.jsonl").read_text(encoding="utf-8")
     assert f"{uri}/.hidden.txt" in rejects and f"{uri}/notes.xyz" in rejects
     forms = (by_uri / "forms.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(forms) >= 10 and all(f'"{uri}/b' in line for line in forms)
+    assert len(forms) >= 12 and all(f'"{uri}/b' in x or f'"{uri}/z.zip!' in x for x in forms)
+    members = {f"{uri}/z.zip!in/{seed.name}" for seed in SEEDS[:2]}  # as the local walk
     assert {key[0] for key in stored_keys(by_ray)} == {
         f"{uri}/{p.relative_to(archive).as_posix()}" for p in archive.rglob("0*")
-    }
+    } | members
+    assert f"{uri}/z.zip!in/skip.xyz" in rejects
 
 
 def test_budget_shares_and_task_groups() -> None:

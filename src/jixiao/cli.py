@@ -543,6 +543,7 @@ def _normalize(
     from jixiao.engines import local as local_engine
     from jixiao.engines import ray as ray_engine
     from jixiao.ingest import uris
+    from jixiao.ingest.archive import Member, Skipped
     from jixiao.output.runstore import (
         STORE_NAME,
         Job,
@@ -575,7 +576,13 @@ def _normalize(
                     sha = uris.digest(name)
                 except OSError:
                     sha = "unreadable"
-                all_jobs.append(Job(name, sha, settings, None, name))
+                members = uris.zip_entries(name)
+                found: list[Member | Skipped | None] = list(members) if members else [None]
+                for entry in found:  # a zip: one job per member
+                    if isinstance(entry, Skipped):
+                        skipped.append(skip_outcome(entry.name, entry.reason, "skipped"))
+                    else:
+                        all_jobs.append(Job(name, sha, settings, entry, name))
             continue
         for unit in walk([given]):
             if isinstance(unit, Source):

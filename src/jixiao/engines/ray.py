@@ -14,10 +14,13 @@ each other's runs. Workers read local paths at the same path (a shared mount) an
 The LLM stage: the run's call and token budget is divided across the workers up front (each
 worker process claims one share; a worker never spends more than its share, so the run never
 spends more than its budget), each worker keeps the client's bounded concurrency
-(``JIXIAO_LLM_CONCURRENCY`` requests in flight per worker), starts from a copy of the run's
-response cache, and sends back with each file the cache entries it made: the driver merges
-them into the run's cache as files finish (keys are content hashes: a union) and adds the
-calls and tokens to the run's ledger. ``run_jobs`` returns a note of the shares and what each
+(``JIXIAO_LLM_CONCURRENCY`` requests in flight per worker), looks answers up in the run's
+response cache through one actor on the driver's node (no worker holds a copy of the cache:
+it may be large), keeps what it asks in a cache of its own, and sends back with each file the
+entries it made: the driver merges them into the run's cache as files finish (keys are
+content hashes: a union) and adds the calls and tokens to the run's ledger. The API key never
+travels with a task or an object: it is in the job's environment (``runtime_env`` env_vars
+given to ``ray.init``), which Ray hands to every worker of the job. ``run_jobs`` returns a note of the shares and what each
 worker used, so budget left unused on one worker while another ran out is said, not lost.
 
 A file whose task raises becomes that file's reject, and is not marked done: a rerun tries
@@ -42,7 +45,8 @@ from typing import Any
 import orjson
 
 from jixiao.ingest.archive import Member
-from jixiao.llm.cache import ResponseCache
+from jixiao.llm import cache
+from jixiao.llm.cache import CachedResponse, ResponseCache
 from jixiao.llm.config import CACHE_FILE, resolve_llm_config
 from jixiao.llm.ledger import RunLedger
 from jixiao.output.runstore import Job, RunStore, Work, process, reject_outcome
@@ -65,12 +69,10 @@ HEAVY_SUFFIXES = frozenset(
 TASK_RETRIES = 2
 
 #: The variables a worker needs to make the run's LLM calls (a joined cluster's workers were
-#: started without the driver's environment).
+#: started without the driver's environment), sent with the run's plan; never a secret.
 LLM_ENV = (
     "JIXIAO_LLM_BACKEND",
     "JIXIAO_LLM_BASE_URL",
-    "JIXIAO_LLM_API_KEY",
-    "OPENAI_API_KEY",
     "JIXIAO_LLM_MODEL",
     "JIXIAO_LLM_MODE",
     "JIXIAO_LLM_CONCURRENCY",
@@ -80,6 +82,8 @@ LLM_ENV = (
     "JIXIAO_LLM_MAX_CALLS",
     "JIXIAO_LLM_MAX_TOKENS",
 )
+#: The secrets among them: only ever in the job's environment (``ray.init``'s runtime_env).
+SECRET_ENV = ("JIXIAO_LLM_API_KEY", "OPENAI_API_KEY")
 
 #: One file's result as a worker returns it: its totals and its parts as stored bytes.
 FileResult = tuple[dict[str, int], list[bytes]]
@@ -172,12 +176,12 @@ def failed_result(job: Job, why: str) -> FileResult:
 
 @dataclass(frozen=True)
 class LLMPlan:
-    """What a worker needs for the LLM stage: the run's environment, a copy of its cache, the
-    actor handing out budget shares."""
+    """What a worker needs for the LLM stage: the run's settings (no secret), the actor that
+    looks answers up in the run's cache, the actor handing out budget shares."""
 
     run: str  # this run's id: a worker process reused by the next run starts afresh
     env: dict[str, str]
-    cache_seed: Any  # a list holding the ObjectRef of the cache file's bytes, or []
+    cache: Any  # the ``_CacheReader`` actor
     shares: Any  # the ``_Shares`` actor
 
 
@@ -193,8 +197,9 @@ class Usage:
 
 
 class _WorkerLLM:
-    """A worker process's LLM state: its own home (a copy of the run's cache), its own ledger
-    holding its share of the run's budget. Made once per process, removed at its exit."""
+    """A worker process's LLM state: its own home (a cache of the answers it fetched, the
+    run's cache asked through the actor on a miss), its own ledger holding its share of the
+    run's budget. Made once per process, removed at its exit."""
 
     def __init__(self, plan: LLMPlan) -> None:
         import ray
@@ -204,8 +209,8 @@ class _WorkerLLM:
         atexit.register(shutil.rmtree, self.dir, True)
         home = self.dir / "home"
         home.mkdir()
-        if plan.cache_seed:
-            (home / CACHE_FILE).write_bytes(ray.get(plan.cache_seed[0]))
+        reader = plan.cache
+        cache.share(lambda key: _hit(ray.get(reader.get.remote(key))))
         for name in LLM_ENV:  # the run's settings, none left over from an earlier run
             os.environ.pop(name, None)
         os.environ.update(plan.env)
@@ -218,6 +223,7 @@ class _WorkerLLM:
         self.row = self.cache.last_row()
 
     def close(self) -> None:
+        cache.share(None)
         self.ledger.close()
         self.cache.close()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -239,6 +245,30 @@ def _llm_state(plan: LLMPlan) -> _WorkerLLM:
     if _worker_llm is None:
         _worker_llm = _WorkerLLM(plan)
     return _worker_llm
+
+
+def _hit(found: tuple[dict[str, Any], int, int] | None) -> CachedResponse | None:
+    return CachedResponse(*found) if found is not None else None
+
+
+class _CacheReader:
+    """The run's response cache, read for the workers (a Ray actor on the driver's node, so
+    it opens the driver's file; a driver joined by Ray Client sends it a snapshot instead)."""
+
+    def __init__(self, path: str, snapshot: bytes | None) -> None:
+        if snapshot is not None:
+            folder = tempfile.mkdtemp(prefix="jixiao-ray-cache-")
+            atexit.register(shutil.rmtree, folder, True)
+            path = str(Path(folder) / CACHE_FILE)
+            Path(path).write_bytes(snapshot)
+        self.cache = ResponseCache(Path(path), readonly=True)
+
+    def get(self, key: str) -> tuple[dict[str, Any], int, int] | None:
+        """The answer stored for ``key`` (response, prompt and completion tokens), or None."""
+        found = self.cache.get(key)
+        if found is None:
+            return None
+        return found.response, found.prompt_tokens, found.completion_tokens
 
 
 class _Shares:
@@ -297,14 +327,19 @@ def _map_group(
     return out
 
 
-def connect(address: str | None, num_cpus: int | None) -> bool:
+def connect(
+    address: str | None, num_cpus: int | None, secrets: dict[str, str] | None = None
+) -> bool:
     """Join the cluster at ``address`` (``auto``, ``ray://HOST:10001``), or start a local Ray
-    with ``num_cpus``; reuse a session already open. Returns whether one was started here."""
+    with ``num_cpus``; reuse a session already open. ``secrets`` go into the job's
+    environment, the one way they reach the workers. Returns whether one was started here."""
     import ray
 
     if ray.is_initialized():
         return False
     options: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    if secrets:
+        options["runtime_env"] = {"env_vars": dict(secrets)}
     if address:
         ray.init(address=address, **options)
     else:
@@ -317,23 +352,33 @@ class _RunLLM:
 
     def __init__(self, settings: RunSettings, workers: int) -> None:
         import ray
+        from ray.util import client
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         config = resolve_llm_config(backend=settings.llm)
         self.calls = split(config.max_calls, workers)
         self.tokens = split(config.max_tokens, workers)
         self.budget = (config.max_calls, config.max_tokens)
         self.used: dict[int, list[int]] = {}
-        seed: list[Any] = []
-        if config.cache_path.exists():
-            seed = [ray.put(_snapshot(config.cache_path))]
         self.cache = ResponseCache(config.cache_path, readonly=config.backend == "replay")
+        # Ray Client: the driver's files are not on the cluster
+        if client.ray.is_connected():  # type: ignore[no-untyped-call]
+            snapshot = _snapshot(config.cache_path) if config.cache_path.exists() else b""
+            reader = ray.remote(num_cpus=0)(_CacheReader).remote("", snapshot)
+        else:
+            here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), False)
+            reader = (
+                ray.remote(num_cpus=0)(_CacheReader)
+                .options(scheduling_strategy=here)
+                .remote(str(config.cache_path), None)
+            )
         ledger = os.environ.get("JIXIAO_LLM_LEDGER", "").strip()
         self.ledger = RunLedger(Path(ledger)) if ledger else None
         env = {name: os.environ[name] for name in LLM_ENV if os.environ.get(name)}
         actor = ray.remote(num_cpus=0)(_Shares).remote(
             list(zip(self.calls, self.tokens, strict=True))
         )
-        self.plan = LLMPlan(uuid.uuid4().hex, env, seed, actor)
+        self.plan = LLMPlan(uuid.uuid4().hex, env, reader, actor)
 
     def merge(self, usage: Usage) -> None:
         """One file's calls, tokens and new cache entries into the run's ledger and cache."""
@@ -400,6 +445,22 @@ def _snapshot(path: Path) -> bytes:
         return copy.read_bytes()
 
 
+def _secrets_note(secrets: dict[str, str]) -> list[str]:
+    """A note when the session was opened elsewhere without the run's secrets in its job
+    environment: they are not sent with the tasks, so workers use their own environment's."""
+    import ray
+
+    given = (ray.get_runtime_context().runtime_env or {}).get("env_vars") or {}
+    missing = sorted(n for n, v in secrets.items() if given.get(n) != v)
+    if not missing:
+        return []
+    return [
+        f"Ray 会话已在别处打开，{'、'.join(missing)} 不随任务发送：工作进程用自己环境中的值 / "
+        "the Ray session was opened elsewhere: the API key is not sent with tasks, workers use "
+        "their own environment's (open it with runtime_env env_vars, or let jixiao open it)"
+    ]
+
+
 def run_jobs(
     jobs: list[Job],
     store_path: Path,
@@ -421,9 +482,12 @@ def run_jobs(
     import ray
     import ray.data
 
-    started = connect(address, num_cpus)
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # plan and timing chatter
     settings = jobs[0].settings
+    asks = settings.stage == "llm" and settings.llm != "none"
+    secrets = {n: os.environ[n] for n in SECRET_ENV if asks and os.environ.get(n)}
+    started = connect(address, num_cpus, secrets)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # plan and timing chatter
+    notes = [] if started else _secrets_note(secrets)
     llm: _RunLLM | None = None
     try:
         context = ray.data.DataContext.get_current()
@@ -433,7 +497,7 @@ def run_jobs(
         cpus = max(1, int(resources.get("CPU", 1)))
         rows = manifest(jobs)
         tasks = groups(rows, cpus, files_per_task)
-        if settings.stage == "llm" and settings.llm != "none":
+        if asks:
             llm = _RunLLM(settings, min(cpus, len(tasks)))
         store = RunStore(store_path)
         left = set(range(len(jobs)))
@@ -474,7 +538,7 @@ def run_jobs(
                 finish(index, failed_result(jobs[index], why), True, None)
         finally:
             store.close()
-        return llm.note() if llm is not None else []
+        return notes + (llm.note() if llm is not None else [])
     finally:
         if llm is not None:
             llm.close()

@@ -4,7 +4,9 @@ pyarrow's filesystems, so a batch can read an object store without a mount.
 A URI stays the file's name everywhere (outputs, the run store, rejects); the bytes are read
 through ``pyarrow.fs`` into a temporary file only while the file is processed (the readers
 take paths). A directory URI is listed recursively (``FileSelector``) in sorted order with
-the local walk's rules: hidden entries and unknown suffixes are skipped with a reason.
+the local walk's rules: hidden entries and unknown suffixes are skipped with a reason. A zip
+archive given by URI is listed through a seekable pyarrow file (only its directory is read)
+into the members the local walk makes (``URI!member``), each a job of its own.
 Credentials are pyarrow's own (``AWS_*`` variables or ``~/.aws`` for S3,
 ``GOOGLE_APPLICATION_CREDENTIALS`` for GCS; see docs/scale.md). pyarrow comes with the
 ``ray`` extra; it is imported only when a URI is met.
@@ -17,11 +19,15 @@ import hashlib
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from jixiao.errors import InputError
 from jixiao.ingest import archive
+from jixiao.ingest.archive import Member, Skipped
+from jixiao.ingest.readers import zip_kind
 
 _URI = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$")
 #: ``Path("s3://b/k")`` is ``s3:/b/k``: how a URI looks after it went through ``Path``.
@@ -92,10 +98,26 @@ def list_uri(uri: str) -> Iterator[tuple[str, str | None]]:
         suffix = PurePosixPath(entry.path).suffix.lower()
         if not archive.known_suffix(suffix):
             yield name, f"跳过 / skipped: unknown suffix {suffix!r}"
-        elif suffix == ".zip":
-            yield name, "跳过 / skipped: a .zip given by URI is not expanded (mount or copy it)"
         else:
             yield name, None
+
+
+def zip_entries(uri: str) -> list[Member | Skipped] | None:
+    """The entries of the zip archive of files at ``uri``, named ``URI!member`` as the local
+    walk names them; None when it is not one (a .docx is a zip too) or cannot be listed, so
+    that it is one job whose reading says why (as ``pipeline._file_units`` does)."""
+    fs, path = _fs(uri)
+    try:
+        with fs.open_input_file(path) as handle:
+            if handle.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                return None
+            handle.seek(0)
+            with zipfile.ZipFile(handle) as zf:
+                if zip_kind(zf.namelist()) != "zip":
+                    return None
+                return archive.entries(zf, uri) or None
+    except (InputError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None
 
 
 def digest(uri: str) -> str:

@@ -95,6 +95,19 @@ class CachedResponse:
     completion_tokens: int
 
 
+Lookup = Callable[[str], "CachedResponse | None"]
+
+#: The run's cache held by another process (a Ray worker asks the driver's through an actor
+#: instead of holding a copy of it): consulted when this process's own cache has no answer.
+_shared: Lookup | None = None
+
+
+def share(lookup: Lookup | None) -> None:
+    """Make ``lookup`` the answer of every cache of this process on a miss (None: stop)."""
+    global _shared
+    _shared = lookup
+
+
 class ResponseCache:
     """The cache file; ``readonly`` (replay) never creates, migrates or writes it."""
 
@@ -110,7 +123,13 @@ class ResponseCache:
             migrate(self._db)
 
     def get(self, key: str) -> CachedResponse | None:
-        """The cached response for ``key``, or ``None``."""
+        """The cached response for ``key`` (here, else in the shared cache), or ``None``."""
+        found = self._own(key)
+        if found is None and _shared is not None:
+            return _shared(key)
+        return found
+
+    def _own(self, key: str) -> CachedResponse | None:
         if self._db is None:
             return None
         try:
