@@ -207,8 +207,8 @@ def adjust(
     spaced = " ".join(_squash(b.text) for line in lines for b in line)
     for field in _HEADER_FIELDS:
         value = rec.get(field)
-        missing = _squash(value) not in joined and not _pieces_present(value, boxes)
-        if isinstance(value, str) and value and missing:
+        text = value if isinstance(value, str) else ""
+        if text and _squash(text) not in joined and not _pieces_present(text, boxes):
             changes.append(f"{field}: {value!r} not in the text -> null")
             rec[field] = None
     amounts = [("budget_total", rec.get("budget_total"))]
