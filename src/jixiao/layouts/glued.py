@@ -201,28 +201,69 @@ _TEXT_ROW = re.compile(
 )
 
 
+#: A table row glued whole: a name's last character, then its target and what follows it
+#: (``现场督查次数200次10``, ``会务保障率≥98%5``) to the end of the line.
+_GLUED_ROW = re.compile(rf"[\u4e00-\u9fff）)](?:{_OP})?{_NUM}(?:{vocab.UNIT_PATTERN})?(?:{_NUM})?$")
+#: A line that is one bare cell: a number, an operator or a unit (a cell per line).
+_BARE_CELL = re.compile(
+    rf"^(?:(?:{_OP})?{_NUM}(?:{vocab.UNIT_PATTERN})?|{_OP}|{vocab.UNIT_PATTERN})$"
+)
+#: A line's weight is its length, at least this: a page of short one-cell lines is evidence too.
+_MIN_WEIGHT = 8
+
+
 def detect(lines: list[str]) -> float:
-    """Share of the text in lines with no separator that hold two anchors glued to their text."""
-    total = 0
-    glued = 0
+    """Share of the text in lines whose cells are glued, against lines whose cells stand apart.
+
+    Glued: no separator, and two anchors glued to their text, an indicator written as text,
+    a label glued to its value (``项目名称政务督查工作``) or a row glued whole (``…次数200次10``).
+    Apart: tabs, bars or runs of blanks; single blanks between cells one of which is bare (an
+    anchor, a number, a unit: ``项目名称 政务督查工作``, ``次数 200 次 10``); a line that is one
+    anchor or one bare number (an OCR box per line). Other lines (prose) weigh as neither."""
+    glued = apart = 0
     for line in lines:
         text = line.strip(BLANKS)
         if not text:
             continue
-        total += len(text)
-        if "\t" in text or "|" in text or "  " in text:
-            continue
-        if _TEXT_ROW.match(text) and not any(b in text for b in BLANKS):
-            glued += len(text)  # an indicator written as text: 【产出指标-数量指标】, 指标1:…
-            continue
-        anchors = list(_ANCHOR.finditer(text))
-        if len(anchors) >= 2 and any(
-            m.end() < len(text) and text[m.end()] not in BLANKS for m in anchors
-        ):
-            glued += len(text)
-    if not total:
+        weight = max(len(text), _MIN_WEIGHT)
+        separated = "\t" in text or "|" in text or "  " in text
+        if separated or _spaced_cells(text) or _bare_line(text):
+            apart += weight
+        elif _TEXT_ROW.match(text) and not any(b in text for b in BLANKS):
+            glued += weight  # an indicator written as text: 【产出指标-数量指标】, 指标1:…
+        elif _glued_anchors(text) or _glued_label(text) or _GLUED_ROW.search(text):
+            glued += weight
+    if not glued:
         return 0.0
-    return 0.9 * glued / total
+    return 0.9 * glued / (glued + apart)
+
+
+def _glued_anchors(text: str) -> bool:
+    anchors = list(_ANCHOR.finditer(text))
+    return len(anchors) >= 2 and any(
+        m.end() < len(text) and text[m.end()] not in BLANKS for m in anchors
+    )
+
+
+def _glued_label(text: str) -> bool:
+    """A strong header label opens the line, its value glued on (``项目名称政务督查工作``)."""
+    m = _ANCHOR.match(text)
+    if not m or m.lastgroup != "label" or _weak(m.group()):
+        return False
+    rest = text[m.end() :].lstrip(_FILLER)
+    return bool(rest) and text[m.end()] not in BLANKS and not _ANCHOR.match(rest)
+
+
+def _bare_line(text: str) -> bool:
+    """One cell alone on its line: an anchor, a number, an operator or a unit."""
+    m = _ANCHOR.fullmatch(text)
+    return bool(m or _BARE_CELL.match(text))
+
+
+def _spaced_cells(text: str) -> bool:
+    """Cells a single blank apart, one of them bare (``项目名称 政务督查工作``, ``次数 200 次``)."""
+    parts = [p for p in re.split(f"[{BLANKS}]+", text) if p]
+    return len(parts) >= 2 and any(_bare_line(p) for p in parts)
 
 
 def rows(lines: list[str], first: int = 1) -> list[Row]:
