@@ -139,28 +139,58 @@ class Oracle:
         return {"forms": [f for f in forms if f]}
 
     def read_header(self, numbered: str, fields: list[str] | None = None) -> dict[str, Any]:
-        """The header spans of the expected form whose header is printed in this region."""
+        """The header spans of the expected form whose header is printed in this region (the
+        region's lines need not be a run: a header region sends only its unexplained lines)."""
         text, first = _unnumber(numbered)
-        key = fold(text)
-        case = next((c for c in self.cases if key and key in c.folded), None)
-        if case is None:
+        numbers = [int(m.group(1)) for m in map(_NUMBERED.match, numbered.split("\n")) if m]
+        found = self._locate(text, numbers)
+        if found is None:
             return {}
-        loc = Locator(text, first or 1)
-        at = case.folded.find(key)
-        # the form whose header this is: the first expected form with most of its rows printed
-        # after the region (a region may start on the last lines of the form above)
-        later = case.folded[at + len(key) :]
-        best: dict[str, Any] = {}
+        case, end = found
+        loc = Locator(text, first or 1, numbers)
+        # the form whose header this is: the expected form whose rows come first after the
+        # region, in order (a later form may repeat a row name of this one)
+        later = case.folded[end:]
+        best: tuple[int, int] | None = None
+        chosen: dict[str, Any] | None = None
         for e in case.expected:
             names = [
                 fold(r.get("name_raw") or r.get("name") or "") for r in e.get("indicators") or []
             ]
-            if names and 2 * sum(1 for n in names if n and n in later) > len(names):
-                spans = spans_for_form({**e, "indicators": []}, loc)
-                spans.pop("rows", None)
-                best = {k: v for k, v in spans.items() if fields is None or k in fields}
-                break
-        return best
+            names = [n for n in names if n]
+            hits = [later.find(n) for n in names]
+            if not names or 2 * sum(1 for h in hits if h >= 0) <= len(names):
+                continue
+            # where its first row is printed (a row name may also occur in a goal's text)
+            score = (hits[0] if hits[0] >= 0 else len(later), -sum(1 for h in hits if h >= 0))
+            if best is None or score < best:
+                best, chosen = score, e
+        if chosen is None:
+            return {}
+        spans = spans_for_form({**chosen, "indicators": []}, loc)
+        spans.pop("rows", None)
+        return {k: v for k, v in spans.items() if fields is None or k in fields}
+
+    def _locate(self, text: str, numbers: list[int]) -> tuple[Case, int] | None:
+        """The case printing these lines (at these line numbers, else as a run), and the
+        folded offset where the region ends in it."""
+        sent = text.split("\n")
+        for case in self.cases:
+            lines = case.text.split("\n")
+            if (
+                numbers
+                and len(numbers) == len(sent)
+                and all(
+                    0 < n <= len(lines) and fold(lines[n - 1]) == fold(t)
+                    for n, t in zip(numbers, sent, strict=True)
+                )
+            ):
+                return case, len(fold("\n".join(lines[: numbers[-1]])))
+        key = fold(text)
+        for case in self.cases:
+            if key and key in case.folded:
+                return case, case.folded.find(key) + len(key)
+        return None
 
     def complete_names(self, user: str) -> dict[str, Any]:
         """A perfect model's completion of each cut name: the labelled name when the labels

@@ -53,7 +53,15 @@ def test_trigger_fires_where_the_grammar_leaves_cells_unexplained():
     regions = find_regions(result)
     assert len(regions) == 1 and regions[0].form_index == 0
     assert "nothing explained" in regions[0].reasons[0]
-    assert regions[0].line_start <= 6 <= regions[0].line_end  # the form's title line
+    # a header region: only the line holding the unexplained cell is sent (the title and
+    # the rest of the header were read), numbered with its own source line
+    (region,) = regions
+    assert region.part == "header" and region.numbers == [11]
+    assert region.numbered().startswith("11|")
+    assert all(
+        n in region.line_numbers()
+        for n in (c.line for c in result.forms[0].source.unread if c.line == 11)
+    )
 
 
 def test_trigger_fires_on_a_page_with_form_vocabulary_but_no_form():
@@ -339,7 +347,8 @@ def test_cells_that_repeat_what_the_grammar_read_do_not_send_the_table(name):
 
 def test_a_header_region_asks_only_the_fields_the_form_lacks():
     """wh21's unread cells (项目类别, 归口科室 …) lie above its table and every row is whole:
-    only the lines above the table are sent, asked for the header fields no label gave."""
+    only the unexplained lines above the table are sent (the lines the grammar read stay
+    home), asked for the header fields no label gave."""
     result = normalize_path(GOLDEN / "inputs" / "real_wh21_gxs.txt")
     (region,) = find_regions(result)
     form = result.forms[0]
@@ -347,6 +356,10 @@ def test_a_header_region_asks_only_the_fields_the_form_lacks():
     assert "project_name" not in region.fields and form.project_name  # read: not asked
     assert all(getattr(form, f, None) in (None, "", {}) for f in region.fields)
     first_row = min(i.source.line for i in form.indicators if i.source.line)
-    assert region.line_end == first_row - 1
+    assert region.line_end < first_row
+    # line 3 is the web page's byline (发布时间…), above the form's title on line 4
+    unread = {c.line for c in form.source.unread if c.line is not None and 4 <= c.line < first_row}
+    assert unread and set(region.numbers) >= unread
+    assert not {6, 9, 10, 12} & set(region.numbers)  # 项目名称, 主管部门, 实施单位, 资金总额: read
     schema = header_answer(region.fields).model_json_schema()
     assert set(schema["properties"]) == set(region.fields)

@@ -92,14 +92,21 @@ class Region:
     #: The form's whole span when only its table is sent: the text the defect checks of the
     #: rows read see (a cut name's rest may be printed in the header); empty: ``text``.
     context: str = ""
+    #: Each line's source line number when the lines are not a run (a header region sends
+    #: only its unexplained lines); empty: ``line_start``, ``line_start + 1`` …
+    numbers: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
 
+    def line_numbers(self) -> list[int]:
+        """The source line of each of ``lines``."""
+        return self.numbers or list(range(self.line_start, self.line_start + len(self.lines)))
+
     def numbered(self) -> str:
         """The region as the model sees it: ``<line>|<text>`` per line."""
-        return "\n".join(f"{self.line_start + k}|{ln}" for k, ln in enumerate(self.lines))
+        return "\n".join(f"{n}|{ln}" for n, ln in zip(self.line_numbers(), self.lines, strict=True))
 
 
 def _content(cell: Cell) -> bool:
@@ -248,6 +255,7 @@ def find_regions(result: FileResult) -> list[Region]:
         start = max(first, start - CONTEXT_LINES)
         part, context = "form", ""
         fields: tuple[str, ...] = ()
+        numbers: list[int] = []
         rows = [i.source.line for i in form.indicators if i.source.line is not None]
         if (
             unread
@@ -262,6 +270,7 @@ def find_regions(result: FileResult) -> list[Region]:
             fields = missing_header(form)
             if not fields:
                 continue  # every header field is read: the unread cells fill none of them
+            numbers = header_lines(unread, lines, first, start, end)
         elif unread and not rows and not missing_header(form, essential=True):
             # a table read by no row under a header read whole (unseen column headings): only
             # the table's lines, from its first unexplained cell, are sent (the header would
@@ -276,14 +285,15 @@ def find_regions(result: FileResult) -> list[Region]:
         regions.append(
             Region(
                 result.file,
-                start,
-                end,
-                cut(start, end),
+                numbers[0] if numbers else start,
+                numbers[-1] if numbers else end,
+                [lines[n - first] for n in numbers] if numbers else cut(start, end),
                 reasons,
                 form_index=k,
                 part=part,
                 fields=fields if part == "header" else (),
-                context=context,
+                context=context or ("\n".join(cut(start, end)) if numbers else ""),
+                numbers=numbers,
             )
         )
     if not result.forms and FORM_VOCABULARY.search(result.text):
@@ -300,10 +310,36 @@ def find_regions(result: FileResult) -> list[Region]:
     return [piece for r in regions for piece in _pieces(r)]
 
 
+#: A cell that can be a header label (its value beside or below it): short, no digit, no
+#: sentence punctuation.
+_LABEL_LIKE = re.compile(r"^[^\d，。；;,.！？!?]{2,12}[:：]?$")
+
+
+def header_lines(
+    unread: list[Cell], lines: list[str], first: int, start: int, end: int
+) -> list[int]:
+    """The lines of a header region worth sending: each line holding an unexplained cell,
+    and after a line that ends in an unexplained label-like cell the next non-blank line
+    (the value printed below its label). The rest of the header the grammar read already."""
+    picked: set[int] = set()
+    for cell in unread:
+        if cell.line is None or not start <= cell.line <= end:
+            continue
+        picked.add(cell.line)
+        pieces = [p.strip() for p in re.split(r"[\t|]", lines[cell.line - first]) if p.strip()]
+        if pieces and fold(pieces[-1]) == fold(cell.text) and _LABEL_LIKE.match(fold(cell.text)):
+            below = next(
+                (n for n in range(cell.line + 1, end + 1) if lines[n - first].strip()), None
+            )
+            if below is not None:
+                picked.add(below)
+    return sorted(picked)
+
+
 def _pieces(region: Region) -> list[Region]:
     """A long region as pieces of at most ``MAX_REGION_CHARS`` characters, cut at line ends."""
-    if len(region.text) <= MAX_REGION_CHARS:
-        return [region]
+    if len(region.text) <= MAX_REGION_CHARS or region.numbers:
+        return [region]  # a region of picked lines is a few lines
 
     def lines_at(start: int, chunk: list[str]) -> Region:
         end = start + len(chunk) - 1
@@ -339,9 +375,10 @@ class Locator:
     folded text maps back to the source's own characters and to its line.
     """
 
-    def __init__(self, text: str, first_line: int = 1) -> None:
+    def __init__(self, text: str, first_line: int = 1, numbers: list[int] | None = None) -> None:
         self.text = text
         self.first_line = first_line
+        self.numbers = numbers or []  # each line's source line, when not a run from first_line
         folded: list[str] = []
         where: list[int] = []
         for i, ch in enumerate(text):
@@ -367,7 +404,9 @@ class Locator:
         if hit is None:
             return None
         a, b = hit
-        return Cell(text=self.text[a:b], line=self.first_line + self.text.count("\n", 0, a))
+        k = self.text.count("\n", 0, a)
+        line = self.numbers[k] if k < len(self.numbers) else self.first_line + k
+        return Cell(text=self.text[a:b], line=line)
 
 
 def fold(text: str) -> str:
@@ -590,7 +629,7 @@ def build_region(
     first_index: int = 0,
 ) -> Built:
     """Typed forms from a region's answer, through the same builder and checks as the grammar."""
-    loc = Locator(region.text, region.line_start)
+    loc = Locator(region.text, region.line_start, region.numbers)
     dropped: list[str] = []
     forms: list[Form] = []
     keys: list[set[str]] = []
