@@ -295,11 +295,34 @@ def _continues(
     if not all(p.col in cols for p in pieces):
         return False
     if len(row) > 1:
-        return True
-    later = [a for a in anchors if a > prev.x1 + 0.1 * prev.height]
-    edge = min(later) if later else page_right
+        # one cell's wrapped line; a line of several cells wraps only cells whose text above
+        # ran to its column's edge or sits centred: one with a piece under a short cell starts
+        # the next row (an unruled table's rows sit as close as a cell's wrapped lines)
+        if len(pieces) == 1:
+            return True
+        above = {p.col: p.lines[-1] for p in row}
+        return all(
+            _ran_to_edge(above[p.col], anchors, page_right) or _centred(above[p.col], p.lines[0])
+            for p in pieces
+        )
     close = gap <= max(wrap_gap + 0.25 * prev.height, 0.7 * prev.height)
-    return close and prev.x1 >= edge - 2.5 * prev.height
+    return close and _ran_to_edge(prev, anchors, page_right)
+
+
+def _centred(above: Line, line: Line) -> bool:
+    """``line`` sits centred under ``above`` and no wider: a centred cell's next line."""
+    mid = (above.x0 + above.x1 - line.x0 - line.x1) / 2
+    return (
+        abs(mid) <= 0.6 * line.height
+        and line.x1 - line.x0 <= above.x1 - above.x0 + 0.5 * line.height
+    )
+
+
+def _ran_to_edge(line: Line, anchors: list[float], page_right: float) -> bool:
+    """Whether ``line`` runs to the next column's start (or the page's right): text wrapped."""
+    later = [a for a in anchors if a > line.x1 + 0.1 * line.height]
+    edge = min(later) if later else page_right
+    return line.x1 >= edge - 2.5 * line.height
 
 
 def pieces_text(piece: Piece, blank: float = 0.3) -> str:
