@@ -310,12 +310,11 @@ def _continues(
 
 
 def _centred(above: Line, line: Line) -> bool:
-    """``line`` sits centred under ``above`` and no wider: a centred cell's next line."""
+    """``line`` sits centred under ``above`` and is narrower: a centred cell's last line
+    (lines of one width under each other are left-aligned cells of two rows)."""
     mid = (above.x0 + above.x1 - line.x0 - line.x1) / 2
-    return (
-        abs(mid) <= 0.6 * line.height
-        and line.x1 - line.x0 <= above.x1 - above.x0 + 0.5 * line.height
-    )
+    narrower = (above.x1 - above.x0) - (line.x1 - line.x0) >= 0.8 * line.height
+    return abs(mid) <= 0.6 * line.height and narrower
 
 
 def _ran_to_edge(line: Line, anchors: list[float], page_right: float) -> bool:
