@@ -212,6 +212,8 @@ def _score(roles: list[str], parts: Sequence[Sequence[str]]) -> int | None:
                 return None
             got -= len(pieces) - 1
         if not _wrapped_evenly(pieces):
+            if _ragged(pieces):
+                return None
             got -= 2
         total += got
     return total
@@ -232,6 +234,11 @@ def _wrapped_evenly(pieces: Sequence[str]) -> bool:
     widths = [_width(p) for p in pieces]
     full = max(widths)
     return all(w >= full - 2 for w in widths[:-1])
+
+
+def _ragged(pieces: Sequence[str]) -> bool:
+    widths = [_width(p) for p in pieces]
+    return any(2 * w < max(widths) for w in widths[:-1])
 
 
 def _width(text: str) -> int:
