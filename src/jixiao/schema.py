@@ -85,6 +85,14 @@ class Cell:
     col: int | None = None
 
 
+@dataclass(slots=True)
+class WrappedCell(Cell):
+    """A cell a rendering printed over several lines, joined again: ``text`` is the pieces'
+    texts in order, ``line`` the first piece's; ``pieces`` keeps every piece with its line."""
+
+    pieces: tuple[Cell, ...] = ()
+
+
 #: An OCR cell read below this score is doubtful (``ocr_low_confidence``).
 OCR_LOW_CONFIDENCE = 0.80
 #: Symbols the glyph classifier reads from ink that OCR dropped.

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from jixiao import vocab
 from jixiao.grammar import Row, canon_unit, classify, clean, is_value_like
-from jixiao.parse import centred, label_columns, projects, unit_values, unwrap
+from jixiao.parse import centred, label_columns, projects, unit_values, unwrap, wrapped_lines
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -85,7 +85,10 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     vanish) cells are matched to the columns by order and content.
     """
     # cells a narrow column wrapped onto more lines
-    rows = unwrap.join_wrapped(rows) if positional else unwrap.join_stacked(centred.join(rows))
+    if positional:
+        rows = unwrap.join_wrapped(rows)
+    else:  # a cell's lines around its row's line, then lines of one piece between rows
+        rows = wrapped_lines.join(unwrap.join_stacked(centred.join(rows)))
     rows = label_columns.pair(rows, positional)  # label columns, wrapped rows (PDF text)
     forms: list[RawForm] = []
     preamble: list[Cell] = []
