@@ -473,8 +473,27 @@ def _anchors(text: str) -> list[tuple[str, int, int]]:
     out = list(titles)
     for a in _ANCHOR.finditer(text):
         if not any(s <= a.start() < e or s < a.end() <= e for _, s, e in titles):
-            out.append((a.lastgroup or "text", a.start(), a.end()))
+            out.append((a.lastgroup or "text", a.start(), _level_end(text, a)))
     return sorted(out, key=lambda t: t[1])
+
+
+#: A numbering's number after its ``指标`` (``指标1：``): the 指标 before it is the numbering's.
+_NUMBER_AFTER = re.compile(r"\s*\d{1,2}\s*[:：]")
+
+
+def _level_end(text: str, anchor: re.Match[str]) -> int:
+    """Where a level anchor ends: before its ``指标`` when that opens a numbering
+    (``服务对象满意度指标1：…`` is 服务对象满意度 then 指标1：…, its 指标 on the line below)."""
+    end = anchor.end()
+    word = anchor.group()
+    if (
+        anchor.lastgroup in ("level1", "level2")
+        and word.endswith("指标")
+        and _NUMBER_AFTER.match(text, end)
+        and (vocab.canon_level1(word[:-2]) or vocab.canon_level2(word[:-2]))
+    ):
+        return end - 2
+    return end
 
 
 def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
@@ -488,6 +507,9 @@ def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
     if numbering:
         # ``指标1:名称(≥20台)``: the number belongs to the name cell, never to its target
         head = numbering.group()
+        rest = text[numbering.end() :].strip(BLANKS)
+        if rest and _VALUE.fullmatch(rest):
+            return [("name", head.strip(BLANKS)), ("value", rest)]  # 指标1：296条: its name wrapped
         return (
             [
                 (k, head + t if k == "name" and n == 0 else t)

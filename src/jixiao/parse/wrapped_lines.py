@@ -245,19 +245,25 @@ def _piece(row: Row) -> Cell | None:
 
 
 def _row_line(row: Row) -> _Row:
+    """A row line with its wrapping cells: the level cells, then the name (the first text
+    after them; a bare level word such as ``服务对象满意度`` before another text is the level)."""
     cells = row.nonempty()
     leading: list[int] = []
     name: int | None = None
     for k, cell in enumerate(cells):
-        kind = classify(cell.text)
+        text = clean(cell.text)
+        kind = classify(text)
+        if name is not None and (
+            kind not in ("text", "numbered") or not vocab.canon_level2(clean(cells[name].text))
+        ):
+            break  # the name is found: what follows is its target
         if kind in ("level1", "level2"):
             leading.append(k)
-            continue
-        if kind in ("text", "numbered"):
+        elif kind in ("text", "numbered") and text not in vocab.OPERATOR_WORDS:
             leading.append(k)
             name = k
-            continue
-        break
+        else:
+            break
     return _Row(row, cells, name, leading)
 
 
