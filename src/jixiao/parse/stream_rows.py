@@ -16,9 +16,11 @@ fits no row stays a row of its own for the parser to report).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from jixiao import vocab
 from jixiao.grammar import Row, canon_unit, classify, clean
+from jixiao.parse import wrapped_lines
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -128,43 +130,116 @@ def _kind(text: str) -> str:
         return "level"
     if kind == "value":
         return "value"
+    if kind == "numbered":
+        return "numbered"
     if not re.search(r"\d", t) and canon_unit(t) is not None:
         return "unit"
     return "text"
 
 
 def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
-    """Cut the stream at each row's start: a level label or a name after the row's name."""
+    """Cut the stream at each row's start: a level label or a name after the row's name.
+
+    OCR boxes come a visual line at a time, so a wrapped name's other lines follow the row's
+    target: a text there continues the name when the name runs on (``指标1：`` names nothing
+    yet, a bracket is open, or its last line ran to the column's edge), and a level cell when
+    it makes the level name whole (``服务对象满意度`` + ``指标``)."""
     out: list[list[Cell]] = []
     cur: list[Cell] = []
+    more: dict[int, list[Cell]] = {}  # cell of ``cur`` → its wrapped lines
     named = valued = weighted = False
+    name_at: int | None = None
+    edge = wrapped_lines.column_edge(
+        [wrapped_lines.width(clean(c.text)) for c in cells if _kind(c.text) in _NAMELIKE]
+    )
 
     def flush() -> None:
-        nonlocal cur, named, valued, weighted
+        nonlocal cur, named, valued, weighted, name_at
         if cur:
-            out.append(cur)
-        cur, named, valued, weighted = [], False, False, False
+            out.append(
+                [
+                    wrapped_lines.wrapped([c, *more[k]], c.col) if k in more else c
+                    for k, c in enumerate(cur)
+                ]
+            )
+        cur, named, valued, weighted, name_at = [], False, False, False, None
+        more.clear()
 
-    for cell in cells:
-        kind = _kind(cell.text)
+    kinds = [_kind(c.text) for c in cells]
+    for n, cell in enumerate(cells):
+        kind = kinds[n]
+        # a box a target follows is a row's name, never a wrapped line
+        if valued and cur and (n + 1 == len(cells) or kinds[n + 1] not in _TARGETS):
+            at = _continues(cur, more, name_at, cell.text, kind, edge)
+            if at is not None:
+                more.setdefault(at, []).append(cell)
+                continue
+        if kind == "numbered" and (valued or (name_at is not None and _numbered(cur[name_at]))):
+            flush()  # a numbering opens the next row's name
         if kind == "level":
             if named:
                 flush()
         elif not named and not valued and kind != "operator":
             named = True  # the first cell after the level labels is the name, whatever it holds
+            name_at = len(cur)
+        elif kind == "numbered" and not valued:
+            name_at = len(cur)  # a level word (服务对象满意度), then the numbered name
         elif kind == "text" and not valued:
             valued = True  # a name, then a text: the target, in words (按计划完成)
-        elif kind == "text" or (kind == "operator" and valued):
+        elif kind in ("text", "numbered") or (kind == "operator" and valued):
             flush()
-            named = kind == "text"
+            named = kind != "operator"
+            name_at = 0 if named else None
         elif kind in ("number", "value") and valued:
             if kind == "number" and "weight" in roles and not weighted:
                 weighted = True
             else:
                 flush()
                 named = True  # a row without level labels whose name starts with a digit
+                name_at = 0
         elif kind in ("number", "value"):
             valued = True
         cur.append(cell)
     flush()
-    return [Row([Cell(c.text, c.line, n) for n, c in enumerate(group)]) for group in out]
+    return [Row([replace(c, col=n) for n, c in enumerate(group)]) for group in out]
+
+
+_NAMELIKE = ("text", "numbered")
+_TARGETS = frozenset({"number", "value", "operator", "unit"})
+
+
+def _numbered(cell: Cell) -> bool:
+    return bool(wrapped_lines.NUMBERING.match(clean(cell.text)))
+
+
+def _continues(
+    cur: list[Cell],
+    more: dict[int, list[Cell]],
+    name_at: int | None,
+    text: str,
+    kind: str,
+    edge: int,
+) -> int | None:
+    """Which cell of the row being cut a box after its target continues, or None."""
+    t = clean(text)
+    if kind not in ("text", "level") or wrapped_lines.NUMBERING.match(t):
+        return None
+    for k in range(name_at + 1 if name_at is not None else len(cur)):
+        if kind == "text" and wrapped_lines.makes_level(_last(cur, more, k), t):
+            return k
+    if name_at is None or (kind == "level" and t.endswith("指标")):
+        return None  # a whole level name opens the next row
+    last = _last(cur, more, name_at)
+    whole = "".join(clean(c.text) for c in [cur[name_at], *more.get(name_at, [])])
+    if (
+        wrapped_lines.NUMBERING_ONLY.match(last)
+        or wrapped_lines.open_bracket(whole)
+        or wrapped_lines.ran_to_edge(last, edge)
+    ):
+        return name_at
+    return None
+
+
+def _last(cur: list[Cell], more: dict[int, list[Cell]], k: int) -> str:
+    lines = more.get(k)
+    return clean(lines[-1].text if lines else cur[k].text)

@@ -36,9 +36,9 @@ from jixiao.grammar import Row, classify, clean
 from jixiao.schema import Cell, WrappedCell
 
 #: A numbering that names nothing yet: the cell's name is on its next line.
-_NUMBERING_ONLY = re.compile(r"^(?:指标\s*\d+\s*[:：]?|\d{1,2}\s*[、.．])$")
+NUMBERING_ONLY = re.compile(r"^(?:指标\s*\d+\s*[:：]?|\d{1,2}\s*[、.．])$")
 #: A numbering opens a cell: nothing of the row above stands before it.
-_NUMBERING = re.compile(r"^(?:指标\s*\d+\s*[:：]|\d{1,2}\s*[、.．](?!\d))")
+NUMBERING = re.compile(r"^(?:指标\s*\d+\s*[:：]|\d{1,2}\s*[、.．](?!\d))")
 #: A line may fall short of the column's edge by one CJK character (or two Latin ones).
 _SLACK = 2
 #: Below this width (five CJK characters) a column's lines say nothing about its edge.
@@ -146,10 +146,10 @@ def _place(gap: list[Cell], up: _Row | None, down: _Row | None, edge: int) -> in
 def _continues(up: _Row, text: str, edge: int) -> tuple[int, bool] | None:
     """Which cell of the row above ``text`` continues, and whether the evidence is strong
     (a level name made whole, a bracket or a numbering that needs more) or only the width."""
-    if _NUMBERING.match(text):
+    if NUMBERING.match(text):
         return None
     for k in up.leading:
-        if _makes_level(up.last(k), text):
+        if makes_level(up.last(k), text):
             return k, True
     for k in up.leading:
         head = _level_head(up.last(k), text) if k not in up.below else 0
@@ -162,9 +162,9 @@ def _continues(up: _Row, text: str, edge: int) -> tuple[int, bool] | None:
     if name is None:
         return None
     last = up.last(name)
-    if _NUMBERING_ONLY.match(last) or _open_bracket(_joined_text(up, name)):
+    if NUMBERING_ONLY.match(last) or open_bracket(_joined_text(up, name)):
         return name, True
-    if _full(last, edge):
+    if ran_to_edge(last, edge):
         return name, False
     return None
 
@@ -174,19 +174,19 @@ def _precedes(down: _Row, rest: list[str], edge: int) -> tuple[int, bool] | None
     it and the row's line), and whether the evidence is strong."""
     text = rest[0]
     for k in down.leading:
-        if len(rest) == 1 and _makes_level(text, down.first(k)):
+        if len(rest) == 1 and makes_level(text, down.first(k)):
             return k, True
     name = down.name
     if any(vocab.column_role(t) for t in rest):
         return None
-    if name is None or _NUMBERING.match(down.first(name)) or _closes(text):
+    if name is None or NUMBERING.match(down.first(name)) or _closes(text):
         return None
-    if all(_full(t, edge) for t in rest):
+    if all(ran_to_edge(t, edge) for t in rest):
         return name, False  # lines above a cell's last are full lines
     return None
 
 
-def _makes_level(head: str, tail: str) -> bool:
+def makes_level(head: str, tail: str) -> bool:
     """``head`` + ``tail`` is a whole level name of the vocabulary that neither is alone
     (``服务对象满意度`` + ``指标``, ``可持续影响`` + ``指标``)."""
     return _level(head + tail) and not _level(head) and not _level(tail)
@@ -198,7 +198,7 @@ def _level_head(cell: str, tail: str) -> int:
     if vocab.canon_level1(cell) or vocab.canon_level2(cell):
         return 0  # a level name already
     for end in range(2, min(len(cell) - 1, _LEVEL_WORD) + 1):
-        if _makes_level(cell[:end], tail):
+        if makes_level(cell[:end], tail):
             return end
     return 0
 
@@ -214,7 +214,7 @@ def _level(text: str) -> bool:
     )
 
 
-def _open_bracket(text: str) -> bool:
+def open_bracket(text: str) -> bool:
     return text.count("（") + text.count("(") > text.count("）") + text.count(")")
 
 
@@ -232,7 +232,7 @@ def _piece(row: Row) -> Cell | None:
     if len(cells) != 1:
         return None
     text = clean(cells[0].text)
-    if not text or _NUMBERING.match(text) or vocab.TITLE.match(text):
+    if not text or NUMBERING.match(text) or vocab.TITLE.match(text):
         return None
     if vocab.header_field(text):
         return None  # a label's line, no cell's
@@ -268,29 +268,34 @@ def _row_line(row: Row) -> _Row:
 
 
 def _edge(lines: list[_Row | Row]) -> int:
-    """The name column's width: the widest line that another line comes as close to as a
-    character (a column's edge is met by every line that wrapped at it; one line wider than
-    all others is something else), 0 when none does."""
+    """The name column's edge, from its row lines' names and the piece lines."""
     widths: list[int] = []
     for line in lines:
         if isinstance(line, _Row):
             if line.name is not None:
-                widths.append(_width(clean(line.cells[line.name].text)))
+                widths.append(width(clean(line.cells[line.name].text)))
         else:
-            widths.extend(_width(clean(c.text)) for c in line.nonempty())
-    widths.sort(reverse=True)
+            widths.extend(width(clean(c.text)) for c in line.nonempty())
+    return column_edge(widths)
+
+
+def column_edge(widths: list[int]) -> int:
+    """A column's width from its lines' widths: the widest line that another line comes as
+    close to as a character (a column's edge is met by every line that wrapped at it; one
+    line wider than all others is something else), 0 when none does."""
+    widths = sorted(widths, reverse=True)
     for wide, next_wide in zip(widths, widths[1:], strict=False):
         if wide - next_wide <= _SLACK:
             return wide
     return 0
 
 
-def _full(text: str, edge: int) -> bool:
+def ran_to_edge(text: str, edge: int) -> bool:
     """``text`` ran to the column's edge (so its cell may go on under it)."""
-    return edge >= _MIN_EDGE and edge - _SLACK <= _width(text) <= edge + _SLACK
+    return edge >= _MIN_EDGE and edge - _SLACK <= width(text) <= edge + _SLACK
 
 
-def _width(text: str) -> int:
+def width(text: str) -> int:
     """Display width: CJK and full-width characters take two columns."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -319,10 +324,7 @@ def _rebuilt(line: _Row) -> Row:
             rest = [Cell(text[at:], cell.line, cell.col)]
             cell = Cell(text[:at], cell.line, cell.col)
         parts = [*line.above.get(k, []), cell, *line.below.get(k, [])]
-        text = clean(parts[0].text)
-        for p in parts[1:]:
-            text = _concat(text, clean(p.text))
-        joined[k] = [WrappedCell(text, parts[0].line, cell.col, pieces=tuple(parts)), *rest]
+        joined[k] = [wrapped(parts, cell.col), *rest]
     out: list[Cell] = []
     n = 0
     for cell in line.row.cells:
@@ -332,6 +334,15 @@ def _rebuilt(line: _Row) -> Row:
         else:
             out.append(cell)
     return Row(out)
+
+
+def wrapped(parts: list[Cell], col: int | None) -> WrappedCell:
+    """One cell of its printed lines, in order: their texts concatenated (Chinese wraps
+    anywhere, so only two Latin letters get a blank between them), each line kept."""
+    text = clean(parts[0].text)
+    for p in parts[1:]:
+        text = _concat(text, clean(p.text))
+    return WrappedCell(text, parts[0].line, col, pieces=tuple(parts))
 
 
 def _heading(row: Row) -> bool:
