@@ -74,7 +74,8 @@ def test_rendering_deterministic_and_valid(name: str) -> None:
         if name == "markdown_tables":  # a Markdown cell's <br> is a line break in the cell
             folded = folded.replace("<br>", "\n")
         for ind in rec["indicators"]:
-            if name == "wrapped_text_layer":  # its pieces stand around the row's values
+            if name == "wrapped_text_layer" or name.startswith("ocr_lines_"):
+                # a wrapped name's pieces stand around (or under) the row's values
                 assert _in_order(ind["name_raw"], folded)
                 continue
             assert ind["name_raw"] in folded or name == "glued_text" and ind["name"] in text

@@ -169,7 +169,7 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
     for n, cell in enumerate(cells):
         kind = kinds[n]
         # a box a target follows is a row's name, never a wrapped line
-        if valued and cur and (n + 1 == len(cells) or kinds[n + 1] not in _TARGETS):
+        if valued and cur and (n + 1 == len(cells) or not _target(cells[n + 1].text, kinds[n + 1])):
             at = _continues(cur, more, name_at, cell.text, kind, edge)
             if at is not None:
                 more.setdefault(at, []).append(cell)
@@ -205,7 +205,25 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
 
 
 _NAMELIKE = ("text", "numbered")
-_TARGETS = frozenset({"number", "value", "operator", "unit"})
+_TARGETS = frozenset({"number", "operator", "unit"})
+
+
+def _target(text: str, kind: str) -> bool:
+    """A box that can only be a row's target (so the box before it is that row's name): a
+    number, sign or unit, a value opening with one, or a short word (优, 明显, 有所提高);
+    ``提升沙坡头区各`` or ``2023年年鉴编`` is a name's first line."""
+    if kind in _TARGETS:
+        return True
+    t = clean(text)
+    return (
+        kind == "value"
+        and not _YEAR_NAME.match(t)
+        and (bool(_TARGET_START.match(t)) or len(t) <= 4)
+    )
+
+
+#: A year that opens a name (``2023年年鉴编纂的次数``), not a date target (``2023年12月``).
+_YEAR_NAME = re.compile(r"^(?:19|20)\d{2}年[\u4e00-\u9fff]{3,}")
 
 
 def _numbered(cell: Cell) -> bool:
@@ -220,9 +238,21 @@ def _continues(
     kind: str,
     edge: int,
 ) -> int | None:
-    """Which cell of the row being cut a box after its target continues, or None."""
+    """Which cell of the row being cut a box after its target continues, or None.
+
+    Words only (a name's lines break anywhere, so ``有所改善`` or ``人数`` may end one), never
+    a number or sign first; a box that reads like a target or a unit continues only a row that
+    has its target or unit already."""
     t = clean(text)
-    if kind not in ("text", "level") or wrapped_lines.NUMBERING.match(t):
+    if not (_CJK.search(t) or wrapped_lines.closes(t)) or wrapped_lines.NUMBERING.match(t):
+        return None  # words, or the bracket a name left open closing
+    if _TARGET_START.match(t):
+        return None
+    if kind in ("value", "unit") and not any(
+        _kind(c.text) == kind for c in cur[(name_at or 0) + 1 :]
+    ):
+        return None  # the row's own target or unit
+    if kind not in ("text", "level", "value", "unit"):
         return None
     for k in range(name_at + 1 if name_at is not None else len(cur)):
         if kind == "text" and wrapped_lines.makes_level(_last(cur, more, k), t):
@@ -238,6 +268,10 @@ def _continues(
     ):
         return name_at
     return None
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TARGET_START = re.compile(rf"^(?:{vocab.OPERATOR_PATTERN})?\s*[-+±]?\d")
 
 
 def _last(cur: list[Cell], more: dict[int, list[Cell]], k: int) -> str:

@@ -179,7 +179,7 @@ def _precedes(down: _Row, rest: list[str], edge: int) -> tuple[int, bool] | None
     name = down.name
     if any(vocab.column_role(t) for t in rest):
         return None
-    if name is None or NUMBERING.match(down.first(name)) or _closes(text):
+    if name is None or NUMBERING.match(down.first(name)) or closes(text):
         return None
     if all(ran_to_edge(t, edge) for t in rest):
         return name, False  # lines above a cell's last are full lines
@@ -218,7 +218,7 @@ def open_bracket(text: str) -> bool:
     return text.count("（") + text.count("(") > text.count("）") + text.count(")")
 
 
-def _closes(text: str) -> bool:
+def closes(text: str) -> bool:
     return text.count("）") + text.count(")") > text.count("（") + text.count("(")
 
 
@@ -227,44 +227,52 @@ def _joined_text(row: _Row, k: int) -> str:
 
 
 def _piece(row: Row) -> Cell | None:
-    """The one piece a line holds when it is no row of its own, else None."""
+    """The one piece a line holds when it is no row of its own, else None: words, even ones
+    that read like a target (``有所改善``, ``2022年发展真``: a name's lines break anywhere), but
+    no number or sign first, no whole level name, no numbering, title or label."""
     cells = row.nonempty()
     if len(cells) != 1:
         return None
     text = clean(cells[0].text)
-    if not text or NUMBERING.match(text) or vocab.TITLE.match(text):
+    if not (_CJK.search(text) or closes(text)) or NUMBERING.match(text) or vocab.TITLE.match(text):
         return None
-    if vocab.header_field(text):
-        return None  # a label's line, no cell's
-    kind = classify(text)
-    if kind == "text":
-        return cells[0]
-    if kind == "level2" and not text.endswith("指标"):
-        return cells[0]  # a bare level word (数量) ends a wrapped name as often as it heads a block
-    return None
+    if vocab.header_field(text) or _level(text) or _BARE_TARGET.match(text):
+        return None  # a label's line, a level block's label, a target alone
+    return cells[0]
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: A target alone on its line (``≥95%``, ``100``): a row's cell, no piece of a name.
+_BARE_TARGET = re.compile(rf"^(?:{vocab.OPERATOR_PATTERN})?\s*[-+±]?\d+(?:\.\d+)?\s*\S{{0,3}}$")
 
 
 def _row_line(row: Row) -> _Row:
-    """A row line with its wrapping cells: the level cells, then the name (the first text
-    after them; a bare level word such as ``服务对象满意度`` before another text is the level)."""
+    """A row line with its wrapping cells: the level cells, then the name (the first cell
+    after them that opens with no number or sign, even ``增强平安建设能``, which reads like a
+    target; a bare level word such as ``服务对象满意度`` before another text is the level)."""
     cells = row.nonempty()
     leading: list[int] = []
     name: int | None = None
     for k, cell in enumerate(cells):
         text = clean(cell.text)
         kind = classify(text)
-        if name is not None and (
-            kind not in ("text", "numbered") or not vocab.canon_level2(clean(cells[name].text))
-        ):
+        if name is not None:
+            if kind in ("text", "numbered") and vocab.canon_level2(clean(cells[name].text)):
+                leading.append(k)
+                name = k
+                continue
             break  # the name is found: what follows is its target
         if kind in ("level1", "level2"):
             leading.append(k)
-        elif kind in ("text", "numbered") and text not in vocab.OPERATOR_WORDS:
+        elif text in vocab.OPERATOR_WORDS or _TARGET_START.match(text):
+            break  # no name on this line: its target
+        else:
             leading.append(k)
             name = k
-        else:
-            break
     return _Row(row, cells, name, leading)
+
+
+_TARGET_START = re.compile(rf"^(?:{vocab.OPERATOR_PATTERN}|[-+±]?\d)")
 
 
 def _edge(lines: list[_Row | Row]) -> int:

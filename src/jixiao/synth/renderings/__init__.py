@@ -63,6 +63,10 @@ wrapped_text_layer a PDF/OCR text layer of a table whose cells wrap, vertically 
                    long name's first lines come before the row's values, its end after
                    them; lines by height (pdfplumber), column-aligned (``pdftotext
                    -layout``), cell by cell (content stream) or with OCR's uneven gaps
+ocr_lines_boxes    OCR text of a scanned table, a line per visual line (``ocr_wrapped_lines``):
+ocr_lines_spaced   a wrapped name's first (top-aligned) or middle (centred) line beside the
+ocr_lines_glued    row's values, its other lines alone (``指标1：`` / ``…运维的`` / ``数量``);
+                   merged levels, an empty 指标性质 column; a file a box per line, spaced or glued
 ================== ==================================================================="""
 
 from __future__ import annotations
@@ -91,6 +95,9 @@ from jixiao.synth.renderings import (
     merged_cells,
     multi_project,
     non_indicator_rows,
+    ocr_lines_boxes,
+    ocr_lines_glued,
+    ocr_lines_spaced,
     ocr_noise,
     outline_levels,
     pdf_text_layer,
@@ -131,6 +138,9 @@ MODULES: tuple[ModuleType, ...] = (
     worded_targets,
     level_vocab,
     wrapped_text_layer,
+    ocr_lines_boxes,
+    ocr_lines_spaced,
+    ocr_lines_glued,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
