@@ -26,7 +26,7 @@ from jixiao.grammar import (
     to_number,
 )
 from jixiao.parse import RawForm, RawIndicator
-from jixiao.schema import Cell, Form, FormSource, Indicator, IndicatorSource, Repair
+from jixiao.schema import Cell, Form, FormSource, Indicator, IndicatorSource, Repair, WrappedCell
 
 _WS = re.compile(r"\s+")
 
@@ -441,6 +441,10 @@ def build_indicator(row: RawIndicator, level1: str | None, level2: str | None) -
         weight=weight,
         source=IndicatorSource(line=row.line, cells=dict(cells)),
     )
+    for role, cell in cells.items():
+        if isinstance(cell, WrappedCell):  # joined from the lines it was printed on: keep each
+            for n, piece in enumerate(cell.pieces, 1):
+                ind.source.cells[f"{role}_line{n}"] = Cell(piece.text, piece.line, piece.col)
     for flag, reason, evidence in flags:
         ind.add_flag(flag, reason, *evidence)
     if ind.name != ocr_before and ind.name:

@@ -606,6 +606,8 @@ def _first_value(text: str) -> tuple[int, int] | None:
 
 
 def _in_brackets(text: str, at: int) -> bool:
+    """``at`` stands inside a bracket: one opened before it and closed after it (a bracket a
+    wrapped name leaves open at the line's end closes on the next line, after the target)."""
     opened = max(text.rfind("(", 0, at), text.rfind("（", 0, at))
     closed = max(text.rfind(")", 0, at), text.rfind("）", 0, at))
-    return opened > closed
+    return opened > closed and (")" in text[at:] or "）" in text[at:])

@@ -184,6 +184,8 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
             name_at = len(cur)
         elif kind == "numbered" and not valued:
             name_at = len(cur)  # a level word (服务对象满意度), then the numbered name
+        elif kind == "text" and not valued and _bare_level(cur, name_at):
+            name_at = len(cur)  # 服务对象满意度 was the level-2 cell, this is the name
         elif kind == "text" and not valued:
             valued = True  # a name, then a text: the target, in words (按计划完成)
         elif kind in ("text", "numbered") or (kind == "operator" and valued):
@@ -224,6 +226,14 @@ def _target(text: str, kind: str) -> bool:
 
 #: A year that opens a name (``2023年年鉴编纂的次数``), not a date target (``2023年12月``).
 _YEAR_NAME = re.compile(r"^(?:19|20)\d{2}年[\u4e00-\u9fff]{3,}")
+
+
+def _bare_level(cur: list[Cell], name_at: int | None) -> bool:
+    """The row's name so far is a level-2 word without its 指标 (``服务对象满意度``) right
+    after the level-1 cell: the level-2 cell, when a text follows it."""
+    if name_at is None or name_at == 0 or _kind(cur[name_at - 1].text) != "level":
+        return False
+    return vocab.canon_level2(clean(cur[name_at].text)) is not None
 
 
 def _numbered(cell: Cell) -> bool:
