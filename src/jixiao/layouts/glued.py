@@ -175,6 +175,8 @@ _CLOSED_QUAL = re.compile(
     r"(?:优秀|良好|优|良|明显|显著|健全|有所(?:提升|提高|改善)|稳步(?:提升|提高)|明显改善)$"
 )
 _RATE = re.compile(r"[率度性]")
+#: Latin capitals glued after a Chinese name's last character, right before its target.
+_MISREAD_SIGN = re.compile(r"(?<=[\u4e00-\u9fff])[A-Z]{1,3}$")
 _OP_START = re.compile(rf"^(?:{_OP})")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: A target that may end the row glued before a title (an operator, or a number and its unit).
@@ -551,12 +553,19 @@ def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
     if start > 2 and text[start - 1] == "二" and text[start].isdigit():
         start -= 1  # OCR read ``=`` as ``二``: no Chinese numeral stands before a number
     name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
+    sign = _MISREAD_SIGN.search(name)
+    sign_cell = []
+    if sign:
+        # ``区长办公会IV12次``: Latin capitals between a Chinese name and its target are no
+        # part of the name but a sign OCR misread (≥ as IV, N), a cell of its own
+        name, sign_cell = name[: sign.start()], [("sign", sign.group())]
     if name:
         note = _NOTE_START.search(name, 2)
         if note:
             out += [("name", name[: note.start()]), ("note", name[note.start() :])]
         else:
             out.append(("name", name))
+    out += sign_cell
     out.append(("value", val))
     rest = rest.strip(BLANKS)
     if rest:

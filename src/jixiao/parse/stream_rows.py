@@ -186,6 +186,8 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
             name_at = len(cur)  # a level word (服务对象满意度), then the numbered name
         elif kind == "text" and not valued and _bare_level(cur, name_at):
             name_at = len(cur)  # 服务对象满意度 was the level-2 cell, this is the name
+        elif kind == "text" and not valued and _sign_cell(cell.text, roles, kinds[n + 1 :]):
+            pass  # the 指标性质 column's cell (``IV``: a ≥ OCR misread), the target follows
         elif kind == "text" and not valued:
             valued = True  # a name, then a text: the target, in words (按计划完成)
         elif kind in ("text", "numbered") or (kind == "operator" and valued):
@@ -226,6 +228,12 @@ def _target(text: str, kind: str) -> bool:
 
 #: A year that opens a name (``2023年年鉴编纂的次数``), not a date target (``2023年12月``).
 _YEAR_NAME = re.compile(r"^(?:19|20)\d{2}年[\u4e00-\u9fff]{3,}")
+
+
+def _sign_cell(text: str, roles: set[str], after: list[str]) -> bool:
+    """A short text between the name and a number, under a heading with an operator column
+    (指标性质): that column's cell, however it reads."""
+    return "operator" in roles and len(clean(text)) <= 3 and bool(after) and after[0] == "number"
 
 
 def _bare_level(cur: list[Cell], name_at: int | None) -> bool:
