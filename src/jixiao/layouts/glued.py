@@ -192,7 +192,7 @@ _SCORING = frozenset("得扣")
 _TYPE_END = re.compile(r"-?(定量|定性)$")
 _LABELISH = re.compile(r"[:：]\s*$")
 #: A grade (优/良) closing a row with no other target; not after a word it ends (评优, 优良).
-_GRADE_END = re.compile(r"(?<![评择创争优良])[优良]$")
+_GRADE_END = re.compile(rf"(?:{_OP})?(?<![评择创争优良])[优良]$")
 
 
 #: Lines that hold indicators as text, not as a table: a bracketed category heading, a
@@ -322,6 +322,9 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
         raw_gap = text[pos:start]
         gap = _strip_gap(raw_gap, after_label, long_text)
         row = table and not after_label
+        if kind in {"level1", "level2"} and row and not gap and _category_name(text, end, out):
+            pos = start  # 产出指标-数量指标（名称）: the name printed with its levels, one cell
+            break
         if kind == "label" and row and _weak(text[start:end]):
             continue  # 部门 inside an indicator's name (各部门、单位高效完成工作)
         if (
@@ -343,6 +346,29 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
     if rest:
         out.extend(_items(rest, row=table and not after_label))
     return tuple(out)
+
+
+#: What follows a level word that opens a name printed with its category: a dash and more
+#: category (``-数量指标``, ``-社会效益``), then the bracket around the name.
+_CATEGORY_TAIL = re.compile(
+    r"(?P<dash>[-－—][\u4e00-\u9fff]{0,9})?[（(](?P<inner>[^（）()]*)(?P<close>[）)])?"
+)
+
+
+def _category_name(text: str, end: int, out: list[tuple[str, str]]) -> bool:
+    """The level word ending at ``end`` opens the name cell, the name in brackets after it:
+    a dash between the category's words (``产出指标-数量指标（办公设备…``), or, after the row's
+    own level cells, the bracket closing right before the target
+    (``满意度指标满意度指标（群众满意度）95%``); a level's note (``数量指标（必填）名称…``) is
+    followed by more name."""
+    m = _CATEGORY_TAIL.match(text, end)
+    if m is None:
+        return False
+    if m.group("dash"):
+        return True
+    if not out or out[-1][0] not in ("level1", "level2"):
+        return False
+    return m.group("close") is not None and bool(_VALUE.match(text, m.end()))
 
 
 def _strip_gap(gap: str, after_label: bool, long_text: bool = False) -> str:
@@ -547,12 +573,16 @@ def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
         grade = _GRADE_END.search(text, 2)
         if grade:
             # ``辖区干净整洁优``: a one-character grade closing the row is its target
-            return [("name", text[: grade.start()]), ("value", grade.group()), *tail]
+            return [("name", text[: grade.start()]), *_grade(grade.group()), *tail]
         return [("name", text), *tail]
     start, end = value
     if start > 2 and text[start - 1] == "二" and text[start].isdigit():
         start -= 1  # OCR read ``=`` as ``二``: no Chinese numeral stands before a number
     name, val, rest = text[:start].strip(BLANKS), text[start:end].strip(BLANKS), text[end:]
+    grade = _GRADE_END.search(name, 2)
+    if grade and re.fullmatch(_NUM, val):
+        # ``辖区外观美好整洁=优10``: the grade is the target, the bare number after it the weight
+        name, val, rest = name[: grade.start()], grade.group(), val + rest
     sign = _MISREAD_SIGN.search(name)
     sign_cell = []
     if sign:
@@ -566,11 +596,17 @@ def _free(text: str, row: bool, item: bool = False) -> list[tuple[str, str]]:
         else:
             out.append(("name", name))
     out += sign_cell
-    out.append(("value", val))
+    out += _grade(val) if _GRADE_END.fullmatch(val) else [("value", val)]
     rest = rest.strip(BLANKS)
     if rest:
         out.append(("note", rest))
     return out + tail
+
+
+def _grade(text: str) -> list[tuple[str, str]]:
+    """A grade target, its sign a cell of its own as a 指标性质 column prints it (``=`` ``优``)."""
+    sign = text[:-1].strip(BLANKS)
+    return [*([("sign", sign)] if sign else []), ("value", text[-1])]
 
 
 def _first_value(text: str) -> tuple[int, int] | None:
