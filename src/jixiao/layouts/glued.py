@@ -137,9 +137,11 @@ _QUAL = (
     r"按时完成|按期完成|全覆盖|是/否|优良|良好|较好|健全|完善|达标|合格"
 )
 #: A target value inside a glued row: operator, number and unit; a date; a qualitative word.
+#: A unit per unit of time or count (``人/天``, ``次/年``), as a compound unit prints.
+_PER = rf"(?:/(?:{vocab.UNIT_PATTERN}|[天日周月季年]))"
 _VALUE = re.compile(
     rf"(?P<date>{_DATE})"
-    rf"|(?P<num>(?:{_OP})?\s*{_NUM}\s*(?:{vocab.UNIT_PATTERN})?(?:以上|以下|以内)?)"
+    rf"|(?P<num>(?:{_OP})?\s*{_NUM}\s*(?:(?:{vocab.UNIT_PATTERN}){_PER}?)?(?:以上|以下|以内)?)"
     rf"|(?P<qual>{_QUAL})"
 )
 #: Where an explanation column starts inside glued text.
