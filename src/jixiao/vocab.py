@@ -356,10 +356,17 @@ def canon_level2(text: str) -> str | None:
     base = key[:-2] if key.endswith("指标") else key
     if base in LEVEL2_CANON:
         return LEVEL2_CANON[base]
-    if key.endswith("指标") and 3 <= len(key) <= 12 and column_role(key) is None:
+    if (
+        key.endswith("指标")
+        and 3 <= len(key) <= 12
+        and _STATED_WORDS.match(key)
+        and column_role(key) is None
+    ):  # a stated level is words (效果指标), never a sign or number before 指标 (%指标)
         return key
     return None
 
+
+_STATED_WORDS = re.compile(r"^[\u3400-\u9fff（）()、]+$")
 
 #: Bare level2 words that are also common indicator names, so a cell holding only them is a name.
 _AMBIGUOUS_LEVEL2 = {"满意度", "服务对象满意度"}
