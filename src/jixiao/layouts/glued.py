@@ -123,7 +123,9 @@ _TITLE = re.compile(
 )
 _ANCHOR = re.compile(
     rf"(?P<breakdown>(?:其中[:：]?)?(?:{_alternation(_BREAKDOWN_WORDS)}))"
-    rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})(?:[（(][^（）()]{{1,6}}[）)])?[:：]?)"
+    rf"|(?P<label>(?:{_alternation(_HEADER_WORDS)})"
+    # its note in brackets, or the bracket's head a narrow cell broke off (资金总额（万 / 元）)
+    rf"(?:[（(][^（）()]{{1,6}}[）)]|[（(][^（）()\d]{{1,3}}(?=\d))?[:：]?)"
     rf"|(?P<heading>{_alternation(_HEADINGS)})"
     rf"|(?P<level2>{_alternation(_LEVEL2)})"
     rf"|(?P<level1>{_alternation(_LEVEL1)})"

@@ -78,7 +78,9 @@ def join(rows: list[Row]) -> list[Row]:
 def _label_wrap(rows: list[Row], i: int) -> tuple[Row, int]:
     """A header label wrapped in its narrow cell, centred against its value: ``项目名`` /
     ``(value)`` / ``称`` (a label over two lines, its value on one), or ``年度绩效 完成…水`` /
-    ``目标 平。`` (both over two lines). The row put together, and how many lines it took."""
+    ``目标 平。`` (both over two lines); or aligned to the top, its end alone under the label
+    and its value (``部门支出预算 400.72`` / ``总量（万元）``). The row put together, and how
+    many lines it took."""
     row = rows[i]
     first = _cells(row)
     if len(first) > 2 or not first or vocab.header_field(first[0]):
@@ -89,6 +91,9 @@ def _label_wrap(rows: list[Row], i: int) -> tuple[Row, int]:
     second = _cells(nxt[0])
     if len(first) == 2 and len(second) == 2 and _label_of(first[0], second[0]):
         return _rebuilt([first[0] + second[0], first[1] + second[1]], [row]), 2
+    if len(first) == 2 and len(second) == 1 and _label_of(first[0], second[0]):
+        # top-aligned: ``部门支出预算 400.72`` / ``总量（万元）``, the label's end under it
+        return _rebuilt([first[0] + second[0], first[1]], [row]), 2
     if len(first) == 1 and len(nxt) == 2 and second:
         third = _cells(nxt[1])
         stacked = first[0] + "".join(second) + third[0] if len(third) == 1 else ""
