@@ -54,4 +54,4 @@ def test_every_ocr_form_is_found(report: dict) -> None:
 
 
 def test_ocr_headers_read(report: dict) -> None:
-    assert report["overall"]["fields_form"] >= 0.86  # measured 0.889
+    assert report["overall"]["fields_form"] >= 0.89  # measured 0.912 (0.889 before wraps joined)

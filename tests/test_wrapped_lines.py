@@ -97,3 +97,15 @@ def test_a_line_no_cell_runs_on_into_stays_apart() -> None:
     form = _read(text)
     assert form.indicators[0].name == "入户走访"
     assert "走访困难家庭" not in "".join(i.name or "" for i in form.indicators)
+
+
+def test_a_header_value_that_wrapped_under_an_empty_label() -> None:
+    # the department's name ran over two lines of its cell; 实施单位 beside it was left empty,
+    # so the line under the row is the name's rest, not the empty label's value
+    text = SPACED.replace(
+        "主管部门 某区民政局\n", "主管部门 重庆市沙坪坝区 实施单位\n人民政府办公室\n"
+    )
+    form = _read(text)
+    assert form.department == "重庆市沙坪坝区人民政府办公室"
+    assert form.implementing_unit is None
+    assert _rows(form) == EXPECTED

@@ -75,6 +75,10 @@ class RawForm:
     # The open labels came from a row of labels only (a header printed as a grid, its values in
     # a row below): in a positional rendering they are answered by the cells under them.
     grid: bool = False
+    #: (field, value) of a row whose last label got no value beside it: a line of one piece
+    #: under that row is the value's wrapped rest (OCR text), not the empty label's value.
+    run_on: tuple[str, Cell] | None = None
+    last_value: tuple[str, Cell] | None = None  # the last name read as a label's value
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -285,6 +289,14 @@ def _read_header(row: Row, form: RawForm) -> None:
     j = 0
     claimed = False
     used: set[int] = set()  # indices of the cells read as a label or a value
+    run_on, form.run_on = form.run_on, None
+    if run_on is not None and _runs_on(run_on[1], row):
+        # 主管部门 重庆市沙坪坝区 实施单位 / 人民政府办公室: the department's name wrapped in
+        # its cell; the label left with no value beside it had none
+        wrapped_field, head = run_on
+        form.header[wrapped_field] = wrapped_lines.wrapped([head, *row.nonempty()], head.col)
+        form.pending.clear()
+        return
     if form.pending and form.grid and form.positional:
         j, claimed = _answer_below(row, form)
         if j < 0:
@@ -397,8 +409,13 @@ def _read_header(row: Row, form: RawForm) -> None:
             if value is not None:
                 answered_here += 1
                 _store(form, fieldname, value)
+                form.last_value = (fieldname, value) if fieldname in _TEXT_FIELDS else None
             else:
                 form.pending.append((fieldname, label_cell))
+                last = form.last_value
+                if last is not None and last[1].line == label_cell.line:
+                    form.run_on = last  # a value, then on its line a label left empty
+                form.last_value = None
     form.grid = labels_here >= 2 and not answered_here and len(form.pending) >= 2
     if not claimed:
         cells = row.nonempty()
@@ -412,6 +429,26 @@ def _read_header(row: Row, form: RawForm) -> None:
     form.unplaced.extend(
         c for k, c in enumerate(cells) if k not in used and texts[k] and not _is_label(texts[k])
     )
+
+
+#: Header fields whose value is a name that a narrow cell may wrap.
+_TEXT_FIELDS = frozenset(
+    {"project_name", "department", "implementing_unit", "compiling_unit", "project_attribute"}
+)
+
+
+def _runs_on(head: Cell, row: Row) -> bool:
+    """``row`` is a value's wrapped rest: one piece of words on the line under it, no label,
+    no wider than the value's first line (which filled the cell)."""
+    cells = row.nonempty()
+    if len(cells) != 1 or head.line is None or cells[0].line != head.line + 1:
+        return False
+    text, first = clean(cells[0].text), clean(head.text)
+    if _is_label(text) or _INLINE_LABEL.match(text) or vocab.TITLE.match(text):
+        return False
+    if first.endswith(("。", "；", ";")) or not re.search(r"[\u4e00-\u9fff]", text):
+        return False
+    return wrapped_lines.width(text) <= wrapped_lines.width(first) + 2
 
 
 _PARTS = re.compile(r"^其中[:：]?(?P<rest>.+)$", re.S)
