@@ -347,9 +347,19 @@ def _cut(text: str, table: bool) -> tuple[tuple[str, str], ...]:
             table = True
         pos = end
     rest = _strip_gap(text[pos:], after_label, long_text)
+    if rest and not out and table and _piece_line(text):
+        # a wrapped name's line alone (``重大活动开展、``): its text as printed, the comma
+        # it broke after included
+        return (("name", text.strip(BLANKS).lstrip(_FILLER)),)
     if rest:
         out.extend(_items(rest, row=table and not after_label))
     return tuple(out)
+
+
+def _piece_line(text: str) -> bool:
+    """A line of words that ends on the comma a name's line broke after, with no target."""
+    body = text.strip(BLANKS)
+    return body[-1:] in ("、", "，", ",") and not _ITEM_SEP.search(body) and not _holds_target(body)
 
 
 #: What follows a level word that opens a name printed with its category: a dash and more
