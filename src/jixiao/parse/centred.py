@@ -242,6 +242,8 @@ def _wrapped_evenly(pieces: Sequence[str]) -> bool:
 
 
 def _ragged(pieces: Sequence[str]) -> bool:
+    """A line before the last less than half as wide as the widest: no cell wraps there (a
+    cell breaks at its edge), so the pieces are not one cell's lines."""
     widths = [_width(p) for p in pieces]
     return any(2 * w < max(widths) for w in widths[:-1])
 

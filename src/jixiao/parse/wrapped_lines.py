@@ -12,17 +12,20 @@ weight), and its other lines on lines that hold nothing else::
     满意度指标 服务对象满意度 公众对食品安全满意度 高中低 5
     指标                                   ← 服务对象满意度 + 指标 is a level-2 name
 
-A *piece line* holds one piece of text that is no row of its own: no target, no whole level
-name, no numbering. Which row's cell it continues is read from the cells, never from a
+A *piece line* holds one piece of words that is no row of its own: no number or sign first,
+no whole level name, no numbering, label or title (a name's line may read like a target:
+``有所改善``, ``2022年发展真``). Which row's cell it continues is read from the cells, never from a
 template. A cell *runs on* when its last line is incomplete: a numbering with no name yet
 (``指标1：``), a bracket left open, or a line that ran to the column's edge (as wide, to a
-character, as the widest line of the name column in the table). A piece continues the row
+character, as the widest line of the name column that another line comes as close to). A piece continues the row
 above when one of its cells runs on (a level cell when together they make a level name); a
 piece that ran to the edge itself may instead be a first line of the row below (a cell
 centred in its row starts above the row's line), unless that row's cell opens with a
 numbering. Where the cells say both, the row above wins (a scan's OCR groups a cell's first
 line with the row); where they say neither, the line stays as it was. A joined cell is the
-concatenation of its pieces (``WrappedCell``, which keeps each piece with its line).
+concatenation of its pieces (``WrappedCell``, which keeps each piece with its line;
+provenance shows them as ``name_line1`` …). A box per line has no visual lines: the same
+evidence is read from the box stream (``stream_rows``).
 """
 
 from __future__ import annotations
