@@ -34,16 +34,18 @@ _STRONG = [
     # byline
     rf"(?:发布时间|发布日期|发文日期|成文日期|更新时间|发表时间)\s*[:：]\s*(?:{_DATE}(?:\s*{_CLOCK})?)?",
     rf"(?:时间|日期)\s*[:：]\s*{_DATE}\s*{_CLOCK}",
-    r"(?:浏览次数|阅读次数|点击数|点击量|点击率|访问量|访问次数|浏览量)\s*[:：]\s*\d*",
+    r"(?:浏览次数|阅读次数|点击次数|点击数|点击量|点击率|访问量|访问次数|浏览量|浏览人次|阅读量)"
+    r"\s*[:：]\s*\d*",
     r"信息来源\s*[:：]+" + _VALUE,
-    r"(?:字号|字体)\s*[:：]?\s*[\[【]?\s*(?:大\s*中\s*小|T\s*\|\s*T)\s*[\]】]?",
+    r"(?:字号|字体)\s*[:：]?\s*(?:[\[【]\s*(?:大\s*中\s*小)?\s*[\]】]|大\s*中\s*小|T\s*\|\s*T)",
+    r"(?:字号|字体)\s*[:：]",
     r"(?:打印本页|打印此页|打印页面|关闭窗口|关闭本页|返回顶部|收藏本页|我要纠错|纠错)",
     r"[【\[](?:打印|关闭|返回|收藏)[】\]]",
     # neighbours, sharing, links
     r"(?:上一篇|下一篇|上一条|下一条)\s*[:：].*$",
     r"分享到\s*[:：]?.*$",
     r"^\s*分享\s*[:：]\s*(?:(?:微信|微博|QQ空间|QQ|朋友圈|抖音)\s*)*$",
-    r"^\s*(?:相关链接|相关文章|相关阅读|相关新闻|相关信息|附件下载\s*[:：]?)\s*$",
+    r"^\s*(?:相关链接|相关文章|相关阅读|相关新闻|相关信息|附件下载|文件下载|政策咨询|政策解读)\s*[:：]?\s*$",
     r"扫一扫在?手机(?:上)?打开(?:当前页|本页)?",
     r"(?:网站地图|无障碍|长者模式|搜索热词\s*[:：]?|请输入关键字)",
     # footer
@@ -74,11 +76,12 @@ _WEAK = [
     r"(?:主办|承办|分享|登录|注册|搜索|联系我们|使用帮助|相关链接|相关文章|相关阅读|微信|微博|QQ空间)",
     r"(?:打印|关闭)",
     r"位置\s*[:：]",
+    r"标签\s*[:：]",
 ]
 _STRONG_RE = re.compile("|".join(f"{_AT}(?:{p})" for p in _STRONG))
 _WEAK_RE = re.compile("|".join(f"{_AT}(?:{p})" for p in _WEAK))
 #: What may stand between items: blanks, brackets, separators, a list dash.
-_FILLER = re.compile(r"^[\s【】\[\]|｜/·•\-—_:：,，;；]*$")
+_FILLER = re.compile(r"^[\s【】\[\]|｜/·•\-—_:：,，;；→▶►■●◆◇□]*$")
 
 
 def is_site_text(line: str) -> bool:
@@ -114,7 +117,11 @@ def site_marks(texts: Sequence[str]) -> list[bool]:
     at = [k for k, t in enumerate(texts) if t.strip()]
     filled = [texts[k] for k in at]
     site = [is_site_text(t) for t in filled]
-    weak = [not s and _only_weak(t) for s, t in zip(site, filled, strict=True)]
+    # A weak item must be there: a lone ``|`` or ``-`` (an empty cell) is nobody's byline.
+    weak = [
+        not s and bool(_WEAK_RE.search(t)) and _only_weak(t)
+        for s, t in zip(site, filled, strict=True)
+    ]
     for k in range(1, len(filled)):
         if site[k - 1] and not site[k] and _CRUMB_LABEL.match(filled[k - 1].strip()):
             site[k] = _trail_line(filled[k])

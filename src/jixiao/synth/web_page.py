@@ -35,7 +35,9 @@ def _time(rng: random.Random) -> str:
 def _breadcrumb(rng: random.Random, site: str) -> list[str]:
     trail = ["首页", rng.choice(_SECTIONS), rng.choice(_SUBSECTIONS)]
     sep = rng.choice((" > ", ">", " >> ", " » ", " / ", "＞"))
-    head = rng.choice(("当前位置：", "当前位置:", "您现在的位置：", "您当前所在位置：", "位置："))
+    head = rng.choice(
+        ("当前位置：", "当前位置:", "您现在的位置：", "您当前所在位置：", "位置：", "→ 您的位置: ")
+    )
     if rng.random() < 0.2:  # the label on its own line, the trail under it (dg19)
         return [head, site + sep + sep.join(trail[1:])]
     return [head + sep.join(trail)]
@@ -56,18 +58,31 @@ def _article_title(rng: random.Random, site: str) -> str:
 
 def _byline(rng: random.Random, site: str) -> list[str]:
     when = f"{_date(rng)} {_time(rng)}" if rng.random() < 0.6 else _date(rng)
+    if rng.random() < 0.2:  # 2022年09月12日
+        y, m, d = _date(rng).split("-")
+        when = f"{y}年{m}月{d}日"
     parts = [
         rng.choice(("发布时间：", "发布日期：", "时间:", "日期:", "发布时间:")) + when,
         rng.choice(("来源：", "信息来源：", "来源:", "来源::")) + rng.choice((site, "")),
     ]
+    if rng.random() < 0.3:
+        parts.insert(1, rng.choice(("作者:", "作者: 办公室", "编辑：办公室")))
     if rng.random() < 0.7:
         parts.append(
-            rng.choice(("浏览次数：", "阅读次数：", "点击数：", "访问量："))
+            rng.choice(("浏览次数：", "阅读次数：", "点击数：", "访问量：", "点击次数:"))
             + rng.choice(("", str(rng.randint(10, 9999))))
         )
     if rng.random() < 0.5:
         parts.append(
-            rng.choice(("字号：大 中 小", "【字体：大 中 小】", "字体：[ 大 中 小 ]", "字号：T|T"))
+            rng.choice(
+                (
+                    "字号：大 中 小",
+                    "【字体：大 中 小】",
+                    "字体：[ 大 中 小 ]",
+                    "字号：T|T",
+                    "字体:[    ]我要纠错",
+                )
+            )
         )
     if rng.random() < 0.3:
         parts.append(rng.choice(("我要纠错", "【打印】", "分享：")))
@@ -112,8 +127,11 @@ def _notice(rng: random.Random, site: str) -> list[str]:
 
 
 def _cells(text: str) -> str:
-    """How the form's own rows join cells (an allocation table prints the same way)."""
-    lines = text.splitlines()
+    """How the form's own rows join cells (an allocation table prints the same way):
+    ``"cell"`` for a Word dump of one tab-indented cell per line, rows between blank lines."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if sum(ln.startswith("\t") and "\t" not in ln[1:] for ln in lines) > len(lines) // 2:
+        return "cell"
     if sum(ln.count("\t") for ln in lines) > len(lines) // 2:
         return "\t"
     if sum(" | " in ln or ln.endswith(" |") for ln in lines) > len(lines) // 4:
@@ -138,6 +156,8 @@ def _allocation(rng: random.Random, sep: str) -> list[str]:
     head = [rng.choice(("附件1", "附件1：")), title]
     if sep == "\n":
         return head + [c for r in rows for c in r if c]
+    if sep == "cell":  # a paragraph per cell, the row's cells together: the form's own print
+        return head + [ln for r in rows for ln in ("\n".join(f"\t{c}" for c in r), "")][:-1]
     if sep == ",":
         return head + [",".join(r) for r in rows]
     return head + [sep.join(r) for r in rows]
@@ -183,7 +203,14 @@ def _end(rng: random.Random, site: str) -> list[str]:
     if rng.random() < 0.5:
         lines.append(rng.choice(("分享到：微信 微博 QQ空间", "扫一扫在手机打开当前页", "分享：")))
     if rng.random() < 0.4:
-        lines.append(rng.choice(("相关链接", "相关文章", "网站地图 | 联系我们 | 使用帮助")))
+        lines += rng.choice(
+            (
+                ["相关链接"],
+                ["相关文章"],
+                ["网站地图 | 联系我们 | 使用帮助"],
+                ["文件下载", "政策咨询"],
+            )
+        )
     if rng.random() < 0.8:
         lines.append(f"主办单位：{site}办公室  承办单位：{site}大数据中心")
         if rng.random() < 0.7:
@@ -237,14 +264,18 @@ def wrap(text: str, rng: random.Random, title: str | None = None) -> str:
         top.append("")
     if rng.random() < 0.5:
         top += _notice(rng, site)
+    style = _cells(text)
     if rng.random() < 0.25:
-        top += _allocation(rng, _cells(text))
+        top += _allocation(rng, style)
     if rng.random() < 0.3:
         top += _attachment(rng, title)
     if rng.random() < 0.2:
         top.append(_image(rng))
     bottom = [""] if rng.random() < 0.7 else []
     bottom += _end(rng, site)
+    if style == "cell":  # blank lines part rows here: each of the page's lines stands apart
+        top = [ln for t in top if t for ln in (t, "")]
+        bottom = [ln for t in bottom if t for ln in ("", t)]
     bom = "\ufeff" if text.startswith("\ufeff") else ""  # it stays at the file's start
     body = text.lstrip("\ufeff").strip("\n")
     return bom + "\n".join([*top, body, *bottom]) + "\n"
