@@ -10,7 +10,8 @@ Writes each rendering with ``jixiao.synth`` (exact truth) into a temporary golde
 runs the same producer as ``jixiao eval`` (``make_producer``: normalise, then the cascade up to
 ``--stages``) and prints one Markdown row per rendering: end-to-end indicator accuracy
 (``fields.indicator``: every indicator field of every expected row, missed rows wrong), header
-accuracy, forms found / expected, indicators matched / expected, and flag precision/recall
+accuracy, forms found / expected, indicators matched / expected (and found: a row read that
+is no indicator, a footer line say, is found but not matched), and flag precision/recall
 (issue 13: no unit_missing/value_missing/value_suspect on qualitative values, dates, sentences). Works against whatever the
 parser is today; a rendering it cannot read scores low, it does not fail the script.
 """
@@ -50,7 +51,7 @@ def run(
     )
     print()
     print("| rendering | end-to-end indicator acc | header acc | forms found/expected "
-          "| indicators matched/expected | flags P | flags R |")  # fmt: skip
+          "| indicators matched/expected (found) | flags P | flags R |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|---:|")
     layouts = res.layouts
     for name in renderings:
@@ -62,7 +63,7 @@ def run(
         print(
             f"| {name} | {_pct(m.get('x.fields.indicator'))} | {_pct(m.get('x.fields.form'))} "
             f"| {s.forms_found}/{s.forms_expected} "
-            f"| {s.indicators_matched}/{s.indicators_expected} "
+            f"| {s.indicators_matched}/{s.indicators_expected} ({s.indicators_found}) "
             f"| {_pct(m.get('x.flags.precision'))} | {_pct(m.get('x.flags.recall'))} |"
         )
     o = res.overall.metrics("x")
@@ -70,6 +71,7 @@ def run(
         f"| **all** | {_pct(o.get('x.fields.indicator'))} | {_pct(o.get('x.fields.form'))} "
         f"| {res.overall.forms_found}/{res.overall.forms_expected} "
         f"| {res.overall.indicators_matched}/{res.overall.indicators_expected} "
+        f"({res.overall.indicators_found}) "
         f"| {_pct(o.get('x.flags.precision'))} | {_pct(o.get('x.flags.recall'))} |"
     )
     if res.errors:

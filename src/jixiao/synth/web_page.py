@@ -253,14 +253,14 @@ def wrap(text: str, rng: random.Random, title: str | None = None) -> str:
         top += _breadcrumb(rng, site)
     if rng.random() < 0.3:
         top += _index_block(rng, site)
-    if rng.random() < 0.6:
+    if rng.random() < 0.3:
         top.append("")
     if _title_line(text, title) and rng.random() < 0.3:
         top.append(str(title))  # the article is titled with the form's own title (fj23)
     else:
         top.append(_article_title(rng, site))
     top += _byline(rng, site)
-    if rng.random() < 0.6:
+    if rng.random() < 0.3:  # most converters print the page's lines with no blank between
         top.append("")
     if rng.random() < 0.5:
         top += _notice(rng, site)
@@ -271,7 +271,7 @@ def wrap(text: str, rng: random.Random, title: str | None = None) -> str:
         top += _attachment(rng, title)
     if rng.random() < 0.2:
         top.append(_image(rng))
-    bottom = [""] if rng.random() < 0.7 else []
+    bottom = [""] if rng.random() < 0.3 else []
     bottom += _end(rng, site)
     if style == "cell":  # blank lines part rows here: each of the page's lines stands apart
         top = [ln for t in top if t for ln in (t, "")]
