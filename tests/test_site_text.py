@@ -200,3 +200,26 @@ def test_web_noise_wraps_the_form_and_keeps_its_truth() -> None:
         page = case.text()
         assert text.lstrip("\ufeff").strip("\n") in page
         assert len(page) > len(text)
+
+
+TAB_FOOTER_UNKNOWN = """\
+项目支出绩效目标表
+项目名称\t图书馆免费开放\t\t\t
+主管部门\t某某县文化旅游委\t\t\t
+一级指标\t二级指标\t三级指标\t指标值\t权重
+产出指标\t数量指标\t接待读者人次\t≥5万人次\t60
+满意度指标\t服务对象满意度指标\t读者满意度\t≥95%\t40
+Copyright © 2023 某某县人民政府 All Rights Reserved
+网站维护：某某县信息中心"""
+
+
+def test_a_page_line_no_vocabulary_knows_is_left_unclaimed_not_read_as_a_row() -> None:
+    """Under a tab table, a line of text alone in the 一级 column is no indicator (a name
+    slid out of its column comes with its target): it stays, reported as unclaimed."""
+    result = normalize_text(TAB_FOOTER_UNKNOWN, "page.txt")
+    assert _rows(result) == [
+        ("接待读者人次", "≥", 5, "万人次", 60),
+        ("读者满意度", "≥", 95, "%", 40),
+    ]
+    unclaimed = {r.line for r in result.rejects if r.code == "cell_unplaced"}
+    assert unclaimed == {7, 8}
