@@ -224,3 +224,24 @@ def test_a_page_line_no_vocabulary_knows_is_left_unclaimed_not_read_as_a_row() -
     ]
     unclaimed = {r.line for r in result.rejects if r.code == "cell_unplaced"}
     assert unclaimed == {7, 8}
+
+
+PIPE_FOOTER_UNKNOWN = """\
+项目支出绩效目标表 | | | |
+项目名称 | 社区养老服务 | | |
+一级指标 | 二级指标 | 三级指标 | 指标值 | 权重 |
+产出指标 | 数量指标 | 助餐服务人次 | ≥12000人次 | 60 |
+满意度指标 | 服务对象满意度指标 | 老年人满意度 | ≥90% | 40 |
+本栏目由某某区民政局负责更新
+欢迎对本站内容提出意见建议"""
+
+
+def test_lines_wider_than_the_name_under_the_last_row_are_not_its_wrapped_end() -> None:
+    """A wrapped cell's later lines are no wider than its first: two long page lines under
+    ``老年人满意度`` are not the rest of that name (the vocabulary knows neither line)."""
+    result = normalize_text(PIPE_FOOTER_UNKNOWN, "page.txt")
+    assert _rows(result) == [
+        ("助餐服务人次", "≥", 12000, "人次", 60),
+        ("老年人满意度", "≥", 90, "%", 40),
+    ]
+    assert {r.line for r in result.rejects if r.code == "cell_unplaced"} == {6, 7}

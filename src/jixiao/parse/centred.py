@@ -211,6 +211,8 @@ def _score(roles: list[str], parts: Sequence[Sequence[str]]) -> int | None:
             if parse_value(text).kind != "quantitative" and not is_date_value(text):
                 return None
             got -= len(pieces) - 1
+        if _wider_below(pieces):
+            return None
         if not _wrapped_evenly(pieces):
             got -= 2
         total += got
@@ -232,6 +234,13 @@ def _wrapped_evenly(pieces: Sequence[str]) -> bool:
     widths = [_width(p) for p in pieces]
     full = max(widths)
     return all(w >= full - 2 for w in widths[:-1])
+
+
+def _wider_below(pieces: Sequence[str]) -> bool:
+    """A later line wider than a cell's first by more than two CJK characters: the cell would
+    have held it on the first line, so the lines were never one wrapped cell (a page's footer
+    under a table's last row, not the end of its name)."""
+    return len(pieces) > 1 and max(map(_width, pieces[1:])) > _width(pieces[0]) + 4
 
 
 def _width(text: str) -> int:
