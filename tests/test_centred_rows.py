@@ -256,3 +256,18 @@ def test_a_label_stacked_a_word_a_line_is_not_a_label_around_a_value() -> None:
     value ``履职``."""
     rows = _rows("年度\n履职\n目标\n部门职能 年度目标任务")
     assert centred.join(rows) == rows
+
+
+@pytest.mark.parametrize("table", sorted(EXPECTED))
+def test_a_page_line_under_the_table_leaves_its_rows_as_read(table: str) -> None:
+    """The text layer as printed, then a web page's line right under the table's last row,
+    wider than any cell (a footer no site-text vocabulary knows): the rows read as without it,
+    the line left unclaimed."""
+    lines = (FIXTURES / f"{table}.lines.txt").read_text(encoding="utf-8").rstrip("\n")
+    text = lines + "\n本栏目由某某县水利局负责更新维护，欢迎对本站内容提出意见建议"
+    result = normalize_text(text, "t.txt")
+    header, rows = _read(result)
+    assert header == EXPECTED[table]["header"]
+    assert rows == EXPECTED[table]["rows"]
+    last = text.count("\n") + 1
+    assert any(r.code == "cell_unplaced" and r.line == last for r in result.rejects)

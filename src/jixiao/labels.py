@@ -79,6 +79,10 @@ REJECT_LABELS: dict[str, tuple[str, str]] = {
     ),
     "row_before_form": ("第一张表之前的行（上方没有表名或表头标签）", "row before the first form"),
     "row_discarded": ("被判定为非表部分中的行（未读入）", "row of a part rejected as not a form"),
+    "site_text": (
+        "网页自身的文字（导航、发布信息、页脚等，不属于表，未读入）",
+        "web page text around the form (navigation, byline, footer): not read",
+    ),
     "label_repeated": (
         "表头标签重复出现（保留第一次的值）",
         "header label repeated (the first value is kept)",

@@ -26,6 +26,7 @@ from jixiao.ingest.decode import decode, display_name
 from jixiao.normalize import build_form
 from jixiao.output.exact import json_safe
 from jixiao.parse import RawForm, split_forms
+from jixiao.parse.site_text import row_text, site_marks, split_site_text
 from jixiao.repair.cascade import repair_results
 from jixiao.schema import Cell, FileResult, PartOutcome, Reject
 from jixiao.settings import RunSettings
@@ -96,7 +97,9 @@ def iter_text(
         piece = text[start:end]
         lines = piece.split("\n")
         _check_cells(lines, name)
-        layout, _score = layouts.choose(lines)
+        # The layout is the form's: the site's own lines (footer, byline) do not vote.
+        marks = site_marks(lines)
+        layout, _score = layouts.choose([ln for ln, s in zip(lines, marks, strict=True) if not s])
         rows = layout.rows(lines, first_line)
         # The evidence around the part's edge forms is what the whole text would give them.
         around = max(0, start - defects.EVIDENCE_MARGIN)
@@ -170,10 +173,14 @@ def normalize_rows(
     """
     if text is None:
         text = "\n".join("\t".join(c.text for c in row.cells) for row in rows)
+    # The site's own text (breadcrumb, byline, footer) is no part of any form: set aside first.
+    rows, site = split_site_text(rows, lines, first_line)
     lines = lines if lines is not None else text.split("\n")
     raw_forms, preamble = split_forms(rows, positional)
     if wraps is None:
         wraps = defects.text_wraps(text) and defects.cells_wrap(rows)
+    elif wraps and site:  # ``索 引 号``, ``大 中 小``: the site's blanks are no cell's wraps
+        wraps = defects.cells_wrap(rows)
     context, shift = evidence or (text, 0)
     windowed = len(context) > 2 * defects.EVIDENCE_MARGIN  # else every form cites it whole
     line_offsets = list(accumulate((len(ln) + 1 for ln in lines), initial=0)) if windowed else []
@@ -185,6 +192,7 @@ def normalize_rows(
         result.rejects.append(_no_form_reject(name, layout))
         return result
     result.rejects.extend(_preamble_rejects(preamble, name))
+    result.rejects.extend(_site_text_rejects(site, name, lines, first_line))
     cell_index: tuple[list[int], list[Cell]] | None = None  # made when a part is discarded
     for index, raw in enumerate(raw_forms):
         refused = _not_a_form(raw, name, first_form + index, index == len(raw_forms) - 1)
@@ -425,6 +433,25 @@ def _discarded_rows(raw: RawForm, name: str, index: tuple[list[int], list[Cell]]
             code="row_discarded",
         )
         for line, texts in sorted(by_line.items())
+    ]
+
+
+def _site_text_rejects(
+    site: list[Row], name: str, lines: list[str], first_line: int
+) -> list[Reject]:
+    """One reject per source line of the web page's own text that was set aside
+    (``site_text``): a line a layout cut into several rows is reported once."""
+    texts = {row.line: clean(row_text(row, lines, first_line)) for row in site}
+    return [
+        Reject(
+            file=name,
+            kind="row",
+            line=line,
+            text=text,
+            reason="web page text around the form (navigation, byline, footer): not read",
+            code="site_text",
+        )
+        for line, text in texts.items()
     ]
 
 

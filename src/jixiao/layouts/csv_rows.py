@@ -31,7 +31,8 @@ def detect(lines: list[str]) -> float:
     body = [ln for ln in lines if ln.strip()]
     if not body:
         return 0.0
-    if any("\t" in ln or ln.count("|") >= 2 for ln in body[:50]):
+    # A tab or pipe table (its cells may hold commas) is none; a page's menu line is no table.
+    if sum("\t" in ln or ln.count("|") >= 2 for ln in body[:50]) > 2:
         return 0.0
     widths = Counter(n for n in map(_separators, body) if n >= 2)
     rows = sum(widths.values())

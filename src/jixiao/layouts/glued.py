@@ -218,12 +218,17 @@ _BARE_CELL = re.compile(
 _MIN_WEIGHT = 8
 
 
+#: A sheet saved as CSV pads its rows with empty cells (``项目名称,会务服务,,,``, ``"",""``):
+#: cells that stand apart, whatever the prose around the sheet (a web page's notice) says.
+_PADDED = re.compile(r'(?:,|"")\s*,\s*(?:,|""|$)')
+
+
 def detect(lines: list[str]) -> float:
     """Share of the text in lines whose cells are glued, against lines whose cells stand apart.
 
     Glued: no separator, and two anchors glued to their text, an indicator written as text,
     a label glued to its value (``项目名称政务督查工作``) or a row glued whole (``…次数200次10``).
-    Apart: tabs, bars or runs of blanks; single blanks between cells one of which is bare (an
+    Apart: tabs, bars or runs of blanks, a CSV row's padding; single blanks between cells one of which is bare (an
     anchor, a number, a unit: ``项目名称 政务督查工作``, ``次数 200 次 10``); a line that is one
     anchor or one bare number (an OCR box per line). Other lines (prose) weigh as neither."""
     glued = apart = 0
@@ -232,7 +237,7 @@ def detect(lines: list[str]) -> float:
         if not text:
             continue
         weight = max(len(text), _MIN_WEIGHT)
-        separated = "\t" in text or "|" in text or "  " in text
+        separated = "\t" in text or "|" in text or "  " in text or bool(_PADDED.search(text))
         if separated or _spaced_cells(text) or _bare_line(text):
             apart += weight
         elif _TEXT_ROW.match(text) and not any(b in text for b in BLANKS):

@@ -218,6 +218,10 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             i += 1
             continue
         if in_table and not _is_header_row(row):
+            if positional and _stray_line(row, form.columns):
+                form.unplaced.extend(row.nonempty())  # a footer or a note, not a slid name
+                i += 1
+                continue
             used = 1
             if positional:
                 row, used = _merge_continuations(rows, i, len(form.columns))
@@ -719,6 +723,16 @@ def fits(role: str, text: str) -> bool:
     if role == "lead":
         return kind in {"text", "numbered"}
     return True
+
+
+def _stray_line(row: Row, columns: dict[int, str]) -> bool:
+    """A row whose one cell is text in a level column, nothing beside it: in a rendering that
+    keeps positions that is a line of the page under the table (``Copyright …``, ``网站维护：…``),
+    not an indicator (a name slid out of its column comes with its target)."""
+    cells = row.nonempty()
+    if len(cells) != 1 or cells[0].col is None:
+        return False
+    return columns.get(cells[0].col) in ("level1", "level2") and classify(cells[0].text) == "text"
 
 
 def _read_indicator(row: Row, columns: dict[int, str]) -> RawIndicator | None:

@@ -65,14 +65,38 @@ def join(rows: list[Row]) -> list[Row]:
         i += 1
         end = _body_end(rows, i)
         body = rows[i:end]
-        readings = [
-            r for r in (_centred(body, roles), _streamed(body, roles), _top(body, roles)) if r
-        ]
-        # the reading whose cells fit their columns best (the first of equals)
-        best = max(readings, key=lambda r: r[0], default=None)
-        out.extend(best[1] if best is not None else body)
+        best = _best_reading(body, roles)
+        # Lines of the page right under the table (a footer no vocabulary knows) fit no
+        # reading: the table is read without them, and they pass on as they are. Only lines
+        # under the last row line and wider than any of its cells (so no piece of a cell that
+        # wrapped) are set aside: a table that fits nowhere else stays alone.
+        cut = len(body)
+        while best is None and cut > 1 and _page_line(body, cut - 1, roles):
+            cut -= 1
+            best = _best_reading(body[:cut], roles)
+        out.extend(best[1] + body[cut:] if best is not None else body)
         i = end
     return out
+
+
+#: Lines under a table's last row that may be set aside to read the table (a page's footer).
+_MAX_TRAILING = 6
+
+
+def _page_line(body: list[Row], k: int, roles: list[str]) -> bool:
+    """Line ``k`` is one of the last few, under the body's last row line, and wider than
+    every cell on that line by more than two CJK characters."""
+    marks = [j for j, row in enumerate(body) if _row_line(row, roles)]
+    if not marks or k <= marks[-1] or k < len(body) - _MAX_TRAILING:
+        return False
+    widest = max((_width(t) for t in body[marks[-1]].texts if t), default=0)
+    return all(_width(t) > widest + 4 for t in body[k].texts if t)
+
+
+def _best_reading(body: list[Row], roles: list[str]) -> tuple[int, list[Row]] | None:
+    """The reading whose cells fit their columns best (the first of equals), or None."""
+    readings = [r for r in (_centred(body, roles), _streamed(body, roles), _top(body, roles)) if r]
+    return max(readings, key=lambda r: r[0], default=None)
 
 
 def _label_wrap(rows: list[Row], i: int) -> tuple[Row, int]:
@@ -216,6 +240,8 @@ def _score(roles: list[str], parts: Sequence[Sequence[str]]) -> int | None:
             if parse_value(text).kind != "quantitative" and not is_date_value(text):
                 return None
             got -= len(pieces) - 1
+        if _wider_below(pieces):
+            return None
         if not _wrapped_evenly(pieces):
             if _ragged(pieces):
                 return None
@@ -246,6 +272,13 @@ def _ragged(pieces: Sequence[str]) -> bool:
     cell breaks at its edge), so the pieces are not one cell's lines."""
     widths = [_width(p) for p in pieces]
     return any(2 * w < max(widths) for w in widths[:-1])
+
+
+def _wider_below(pieces: Sequence[str]) -> bool:
+    """A later line wider than a cell's first by more than two CJK characters: the cell would
+    have held it on the first line, so the lines were never one wrapped cell (a page's footer
+    under a table's last row, not the end of its name)."""
+    return len(pieces) > 1 and max(map(_width, pieces[1:])) > _width(pieces[0]) + 4
 
 
 def _width(text: str) -> int:

@@ -29,9 +29,11 @@ _TERM_MAX = 24
 #: What a wrapped piece of a term can hold: CJK and brackets (``名称``, ``指标``, ``(万元)``).
 _FRAGMENT = re.compile(r"^[\u3400-\u9fff（）()]+$")
 _WS = re.compile(r"\s+")
-#: A line that comes before a title without being part of it (附件2, 表3-1, 单位：万元, a sentence).
+#: A line that comes before a title without being part of it (附件2, 表3-1, 单位：万元, a sentence,
+#: a notice's date ``2022年4月10日``).
 _NOT_TITLE_HEAD = re.compile(
     r"^(附件|附表|表|单位|金额单位)\s*[\d一二三四五六七八九十\-－.、:：]*$|[:：。；;！!？?）)]$"
+    r"|^\d{4}\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}\s*日?$"
 )
 
 

@@ -50,6 +50,11 @@ ocr_noise      all                   ``％``, full-width digits, ``＞＝``/``�
                                      the same values
 ============== ===================== =====================================================
 
+``web_noise`` (``jixiao synth --web-noise``) prints every form on a page (file) of its own, seed layouts
+unperturbed and renderings as their modules print them, and wraps each in the chrome of a
+scraped government web page (breadcrumb, byline, notice, allocation table, footer:
+``jixiao.synth.web_page``); chrome adds no form, field or indicator, so the truth is the form's.
+
 ``rate`` is the share of indicator rows that get one row perturbation (kinds drawn by fixed
 weights per layout); a form is weight-copied with probability ``rate / 3`` and a PDF form is
 wrapped with probability ``rate``. Everything is drawn from ``random.Random`` seeded per case,
@@ -67,6 +72,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jixiao.synth import web_page
 from jixiao.synth.builder import KIND_FLAGS, Builder
 from jixiao.synth.forms import SynthForm, cut_widths, resolve_truncations, wrap_text
 from jixiao.synth.layouts import SEED_LAYOUTS
@@ -148,10 +154,13 @@ def iter_cases(
     rate: float = 0.3,
     forms_per_file: int = FORMS_PER_FILE,
     pool: Pool | None = None,
+    web_noise: bool = False,
 ) -> Iterator[SynthCase]:
     """Yield the cases of a synthetic set one by one (one layout per case, round robin).
 
-    Small sets get smaller files, so every layout has at least one case.
+    Small sets get smaller files, so every layout has at least one case. With ``web_noise``
+    every form is a file of its own, wrapped in a scraped web page's chrome
+    (``jixiao.synth.web_page``); the truth is the same form's.
     """
     if n < 0 or not 0.0 <= rate <= 1.0 or forms_per_file < 1 or not layouts:
         raise ValueError("need n >= 0, 0 <= rate <= 1, forms_per_file >= 1 and a layout")
@@ -163,6 +172,13 @@ def iter_cases(
         layout = layouts[index % len(layouts)]
         count = min(per_file, n - done)
         rng = random.Random(f"jixiao-synth:{seed}:{index}")
+        if web_noise:  # one page per file, as a page is scraped
+            chrome = random.Random(f"jixiao-web:{seed}:{index}")
+            page = _web_page(layout, pool, rng, chrome)
+            yield SynthCase(f"synth_{index:05d}_{layout}", layout, [], page)
+            done += 1
+            index += 1
+            continue
         if layout in RENDERINGS:  # an unseen rendering: its own module, its own truth
             rendered = build(layout, pool, rng, count)
             yield SynthCase(f"synth_{index:05d}_{layout}", layout, [], rendered)
@@ -175,6 +191,18 @@ def iter_cases(
         yield SynthCase(f"synth_{index:05d}_{layout}", layout, forms)
         done += count
         index += 1
+
+
+def _web_page(
+    layout: str, pool: Pool, rng: random.Random, chrome: random.Random
+) -> tuple[str, list[dict[str, Any]]]:
+    """One form of ``layout`` wrapped in a web page's chrome: the page's text and its truth."""
+    if layout in RENDERINGS:
+        text, records = build(layout, pool, rng, 1)
+    else:
+        form = Builder(pool, rng, SEED_LAYOUTS[layout], 0.0).form()
+        text, records = SEED_LAYOUTS[layout].render([form]), [form.record()]
+    return web_page.wrap(text, chrome, records[0].get("title")), records
 
 
 @dataclass
@@ -198,13 +226,14 @@ def generate(
     rate: float = 0.3,
     forms_per_file: int = FORMS_PER_FILE,
     pool: Pool | None = None,
+    web_noise: bool = False,
 ) -> SynthSummary:
     """Write a synthetic golden set of ``n`` forms to ``out`` (streaming, case by case)."""
     for sub in ("inputs", "expected", "perturbations"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     summary = SynthSummary(out=out)
     meta: dict[str, Any] = {}
-    for case in iter_cases(n, seed, layouts, rate, forms_per_file, pool):
+    for case in iter_cases(n, seed, layouts, rate, forms_per_file, pool, web_noise):
         text = case.text()
         (out / "inputs" / f"{case.name}.txt").write_text(text, encoding="utf-8")
         records = case.records()

@@ -45,6 +45,15 @@ def synth_command(
             "perspective, handwriting.",
         ),
     ] = None,
+    web_noise: Annotated[
+        bool,
+        typer.Option(
+            "--web-noise",
+            help="网页噪声：每张表单独成页，外加网站导航、发布信息、页脚等 / wrap every form in "
+            "a scraped web page's chrome (breadcrumb, byline, notice, footer); the truth is "
+            "unchanged.",
+        ),
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help=SYNTH_JSON_HELP)] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help=logs.QUIET_HELP)] = False,
     verbose: Annotated[
@@ -64,6 +73,8 @@ def synth_command(
         jixiao synth -n 100000 --seed 7 -o /data/synth --layouts pdf_tab7 --rate 0.5
 
         jixiao synth -n 5 --seed 1 -o /tmp/scans --scans seal,two_pages
+
+        jixiao synth -n 250 --seed 1 -o /tmp/web --layouts renderings --web-noise
     """
     logs.setup(logs.level(verbose, quiet))
     problem = out_dir_problem(out)
@@ -111,7 +122,7 @@ def synth_command(
                 }
             )
         return
-    summary = generate(n, seed, out, chosen, rate)
+    summary = generate(n, seed, out, chosen, rate, web_noise=web_noise)
     by_layout = ", ".join(f"{k} {v}" for k, v in sorted(summary.layouts.items()))
     typer.echo(
         f"wrote {summary.forms} forms ({summary.indicators} indicators) in {summary.cases} "
