@@ -46,3 +46,148 @@ def test_a_name_wrapped_to_the_column_edge_continues() -> None:
     rows = texts(unruled_rows(lines))
     assert rows[0][0].replace(" ", "") == full + "率"
     assert rows[1] == ["建议提案办理率", "100", "%"]
+
+
+# --------------------------------------------------------------------------- sheets, centring
+
+W = {"cjk": H, "digit": 0.55 * H}  # a CJK character is a square, a digit about half of one
+
+
+def chars(x: float, top: float, text: str) -> list[Box]:
+    """One box per character from ``x``, as a PDF's text layer gives them."""
+    out = []
+    for ch in text:
+        w = W["digit"] if ch.isascii() else W["cjk"]
+        out.append(Box(x, top, x + w, top + H, ch))
+        x += w
+    return out
+
+
+def flush_right(edge: float, top: float, text: str) -> list[Box]:
+    """``text`` set flush right, ending at ``edge`` (a sheet's number in its cell)."""
+    width = sum(W["digit"] if ch.isascii() else W["cjk"] for ch in text)
+    return chars(edge - width, top, text)
+
+
+def row_of(*parts: list[Box]) -> Line:
+    return Line(sorted((b for p in parts for b in p), key=lambda b: b.x0))
+
+
+def by_column(rows: list) -> list[dict[int, str]]:
+    return [{p.col: pieces_text(p) for p in row} for row in rows]
+
+
+def test_right_aligned_numbers_belong_to_the_column_they_end_in() -> None:
+    """A workbook printed without borders: its headers and text sit at each column's left,
+    its numbers flush right, a point short of the next column, where the unit starts after a
+    gap of only the two cells' padding (LibreOffice: ``200次``, ``100%``). The value is the
+    指标值 column's, the unit the 计量单位 column's, the weight (flush with the page's right) the
+    指标权重 column's."""
+    name, value, unit, weight, right = 0.0, 200.0, 300.0, 360.0, 440.0
+    lines = [
+        row_of(
+            chars(name, 0, "三级指标"),
+            chars(value, 0, "指标值"),
+            chars(unit, 0, "计量单位"),
+            chars(weight, 0, "指标权重"),
+        ),
+        row_of(
+            chars(name, 18, "现场督查次数"),
+            flush_right(unit - 1.3, 18, "200"),
+            chars(unit, 18, "次"),
+            flush_right(right, 18, "10"),
+        ),
+        row_of(
+            chars(name, 36, "建议提案办理率"),
+            flush_right(unit - 1.3, 36, "100"),
+            chars(unit, 36, "%"),
+            flush_right(right, 36, "5"),
+        ),
+        row_of(
+            chars(name, 54, "印发宣传资料数量"),
+            flush_right(unit - 1.3, 54, "100000"),
+            chars(unit, 54, "份"),
+            flush_right(right, 54, "30"),
+        ),
+    ]
+    rows = by_column(unruled_rows(lines))
+    header = rows[0]
+    cols = {text: col for col, text in header.items()}
+    assert [
+        (r[cols["三级指标"]], r[cols["指标值"]], r[cols["计量单位"]], r[cols["指标权重"]])
+        for r in rows[1:]
+    ] == [
+        ("现场督查次数", "200", "次", "10"),
+        ("建议提案办理率", "100", "%", "5"),
+        ("印发宣传资料数量", "100000", "份", "30"),
+    ]
+    assert all(len(r) == 4 for r in rows)
+
+
+def test_cjk_beside_latin_spacing_inside_a_paragraph_is_no_cell_edge() -> None:
+    """LibreOffice spaces CJK from Latin by a fifth of a character (``授课 25人次``); where the
+    ``2`` happens to land on another line's column start the paragraph still stays whole."""
+    para = chars(100.0, 0, "邀请校外名师、领导授课")
+    after = para[-1].x1 + 2.0
+    lines = [
+        row_of(para, chars(after, 0, "25人次")),
+        row_of(chars(0.0, 30, "指标"), chars(after, 30, "名称")),
+    ]
+    rows = by_column(unruled_rows(lines))
+    assert list(rows[0].values())[0].replace(" ", "") == "邀请校外名师、领导授课25人次"
+    assert len(rows[0]) == 1
+
+
+def test_a_label_centred_between_the_two_lines_of_its_value() -> None:
+    """Cells centred vertically: a one-line label beside a two-line value sits between the
+    value's lines, overlapping each by less than half a line (xlsx: 主管部门 between
+    ``重庆市沙坪坝区人民政府`` and ``办公室``). One row, the value whole."""
+    value = "重庆市沙坪坝区人民政府"  # 11 characters: to the next column
+    lines = [
+        row_of(chars(0, 0, "项目名称"), chars(100, 0, "政务督查工作")),
+        row_of(chars(100, 20, value)),
+        row_of(chars(0, 25.5, "主管部门"), chars(215, 25.5, "实施单位")),
+        row_of(chars(100, 31, "办公室")),
+        row_of(chars(0, 51, "资金总额"), chars(100, 51, "100")),
+    ]
+    rows = by_column(unruled_rows(lines))
+    assert rows == [
+        {0: "项目名称", 1: "政务督查工作"},
+        {0: "主管部门", 1: value + "办公室", 2: "实施单位"},
+        {0: "资金总额", 1: "100"},
+    ]
+
+
+def test_a_label_on_the_middle_line_of_a_three_line_value() -> None:
+    """A three-line value with its label centred on the middle line: the first line alone,
+    then the label beside the second; one row."""
+    full = "指导政务督查工作负责区政府办公室综合性事项"  # 21 characters: to the page's right
+    lines = [
+        row_of(chars(0, 0, "立项依据"), chars(100, 0, "《条例》")),
+        row_of(chars(100, 18, full)),
+        row_of(chars(0, 29, "项目概况"), chars(100, 29, full)),
+        row_of(chars(100, 40, "和人大建议的督办。")),
+        row_of(chars(0, 58, "当年绩效目标"), chars(100, 58, "两会结束后及时督办")),
+    ]
+    rows = by_column(unruled_rows(lines, right=310.0))
+    assert rows == [
+        {0: "立项依据", 1: "《条例》"},
+        {0: "项目概况", 1: full + full + "和人大建议的督办。"},
+        {0: "当年绩效目标", 1: "两会结束后及时督办"},
+    ]
+
+
+def test_a_level_centred_over_two_rows_is_no_part_of_either() -> None:
+    """A level name spanning two rows (an html rowspan) is printed between them, overlapping
+    both: the rows stay two, the level a line of its own (the grammar carries it down)."""
+    lines = [
+        row_of(chars(100, 0, "服务部门"), chars(200, 0, "81"), chars(260, 0, "个")),
+        row_of(chars(0, 7, "数量指标")),
+        row_of(chars(100, 14, "服务街镇"), chars(200, 14, "21"), chars(260, 14, "个")),
+    ]
+    rows = by_column(unruled_rows(lines))
+    assert rows == [
+        {1: "服务部门", 2: "81", 3: "个"},
+        {0: "数量指标"},
+        {1: "服务街镇", 2: "21", 3: "个"},
+    ]

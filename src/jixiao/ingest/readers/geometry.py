@@ -14,6 +14,7 @@ Two situations, one vocabulary of boxes:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ _ITEM_END = re.compile(r"[。；;！!？?]\s*$")
 _ITEM_START = re.compile(
     r"^\s*(目标\s*\d+|指标\s*\d+|\d+\s*[、.．)）]|[（(]\s*\d+\s*[)）]|[一二三四五六七八九十]+、)"
 )
+
+
+#: A cell holding only a number (what a sheet sets flush right).
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
 
 
 @dataclass
@@ -221,24 +226,40 @@ def unruled_rows(
     anchors = cluster([s.x0 for segs in cut for s in segs], 1.2 * height)
     # Cells that nearly touch (a full cell beside the next) leave only a narrow gap: split there
     # too, but only where the text after the gap starts at a column found elsewhere.
-    cut = [_split_at_anchors(segs, anchors, 0.25, 0.6 * height) for segs in cut]
+    starts = sorted(s.x0 for segs in cut for s in segs)
+    cut = [_split_at_anchors(segs, (anchors, starts), 0.25, height) for segs in cut]
     page_right = max([line.x1 for line in lines] + ([right] if right is not None else []))
+    anchors, columns = _columns(cut, page_right, height)
     wrap_gap = _wrap_gap(lines, height)
+    bounds = (anchors, page_right, wrap_gap)
+    pieces_of = [
+        [Piece(c, [s]) for c, s in zip(cols, segs, strict=True)]
+        for segs, cols in zip(cut, columns, strict=True)
+    ]
     rows: list[list[Piece]] = []
-    prev_line: Line | None = None
-    for line, segs in zip(lines, cut, strict=True):
-        pieces = [Piece(_index(anchors, s.x0), [s]) for s in segs]
-        if (
-            rows
-            and prev_line is not None
-            and _continues(prev_line, line, rows[-1], pieces, (anchors, page_right, wrap_gap))
-        ):
-            for p in pieces:
-                target = next(q for q in rows[-1] if q.col == p.col)
-                target.lines.extend(p.lines)
+    n = 0
+    while n < len(lines):
+        line, pieces = lines[n], pieces_of[n]
+        prev = lines[n - 1] if n else None
+        if prev is not None and rows and n + 1 < len(lines):
+            # a vertically centred cell between two lines of its neighbour: it overlaps both,
+            # and the line after it wraps the neighbour's text (``重庆市…政府`` / ``主管部门`` /
+            # ``办公室``); a cell centred over two rows (a rowspan) is left to be a row itself
+            after, below = lines[n + 1], pieces_of[n + 1]
+            if (
+                _beside(prev, line, cut[n - 1], cut[n], height)
+                and _beside(line, after, cut[n], cut[n + 1], height)
+                and _continues(prev, after, rows[-1], below, bounds)
+            ):
+                _join(rows[-1], pieces)
+                _join(rows[-1], below)
+                n += 2
+                continue
+        if prev is not None and rows and _continues(prev, line, rows[-1], pieces, bounds):
+            _join(rows[-1], pieces)
         else:
             rows.append(pieces)
-        prev_line = line
+        n += 1
     for row in rows:
         for p in row:
             reach = max(ln.x1 for ln in p.lines)
@@ -247,20 +268,103 @@ def unruled_rows(
     return rows
 
 
-def _split_at_anchors(segs: list[Line], anchors: list[float], gap: float, tol: float) -> list[Line]:
+def _join(row: list[Piece], pieces: list[Piece]) -> None:
+    """Pieces added to ``row``: a wrapped line to its column's piece, a new column beside."""
+    for p in pieces:
+        target = next((q for q in row if q.col == p.col), None)
+        if target is None:
+            row.append(p)
+        else:
+            target.lines.extend(p.lines)
+
+
+def _beside(prev: Line, line: Line, above: list[Line], segs: list[Line], height: float) -> bool:
+    """``line`` overlaps ``prev`` in height but not in width: cells of one row printed
+    vertically centred (a one-line label beside a two-line value sits between its lines)."""
+    overlap = min(prev.bottom, line.bottom) - max(prev.top, line.top)
+    if overlap < 0.15 * height:
+        return False
+    return not any(min(a.x1, b.x1) > max(a.x0, b.x0) for a in above for b in segs)
+
+
+def _columns(
+    cut: Sequence[list[Line]], page_right: float, height: float
+) -> tuple[list[float], list[list[int]]]:
+    """The columns' left edges, and each segment's column; a number set flush right (as a
+    sheet sets them) belongs to the column it ends in.
+
+    A right-aligned number starts wherever its width puts it (``200`` under ``指标值``, ``4``
+    just left of ``计量单位``), so its left edge tells nothing: a number that ends where another
+    cell starts (or at the page's right) and starts at no column found from the rest belongs
+    to the column whose start is the last before it, unless its line has text there. (Text
+    flush right is rare in a table and alone on its line where it is, ``单位：万元``.)
+    """
+    segs = [s for line in cut for s in line]
+    starts = sorted(s.x0 for s in segs)
+
+    def flush(s: Line) -> bool:
+        if page_right - s.x1 <= 0.6 * height:
+            return True
+        return _near(starts, s.x1 + 0.3 * height, 0.3 * height)
+
+    ends = {id(s) for s in segs if _NUMBER.fullmatch(s.text()) and flush(s)}
+    lefts = cluster([s.x0 for s in segs if id(s) not in ends], 1.2 * height)
+    homes: dict[int, float] = {}  # right-aligned segment → the start of its column
+    for line in cut:
+        for n, s in enumerate(line):
+            if id(s) not in ends or any(abs(a - s.x0) <= 0.6 * height for a in lefts):
+                continue
+            before = [a for a in lefts if a <= s.x0]
+            if before and not any(before[-1] - 0.6 * height <= t.x0 < s.x0 for t in line[:n]):
+                homes[id(s)] = before[-1]
+    anchors = cluster([s.x0 for s in segs if id(s) not in homes], 1.2 * height)
+    columns = [[_index(anchors, homes.get(id(s), s.x0)) for s in line] for line in cut]
+    return anchors, columns
+
+
+def _split_at_anchors(
+    segs: list[Line], columns: tuple[list[float], list[float]], gap: float, height: float
+) -> list[Line]:
+    """Segments cut where text after a narrow gap starts a column.
+
+    A gap of a blank's width (``gap`` × height) cuts at a column found elsewhere (``anchors``,
+    within 0.6 of a line). A gap only wider than the line's own letter spacing cuts after a
+    number set flush right against the next cell (a sheet's ``4`` then ``次``), and only where
+    the text starts exactly where another line's segment starts (``starts``): CJK beside
+    Latin is spaced that wide too (``145号关于 2024年``, ``授课 25人次``) and lands on a
+    column only by chance.
+    """
+    anchors, starts = columns
     out: list[Line] = []
+    spacing = sorted(
+        b.x0 - a.x1 for seg in segs for a, b in zip(seg.boxes, seg.boxes[1:], strict=False)
+    )
+    usual = spacing[len(spacing) // 2] if spacing else 0.0  # the line's own letter spacing
     for seg in segs:
         current = Line([seg.boxes[0]])
         for prev, b in zip(seg.boxes, seg.boxes[1:], strict=False):
-            narrow = b.x0 - prev.x1 > gap * min(b.height, prev.height)
-            at_column = any(abs(b.x0 - a) <= tol for a in anchors)
-            if narrow and at_column and b.text.strip():
+            space = b.x0 - prev.x1
+            least = min(b.height, prev.height)
+            if space > gap * least:
+                cut = any(abs(b.x0 - a) <= 0.6 * height for a in anchors)
+            elif space > 0.12 * least and space > usual + 0.1 * least:
+                number = _NUMBER.fullmatch("".join(x.text for x in current.boxes).strip())
+                cut = number is not None and _near(starts, b.x0, 0.1 * height)
+            else:
+                cut = False
+            if cut and b.text.strip():
                 out.append(current)
                 current = Line([b])
             else:
                 current.boxes.append(b)
         out.append(current)
     return out
+
+
+def _near(values: list[float], x: float, tol: float) -> bool:
+    """Whether a sorted list holds a value within ``tol`` of ``x``."""
+    at = bisect.bisect_left(values, x - tol)
+    return at < len(values) and values[at] <= x + tol
 
 
 def _wrap_gap(lines: Sequence[Line], height: float) -> float:
@@ -293,13 +397,15 @@ def _continues(
         return False
     cols = {p.col for p in row}
     if not all(p.col in cols for p in pieces):
-        return False
+        return _continues_beside(prev, line, row, pieces, bounds)
     if len(row) > 1:
         # one cell's wrapped line; a line of several cells wraps only cells whose text above
         # ran to its column's edge or sits centred: one with a piece under a short cell starts
         # the next row (an unruled table's rows sit as close as a cell's wrapped lines)
+        # (a lone piece at the page's in-paragraph spacing: wider, it is the next row's cell
+        # printed vertically centred, its other cells on the line below)
         if len(pieces) == 1:
-            return True
+            return gap <= wrap_gap + 0.25 * prev.height
         above = {p.col: p.lines[-1] for p in row}
         return all(
             _ran_to_edge(above[p.col], anchors, page_right) or _centred(above[p.col], p.lines[0])
@@ -307,6 +413,32 @@ def _continues(
         )
     close = gap <= max(wrap_gap + 0.25 * prev.height, 0.7 * prev.height)
     return close and _ran_to_edge(prev, anchors, page_right)
+
+
+def _continues_beside(
+    prev: Line,
+    line: Line,
+    row: list[Piece],
+    pieces: list[Piece],
+    bounds: tuple[list[float], float, float],
+) -> bool:
+    """``line`` wraps the row's cells and starts a vertically centred cell beside them (a label
+    on the middle line of a three-line value): every piece in a column the row uses wraps
+    text that ran to its edge, at the page's in-paragraph spacing, and the new pieces sit
+    clear of the row's text."""
+    anchors, page_right, wrap_gap = bounds
+    cols = {p.col for p in row}
+    old = [p for p in pieces if p.col in cols]
+    new = [p for p in pieces if p.col not in cols]
+    if not old or line.top - prev.bottom > wrap_gap + 0.25 * prev.height:
+        return False
+    above = {p.col: p.lines[-1] for p in row}
+    if not all(_ran_to_edge(above[p.col], anchors, page_right) for p in old):
+        return False
+    taken = [(ln.x0, ln.x1) for q in row for ln in q.lines]
+    return not any(
+        min(x1, ln.x1) > max(x0, ln.x0) for p in new for ln in p.lines for x0, x1 in taken
+    )
 
 
 def _centred(above: Line, line: Line) -> bool:
