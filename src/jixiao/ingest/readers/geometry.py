@@ -151,10 +151,25 @@ def join_lines(lines: Sequence[Line], right: float | None, blank: float = 0.3) -
         elif room <= 1.8 * prev.height:  # ran to the edge: broken between CJK or inside a run
             out += nxt
         elif line.first_word_width() > room:  # broken at a blank, which the break consumed
-            out += " " + nxt
+            out += _consumed(out, nxt) + nxt
         else:
             out += "\n" + nxt
     return out
+
+
+#: CJK characters and punctuation (fullwidth forms, ``〔〕《》﹝﹞`` and the rest): no blank
+#: stands between them and their neighbours, so a line broken beside one consumed none.
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef]")
+
+
+def _consumed(before: str, after: str) -> str:
+    """The blank a line break at a word's start consumed: one between Latin words (or after
+    ``,``/``;``), none beside CJK, where lines break before a run that did not fit
+    (``文明办发`` / ``〔2021〕5号``, kept whole) or to keep ``》、`` off a line's start."""
+    last, first = before[-1:], after[:1]
+    if _CJK.match(last) or (_CJK.match(first) and last not in ",;:"):
+        return ""
+    return " "
 
 
 def cluster(values: Iterable[float], tol: float) -> list[float]:
