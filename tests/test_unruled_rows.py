@@ -4,7 +4,7 @@ cases that decide a row's end are drawn by hand, in points, a 10-point font."""
 
 from __future__ import annotations
 
-from jixiao.ingest.readers.geometry import Box, Line, pieces_text, unruled_rows
+from jixiao.ingest.readers.geometry import Box, Line, join_lines, pieces_text, unruled_rows
 
 H = 10.0  # text height
 COLS = (0.0, 200.0, 260.0)  # name, value, unit: the name column is 200 points wide
@@ -191,3 +191,58 @@ def test_a_level_centred_over_two_rows_is_no_part_of_either() -> None:
         {0: "数量指标"},
         {1: "服务街镇", 2: "21", 3: "个"},
     ]
+
+
+def test_a_line_broken_early_beside_cjk_is_joined_without_a_blank() -> None:
+    """LibreOffice keeps ``〔2021〕`` whole and ``》、`` off a line's start, so a line ends a
+    few characters short of its cell: no blank was consumed there (a break at a blank between
+    Latin words still gives it back)."""
+    first = "沙委党建〔2021〕2号、沙委组〔2020〕63号、文明办发"
+    second = "〔2021〕5号、沙委组〔2022〕46号"
+    para = chars(100, 0, first)
+    edge = para[-1].x1 + 2.5 * H  # the next 〔2021〕 (2.7 characters) did not fit
+    lines = [row_of(para), row_of(chars(100, 12, second))]
+    assert join_lines(lines, edge) == first + second
+    words = [row_of(chars(100, 0, "Data")), row_of(chars(100, 12, "Center"))]
+    assert join_lines(words, 100 + 4 * W["digit"] + 2.5 * H) == "Data Center"
+
+
+def test_a_two_paragraph_label_beside_a_wrapped_cell_is_one_row() -> None:
+    """A row whose label holds two paragraphs (``资金总额`` / ``（万元）``) beside a cell
+    wrapped at its column's edge (``其中：财政`` / ``资金``): the second line sits at the page's
+    in-paragraph spacing, so it is the same row though the label above it ended short (and
+    ``（万元）`` would not have fitted after ``资金总额``: one label); the next row, further
+    down, is a row."""
+    lines = [
+        row_of(
+            chars(0, 0, "资金总额"),
+            chars(60, 0, "20"),
+            chars(100, 0, "其中：财政"),
+            chars(160, 0, "20"),
+        ),  # fmt: skip
+        row_of(chars(0, 13, "（万元）"), chars(100, 13, "资金")),
+        row_of(chars(0, 35, "当年绩效目标"), chars(100, 35, "维修审判大楼玻璃幕墙")),
+    ]
+    assert by_column(unruled_rows(lines)) == [
+        {0: "资金总额（万元）", 1: "20", 2: "其中：财政资金", 3: "20"},
+        {0: "当年绩效目标", 2: "维修审判大楼玻璃幕墙"},
+    ]
+
+
+def test_the_in_paragraph_spacing_is_read_past_a_label_between_the_lines() -> None:
+    """A paragraph's lines with a centred label between them still give the page's
+    in-paragraph spacing (3 points here), so rows 5 points apart stay rows."""
+    long = "坚持以习近平新时代中国特色社会主义思想为指导"  # 22 characters: to the page's right
+    lines = [
+        row_of(chars(100, 0, long)),
+        row_of(chars(0, 6.5, "年度目标")),
+        row_of(chars(100, 13, "牢记为民解难。")),
+        row_of(chars(0, 28, "一级指标"), chars(100, 28, "三级指标"), chars(200, 28, "指标值")),
+        row_of(chars(0, 43, "产出指标"), chars(100, 43, "信访件办结"), chars(200, 43, "20")),
+    ]
+    rows = by_column(unruled_rows(lines, right=320.0))
+    assert rows[-2:] == [
+        {0: "一级指标", 1: "三级指标", 2: "指标值"},
+        {0: "产出指标", 1: "信访件办结", 2: "20"},
+    ]
+    assert rows[0] == {0: "年度目标", 1: long + "牢记为民解难。"}

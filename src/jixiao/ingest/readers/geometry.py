@@ -383,12 +383,16 @@ def _near(values: list[float], x: float, tol: float) -> bool:
 
 
 def _wrap_gap(lines: Sequence[Line], height: float) -> float:
-    """The page's line spacing inside a paragraph: the smallest gap between stacked lines."""
-    gaps = [
-        b.top - a.bottom
-        for a, b in zip(lines, lines[1:], strict=False)
-        if b.top > a.bottom - 0.2 * height and min(a.x1, b.x1) > max(a.x0, b.x0)
-    ]
+    """The page's line spacing inside a paragraph: the smallest gap between stacked lines.
+
+    A line's next in a paragraph is the first line below that shares some width with it (a
+    label centred beside a paragraph may sit between its lines)."""
+    gaps = []
+    for n, a in enumerate(lines):
+        for b in lines[n + 1 : n + 4]:
+            if b.top > a.bottom - 0.2 * height and min(a.x1, b.x1) > max(a.x0, b.x0):
+                gaps.append(b.top - a.bottom)
+                break
     return min(gaps, default=0.5 * height)
 
 
@@ -422,10 +426,22 @@ def _continues(
         if len(pieces) == 1:
             return gap <= wrap_gap + 0.25 * prev.height
         above = {p.col: p.lines[-1] for p in row}
-        return all(
+        wraps = [
             _ran_to_edge(above[p.col], anchors, page_right) or _centred(above[p.col], p.lines[0])
             for p in pieces
+        ]
+        if all(wraps):
+            return True
+        # at exactly the in-paragraph spacing, on a line of fewer cells than the row, one cell
+        # wrapped from a full line is enough: the others are cells of two paragraphs
+        # (``资金总额`` / ``（万元）`` beside ``其中：财政`` / ``资金``); a short cell near the
+        # page's right tells nothing
+        full = any(
+            _ran_to_edge(above[p.col], anchors, page_right)
+            and above[p.col].x1 - above[p.col].x0 >= 3 * prev.height
+            for p in pieces
         )
+        return full and len(pieces) < len(row) and gap <= wrap_gap + 0.1 * prev.height
     close = gap <= max(wrap_gap + 0.25 * prev.height, 0.7 * prev.height)
     return close and _ran_to_edge(prev, anchors, page_right)
 
