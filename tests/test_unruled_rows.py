@@ -246,3 +246,56 @@ def test_the_in_paragraph_spacing_is_read_past_a_label_between_the_lines() -> No
         {0: "产出指标", 1: "信访件办结", 2: "20"},
     ]
     assert rows[0] == {0: "年度目标", 1: long + "牢记为民解难。"}
+
+
+LEVELS = {"l1": 0.0, "l2": 60.0, "name": 140.0, "value": 260.0, "unit": 320.0}
+
+
+def table_line(top: float, **cells: str) -> Line:
+    return row_of(*(chars(LEVELS[k], top, t) for k, t in cells.items()))
+
+
+HEADING = table_line(
+    0, l1="一级指标", l2="二级指标", name="三级指标", value="指标值", unit="计量单位"
+)
+
+
+def test_levels_merged_over_rows_and_centred_move_to_their_first_row() -> None:
+    """A sheet (or a page) centres a merged level cell in its span: 产出指标 over rows 1-3
+    stands on row 2's line, 数量指标 over rows 1-2 alone between them. Each span starts where
+    the one above ended and ends as far below its text's middle as it began above, so the
+    level goes to its span's first row, where the grammar carries it down from."""
+    lines = [
+        HEADING,
+        table_line(20, name="改造学校数", value="12", unit="所"),
+        row_of(chars(LEVELS["l2"], 25.5, "数量指标")),
+        table_line(34, l1="产出指标", name="新增监控点位", value="300", unit="个"),
+        table_line(48, l2="质量指标", name="设备验收合格率", value="100", unit="%"),
+        table_line(
+            62, l1="效益指标", l2="社会效益指标", name="校园安全状况", value="改善", unit="—"
+        ),
+    ]
+    rows = [sorted(r.items()) for r in by_column(unruled_rows(lines))]
+    assert rows[1:] == [
+        [(0, "产出指标"), (1, "数量指标"), (2, "改造学校数"), (3, "12"), (4, "所")],
+        [(2, "新增监控点位"), (3, "300"), (4, "个")],
+        [(1, "质量指标"), (2, "设备验收合格率"), (3, "100"), (4, "%")],
+        [(0, "效益指标"), (1, "社会效益指标"), (2, "校园安全状况"), (3, "改善"), (4, "—")],
+    ]
+
+
+def test_levels_printed_at_the_top_of_their_rows_stay() -> None:
+    """A Word table puts a merged cell's text at its top: the first body row has its levels,
+    and nothing moves."""
+    lines = [
+        HEADING,
+        table_line(20, l1="产出指标", l2="数量指标", name="改造学校数", value="12", unit="所"),
+        table_line(34, name="新增监控点位", value="300", unit="个"),
+        table_line(48, l2="质量指标", name="设备验收合格率", value="100", unit="%"),
+    ]
+    rows = [sorted(r.items()) for r in by_column(unruled_rows(lines))]
+    assert rows[1:] == [
+        [(0, "产出指标"), (1, "数量指标"), (2, "改造学校数"), (3, "12"), (4, "所")],
+        [(2, "新增监控点位"), (3, "300"), (4, "个")],
+        [(1, "质量指标"), (2, "设备验收合格率"), (3, "100"), (4, "%")],
+    ]

@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from jixiao import vocab
+
 
 @dataclass(frozen=True)
 class Box:
@@ -275,12 +277,106 @@ def unruled_rows(
         else:
             rows.append(pieces)
         n += 1
+    rows = _spans_to_top(rows, height)
     for row in rows:
         for p in row:
             reach = max(ln.x1 for ln in p.lines)
             later = [a for a in anchors if a > reach + 0.1 * height]
             p.right = min(later) - 0.8 * height if later else page_right
     return rows
+
+
+def _top(row: list[Piece]) -> float:
+    return min(ln.top for p in row for ln in p.lines)
+
+
+def _bottom(row: list[Piece]) -> float:
+    return max(ln.bottom for p in row for ln in p.lines)
+
+
+def _spans_to_top(rows: list[list[Piece]], height: float) -> list[list[Piece]]:
+    """Cells merged over several rows and printed vertically centred, moved to their span's
+    first row (where a ruled table's merged cell puts its text, and the grammar carries it
+    down from).
+
+    The body runs from a heading row (four or more column headings) over rows of three or more
+    cells and the lone level names between them. A level column whose first body row is empty
+    holds centred spans (a Word table puts the text at the top, its first row filled):
+    each text stands in the middle of its span, so the spans follow one another from the
+    body's top, each ending as far below the text's middle as it began above. The column is
+    rewritten only when every span so found ends between two rows (the last one below the
+    last row's middle); a text alone on its line between two rows (an even span) leaves that
+    line.
+    """
+    out: list[list[Piece]] = []
+    n = 0
+    while n < len(rows):
+        if len(rows[n]) < 4 or not all(
+            vocab.column_role(pieces_text(p)) for p in rows[n]
+        ):  # not a table's heading row
+            out.append(rows[n])
+            n += 1
+            continue
+        head = rows[n]
+        cols = {p.col for p in head}
+        k = n + 1
+        while k < len(rows) and (
+            len(rows[k]) >= 3
+            or (
+                len(rows[k]) == 1
+                and rows[k][0].col in cols
+                and k + 1 < len(rows)
+                and len(rows[k + 1]) >= 3
+            )
+        ):
+            k += 1
+        out.append(head)
+        out.extend(_recentre(rows[n + 1 : k], cols, _bottom(head), height))
+        n = k
+    return out
+
+
+def _recentre(
+    body: list[list[Piece]], cols: set[int], above: float, height: float
+) -> list[list[Piece]]:
+    """The body's rows with each centred column's texts at their spans' first rows."""
+    lines = [r for r in body if len(r) >= 2]  # row lines; lone texts are span labels
+    if len(lines) < 2:
+        return body
+    edges = [(above + _top(lines[0])) / 2]
+    edges += [(_bottom(a) + _top(b)) / 2 for a, b in zip(lines, lines[1:], strict=False)]
+    moves: dict[int, list[tuple[Piece, int]]] = {}
+    for c in sorted(cols):
+        if any(p.col == c for p in lines[0]):
+            continue
+        texts = [p for r in body for p in r if p.col == c]
+        if not texts or not all(_level(pieces_text(p)) for p in texts):
+            continue  # only level names are merged over rows (an empty value cell is empty)
+        start, plan = edges[0], []
+        for p in texts:
+            mid = (p.lines[0].top + p.lines[-1].bottom) / 2
+            end = 2 * mid - start
+            first = next(i for i, e in enumerate(edges) if e >= start - 0.6 * height)
+            if p is texts[-1] and end >= (_top(lines[-1]) + _bottom(lines[-1])) / 2:
+                plan.append((p, first))
+                break
+            near = [i for i, e in enumerate(edges) if abs(e - end) <= 0.6 * height]
+            if not near or end <= mid:
+                plan = []
+                break
+            plan.append((p, first))
+            start = edges[near[0]]
+        if plan and len(plan) == len(texts):
+            moves[c] = plan
+    if not moves:
+        return body
+    moved = {id(p) for plan in moves.values() for p, _ in plan}
+    kept = [[p for p in r if id(p) not in moved] for r in lines]
+    for plan in moves.values():
+        for p, i in plan:
+            kept[i].append(p)
+    lone = [r for r in body if len(r) < 2 and not any(id(p) in moved for p in r)]
+    return sorted(kept + lone, key=_top)
 
 
 def _join(row: list[Piece], pieces: list[Piece]) -> None:
@@ -490,3 +586,9 @@ def _ran_to_edge(line: Line, anchors: list[float], page_right: float) -> bool:
 def pieces_text(piece: Piece, blank: float = 0.3) -> str:
     """A piece's text, its wrapped lines joined."""
     return join_lines(piece.lines, piece.right, blank)
+
+
+def _level(text: str) -> bool:
+    """A level name (一级/二级指标): what a table merges over the rows it heads."""
+    t = re.sub(r"\s+", "", text)
+    return vocab.canon_level1(t) is not None or vocab.looks_like_level2(t)
