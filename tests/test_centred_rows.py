@@ -167,6 +167,34 @@ def test_top_aligned_cells_continue_under_their_row_line() -> None:
     ]
 
 
+def test_top_aligned_rows_a_blank_line_apart_still_continue() -> None:
+    """``pdftotext -layout`` on a Word table: a blank line between the rows, the rest of a
+    wrapped name under its row line with none; the blank is no end of the table."""
+    text = (
+        HEAD
+        + "三级指标 指标性质 指标值 计量单位 指标权重\n"
+        + "\n".join(
+            [
+                "",
+                "现场督查次数 ≥ 200 次 10",
+                "",
+                "年度督查任务按时 ≥ 100 % 20",
+                "完成率",
+                "",
+                "区委、区政府主要 ≥ 100 % 10",
+                "领导交办事项督查",
+                "督办率",
+            ]
+        )
+    )
+    _header, rows = _read(normalize_text(text, "t.txt"))
+    assert rows == [
+        (None, None, "现场督查次数", "≥", 200, "次", 10),
+        (None, None, "年度督查任务按时完成率", "≥", 100, "%", 20),
+        (None, None, "区委、区政府主要领导交办事项督查督办率", "≥", 100, "%", 10),
+    ]
+
+
 def test_a_short_piece_before_a_long_one_is_not_one_cell() -> None:
     """A wrapped cell fills every line but its last, so ``住建筑`` (the end of the row above)
     then ``企业座谈会开展次数`` are two cells' pieces: the rows are read top-aligned, not as

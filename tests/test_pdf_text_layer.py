@@ -330,6 +330,39 @@ def test_a_heading_whose_later_columns_follow_the_first_cells() -> None:
     ]
 
 
+def test_a_heading_whose_number_columns_close_the_stream() -> None:
+    # pdftotext on a sheet printed without borders: the short heading cells first, the body
+    # one cell per line (a number and its unit on one line), the heading cells over the
+    # numbers after the last row, then the next form's title.
+    page = [
+        "部门专项绩效目标申报表",
+        "项目名称",
+        "政务督查工作",
+        "三级指标",
+        "指标性质",
+        "现场督查次数",
+        "≥",
+        "200 次",
+        "10",
+        "建议提案办理率",
+        "≥",
+        "100 %",
+        "20",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "部门专项绩效目标申报表",
+        "项目名称",
+        "烟花爆竹安全管理",
+    ]
+    result = normalize_text("\n".join(page), "layer.txt")
+    assert [f.project_name for f in result.forms] == ["政务督查工作", "烟花爆竹安全管理"]
+    assert _rows_of(result.forms[0]) == [
+        (None, None, "现场督查次数", "≥", 200, "次", 10),
+        (None, None, "建议提案办理率", "≥", 100, "%", 20),
+    ]
+
+
 def test_a_name_piece_printed_beneath_its_complete_row_is_joined() -> None:
     # pdftotext -layout: a wrapped cell's last characters stand on the next line, beneath.
     page = "\n".join(

@@ -163,8 +163,8 @@ def _heading_roles(row: Row) -> list[str] | None:
 
 
 def _body_end(rows: list[Row], start: int) -> int:
-    """Where the rows after a heading stop being one table: a blank line, a title, a header
-    label or another heading row."""
+    """Where the rows after a heading stop being one table: a blank line (but one before a
+    line of several cells), a title, a header label or another heading row."""
     k = start
     while k < len(rows):
         row = rows[k]
@@ -172,8 +172,11 @@ def _body_end(rows: list[Row], start: int) -> int:
         if not row.texts or not any(row.texts):
             break
         above = prev.cells[-1].line
-        if row.line is not None and above is not None and row.line != above + 1:
-            break
+        # ``pdftotext -layout`` leaves a blank line between a table's rows: one blank before
+        # a line of several cells is the next row, any other gap ends the table
+        if row.line is not None and above is not None and row.line != above + 1:  # noqa: SIM102
+            if row.line != above + 2 or sum(1 for t in row.texts if t) < 2:
+                break
         first = row.texts[0]
         if vocab.TITLE.match(first) or vocab.header_field(first) or _heading_roles(row):
             break

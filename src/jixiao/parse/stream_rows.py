@@ -39,8 +39,15 @@ def regroup(rows: list[Row]) -> list[Row]:
     while i < len(rows):
         roles, end = _stream_heading(rows, i)
         if "name" not in roles:
-            out.append(rows[i])
-            i += 1
+            split = _split_heading(rows, i)
+            if split is None:
+                out.append(rows[i])
+                i += 1
+                continue
+            heading, body, roles, k = split
+            out.extend(heading)
+            out.extend(_cut([c for r in body for c in r.nonempty()], roles))
+            i = k
             continue
         heading, early = rows[i:end], list[Row]()
         # The heading's later columns may come after the first row's first cells (an
@@ -98,6 +105,34 @@ def _heading_block(rows: list[Row], i: int) -> tuple[set[str], int]:
         roles.extend(r for r in found if r)
         k += 1
     return set(roles), k
+
+
+def _split_heading(rows: list[Row], i: int) -> tuple[list[Row], list[Row], set[str], int] | None:
+    """A heading whose first columns open the stream and whose others close it: (heading,
+    body, roles, end), or None.
+
+    An extractor that reads a page's blocks one after another gives a sheet's short heading
+    cells (``三级指标`` / ``指标性质``) before the body and the ones beside the numbers
+    (``指标值`` / ``计量单位`` / ``指标权重``) after it, where the next title or label ends the
+    table.
+    """
+    roles, end = _heading_block(rows, i)
+    if "name" not in roles or end - i < 2:
+        return None
+    k = end
+    while k < len(rows) and not _stops(rows[k]):
+        k += 1
+    start = k
+    while start > end and _heading_block(rows, start - 1)[1] == k:
+        start -= 1
+    more = _heading_block(rows, start)[0] if start < k else set()
+    body = rows[end:start]
+    if not more or more & roles or len(roles | more) < 3 or not _is_stream(body):
+        return None
+    roles |= more
+    if not roles & _TRAILING:
+        return None
+    return [*rows[i:end], *rows[start:k]], body, roles, k
 
 
 def _is_stream(body: list[Row]) -> bool:

@@ -14,9 +14,12 @@ Two situations, one vocabulary of boxes:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from jixiao import vocab
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ _ITEM_END = re.compile(r"[。；;！!？?]\s*$")
 _ITEM_START = re.compile(
     r"^\s*(目标\s*\d+|指标\s*\d+|\d+\s*[、.．)）]|[（(]\s*\d+\s*[)）]|[一二三四五六七八九十]+、)"
 )
+
+
+#: A cell holding only a number (what a sheet sets flush right).
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")
 
 
 @dataclass
@@ -146,10 +153,25 @@ def join_lines(lines: Sequence[Line], right: float | None, blank: float = 0.3) -
         elif room <= 1.8 * prev.height:  # ran to the edge: broken between CJK or inside a run
             out += nxt
         elif line.first_word_width() > room:  # broken at a blank, which the break consumed
-            out += " " + nxt
+            out += _consumed(out, nxt) + nxt
         else:
             out += "\n" + nxt
     return out
+
+
+#: CJK characters and punctuation (fullwidth forms, ``〔〕《》﹝﹞`` and the rest): no blank
+#: stands between them and their neighbours, so a line broken beside one consumed none.
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe6f\uff00-\uffef]")
+
+
+def _consumed(before: str, after: str) -> str:
+    """The blank a line break at a word's start consumed: one between Latin words (or after
+    ``,``/``;``), none beside CJK, where lines break before a run that did not fit
+    (``文明办发`` / ``〔2021〕5号``, kept whole) or to keep ``》、`` off a line's start."""
+    last, first = before[-1:], after[:1]
+    if _CJK.match(last) or (_CJK.match(first) and last not in ",;:"):
+        return ""
+    return " "
 
 
 def cluster(values: Iterable[float], tol: float) -> list[float]:
@@ -221,24 +243,41 @@ def unruled_rows(
     anchors = cluster([s.x0 for segs in cut for s in segs], 1.2 * height)
     # Cells that nearly touch (a full cell beside the next) leave only a narrow gap: split there
     # too, but only where the text after the gap starts at a column found elsewhere.
-    cut = [_split_at_anchors(segs, anchors, 0.25, 0.6 * height) for segs in cut]
+    starts = sorted(s.x0 for segs in cut for s in segs)
+    cut = [_split_at_anchors(segs, (anchors, starts), 0.25, height) for segs in cut]
     page_right = max([line.x1 for line in lines] + ([right] if right is not None else []))
+    anchors, columns = _columns(cut, page_right, height)
     wrap_gap = _wrap_gap(lines, height)
+    bounds = (anchors, page_right, wrap_gap)
+    pieces_of = [
+        [Piece(c, [s]) for c, s in zip(cols, segs, strict=True)]
+        for segs, cols in zip(cut, columns, strict=True)
+    ]
     rows: list[list[Piece]] = []
-    prev_line: Line | None = None
-    for line, segs in zip(lines, cut, strict=True):
-        pieces = [Piece(_index(anchors, s.x0), [s]) for s in segs]
-        if (
-            rows
-            and prev_line is not None
-            and _continues(prev_line, line, rows[-1], pieces, (anchors, page_right, wrap_gap))
-        ):
-            for p in pieces:
-                target = next(q for q in rows[-1] if q.col == p.col)
-                target.lines.extend(p.lines)
+    n = 0
+    while n < len(lines):
+        line, pieces = lines[n], pieces_of[n]
+        prev = lines[n - 1] if n else None
+        if prev is not None and rows and n + 1 < len(lines):
+            # a vertically centred cell between two lines of its neighbour: it overlaps both,
+            # and the line after it wraps the neighbour's text (``重庆市…政府`` / ``主管部门`` /
+            # ``办公室``); a cell centred over two rows (a rowspan) is left to be a row itself
+            after, below = lines[n + 1], pieces_of[n + 1]
+            if (
+                _beside(prev, line, cut[n - 1], cut[n], height)
+                and _beside(line, after, cut[n], cut[n + 1], height)
+                and _continues(prev, after, rows[-1], below, bounds)
+            ):
+                _join(rows[-1], pieces)
+                _join(rows[-1], below)
+                n += 2
+                continue
+        if prev is not None and rows and _continues(prev, line, rows[-1], pieces, bounds):
+            _join(rows[-1], pieces)
         else:
             rows.append(pieces)
-        prev_line = line
+        n += 1
+    rows = _spans_to_top(rows, height)
     for row in rows:
         for p in row:
             reach = max(ln.x1 for ln in p.lines)
@@ -247,14 +286,184 @@ def unruled_rows(
     return rows
 
 
-def _split_at_anchors(segs: list[Line], anchors: list[float], gap: float, tol: float) -> list[Line]:
+def _top(row: list[Piece]) -> float:
+    return min(ln.top for p in row for ln in p.lines)
+
+
+def _bottom(row: list[Piece]) -> float:
+    return max(ln.bottom for p in row for ln in p.lines)
+
+
+def _spans_to_top(rows: list[list[Piece]], height: float) -> list[list[Piece]]:
+    """Cells merged over several rows and printed vertically centred, moved to their span's
+    first row (where a ruled table's merged cell puts its text, and the grammar carries it
+    down from).
+
+    The body runs from a heading row (four or more column headings) over rows of three or more
+    cells and the lone level names between them. A level column whose first body row is empty
+    holds centred spans (a Word table puts the text at the top, its first row filled):
+    each text stands in the middle of its span, so the spans follow one another from the
+    body's top, each ending as far below the text's middle as it began above. The column is
+    rewritten only when every span so found ends between two rows (the last one below the
+    last row's middle); a text alone on its line between two rows (an even span) leaves that
+    line.
+    """
+    out: list[list[Piece]] = []
+    n = 0
+    while n < len(rows):
+        if len(rows[n]) < 4 or not all(
+            vocab.column_role(pieces_text(p)) for p in rows[n]
+        ):  # not a table's heading row
+            out.append(rows[n])
+            n += 1
+            continue
+        head = rows[n]
+        cols = {p.col for p in head}
+        k = n + 1
+        while k < len(rows) and (
+            len(rows[k]) >= 3
+            or (
+                len(rows[k]) == 1
+                and rows[k][0].col in cols
+                and k + 1 < len(rows)
+                and len(rows[k + 1]) >= 3
+            )
+        ):
+            k += 1
+        out.append(head)
+        out.extend(_recentre(rows[n + 1 : k], cols, _bottom(head), height))
+        n = k
+    return out
+
+
+def _recentre(
+    body: list[list[Piece]], cols: set[int], above: float, height: float
+) -> list[list[Piece]]:
+    """The body's rows with each centred column's texts at their spans' first rows."""
+    lines = [r for r in body if len(r) >= 2]  # row lines; lone texts are span labels
+    if len(lines) < 2:
+        return body
+    edges = [(above + _top(lines[0])) / 2]
+    edges += [(_bottom(a) + _top(b)) / 2 for a, b in zip(lines, lines[1:], strict=False)]
+    moves: dict[int, list[tuple[Piece, int]]] = {}
+    for c in sorted(cols):
+        if any(p.col == c for p in lines[0]):
+            continue
+        texts = [p for r in body for p in r if p.col == c]
+        if not texts or not all(_level(pieces_text(p)) for p in texts):
+            continue  # only level names are merged over rows (an empty value cell is empty)
+        start, plan = edges[0], []
+        for p in texts:
+            mid = (p.lines[0].top + p.lines[-1].bottom) / 2
+            end = 2 * mid - start
+            first = next(i for i, e in enumerate(edges) if e >= start - 0.6 * height)
+            if p is texts[-1] and end >= (_top(lines[-1]) + _bottom(lines[-1])) / 2:
+                plan.append((p, first))
+                break
+            near = [i for i, e in enumerate(edges) if abs(e - end) <= 0.6 * height]
+            if not near or end <= mid:
+                plan = []
+                break
+            plan.append((p, first))
+            start = edges[near[0]]
+        if plan and len(plan) == len(texts):
+            moves[c] = plan
+    if not moves:
+        return body
+    moved = {id(p) for plan in moves.values() for p, _ in plan}
+    kept = [[p for p in r if id(p) not in moved] for r in lines]
+    for plan in moves.values():
+        for p, i in plan:
+            kept[i].append(p)
+    lone = [r for r in body if len(r) < 2 and not any(id(p) in moved for p in r)]
+    return sorted(kept + lone, key=_top)
+
+
+def _join(row: list[Piece], pieces: list[Piece]) -> None:
+    """Pieces added to ``row``: a wrapped line to its column's piece, a new column beside."""
+    for p in pieces:
+        target = next((q for q in row if q.col == p.col), None)
+        if target is None:
+            row.append(p)
+        else:
+            target.lines.extend(p.lines)
+
+
+def _beside(prev: Line, line: Line, above: list[Line], segs: list[Line], height: float) -> bool:
+    """``line`` overlaps ``prev`` in height but not in width: cells of one row printed
+    vertically centred (a one-line label beside a two-line value sits between its lines)."""
+    overlap = min(prev.bottom, line.bottom) - max(prev.top, line.top)
+    if overlap < 0.15 * height:
+        return False
+    return not any(min(a.x1, b.x1) > max(a.x0, b.x0) for a in above for b in segs)
+
+
+def _columns(
+    cut: Sequence[list[Line]], page_right: float, height: float
+) -> tuple[list[float], list[list[int]]]:
+    """The columns' left edges, and each segment's column; a number set flush right (as a
+    sheet sets them) belongs to the column it ends in.
+
+    A right-aligned number starts wherever its width puts it (``200`` under ``指标值``, ``4``
+    just left of ``计量单位``), so its left edge tells nothing: a number that ends where another
+    cell starts (or at the page's right) and starts at no column found from the rest belongs
+    to the column whose start is the last before it, unless its line has text there. (Text
+    flush right is rare in a table and alone on its line where it is, ``单位：万元``.)
+    """
+    segs = [s for line in cut for s in line]
+    starts = sorted(s.x0 for s in segs)
+
+    def flush(s: Line) -> bool:
+        if page_right - s.x1 <= 0.6 * height:
+            return True
+        return _near(starts, s.x1 + 0.3 * height, 0.3 * height)
+
+    ends = {id(s) for s in segs if _NUMBER.fullmatch(s.text()) and flush(s)}
+    lefts = cluster([s.x0 for s in segs if id(s) not in ends], 1.2 * height)
+    homes: dict[int, float] = {}  # right-aligned segment → the start of its column
+    for line in cut:
+        for n, s in enumerate(line):
+            if id(s) not in ends or any(abs(a - s.x0) <= 0.6 * height for a in lefts):
+                continue
+            before = [a for a in lefts if a <= s.x0]
+            if before and not any(before[-1] - 0.6 * height <= t.x0 < s.x0 for t in line[:n]):
+                homes[id(s)] = before[-1]
+    anchors = cluster([s.x0 for s in segs if id(s) not in homes], 1.2 * height)
+    columns = [[_index(anchors, homes.get(id(s), s.x0)) for s in line] for line in cut]
+    return anchors, columns
+
+
+def _split_at_anchors(
+    segs: list[Line], columns: tuple[list[float], list[float]], gap: float, height: float
+) -> list[Line]:
+    """Segments cut where text after a narrow gap starts a column.
+
+    A gap of a blank's width (``gap`` × height) cuts at a column found elsewhere (``anchors``,
+    within 0.6 of a line). A gap only wider than the line's own letter spacing cuts after a
+    number set flush right against the next cell (a sheet's ``4`` then ``次``), and only where
+    the text starts exactly where another line's segment starts (``starts``): CJK beside
+    Latin is spaced that wide too (``145号关于 2024年``, ``授课 25人次``) and lands on a
+    column only by chance.
+    """
+    anchors, starts = columns
     out: list[Line] = []
+    spacing = sorted(
+        b.x0 - a.x1 for seg in segs for a, b in zip(seg.boxes, seg.boxes[1:], strict=False)
+    )
+    usual = spacing[len(spacing) // 2] if spacing else 0.0  # the line's own letter spacing
     for seg in segs:
         current = Line([seg.boxes[0]])
         for prev, b in zip(seg.boxes, seg.boxes[1:], strict=False):
-            narrow = b.x0 - prev.x1 > gap * min(b.height, prev.height)
-            at_column = any(abs(b.x0 - a) <= tol for a in anchors)
-            if narrow and at_column and b.text.strip():
+            space = b.x0 - prev.x1
+            least = min(b.height, prev.height)
+            if space > gap * least:
+                cut = any(abs(b.x0 - a) <= 0.6 * height for a in anchors)
+            elif space > 0.12 * least and space > usual + 0.1 * least:
+                number = _NUMBER.fullmatch("".join(x.text for x in current.boxes).strip())
+                cut = number is not None and _near(starts, b.x0, 0.1 * height)
+            else:
+                cut = False
+            if cut and b.text.strip():
                 out.append(current)
                 current = Line([b])
             else:
@@ -263,13 +472,23 @@ def _split_at_anchors(segs: list[Line], anchors: list[float], gap: float, tol: f
     return out
 
 
+def _near(values: list[float], x: float, tol: float) -> bool:
+    """Whether a sorted list holds a value within ``tol`` of ``x``."""
+    at = bisect.bisect_left(values, x - tol)
+    return at < len(values) and values[at] <= x + tol
+
+
 def _wrap_gap(lines: Sequence[Line], height: float) -> float:
-    """The page's line spacing inside a paragraph: the smallest gap between stacked lines."""
-    gaps = [
-        b.top - a.bottom
-        for a, b in zip(lines, lines[1:], strict=False)
-        if b.top > a.bottom - 0.2 * height and min(a.x1, b.x1) > max(a.x0, b.x0)
-    ]
+    """The page's line spacing inside a paragraph: the smallest gap between stacked lines.
+
+    A line's next in a paragraph is the first line below that shares some width with it (a
+    label centred beside a paragraph may sit between its lines)."""
+    gaps = []
+    for n, a in enumerate(lines):
+        for b in lines[n + 1 : n + 4]:
+            if b.top > a.bottom - 0.2 * height and min(a.x1, b.x1) > max(a.x0, b.x0):
+                gaps.append(b.top - a.bottom)
+                break
     return min(gaps, default=0.5 * height)
 
 
@@ -293,20 +512,60 @@ def _continues(
         return False
     cols = {p.col for p in row}
     if not all(p.col in cols for p in pieces):
-        return False
+        return _continues_beside(prev, line, row, pieces, bounds)
     if len(row) > 1:
         # one cell's wrapped line; a line of several cells wraps only cells whose text above
         # ran to its column's edge or sits centred: one with a piece under a short cell starts
         # the next row (an unruled table's rows sit as close as a cell's wrapped lines)
+        # (a lone piece at the page's in-paragraph spacing: wider, it is the next row's cell
+        # printed vertically centred, its other cells on the line below)
         if len(pieces) == 1:
-            return True
+            return gap <= wrap_gap + 0.25 * prev.height
         above = {p.col: p.lines[-1] for p in row}
-        return all(
+        wraps = [
             _ran_to_edge(above[p.col], anchors, page_right) or _centred(above[p.col], p.lines[0])
             for p in pieces
+        ]
+        if all(wraps):
+            return True
+        # at exactly the in-paragraph spacing, on a line of fewer cells than the row, one cell
+        # wrapped from a full line is enough: the others are cells of two paragraphs
+        # (``资金总额`` / ``（万元）`` beside ``其中：财政`` / ``资金``); a short cell near the
+        # page's right tells nothing
+        full = any(
+            _ran_to_edge(above[p.col], anchors, page_right)
+            and above[p.col].x1 - above[p.col].x0 >= 3 * prev.height
+            for p in pieces
         )
+        return full and len(pieces) < len(row) and gap <= wrap_gap + 0.1 * prev.height
     close = gap <= max(wrap_gap + 0.25 * prev.height, 0.7 * prev.height)
     return close and _ran_to_edge(prev, anchors, page_right)
+
+
+def _continues_beside(
+    prev: Line,
+    line: Line,
+    row: list[Piece],
+    pieces: list[Piece],
+    bounds: tuple[list[float], float, float],
+) -> bool:
+    """``line`` wraps the row's cells and starts a vertically centred cell beside them (a label
+    on the middle line of a three-line value): every piece in a column the row uses wraps
+    text that ran to its edge, at the page's in-paragraph spacing, and the new pieces sit
+    clear of the row's text."""
+    anchors, page_right, wrap_gap = bounds
+    cols = {p.col for p in row}
+    old = [p for p in pieces if p.col in cols]
+    new = [p for p in pieces if p.col not in cols]
+    if not old or line.top - prev.bottom > wrap_gap + 0.25 * prev.height:
+        return False
+    above = {p.col: p.lines[-1] for p in row}
+    if not all(_ran_to_edge(above[p.col], anchors, page_right) for p in old):
+        return False
+    taken = [(ln.x0, ln.x1) for q in row for ln in q.lines]
+    return not any(
+        min(x1, ln.x1) > max(x0, ln.x0) for p in new for ln in p.lines for x0, x1 in taken
+    )
 
 
 def _centred(above: Line, line: Line) -> bool:
@@ -327,3 +586,9 @@ def _ran_to_edge(line: Line, anchors: list[float], page_right: float) -> bool:
 def pieces_text(piece: Piece, blank: float = 0.3) -> str:
     """A piece's text, its wrapped lines joined."""
     return join_lines(piece.lines, piece.right, blank)
+
+
+def _level(text: str) -> bool:
+    """A level name (一级/二级指标): what a table merges over the rows it heads."""
+    t = re.sub(r"\s+", "", text)
+    return vocab.canon_level1(t) is not None or vocab.looks_like_level2(t)
