@@ -95,6 +95,9 @@ class Region:
     #: Each line's source line number when the lines are not a run (a header region sends
     #: only its unexplained lines); empty: ``line_start``, ``line_start + 1`` …
     numbers: list[int] = field(default_factory=list)
+    #: A table the grammar read no row of under a header it read whole (unseen column
+    #: headings): its heading lines may be mapped first (``repair.columns``).
+    table: bool = False
 
     @property
     def text(self) -> str:
@@ -109,7 +112,7 @@ class Region:
         return "\n".join(f"{n}|{ln}" for n, ln in zip(self.line_numbers(), self.lines, strict=True))
 
 
-def _content(cell: Cell) -> bool:
+def is_content(cell: Cell) -> bool:
     """An unread cell that is content, not page furniture or a one-character scrap."""
     text = clean(cell.text).strip()
     return len(_CJK_OR_DIGIT.findall(text)) >= 2 and not _CHROME.match(text)
@@ -200,7 +203,7 @@ def _rereadable(ind: Indicator, text: str) -> bool:
     return bool(flags)
 
 
-def _scrap(cell: Cell, lines: list[str], first: int) -> bool:
+def scrap(cell: Cell, lines: list[str], first: int) -> bool:
     """A piece of at most three characters alone on its line (a label wrapped over lines, or
     a row cut by the page end): no field can be read from it."""
     if cell.line is None or not 0 <= cell.line - first < len(lines):
@@ -232,10 +235,10 @@ def find_regions(result: FileResult) -> list[Region]:
         unread = [
             c
             for c in form.source.unread
-            if _content(c)
+            if is_content(c)
             and not explained(c, form, glued, read)
             and not (after is not None and c.line is not None and c.line >= after)
-            and not _scrap(c, lines, first)
+            and not scrap(c, lines, first)
         ]
         if unread:
             where = ", ".join(str(c.line) for c in unread[:5] if c.line is not None)
@@ -254,6 +257,7 @@ def find_regions(result: FileResult) -> list[Region]:
         # a title printed over several lines may start just above the form's first line
         start = max(first, start - CONTEXT_LINES)
         part, context = "form", ""
+        is_table = False
         fields: tuple[str, ...] = ()
         numbers: list[int] = []
         rows = [i.source.line for i in form.indicators if i.source.line is not None]
@@ -282,6 +286,7 @@ def find_regions(result: FileResult) -> list[Region]:
             table = min((c.line for c in unread if c.line is not None), default=None)
             if header_end is not None and table is not None and table > header_end:
                 context, start = "\n".join(cut(start, end)), table
+                is_table = True
         regions.append(
             Region(
                 result.file,
@@ -294,6 +299,7 @@ def find_regions(result: FileResult) -> list[Region]:
                 fields=fields if part == "header" else (),
                 context=context or ("\n".join(cut(start, end)) if numbers else ""),
                 numbers=numbers,
+                table=is_table,
             )
         )
     if not result.forms and FORM_VOCABULARY.search(result.text):
@@ -525,8 +531,9 @@ ESSENTIAL_HEADER = ("title", "project_name", "department")
 def missing_header(form: Form, essential: bool = False) -> tuple[str, ...]:
     """The header fields ``form`` has no value for (what a header region may fill); with
     ``essential``, only those of ``ESSENTIAL_HEADER``."""
-    if essential:
-        return tuple(f for f in ESSENTIAL_HEADER if getattr(form, f, None) in (None, ""))
+    if essential:  # a department's form (部门整体) names no project
+        wanted = [f for f in ESSENTIAL_HEADER if f != "project_name" or form.form_kind == "project"]
+        return tuple(f for f in wanted if getattr(form, f, None) in (None, ""))
     out = [f for f in HEADER_SPANS if getattr(form, f, None) in (None, "")]
     if not form.budget_breakdown:
         out.insert(
