@@ -404,9 +404,34 @@ class Locator:
             return None
         return self.where[pos], self.where[pos + len(key) - 1] + 1
 
-    def cell(self, span: str) -> Cell | None:
+    def locate(
+        self, span: str, near: int | None = None, before: bool = False
+    ) -> tuple[int, int] | None:
+        """Source offsets of the occurrence of ``span`` a reader means: one within a line
+        before one across a line break (``15`` is not ``1`` above ``5``), then the nearest
+        after source offset ``near`` (a row's value after its name; ``before``: the nearest
+        before it, as a row's levels), else the first."""
+        key = fold(span)
+        hits: list[tuple[int, int]] = []
+        pos = self.folded.find(key) if key else -1
+        while pos >= 0:
+            hits.append((self.where[pos], self.where[pos + len(key) - 1] + 1))
+            pos = self.folded.find(key, pos + 1)
+        if not hits:
+            return None
+
+        def rank(hit: tuple[int, int]) -> tuple[bool, bool, int]:
+            a, b = hit
+            if near is None:
+                return "\n" in self.text[a:b], False, a
+            wrong_side = a > near if before else a < near
+            return "\n" in self.text[a:b], wrong_side, abs(a - near)
+
+        return min(hits, key=rank)
+
+    def cell(self, span: str, near: int | None = None, before: bool = False) -> Cell | None:
         """The span as a source cell: the source's own text there, and its line; or None."""
-        hit = self.find(span)
+        hit = self.locate(span, near, before)
         if hit is None:
             return None
         a, b = hit
@@ -576,13 +601,20 @@ class Built:
     header_keys: list[set[str]] = field(default_factory=list)  # grounded header fields per form
 
 
-def _ground(span: str | None, loc: Locator, what: str, dropped: list[str]) -> Cell | None:
+def _ground(
+    span: str | None,
+    loc: Locator,
+    what: str,
+    dropped: list[str],
+    near: int | None = None,
+    before: bool = False,
+) -> Cell | None:
     if span is None or not fold(span):
         return None
     if INSTRUCTION_LIKE.search(span):
         dropped.append(f"{what}: {span[:60]!r} reads as an instruction, not data")
         return None
-    cell = loc.cell(span)
+    cell = loc.cell(span, near, before)
     if cell is None:
         dropped.append(f"{what}: {span[:60]!r} does not occur in the region")
     return cell
@@ -606,12 +638,17 @@ def raw_form(spans: FormSpans, loc: Locator, dropped: list[str]) -> RawForm:
         amount = _ground(item.amount, loc, "budget_breakdown amount", dropped)
         key = vocab.breakdown_key(label.text) or "".join(clean(label.text).split())
         raw.breakdown.append((key, amount))
+    cursor = 0  # where the row above was found: rows come in source order
     for r, row in enumerate(spans.rows):
         cells: dict[str, Cell] = {}
-        for role in ROW_SPANS:
-            cell = _ground(getattr(row, role), loc, f"row {r} {role}", dropped)
+        at = loc.locate(row.name, cursor) if row.name and fold(row.name) else None
+        near = at[0] if at else cursor  # a row's cells are found near its name
+        for role in ("name", *(x for x in ROW_SPANS if x != "name")):
+            level = role in ("level1", "level2")  # printed before the name
+            cell = _ground(getattr(row, role), loc, f"row {r} {role}", dropped, near, level)
             if cell is not None:
                 cells[role] = cell
+        cursor = at[1] if at else cursor
         if "name" not in cells:
             if cells:
                 dropped.append(f"row {r}: no grounded name, row not kept")
@@ -711,10 +748,29 @@ def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:
                     if ev.flag == "name_truncated":
                         ind.add_flag(ev.flag, ev.reason, *ev.cells)
                         break
-        form.indicators = read.indicators
+        kept = _unread_rows(form.indicators, read.indicators)
+        form.indicators = sorted(
+            [*read.indicators, *kept], key=lambda i: i.source.line if i.source.line else 0
+        )
         changed += len(read.indicators)
     form.source.notes.extend(read.source.notes)
     return changed
+
+
+def _unread_rows(grammar: list[Indicator], model: list[Indicator]) -> list[Indicator]:
+    """The grammar's rows the model's reading left out (a name wrapped over lines is no
+    verbatim span): kept when they read as rows (a name of four characters or more, a value
+    or a weight) and no row of the model's has their name or a name they begin or end."""
+    names = [fold(i.name_raw or "") for i in model if i.name_raw]
+    out = []
+    for ind in grammar:
+        name = fold(ind.name_raw or "")
+        if len(name) < 4 or (ind.value is None and ind.weight is None):
+            continue
+        if any(n == name or n.startswith(name) or name.startswith(n) for n in names):
+            continue
+        out.append(ind)
+    return out
 
 
 # ----------------------------------------------------------------------------- the call
@@ -781,6 +837,29 @@ async def read_region(
     return answer, ""
 
 
+def fill_from_grammar(answer: RegionAnswer, form: Form) -> int:
+    """Cells the model left out of a row the grammar read too (same name as printed), taken
+    from the grammar's reading: a weight or unit skipped in a noisy text stays read (not a
+    cell the model read as another field). Both are the source's own text, grounded like
+    every span; return how many were filled."""
+    rows = {fold(i.name_raw): i for i in form.indicators if i.name_raw}
+    filled = 0
+    for spans in answer.forms:
+        for row in spans.rows:
+            ind = rows.get(fold(row.name or ""))
+            if ind is None:
+                continue
+            for role in ROW_SPANS:
+                cell = ind.source.cells.get(role)
+                used = {fold(getattr(row, r) or "") for r in ROW_SPANS}
+                if getattr(row, role) is None and cell is not None and fold(cell.text):
+                    if fold(cell.text) in used:
+                        continue  # the model read that cell as another field of the row
+                    setattr(row, role, cell.text)
+                    filled += 1
+    return filled
+
+
 def spans_of(answer: RegionAnswer) -> dict[str, Any]:
     """The answer as plain data (for logs and tests)."""
     return answer.model_dump(mode="json")
@@ -826,6 +905,8 @@ async def aread_regions(
             if why.startswith("endpoint unreachable"):
                 outcome.down = outcome.down or why
             continue
+        if region.form_index is not None:
+            fill_from_grammar(answer, result.forms[region.form_index])
         built = build_region(
             answer,
             region,
