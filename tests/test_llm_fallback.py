@@ -413,3 +413,19 @@ def test_a_header_region_asks_only_the_fields_the_form_lacks():
     assert not {6, 9, 10, 12} & set(region.numbers)  # 项目名称, 主管部门, 实施单位, 资金总额: read
     schema = header_answer(region.fields).model_json_schema()
     assert set(schema["properties"]) == set(region.fields)
+
+
+def test_a_form_the_model_read_nothing_of_is_not_asked_again_cell_by_cell(llm_env):
+    from conftest import ROOT
+
+    # an OCR page whose names wrap over lines: the whole form goes out, no verbatim row comes back
+    result = normalize_path(
+        ROOT / "tests" / "fixtures" / "ocr_text" / "inputs" / "ocr_s004_spaced.txt"
+    )
+    (region,) = find_regions(result)
+    assert region.part == "form"
+    with FakeLLMServer(responder=lambda _request: answer({"forms": []})) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        stats = repair_forms(result.forms, "llm", "openai", files=[result])
+    assert server.count == 1  # the region only: its open cells were in view of that call
+    assert stats.queue and all("not asked again" in q.reason for q in stats.queue)

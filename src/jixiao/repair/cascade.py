@@ -311,12 +311,14 @@ def _llm(
 
 
 READ_WHOLE = (
-    "the form-level fallback read this form's rows from the source in this run; not asked again"
+    "the form-level fallback asked the model to read this whole form from the source in this "
+    "run; not asked again"
 )
 
 
 def read_whole(form: Form) -> bool:
-    """The form-level fallback read this form's rows (a whole-form region) in this run."""
+    """The form-level fallback asked about this whole form (a whole-form region) in this run,
+    whether or not the model read anything of it."""
     return any(n.startswith("read by ") and f"@{REGION_PROMPT}:" in n for n in form.source.notes)
 
 

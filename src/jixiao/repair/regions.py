@@ -917,6 +917,13 @@ async def aread_regions(
         )
         outcome.dropped += len(built.dropped)
         stats.refused += len(built.dropped)
+        if region.form_index is not None and region.part == "form" and not built.forms:
+            # the model saw the whole form and read nothing of it: its cells are not asked
+            # again one by one (one call per form region)
+            lines = f"{region.line_start}-{region.line_end}"
+            result.forms[region.form_index].source.notes.append(
+                f"read by {by} from source lines {lines}: nothing read"
+            )
         if region.form_index is not None and built.forms:
             target = result.forms[region.form_index]
             rest = [g for g in result.forms if g is not target]
