@@ -179,7 +179,7 @@ class Oracle:
         """A perfect model's names for a table's column headings: each heading cell gets the
         field whose labelled spans stand in its column in the rows below it (over every place
         the file prints these heading lines), a column of other text under it is a note."""
-        heads = [ln for ln in _unnumber(numbered)[0].split("\n") if ln.strip()]
+        heads = [ln for ln in _unnumber(numbered)[0].split("\n") if _filled(ln)]
         mode = _split_mode(heads)
         votes: dict[str, Counter[str]] = {}
         for case in self.cases:
@@ -204,6 +204,11 @@ class Oracle:
                 continue
             taken.add(role)
             columns.append({"heading": heading, "field": role})
+        order = _head_cells(heads, mode)
+        voted = [k for k, h in enumerate(order) if votes.get(h)]
+        for h in order[: voted[0] if voted else 0]:
+            if h and not votes.get(h):  # a heading before the levels with no cell under it
+                columns.append({"heading": h, "field": "group"})
         return {"columns": columns}
 
     def _locate(self, text: str, numbers: list[int]) -> tuple[Case, int] | None:
@@ -363,13 +368,20 @@ class Oracle:
 
 def _split_mode(heads: list[str]) -> str:
     """How the heading lines print their cells: tab, pipe, one per line, or space-separated."""
-    if len(heads) > 1 and all(len(h.split()) == 1 for h in heads):
+    if len(heads) > 1 and all(
+        len([c for c in re.split(r"[\t|]", h) if c.strip()]) == 1 for h in heads
+    ):
         return "lines"
     if any("\t" in h.strip() for h in heads):
         return "tab"
     if any("|" in h.strip("| ") for h in heads):
         return "pipe"
     return "space"
+
+
+def _filled(line: str) -> bool:
+    """A line with a cell (not blank, not only delimiters)."""
+    return bool(line.strip(" \t|"))
 
 
 def _cells(line: str, mode: str) -> list[tuple[int, int, str]]:
@@ -398,7 +410,7 @@ def _block_ends(lines: list[str], heads: list[str]) -> list[int]:
         while k < len(heads) and j < len(lines):
             if lines[j] == heads[k]:
                 k += 1
-            elif lines[j].strip():
+            elif _filled(lines[j]):
                 break
             j += 1
         if k == len(heads):
@@ -421,6 +433,21 @@ def _first_form(expected: list[dict[str, Any]], later: str) -> dict[str, Any] | 
     return chosen
 
 
+def _head_cells(heads: list[str], mode: str) -> list[str]:
+    """The heading cells in column order (the last heading line with a cell in a column
+    names it)."""
+    if mode != "tab":  # the cells in reading order (a heading row wrapped over lines)
+        return [t for h in heads for _a, _b, t in _cells(h, "pipe" if mode == "lines" else mode)]
+    cells: list[str] = []
+    for h in heads:
+        for k, (_a, _b, t) in enumerate(_cells(h, mode)):
+            if k >= len(cells):
+                cells.extend([""] * (k + 1 - len(cells)))
+            if t:
+                cells[k] = t
+    return cells
+
+
 def _vote(
     heads: list[str],
     after: str,
@@ -433,25 +460,17 @@ def _vote(
     for line in after.split("\n"):
         starts.append(starts[-1] + len(line) + 1)
     lines = after.split("\n")
-    if mode == "lines":
-        head_cells = [h.strip() for h in heads]
-    else:
-        head_cells = []
-        for h in heads:  # the last heading line with a cell in a column names it
-            for k, (_a, _b, t) in enumerate(_cells(h, mode)):
-                if k >= len(head_cells):
-                    head_cells.extend([""] * (k + 1 - len(head_cells)))
-                if t:
-                    head_cells[k] = t
+    head_cells = _head_cells(heads, mode)
+    seen: list[tuple[str, int, int]] = []  # role, cell index, row width
     for row in where:
         for role, offset in row.items():
             n = max(i for i, s in enumerate(starts) if s <= offset)
-            if mode == "lines":
+            if mode == "lines":  # a row: the lines between separator lines
                 a = n
-                while a > 0 and lines[a - 1].strip():
+                while a > 0 and _filled(lines[a - 1]):
                     a -= 1
                 b = n
-                while b + 1 < len(lines) and lines[b + 1].strip():
+                while b + 1 < len(lines) and _filled(lines[b + 1]):
                     b += 1
                 width, k = b - a + 1, n - a
             else:
@@ -461,10 +480,17 @@ def _vote(
                 if k < 0:
                     continue
                 width = len(cells)
-            if mode != "tab" and width != len(head_cells):
-                k += len(head_cells) - width  # merged cells vanish on the left: align right
-            if 0 <= k < len(head_cells) and head_cells[k]:
-                votes.setdefault(head_cells[k], Counter())[role] += 1
+            seen.append((role, k, width))
+    # the widest rows show every column (merged cells vanish from the others, and a table
+    # printed twice side by side loses them in both halves): only they are aligned
+    widest = max((w for _r, _k, w in seen), default=0)
+    for role, k, width in seen:
+        if mode != "tab" and width < widest:
+            continue
+        if mode != "tab" and width != len(head_cells):
+            k += len(head_cells) - width  # a lead heading over no cell: align right
+        if 0 <= k < len(head_cells) and head_cells[k]:
+            votes.setdefault(head_cells[k], Counter())[role] += 1
 
 
 def _unnumber(numbered: str) -> tuple[str, int | None]:

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from jixiao import defects, layouts, vocab
-from jixiao.grammar import classify, clean
+from jixiao import defects, layouts
 from jixiao.llm.prompts import Prompt, load_prompt
 from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
@@ -37,6 +36,7 @@ from jixiao.repair.regions import (
     compact,
     explained,
     fold,
+    heading_lines,
     is_content,
     scrap,
 )
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from jixiao.llm.client import LLMClient
 
 PROMPT_NAME = "map_columns"
-#: At most this many non-blank lines are sent as a table's heading lines.
-MAX_HEADING_LINES = 6
 #: Our own heading for each field a model may name (``vocab.column_role`` reads it back).
 HEADINGS: dict[str, str] = {
     "level1": "一级指标",
@@ -58,8 +56,11 @@ HEADINGS: dict[str, str] = {
     "unit": "计量单位",
     "weight": "权重",
     "note": "备注",
+    "group": "绩效指标",
 }
-ColumnField = Literal["level1", "level2", "name", "operator", "value", "unit", "weight", "note"]
+ColumnField = Literal[
+    "level1", "level2", "name", "operator", "value", "unit", "weight", "note", "group"
+]
 _CELL_EDGE = re.compile(r"[\t|\s]")
 
 
@@ -77,32 +78,6 @@ class ColumnAnswer(BaseModel):
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         schema = super().model_json_schema(*args, **kwargs)
         return {**compact(schema), "title": schema["title"]}
-
-
-def _data_cell(text: str) -> bool:
-    """A cell of a row, not of a heading: a number, a target, a level category."""
-    text = clean(text).strip()
-    return (
-        bool(text)
-        and vocab.column_role(text) is None
-        and classify(text) in ("value", "number", "level1", "level2")
-    )
-
-
-def heading_lines(region: Region) -> list[int]:
-    """The source lines of a table region that hold its column headings: from the region's
-    first line up to the first line with a row's cell (a number, a target, a level category),
-    at most ``MAX_HEADING_LINES`` non-blank lines; [] when the first line is a row already."""
-    picked: list[int] = []
-    for number, line in zip(region.line_numbers(), region.lines, strict=True):
-        if not line.strip():
-            continue
-        if any(_data_cell(c) for c in re.split(r"[\t|\s]+", line)):
-            break
-        picked.append(number)
-        if len(picked) >= MAX_HEADING_LINES:
-            break
-    return picked
 
 
 @dataclass
@@ -170,33 +145,52 @@ def relabel(lines: list[str], mapping: list[tuple[str, str]]) -> tuple[list[str]
     out = list(lines)
     done: list[str] = []
     for span, name in sorted(mapping, key=lambda m: -len(m[0])):  # longer headings first
-        for k, line in enumerate(out):
-            hits = _occurrences(line, span)
-            if not hits and span in line and not any(span in ln for ln in out[:k]):
-                hits = [(line.find(span), line.find(span) + len(span))]
+        found = [_occurrences(line, span) for line in out]
+        if not any(found):  # no whole cell anywhere: its first occurrence (glued text)
+            k = next((k for k, line in enumerate(out) if span in line), None)
+            if k is not None:
+                found[k] = [(out[k].find(span), out[k].find(span) + len(span))]
+        for k, hits in enumerate(found):
             for a, b in reversed(hits):
-                line = line[:a] + HEADINGS[name] + line[b:]
-            if hits:
-                done.append(f"{span}→{name}")
-            out[k] = line
+                out[k] = out[k][:a] + HEADINGS[name] + out[k][b:]
+        if any(found):
+            done.append(f"{span}→{name}")
     return out, done
 
 
 def reread(
     result: FileResult, region: Region, headings: Headings, mapping: list[tuple[str, str]]
 ) -> tuple[Form | None, str]:
-    """The table read again by the grammar with the mapped headings (source lines from the
-    first heading line to the region's end): the form, or None and why not."""
+    """The table read again by the grammar with the mapped headings: the form, or None and
+    why not. Read from the first heading line to the region's end, or, when that reads no
+    row (a heading wrapped over lines is joined inside a form only), from the form's first
+    line. Only its rows are taken; cells left unexplained count after the heading lines."""
     lines = (result.text or "").split("\n")
-    first = result.first_line
-    start, end = headings.numbers[0], region.line_end
-    span = lines[start - first : end - first + 1]
-    fixed, done = relabel([span[n - start] for n in headings.numbers], mapping)
+    fixed, done = relabel([lines[n - result.first_line] for n in headings.numbers], mapping)
     if not done:
         return None, "no mapped heading is a cell of the heading lines"
+    target = result.forms[region.form_index or 0]
+    why = ""
+    for start in dict.fromkeys([headings.numbers[0], target.source.line_start]):
+        if start is None or start > headings.numbers[0]:
+            continue
+        form, why = _read_from(result, region, headings, fixed, start)
+        if form is not None:
+            form.source.notes.append("columns: " + ", ".join(done))
+            return form, ""
+    return None, why
+
+
+def _read_from(
+    result: FileResult, region: Region, headings: Headings, fixed: list[str], start: int
+) -> tuple[Form | None, str]:
+    """``reread`` from source line ``start``."""
+    lines = (result.text or "").split("\n")
+    first = result.first_line
+    target = result.forms[region.form_index or 0]
+    span = lines[start - first : region.line_end - first + 1]
     for n, line in zip(headings.numbers, fixed, strict=True):
         span[n - start] = line
-    target = result.forms[region.form_index or 0]
     layout = next((x for x in layouts.REGISTRY if x.name == target.source.layout), None)
     if layout is None:
         layout = layouts.choose(span)[0]
@@ -213,7 +207,8 @@ def reread(
     left = [
         c
         for c in [*preamble, *_leftovers(raw)]
-        if c.line not in headings.numbers
+        if c.line is not None
+        and c.line > headings.numbers[-1]  # the header is the grammar's first reading's
         and is_content(c)
         and not explained(c, form, glued)
         and not scrap(c, span, start)
@@ -221,7 +216,6 @@ def reread(
     if left:
         where = ", ".join(str(c.line) for c in left[:5])
         return None, f"{len(left)} cells still unexplained under the mapped headings ({where})"
-    form.source.notes.append("columns: " + ", ".join(done))
     return form, ""
 
 
@@ -297,6 +291,9 @@ async def amap_columns(
             outcome.why[k] = why
             continue
         target = result.forms[region.form_index or 0]
+        if len(form.indicators) < len(target.indicators):
+            outcome.why[k] = "the mapped headings read fewer rows than the grammar did"
+            continue
         lines = f"{headings.numbers[0]}-{region.line_end}"
         for ind in form.indicators:
             ind.source.repairs.append(

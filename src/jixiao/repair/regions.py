@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, create_model
 
 from jixiao import defects, vocab
-from jixiao.grammar import clean, to_number
+from jixiao.grammar import classify, clean, to_number
 from jixiao.llm.prompts import Prompt, load_prompt
 from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
@@ -70,6 +70,8 @@ HEADER_SPANS: tuple[str, ...] = (
     "annual_goal",
 )
 ROW_SPANS: tuple[str, ...] = ("level1", "level2", "name", "operator", "value", "unit", "weight")
+#: At most this many non-blank lines are sent as a table's heading lines.
+MAX_HEADING_LINES = 10
 
 
 # ----------------------------------------------------------------------------- regions
@@ -270,6 +272,25 @@ def find_regions(result: FileResult) -> list[Region]:
         ):
             # only the header is unexplained and every row is whole: the header's lines, asked
             # for the header fields the form lacks (with open cells the whole form is read)
+            heads = table_headings(form, unread, lines, first, min(rows))
+            if heads:
+                # unexplained cells among the table's headings: the rows were read under
+                # headings the grammar half knows; the table goes to the column map
+                regions.append(
+                    Region(
+                        result.file,
+                        heads[0],
+                        end,
+                        cut(heads[0], end),
+                        [*reasons, f"unexplained table headings (lines {heads[0]}-{heads[-1]})"],
+                        form_index=k,
+                        context="\n".join(cut(start, end)),
+                        table=True,
+                    )
+                )
+                unread = [c for c in unread if c.line not in heads]
+                if not unread:
+                    continue
             part, end = "header", min(rows) - 1
             fields = missing_header(form)
             if not fields:
@@ -314,6 +335,62 @@ def find_regions(result: FileResult) -> list[Region]:
             )
         )
     return [piece for r in regions for piece in _pieces(r)]
+
+
+#: A column heading is short; a longer cell is a row's text (a name, a goal).
+MAX_HEADING_CHARS = 14
+
+
+def data_cell(text: str) -> bool:
+    """A cell of a row, not of a heading: a number, a target, a level category, a long text."""
+    text = clean(text).strip()
+    return (
+        bool(text)
+        and vocab.column_role(text) is None
+        and (
+            classify(text) in ("value", "number", "level1", "level2")
+            or len(fold(text)) > MAX_HEADING_CHARS
+        )
+    )
+
+
+def table_headings(
+    form: Form, unread: list[Cell], lines: list[str], first: int, first_row: int
+) -> list[int]:
+    """The source lines between the header the grammar read and the table's first row that
+    hold headings (no row's cell), when an unexplained cell stands among them; else []."""
+    header_end = max(
+        (c.line for c in form.source.header_cells.values() if c.line is not None), default=0
+    )
+    block = [
+        n for n in range(max(header_end + 1, first), first_row) if lines[n - first].strip(" \t|")
+    ]
+    if not block or not any(c.line in block for c in unread):
+        return []
+    if any(c.line in block for c in form.source.header_cells.values()) or len(block) > 12:
+        return []
+    texts = [lines[n - first] for n in block]
+    candidate = Region(form.source.file, block[0], block[-1], texts, numbers=block)
+    return block if heading_lines(candidate) == block else []
+
+
+def heading_lines(region: Region) -> list[int]:
+    """The source lines of a table region that hold its column headings: from the region's
+    first line up to the first line with a row's cell (a number, a target, a level category,
+    a long text) or, after two lines, the first blank one, at most ``MAX_HEADING_LINES``
+    non-blank lines; [] when the first line is a row already."""
+    picked: list[int] = []
+    for number, line in zip(region.line_numbers(), region.lines, strict=True):
+        if not line.strip(" \t|"):
+            if len(picked) >= 2:
+                break  # a heading printed a cell a line ends at the line between it and the rows
+            continue
+        if any(data_cell(c) for c in re.split(r"[\t|\s]+", line)):
+            break
+        picked.append(number)
+        if len(picked) >= MAX_HEADING_LINES:
+            break
+    return picked
 
 
 #: A cell that can be a header label (its value beside or below it): short, no digit, no
