@@ -377,13 +377,15 @@ def table_headings(
 def heading_lines(region: Region) -> list[int]:
     """The source lines of a table region that hold its column headings: from the region's
     first line up to the first line with a row's cell (a number, a target, a level category,
-    a long text) or, after two lines, the first blank one, at most ``MAX_HEADING_LINES``
-    non-blank lines; [] when the first line is a row already."""
+    a long text) or, after two lines printed together, the first blank one; at most
+    ``MAX_HEADING_LINES`` non-blank lines; [] when the first line is a row already."""
     picked: list[int] = []
+    spaced = False
     for number, line in zip(region.line_numbers(), region.lines, strict=True):
         if not line.strip(" \t|"):
-            if len(picked) >= 2:
+            if len(picked) >= 2 and not spaced:
                 break  # a heading printed a cell a line ends at the line between it and the rows
+            spaced = spaced or bool(picked)  # headings printed with blank lines between them
             continue
         if any(data_cell(c) for c in re.split(r"[\t|\s]+", line)):
             break
