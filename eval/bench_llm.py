@@ -5,6 +5,7 @@ Usage:
     PYTHONPATH=src python eval/bench_llm.py golden /other/set  # several golden sets
     PYTHONPATH=src python eval/bench_llm.py --mode tools       # instructor TOOLS mode
     PYTHONPATH=src python eval/bench_llm.py --source synth-hostile  # forms read badly
+    PYTHONPATH=src python eval/bench_llm.py --source real-hostile   # real pages, same damage
 
 For each golden set it scores, with the same producer as ``jixiao eval``:
 
@@ -158,8 +159,26 @@ def synth_hostile(forms: int, seed: int) -> Iterator[Path]:
     from jixiao.synth import generate
 
     with tempfile.TemporaryDirectory() as tmp:
-        src, root = Path(tmp) / "synth", Path(tmp) / "hostile"
+        src = Path(tmp) / "synth"
         generate(forms, seed, src, forms_per_file=max(1, forms // 3))
+        with hostile(src, "synth-hostile") as root:
+            yield root
+
+
+@contextlib.contextmanager
+def real_hostile(golden: Path) -> Iterator[Path]:
+    """The real web pages of ``golden`` (source ``real-sample``), each once with unseen
+    column headings and once with unseen header labels: the hidden pages' proxy (their
+    publishers print headings and labels no vocabulary of ours knows)."""
+    with _subset(golden, "real-sample") as src, hostile(src, "real-hostile") as root:
+        yield root
+
+
+@contextlib.contextmanager
+def hostile(src: Path, source: str) -> Iterator[Path]:
+    """The golden set ``src`` with each case twice, damaged by each of ``DAMAGES``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "hostile"
         cases = json.loads((src / "cases.json").read_text(encoding="utf-8"))
         keep: dict[str, Any] = {}
         for sub in ("inputs", "expected"):
@@ -173,11 +192,7 @@ def synth_hostile(forms: int, seed: int) -> Iterator[Path]:
                         damage(text, words), encoding="utf-8"
                     )
                 shutil.copy(src / "expected" / f"{name}.jsonl", root / "expected" / f"{new}.jsonl")
-                keep[new] = {
-                    **case,
-                    "layout": f"{case['layout']}+{kind}",
-                    "source": "synth-hostile",
-                }
+                keep[new] = {**case, "layout": f"{case['layout']}+{kind}", "source": source}
         (root / "cases.json").write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
         yield root
 
@@ -274,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         "--source",
         help="only the cases of this source in cases.json (e.g. real-sample; 'not:seed' for all "
         "but the seeds); synth-hostile: a synthetic set the grammar reads badly (synth forms "
-        "with unseen column headings, and with unseen header labels; exact truth)",
+        "with unseen column headings, and with unseen header labels; exact truth); real-hostile: "
+        "the real-sample pages damaged the same way (the hidden real pages' proxy)",
     )
     ap.add_argument(
         "--forms", type=int, default=30, help="synth-hostile: forms to synthesise (default 30)"
@@ -288,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     os.environ["JIXIAO_LLM_COMPLETIONS"] = "accept" if args.accept_model_completions else "suggest"
+    if args.source == "real-hostile":
+        for golden in args.golden:
+            with real_hostile(golden) as chosen:
+                report(Path(f"{golden} real-hostile"), measure(chosen, args.mode), args.per_case)
+        return 0
     if args.source == "synth-hostile":
         with synth_hostile(args.forms, args.seed) as chosen:
             label = Path(f"synth-hostile (jixiao synth -n {args.forms} --seed {args.seed})")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +111,14 @@ class Oracle:
         user = "\n".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
         fence = _FENCE.search(user)
         document = fence.group(1) if fence else ""
-        if "抄录字段" in system:  # read_header: the lines above a form's table
+        if "列标题" in system:  # map_columns: a table's unseen column headings
+            self.regions += 1
+            obj: dict[str, Any] = self.map_columns(document)
+        elif "抄录字段" in system:  # read_header: the lines above a form's table
             self.regions += 1
             asked = re.search(r"Fields: (.*)", system)
             fields = [f.split(" ")[0] for f in asked.group(1).split("; ")] if asked else None
-            obj: dict[str, Any] = self.read_header(document, fields)
+            obj = self.read_header(document, fields)
         elif "补全被截断" in system:  # complete_names: the model's own knowledge
             self.cells += 1
             obj = self.complete_names(user)
@@ -170,6 +174,42 @@ class Oracle:
         spans = spans_for_form({**chosen, "indicators": []}, loc)
         spans.pop("rows", None)
         return {k: v for k, v in spans.items() if fields is None or k in fields}
+
+    def map_columns(self, numbered: str) -> dict[str, Any]:
+        """A perfect model's names for a table's column headings: each heading cell gets the
+        field whose labelled spans stand in its column in the rows below it (over every place
+        the file prints these heading lines), a column of other text under it is a note."""
+        heads = [ln for ln in _unnumber(numbered)[0].split("\n") if _filled(ln)]
+        mode = _split_mode(heads)
+        votes: dict[str, Counter[str]] = {}
+        for case in self.cases:
+            lines = case.text.split("\n")
+            for end in _block_ends(lines, heads)[:20]:
+                after = "\n".join(lines[end:])
+                loc = Locator(after)
+                chosen = _first_form(case.expected, fold(after))
+                if chosen is None:
+                    continue
+                where: list[dict[str, int]] = []
+                _rows(chosen.get("indicators") or [], loc, where)
+                _vote(heads, after, where, mode, votes)
+        columns = []
+        taken: set[str] = set()
+        ranked = sorted(
+            ((c.most_common(1)[0][1], h, c.most_common(1)[0][0]) for h, c in votes.items() if c),
+            reverse=True,
+        )
+        for _n, heading, role in ranked:
+            if role in taken and role != "note":
+                continue
+            taken.add(role)
+            columns.append({"heading": heading, "field": role})
+        order = _head_cells(heads, mode)
+        voted = [k for k, h in enumerate(order) if votes.get(h)]
+        for h in order[: voted[0] if voted else 0]:
+            if h and not votes.get(h):  # a heading before the levels with no cell under it
+                columns.append({"heading": h, "field": "group"})
+        return {"columns": columns}
 
     def _locate(self, text: str, numbers: list[int]) -> tuple[Case, int] | None:
         """The case printing these lines (at these line numbers, else as a run), and the
@@ -326,6 +366,133 @@ class Oracle:
         return {}
 
 
+def _split_mode(heads: list[str]) -> str:
+    """How the heading lines print their cells: tab, pipe, one per line, or space-separated."""
+    if len(heads) > 1 and all(
+        len([c for c in re.split(r"[\t|]", h) if c.strip()]) == 1 for h in heads
+    ):
+        return "lines"
+    if any("\t" in h.strip() for h in heads):
+        return "tab"
+    if any("|" in h.strip("| ") for h in heads):
+        return "pipe"
+    return "space"
+
+
+def _filled(line: str) -> bool:
+    """A line with a cell (not blank, not only delimiters)."""
+    return bool(line.strip(" \t|"))
+
+
+def _cells(line: str, mode: str) -> list[tuple[int, int, str]]:
+    """A line's cells as (start, end, text); tab mode keeps empty cells (their position is
+    their column)."""
+    sep = {"tab": r"\t", "pipe": r"\|", "space": r"\s+"}.get(mode, r"$^")
+    out, at = [], 0
+    for piece in re.split(f"({sep})", line):
+        if re.fullmatch(sep, piece or "\0"):
+            at += len(piece)
+            continue
+        if piece.strip() or mode == "tab":
+            lead = len(piece) - len(piece.lstrip())
+            out.append((at + lead, at + len(piece.rstrip()), piece.strip()))
+        at += len(piece)
+    return out
+
+
+def _block_ends(lines: list[str], heads: list[str]) -> list[int]:
+    """The line index after each place ``lines`` print ``heads`` in order (blank lines aside)."""
+    ends = []
+    for i, line in enumerate(lines):
+        if line != heads[0]:
+            continue
+        k, j = 1, i + 1
+        while k < len(heads) and j < len(lines):
+            if lines[j] == heads[k]:
+                k += 1
+            elif _filled(lines[j]):
+                break
+            j += 1
+        if k == len(heads):
+            ends.append(j)
+    return ends
+
+
+def _first_form(expected: list[dict[str, Any]], later: str) -> dict[str, Any] | None:
+    """The expected form whose rows are printed first in ``later`` (folded text)."""
+    best: tuple[int, int] | None = None
+    chosen = None
+    for e in expected:
+        names = [fold(r.get("name_raw") or r.get("name") or "") for r in e.get("indicators") or []]
+        hits = [later.find(n) for n in names if n]
+        if not hits or 2 * sum(1 for h in hits if h >= 0) <= len(hits):
+            continue
+        score = (hits[0] if hits[0] >= 0 else len(later), -sum(1 for h in hits if h >= 0))
+        if best is None or score < best:
+            best, chosen = score, e
+    return chosen
+
+
+def _head_cells(heads: list[str], mode: str) -> list[str]:
+    """The heading cells in column order (the last heading line with a cell in a column
+    names it)."""
+    if mode != "tab":  # the cells in reading order (a heading row wrapped over lines)
+        return [t for h in heads for _a, _b, t in _cells(h, "pipe" if mode == "lines" else mode)]
+    cells: list[str] = []
+    for h in heads:
+        for k, (_a, _b, t) in enumerate(_cells(h, mode)):
+            if k >= len(cells):
+                cells.extend([""] * (k + 1 - len(cells)))
+            if t:
+                cells[k] = t
+    return cells
+
+
+def _vote(
+    heads: list[str],
+    after: str,
+    where: list[dict[str, int]],
+    mode: str,
+    votes: dict[str, Counter[str]],
+) -> None:
+    """Add, per heading cell, the fields of the labelled spans printed in its column."""
+    starts = [0]
+    for line in after.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    lines = after.split("\n")
+    head_cells = _head_cells(heads, mode)
+    seen: list[tuple[str, int, int]] = []  # role, cell index, row width
+    for row in where:
+        for role, offset in row.items():
+            n = max(i for i, s in enumerate(starts) if s <= offset)
+            if mode == "lines":  # a row: the lines between separator lines
+                a = n
+                while a > 0 and _filled(lines[a - 1]):
+                    a -= 1
+                b = n
+                while b + 1 < len(lines) and _filled(lines[b + 1]):
+                    b += 1
+                width, k = b - a + 1, n - a
+            else:
+                cells = _cells(lines[n], mode)
+                col = offset - starts[n]
+                k = next((i for i, (x, y, _t) in enumerate(cells) if x <= col < max(y, x + 1)), -1)
+                if k < 0:
+                    continue
+                width = len(cells)
+            seen.append((role, k, width))
+    # the widest rows show every column (merged cells vanish from the others, and a table
+    # printed twice side by side loses them in both halves): only they are aligned
+    widest = max((w for _r, _k, w in seen), default=0)
+    for role, k, width in seen:
+        if mode != "tab" and width < widest:
+            continue
+        if mode != "tab" and width != len(head_cells):
+            k += len(head_cells) - width  # a lead heading over no cell: align right
+        if 0 <= k < len(head_cells) and head_cells[k]:
+            votes.setdefault(head_cells[k], Counter())[role] += 1
+
+
 def _unnumber(numbered: str) -> tuple[str, int | None]:
     """A region's text without its ``<line>|`` prefixes, and its first line number."""
     lines, first = [], None
@@ -476,7 +643,11 @@ def _same(a: dict[str, Any], e: dict[str, Any], fields: tuple[str, ...]) -> int:
     return sum(1 for f in fields if field_equal(f, e, a))
 
 
-def _rows(expected: list[dict[str, Any]], loc: Locator) -> list[dict[str, Any]]:
+def _rows(
+    expected: list[dict[str, Any]], loc: Locator, where: list[dict[str, int]] | None = None
+) -> list[dict[str, Any]]:
+    """Each expected row's spans in ``loc``'s text; with ``where``, also each span's offset
+    there (one dict per row kept, role → offset)."""
     text = loc.text
     positions: list[tuple[int, int] | None] = []
     cursor = 0
@@ -538,6 +709,16 @@ def _rows(expected: list[dict[str, Any]], loc: Locator) -> list[dict[str, Any]]:
         built = build(spans)
         level1, level2 = built["level1"], built["level2"]
         rows.append(spans)
+        if where is not None:
+            at = {"name": hit[0]}
+            for role, span in spans.items():
+                if role in ("level1", "level2"):
+                    found = (before + name).rfind(span)
+                    at[role] = hit[0] - len(before) + found if found >= 0 else -1
+                elif role != "name":
+                    found = window.find(span)
+                    at[role] = hit[1] + found if found >= 0 else -1
+            where.append({r: a for r, a in at.items() if a >= 0})
     return rows
 
 

@@ -254,3 +254,29 @@ def test_tools_mode_answer_without_a_tool_call_is_rejected(tmp_path):
     cfg = config_for(None, tmp_path, base_url="http://llm.invalid/v1", mode="tools", reasks=1)
     result, _ = ask(cfg, transport=httpx.MockTransport(handler))
     assert isinstance(result, AnswerRejected)
+
+
+def test_the_schema_instructor_appends_is_sent_without_indentation():
+    import json
+
+    from jixiao.llm.client import compact_schema
+
+    schema = {"properties": {"name": {"type": "string"}}, "type": "object"}
+    system = (
+        "Copy cells.\n\n            As a genius expert, your task is to understand the content "
+        "and provide\n            the parsed objects in json that match the following "
+        f"json_schema:\n\n\n{json.dumps(schema, indent=2)}\n\n            Make sure to return an "
+        "instance of the JSON, not the schema itself\n"
+    )
+    request = {
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": "x"}]
+    }
+    got = compact_schema(request)["messages"]
+    dense = '{"properties":{"name":{"type":"string"}},"type":"object"}'
+    assert got[0]["content"].startswith("Copy cells.\n\nAs a genius expert")
+    assert f"json_schema: {dense}\nMake sure to return an instance" in got[0]["content"]
+    assert (
+        json.dumps(schema, indent=2) not in got[0]["content"] and got[1] == request["messages"][1]
+    )
+    plain = {"messages": [{"role": "user", "content": "no schema"}]}
+    assert compact_schema(plain) == plain  # tools mode sends the schema as a tool, not here

@@ -83,6 +83,56 @@ def test_locator_ignores_whitespace_and_width_and_returns_source_text():
     assert loc.cell("社区食堂运营经费") is None
 
 
+def test_a_span_is_found_within_a_line_and_near_its_row_before_anywhere_else():
+    text = "完成时限\n1\n5\n召开全体会议\n2\n15"
+    loc = Locator(text)
+    cell = loc.cell("15")  # not the 1 above the 5 (across a line break)
+    assert cell is not None and (cell.text, cell.line) == ("15", 6)
+    assert loc.cell("5", near=0).line == 3  # the nearest after 完成时限, not 15's 5
+    rows = Locator("产出指标 A行 2\n产出指标 B行 2")
+    b = rows.text.index("B行")
+    assert rows.cell("2", near=b).line == 2  # the 2 of row B: a value follows its name
+    assert rows.cell("产出指标", near=b, before=True).line == 2  # a level precedes it
+
+
+def test_a_model_reading_keeps_what_it_left_out_of_the_grammars_rows():
+    from jixiao.repair.regions import fill_from_grammar, merge_reading
+
+    text = (
+        "2024年项目支出绩效目标表\n项目名称\t社区食堂运营补助\n"
+        "一级指标\t二级指标\t三级指标\t指标值\t权重\n"
+        "产出指标\t数量指标\t服务老人人次\t≥1200人次\t20\n"
+        "\t质量指标\t食品安全检查合格率\t≥95%\t30\n"
+        "效益指标\t社会效益指标\t营养膳食知识普及\t明显\t10\n"
+    )
+    result = normalize_text(text, "t.txt")
+    (form,) = result.forms
+    assert len(form.indicators) == 3
+    ans = RegionAnswer.model_validate(
+        {
+            "forms": [
+                {
+                    "rows": [  # the weights left out, the last row not read at all
+                        {"level1": "产出指标", "level2": "数量指标", "name": "服务老人人次",
+                         "value": "≥1200人次"},
+                        {"level1": "产出指标", "name": "食品安全检查合格率", "value": "≥95%"},
+                    ]
+                }
+            ]
+        }
+    )  # fmt: skip
+    assert fill_from_grammar(ans, form) == 3  # two weights, the 质量指标 of row 2
+    region = Region("t.txt", 1, 6, text.split("\n")[:6], ["test"], form_index=0)
+    (read,) = build_region(ans, region, by="llm:test@read_region:2").forms
+    merge_reading(form, read, set())
+    got = [(i.level1, i.level2, i.name, i.value, i.weight) for i in form.indicators]
+    assert got == [
+        ("产出指标", "数量指标", "服务老人人次", 1200, 20),
+        ("产出指标", "质量指标", "食品安全检查合格率", 95, 30),
+        ("效益指标", "社会效益指标", "营养膳食知识普及", "明显", 10),  # the grammar's row kept
+    ]
+
+
 def test_spans_become_typed_fields_through_the_normaliser_and_ungrounded_ones_drop():
     region = Region("r.txt", 10, 14, REGION, ["test"])
     ans = RegionAnswer.model_validate(
@@ -363,3 +413,19 @@ def test_a_header_region_asks_only_the_fields_the_form_lacks():
     assert not {6, 9, 10, 12} & set(region.numbers)  # 项目名称, 主管部门, 实施单位, 资金总额: read
     schema = header_answer(region.fields).model_json_schema()
     assert set(schema["properties"]) == set(region.fields)
+
+
+def test_a_form_the_model_read_nothing_of_is_not_asked_again_cell_by_cell(llm_env):
+    from conftest import ROOT
+
+    # an OCR page whose names wrap over lines: the whole form goes out, no verbatim row comes back
+    result = normalize_path(
+        ROOT / "tests" / "fixtures" / "ocr_text" / "inputs" / "ocr_s004_spaced.txt"
+    )
+    (region,) = find_regions(result)
+    assert region.part == "form"
+    with FakeLLMServer(responder=lambda _request: answer({"forms": []})) as server:
+        llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)
+        stats = repair_forms(result.forms, "llm", "openai", files=[result])
+    assert server.count == 1  # the region only: its open cells were in view of that call
+    assert stats.queue and all("not asked again" in q.reason for q in stats.queue)

@@ -145,7 +145,7 @@ def _responder(request: dict):
 
 def test_rerun_after_an_outage_asks_again_and_an_unchanged_store_asks_nothing(llm_env, tmp_path):
     """Issue 11 item 6: a file whose calls failed is not stored as done; a done one is reused."""
-    inputs = [str(GOLDEN / "inputs" / n) for n in ("real_xy25_shuili.txt", "real_nd19_fzw.txt")]
+    inputs = [str(GOLDEN / "inputs" / n) for n in ("real_dg19_road.txt", "real_nd19_fzw.txt")]
     out = tmp_path / "o"
     llm_env.setenv("JIXIAO_LLM_BASE_URL", f"http://127.0.0.1:{_closed_port()}/v1")
     down = _run(*inputs, "-o", str(out), "--llm", "openai")
@@ -165,7 +165,7 @@ def test_rerun_after_an_outage_asks_again_and_an_unchanged_store_asks_nothing(ll
 
 
 def test_a_spent_budget_leaves_the_file_for_the_next_run(llm_env, tmp_path):
-    inputs = [str(GOLDEN / "inputs" / n) for n in ("real_xy25_shuili.txt", "real_nd19_fzw.txt")]
+    inputs = [str(GOLDEN / "inputs" / n) for n in ("real_nd19_fzw.txt", "real_hs22_dangxiao.txt")]
     out = tmp_path / "o"
     with FakeLLMServer(responder=_responder) as server:
         llm_env.setenv("JIXIAO_LLM_BASE_URL", server.base_url)

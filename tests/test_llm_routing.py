@@ -163,3 +163,25 @@ def test_a_table_under_a_header_read_whole_is_sent_without_the_header():
         assert form.project_name not in region.text  # the header is not sent again
         assert form.project_name in region.context  # but the rows' checks see it
         assert "考核要点" in region.text  # the table, from its unseen heading on
+
+
+def test_a_unit_cell_is_not_asked_when_only_a_level_or_the_name_holds_a_unit_word():
+    from jixiao.repair.llm import hopeless
+
+    # dg19's row: 预期产出指标 | 数量指标 | 镇街补助款完成结算项目数 | 3 — 期, 镇 and 项 are unit
+    # words of the list, but printed in the level and the name, never as this row's unit
+    cells = {
+        "level1": Cell(text="预期产出指标", line=1),
+        "level2": Cell(text="数量指标", line=1),
+        "name": Cell(text="镇街补助款完成结算项目数", line=1),
+        "value": Cell(text="3", line=1),
+    }
+    ind = Indicator(name="镇街补助款完成结算项目数", name_raw="镇街补助款完成结算项目数",
+                    value=3, value_kind="quantitative", flags=["unit_missing"])  # fmt: skip
+    ind.source.cells = cells
+    form = Form(title="东莞市财政项目支出绩效目标批复表", indicators=[ind], source=FormSource())
+    cell = OpenCell(indicator=0, field="unit", raw="", flags=ind.flags)
+    document = "预期产出指标 | 数量指标 | 镇街补助款完成结算项目数 | 3"
+    assert "not asked" in (hopeless(cell, Grounding.build(form, [cell], document)) or "")
+    ind.source.cells["value"] = Cell(text="3个", line=1)  # a unit printed in the value cell
+    assert hopeless(cell, Grounding.build(form, [cell], document + "个")) is None

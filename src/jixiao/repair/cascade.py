@@ -17,6 +17,8 @@ from jixiao.llm.config import resolve_llm_config
 from jixiao.llm.prompts import load_prompt
 from jixiao.llm.stage import call_failed
 from jixiao.llm.stats import LLMStats
+from jixiao.repair.columns import PROMPT_NAME as COLUMNS_PROMPT
+from jixiao.repair.columns import map_columns
 from jixiao.repair.llm import COMPLETE_PROMPT_NAME as COMPLETE_PROMPT
 from jixiao.repair.llm import PROMPT_NAME as LLM_PROMPT
 from jixiao.repair.llm import OpenCell, run_llm_stage
@@ -28,7 +30,7 @@ from jixiao.repair.rules import Evidence, Lexicon, apply_rules, form_text, infer
 from jixiao.schema import FileResult, Form, Indicator, Repair
 
 #: Every prompt the LLM stage may send (their versions are part of a stored result's key).
-PROMPTS = (REGION_PROMPT, HEADER_PROMPT, LLM_PROMPT, COMPLETE_PROMPT)
+PROMPTS = (COLUMNS_PROMPT, REGION_PROMPT, HEADER_PROMPT, LLM_PROMPT, COMPLETE_PROMPT)
 
 
 def llm_settings(backend: str) -> str:
@@ -270,6 +272,13 @@ def _fallback(
     if not work:
         return
     config = resolve_llm_config(backend=None if backend == "auto" else backend)
+    # a table under unseen column headings: its headings named first, its rows read by the
+    # grammar; only a table that reading leaves unexplained is sent whole
+    mapped = map_columns(work, config)
+    stats.llm.merge(mapped.stats)
+    stats.spans_dropped += mapped.dropped
+    stats.regions_read += len(mapped.read)
+    work = [w for k, w in enumerate(work) if k not in mapped.read]
     outcome = read_regions(work, config)
     stats.llm.merge(outcome.stats)
     stats.spans_dropped += outcome.dropped
@@ -296,18 +305,20 @@ def _llm(
         for form, _, _ in work
         for ind in form.indicators
         for r in ind.source.repairs
-        if r.by.startswith("llm:")
+        if r.by.startswith("llm:") and r.field != "row"  # a row read by the fallback is no repair
     )
     return result.queue
 
 
 READ_WHOLE = (
-    "the form-level fallback read this form's rows from the source in this run; not asked again"
+    "the form-level fallback asked the model to read this whole form from the source in this "
+    "run; not asked again"
 )
 
 
 def read_whole(form: Form) -> bool:
-    """The form-level fallback read this form's rows (a whole-form region) in this run."""
+    """The form-level fallback asked about this whole form (a whole-form region) in this run,
+    whether or not the model read anything of it."""
     return any(n.startswith("read by ") and f"@{REGION_PROMPT}:" in n for n in form.source.notes)
 
 

@@ -108,6 +108,10 @@ class OpenCell(BaseModel):
         )
 
 
+#: The cells of a row that can print its unit.
+_UNIT_ROLES = frozenset({"value", "unit", "operator"})
+
+
 @dataclass
 class Grounding:
     """What validators check answers against (passed as instructor's validation context)."""
@@ -117,6 +121,8 @@ class Grounding:
     names: dict[int, str] = field(default_factory=dict)  # indicator index → its name (for ties)
     rows: dict[int, list[str]] = field(default_factory=dict)  # own row's cells, open ones left out
     own_values: dict[int, str] = field(default_factory=dict)  # its own value cell as printed
+    #: own row's cells that can print a unit (value, unit, operator: never a level or the name)
+    unit_cells: dict[int, list[str]] = field(default_factory=dict)
     targets: list[str] = field(default_factory=list)  # clauses of the form's target text
     sentences: list[str] = field(default_factory=list)  # sentences of the (masked) document
     clauses: list[str] = field(default_factory=list)  # clauses of the (masked) document
@@ -149,12 +155,21 @@ class Grounding:
             for i, ind in enumerate(form.indicators)
             if "value" in ind.source.cells and ind.source.cells["value"].text.strip()
         }
+        unit_cells = {
+            i: [
+                _squash(c.text)
+                for f, c in ind.source.cells.items()
+                if f in _UNIT_ROLES and (i, f) not in open_fields and c.text.strip()
+            ]
+            for i, ind in enumerate(form.indicators)
+        }
         return cls(
             document=_squash(masked),
             cells={(c.indicator, c.field): c for c in cells},
             names=names,
             rows=rows,
             own_values=own_values,
+            unit_cells={i: u for i, u in unit_cells.items() if u},
             targets=_pieces(form.annual_goal or "", _CLAUSE_END),
             sentences=_pieces(masked, _SENTENCE_END),
             clauses=_pieces(masked, _CLAUSE_END),
@@ -401,7 +416,7 @@ def hopeless(cell: OpenCell, g: Grounding) -> str | None:
         return "no operator printed in this indicator's row or a clause naming it; not asked"
     if cell.field == "unit":
         pieces = [c for c in g.targets if name and name in c]
-        pieces += g.rows.get(cell.indicator, [])
+        pieces += g.unit_cells.get(cell.indicator, [])  # a level cell's 期 is no unit
         if any(_has_unit(p.replace(name, "") if name else p) for p in pieces):
             return None
         return "no unit printed in this indicator's row or a target clause naming it; not asked"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, create_model
 
 from jixiao import defects, vocab
-from jixiao.grammar import clean, to_number
+from jixiao.grammar import classify, clean, to_number
 from jixiao.llm.prompts import Prompt, load_prompt
 from jixiao.llm.stage import CALL_FAILURES, failure_reason, fan_out, run
 from jixiao.llm.stats import LLMStats
@@ -70,6 +70,8 @@ HEADER_SPANS: tuple[str, ...] = (
     "annual_goal",
 )
 ROW_SPANS: tuple[str, ...] = ("level1", "level2", "name", "operator", "value", "unit", "weight")
+#: At most this many non-blank lines are sent as a table's heading lines.
+MAX_HEADING_LINES = 10
 
 
 # ----------------------------------------------------------------------------- regions
@@ -95,6 +97,9 @@ class Region:
     #: Each line's source line number when the lines are not a run (a header region sends
     #: only its unexplained lines); empty: ``line_start``, ``line_start + 1`` …
     numbers: list[int] = field(default_factory=list)
+    #: A table the grammar read no row of under a header it read whole (unseen column
+    #: headings): its heading lines may be mapped first (``repair.columns``).
+    table: bool = False
 
     @property
     def text(self) -> str:
@@ -109,7 +114,7 @@ class Region:
         return "\n".join(f"{n}|{ln}" for n, ln in zip(self.line_numbers(), self.lines, strict=True))
 
 
-def _content(cell: Cell) -> bool:
+def is_content(cell: Cell) -> bool:
     """An unread cell that is content, not page furniture or a one-character scrap."""
     text = clean(cell.text).strip()
     return len(_CJK_OR_DIGIT.findall(text)) >= 2 and not _CHROME.match(text)
@@ -200,7 +205,7 @@ def _rereadable(ind: Indicator, text: str) -> bool:
     return bool(flags)
 
 
-def _scrap(cell: Cell, lines: list[str], first: int) -> bool:
+def scrap(cell: Cell, lines: list[str], first: int) -> bool:
     """A piece of at most three characters alone on its line (a label wrapped over lines, or
     a row cut by the page end): no field can be read from it."""
     if cell.line is None or not 0 <= cell.line - first < len(lines):
@@ -232,10 +237,10 @@ def find_regions(result: FileResult) -> list[Region]:
         unread = [
             c
             for c in form.source.unread
-            if _content(c)
+            if is_content(c)
             and not explained(c, form, glued, read)
             and not (after is not None and c.line is not None and c.line >= after)
-            and not _scrap(c, lines, first)
+            and not scrap(c, lines, first)
         ]
         if unread:
             where = ", ".join(str(c.line) for c in unread[:5] if c.line is not None)
@@ -254,6 +259,7 @@ def find_regions(result: FileResult) -> list[Region]:
         # a title printed over several lines may start just above the form's first line
         start = max(first, start - CONTEXT_LINES)
         part, context = "form", ""
+        is_table = False
         fields: tuple[str, ...] = ()
         numbers: list[int] = []
         rows = [i.source.line for i in form.indicators if i.source.line is not None]
@@ -266,6 +272,25 @@ def find_regions(result: FileResult) -> list[Region]:
         ):
             # only the header is unexplained and every row is whole: the header's lines, asked
             # for the header fields the form lacks (with open cells the whole form is read)
+            heads = table_headings(form, unread, lines, first, min(rows))
+            if heads:
+                # unexplained cells among the table's headings: the rows were read under
+                # headings the grammar half knows; the table goes to the column map
+                regions.append(
+                    Region(
+                        result.file,
+                        heads[0],
+                        end,
+                        cut(heads[0], end),
+                        [*reasons, f"unexplained table headings (lines {heads[0]}-{heads[-1]})"],
+                        form_index=k,
+                        context="\n".join(cut(start, end)),
+                        table=True,
+                    )
+                )
+                unread = [c for c in unread if c.line not in heads]
+                if not unread:
+                    continue
             part, end = "header", min(rows) - 1
             fields = missing_header(form)
             if not fields:
@@ -282,6 +307,7 @@ def find_regions(result: FileResult) -> list[Region]:
             table = min((c.line for c in unread if c.line is not None), default=None)
             if header_end is not None and table is not None and table > header_end:
                 context, start = "\n".join(cut(start, end)), table
+                is_table = True
         regions.append(
             Region(
                 result.file,
@@ -294,6 +320,7 @@ def find_regions(result: FileResult) -> list[Region]:
                 fields=fields if part == "header" else (),
                 context=context or ("\n".join(cut(start, end)) if numbers else ""),
                 numbers=numbers,
+                table=is_table,
             )
         )
     if not result.forms and FORM_VOCABULARY.search(result.text):
@@ -308,6 +335,64 @@ def find_regions(result: FileResult) -> list[Region]:
             )
         )
     return [piece for r in regions for piece in _pieces(r)]
+
+
+#: A column heading is short; a longer cell is a row's text (a name, a goal).
+MAX_HEADING_CHARS = 14
+
+
+def data_cell(text: str) -> bool:
+    """A cell of a row, not of a heading: a number, a target, a level category, a long text."""
+    text = clean(text).strip()
+    return (
+        bool(text)
+        and vocab.column_role(text) is None
+        and (
+            classify(text) in ("value", "number", "level1", "level2")
+            or len(fold(text)) > MAX_HEADING_CHARS
+        )
+    )
+
+
+def table_headings(
+    form: Form, unread: list[Cell], lines: list[str], first: int, first_row: int
+) -> list[int]:
+    """The source lines between the header the grammar read and the table's first row that
+    hold headings (no row's cell), when an unexplained cell stands among them; else []."""
+    header_end = max(
+        (c.line for c in form.source.header_cells.values() if c.line is not None), default=0
+    )
+    block = [
+        n for n in range(max(header_end + 1, first), first_row) if lines[n - first].strip(" \t|")
+    ]
+    if not block or not any(c.line in block for c in unread):
+        return []
+    if any(c.line in block for c in form.source.header_cells.values()) or len(block) > 12:
+        return []
+    texts = [lines[n - first] for n in block]
+    candidate = Region(form.source.file, block[0], block[-1], texts, numbers=block)
+    return block if heading_lines(candidate) == block else []
+
+
+def heading_lines(region: Region) -> list[int]:
+    """The source lines of a table region that hold its column headings: from the region's
+    first line up to the first line with a row's cell (a number, a target, a level category,
+    a long text) or, after two lines printed together, the first blank one; at most
+    ``MAX_HEADING_LINES`` non-blank lines; [] when the first line is a row already."""
+    picked: list[int] = []
+    spaced = False
+    for number, line in zip(region.line_numbers(), region.lines, strict=True):
+        if not line.strip(" \t|"):
+            if len(picked) >= 2 and not spaced:
+                break  # a heading printed a cell a line ends at the line between it and the rows
+            spaced = spaced or bool(picked)  # headings printed with blank lines between them
+            continue
+        if any(data_cell(c) for c in re.split(r"[\t|\s]+", line)):
+            break
+        picked.append(number)
+        if len(picked) >= MAX_HEADING_LINES:
+            break
+    return picked
 
 
 #: A cell that can be a header label (its value beside or below it): short, no digit, no
@@ -398,9 +483,34 @@ class Locator:
             return None
         return self.where[pos], self.where[pos + len(key) - 1] + 1
 
-    def cell(self, span: str) -> Cell | None:
+    def locate(
+        self, span: str, near: int | None = None, before: bool = False
+    ) -> tuple[int, int] | None:
+        """Source offsets of the occurrence of ``span`` a reader means: one within a line
+        before one across a line break (``15`` is not ``1`` above ``5``), then the nearest
+        after source offset ``near`` (a row's value after its name; ``before``: the nearest
+        before it, as a row's levels), else the first."""
+        key = fold(span)
+        hits: list[tuple[int, int]] = []
+        pos = self.folded.find(key) if key else -1
+        while pos >= 0:
+            hits.append((self.where[pos], self.where[pos + len(key) - 1] + 1))
+            pos = self.folded.find(key, pos + 1)
+        if not hits:
+            return None
+
+        def rank(hit: tuple[int, int]) -> tuple[bool, bool, int]:
+            a, b = hit
+            if near is None:
+                return "\n" in self.text[a:b], False, a
+            wrong_side = a > near if before else a < near
+            return "\n" in self.text[a:b], wrong_side, abs(a - near)
+
+        return min(hits, key=rank)
+
+    def cell(self, span: str, near: int | None = None, before: bool = False) -> Cell | None:
         """The span as a source cell: the source's own text there, and its line; or None."""
-        hit = self.find(span)
+        hit = self.locate(span, near, before)
         if hit is None:
             return None
         a, b = hit
@@ -525,8 +635,9 @@ ESSENTIAL_HEADER = ("title", "project_name", "department")
 def missing_header(form: Form, essential: bool = False) -> tuple[str, ...]:
     """The header fields ``form`` has no value for (what a header region may fill); with
     ``essential``, only those of ``ESSENTIAL_HEADER``."""
-    if essential:
-        return tuple(f for f in ESSENTIAL_HEADER if getattr(form, f, None) in (None, ""))
+    if essential:  # a department's form (部门整体) names no project
+        wanted = [f for f in ESSENTIAL_HEADER if f != "project_name" or form.form_kind == "project"]
+        return tuple(f for f in wanted if getattr(form, f, None) in (None, ""))
     out = [f for f in HEADER_SPANS if getattr(form, f, None) in (None, "")]
     if not form.budget_breakdown:
         out.insert(
@@ -569,13 +680,20 @@ class Built:
     header_keys: list[set[str]] = field(default_factory=list)  # grounded header fields per form
 
 
-def _ground(span: str | None, loc: Locator, what: str, dropped: list[str]) -> Cell | None:
+def _ground(
+    span: str | None,
+    loc: Locator,
+    what: str,
+    dropped: list[str],
+    near: int | None = None,
+    before: bool = False,
+) -> Cell | None:
     if span is None or not fold(span):
         return None
     if INSTRUCTION_LIKE.search(span):
         dropped.append(f"{what}: {span[:60]!r} reads as an instruction, not data")
         return None
-    cell = loc.cell(span)
+    cell = loc.cell(span, near, before)
     if cell is None:
         dropped.append(f"{what}: {span[:60]!r} does not occur in the region")
     return cell
@@ -599,12 +717,17 @@ def raw_form(spans: FormSpans, loc: Locator, dropped: list[str]) -> RawForm:
         amount = _ground(item.amount, loc, "budget_breakdown amount", dropped)
         key = vocab.breakdown_key(label.text) or "".join(clean(label.text).split())
         raw.breakdown.append((key, amount))
+    cursor = 0  # where the row above was found: rows come in source order
     for r, row in enumerate(spans.rows):
         cells: dict[str, Cell] = {}
-        for role in ROW_SPANS:
-            cell = _ground(getattr(row, role), loc, f"row {r} {role}", dropped)
+        at = loc.locate(row.name, cursor) if row.name and fold(row.name) else None
+        near = at[0] if at else cursor  # a row's cells are found near its name
+        for role in ("name", *(x for x in ROW_SPANS if x != "name")):
+            level = role in ("level1", "level2")  # printed before the name
+            cell = _ground(getattr(row, role), loc, f"row {r} {role}", dropped, near, level)
             if cell is not None:
                 cells[role] = cell
+        cursor = at[1] if at else cursor
         if "name" not in cells:
             if cells:
                 dropped.append(f"row {r}: no grounded name, row not kept")
@@ -704,10 +827,29 @@ def merge_reading(form: Form, read: Form, header_keys: set[str]) -> int:
                     if ev.flag == "name_truncated":
                         ind.add_flag(ev.flag, ev.reason, *ev.cells)
                         break
-        form.indicators = read.indicators
+        kept = _unread_rows(form.indicators, read.indicators)
+        form.indicators = sorted(
+            [*read.indicators, *kept], key=lambda i: i.source.line if i.source.line else 0
+        )
         changed += len(read.indicators)
     form.source.notes.extend(read.source.notes)
     return changed
+
+
+def _unread_rows(grammar: list[Indicator], model: list[Indicator]) -> list[Indicator]:
+    """The grammar's rows the model's reading left out (a name wrapped over lines is no
+    verbatim span): kept when they read as rows (a name of four characters or more, a value
+    or a weight) and no row of the model's has their name or a name they begin or end."""
+    names = [fold(i.name_raw or "") for i in model if i.name_raw]
+    out = []
+    for ind in grammar:
+        name = fold(ind.name_raw or "")
+        if len(name) < 4 or (ind.value is None and ind.weight is None):
+            continue
+        if any(n == name or n.startswith(name) or name.startswith(n) for n in names):
+            continue
+        out.append(ind)
+    return out
 
 
 # ----------------------------------------------------------------------------- the call
@@ -774,6 +916,29 @@ async def read_region(
     return answer, ""
 
 
+def fill_from_grammar(answer: RegionAnswer, form: Form) -> int:
+    """Cells the model left out of a row the grammar read too (same name as printed), taken
+    from the grammar's reading: a weight or unit skipped in a noisy text stays read (not a
+    cell the model read as another field). Both are the source's own text, grounded like
+    every span; return how many were filled."""
+    rows = {fold(i.name_raw): i for i in form.indicators if i.name_raw}
+    filled = 0
+    for spans in answer.forms:
+        for row in spans.rows:
+            ind = rows.get(fold(row.name or ""))
+            if ind is None:
+                continue
+            for role in ROW_SPANS:
+                cell = ind.source.cells.get(role)
+                used = {fold(getattr(row, r) or "") for r in ROW_SPANS}
+                if getattr(row, role) is None and cell is not None and fold(cell.text):
+                    if fold(cell.text) in used:
+                        continue  # the model read that cell as another field of the row
+                    setattr(row, role, cell.text)
+                    filled += 1
+    return filled
+
+
 def spans_of(answer: RegionAnswer) -> dict[str, Any]:
     """The answer as plain data (for logs and tests)."""
     return answer.model_dump(mode="json")
@@ -819,6 +984,8 @@ async def aread_regions(
             if why.startswith("endpoint unreachable"):
                 outcome.down = outcome.down or why
             continue
+        if region.form_index is not None:
+            fill_from_grammar(answer, result.forms[region.form_index])
         built = build_region(
             answer,
             region,
@@ -829,6 +996,13 @@ async def aread_regions(
         )
         outcome.dropped += len(built.dropped)
         stats.refused += len(built.dropped)
+        if region.form_index is not None and region.part == "form" and not built.forms:
+            # the model saw the whole form and read nothing of it: its cells are not asked
+            # again one by one (one call per form region)
+            lines = f"{region.line_start}-{region.line_end}"
+            result.forms[region.form_index].source.notes.append(
+                f"read by {by} from source lines {lines}: nothing read"
+            )
         if region.form_index is not None and built.forms:
             target = result.forms[region.form_index]
             rest = [g for g in result.forms if g is not target]
