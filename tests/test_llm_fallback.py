@@ -418,9 +418,10 @@ def test_a_header_region_asks_only_the_fields_the_form_lacks():
 def test_a_form_the_model_read_nothing_of_is_not_asked_again_cell_by_cell(llm_env):
     from conftest import ROOT
 
-    # an OCR page whose names wrap over lines: the whole form goes out, no verbatim row comes back
+    # an OCR page (a box per line) whose rows the grammar leaves open: the whole form goes
+    # out, no verbatim row comes back
     result = normalize_path(
-        ROOT / "tests" / "fixtures" / "ocr_text" / "inputs" / "ocr_s004_spaced.txt"
+        ROOT / "tests" / "fixtures" / "ocr_text" / "inputs" / "ocr_s004_boxes.txt"
     )
     (region,) = find_regions(result)
     assert region.part == "form"
