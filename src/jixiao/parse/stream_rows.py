@@ -117,7 +117,8 @@ def _stops(row: Row) -> bool:
     return len(texts) > 1 and all(vocab.column_role(t) for t in texts)
 
 
-def _kind(text: str) -> str:
+def cell_kind(text: str) -> str:
+    """What a lone cell of a stream is: level, operator, number, value, unit or text."""
     t = _WS.sub("", clean(text))
     if t in vocab.OPERATOR_WORDS:
         return "operator"
@@ -146,7 +147,7 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
         cur, named, valued, weighted = [], False, False, False
 
     for cell in cells:
-        kind = _kind(cell.text)
+        kind = cell_kind(cell.text)
         if kind == "level":
             if named:
                 flush()

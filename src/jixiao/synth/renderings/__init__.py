@@ -63,6 +63,10 @@ wrapped_text_layer a PDF/OCR text layer of a table whose cells wrap, vertically 
                    long name's first lines come before the row's values, its end after
                    them; lines by height (pdfplumber), column-aligned (``pdftotext
                    -layout``), cell by cell (content stream) or with OCR's uneven gaps
+column_major       a text layer giving the table column by column (pdfminer): headings, then
+                   every level-1, level-2 and indicator name, every operator, value, unit and
+                   weight, a box each; or the names as a run then the rest row by row; the
+                   goal's label above the table and its text after the names
 ================== ==================================================================="""
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ from jixiao.synth.renderings import (
     application_form,
     bracketed,
     central_midterm,
+    column_major,
     csv_rows,
     department_whole,
     folding,
@@ -131,6 +136,7 @@ MODULES: tuple[ModuleType, ...] = (
     worded_targets,
     level_vocab,
     wrapped_text_layer,
+    column_major,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 

@@ -1,0 +1,295 @@
+"""A table a text extractor gave column by column, paired back into rows by counts alone.
+
+``pdfminer`` (and ``pdftotext`` on some producers) gives a table block by block: the column
+headings, then every name, then every operator, every value, every unit, every weight::
+
+    三级指标 / 指标性质 / 指标值 / 计量单位 / 指标权重
+    现场督查次数 / 建议提案办理率
+    ≥ / ≥
+    200 / 100
+    次 / %
+    10 / 20
+
+Only the counts can say which cell goes with which, so the pairing is made only when they
+prove it: the cells after the names cut into one run per column after the name (or into
+rows of one cell per such column), every run exactly as long as the others and every cell of
+the kind its column holds (an operator, a number or target, a unit, a number); and the names
+before them, line by line, box by box (an extractor's lines with no blank between are one
+text box), or rejoined where a line ran to the column's width, exactly as many. One count
+``N`` must fit, no other. The level cells (一级/二级指标) are paired only when there are
+``N`` of a level (one per row) or one (a merged cell over the whole table); otherwise they
+stay a row of their own for the parser to report. Long header texts printed beside the
+names (a label column ``项目概况`` / ``立项依据`` just before the table, their texts after the
+names) are paired with those labels when they are exactly as many. When nothing fits the
+rows pass on unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jixiao import vocab
+from jixiao.grammar import Row, classify, clean
+from jixiao.parse.stream_rows import cell_kind
+from jixiao.schema import Cell
+
+_WS = re.compile(r"\s+")
+_STOP = re.compile(
+    r"^(综合评定等级|审核意见|审核人|填报人|联系电话|备注[:：]|说明[:：]|注[:：])|盖章|签字"
+)
+#: Which kinds of cell each column after the name may hold.
+_FITS = {
+    "operator": {"operator"},
+    "value": {"number", "value"},
+    "unit": {"unit"},
+    "weight": {"number"},
+}
+_LEVELS = ("level1", "level2")
+_OPERATOR = re.compile(rf"^({vocab.OPERATOR_PATTERN})")
+
+
+@dataclass
+class _Unit:
+    """One cell as the extractor gave it: its text's pieces (lines) and its kind."""
+
+    cells: list[Cell]
+    kind: str
+
+    @property
+    def first(self) -> int:
+        return self.cells[0].line or 0
+
+    @property
+    def last(self) -> int:
+        return self.cells[-1].line or 0
+
+    @property
+    def text(self) -> str:
+        out = ""
+        for c in self.cells:
+            t = clean(c.text)
+            glue = " " if out and _latin(out[-1]) and t and _latin(t[0]) else ""
+            out += glue + t
+        return out
+
+
+def regroup(rows: list[Row]) -> list[Row]:
+    """The rows with each table given column by column rebuilt as rows (see module doc)."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        if not _heading_row(rows[i]):
+            out.append(rows[i])
+            i += 1
+            continue
+        end = i + 1
+        while end < len(rows) and not _stops(rows[end]):
+            end += 1
+        labels = _labels_before(out)
+        # Only a whole table is counted: one cut off by a header label (a text layer that
+        # gives header cells among the table's) would be paired short.
+        closed = end == len(rows) or not _header_label(rows[end])
+        read = _read(rows[i:end], labels) if closed else None
+        if read is None:
+            out.extend(rows[i:end])
+        else:
+            header, table = read
+            if header:
+                del out[len(out) - len(header) :]
+                out.extend(header)
+            out.extend(table)
+        i = end
+    return out
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _filled(row: Row) -> list[Cell]:
+    return [c for c in row.cells if clean(c.text)]
+
+
+def _heading_row(row: Row) -> bool:
+    cells = _filled(row)
+    return bool(cells) and all(vocab.column_role(c.text) for c in cells)
+
+
+def _stops(row: Row) -> bool:
+    """A row that ends the table: a title, a header label, a note or signature line."""
+    cells = _filled(row)
+    if not cells:
+        return False
+    first = _WS.sub("", clean(cells[0].text))
+    if vocab.TITLE.match(first) or _STOP.search(first):
+        return True
+    return _header_label(row)
+
+
+def _header_label(row: Row) -> bool:
+    first = _WS.sub("", clean(_filled(row)[0].text))
+    return vocab.header_field(first) is not None or vocab.breakdown_key(first) is not None
+
+
+def _labels_before(out: list[Row]) -> list[Cell]:
+    """The lone header labels (no value of their own) that end the rows so far."""
+    labels: list[Cell] = []
+    for row in reversed(out):
+        cells = _filled(row)
+        if len(cells) != 1 or vocab.header_field(_WS.sub("", clean(cells[0].text))) is None:
+            break
+        labels.append(cells[0])
+    return labels[::-1]
+
+
+def _units(rows: list[Row]) -> tuple[list[Cell], list[_Unit]]:
+    """The heading cells and the body's cells, in the extractor's order. A line of several
+    texts is one cell broken at its blanks; a line with a level, operator, number or unit
+    among them is several cells."""
+    heading: list[Cell] = []
+    body: list[_Unit] = []
+    for row in rows:
+        cells = _filled(row)
+        if not cells:
+            continue
+        if all(vocab.column_role(c.text) for c in cells):
+            heading.extend(cells)
+            continue
+        kinds = [cell_kind(c.text) for c in cells]
+        if len(cells) > 1 and all(k == "text" for k in kinds):
+            joined = " ".join(clean(c.text) for c in cells)
+            body.append(_Unit([Cell(joined, cells[0].line, 0)], "text"))
+        else:
+            body.extend(_Unit([c], k) for c, k in zip(cells, kinds, strict=True))
+    return heading, body
+
+
+def _read(rows: list[Row], labels: list[Cell]) -> tuple[list[Row], list[Row]] | None:
+    """(header rows for ``labels``, the table's rows), or None when the counts prove nothing."""
+    heading, body = _units(rows)
+    roles = [vocab.column_role(c.text) for c in heading]
+    if "name" not in roles or len(set(roles)) != len(roles):
+        return None
+    at = roles.index("name")
+    lead, trail = roles[:at], [r for r in roles[at + 1 :] if r]
+    if any(r not in _LEVELS for r in lead) or not trail or any(r not in _FITS for r in trail):
+        return None
+    found: list[tuple[int, list[list[Cell]], tuple[list[_Unit], list[_Unit], list[_Unit]]]] = []
+    t = len(trail)
+    for n in range(1, len(body) // t + 1):
+        tail = _trailing(body[len(body) - t * n :], trail, n)
+        if tail is None:
+            continue
+        read = _names(body[: len(body) - t * n], n, len(labels))
+        if read is not None:
+            found.append((n, tail, read))
+    if len(found) != 1:
+        return None
+    n, tail, (names, extras, levels) = found[0]
+    header = (
+        [
+            Row([Cell(lab.text, lab.line, 0), Cell(v.text, v.first, 1)])
+            for lab, v in zip(labels, extras, strict=True)
+        ]
+        if extras
+        else []
+    )
+    table = [Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)])]
+    per_row, left = _pair_levels(levels, [r for r in lead if r], n)
+    for k in range(n):
+        cells = [*per_row[k], Cell(names[k].text, names[k].first, 0), *tail[k]]
+        table.append(Row([Cell(c.text, c.line, col) for col, c in enumerate(cells)]))
+    if left:
+        table.append(Row([Cell(u.text, u.first, col) for col, u in enumerate(left)]))
+    return header, table
+
+
+def _fits(unit: _Unit, role: str) -> bool:
+    return len(unit.cells) == 1 and unit.kind in _FITS[role]
+
+
+def _trailing(tail: list[_Unit], trail: list[str], n: int) -> list[list[Cell]] | None:
+    """The cells after each of ``n`` names: the tail read as one run per column, or as ``n``
+    rows of one cell per column; None when neither reading fits every cell."""
+    t = len(trail)
+    if all(_fits(tail[j * n + k], trail[j]) for j in range(t) for k in range(n)):
+        return [[tail[j * n + k].cells[0] for j in range(t)] for k in range(n)]
+    if all(_fits(tail[k * t + j], trail[j]) for j in range(t) for k in range(n)):
+        return [[tail[k * t + j].cells[0] for j in range(t)] for k in range(n)]
+    return None
+
+
+def _names(
+    prefix: list[_Unit], n: int, labels: int
+) -> tuple[list[_Unit], list[_Unit], list[_Unit]] | None:
+    """(the ``n`` names, long header texts after them, the level cells) read from the cells
+    before the runs: line by line, box by box, or rejoined at the column's width."""
+    levels = [u for u in prefix if u.kind == "level"]
+    texts = [u for u in prefix if u.kind != "level"]
+    if len(texts) < n or any(u.kind == "operator" or _OPERATOR.match(u.text) for u in texts):
+        return None  # an operator or a target opening with one: a column after the name
+    for grouping in (_as_lines, _as_boxes, _as_width):
+        groups = grouping(texts)
+        if any(_bare_number(g) for g in groups):
+            continue  # a bare number opens no name (a wrapped text may end in one: ``98%``)
+        if len(groups) == n:
+            return groups, [], levels
+        if labels and len(groups) == n + labels:
+            return groups[:n], groups[n:], levels
+    return None
+
+
+def _bare_number(group: _Unit) -> bool:
+    return cell_kind(group.cells[0].text) == "number"
+
+
+def _as_lines(texts: list[_Unit]) -> list[_Unit]:
+    return texts
+
+
+def _as_boxes(texts: list[_Unit]) -> list[_Unit]:
+    """Lines with no blank line between them (one text box of the extractor) joined."""
+    out: list[_Unit] = []
+    for u in texts:
+        if out and u.first == out[-1].last + 1:
+            out[-1] = _Unit([*out[-1].cells, *u.cells], "text")
+        else:
+            out.append(u)
+    return out
+
+
+def _as_width(texts: list[_Unit]) -> list[_Unit]:
+    """A line as long as the longest of the run ran to the column's edge: the next continues it."""
+    if len(texts) < 2:
+        return texts
+    width = max(len(u.text) for u in texts)
+    out: list[_Unit] = []
+    open_ = False
+    for u in texts:
+        if out and open_ and u.first == out[-1].last + 1:
+            out[-1] = _Unit([*out[-1].cells, *u.cells], "text")
+        else:
+            out.append(u)
+        open_ = len(u.text) == width
+    return out
+
+
+def _pair_levels(
+    levels: list[_Unit], lead: list[str], n: int
+) -> tuple[list[list[Cell]], list[_Unit]]:
+    """Each row's level cells, and the level cells no count pairs (left for the parser).
+
+    A level column is paired when it holds ``n`` cells (one per row, in order) or one (a
+    merged cell over every row); any other count is not proof of which rows a cell spans."""
+    per_row: list[list[Cell]] = [[] for _ in range(n)]
+    used: set[int] = set()
+    for role in lead:
+        mine = [u for u in levels if classify(clean(u.text)) == role]
+        if len(mine) not in (1, n):
+            continue
+        used.update(id(u) for u in mine)
+        for k in range(n):
+            u = mine[k] if len(mine) == n else mine[0]
+            per_row[k].append(Cell(u.text, u.first, 0))
+    return per_row, [u for u in levels if id(u) not in used]
