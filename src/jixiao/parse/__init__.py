@@ -242,6 +242,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     if form is not None:
         _flush_stream(form)
     for f in forms:
+        f.unplaced.extend(f.held.values())  # level labels above no row: reported, not lost
+        f.held = {}
         if f.unit_heads:
             unit_values.settle(f.indicators, f.unit_heads)
         if "budget_total" not in f.header and "budget_lifetime" in f.header:
@@ -837,8 +839,11 @@ def _hold_levels(form: RawForm, row: Row) -> None:
             kind = "level2"  # 【产出指标-成本指标】: after this row's 一级, 成本指标 is its 二级
         own1 = own1 or kind == "level1"
         if kind == "level1":
+            form.unplaced.extend(form.held.values())  # held for no row: reported, not lost
             form.held = {"level1": cell}
         elif kind == "level2":
+            if "level2" in form.held:
+                form.unplaced.append(form.held["level2"])
             form.held["level2"] = cell
 
 

@@ -1,0 +1,188 @@
+"""Tables a PDF text extractor gave column by column, paired back into rows by counts alone.
+
+The texts below are written by hand in the shapes ``pdfminer`` and ``pdftotext`` give (a blank
+line after each text box; or no blank at all); the expected rows are read off each text.
+"""
+
+from __future__ import annotations
+
+from jixiao.grammar import Row
+from jixiao.layouts import space_rows
+from jixiao.parse import column_runs
+from jixiao.pipeline import normalize_text
+
+
+def _boxes(*boxes: str) -> str:
+    """pdfminer's ``extract_text``: each text box, then a blank line."""
+    return "\n\n".join(boxes) + "\n"
+
+
+def _rows(indicators: object) -> list[tuple[object, ...]]:
+    return [
+        (i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight)
+        for i in indicators  # type: ignore[attr-defined]
+    ]
+
+
+HEADER = ("某区2024年项目支出绩效目标表", "项目名称 政务督查工作", "资金总额 100")
+
+
+def test_columns_as_runs_of_boxes() -> None:
+    text = _boxes(
+        *HEADER,
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "现场督查次数",
+        "年度督查任务按时\n完成率",  # one box over two lines: one name
+        "群众满意度",
+        "≥",
+        "≥",
+        "≥",
+        "200",
+        "100",
+        "95",
+        "次",
+        "%",
+        "%",
+        "30",
+        "40",
+        "30",
+    )
+    (form,) = normalize_text(text, "pdfminer.txt").forms
+    assert form.project_name == "政务督查工作"
+    assert _rows(form.indicators) == [
+        (None, None, "现场督查次数", "≥", 200, "次", 30),
+        (None, None, "年度督查任务按时完成率", "≥", 100, "%", 40),
+        (None, None, "群众满意度", "≥", 95, "%", 30),
+    ]
+
+
+def test_names_as_a_run_then_rows_wrapped_at_the_column_width() -> None:
+    # pdftotext with no blank lines: a name's line as wide as the column (8 characters)
+    # goes on on the next line; the cells after the names come row by row.
+    lines = [
+        *HEADER,
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "现场督查次数",
+        "区委、区政府主要",
+        "领导交办事项督查",
+        "督办率",
+        "建议提案办理率",
+        "≥",
+        "200",
+        "次",
+        "10",
+        "≥",
+        "100",
+        "%",
+        "20",
+        "=",
+        "100",
+        "%",
+        "70",
+    ]
+    (form,) = normalize_text("\n".join(lines) + "\n", "pdftotext.txt").forms
+    assert _rows(form.indicators) == [
+        (None, None, "现场督查次数", "≥", 200, "次", 10),
+        (None, None, "区委、区政府主要领导交办事项督查督办率", "≥", 100, "%", 20),
+        (None, None, "建议提案办理率", "=", 100, "%", 70),
+    ]
+
+
+def test_levels_paired_only_when_the_counts_say_how() -> None:
+    text = _boxes(
+        *HEADER,
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "指标权重",
+        "产出指标",  # one level-1 cell for the whole table: every row's
+        "数量指标",  # two level-2 cells for three rows: which rows each spans is unknown
+        "质量指标",
+        "培训人数",
+        "培训天数",
+        "合格率",
+        "≥100人",
+        "≥4天",
+        "≥95%",
+        "40",
+        "30",
+        "30",
+    )
+    result = normalize_text(text, "pdfminer.txt")
+    (form,) = result.forms
+    assert _rows(form.indicators) == [
+        ("产出指标", None, "培训人数", "≥", 100, "人", 40),
+        ("产出指标", None, "培训天数", "≥", 4, "天", 30),
+        ("产出指标", None, "合格率", "≥", 95, "%", 30),
+    ]
+    rejected = {r.text for r in result.rejects}
+    assert {"数量指标", "质量指标"} <= rejected
+
+
+def test_goal_beside_the_names_paired_with_its_label_above() -> None:
+    text = _boxes(
+        *HEADER,
+        "年度绩效目标",  # the label column's last label, just above the table
+        "三级指标",
+        "指标值",
+        "指标权重",
+        "现场督查次数",
+        "群众满意度",
+        "完成全年督查任务。",  # the goal, in the column beside the names
+        "≥200次",
+        "≥95%",
+        "60",
+        "40",
+    )
+    (form,) = normalize_text(text, "pdfminer.txt").forms
+    assert form.annual_goal == "完成全年督查任务。"
+    assert _rows(form.indicators) == [
+        (None, None, "现场督查次数", "≥", 200, "次", 60),
+        (None, None, "群众满意度", "≥", 95, "%", 40),
+    ]
+
+
+def _split(text: str) -> list[Row]:
+    return space_rows.rows(text.split("\n"))
+
+
+def test_counts_that_prove_nothing_leave_the_rows_as_they_were() -> None:
+    # Three names, two operators (an empty cell vanished): no count pairs them.
+    rows = _split(
+        _boxes(
+            "三级指标",
+            "指标性质",
+            "指标值",
+            "指标权重",
+            "现场督查次数",
+            "满意度",
+            "办结率",
+            "≥",
+            "≥",
+            "200",
+            "95",
+            "100",
+            "30",
+            "40",
+            "30",
+        )
+    )
+    assert column_runs.regroup(rows) == rows
+
+
+def test_a_table_cut_off_by_a_header_label_is_not_counted() -> None:
+    rows = _split(
+        _boxes(
+            "三级指标", "指标值", "指标权重", "现场督查次数", "≥200次", "60", "实施单位", "某单位"
+        )
+    )
+    assert column_runs.regroup(rows) == rows
