@@ -225,6 +225,7 @@ def _names(
 ) -> tuple[list[_Unit], list[_Unit], list[_Unit]] | None:
     """(the ``n`` names, long header texts after them, the level cells) read from the cells
     before the runs: line by line, box by box, or rejoined at the column's width."""
+    prefix = _name_ends(prefix)
     levels = [u for u in prefix if u.kind == "level"]
     texts = [u for u in prefix if u.kind != "level"]
     if len(texts) < n or any(u.kind == "operator" or _OPERATOR.match(u.text) for u in texts):
@@ -238,6 +239,23 @@ def _names(
         if labels and len(groups) == n + labels:
             return groups[:n], groups[n:], levels
     return None
+
+
+def _name_ends(prefix: list[_Unit]) -> list[_Unit]:
+    """A bare level word (``数量``, not ``数量指标``) on the line right under a text is the end
+    of a wrapped name (``助企纾困走访企业`` / ``数量``), not a level cell."""
+    out: list[_Unit] = []
+    for u in prefix:
+        if (
+            u.kind == "level"
+            and out
+            and out[-1].kind != "level"
+            and u.first == out[-1].last + 1
+            and not u.text.endswith("指标")
+        ):
+            u = _Unit(u.cells, "text")
+        out.append(u)
+    return out
 
 
 def _bare_number(group: _Unit) -> bool:
