@@ -155,28 +155,73 @@ def _split(text: str) -> list[Row]:
     return space_rows.rows(text.split("\n"))
 
 
-def test_counts_that_prove_nothing_leave_the_rows_as_they_were() -> None:
-    # Three names, two operators (an empty cell vanished): no count pairs them.
-    rows = _split(
-        _boxes(
-            "三级指标",
-            "指标性质",
-            "指标值",
-            "指标权重",
-            "现场督查次数",
-            "满意度",
-            "办结率",
-            "≥",
-            "≥",
-            "200",
-            "95",
-            "100",
-            "30",
-            "40",
-            "30",
-        )
+def test_counts_that_prove_nothing_read_no_rows_and_report_the_cells() -> None:
+    # Three names, two operators (an empty cell vanished): no count pairs them, and two
+    # operators in a row say the text is not row by row either. Nothing is read across
+    # columns: the cells are reported, for the fallback to see.
+    text = _boxes(
+        *HEADER,
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "指标权重",
+        "现场督查次数",
+        "满意度",
+        "办结率",
+        "≥",
+        "≥",
+        "200",
+        "95",
+        "100",
+        "30",
+        "40",
+        "30",
     )
-    assert column_runs.regroup(rows) == rows
+    result = normalize_text(text, "pdfminer.txt")
+    (form,) = result.forms
+    assert form.indicators == []
+    rejected = [r.text for r in result.rejects]
+    assert {"现场督查次数", "满意度", "办结率", "≥", "200", "40"} <= set(rejected)
+
+
+def test_blocks_of_a_few_rows_each_proved_by_their_counts() -> None:
+    # pdftotext gives two rows column by column, then the next row: each block pairs by its
+    # own counts; the level cell before a block stands on its first row (and, a merged
+    # cell, over the rows below it until the next level cell).
+    text = _boxes(
+        *HEADER,
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "数量指标",
+        "培训人数",
+        "培训天数",
+        "≥",
+        "≥",
+        "100",
+        "4",
+        "人",
+        "天",
+        "40",
+        "30",
+        "质量指标",
+        "合格率",
+        "≥",
+        "95",
+        "%",
+        "30",
+    )
+    (form,) = normalize_text(text, "pdftotext.txt").forms
+    got = [(i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in form.indicators]
+    assert got == [
+        ("数量指标", "培训人数", "≥", 100, "人", 40),
+        ("数量指标", "培训天数", "≥", 4, "天", 30),  # under the merged cell, until the next
+        ("质量指标", "合格率", "≥", 95, "%", 30),
+    ]
 
 
 def test_a_table_cut_off_by_a_header_label_is_not_counted() -> None:

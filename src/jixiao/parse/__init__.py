@@ -94,6 +94,10 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     i = 0
     while i < len(rows):
         row = rows[i]
+        if row.unread:  # cells a pass could not read with proof: reported, never read
+            (form.unplaced if form is not None else preamble).extend(row.nonempty())
+            i += 1
+            continue
         texts = row.texts
         filled = [t for t in texts if t]
         if not filled:

@@ -26,6 +26,7 @@ rows pass on unchanged.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -92,7 +93,8 @@ def regroup(rows: list[Row]) -> list[Row]:
         closed = end == len(rows) or not _header_label(rows[end])
         read = _read(rows[i:end], labels) if closed else None
         if read is None:
-            out.extend(rows[i:end])
+            blocks = _read_blocks(rows[i:end])
+            out.extend(blocks if blocks is not None else _held_back(rows[i:end]))
         else:
             header, table = read
             if header:
@@ -101,6 +103,100 @@ def regroup(rows: list[Row]) -> list[Row]:
             out.extend(table)
         i = end
     return out
+
+
+def _stream(rows: list[Row]) -> bool:
+    """Most lines hold one cell: an extractor's text of one cell per line."""
+    lines = [r for r in rows if _filled(r)]
+    return sum(1 for r in lines if len(_filled(r)) == 1) >= 0.8 * len(lines)
+
+
+def _read_blocks(rows: list[Row]) -> list[Row] | None:
+    """The table read block by block: ``pdftotext`` gives a few rows at a time column by
+    column (two names, two operators, two values, two units, two weights, then the next
+    rows), each block proved by its own counts as the whole table is in ``_read``. Every cell
+    must fall in a block, and some block must hold more than one row (rows one at a time are
+    the cell-stream reader's); the level cells before a block stand on its first row, as
+    they would before a row. None when any block fails."""
+    if not _stream(rows):
+        return None
+    heading, body = _units(rows)
+    roles = [vocab.column_role(c.text) for c in heading]
+    if "name" not in roles or len(set(roles)) != len(roles):
+        return None
+    at = roles.index("name")
+    lead, trail = roles[:at], [r for r in roles[at + 1 :] if r]
+    if any(r not in _LEVELS for r in lead) or not trail or any(r not in _FITS for r in trail):
+        return None
+    out = [Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)])]
+    t, p, wide = len(trail), 0, False
+    while p < len(body):
+        q = next((k for k in range(p + 1, len(body)) if _fits(body[k], trail[0])), None)
+        if q is None:
+            if out[1:] and all(u.kind == "level" for u in body[p:]):
+                # level cells after the last block: whose rows they span is unknown
+                left = [c for u in body[p:] for c in u.cells]
+                out.append(Row([Cell(c.text, c.line, k) for k, c in enumerate(left)], unread=True))
+                break
+            return None
+        found = []
+        for m in range(1, (len(body) - q) // t + 1):
+            if not all(_fits(body[q + j * m + k], trail[j]) for j in range(t) for k in range(m)):
+                continue
+            read = _names(body[p:q], m, 0)
+            if read is not None:
+                found.append((m, read))
+        if len(found) != 1:
+            return None
+        m, (names, _extras, levels) = found[0]
+        per_row = _block_levels(levels, m)
+        if per_row is None:
+            return None
+        for k in range(m):
+            cells = per_row[k]
+            cells.append(Cell(names[k].text, names[k].first, 0))
+            cells += [body[q + j * m + k].cells[0] for j in range(t)]
+            out.append(Row([Cell(c.text, c.line, col) for col, c in enumerate(cells)]))
+        wide = wide or m > 1
+        p = q + t * m
+    return out if wide else None
+
+
+def _block_levels(levels: list[_Unit], m: int) -> list[list[Cell]] | None:
+    """The level cells before a block of ``m`` rows, row by row: of each level one cell (on
+    the block's first row, as before a row) or ``m`` (one per row, top to bottom); None for
+    any other count (which rows a cell spans is unknown)."""
+    per_row: list[list[Cell]] = [[] for _ in range(m)]
+    for role in _LEVELS:
+        mine = [u for u in levels if classify(clean(u.text)) == role]
+        if len(mine) == 1:
+            per_row[0].append(Cell(mine[0].text, mine[0].first, 0))
+        elif len(mine) == m:
+            for k, u in enumerate(mine):
+                per_row[k].append(Cell(u.text, u.first, 0))
+        elif mine:
+            return None
+    if sum(len(r) for r in per_row) != len(levels):
+        return None  # a level cell of neither kind
+    return per_row
+
+
+def _held_back(rows: list[Row]) -> list[Row]:
+    """A table the counts could not pair, as given, unless it is given column by column (two
+    operators or two units in a row, which no row holds, in a text of one cell per line):
+    then its heading, and its cells as one row left unread, for the rejects and the fallback
+    to see, rather than rows read across columns."""
+    heading, body = _units(rows)
+    shaped = any(
+        a.kind == b.kind and a.kind in ("operator", "unit") for a, b in itertools.pairwise(body)
+    )
+    if not shaped or not _stream(rows):
+        return rows
+    cells = [c for u in body for c in u.cells]
+    return [
+        Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)]),
+        Row([Cell(c.text, c.line, k) for k, c in enumerate(cells)], unread=True),
+    ]
 
 
 def _latin(ch: str) -> bool:

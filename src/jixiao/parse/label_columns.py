@@ -262,7 +262,7 @@ def join_wrapped_rows(rows: list[Row]) -> list[Row]:
     while i < len(rows):
         row = rows[i]
         filled = _filled(row)
-        if not filled:
+        if not filled or row.unread:
             out.append(row)
             i += 1
             continue
