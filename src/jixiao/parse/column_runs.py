@@ -131,24 +131,15 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
     out = [Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)])]
     t, p, wide = len(trail), 0, False
     while p < len(body):
-        q = next((k for k in range(p + 1, len(body)) if _fits(body[k], trail[0])), None)
-        if q is None:
+        block = _next_block(body, p, trail)
+        if block is None:
             if out[1:] and all(u.kind == "level" for u in body[p:]):
                 # level cells after the last block: whose rows they span is unknown
                 left = [c for u in body[p:] for c in u.cells]
                 out.append(Row([Cell(c.text, c.line, k) for k, c in enumerate(left)], unread=True))
                 break
             return None
-        found = []
-        for m in range(1, (len(body) - q) // t + 1):
-            if not all(_fits(body[q + j * m + k], trail[j]) for j in range(t) for k in range(m)):
-                continue
-            read = _names(body[p:q], m, 0)
-            if read is not None:
-                found.append((m, read))
-        if len(found) != 1:
-            return None
-        m, (names, _extras, levels) = found[0]
+        q, m, (names, _extras, levels) = block
         per_row = _block_levels(levels, m)
         if per_row is None:
             return None
@@ -160,6 +151,34 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
         wide = wide or m > 1
         p = q + t * m
     return out if wide else None
+
+
+def _next_block(
+    body: list[_Unit], p: int, trail: list[str]
+) -> tuple[int, int, tuple[list[_Unit], list[_Unit], list[_Unit]]] | None:
+    """(where the block's runs start, its rows, its names and levels) for the block whose
+    names start at ``p``, when one start and one row count only fit. A cell that fits the
+    first column after the name may still be a piece of a name (``成率``, a target in
+    words): every such cell is tried, up to one that can be no name's (a bare number,
+    an operator or a target opening with one). Two readings: no block."""
+    t = len(trail)
+    found = []
+    gaps = [b.first > a.last + 1 for a, b in itertools.pairwise(body)]
+    boxed = len(gaps) > 0 and sum(gaps) >= 0.5 * len(gaps)
+    for q in range(p + 1, len(body)):
+        if not _fits(body[q], trail[0]):
+            continue
+        if boxed and body[q].first == body[q - 1].last + 1:
+            continue  # a text box's next line (``年鉴编纂质量`` / ``达标率``) opens no cell
+        for m in range(1, (len(body) - q) // t + 1):
+            if not all(_fits(body[q + j * m + k], trail[j]) for j in range(t) for k in range(m)):
+                continue
+            read = _names(body[p:q], m, 0)
+            if read is not None:
+                found.append((q, m, read))
+        if body[q].kind in ("number", "operator") or _OPERATOR.match(body[q].text):
+            break  # no name goes on past this cell
+    return found[0] if len(found) == 1 else None
 
 
 def _block_levels(levels: list[_Unit], m: int) -> list[list[Cell]] | None:

@@ -6,7 +6,8 @@ indicator name, every operator, every value, every unit and every weight, each a
 own; a name too long for its cell is one box over several lines. Two other shapes seen from
 ``pdftotext``: the names as a run of lines with no blank between (a wrapped name's lines
 follow each other, the longest line as wide as the column), then the cells after the names
-row by row; and the header's last label (``年度绩效目标``) printed in the label column just
+row by row; a few rows at a time (one to three), each block column by column (pdftotext's
+blocks); and the header's last label (``年度绩效目标``) printed in the label column just
 above the table with its text after the names (the column beside it).
 
 Every row has all its cells (an empty cell would vanish and no count could pair the rest):
@@ -32,7 +33,7 @@ from jixiao.synth.renderings.base import (
 
 NAME = "column_major"
 
-FLAVOURS = ("boxes", "rowwise", "beside")
+FLAVOURS = ("boxes", "rowwise", "beside", "blocks")
 
 
 def item_ok(item: Any) -> bool:
@@ -40,7 +41,7 @@ def item_ok(item: Any) -> bool:
     return (
         plain_name_ok(name)
         and " " not in value
-        and cell_kind(name) not in ("level", "operator")
+        and cell_kind(name) == "text"  # a name like a target (2021年租赁) reads two ways
         and cell_kind(value) in ("number", "value")
         and (not item.unit or cell_kind(str(item.unit)) == "unit")
         and bool(item.level2)
@@ -101,6 +102,8 @@ def _table(inds: list[Record], flavour: str, rng: random.Random, goal: str | Non
         for k in range(len(inds)):
             out += [col[k] for col in cols[3:]]
         return out
+    if flavour == "blocks":
+        return out + _blocks(cols, width, rng)
     for col in cols[:3]:
         for cell in col:
             lines = _wrap(cell, width) if col is cols[2] else [cell]
@@ -110,6 +113,28 @@ def _table(inds: list[Record], flavour: str, rng: random.Random, goal: str | Non
     for col in cols[3:]:
         for cell in col:
             out += [cell, ""]
+    return out
+
+
+def _blocks(cols: list[list[str]], width: int, rng: random.Random) -> list[str]:
+    """The rows a few at a time (one to three), each block column by column. A level is
+    printed once over a block whose rows share it (only where it changes: a merged cell
+    reads down to the next), else once per row of the block."""
+    out: list[str] = []
+    n, k = len(cols[0]), 0
+    while k < n:
+        m = min(rng.randint(1, 3), n - k)
+        for level in cols[:2]:
+            mine = level[k : k + m]
+            if len(set(mine)) > 1:
+                out += [x for cell in mine for x in (cell, "")]
+            elif k == 0 or level[k - 1] != mine[0]:
+                out += [mine[0], ""]
+        for name in cols[2][k : k + m]:
+            out += [*_wrap(name, width), ""]
+        for col in cols[3:]:
+            out += [x for cell in col[k : k + m] for x in (cell, "")]
+        k += m
     return out
 
 
