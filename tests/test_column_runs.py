@@ -231,3 +231,42 @@ def test_a_table_cut_off_by_a_header_label_is_not_counted() -> None:
         )
     )
     assert column_runs.regroup(rows) == rows
+
+
+def test_cells_between_blocks_that_no_count_pairs_are_reported_and_reading_goes_on() -> None:
+    # The first block lost a unit cell (two rows, one unit): nothing in it is paired, its
+    # cells are reported; the next block proves itself and is read.
+    text = _boxes(
+        *HEADER,
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "计量单位",
+        "指标权重",
+        "培训人数",
+        "培训天数",
+        "≥",
+        "≥",
+        "100",
+        "4",
+        "人",
+        "40",
+        "30",
+        "合格率",
+        "群众满意度",
+        "≥",
+        "≥",
+        "95",
+        "90",
+        "%",
+        "%",
+        "20",
+        "10",
+    )
+    result = normalize_text(text, "pdftotext.txt")
+    (form,) = result.forms
+    assert _rows(form.indicators) == [
+        (None, None, "合格率", "≥", 95, "%", 20),
+        (None, None, "群众满意度", "≥", 90, "%", 10),
+    ]
+    assert {"培训人数", "培训天数", "人", "100", "40"} <= {r.text for r in result.rejects}

@@ -114,10 +114,11 @@ def _stream(rows: list[Row]) -> bool:
 def _read_blocks(rows: list[Row]) -> list[Row] | None:
     """The table read block by block: ``pdftotext`` gives a few rows at a time column by
     column (two names, two operators, two values, two units, two weights, then the next
-    rows), each block proved by its own counts as the whole table is in ``_read``. Every cell
-    must fall in a block, and some block must hold more than one row (rows one at a time are
-    the cell-stream reader's); the level cells before a block stand on its first row, as
-    they would before a row. None when any block fails."""
+    rows), each block proved by its own counts as the whole table is in ``_read``. The level
+    cells before a block stand on its first row, as they would before a row. Cells between
+    blocks that no count pairs are left unread (one row for each run of them) and reading
+    goes on at the next block that proves itself. None unless some block holds more than one
+    row (rows one at a time are the cell-stream reader's)."""
     if not _stream(rows):
         return None
     heading, body = _units(rows)
@@ -130,19 +131,26 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
         return None
     out = [Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)])]
     t, p, wide = len(trail), 0, False
+    lost = False  # level cells went unread: the rows after them cannot take levels above
     while p < len(body):
-        block = _next_block(body, p, trail)
-        if block is None:
-            if out[1:] and all(u.kind == "level" for u in body[p:]):
-                # level cells after the last block: whose rows they span is unknown
-                left = [c for u in body[p:] for c in u.cells]
-                out.append(Row([Cell(c.text, c.line, k) for k, c in enumerate(left)], unread=True))
-                break
-            return None
-        q, m, (names, _extras, levels) = block
-        per_row = _block_levels(levels, m)
-        if per_row is None:
-            return None
+        block = _next_block(body, p, trail, bool(lead))
+        per_row = _block_levels(block[2][2], block[1]) if block is not None else None
+        if (
+            per_row is not None
+            and lost
+            and "level1" in lead
+            and not any(classify(clean(c.text)) == "level1" for c in per_row[0])
+        ):
+            per_row = None  # its level-1 would be read down from above the unread cells
+        if block is None or per_row is None:
+            r = _resume(body, p, trail, bool(lead))
+            stop = len(body) if r is None else r
+            left = [c for u in body[p:stop] for c in u.cells]
+            out.append(Row([Cell(c.text, c.line, k) for k, c in enumerate(left)], unread=True))
+            lost = lost or any(u.kind == "level" for u in body[p:stop])
+            p = stop
+            continue
+        q, m, (names, _extras, _levels) = block
         for k in range(m):
             cells = per_row[k]
             cells.append(Cell(names[k].text, names[k].first, 0))
@@ -153,8 +161,25 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
     return out if wide else None
 
 
+def _name_start(unit: _Unit) -> bool:
+    """A cell that may open a name or a level: not a bare number, no operator."""
+    return unit.kind not in ("number", "operator") and not _OPERATOR.match(unit.text)
+
+
+def _resume(body: list[_Unit], p: int, trail: list[str], leveled: bool) -> int | None:
+    """Where the next provable block starts after cells no count pairs: right after a cell of
+    the last column (a block ends there), at a cell that may open a name or a level."""
+    for r in range(p + 1, len(body)):
+        if not _fits(body[r - 1], trail[-1]) or not _name_start(body[r]):
+            continue
+        block = _next_block(body, r, trail, leveled)
+        if block is not None and _block_levels(block[2][2], block[1]) is not None:
+            return r
+    return None
+
+
 def _next_block(
-    body: list[_Unit], p: int, trail: list[str]
+    body: list[_Unit], p: int, trail: list[str], leveled: bool
 ) -> tuple[int, int, tuple[list[_Unit], list[_Unit], list[_Unit]]] | None:
     """(where the block's runs start, its rows, its names and levels) for the block whose
     names start at ``p``, when one start and one row count only fit. A cell that fits the
@@ -173,10 +198,10 @@ def _next_block(
         for m in range(1, (len(body) - q) // t + 1):
             if not all(_fits(body[q + j * m + k], trail[j]) for j in range(t) for k in range(m)):
                 continue
-            read = _names(body[p:q], m, 0)
+            read = _names(body[p:q], m, 0, leveled)
             if read is not None:
                 found.append((q, m, read))
-        if body[q].kind in ("number", "operator") or _OPERATOR.match(body[q].text):
+        if not _name_start(body[q]):
             break  # no name goes on past this cell
     return found[0] if len(found) == 1 else None
 
@@ -296,7 +321,7 @@ def _read(rows: list[Row], labels: list[Cell]) -> tuple[list[Row], list[Row]] | 
         tail = _trailing(body[len(body) - t * n :], trail, n)
         if tail is None:
             continue
-        read = _names(body[: len(body) - t * n], n, len(labels))
+        read = _names(body[: len(body) - t * n], n, len(labels), bool(lead))
         if read is not None:
             found.append((n, tail, read))
     if len(found) != 1:
@@ -336,11 +361,13 @@ def _trailing(tail: list[_Unit], trail: list[str], n: int) -> list[list[Cell]] |
 
 
 def _names(
-    prefix: list[_Unit], n: int, labels: int
+    prefix: list[_Unit], n: int, labels: int, leveled: bool = True
 ) -> tuple[list[_Unit], list[_Unit], list[_Unit]] | None:
     """(the ``n`` names, long header texts after them, the level cells) read from the cells
     before the runs: line by line, box by box, or rejoined at the column's width."""
     prefix = _name_ends(prefix)
+    if not leveled:  # no level column: ``满意度`` is a name, not a level
+        prefix = [_Unit(u.cells, "text") if u.kind == "level" else u for u in prefix]
     levels = [u for u in prefix if u.kind == "level"]
     texts = [u for u in prefix if u.kind != "level"]
     if len(texts) < n or any(u.kind == "operator" or _OPERATOR.match(u.text) for u in texts):
