@@ -117,8 +117,8 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
     rows), each block proved by its own counts as the whole table is in ``_read``. The level
     cells before a block stand on its first row, as they would before a row. Cells between
     blocks that no count pairs are left unread (one row for each run of them) and reading
-    goes on at the next block that proves itself. None unless some block holds more than one
-    row (rows one at a time are the cell-stream reader's)."""
+    goes on at the next block that proves itself. None when every block holds one row and
+    some cells went unread (rows one at a time are the cell-stream reader's)."""
     if not _stream(rows):
         return None
     heading, body = _units(rows)
@@ -158,7 +158,9 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
             out.append(Row([Cell(c.text, c.line, col) for col, c in enumerate(cells)]))
         wide = wide or m > 1
         p = q + t * m
-    return out if wide else None
+    # Rows one at a time are the cell-stream reader's, unless every cell was read (a heading
+    # whose later cells stand after the rows, which that reader cannot see).
+    return out if wide or not any(r.unread for r in out) else None
 
 
 def _name_start(unit: _Unit) -> bool:
