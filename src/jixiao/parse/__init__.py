@@ -75,6 +75,8 @@ class RawForm:
     # The open labels came from a row of labels only (a header printed as a grid, its values in
     # a row below): in a positional rendering they are answered by the cells under them.
     grid: bool = False
+    # Its table's cells were left unread (``Row.unread``): the table is over, as after rows.
+    unread_table: bool = False
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -96,6 +98,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         row = rows[i]
         if row.unread:  # cells a pass could not read with proof: reported, never read
             (form.unplaced if form is not None else preamble).extend(row.nonempty())
+            if form is not None:
+                form.unread_table = True
             i += 1
             continue
         texts = row.texts
@@ -111,7 +115,9 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             i += 1
             continue
         starts_new = title is not None or (
-            form is not None and form.indicators and _has_label(row, "project_name")
+            form is not None
+            and (form.indicators or form.unread_table)
+            and _has_label(row, "project_name")
         )
         if starts_new:
             if form is not None:

@@ -264,7 +264,8 @@ def _stops(row: Row) -> bool:
     if not cells:
         return False
     first = _WS.sub("", clean(cells[0].text))
-    if vocab.TITLE.match(first) or _STOP.search(first):
+    whole = _WS.sub("", "".join(c.text for c in cells))  # ``2022 年…目标表``, split at its blank
+    if vocab.TITLE.match(first) or vocab.TITLE.match(whole) or _STOP.search(first):
         return True
     return _header_label(row)
 
