@@ -278,3 +278,37 @@ def test_cells_between_blocks_that_no_count_pairs_are_reported_and_reading_goes_
         (None, None, "群众满意度", "≥", 90, "%", 10),
     ]
     assert {"培训人数", "培训天数", "人", "100", "40"} <= {r.text for r in result.rejects}
+
+
+def test_forms_whose_tables_went_unread_stay_apart() -> None:
+    # Two forms, each table unpaired (three names, two operators); the second title is split
+    # at a blank (``2022 年…``) and its header follows the first table: still two forms.
+    def form(title: str, project: str) -> list[str]:
+        return [
+            title,
+            "项目名称",
+            project,
+            "三级指标",
+            "指标性质",
+            "指标值",
+            "指标权重",
+            "现场督查次数",
+            "群众满意度",
+            "办结率",
+            "≥",
+            "≥",
+            "200",
+            "95",
+            "100",
+            "30",
+            "40",
+            "30",
+        ]
+
+    text = _boxes(
+        *form("2022 年财政资金项目支出绩效目标表", "政务督查工作"),
+        *form("2022 年财政资金项目支出绩效目标表", "烟花爆竹安全管理"),
+    )
+    result = normalize_text(text, "pdfminer.txt")
+    assert [f.project_name for f in result.forms] == ["政务督查工作", "烟花爆竹安全管理"]
+    assert all(f.indicators == [] for f in result.forms)

@@ -107,7 +107,12 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
         if not filled:
             i += 1
             continue
-        title = _title_cell(row) if len(filled) == 1 else None
+        if len(filled) == 1:
+            title = _title_cell(row)
+        else:
+            title = None if positional else _split_title(row)
+            if title is not None:
+                row = Row([title])
         if title is not None and form is not None and _untouched(form):
             # Several title lines before any content (page heading, then form title): one form.
             if form.title is None or len(clean(title.text)) < len(clean(form.title.text)):
@@ -275,6 +280,18 @@ def _title_cell(row: Row) -> Cell | None:
         return None
     text = _WS.sub("", row.texts[filled[0]])
     return row.cells[filled[0]] if vocab.TITLE.match(text) and len(text) <= 60 else None
+
+
+def _split_title(row: Row) -> Cell | None:
+    """A title a blank split into cells (``2022 年财政资金项目支出绩效目标表`` in text cut at
+    blanks): the pieces joined, when they make a title and nothing else."""
+    cells = row.nonempty()
+    if not 2 <= len(cells) <= 3:
+        return None
+    text = "".join(_WS.sub("", c.text) for c in cells)
+    if not (vocab.TITLE.match(text) and len(text) <= 60):
+        return None
+    return Cell(" ".join(clean(c.text) for c in cells), cells[0].line, cells[0].col)
 
 
 def _has_label(row: Row, name: str) -> bool:
