@@ -32,6 +32,9 @@ class Row:
 
     cells: list[Cell] = field(default_factory=list)
     texts: list[str] = field(init=False, repr=False, compare=False)
+    #: Cells a pass could not read with proof (a table given column by column whose counts
+    #: pair nothing): the parser reports them as unplaced and reads nothing from them.
+    unread: bool = False
 
     def __post_init__(self) -> None:
         self.texts = [c.text.strip(BLANKS) for c in self.cells]

@@ -79,6 +79,8 @@ class RawForm:
     #: under that row is the value's wrapped rest (OCR text), not the empty label's value.
     run_on: tuple[str, Cell] | None = None
     last_value: tuple[str, Cell] | None = None  # the last name read as a label's value
+    # Its table's cells were left unread (``Row.unread``): the table is over, as after rows.
+    unread_table: bool = False
 
 
 def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm], list[Cell]]:
@@ -101,12 +103,23 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     i = 0
     while i < len(rows):
         row = rows[i]
+        if row.unread:  # cells a pass could not read with proof: reported, never read
+            (form.unplaced if form is not None else preamble).extend(row.nonempty())
+            if form is not None:
+                form.unread_table = True
+            i += 1
+            continue
         texts = row.texts
         filled = [t for t in texts if t]
         if not filled:
             i += 1
             continue
-        title = _title_cell(row) if len(filled) == 1 else None
+        if len(filled) == 1:
+            title = _title_cell(row)
+        else:
+            title = None if positional else _split_title(row)
+            if title is not None:
+                row = Row([title])
         if title is not None and form is not None and _untouched(form):
             # Several title lines before any content (page heading, then form title): one form.
             if form.title is None or len(clean(title.text)) < len(clean(form.title.text)):
@@ -114,7 +127,9 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
             i += 1
             continue
         starts_new = title is not None or (
-            form is not None and form.indicators and _has_label(row, "project_name")
+            form is not None
+            and (form.indicators or form.unread_table)
+            and _has_label(row, "project_name")
         )
         if starts_new:
             if form is not None:
@@ -253,6 +268,8 @@ def split_forms(rows: list[Row], positional: bool = True) -> tuple[list[RawForm]
     if form is not None:
         _flush_stream(form)
     for f in forms:
+        f.unplaced.extend(f.held.values())  # level labels above no row: reported, not lost
+        f.held = {}
         if f.unit_heads:
             unit_values.settle(f.indicators, f.unit_heads)
         if "budget_total" not in f.header and "budget_lifetime" in f.header:
@@ -274,6 +291,18 @@ def _title_cell(row: Row) -> Cell | None:
         return None
     text = _WS.sub("", row.texts[filled[0]])
     return row.cells[filled[0]] if vocab.TITLE.match(text) and len(text) <= 60 else None
+
+
+def _split_title(row: Row) -> Cell | None:
+    """A title a blank split into cells (``2022 年财政资金项目支出绩效目标表`` in text cut at
+    blanks): the pieces joined, when they make a title and nothing else."""
+    cells = row.nonempty()
+    if not 2 <= len(cells) <= 3:
+        return None
+    text = "".join(_WS.sub("", c.text) for c in cells)
+    if not (vocab.TITLE.match(text) and len(text) <= 60):
+        return None
+    return Cell(" ".join(clean(c.text) for c in cells), cells[0].line, cells[0].col)
 
 
 def _has_label(row: Row, name: str) -> bool:
@@ -891,8 +920,11 @@ def _hold_levels(form: RawForm, row: Row) -> None:
             kind = "level2"  # 【产出指标-成本指标】: after this row's 一级, 成本指标 is its 二级
         own1 = own1 or kind == "level1"
         if kind == "level1":
+            form.unplaced.extend(form.held.values())  # held for no row: reported, not lost
             form.held = {"level1": cell}
         elif kind == "level2":
+            if "level2" in form.held:
+                form.unplaced.append(form.held["level2"])
             form.held["level2"] = cell
 
 

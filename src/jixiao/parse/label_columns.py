@@ -33,7 +33,7 @@ from functools import lru_cache
 
 from jixiao import vocab
 from jixiao.grammar import Row, classify, clean
-from jixiao.parse import stream_rows
+from jixiao.parse import column_runs, stream_rows
 from jixiao.schema import Cell
 
 _WS = re.compile(r"\s+")
@@ -54,6 +54,8 @@ def pair(rows: list[Row], positional: bool = True) -> list[Row]:
     First broken labels and rows a wrapped cell broke are joined; for renderings without
     positions, a table body given one cell per line is cut into rows (``stream_rows``).
     """
+    if not positional:
+        rows = column_runs.regroup(rows)  # a table given column by column (pdfminer)
     rows = join_wrapped_rows(join_broken_labels(rows))
     if not positional:
         rows = stream_rows.regroup(rows)
@@ -260,7 +262,7 @@ def join_wrapped_rows(rows: list[Row]) -> list[Row]:
     while i < len(rows):
         row = rows[i]
         filled = _filled(row)
-        if not filled:
+        if not filled or row.unread:
             out.append(row)
             i += 1
             continue

@@ -154,7 +154,8 @@ def _stops(row: Row) -> bool:
     return len(texts) > 1 and all(vocab.column_role(t) for t in texts)
 
 
-def _kind(text: str) -> str:
+def cell_kind(text: str) -> str:
+    """What a lone cell of a stream is: level, operator, number, value, numbered, unit or text."""
     t = _WS.sub("", clean(text))
     if t in vocab.OPERATOR_WORDS:
         return "operator"
@@ -185,7 +186,7 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
     named = valued = weighted = False
     name_at: int | None = None
     edge = wrapped_lines.column_edge(
-        [wrapped_lines.width(clean(c.text)) for c in cells if _kind(c.text) in _NAMELIKE]
+        [wrapped_lines.width(clean(c.text)) for c in cells if cell_kind(c.text) in _NAMELIKE]
     )
 
     def flush() -> None:
@@ -200,7 +201,7 @@ def _cut(cells: list[Cell], roles: set[str]) -> list[Row]:
         cur, named, valued, weighted, name_at = [], False, False, False, None
         more.clear()
 
-    kinds = [_kind(c.text) for c in cells]
+    kinds = [cell_kind(c.text) for c in cells]
     for n, cell in enumerate(cells):
         kind = kinds[n]
         # a box a target follows is a row's name, never a wrapped line
@@ -274,7 +275,7 @@ def _sign_cell(text: str, roles: set[str], after: list[str]) -> bool:
 def _bare_level(cur: list[Cell], name_at: int | None) -> bool:
     """The row's name so far is a level-2 word without its 指标 (``服务对象满意度``) right
     after the level-1 cell: the level-2 cell, when a text follows it."""
-    if name_at is None or name_at == 0 or _kind(cur[name_at - 1].text) != "level":
+    if name_at is None or name_at == 0 or cell_kind(cur[name_at - 1].text) != "level":
         return False
     return vocab.canon_level2(clean(cur[name_at].text)) is not None
 
@@ -302,7 +303,7 @@ def _continues(
     if _TARGET_START.match(t):
         return None
     if kind in ("value", "unit") and not any(
-        _kind(c.text) == kind for c in cur[(name_at or 0) + 1 :]
+        cell_kind(c.text) == kind for c in cur[(name_at or 0) + 1 :]
     ):
         return None  # the row's own target or unit
     if kind not in ("text", "level", "value", "unit"):

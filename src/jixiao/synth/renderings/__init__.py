@@ -67,6 +67,10 @@ ocr_lines_boxes    OCR text of a scanned table, a line per visual line (``ocr_wr
 ocr_lines_spaced   a wrapped name's first (top-aligned) or middle (centred) line beside the
 ocr_lines_glued    row's values, its other lines alone (``指标1：`` / ``…运维的`` / ``数量``);
                    merged levels, an empty 指标性质 column; a file a box per line, spaced or glued
+column_major       a text layer giving the table column by column (pdfminer): headings, then
+                   every level-1, level-2 and indicator name, every operator, value, unit and
+                   weight, a box each; or the names as a run then the rest row by row; the
+                   goal's label above the table and its text after the names
 ================== ==================================================================="""
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ from jixiao.synth.renderings import (
     application_form,
     bracketed,
     central_midterm,
+    column_major,
     csv_rows,
     department_whole,
     folding,
@@ -141,6 +146,7 @@ MODULES: tuple[ModuleType, ...] = (
     ocr_lines_boxes,
     ocr_lines_spaced,
     ocr_lines_glued,
+    column_major,
 )
 RENDERINGS: dict[str, ModuleType] = {m.NAME: m for m in MODULES}
 
