@@ -156,7 +156,7 @@ def _read_texts(form: Form) -> tuple[dict[int | None, set[str]], set[str], list[
 def explained(cell: Cell, form: Form, glued: bool = False, read: Any = None) -> bool:
     """An unread cell that only repeats what the grammar read, so reading it teaches nothing.
 
-    A level heading the rows already carry, a 定性/定量 tag, a copy of a cell read on the same
+    A level heading the rows already carry or a level over no row, a 定性/定量 tag, a copy of a cell read on the same
     line (a table printed twice side by side: 申报 and 批复 columns), a header label whose
     field is read, or a header value read elsewhere (a unit named again above the table, an
     amount printed twice). Glued text has one line, so a same-line copy proves nothing there.
@@ -168,6 +168,8 @@ def explained(cell: Cell, form: Form, glued: bool = False, read: Any = None) -> 
         return True  # nothing, a unit note, a clock time, a score note like (40-50)分
     if vocab.canon_level1(text) in levels or vocab.canon_level2(text) in levels:
         return True
+    if vocab.canon_level1(text) is not None or vocab.canon_level2(text) is not None:
+        return True  # a level printed over no row (a placeholder: 生态环境成本指标, then nothing)
     if key in vocab.QUALITATIVE_MARKERS or key in vocab.QUANTITATIVE_MARKERS:
         return True
     if not glued and key in by_line.get(cell.line, set()):
