@@ -36,7 +36,7 @@ from typing import Any
 from jixiao import limits, vocab
 from jixiao.errors import InputError
 from jixiao.grammar import Row
-from jixiao.ingest.readers import geometry, glyphs, paper, perspective, recheck
+from jixiao.ingest.readers import geometry, glyphs, heap, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.schema import OCR_LOW_CONFIDENCE, FileResult, Indicator, OcrCell, Repair
@@ -91,9 +91,11 @@ def ocr_boxes(gray: Any) -> list[Box]:
 def detect(gray: Any) -> list[Any]:
     """Text-line quads of a greyscale page (float32 4×2, clockwise from the top left, page
     pixels): PP-OCR detection as RapidOCR runs it (page scaled to ``MAX_SIDE``), no
-    recognition."""
+    recognition. The heap's free memory is given back first (``heap``): detection is the
+    page's peak, and it would otherwise come on top of what the page before freed."""
     import numpy as np
 
+    heap.give_back()
     rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
     quads, _elapsed = engine()(rgb, use_cls=False, use_rec=False)
     return [np.asarray(q, np.float32).reshape(4, 2) for q in quads or []]
@@ -366,7 +368,13 @@ def repair_unit(text: str) -> str | None:
 
 def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
-    gray, boxes = page_boxes(paper.gray_without_seals(image))
+    return read_page(paper.gray_without_seals(image), out, page)
+
+
+def read_page(gray: Any, out: RowBuilder, page: int = 1) -> bool:
+    """OCR one greyscale page (uint8, seals and pen already taken off) into ``out``; False
+    when the page holds no text. The caller need not keep the colour page meanwhile."""
+    gray, boxes = page_boxes(gray)
     if not boxes:
         return False
     tables = table_cells(gray)
@@ -668,7 +676,7 @@ def _operator_word(text: str) -> bool:
 
 def read_images(data: bytes, name: str) -> RowBuilder:
     """Rows of an image file, every frame of a multi-page TIFF in turn."""
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     try:
         image = Image.open(io.BytesIO(data))
@@ -683,10 +691,16 @@ def read_images(data: bytes, name: str) -> RowBuilder:
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     out = RowBuilder()
+    frames = getattr(image, "n_frames", 1)
     try:
-        for index, frame in enumerate(ImageSequence.Iterator(image)):
-            if not blank_image(frame):
-                read_image(frame.copy(), out, page=index + 1)
+        for index in range(frames):
+            image.seek(index)
+            if blank_image(image):
+                continue
+            gray = paper.gray_without_seals(image)
+            if index == frames - 1:
+                image.close()  # its colour pixels are not needed while the page is read
+            read_page(gray, out, page=index + 1)
     except OSError as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     return out

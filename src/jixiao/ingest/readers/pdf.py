@@ -17,7 +17,7 @@ from typing import Any
 
 from jixiao import limits
 from jixiao.errors import InputError
-from jixiao.ingest.readers import geometry
+from jixiao.ingest.readers import geometry, paper
 from jixiao.ingest.readers.geometry import Box, Line
 from jixiao.ingest.readers.rows import RowBuilder, resolve_spans
 
@@ -60,10 +60,13 @@ def read_pdf(data: bytes, name: str, ocr: bool = True) -> tuple[RowBuilder, dict
                     _read_text_page(page, chars, out)
                     stats[how] += 1
                 elif ocr and not _blank(document[index]):
-                    from jixiao.ingest.readers.ocr import read_image
+                    from jixiao.ingest.readers.ocr import read_page
 
+                    # Only the grey page is kept while it is read (not the colour render).
                     image = document[index].render(scale=OCR_DPI / 72).to_pil()
-                    found = read_image(image, out, page=index + 1)
+                    gray = paper.gray_without_seals(image)
+                    del image
+                    found = read_page(gray, out, page=index + 1)
                     stats["ocr" if found else "blank"] += 1
                 else:
                     stats["blank"] += 1
