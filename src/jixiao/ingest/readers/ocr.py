@@ -426,9 +426,10 @@ def _cell(text: str, boxes: list[Box], col: int, page: int, rect: Rect | None = 
 
 
 #: A document number (文号, GB/T 9704: ``沙府办发〔2010〕122号``) whose hexagonal brackets OCR
-#: read as other brackets (``【2010）``): the year between brackets after 发/字 is proof.
+#: read as other brackets (``【2010）``) or dropped the opening one of (``发2010）122号``, the
+#: thin 〔 missed on a clean scan): a year closed by a bracket after 发/字, then 号, is proof.
 _DOC_NUMBER = re.compile(
-    r"(?P<org>[\u4e00-\u9fff]{1,8}[发字函办])\s*[【〔\[(（{［]\s*(?P<year>(?:19|20)\d{2})\s*"
+    r"(?P<org>[\u4e00-\u9fff]{1,8}[发字函办])\s*[【〔\[(（{［]?\s*(?P<year>(?:19|20)\d{2})\s*"
     r"[】〕\])）}］]\s*(?P<no>\d{1,5})\s*号"
 )
 
@@ -451,9 +452,17 @@ def _table_rows(
         cells.append(
             _second_look(gray, rect) or inner if _missed_lines(gray, rect, inner) else inner
         )
-    cells = _rechecked(gray, cells)
     line = _print_height(boxes)
-    for (row, col, _rs, _cs, rect), inner in zip(placed, cells, strict=True):
+    zeros = {
+        c: inner[0].text
+        for c, inner in enumerate(cells)
+        if _lone_zero(gray, inner, placed[c][4], line)
+    }
+    cells = [
+        [replace(inner[0], text="0")] if c in zeros else inner for c, inner in enumerate(cells)
+    ]
+    cells = _rechecked(gray, cells)
+    for k, ((row, col, _rs, _cs, rect), inner) in enumerate(zip(placed, cells, strict=True)):
         hand = [b for b in inner if _handwritten(b, line)]
         if hand:
             # Figures written by hand over the cell: not the form's. Beside print they are
@@ -469,6 +478,8 @@ def _table_rows(
             cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
             cell = _read_symbol(gray, replace(cell, confidence=0.0, box=rect), rect)
+        if k in zeros:
+            cell = replace(cell, read_as=zeros[k])
         if 0 <= row < nrows and 0 <= col < ncols:
             grid[row][col] = cell
     carried = carry.get("columns")
@@ -498,6 +509,39 @@ def _handwritten(box: Box, line: float) -> bool:
         line > 0
         and box.bottom - box.top >= HANDWRITTEN_HEIGHT * line
         and bool(_FIGURES.match(box.text.strip()))
+    )
+
+
+#: What PP-OCR's recogniser emits for a lone printed ``0`` about as often as ``0`` itself
+#: (``recheck``): round marks and the letters drawn like a zero.
+ROUND_MARKS = frozenset(".。°·oO〇○")
+#: A zero's ink is a figure's height: at least this share of the print's line height (the
+#: median text box, padded by detection: a printed figure's ink is half of it, a full stop's
+#: or a degree sign's a tenth).
+ZERO_HEIGHT = 0.35
+
+
+def _lone_zero(gray: Any, boxes: list[Box], rect: Rect, line: float) -> bool:
+    """Whether a cell's one box, read as a round mark, is a printed ``0``: its ink (inside the
+    cell's rules) is as tall as a figure and the glyph templates match ``0`` best, clearly (a
+    lone ``0`` at 0.31–0.46 read as ``.`` left a budget cell empty and a value qualitative)."""
+    import numpy as np
+
+    if len(boxes) != 1 or boxes[0].text.strip() not in ROUND_MARKS or line <= 0:
+        return False
+    b, m = boxes[0], 4
+    x0, y0 = int(max(b.x0, rect[0] + m)), int(max(b.top, rect[1] + m))
+    x1, y1 = int(min(b.x1 + 1, rect[2] - m)), int(min(b.bottom + 1, rect[3] - m))
+    ink = glyphs.ink_mask(gray, x0, y0, x1, y1)
+    rows = np.flatnonzero(ink.any(axis=1)) if ink.size else np.zeros(0, np.intp)
+    if len(rows) == 0 or rows[-1] - rows[0] + 1 < ZERO_HEIGHT * line:
+        return False
+    glyph = glyphs.classify(ink)
+    return (
+        glyph is not None
+        and glyph.symbol == "0"
+        and glyph.score >= glyphs.MIN_SCORE
+        and glyph.score - glyph.runner_up >= glyphs.MARGIN
     )
 
 
