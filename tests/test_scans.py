@@ -98,6 +98,35 @@ def _rows(form: dict[str, Any]) -> list[tuple[Any, ...]]:
 WANT = _rows(FORM)
 
 
+@pytest.mark.slow
+def test_the_pages_of_a_long_scanned_pdf_read_by_two_processes_give_the_same_forms(
+    tmp_path: Path,
+) -> None:
+    # Four scanned pages: a form, a form whose table runs over two pages, a form. Read with
+    # --jobs 2 as the run's only file, its pages go to two processes and are joined in page
+    # order: the same three forms as one process reads, the middle one across pages 2-3.
+    pages = [*scan_pages(FORM, "plain", 1), *scan_pages(FORM, "two_pages", 2)]
+    pages += scan_pages(FORM, "seal", 3)
+    src = tmp_path / "archive.pdf"
+    rgb = [p.convert("RGB") for p in pages]
+    rgb[0].save(src, save_all=True, append_images=rgb[1:], resolution=200)
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        res = CliRunner().invoke(app, ["normalize", str(src), "-o", str(out), "-q", "-j", jobs])
+        assert res.exit_code in (0, 1), res.output
+        outputs[jobs] = [
+            (out / n).read_text(encoding="utf-8") for n in ("forms.jsonl", "provenance.jsonl")
+        ]
+    assert outputs["2"] == outputs["1"]
+    forms = [json.loads(x) for x in outputs["2"][0].splitlines()]
+    assert len(forms) == 3
+    assert all(_rows(f) == WANT for f in forms)
+    prov = [json.loads(x) for x in outputs["2"][1].splitlines()]
+    assert {i["page"] for i in prov[1]["indicators"]} == {2, 3}
+    assert {i["page"] for i in prov[2]["indicators"]} == {4}
+
+
 def test_defects_are_named() -> None:
     assert parse_defects("all")[0] == "plain"
     with pytest.raises(ValueError, match="unknown scan defect"):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +38,7 @@ from jixiao.errors import InputError
 from jixiao.grammar import Row
 from jixiao.ingest.readers import geometry, glyphs, heap, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
+from jixiao.ingest.readers.pages import PageReader
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.schema import OCR_LOW_CONFIDENCE, FileResult, Indicator, OcrCell, Repair
 
@@ -374,16 +375,31 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
 def read_page(gray: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one greyscale page (uint8, seals and pen already taken off) into ``out``; False
     when the page holds no text. The caller need not keep the colour page meanwhile."""
+    return add_page(read_blocks(gray, page), out)
+
+
+@dataclass
+class PageRead:
+    """A page read by OCR, not yet joined to its file: the upright page and its blocks in
+    the order found (a ruled table's grid, or one unruled row), each with its top."""
+
+    page: int
+    gray: Any = None
+    blocks: list[tuple[float, bool, list[list[OcrCell]]]] = field(default_factory=list)
+
+
+def read_blocks(gray: Any, page: int = 1) -> PageRead:
+    """The OCR of one page (the costly part: detection, recognition, cells, second looks), with
+    nothing that depends on the pages before it, so pages can be read in any process."""
     gray, boxes = page_boxes(gray)
+    read = PageRead(page)
     if not boxes:
-        return False
-    tables = table_cells(gray)
-    blocks: list[tuple[float, int, list[list[OcrCell]]]] = []
+        return read
+    read.gray = gray
     rest = list(boxes)
-    for rects in tables:
-        grid = _table_rows(gray, rects, rest, page, out.carry)
+    for rects in table_cells(gray):
         top = min(r[1] for r in rects)
-        blocks.append((top, len(blocks), grid))
+        read.blocks.append((top, True, _table_grid(gray, rects, rest, page)))
         bbox = (min(r[0] for r in rects), top, max(r[2] for r in rects), max(r[3] for r in rects))
         rest = [b for b in rest if not geometry.inside(b, bbox)]
     lines = geometry.group_lines(rest)
@@ -394,7 +410,19 @@ def read_page(gray: Any, out: RowBuilder, page: int = 1) -> bool:
         for p in row:
             boxes_in = [b for ln in p.lines for b in ln.boxes]
             cells[p.col] = _cell(geometry.pieces_text(p), boxes_in, p.col, page)
-        blocks.append((min(p.lines[0].top for p in row), len(blocks), [cells]))
+        read.blocks.append((min(p.lines[0].top for p in row), False, [cells]))
+    return read
+
+
+def add_page(read: PageRead, out: RowBuilder) -> bool:
+    """A page read by ``read_blocks`` joined to its file, pages in order: each table checked
+    with the column roles of the file so far (a table continued without its heading row keeps
+    the last one's), then every block's rows added top down. False when it held no text."""
+    if read.gray is None:
+        return False
+    blocks = []
+    for n, (top, ruled, grid) in enumerate(read.blocks):
+        blocks.append((top, n, _table_checked(grid, read.gray, out.carry) if ruled else grid))
     for _top, _n, grid_rows in sorted(blocks, key=lambda b: (b[0], b[1])):
         for cells in grid_rows:
             line = out.next_line
@@ -434,14 +462,9 @@ _DOC_NUMBER = re.compile(
 )
 
 
-def _table_rows(
-    gray: Any, rects: list[Rect], boxes: list[Box], page: int, carry: dict[str, object]
-) -> list[list[OcrCell]]:
-    """One ruled table: OCR boxes put into its cells, unread ink marked, units snapped.
-
-    ``carry`` holds the column roles of the last heading row seen in this file, so a table
-    that continues on the next page without repeating its heading is checked the same way.
-    """
+def _table_grid(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> list[list[OcrCell]]:
+    """One ruled table's grid: OCR boxes put into its cells, unread ink marked (the columns
+    are checked by ``_table_checked`` once the file's pages before are known)."""
     nrows, ncols, placed = geometry.grid_cells(rects, tol=max(6.0, gray.shape[1] / 200))
     grid: list[list[OcrCell]] = [
         [OcrCell(text="", col=c, page=page) for c in range(ncols)] for _ in range(nrows)
@@ -482,6 +505,19 @@ def _table_rows(
             cell = replace(cell, read_as=zeros[k])
         if 0 <= row < nrows and 0 <= col < ncols:
             grid[row][col] = cell
+    return grid
+
+
+def _table_checked(
+    grid: list[list[OcrCell]], gray: Any, carry: dict[str, object]
+) -> list[list[OcrCell]]:
+    """A table's rows with its columns checked (units snapped, dropped symbols read), the rows
+    that hold nothing left out.
+
+    ``carry`` holds the column roles of the last heading row seen in this file, so a table
+    that continues on the next page without repeating its heading is checked the same way.
+    """
+    ncols = len(grid[0]) if grid else 0
     carried = carry.get("columns")
     inherited = dict(carried[1]) if isinstance(carried, tuple) and carried[0] == ncols else None
     cols = _check_columns(grid, gray, inherited)
@@ -737,17 +773,22 @@ def read_images(data: bytes, name: str) -> RowBuilder:
     out = RowBuilder()
     frames = getattr(image, "n_frames", 1)
     try:
-        for index in range(frames):
-            image.seek(index)
-            if blank_image(image):
-                continue
-            gray = paper.gray_without_seals(image)
-            if index == frames - 1:
-                image.close()  # its colour pixels are not needed while the page is read
-            read_page(gray, out, page=index + 1)
+        with PageReader(out, frames) as pages:
+            for index in range(frames):
+                image.seek(index)
+                if blank_image(image):
+                    continue
+                gray = paper.gray_without_seals(image)
+                if index == frames - 1:
+                    image.close()  # its colour pixels are not needed while the page is read
+                pages.ocr(gray, index + 1, _found)
     except OSError as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     return out
+
+
+def _found(_text: bool) -> None:
+    """A frame's page read (a frame without text is simply no rows)."""
 
 
 #: Frames smaller than this (pixels, either side) hold nothing legible; a frame whose grey
