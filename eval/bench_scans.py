@@ -20,6 +20,9 @@ same thread count, and peak RSS of each, each side in its own fresh child proces
 ``--cost-repeats N`` each side runs N times (raw and jixiao alternating, so a burst of load
 on the shared machine hits both) and the least CPU of each is kept: other processes only
 ever add CPU time (cache and memory-bandwidth contention), so the least is the page's cost.
+Peak memory is the median of the N runs: it is not a load effect but varies by itself, run to
+run, with the address-space layout (RapidOCR alone on one page: 598–712 MB over seven runs;
+the same figure every run under ``setarch -R`` with a fixed ``PYTHONHASHSEED``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,6 +93,11 @@ status = Path("/proc/self/status").read_text()
 hwm = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmHWM:")))
 print(work, pages, hwm, t0)
 """
+
+
+def _span(rss: list[int]) -> str:
+    """The range of peak RSS figures (MB) of one side's runs."""
+    return f"{min(rss) / 1024:.0f}–{max(rss) / 1024:.0f}" if len(rss) > 1 else ""
 
 
 def _cost(mode: str, paths: list[Path]) -> tuple[float, int, int, float]:
@@ -198,11 +207,15 @@ def run(
             paths = sorted((out / "inputs").glob(f"scan_{kind}_*"))[:cost_pages]
             if not paths:
                 continue
-            raw_cpu, pages, raw_rss, raw_start = _cost("raw", paths)
-            our_cpu, _, our_rss, our_start = _cost("jixiao", paths)
+            raw_cpu, pages, rss, raw_start = _cost("raw", paths)
+            our_cpu, _, rss2, our_start = _cost("jixiao", paths)
+            raw_rsss, our_rsss = [rss], [rss2]
             for _ in range(repeats - 1):
-                raw_cpu = min(raw_cpu, _cost("raw", paths)[0])
-                our_cpu = min(our_cpu, _cost("jixiao", paths)[0])
+                cpu, _, rss, _ = _cost("raw", paths)
+                raw_cpu, raw_rsss = min(raw_cpu, cpu), [*raw_rsss, rss]
+                cpu, _, rss, _ = _cost("jixiao", paths)
+                our_cpu, our_rsss = min(our_cpu, cpu), [*our_rsss, rss]
+            raw_rss, our_rss = statistics.median(raw_rsss), statistics.median(our_rsss)
             if profile:
                 _cost("profile", paths[:1])
             print(
@@ -211,10 +224,10 @@ def run(
                 f"| **{our_rss / raw_rss:.2f}×** |"
             )
             print(f"|  | (start-up CPU s: RapidOCR {raw_start:.2f}, jixiao {our_start:.2f}) "
-                  "| | | | | | |")  # fmt: skip
+                  f"| | | | {_span(raw_rsss)} | {_span(our_rsss)} | |")  # fmt: skip
         print("(one fresh child process per cell pair, 1 onnxruntime thread; CPU: the child's "
               f"user+system time on its pages, least of {repeats} run(s) a side; RSS: the "
-              "child's VmHWM, first run)")  # fmt: skip
+              f"child's VmHWM, median of {repeats} run(s) a side, range under it)")  # fmt: skip
     return 0
 
 

@@ -318,7 +318,7 @@ def test_blank_and_tiny_image_frames_skip_ocr(
     def no_ocr(*args: object, **kwargs: object) -> bool:
         raise AssertionError("a blank frame went to OCR")
 
-    monkeypatch.setattr(ocr, "read_image", no_ocr)
+    monkeypatch.setattr(ocr, "read_page", no_ocr)
     frames = [Image.new("L", (4, 4), color=k * 40) for k in range(5)]  # tiny
     frames += [Image.new("L", (400, 300), color=200) for _ in range(3)]  # one grey, no ink
     path = tmp_path / "frames.tif"

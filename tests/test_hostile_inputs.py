@@ -249,7 +249,7 @@ def test_pdf_pages_limit_and_blank_pages_skip_ocr(
     def no_ocr(*args: object, **kwargs: object) -> bool:
         raise AssertionError("a blank page went to OCR")
 
-    monkeypatch.setattr(ocr, "read_image", no_ocr)
+    monkeypatch.setattr(ocr, "read_page", no_ocr)
     _builder, stats = pdf.read_pdf(blank, "pages.pdf")
     assert stats["blank"] == 4 and stats["ocr"] == 0
 

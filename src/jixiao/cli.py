@@ -599,7 +599,8 @@ def _normalize(
     store = RunStore(out / STORE_NAME)
     key = settings.key()
     todo = [job for job in all_jobs if not store.has(job.name, job.sha, key)]
-    workers = min(jobs if jobs > 0 else auto_workers(todo), max(len(todo), 1))
+    requested = jobs if jobs > 0 else auto_workers(todo)
+    workers = min(requested, max(len(todo), 1))
     counts: Counter[str] = Counter({"files": len(all_jobs), "skipped": len(skipped)})
     flags: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -661,7 +662,9 @@ def _normalize(
                     num_cpus=jobs or None,
                 )
             else:
-                local_engine.run_jobs(todo, workers, out / STORE_NAME, done, work)
+                # processes the files leave idle read the pages of a long scan
+                page_jobs = max(1, requested // workers)
+                local_engine.run_jobs(todo, workers, out / STORE_NAME, done, work, page_jobs)
             write_ready()
     finally:
         store.close()

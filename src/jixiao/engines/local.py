@@ -16,6 +16,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from jixiao.errors import internal_reason
+from jixiao.ingest.readers import pages
 from jixiao.output.runstore import Job, RunStore, Work, process, reject_outcome
 from jixiao.output.runtime import worker_init
 
@@ -28,13 +29,21 @@ def run_jobs(
     store_path: Path,
     on_done: Done,
     work: Work,
+    page_jobs: int = 1,
 ) -> None:
     """Process jobs with ``workers`` processes (1: in this process), calling back per file.
 
     A worker that dies (killed for memory, a crash in a native reader) breaks the pool: the
     files that were in flight are tried again one at a time in a fresh process, so the one
     that kills its worker is found and rejected; the others go on in a new pool.
+    ``page_jobs``: processes each file's scanned pages may be read by (``readers.pages``),
+    when the run has fewer files than processes; the file's result is the same.
     """
+    with pages.spread(page_jobs):
+        _run_jobs(jobs, workers, store_path, on_done, work)
+
+
+def _run_jobs(jobs: list[Job], workers: int, store_path: Path, on_done: Done, work: Work) -> None:
     workers = min(workers, len(jobs))
     if workers <= 1:
         store = RunStore(store_path)

@@ -29,15 +29,16 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from jixiao import limits, vocab
 from jixiao.errors import InputError
 from jixiao.grammar import Row
-from jixiao.ingest.readers import geometry, glyphs, paper, perspective, recheck
+from jixiao.ingest.readers import geometry, glyphs, heap, paper, perspective, recheck
 from jixiao.ingest.readers.geometry import Box, Rect
+from jixiao.ingest.readers.pages import PageReader
 from jixiao.ingest.readers.rows import RowBuilder
 from jixiao.schema import OCR_LOW_CONFIDENCE, FileResult, Indicator, OcrCell, Repair
 
@@ -91,9 +92,11 @@ def ocr_boxes(gray: Any) -> list[Box]:
 def detect(gray: Any) -> list[Any]:
     """Text-line quads of a greyscale page (float32 4×2, clockwise from the top left, page
     pixels): PP-OCR detection as RapidOCR runs it (page scaled to ``MAX_SIDE``), no
-    recognition."""
+    recognition. The heap's free memory is given back first (``heap``): detection is the
+    page's peak, and it would otherwise come on top of what the page before freed."""
     import numpy as np
 
+    heap.give_back()
     rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
     quads, _elapsed = engine()(rgb, use_cls=False, use_rec=False)
     return [np.asarray(q, np.float32).reshape(4, 2) for q in quads or []]
@@ -366,16 +369,37 @@ def repair_unit(text: str) -> str | None:
 
 def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
     """OCR one page image (Pillow) into ``out``; False when the page holds no text."""
-    gray, boxes = page_boxes(paper.gray_without_seals(image))
+    return read_page(paper.gray_without_seals(image), out, page)
+
+
+def read_page(gray: Any, out: RowBuilder, page: int = 1) -> bool:
+    """OCR one greyscale page (uint8, seals and pen already taken off) into ``out``; False
+    when the page holds no text. The caller need not keep the colour page meanwhile."""
+    return add_page(read_blocks(gray, page), out)
+
+
+@dataclass
+class PageRead:
+    """A page read by OCR, not yet joined to its file: the upright page and its blocks in
+    the order found (a ruled table's grid, or one unruled row), each with its top."""
+
+    page: int
+    gray: Any = None
+    blocks: list[tuple[float, bool, list[list[OcrCell]]]] = field(default_factory=list)
+
+
+def read_blocks(gray: Any, page: int = 1) -> PageRead:
+    """The OCR of one page (the costly part: detection, recognition, cells, second looks), with
+    nothing that depends on the pages before it, so pages can be read in any process."""
+    gray, boxes = page_boxes(gray)
+    read = PageRead(page)
     if not boxes:
-        return False
-    tables = table_cells(gray)
-    blocks: list[tuple[float, int, list[list[OcrCell]]]] = []
+        return read
+    read.gray = gray
     rest = list(boxes)
-    for rects in tables:
-        grid = _table_rows(gray, rects, rest, page, out.carry)
+    for rects in table_cells(gray):
         top = min(r[1] for r in rects)
-        blocks.append((top, len(blocks), grid))
+        read.blocks.append((top, True, _table_grid(gray, rects, rest, page)))
         bbox = (min(r[0] for r in rects), top, max(r[2] for r in rects), max(r[3] for r in rects))
         rest = [b for b in rest if not geometry.inside(b, bbox)]
     lines = geometry.group_lines(rest)
@@ -386,7 +410,19 @@ def read_image(image: Any, out: RowBuilder, page: int = 1) -> bool:
         for p in row:
             boxes_in = [b for ln in p.lines for b in ln.boxes]
             cells[p.col] = _cell(geometry.pieces_text(p), boxes_in, p.col, page)
-        blocks.append((min(p.lines[0].top for p in row), len(blocks), [cells]))
+        read.blocks.append((min(p.lines[0].top for p in row), False, [cells]))
+    return read
+
+
+def add_page(read: PageRead, out: RowBuilder) -> bool:
+    """A page read by ``read_blocks`` joined to its file, pages in order: each table checked
+    with the column roles of the file so far (a table continued without its heading row keeps
+    the last one's), then every block's rows added top down. False when it held no text."""
+    if read.gray is None:
+        return False
+    blocks = []
+    for n, (top, ruled, grid) in enumerate(read.blocks):
+        blocks.append((top, n, _table_checked(grid, read.gray, out.carry) if ruled else grid))
     for _top, _n, grid_rows in sorted(blocks, key=lambda b: (b[0], b[1])):
         for cells in grid_rows:
             line = out.next_line
@@ -418,21 +454,17 @@ def _cell(text: str, boxes: list[Box], col: int, page: int, rect: Rect | None = 
 
 
 #: A document number (文号, GB/T 9704: ``沙府办发〔2010〕122号``) whose hexagonal brackets OCR
-#: read as other brackets (``【2010）``): the year between brackets after 发/字 is proof.
+#: read as other brackets (``【2010）``) or dropped the opening one of (``发2010）122号``, the
+#: thin 〔 missed on a clean scan): a year closed by a bracket after 发/字, then 号, is proof.
 _DOC_NUMBER = re.compile(
-    r"(?P<org>[\u4e00-\u9fff]{1,8}[发字函办])\s*[【〔\[(（{［]\s*(?P<year>(?:19|20)\d{2})\s*"
+    r"(?P<org>[\u4e00-\u9fff]{1,8}[发字函办])\s*[【〔\[(（{［]?\s*(?P<year>(?:19|20)\d{2})\s*"
     r"[】〕\])）}］]\s*(?P<no>\d{1,5})\s*号"
 )
 
 
-def _table_rows(
-    gray: Any, rects: list[Rect], boxes: list[Box], page: int, carry: dict[str, object]
-) -> list[list[OcrCell]]:
-    """One ruled table: OCR boxes put into its cells, unread ink marked, units snapped.
-
-    ``carry`` holds the column roles of the last heading row seen in this file, so a table
-    that continues on the next page without repeating its heading is checked the same way.
-    """
+def _table_grid(gray: Any, rects: list[Rect], boxes: list[Box], page: int) -> list[list[OcrCell]]:
+    """One ruled table's grid: OCR boxes put into its cells, unread ink marked (the columns
+    are checked by ``_table_checked`` once the file's pages before are known)."""
     nrows, ncols, placed = geometry.grid_cells(rects, tol=max(6.0, gray.shape[1] / 200))
     grid: list[list[OcrCell]] = [
         [OcrCell(text="", col=c, page=page) for c in range(ncols)] for _ in range(nrows)
@@ -443,9 +475,17 @@ def _table_rows(
         cells.append(
             _second_look(gray, rect) or inner if _missed_lines(gray, rect, inner) else inner
         )
-    cells = _rechecked(gray, cells)
     line = _print_height(boxes)
-    for (row, col, _rs, _cs, rect), inner in zip(placed, cells, strict=True):
+    zeros = {
+        c: inner[0].text
+        for c, inner in enumerate(cells)
+        if _lone_zero(gray, inner, placed[c][4], line)
+    }
+    cells = [
+        [replace(inner[0], text="0")] if c in zeros else inner for c, inner in enumerate(cells)
+    ]
+    cells = _rechecked(gray, cells)
+    for k, ((row, col, _rs, _cs, rect), inner) in enumerate(zip(placed, cells, strict=True)):
         hand = [b for b in inner if _handwritten(b, line)]
         if hand:
             # Figures written by hand over the cell: not the form's. Beside print they are
@@ -461,8 +501,23 @@ def _table_rows(
             cell = replace(_cell(text, inner, col, page, rect), rect=rect)
         if not inner and has_ink(gray, rect):
             cell = _read_symbol(gray, replace(cell, confidence=0.0, box=rect), rect)
+        if k in zeros:
+            cell = replace(cell, read_as=zeros[k])
         if 0 <= row < nrows and 0 <= col < ncols:
             grid[row][col] = cell
+    return grid
+
+
+def _table_checked(
+    grid: list[list[OcrCell]], gray: Any, carry: dict[str, object]
+) -> list[list[OcrCell]]:
+    """A table's rows with its columns checked (units snapped, dropped symbols read), the rows
+    that hold nothing left out.
+
+    ``carry`` holds the column roles of the last heading row seen in this file, so a table
+    that continues on the next page without repeating its heading is checked the same way.
+    """
+    ncols = len(grid[0]) if grid else 0
     carried = carry.get("columns")
     inherited = dict(carried[1]) if isinstance(carried, tuple) and carried[0] == ncols else None
     cols = _check_columns(grid, gray, inherited)
@@ -490,6 +545,39 @@ def _handwritten(box: Box, line: float) -> bool:
         line > 0
         and box.bottom - box.top >= HANDWRITTEN_HEIGHT * line
         and bool(_FIGURES.match(box.text.strip()))
+    )
+
+
+#: What PP-OCR's recogniser emits for a lone printed ``0`` about as often as ``0`` itself
+#: (``recheck``): round marks and the letters drawn like a zero.
+ROUND_MARKS = frozenset(".。°·oO〇○")
+#: A zero's ink is a figure's height: at least this share of the print's line height (the
+#: median text box, padded by detection: a printed figure's ink is half of it, a full stop's
+#: or a degree sign's a tenth).
+ZERO_HEIGHT = 0.35
+
+
+def _lone_zero(gray: Any, boxes: list[Box], rect: Rect, line: float) -> bool:
+    """Whether a cell's one box, read as a round mark, is a printed ``0``: its ink (inside the
+    cell's rules) is as tall as a figure and the glyph templates match ``0`` best, clearly (a
+    lone ``0`` at 0.31–0.46 read as ``.`` left a budget cell empty and a value qualitative)."""
+    import numpy as np
+
+    if len(boxes) != 1 or boxes[0].text.strip() not in ROUND_MARKS or line <= 0:
+        return False
+    b, m = boxes[0], 4
+    x0, y0 = int(max(b.x0, rect[0] + m)), int(max(b.top, rect[1] + m))
+    x1, y1 = int(min(b.x1 + 1, rect[2] - m)), int(min(b.bottom + 1, rect[3] - m))
+    ink = glyphs.ink_mask(gray, x0, y0, x1, y1)
+    rows = np.flatnonzero(ink.any(axis=1)) if ink.size else np.zeros(0, np.intp)
+    if len(rows) == 0 or rows[-1] - rows[0] + 1 < ZERO_HEIGHT * line:
+        return False
+    glyph = glyphs.classify(ink)
+    return (
+        glyph is not None
+        and glyph.symbol == "0"
+        and glyph.score >= glyphs.MIN_SCORE
+        and glyph.score - glyph.runner_up >= glyphs.MARGIN
     )
 
 
@@ -668,7 +756,7 @@ def _operator_word(text: str) -> bool:
 
 def read_images(data: bytes, name: str) -> RowBuilder:
     """Rows of an image file, every frame of a multi-page TIFF in turn."""
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     try:
         image = Image.open(io.BytesIO(data))
@@ -683,13 +771,24 @@ def read_images(data: bytes, name: str) -> RowBuilder:
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     out = RowBuilder()
+    frames = getattr(image, "n_frames", 1)
     try:
-        for index, frame in enumerate(ImageSequence.Iterator(image)):
-            if not blank_image(frame):
-                read_image(frame.copy(), out, page=index + 1)
+        with PageReader(out, frames) as pages:
+            for index in range(frames):
+                image.seek(index)
+                if blank_image(image):
+                    continue
+                gray = paper.gray_without_seals(image)
+                if index == frames - 1:
+                    image.close()  # its colour pixels are not needed while the page is read
+                pages.ocr(gray, index + 1, _found)
     except OSError as exc:
         raise InputError(name, f"corrupt or truncated image ({_why(exc)})", code="corrupt") from exc
     return out
+
+
+def _found(_text: bool) -> None:
+    """A frame's page read (a frame without text is simply no rows)."""
 
 
 #: Frames smaller than this (pixels, either side) hold nothing legible; a frame whose grey

@@ -30,48 +30,44 @@ PROBE_LINES = 12
 
 
 def gray_without_seals(image: Any) -> Any:
-    """A Pillow page → greyscale numpy array, red stamp ink turned to paper."""
+    """A Pillow page → greyscale numpy array (uint8), red stamp ink and blue pen turned to
+    paper.
+
+    Every mask is made with saturating uint8 differences (``cv2.subtract``: a negative
+    difference is 0, below every threshold here), so no int16 copy of the page is made;
+    the colour planes are let go as soon as the masks are made.
+    """
+    import cv2
     import numpy as np
 
     if image.mode in ("L", "1", "I;16", "I"):
         return np.ascontiguousarray(np.asarray(image.convert("L")))
-    rgb8 = np.asarray(image.convert("RGB"))
-    if not has_colour(rgb8):
-        # Nothing red or blue enough to be a seal or a pen seed: the masks below would be
-        # empty and the page its plain grey (same pixels, a tenth of the time).
-        return np.ascontiguousarray(np.asarray(image.convert("L")))
-    rgb = rgb8.astype(np.int16)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    gray = np.asarray(image.convert("L")).astype(np.int16)
-    red = (r - np.maximum(g, b) > SEAL_RED) & (r > 120)
-    if red.any():
-        import cv2
-
+    r, g, b = cv2.split(np.asarray(image.convert("RGB")))
+    gray = np.array(image.convert("L"))  # Pillow's weights: the grey every reader uses
+    red = cv2.subtract(r, cv2.max(g, b))
+    seal = (red > SEAL_RED) & (r > 120)
+    del red
+    blue = cv2.subtract(b, cv2.max(r, g))
+    if not (seal.any() or (blue > PEN_BLUE).any()):
+        # Nothing red or blue enough to be a seal or a pen seed: the page is its plain grey.
+        return gray
+    if seal.any():
         # Fringes of the stamp's strokes (anti-aliased, JPEG-smeared) are pinkish, not red:
         # grow the mask by a pixel, but only over pixels lighter than black print.
-        grown = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        red = red | (grown & (gray > 120) & (r > g + 15))
-    pen = _pen(r, g, b, gray)
+        grown = cv2.dilate(seal.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        seal |= grown & (gray > 120) & (cv2.subtract(r, g) > 15)
+        del grown
+    del r, g, b
+    pen = _pen(blue, gray)
     # Stamp and pen ink become paper; black print under them is neither red nor blue
     # (multiplied ink stays dark in every channel).
-    out = np.where(red | pen, 255, gray)
-    return np.ascontiguousarray(out.astype(np.uint8))
+    gray[seal | pen] = 255
+    return gray
 
 
-def has_colour(rgb: Any) -> bool:
-    """Whether an RGB page (uint8) has a pixel of seal red or ballpoint blue: the seeds the
-    seal and pen masks grow from (saturating uint8 differences, no int16 copy of the page)."""
-    import cv2
-
-    r, g, b = cv2.split(rgb)
-    red = cv2.subtract(r, cv2.max(g, b))
-    if bool(((red > SEAL_RED) & (r > 120)).any()):
-        return True
-    return bool((cv2.subtract(b, cv2.max(r, g)) > PEN_BLUE).any())
-
-
-def _pen(r: Any, g: Any, b: Any, gray: Any) -> Any:
-    """Pixels of blue ballpoint strokes (a boolean mask).
+def _pen(excess: Any, gray: Any) -> Any:
+    """Pixels of blue ballpoint strokes (a boolean mask), from how much bluer than red and
+    green each pixel is (``excess``, uint8, saturated at 0).
 
     A stroke is two to four pixels wide and JPEG keeps colour at half resolution, so only a
     stroke's core is clearly blue; its edges are faintly blue or grey. The mask is grown from
@@ -81,29 +77,32 @@ def _pen(r: Any, g: Any, b: Any, gray: Any) -> Any:
     """
     import numpy as np
 
-    excess = b - np.maximum(r, g)
     seeds = excess > PEN_BLUE
     if not bool(seeds.any()):
         return seeds
     import cv2
 
-    bluish = ((excess > 8) & (gray < 215)).astype(np.uint8)
+    bluish = ((excess > 8) & (gray < 215)).view(np.uint8)
     n, labels = cv2.connectedComponents(bluish, connectivity=8)
+    del bluish
     keep = np.zeros(n, bool)
     keep[np.unique(labels[seeds])] = True
     keep[0] = False
-    pen = keep[labels].astype(np.uint8)
-    pen = cv2.dilate(pen, np.ones((3, 3), np.uint8)).astype(bool)
+    del seeds
+    pen = cv2.dilate(keep[labels].view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    del labels
     pen &= ~(((gray < 120) & (excess < 35)) | (gray < 45))
     # Specks of a stroke's core that JPEG left neutral: small dark pieces the stroke surrounds.
-    left = ((gray < 170) & ~pen).astype(np.uint8)
+    left = ((gray < 170) & ~pen).view(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
-    near = cv2.dilate(pen.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near = cv2.dilate(pen.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
     touching = np.zeros(n, bool)
     touching[np.unique(labels[near & (left > 0)])] = True
+    del near, left
     speck = touching & (stats[:, cv2.CC_STAT_AREA] < 40)
     speck[0] = False
-    return pen | speck[labels]
+    pen |= speck[labels]
+    return pen
 
 
 def _extent(quad: Any) -> tuple[float, float]:

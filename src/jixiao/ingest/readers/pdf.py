@@ -17,8 +17,9 @@ from typing import Any
 
 from jixiao import limits
 from jixiao.errors import InputError
-from jixiao.ingest.readers import geometry
+from jixiao.ingest.readers import geometry, paper
 from jixiao.ingest.readers.geometry import Box, Line
+from jixiao.ingest.readers.pages import PageReader
 from jixiao.ingest.readers.rows import RowBuilder, resolve_spans
 
 #: Resolution at which image-only pages are rendered for OCR.
@@ -50,23 +51,9 @@ def read_pdf(data: bytes, name: str, ocr: bool = True) -> tuple[RowBuilder, dict
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             limits.check("", "pages", len(pdf.pages))
-            for index, page in enumerate(pdf.pages):
-                chars = _plumber_chars(page)
-                how = "text"
-                if not chars:
-                    chars = _pdfium_chars(document[index], float(page.height))
-                    how = "pdfium"
-                if chars:
-                    _read_text_page(page, chars, out)
-                    stats[how] += 1
-                elif ocr and not _blank(document[index]):
-                    from jixiao.ingest.readers.ocr import read_image
-
-                    image = document[index].render(scale=OCR_DPI / 72).to_pil()
-                    found = read_image(image, out, page=index + 1)
-                    stats["ocr" if found else "blank"] += 1
-                else:
-                    stats["blank"] += 1
+            with PageReader(out, len(pdf.pages) if ocr else 0) as pages:
+                for index, page in enumerate(pdf.pages):
+                    _read_page(document, index, page, ocr, pages, stats)
     except InputError:
         raise
     except Exception as exc:  # pdfminer parse errors on a file pdfium accepted
@@ -76,6 +63,34 @@ def read_pdf(data: bytes, name: str, ocr: bool = True) -> tuple[RowBuilder, dict
     finally:
         document.close()
     return out, stats
+
+
+def _read_page(
+    document: Any, index: int, page: Any, ocr: bool, pages: PageReader, stats: dict[str, int]
+) -> None:
+    """One page into the file's rows, in page order: its text layer (pdfplumber's, else
+    pdfium's) read as text, else, unless blank, its render read by OCR (perhaps in another
+    process: ``PageReader``)."""
+    chars = _plumber_chars(page)
+    how = "text"
+    if not chars:
+        chars = _pdfium_chars(document[index], float(page.height))
+        how = "pdfium"
+    if chars:
+        pages.then(lambda: _read_text_page(page, chars, pages.out))
+        stats[how] += 1
+    elif ocr and not _blank(document[index]):
+        # Only the grey page is kept while it is read (not the colour render).
+        image = document[index].render(scale=OCR_DPI / 72).to_pil()
+        gray = paper.gray_without_seals(image)
+        del image
+
+        def found(text: bool) -> None:
+            stats["ocr" if text else "blank"] += 1
+
+        pages.ocr(gray, index + 1, found)
+    else:
+        stats["blank"] += 1
 
 
 def _blank(page: Any) -> bool:
