@@ -229,13 +229,13 @@ def _block_levels(levels: list[_Unit], m: int) -> list[list[Cell]] | None:
 
 def _held_back(rows: list[Row]) -> list[Row]:
     """A table the counts could not pair, as given, unless it is given column by column (two
-    operators or two units in a row, which no row holds, in a text of one cell per line):
-    then its heading, and its cells as one row left unread, for the rejects and the fallback
-    to see, rather than rows read across columns."""
+    operators in a row, or two units in a row twice, which no row holds, in a text of one
+    cell per line): then its heading, and its cells as one row left unread, for the rejects
+    and the fallback to see, rather than rows read across columns."""
     heading, body = _units(rows)
-    shaped = any(
-        a.kind == b.kind and a.kind in ("operator", "unit") for a, b in itertools.pairwise(body)
-    )
+    pairs = [a.kind for a, b in itertools.pairwise(body) if a.kind == b.kind]
+    # units twice: a name's wrapped end can be a unit word once (演出场 / 次 after 场次)
+    shaped = "operator" in pairs or pairs.count("unit") >= 2
     if not shaped or not _stream(rows):
         return rows
     cells = [c for u in body for c in u.cells]
