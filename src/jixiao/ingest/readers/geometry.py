@@ -366,7 +366,7 @@ def _recentre(
                 break
             plan.append((p, first))
             start = edges[near[0]]
-        if plan and len(plan) == len(texts):
+        if plan and len(plan) == len(texts) and not any(_holds(lines[i], q) for q, i in plan):
             moves[c] = plan
     if not moves:
         return body
@@ -586,6 +586,18 @@ def _ran_to_edge(line: Line, anchors: list[float], page_right: float) -> bool:
 def pieces_text(piece: Piece, blank: float = 0.3) -> str:
     """A piece's text, its wrapped lines joined."""
     return join_lines(piece.lines, piece.right, blank)
+
+
+def _holds(row: list[Piece], level: Piece) -> bool:
+    """``row`` already holds a level name of ``level``'s kind: no span of that kind starts
+    there (a lone column of one 一级 name beside a filled 一级 column is no centred span)."""
+    one = vocab.canon_level1(re.sub(r"\s+", "", pieces_text(level))) is not None
+    return any(
+        q is not level
+        and _level(t := pieces_text(q))
+        and (vocab.canon_level1(re.sub(r"\s+", "", t)) is not None) == one
+        for q in row
+    )
 
 
 def _level(text: str) -> bool:
