@@ -91,6 +91,10 @@ def regroup(rows: list[Row]) -> list[Row]:
         # Only a whole table is counted: one cut off by a header label (a text layer that
         # gives header cells among the table's) would be paired short.
         closed = end == len(rows) or not _header_label(rows[end])
+        if not _stream(rows[i + 1 : end]):  # rows of several cells: given row by row already
+            out.extend(rows[i:end])
+            i = end
+            continue
         read = _read(rows[i:end], labels) if closed else None
         if read is None:
             blocks = _read_blocks(rows[i:end])
