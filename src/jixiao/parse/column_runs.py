@@ -125,14 +125,10 @@ def _read_blocks(rows: list[Row]) -> list[Row] | None:
     some cells went unread (rows one at a time are the cell-stream reader's)."""
     if not _stream(rows):
         return None
-    heading, body = _units(rows)
-    roles = [vocab.column_role(c.text) for c in heading]
-    if "name" not in roles or len(set(roles)) != len(roles):
+    columns = _columns(rows)
+    if columns is None:
         return None
-    at = roles.index("name")
-    lead, trail = roles[:at], [r for r in roles[at + 1 :] if r]
-    if any(r not in _LEVELS for r in lead) or not trail or any(r not in _FITS for r in trail):
-        return None
+    heading, body, lead, trail = columns
     out = [Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)])]
     t, p, wide = len(trail), 0, False
     lost = False  # level cells went unread: the rows after them cannot take levels above
@@ -312,8 +308,10 @@ def _units(rows: list[Row]) -> tuple[list[Cell], list[_Unit]]:
     return heading, body
 
 
-def _read(rows: list[Row], labels: list[Cell]) -> tuple[list[Row], list[Row]] | None:
-    """(header rows for ``labels``, the table's rows), or None when the counts prove nothing."""
+def _columns(rows: list[Row]) -> tuple[list[Cell], list[_Unit], list[str], list[str]] | None:
+    """(heading cells, body units, level roles before the name, roles after it) of a table
+    whose heading the counts can read: one name column, level columns before it only, and
+    after it only columns whose cells have a kind (operator, value, unit, weight); else None."""
     heading, body = _units(rows)
     roles = [vocab.column_role(c.text) for c in heading]
     if "name" not in roles or len(set(roles)) != len(roles):
@@ -322,6 +320,15 @@ def _read(rows: list[Row], labels: list[Cell]) -> tuple[list[Row], list[Row]] | 
     lead, trail = roles[:at], [r for r in roles[at + 1 :] if r]
     if any(r not in _LEVELS for r in lead) or not trail or any(r not in _FITS for r in trail):
         return None
+    return heading, body, [r for r in lead if r is not None], trail
+
+
+def _read(rows: list[Row], labels: list[Cell]) -> tuple[list[Row], list[Row]] | None:
+    """(header rows for ``labels``, the table's rows), or None when the counts prove nothing."""
+    columns = _columns(rows)
+    if columns is None:
+        return None
+    heading, body, lead, trail = columns
     found: list[tuple[int, list[list[Cell]], tuple[list[_Unit], list[_Unit], list[_Unit]]]] = []
     t = len(trail)
     for n in range(1, len(body) // t + 1):
@@ -343,7 +350,7 @@ def _read(rows: list[Row], labels: list[Cell]) -> tuple[list[Row], list[Row]] | 
         else []
     )
     table = [Row([Cell(c.text, c.line, k) for k, c in enumerate(heading)])]
-    per_row, left = _pair_levels(levels, [r for r in lead if r], n)
+    per_row, left = _pair_levels(levels, lead, n)
     for k in range(n):
         cells = [*per_row[k], Cell(names[k].text, names[k].first, 0), *tail[k]]
         table.append(Row([Cell(c.text, c.line, col) for col, c in enumerate(cells)]))
