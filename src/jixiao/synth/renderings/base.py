@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import Any
 
@@ -123,3 +124,8 @@ def coded(code: Any, name: Any, style: str) -> str:
     if style == "space":
         return f"{code} {name}"
     return f"{code}-{name}"
+
+
+def width(text: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

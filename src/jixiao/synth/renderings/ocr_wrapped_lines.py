@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from typing import Any
 
 from jixiao.synth.renderings.base import (
@@ -38,6 +37,7 @@ from jixiao.synth.renderings.base import (
     glue_ok,
     keep_header,
     target,
+    width,
 )
 
 #: Name column widths tried (display columns: two per CJK character).
@@ -49,11 +49,6 @@ Line = list[str]
 
 def item_ok(item: Any) -> bool:
     return glue_ok(str(item.name), item.value, item.quantitative) and len(str(item.value)) <= 8
-
-
-def width(text: str) -> int:
-    """Display width: CJK and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def wrap(text: str, cols: int) -> list[str]:

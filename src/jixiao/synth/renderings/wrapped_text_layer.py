@@ -33,7 +33,6 @@ and its value per line. The truth is the base form: every piece is printed, noth
 from __future__ import annotations
 
 import random
-import unicodedata
 from typing import Any
 
 from jixiao.synth.renderings.base import (
@@ -43,6 +42,7 @@ from jixiao.synth.renderings.base import (
     keep_header,
     plain_name_ok,
     target,
+    width,
 )
 
 NAME = "wrapped_text_layer"
@@ -90,11 +90,6 @@ def by_height(pieces: list[Piece]) -> list[list[Piece]]:
     """The printed lines of one row, top to bottom, each left to right."""
     heights = sorted({h for h, _c, _t in pieces})
     return [sorted((p for p in pieces if p[0] == h), key=lambda p: p[1]) for h in heights]
-
-
-def width(text: str) -> int:
-    """Display width: CJK and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _layout_line(pieces: list[Piece], x0: list[int], span: list[int]) -> str:
